@@ -1,0 +1,1 @@
+"""The clinic domain: models, value rules, services and reports. No Qt here."""

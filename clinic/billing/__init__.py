@@ -1,0 +1,1 @@
+"""Billing: the price list, invoices, payments and cashier shifts."""

@@ -1,0 +1,1 @@
+"""SHA claims and their batches."""

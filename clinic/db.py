@@ -1,0 +1,101 @@
+"""The one schema: declarative base, column types and the sync columns.
+
+Both stores use these models: the clinic PC's SQLite file and the central
+PostgreSQL. Tables marked ``info=LOCAL_ONLY`` exist only on a PC (the outbox,
+refused changes), ``info=CENTRAL_ONLY`` only on the server (refresh tokens);
+everything else exists in both.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, MetaData, Uuid
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+LOCAL_ONLY = {"store": "local"}
+CENTRAL_ONLY = {"store": "central"}
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered UUID (RFC 9562 version 7): ids made offline on any PC
+    never collide, and new rows land at the end of the primary-key index."""
+    unix_ms = time.time_ns() // 1_000_000
+    value = (unix_ms & 0xFFFF_FFFF_FFFF) << 80 | int.from_bytes(os.urandom(10))
+    value &= ~(0xF << 76)
+    value |= 0x7 << 76
+    value &= ~(0x3 << 62)
+    value |= 0x2 << 62
+    return uuid.UUID(int=value)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time, always timezone-aware UTC in Python.
+
+    SQLite has no time zones, so values are stored as naive UTC there and made
+    aware again on the way out; PostgreSQL keeps ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; clinic times are UTC-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SyncColumns:
+    """The columns every synced row carries (DESIGN.md, Data model).
+
+    ``version`` is the server's version of the row: 0 until the server has
+    accepted it. ``deleted_at`` is the tombstone; rows are never deleted.
+    """
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid7)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+SYNC_COLUMN_NAMES = frozenset(
+    {"id", "created_at", "updated_at", "created_by", "device_id", "version", "deleted_at"}
+)
+
+
+def column_values(row: Any) -> dict[str, Any]:
+    """The row's mapped column values by column name (for audit and outbox)."""
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}

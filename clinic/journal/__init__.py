@@ -1,0 +1,2 @@
+"""The record of every change: audit events, the outbox, conflicts and
+refused changes."""

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clinic.db import LOCAL_ONLY, Base, SyncColumns, UTCDateTime, utcnow
+from clinic.enums import ChangeOperation, db_enum
+
+
+class AuditEvent(SyncColumns, Base):
+    """Who did what to which row, with the values before and after.
+
+    Each device numbers its events (``device_sequence``) and chains them:
+    ``hash`` covers the event and ``prev_hash``, so an edited or deleted event
+    breaks the chain wherever it is checked (on the PC and on the server).
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_device_sequence", "device_id", "device_sequence"),)
+
+    device_sequence: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEntry(Base):
+    """A local write waiting to be pushed, committed in the same transaction
+    as the write itself. ``sequence`` is the device's mutation number the
+    server uses to apply each one exactly once; ``changes`` holds the fields
+    written and ``base_version`` the server version they were based on."""
+
+    __tablename__ = "outbox"
+    __table_args__ = {"info": LOCAL_ONLY}
+
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    operation: Mapped[ChangeOperation] = mapped_column(db_enum(ChangeOperation))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    base_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Conflict(SyncColumns, Base):
+    """The same field changed on two PCs: the later change at the server won,
+    and the other value is kept here for staff to review and flip."""
+
+    __tablename__ = "conflicts"
+
+    entity: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    field: Mapped[str] = mapped_column(String(60))
+    winning_value: Mapped[Any] = mapped_column(JSON)
+    losing_value: Mapped[Any] = mapped_column(JSON)
+    winning_device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    losing_device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RejectedChange(Base):
+    """A pushed change the server refused, with its reason, kept on the PC so
+    the user can see it, fix it and send it again."""
+
+    __tablename__ = "rejected_changes"
+    __table_args__ = {"info": LOCAL_ONLY}
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    entity: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    operation: Mapped[ChangeOperation] = mapped_column(db_enum(ChangeOperation))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    rejected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

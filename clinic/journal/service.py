@@ -1,0 +1,193 @@
+"""Recording a write: its outbox entry and its audit event, in the caller's
+transaction, so the write, the entry and the event commit or fail together.
+
+Call :func:`record_insert`, :func:`record_update` or :func:`record_delete`
+right after changing a synced row in a service; they flush the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic.actor import Actor
+from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, column_values, utcnow, uuid7
+from clinic.enums import ChangeOperation
+from clinic.journal.models import AuditEvent, OutboxEntry
+
+GENESIS_HASH = "0" * 64
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(row: SyncColumns) -> dict[str, Any]:
+    """The row's values as JSON-ready data (the audit's before and after)."""
+    return {k: to_jsonable(v) for k, v in column_values(row).items()}
+
+
+def event_hash(prev_hash: str, event: dict[str, Any]) -> str:
+    payload = json.dumps(event, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+
+
+def audit_payload(event: AuditEvent) -> dict[str, Any]:
+    """The fields of an audit event its hash covers."""
+    payload: dict[str, Any] = to_jsonable(
+        {
+            "id": event.id,
+            "device_id": event.device_id,
+            "device_sequence": event.device_sequence,
+            "user_id": event.user_id,
+            "action": event.action,
+            "entity": event.entity,
+            "entity_id": event.entity_id,
+            "before": event.before,
+            "after": event.after,
+            "occurred_at": event.occurred_at,
+        }
+    )
+    return payload
+
+
+def record_audit(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event to this device's hash chain (reads of clinical records
+    are recorded this way too)."""
+    last = session.execute(
+        select(AuditEvent.device_sequence, AuditEvent.hash)
+        .where(AuditEvent.device_id == actor.device_id)
+        .order_by(AuditEvent.device_sequence.desc())
+        .limit(1)
+    ).first()
+    sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    event = AuditEvent(
+        id=uuid7(),
+        device_id=actor.device_id,
+        created_by=actor.user_id,
+        device_sequence=sequence,
+        user_id=actor.user_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        occurred_at=utcnow(),
+        prev_hash=prev_hash,
+    )
+    event.hash = event_hash(prev_hash, audit_payload(event))
+    session.add(event)
+    return event
+
+
+def verify_chain(events: list[AuditEvent]) -> int | None:
+    """The device sequence of the first event that breaks the chain (edited,
+    missing or reordered), or None when the chain is whole. ``events`` are one
+    device's events in sequence order, starting at sequence 1."""
+    prev_hash = GENESIS_HASH
+    for expected, event in enumerate(events, start=1):
+        if (
+            event.device_sequence != expected
+            or event.prev_hash != prev_hash
+            or event.hash != event_hash(prev_hash, audit_payload(event))
+        ):
+            return event.device_sequence
+        prev_hash = event.hash
+    return None
+
+
+def _outbox(
+    session: Session, row: SyncColumns, operation: ChangeOperation, changes: dict[str, Any]
+) -> None:
+    session.add(
+        OutboxEntry(
+            entity=row.__tablename__,  # type: ignore[attr-defined]
+            row_id=row.id,
+            operation=operation,
+            changes=changes,
+            base_version=row.version,
+        )
+    )
+
+
+def record_insert(session: Session, actor: Actor, row: SyncColumns, *, action: str) -> None:
+    """Stamp a new row with its author and device, and record it."""
+    row.created_by = actor.user_id
+    row.device_id = actor.device_id
+    session.add(row)
+    session.flush()
+    after = snapshot(row)
+    _outbox(session, row, ChangeOperation.INSERT, after)
+    record_audit(
+        session,
+        actor,
+        action=action,
+        entity=row.__tablename__,  # type: ignore[attr-defined]
+        entity_id=row.id,
+        after=after,
+    )
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v
+        for k, v in after.items()
+        if before.get(k) != v and (k not in SYNC_COLUMN_NAMES or k == "deleted_at")
+    }
+
+
+def record_update(
+    session: Session, actor: Actor, row: SyncColumns, before: dict[str, Any], *, action: str
+) -> dict[str, Any]:
+    """Record what changed since ``before`` (a :func:`snapshot` taken before
+    the change); returns the changed fields, empty when nothing changed (and
+    then nothing is recorded)."""
+    session.flush()
+    after = snapshot(row)
+    changes = changed_fields(before, after)
+    if changes:
+        operation = ChangeOperation.DELETE if "deleted_at" in changes else ChangeOperation.UPDATE
+        _outbox(session, row, operation, changes)
+        record_audit(
+            session,
+            actor,
+            action=action,
+            entity=row.__tablename__,  # type: ignore[attr-defined]
+            entity_id=row.id,
+            before={k: before.get(k) for k in changes},
+            after=changes,
+        )
+    return changes
+
+
+def record_delete(session: Session, actor: Actor, row: SyncColumns, *, action: str) -> None:
+    """Tombstone a row: it stays, with ``deleted_at`` set, so the delete syncs."""
+    before = snapshot(row)
+    row.deleted_at = utcnow()
+    record_update(session, actor, row, before, action=action)

@@ -1,0 +1,1 @@
+"""OP and receipt numbers handed out from leased blocks."""

@@ -1,0 +1,1 @@
+"""Branches, devices and users."""

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from clinic.db import Base, SyncColumns, UTCDateTime
+from clinic.enums import Role, db_enum
+
+
+class Branch(SyncColumns, Base):
+    """A clinic site. The server starts with one branch, ``MAIN``."""
+
+    __tablename__ = "branches"
+
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kmhfl_code: Mapped[str | None] = mapped_column(String(16))
+    sha_facility_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class Device(SyncColumns, Base):
+    """A clinic PC, enrolled to a branch at its first online login."""
+
+    __tablename__ = "devices"
+
+    name: Mapped[str] = mapped_column(String(120))
+    branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_skew_seconds: Mapped[int | None] = mapped_column(Integer)
+
+
+class User(SyncColumns, Base):
+    """A member of staff. An admin without a branch acts for all branches.
+
+    ``password_hash`` is the server's argon2id hash and never leaves it; a PC
+    keeps its own offline-login verifier apart from this table.
+    """
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(db_enum(Role))
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("branches.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,1 @@
+"""Patients: registration, duplicates, search and the paper-register import."""

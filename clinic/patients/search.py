@@ -1,0 +1,155 @@
+"""Finding a patient while they stand at the desk.
+
+Ranked in three tiers, each a cheap indexed look-up rather than a scored
+full-text query (bm25 over 500,000 names is where the time would go):
+
+1. an exact OP number (with or without its check digit), phone, national id,
+   SHA or legacy number;
+2. names: whole-word matches first, then matches from the start of any name
+   (every typed word must match some name);
+3. a fragment of any of the numbers, anywhere inside it (three characters at
+   least: the trigram index needs them).
+
+Merged and deleted patients are not found. A query of fewer than two
+characters finds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import Session
+
+from clinic.errors import InvalidValue
+from clinic.patients.models import Patient
+from clinic.rules.numbers import number_search_key, parse_number
+from clinic.rules.phones import normalize_phone
+
+MIN_QUERY_LENGTH = 2
+MIN_FRAGMENT_LENGTH = 3
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    """One search hit, as plain data for lists and the command line."""
+
+    id: uuid.UUID
+    op_number: str
+    legacy_number: str | None
+    first_name: str
+    middle_name: str | None
+    last_name: str | None
+    sex: str
+    date_of_birth: date | None
+    date_of_birth_estimated: bool
+    phone: str | None
+    national_id: str | None
+    sha_number: str | None
+    residence: str | None
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(n for n in (self.first_name, self.middle_name, self.last_name) if n)
+
+
+SUMMARY_COLUMNS = [getattr(Patient, name) for name in PatientSummary.__dataclass_fields__]
+
+
+def _exact_candidates(query: str) -> list[str]:
+    """The forms an exact identifier may be stored in, for one typed query."""
+    forms = {query, query.upper().replace(" ", "")}
+    with suppress(InvalidValue):
+        forms.add(parse_number(query).text)
+    with suppress(InvalidValue):
+        forms.add(normalize_phone(query))
+    return sorted(forms)
+
+
+def _exact_ids(session: Session, query: str, limit: int) -> list[str]:
+    forms = _exact_candidates(query)
+    rows = session.execute(
+        select(Patient.id)
+        .where(
+            or_(
+                Patient.op_number.in_(forms),
+                Patient.phone.in_(forms),
+                Patient.national_id.in_(forms),
+                Patient.sha_number.in_(forms),
+                Patient.legacy_number.in_(forms),
+            ),
+            Patient.deleted_at.is_(None),
+            Patient.merged_into.is_(None),
+        )
+        .limit(limit)
+    )
+    return [row[0].hex for row in rows]
+
+
+def _fts(session: Session, table: str, match: str, limit: int) -> list[str]:
+    rows = session.execute(
+        text(f"SELECT patient_id FROM {table} WHERE {table} MATCH :match LIMIT :limit"),
+        {"match": match, "limit": limit},
+    )
+    return [row[0] for row in rows]
+
+
+def search_patient_ids(session: Session, query: str, *, limit: int = 20) -> list[str]:
+    """Ids (as stored: 32 hex digits) of the best matches, best first."""
+    query = query.strip()
+    if len(query) < MIN_QUERY_LENGTH or limit <= 0:
+        return []
+    found: dict[str, None] = {}
+
+    def take(ids: list[str]) -> bool:
+        for patient_id in ids:
+            found.setdefault(patient_id)
+        return len(found) >= limit
+
+    if take(_exact_ids(session, query, limit)):
+        return list(found)[:limit]
+    words = [w for w in _WORD_RE.findall(query) if not w.isdigit()]
+    if words:
+        whole = " ".join(f'"{w}"' for w in words)
+        prefixes = " ".join(f'"{w}"*' for w in words)
+        if take(_fts(session, "patient_search_names", whole, limit)):
+            return list(found)[:limit]
+        if take(_fts(session, "patient_search_names", prefixes, limit)):
+            return list(found)[:limit]
+    key = number_search_key(query)
+    if len(key) >= MIN_FRAGMENT_LENGTH and any(c.isdigit() for c in key):
+        take(_fts(session, "patient_search_numbers", f'"{key}"', limit))
+    return list(found)[:limit]
+
+
+def search_patients(query: str, *, session: Session, limit: int = 20) -> list[PatientSummary]:
+    """The best matches for what was typed, best first (see the module's
+    docstring for the order)."""
+    ids = search_patient_ids(session, query, limit=limit)
+    if not ids:
+        return []
+    rows = session.execute(
+        select(*SUMMARY_COLUMNS).where(Patient.id.in_([uuid.UUID(hex=i) for i in ids]))
+    )
+    by_id = {row.id.hex: PatientSummary(*row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def list_patients(
+    *, session: Session, limit: int | None = None, offset: int = 0
+) -> list[PatientSummary]:
+    """Patients in order of registration (for listings and scripts)."""
+    query = (
+        select(*SUMMARY_COLUMNS)
+        .where(Patient.deleted_at.is_(None), Patient.merged_into.is_(None))
+        .order_by(Patient.created_at, Patient.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [PatientSummary(*row) for row in session.execute(query)]

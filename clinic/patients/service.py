@@ -1,0 +1,305 @@
+"""Registering and updating patients, and finding likely duplicates.
+
+Services take the session as a keyword; the caller owns the transaction.
+Bad input raises :class:`~clinic.errors.ValidationFailed` naming every bad
+field, before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from clinic.actor import Actor
+from clinic.enums import Sex
+from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
+from clinic.journal.service import record_insert, record_update, snapshot
+from clinic.numbering.service import next_number
+from clinic.patients.models import Patient
+from clinic.rules.ages import MAX_AGE_YEARS, estimate_date_of_birth
+from clinic.rules.numbers import NumberKind, clean_legacy_number
+from clinic.rules.phones import normalize_phone
+
+NAME_RE = re.compile(r"[^\W\d_]+(?:[ '\-.][^\W\d_]+)*\.?")
+NATIONAL_ID_RE = re.compile(r"\d{6,9}")
+SHA_NUMBER_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{4,30}")
+
+
+@dataclass
+class PatientDetails:
+    """What reception types to register a patient. ``age`` (as written on a
+    register: ``33yrs``) may stand in for ``date_of_birth``; the date is then
+    estimated and marked so."""
+
+    first_name: str
+    middle_name: str | None = None
+    last_name: str | None = None
+    sex: Sex = Sex.UNKNOWN
+    date_of_birth: date | None = None
+    age: str | None = None
+    national_id: str | None = None
+    sha_number: str | None = None
+    sha_principal_number: str | None = None
+    phone: str | None = None
+    residence: str | None = None
+    next_of_kin_name: str | None = None
+    next_of_kin_phone: str | None = None
+    next_of_kin_relationship: str | None = None
+    legacy_number: str | None = None
+    flagged_fields: list[str] = field(default_factory=list)
+
+
+EDITABLE_FIELDS = frozenset(f.name for f in fields(PatientDetails)) - {"age", "flagged_fields"}
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """An existing patient who may be the one being registered."""
+
+    patient_id: uuid.UUID
+    op_number: str
+    full_name: str
+    date_of_birth: date | None
+    phone: str | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Registration:
+    patient: Patient
+    duplicates: list[DuplicateCandidate]
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    cleaned = " ".join(str(value).split())
+    return cleaned or None
+
+
+def _name(name: str, value: Any, *, required: bool) -> str | None:
+    text = _text(value)
+    if text is None:
+        if required:
+            raise InvalidValue(name, "A first name is needed")
+        return None
+    if not NAME_RE.fullmatch(text):
+        raise InvalidValue(name, f"'{text}' is not a name: use letters, spaces, ' and - only")
+    return text[0].upper() + text[1:] if text.islower() else text
+
+
+def _date_of_birth(value: Any, today: date) -> date | None:
+    if value is None:
+        return None
+    if not isinstance(value, date):
+        raise InvalidValue("date_of_birth", "Give the date of birth as a date")
+    if value > today:
+        raise InvalidValue("date_of_birth", f"{value:%d/%m/%Y} is in the future")
+    if today.year - value.year > MAX_AGE_YEARS:
+        raise InvalidValue(
+            "date_of_birth", f"{value:%d/%m/%Y} is over {MAX_AGE_YEARS} years ago; check the year"
+        )
+    return value
+
+
+def _pattern(name: str, value: Any, pattern: re.Pattern[str], hint: str) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    text = text.upper().replace(" ", "")
+    if not pattern.fullmatch(text):
+        raise InvalidValue(name, f"'{text}' is not {hint}")
+    return text
+
+
+def _clean_field(name: str, value: Any, today: date) -> Any:
+    if name in ("first_name", "middle_name", "last_name"):
+        return _name(name, value, required=name == "first_name")
+    if name == "sex":
+        try:
+            return Sex(value) if value is not None else Sex.UNKNOWN
+        except ValueError:
+            raise InvalidValue("sex", "Choose female, male, intersex or unknown") from None
+    if name == "date_of_birth":
+        return _date_of_birth(value, today)
+    if name in ("phone", "next_of_kin_phone"):
+        text = _text(value)
+        return None if text is None else normalize_phone(text, name)
+    if name == "national_id":
+        return _pattern(name, value, NATIONAL_ID_RE, "a national ID number (6 to 9 digits)")
+    if name in ("sha_number", "sha_principal_number"):
+        return _pattern(name, value, SHA_NUMBER_RE, "an SHA number (letters and digits)")
+    if name == "legacy_number":
+        return None if value is None else clean_legacy_number(str(value))
+    return _text(value)
+
+
+def clean_patient_fields(values: Mapping[str, Any], *, today: date) -> dict[str, Any]:
+    """Check and normalise the given fields (names trimmed, phone to E.164,
+    ids upper-cased); raises ValidationFailed listing every bad one."""
+    cleaned: dict[str, Any] = {}
+    errors: list[InvalidValue] = []
+    for name, value in values.items():
+        if name not in EDITABLE_FIELDS:
+            errors.append(InvalidValue(name, "This field does not exist or cannot be changed"))
+            continue
+        try:
+            cleaned[name] = _clean_field(name, value, today)
+        except InvalidValue as error:
+            errors.append(error)
+    if errors:
+        raise ValidationFailed.from_invalid(errors)
+    return cleaned
+
+
+def _details_fields(details: PatientDetails, today: date) -> dict[str, Any]:
+    values = {name: getattr(details, name) for name in EDITABLE_FIELDS}
+    errors: list[InvalidValue] = []
+    estimated = False
+    if details.age is not None and details.date_of_birth is None:
+        try:
+            values["date_of_birth"] = estimate_date_of_birth(details.age, on=today)
+            estimated = True
+        except InvalidValue as error:
+            errors.append(error)
+    try:
+        cleaned = clean_patient_fields(values, today=today)
+    except ValidationFailed as failed:
+        raise ValidationFailed.from_invalid(
+            errors + [InvalidValue(e.field, e.reason) for e in failed.errors]
+        ) from None
+    if errors:
+        raise ValidationFailed.from_invalid(errors)
+    cleaned["date_of_birth_estimated"] = estimated
+    cleaned["flagged_fields"] = list(details.flagged_fields)
+    return cleaned
+
+
+def find_duplicates(
+    values: Mapping[str, Any], *, session: Session, exclude: uuid.UUID | None = None
+) -> list[DuplicateCandidate]:
+    """Patients who share the national id, SHA number or phone, or the same
+    first and last name with the same date of birth. ``values`` are cleaned
+    fields (as :func:`clean_patient_fields` returns them)."""
+    conditions = []
+    for key in ("national_id", "sha_number", "phone"):
+        if values.get(key):
+            conditions.append(getattr(Patient, key) == values[key])
+    if values.get("date_of_birth"):
+        conditions.append(Patient.date_of_birth == values["date_of_birth"])
+    if not conditions:
+        return []
+    query = select(Patient).where(
+        or_(*conditions), Patient.deleted_at.is_(None), Patient.merged_into.is_(None)
+    )
+    if exclude is not None:
+        query = query.where(Patient.id != exclude)
+    found: list[DuplicateCandidate] = []
+    for patient in session.scalars(query.limit(200)):
+        reasons = [
+            label
+            for key, label in (
+                ("national_id", "same national ID"),
+                ("sha_number", "same SHA number"),
+                ("phone", "same phone"),
+            )
+            if values.get(key) and getattr(patient, key) == values[key]
+        ]
+        if values.get("date_of_birth") == patient.date_of_birth and _same_name(values, patient):
+            reasons.append("same name and date of birth")
+        if reasons:
+            found.append(
+                DuplicateCandidate(
+                    patient_id=patient.id,
+                    op_number=patient.op_number,
+                    full_name=patient.full_name,
+                    date_of_birth=patient.date_of_birth,
+                    phone=patient.phone,
+                    reasons=tuple(reasons),
+                )
+            )
+    return found
+
+
+def _same_name(values: Mapping[str, Any], patient: Patient) -> bool:
+    def key(first: str | None, last: str | None) -> tuple[str, str]:
+        return ((first or "").casefold(), (last or "").casefold())
+
+    return key(values.get("first_name"), values.get("last_name")) == key(
+        patient.first_name, patient.last_name
+    )
+
+
+def register_patient(
+    details: PatientDetails, *, session: Session, actor: Actor, today: date
+) -> Registration:
+    """Register a new patient with the device's next OP number.
+
+    Likely duplicates are returned as warnings, never merged: reception
+    decides (the desktop shows them before saving, with "open this patient
+    instead"). Raises ValidationFailed for bad input, with nothing written.
+    """
+    values = _details_fields(details, today)
+    duplicates = find_duplicates(values, session=session)
+    patient = Patient(
+        **values,
+        op_number=next_number(session, actor.device_id, NumberKind.OP, today=today),
+        registered_branch_id=actor.branch_id,
+    )
+    record_insert(session, actor, patient, action="register_patient")
+    return Registration(patient=patient, duplicates=duplicates)
+
+
+def get_patient(patient_id: uuid.UUID, *, session: Session) -> Patient:
+    """The patient, or :class:`LookupError` saying it does not exist."""
+    patient = session.get(Patient, patient_id)
+    if patient is None or patient.deleted_at is not None:
+        raise LookupError(f"No patient with id {patient_id}")
+    return patient
+
+
+def update_patient(
+    patient_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    *,
+    session: Session,
+    actor: Actor,
+    today: date,
+) -> Registration:
+    """Change some fields of a patient; returns the patient and any likely
+    duplicates the new values point at. Changing the date of birth makes it
+    exact (no longer estimated)."""
+    patient = get_patient(patient_id, session=session)
+    if patient.merged_into is not None:
+        raise NotAllowed(f"{patient.op_number} was merged into another patient; edit that one")
+    cleaned = clean_patient_fields(changes, today=today)
+    before = snapshot(patient)
+    for name, value in cleaned.items():
+        setattr(patient, name, value)
+    if "date_of_birth" in cleaned:
+        patient.date_of_birth_estimated = False
+    if cleaned:
+        patient.flagged_fields = [f for f in patient.flagged_fields if f not in cleaned]
+    record_update(session, actor, patient, before, action="update_patient")
+    check = {k: getattr(patient, k) for k in ("national_id", "sha_number", "phone")}
+    check |= {k: getattr(patient, k) for k in ("first_name", "last_name", "date_of_birth")}
+    duplicates = find_duplicates(check, session=session, exclude=patient.id)
+    return Registration(patient=patient, duplicates=duplicates)
+
+
+def count_patients(*, session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Patient)
+            .where(Patient.deleted_at.is_(None), Patient.merged_into.is_(None))
+        )
+        or 0
+    )

@@ -1,0 +1,1 @@
+"""Pure value rules of the clinic: numbers, phones, ages, vitals, diagnoses."""

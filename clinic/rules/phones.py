@@ -1,0 +1,88 @@
+"""Kenyan phone numbers: stored as E.164 (``+254757143067``), shown as ``0757 143 067``.
+
+Only Kenyan numbers are accepted: the clinics' patients and next of kin are
+reached on Kenyan lines, and a foreign number is far more often a mistyped
+Kenyan one than a real foreign contact.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from clinic.errors import InvalidValue
+
+KENYA_REGION = "KE"
+KENYA_COUNTRY_CODE = 254
+NATIONAL_DIGITS = 9
+
+_ALLOWED_RE = re.compile(r"\+?[\d\s().-]+")
+_SHAPE_HINT = "07xx xxx xxx or 01xx xxx xxx"
+
+
+def normalize_phone(text: str, field: str = "phone") -> str:
+    """The E.164 form of a Kenyan phone number typed in any usual way.
+
+    Accepts ``757143067``, ``0757 143 067``, ``+254757143067``, ``254757143067``
+    and the like (spaces, dashes, dots, brackets). Raises InvalidValue(field, ...)
+    for blank text, text that is not a phone number, a wrong count of digits, a
+    foreign number, or a Kenyan-looking number that ``phonenumbers`` does not
+    know as valid.
+    """
+    shown = text.strip()
+    if not shown:
+        raise InvalidValue(field, f"No phone number given; write it like {_SHAPE_HINT}")
+    not_a_phone = InvalidValue(
+        field, f"'{shown}' is not a phone number; write it like {_SHAPE_HINT}"
+    )
+    if _ALLOWED_RE.fullmatch(shown) is None:
+        raise not_a_phone
+    try:
+        number = phonenumbers.parse(shown, KENYA_REGION)
+    except NumberParseException:
+        raise not_a_phone from None
+    if number.country_code != KENYA_COUNTRY_CODE:
+        raise InvalidValue(
+            field,
+            f"{shown} is not a Kenyan number (+{number.country_code}); only Kenyan numbers"
+            f" (+254) are accepted, written like {_SHAPE_HINT}",
+        )
+    national = phonenumbers.national_significant_number(number)
+    if len(national) != NATIONAL_DIGITS:
+        typed = re.sub(r"\D", "", shown)
+        after = ""
+        if typed != national:
+            after = " after the leading 0" if typed.startswith("0") else " after 254"
+        raise InvalidValue(
+            field,
+            f"{shown} has {len(national)} digits{after}; a Kenyan number has 9 after"
+            f" the leading 0 ({_SHAPE_HINT})",
+        )
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue(
+            field,
+            f"{shown} is not a valid Kenyan number; check the digits"
+            f" (mobile numbers are written {_SHAPE_HINT})",
+        )
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def format_phone_for_display(e164: str) -> str:
+    """A stored number as staff write it: mobiles ``0757 143 067``, landlines ``020 1234567``.
+
+    A foreign number is shown in international form; text that is not a phone
+    number at all is returned unchanged, so a bad stored value still shows.
+    """
+    try:
+        number = phonenumbers.parse(e164, KENYA_REGION)
+    except NumberParseException:
+        return e164
+    if number.country_code != KENYA_COUNTRY_CODE:
+        return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    national = phonenumbers.national_significant_number(number)
+    is_mobile = phonenumbers.number_type(number) == PhoneNumberType.MOBILE
+    if is_mobile and len(national) == NATIONAL_DIGITS:
+        return f"0{national[:3]} {national[3:6]} {national[6:]}"
+    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)

@@ -1,0 +1,136 @@
+"""The PC's local store: the one place its SQLite file is opened.
+
+Health data lives here, so opening it is kept in one function
+(:func:`open_local_store`) that a move to SQLCipher encryption would change
+alone. Every connection gets WAL, foreign keys, a 10 s busy timeout and
+``synchronous=FULL`` (a power cut loses no committed write).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import JSON, String, create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from clinic.db import LOCAL_ONLY, Base, uuid7
+from clinic.rules.numbers import number_search_key
+
+DATA_DIR_ENV = "SETH_CLINIC_DATA_DIR"
+STORE_FILE = "clinic.sqlite3"
+DEVICE_ID_KEY = "device_id"
+
+
+class StoreSetting(Base):
+    """The PC's own settings: its device id, the server address, sync cursor."""
+
+    __tablename__ = "store_settings"
+    __table_args__ = {"info": LOCAL_ONLY}
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+def resolve_data_dir(given: str | os.PathLike[str] | None) -> Path:
+    """``--data-dir``, else ``SETH_CLINIC_DATA_DIR``, else the platform's user
+    data folder."""
+    if given:
+        return Path(given)
+    from_env = os.environ.get(DATA_DIR_ENV)
+    if from_env:
+        return Path(from_env)
+    return Path(platformdirs.user_data_dir("seth-clinic", appauthor=False))
+
+
+def _search_key(value: str | None) -> str | None:
+    return None if value is None else number_search_key(value)
+
+
+def create_sqlite_engine(path: Path) -> Engine:
+    """An engine on an SQLite file with the store's connection settings.
+
+    Transactions begin with a plain ``BEGIN``; a session for writing (see
+    :meth:`LocalStore.write`) begins ``BEGIN IMMEDIATE`` so it takes the write
+    lock up front and never fails half-way on a lock another writer took.
+    """
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.create_function("number_search_key", 1, _search_key, deterministic=True)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("begin_immediate", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@dataclass
+class LocalStore:
+    path: Path
+    engine: Engine
+    _read: sessionmaker[Session]
+    _write: sessionmaker[Session]
+
+    def session(self) -> Session:
+        """A session for reading (the caller closes it)."""
+        return self._read()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed when the block ends, rolled back
+        (and nothing written) if it raises."""
+        with self._write() as session, session.begin():
+            yield session
+
+    @property
+    def device_id(self) -> uuid.UUID:
+        """This store's device id, made when the store was created."""
+        return uuid.UUID(self.get_setting(DEVICE_ID_KEY))
+
+    def get_setting(self, key: str) -> Any:
+        with self.session() as session:
+            return session.scalar(select(StoreSetting.value).where(StoreSetting.key == key))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_local_store(data_dir: Path) -> LocalStore:
+    """Open (creating or upgrading it first) the SQLite store in ``data_dir``.
+
+    Raises ``OSError`` when the folder cannot be created or written.
+    """
+    from clinic.migrate import upgrade
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / STORE_FILE
+    engine = create_sqlite_engine(path)
+    upgrade(engine, "local")
+    store = LocalStore(
+        path=path,
+        engine=engine,
+        _read=sessionmaker(engine, expire_on_commit=False),
+        _write=sessionmaker(engine.execution_options(begin_immediate=True), expire_on_commit=False),
+    )
+    with store.write() as session:
+        if session.get(StoreSetting, DEVICE_ID_KEY) is None:
+            session.add(StoreSetting(key=DEVICE_ID_KEY, value=str(uuid7())))
+    return store

@@ -1,0 +1,1 @@
+"""Visits: the queue, triage, consultation, signing and amendments."""

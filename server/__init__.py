@@ -1,0 +1,1 @@
+"""The central API (FastAPI on PostgreSQL). No Qt."""

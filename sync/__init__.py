@@ -1,0 +1,1 @@
+"""The client sync engine and the wire protocol it shares with the server. No Qt."""
