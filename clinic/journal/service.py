@@ -2,7 +2,9 @@
 transaction, so the write, the entry and the event commit or fail together.
 
 Call :func:`record_insert`, :func:`record_update` or :func:`record_delete`
-right after changing a synced row in a service; they flush the session.
+right after changing a synced row in a service; they flush the session. On
+the central database (a session whose ``info["store"]`` is ``"central"``)
+there is no outbox: the change is already where it is going.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
@@ -79,7 +81,11 @@ def record_audit(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event to this device's hash chain (reads of clinical records
-    are recorded this way too)."""
+    are recorded this way too). On PostgreSQL, where requests write at
+    once, the device's chain is locked until the transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        chain_key = int.from_bytes(actor.device_id.bytes[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chain_key})
     last = session.execute(
         select(AuditEvent.device_sequence, AuditEvent.hash)
         .where(AuditEvent.device_id == actor.device_id)
@@ -125,6 +131,8 @@ def verify_chain(events: list[AuditEvent]) -> int | None:
 def _outbox(
     session: Session, row: SyncColumns, operation: ChangeOperation, changes: dict[str, Any]
 ) -> None:
+    if session.info.get("store") == "central":
+        return
     session.add(
         OutboxEntry(
             entity=row.__tablename__,  # type: ignore[attr-defined]

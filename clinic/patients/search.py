@@ -22,7 +22,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from clinic.errors import InvalidValue
@@ -33,6 +33,8 @@ from clinic.rules.phones import normalize_phone
 MIN_QUERY_LENGTH = 2
 MIN_FRAGMENT_LENGTH = 3
 _WORD_RE = re.compile(r"[^\W_]+")
+NAME_COLUMNS = (Patient.first_name, Patient.middle_name, Patient.last_name)
+ACTIVE = (Patient.deleted_at.is_(None), Patient.merged_into.is_(None))
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,7 @@ def _exact_ids(session: Session, query: str, limit: int) -> list[str]:
                 Patient.sha_number.in_(forms),
                 Patient.legacy_number.in_(forms),
             ),
-            Patient.deleted_at.is_(None),
-            Patient.merged_into.is_(None),
+            *ACTIVE,
         )
         .limit(limit)
     )
@@ -99,8 +100,41 @@ def _fts(session: Session, table: str, match: str, limit: int) -> list[str]:
     return [row[0] for row in rows]
 
 
+def _names_portable(session: Session, words: list[str], limit: int) -> list[str]:
+    """Names from the start of any name, without SQLite's index (central)."""
+    conditions = [
+        or_(*(func.lower(column).startswith(w.lower(), autoescape=True) for column in NAME_COLUMNS))
+        for w in words
+    ]
+    rows = session.execute(
+        select(Patient.id).where(*conditions, *ACTIVE).order_by(Patient.created_at).limit(limit)
+    )
+    return [row[0].hex for row in rows]
+
+
+def _fragments_portable(session: Session, key: str, limit: int) -> list[str]:
+    """Number fragments, without SQLite's index (central)."""
+    phone_key = key[1:] if key.startswith("0") else key
+    rows = session.execute(
+        select(Patient.id)
+        .where(
+            or_(
+                func.replace(Patient.op_number, "-", "").contains(key, autoescape=True),
+                Patient.phone.contains(phone_key, autoescape=True),
+                Patient.national_id.contains(key, autoescape=True),
+                Patient.sha_number.contains(key, autoescape=True),
+            ),
+            *ACTIVE,
+        )
+        .limit(limit)
+    )
+    return [row[0].hex for row in rows]
+
+
 def search_patient_ids(session: Session, query: str, *, limit: int = 20) -> list[str]:
-    """Ids (as stored: 32 hex digits) of the best matches, best first."""
+    """Ids (as 32 hex digits) of the best matches, best first. On SQLite the
+    name and fragment tiers use the FTS5 index; elsewhere (the central
+    PostgreSQL) plain prefix and substring matches stand in."""
     query = query.strip()
     if len(query) < MIN_QUERY_LENGTH or limit <= 0:
         return []
@@ -113,8 +147,11 @@ def search_patient_ids(session: Session, query: str, *, limit: int = 20) -> list
 
     if take(_exact_ids(session, query, limit)):
         return list(found)[:limit]
+    indexed = session.get_bind().dialect.name == "sqlite"
     words = [w for w in _WORD_RE.findall(query) if not w.isdigit()]
-    if words:
+    if words and not indexed and take(_names_portable(session, words, limit)):
+        return list(found)[:limit]
+    if words and indexed:
         whole = " ".join(f'"{w}"' for w in words)
         prefixes = " ".join(f'"{w}"*' for w in words)
         if take(_fts(session, "patient_search_names", whole, limit)):
@@ -123,7 +160,10 @@ def search_patient_ids(session: Session, query: str, *, limit: int = 20) -> list
             return list(found)[:limit]
     key = number_search_key(query)
     if len(key) >= MIN_FRAGMENT_LENGTH and any(c.isdigit() for c in key):
-        take(_fts(session, "patient_search_numbers", f'"{key}"', limit))
+        if indexed:
+            take(_fts(session, "patient_search_numbers", f'"{key}"', limit))
+        else:
+            take(_fragments_portable(session, key, limit))
     return list(found)[:limit]
 
 
@@ -146,7 +186,7 @@ def list_patients(
     """Patients in order of registration (for listings and scripts)."""
     query = (
         select(*SUMMARY_COLUMNS)
-        .where(Patient.deleted_at.is_(None), Patient.merged_into.is_(None))
+        .where(*ACTIVE)
         .order_by(Patient.created_at, Patient.id)
         .offset(offset)
     )

@@ -1,0 +1,79 @@
+"""Who may read and write what (DESIGN.md's two tables), as data.
+
+The server enforces these on every endpoint; the desktop uses the same
+tables to show each role only what it may use. An admin may do everything.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from clinic.enums import Role
+
+R = Role
+
+
+class Data(StrEnum):
+    PATIENTS = "patients"
+    VISITS = "visits"
+    VITALS = "vitals"
+    CLINICAL_NOTES = "clinical_notes"
+    PRESCRIPTIONS = "prescriptions"
+    LAB_REQUESTS = "lab_requests"
+    LAB_RESULTS = "lab_results"
+    DISPENSING = "dispensing"
+    INVOICES = "invoices"
+    PAYMENTS = "payments"
+    SHIFTS = "shifts"
+    CLAIMS = "claims"
+    USERS = "users"
+    DEVICES = "devices"
+    AUDIT = "audit"
+
+
+CLINICAL_READERS = frozenset({R.NURSE, R.CLINICAL_OFFICER})
+MONEY_READERS = frozenset({R.CASHIER, R.PHARMACIST})
+
+READ: dict[Data, frozenset[Role]] = {
+    Data.PATIENTS: frozenset(Role),
+    Data.VISITS: frozenset(Role),
+    Data.VITALS: CLINICAL_READERS,
+    Data.CLINICAL_NOTES: CLINICAL_READERS,
+    Data.PRESCRIPTIONS: CLINICAL_READERS | {R.PHARMACIST},
+    Data.LAB_REQUESTS: CLINICAL_READERS | {R.LAB_TECHNICIAN},
+    Data.LAB_RESULTS: CLINICAL_READERS | {R.LAB_TECHNICIAN},
+    Data.DISPENSING: CLINICAL_READERS | {R.PHARMACIST},
+    Data.INVOICES: MONEY_READERS | {R.CLAIMS_MANAGER},
+    Data.PAYMENTS: MONEY_READERS,
+    Data.SHIFTS: MONEY_READERS,
+    Data.CLAIMS: frozenset({R.CLAIMS_MANAGER}),
+    Data.USERS: frozenset(),
+    Data.DEVICES: frozenset(),
+    Data.AUDIT: frozenset(),
+}
+
+WRITE: dict[Data, frozenset[Role]] = {
+    Data.PATIENTS: frozenset({R.RECEPTIONIST}),
+    Data.VISITS: frozenset({R.RECEPTIONIST}),
+    Data.VITALS: frozenset({R.NURSE}),
+    Data.CLINICAL_NOTES: frozenset({R.CLINICAL_OFFICER}),
+    Data.PRESCRIPTIONS: frozenset({R.CLINICAL_OFFICER}),
+    Data.LAB_REQUESTS: frozenset({R.CLINICAL_OFFICER}),
+    Data.LAB_RESULTS: frozenset({R.LAB_TECHNICIAN}),
+    Data.DISPENSING: frozenset({R.PHARMACIST}),
+    Data.INVOICES: MONEY_READERS,
+    Data.PAYMENTS: MONEY_READERS,
+    Data.SHIFTS: MONEY_READERS,
+    Data.CLAIMS: frozenset({R.CLAIMS_MANAGER}),
+    Data.USERS: frozenset(),
+    Data.DEVICES: frozenset(),
+    Data.AUDIT: frozenset(),
+}
+
+
+def may_read(role: Role, data: Data) -> bool:
+    return role == R.ADMIN or role in READ[data]
+
+
+def may_write(role: Role, data: Data) -> bool:
+    return role == R.ADMIN or role in WRITE[data]

@@ -1,0 +1,72 @@
+"""The central API application: routes, error shape, logs, metrics, health."""
+
+from __future__ import annotations
+
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from server.config import Settings
+from server.database import Database
+from server.deps import get_database
+from server.errors import install_error_handlers
+from server.observability import Metrics, RequestMiddleware
+from server.ratelimit import SlidingWindowLimiter
+from server.routes import admin, auth, patients, visits
+from server.schemas import ErrorOut, HealthOut
+
+
+def app_version() -> str:
+    try:
+        return version("seth-clinic")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def create_app(settings: Settings, database: Database) -> FastAPI:
+    """The API on a migrated database (see ``server.database``)."""
+    app = FastAPI(
+        title="Seth Clinic central API",
+        version=app_version(),
+        responses={"default": {"model": ErrorOut, "description": "An error"}},
+    )
+    metrics = Metrics()
+    app.state.settings = settings
+    app.state.database = database
+    app.state.metrics = metrics
+    app.state.started = time.monotonic()
+    app.state.login_limiter = SlidingWindowLimiter(settings.login_rate_per_minute)
+    install_error_handlers(app)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=metrics,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    for module in (auth, patients, visits, admin):
+        app.include_router(module.router)
+
+    @app.get("/api/health", response_model=HealthOut, tags=["operations"])
+    def health(request: Request) -> HealthOut:
+        """Whether the server and its database answer (no token needed)."""
+        database = get_database(request)
+        try:
+            with database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            reachable = True
+        except Exception:
+            reachable = False
+        return HealthOut(
+            status="ok" if reachable else "degraded",
+            database=reachable,
+            uptime_seconds=round(time.monotonic() - request.app.state.started, 3),
+            version=app_version(),
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

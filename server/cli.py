@@ -1,0 +1,130 @@
+"""``seth-clinic-server``: serve the API, migrate the database, create users."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from clinic.enums import Role
+from clinic.org.models import Branch, User
+from server.config import ConfigError, load_settings
+from server.database import SERVER_DEVICE_ID, create_first_admin, migrate, open_database
+from server.security import hash_password, password_problem
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8750
+PASSWORD_ENV = "SETH_CLINIC_PASSWORD"
+
+
+class CommandFailed(Exception):
+    """The command cannot go on; the message is the one line shown."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seth-clinic-server", description=__doc__)
+    parser.add_argument("--data-dir", help="the server's data folder")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start the API")
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    commands.add_parser("migrate", help="create or upgrade the database")
+    create = commands.add_parser("create-user", help="add a user")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--branch", help="branch code (none: an admin for all branches)")
+    create.add_argument("--full-name", help="defaults to the username")
+    return parser
+
+
+def _password(username: str) -> str:
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise CommandFailed(f"Set {PASSWORD_ENV} or run in a terminal to type the password")
+        password = getpass.getpass(f"Password for {username}: ")
+        if getpass.getpass("Again: ") != password:
+            raise CommandFailed("The two passwords differ")
+    problem = password_problem(password, username)
+    if problem:
+        raise CommandFailed(f"Password not accepted: {problem}")
+    return password
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from server.app import create_app
+    from server.observability import configure_logging
+
+    settings = load_settings(args.data_dir)
+    database = open_database(settings)
+    try:
+        migrate(database)
+        one_time = create_first_admin(database)
+        if one_time is not None:
+            print(
+                f"First start: log in as 'admin' with the one-time password {one_time}\n"
+                "(shown only now; you will be asked to change it).",
+                flush=True,
+            )
+        configure_logging()
+        uvicorn.run(create_app(settings, database), host=args.host, port=args.port, log_config=None)
+    finally:
+        database.close()
+
+
+def _migrate(args: argparse.Namespace) -> None:
+    database = open_database(load_settings(args.data_dir))
+    try:
+        migrate(database)
+        print("The database is up to date.")
+    finally:
+        database.close()
+
+
+def _create_user(args: argparse.Namespace) -> None:
+    username = args.username.strip().lower()
+    password = _password(username)
+    database = open_database(load_settings(args.data_dir))
+    try:
+        migrate(database)
+        with database.sessions.begin() as session:
+            if session.scalar(select(User.id).where(User.username == username)):
+                raise CommandFailed(f"The username {username} is taken")
+            branch_id = None
+            if args.branch:
+                branch_id = session.scalar(select(Branch.id).where(Branch.code == args.branch))
+                if branch_id is None:
+                    raise CommandFailed(f"No branch with code {args.branch}")
+            session.add(
+                User(
+                    username=username,
+                    full_name=args.full_name or username,
+                    role=Role(args.role),
+                    branch_id=branch_id,
+                    password_hash=hash_password(password),
+                    device_id=SERVER_DEVICE_ID,
+                    version=1,
+                )
+            )
+        print(f"Created {args.role} {username}.")
+    finally:
+        database.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    commands = {"serve": _serve, "migrate": _migrate, "create-user": _create_user}
+    try:
+        commands[args.command](args)
+    except (CommandFailed, ConfigError, OSError) as error:
+        print(f"seth-clinic-server: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

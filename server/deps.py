@@ -1,0 +1,127 @@
+"""FastAPI dependencies: the database session, the settings, and the
+authenticated user with their role checks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from clinic.actor import Actor
+from clinic.db import utcnow
+from clinic.enums import Role
+from clinic.org.models import Device, User
+from clinic.permissions import Data, may_read, may_write
+from server.config import Settings
+from server.database import SERVER_DEVICE_ID, Database
+from server.errors import forbidden, unauthorized
+from server.security import InvalidToken, decode_access_token
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    """A session per request; routes that write commit it themselves."""
+    with database.sessions() as session:
+        yield session
+
+
+AppSettings = Annotated[Settings, Depends(get_settings)]
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user at their device. Writes made through the API
+    are the server's own (its device's audit chain), on the user's behalf."""
+
+    user: User
+    device: Device
+    must_change_password: bool
+
+    @property
+    def role(self) -> Role:
+        return self.user.role
+
+    @property
+    def branch_id(self) -> uuid.UUID | None:
+        return self.user.branch_id
+
+    def actor(self, branch_id: uuid.UUID | None = None) -> Actor:
+        return Actor(
+            device_id=SERVER_DEVICE_ID,
+            user_id=self.user.id,
+            role=self.user.role,
+            branch_id=branch_id or self.user.branch_id,
+        )
+
+
+def authenticate(
+    session: DbSession,
+    settings: AppSettings,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None:
+        raise unauthorized("Log in first: this needs an access token")
+    try:
+        claims = decode_access_token(settings.jwt_secret, credentials.credentials)
+    except InvalidToken:
+        raise unauthorized("The access token is expired or not valid; log in again") from None
+    user = session.get(User, claims.user_id)
+    if user is None or not user.active or user.deleted_at is not None:
+        raise unauthorized("This account is not active")
+    device = session.get(Device, claims.device_id)
+    if device is None or device.revoked_at is not None:
+        raise unauthorized("This device was revoked; ask an admin")
+    device.last_seen_at = utcnow()
+    session.commit()
+    return Caller(user=user, device=device, must_change_password=user.must_change_password)
+
+
+AnyCaller = Annotated[Caller, Depends(authenticate)]
+
+
+def active_caller(caller: AnyCaller) -> Caller:
+    """A caller who may work: one with a one-time password must change it first."""
+    if caller.must_change_password:
+        raise forbidden("Change your one-time password first (POST /api/auth/password)")
+    return caller
+
+
+CurrentUser = Annotated[Caller, Depends(active_caller)]
+
+
+def reader_of(data: Data) -> Callable[[Caller], Caller]:
+    def check(caller: CurrentUser) -> Caller:
+        if not may_read(caller.role, data):
+            raise forbidden(f"A {caller.role.value} may not read {data.value}")
+        return caller
+
+    return check
+
+
+def writer_of(data: Data) -> Callable[[Caller], Caller]:
+    def check(caller: CurrentUser) -> Caller:
+        if not may_write(caller.role, data):
+            raise forbidden(f"A {caller.role.value} may not change {data.value}")
+        return caller
+
+    return check
+
+
+Admin = Annotated[Caller, Depends(writer_of(Data.USERS))]

@@ -1,0 +1,228 @@
+"""Login, token refresh with rotation, logout, who am I, password change."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from clinic.db import utcnow
+from clinic.org.models import Branch, Device, User
+from server.config import Settings
+from server.database import MAIN_BRANCH
+from server.deps import AnyCaller, AppSettings, DbSession
+from server.errors import ApiError, unauthorized
+from server.models import LoginFailure, RefreshToken
+from server.schemas import (
+    BranchOut,
+    LoginIn,
+    MeOut,
+    PasswordChangeIn,
+    RefreshIn,
+    TokensOut,
+    UserOut,
+)
+from server.security import (
+    hash_password,
+    issue_access_token,
+    new_refresh_token,
+    password_problem,
+    refresh_token_hash,
+    verify_password,
+)
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+WRONG_LOGIN = "Wrong username or password"
+
+
+def _too_many(message: str) -> ApiError:
+    return ApiError(429, "too_many_attempts", message, headers={"Retry-After": "60"})
+
+
+def _record_failure(session: Session, username: str, settings: Settings) -> None:
+    statement = insert(LoginFailure).values(username=username, failures=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[LoginFailure.username],
+        set_={"failures": LoginFailure.failures + 1},
+    )
+    session.execute(statement)
+    failure = session.get(LoginFailure, username, populate_existing=True)
+    if failure is not None and failure.failures >= settings.lockout_failures:
+        failure.locked_until = utcnow() + timedelta(minutes=settings.lockout_minutes)
+        failure.failures = 0
+    session.commit()
+
+
+def _issue_tokens(
+    session: Session,
+    settings: Settings,
+    user: User,
+    device: Device,
+    family_id: uuid.UUID | None = None,
+) -> TokensOut:
+    access, _expires = issue_access_token(
+        settings.jwt_secret,
+        user_id=user.id,
+        device_id=device.id,
+        role=user.role,
+        branch_id=user.branch_id,
+        must_change_password=user.must_change_password,
+        lifetime=timedelta(minutes=settings.access_minutes),
+    )
+    refresh, token_hash = new_refresh_token()
+    session.add(
+        RefreshToken(
+            token_hash=token_hash,
+            family_id=family_id or uuid.uuid4(),
+            user_id=user.id,
+            device_id=device.id,
+            expires_at=utcnow() + timedelta(days=settings.refresh_days),
+        )
+    )
+    session.commit()
+    return TokensOut(
+        access_token=access,
+        refresh_token=refresh,
+        expires_in=settings.access_minutes * 60,
+        must_change_password=user.must_change_password,
+    )
+
+
+def _enrolled_device(session: Session, body: LoginIn, user: User) -> Device:
+    device = session.get(Device, body.device_id)
+    if device is not None:
+        if device.revoked_at is not None:
+            raise unauthorized("This device was revoked; ask an admin")
+        return device
+    branch_id = user.branch_id or session.scalar(
+        select(Branch.id).where(Branch.code == MAIN_BRANCH)
+    )
+    if branch_id is None:
+        raise ApiError(500, "no_branch", "The server has no branch to enrol this device in")
+    device = Device(
+        id=body.device_id,
+        name=body.device_name or f"PC {str(body.device_id)[:8]}",
+        branch_id=branch_id,
+        enrolled_at=utcnow(),
+        created_by=user.id,
+        version=1,
+    )
+    session.add(device)
+    session.flush()
+    return device
+
+
+@router.post("/login", response_model=TokensOut, responses={401: {}, 422: {}, 429: {}})
+def login(body: LoginIn, request: Request, session: DbSession, settings: AppSettings) -> TokensOut:
+    """Log in from a device (enrolled to the user's branch at its first login).
+
+    A wrong password and an unknown user get the same answer. After too many
+    failures in a row the username is locked for a while, and attempts are
+    limited per username and per address."""
+    username = body.username.strip().lower()
+    limiter = request.app.state.login_limiter
+    address = request.client.host if request.client else "unknown"
+    if not limiter.allow(f"address:{address}") or not limiter.allow(f"user:{username}"):
+        raise _too_many("Too many login attempts; wait a minute and try again")
+    failure = session.get(LoginFailure, username)
+    if failure is not None and failure.locked_until is not None and failure.locked_until > utcnow():
+        minutes = int((failure.locked_until - utcnow()).total_seconds() // 60) + 1
+        raise _too_many(f"Too many failed logins; try again in {minutes} minutes")
+    user = session.scalar(select(User).where(User.username == username))
+    password_ok = verify_password(user.password_hash if user else None, body.password)
+    if user is None or not password_ok or not user.active or user.deleted_at is not None:
+        _record_failure(session, username, settings)
+        raise unauthorized(WRONG_LOGIN)
+    if failure is not None:
+        session.delete(failure)
+    device = _enrolled_device(session, body, user)
+    return _issue_tokens(session, settings, user, device)
+
+
+@router.post("/refresh", response_model=TokensOut, responses={401: {}, 422: {}})
+def refresh(body: RefreshIn, session: DbSession, settings: AppSettings) -> TokensOut:
+    """Swap a refresh token for new tokens. Each refresh token works once; a
+    used one presented again revokes its whole family (it was stolen or
+    replayed), and everyone holding one of them must log in again."""
+    token = session.scalar(
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == refresh_token_hash(body.refresh_token))
+        .with_for_update()
+    )
+    if token is None:
+        raise unauthorized("Unknown refresh token; log in again")
+    now = utcnow()
+    if token.used_at is not None or token.revoked_at is not None:
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == token.family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        session.commit()
+        raise unauthorized("This refresh token was already used; log in again")
+    if token.expires_at <= now:
+        raise unauthorized("The refresh token has expired; log in again")
+    user = session.get(User, token.user_id)
+    device = session.get(Device, token.device_id)
+    if user is None or not user.active or user.deleted_at is not None:
+        raise unauthorized("This account is not active")
+    if device is None or device.revoked_at is not None:
+        raise unauthorized("This device was revoked; ask an admin")
+    token.used_at = now
+    return _issue_tokens(session, settings, user, device, family_id=token.family_id)
+
+
+@router.post("/logout", status_code=204, responses={401: {}})
+def logout(caller: AnyCaller, session: DbSession) -> Response:
+    """End the caller's sessions on this device (its refresh tokens stop)."""
+    session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.user_id == caller.user.id,
+            RefreshToken.device_id == caller.device.id,
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut, responses={401: {}})
+def me(caller: AnyCaller, session: DbSession) -> MeOut:
+    branch = session.get(Branch, caller.user.branch_id) if caller.user.branch_id else None
+    return MeOut(
+        user=UserOut.model_validate(caller.user),
+        device_id=caller.device.id,
+        branch=BranchOut.model_validate(branch) if branch else None,
+    )
+
+
+@router.post("/password", status_code=204, responses={401: {}, 422: {}})
+def change_password(body: PasswordChangeIn, caller: AnyCaller, session: DbSession) -> Response:
+    """Change one's own password (required after a one-time password)."""
+    user = caller.user
+    if not verify_password(user.password_hash, body.current_password):
+        raise ApiError(
+            422,
+            "invalid",
+            "Some values are not valid",
+            [{"field": "current_password", "reason": "This is not your current password"}],
+        )
+    problem = password_problem(body.new_password, user.username)
+    if problem:
+        raise ApiError(
+            422,
+            "invalid",
+            "Some values are not valid",
+            [{"field": "new_password", "reason": problem}],
+        )
+    user.password_hash = hash_password(body.new_password)
+    user.must_change_password = False
+    session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,330 @@
+"""The API's input, update and output schemas, kept apart. Inputs forbid
+unknown fields, so a typo in a field name is a 422, not a silent no-op."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clinic.enums import Role, Sex, VisitStatus
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class FieldProblem(BaseModel):
+    field: str
+    reason: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    fields: list[FieldProblem] = []
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+    request_id: str
+
+
+# --- auth -------------------------------------------------------------------
+
+
+class LoginIn(Input):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    device_id: uuid.UUID
+    device_name: str | None = Field(default=None, max_length=120)
+
+
+class RefreshIn(Input):
+    refresh_token: str = Field(min_length=1, max_length=256)
+
+
+class PasswordChangeIn(Input):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    must_change_password: bool
+
+
+class BranchOut(Output):
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+class UserOut(Output):
+    id: uuid.UUID
+    username: str
+    full_name: str
+    role: Role
+    branch_id: uuid.UUID | None
+    active: bool
+    must_change_password: bool
+
+
+class MeOut(BaseModel):
+    user: UserOut
+    device_id: uuid.UUID
+    branch: BranchOut | None
+
+
+class UserCreate(Input):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9._-]+$")
+    full_name: str = Field(min_length=1, max_length=120)
+    role: Role
+    branch_code: str | None = Field(default=None, max_length=16)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class UserUpdate(Input):
+    full_name: str | None = Field(default=None, min_length=1, max_length=120)
+    role: Role | None = None
+    branch_code: str | None = Field(default=None, max_length=16)
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=1, max_length=256)
+
+
+class DeviceOut(Output):
+    id: uuid.UUID
+    name: str
+    branch_id: uuid.UUID
+    enrolled_at: datetime | None
+    revoked_at: datetime | None
+    last_seen_at: datetime | None
+
+
+class AuditEventOut(Output):
+    id: uuid.UUID
+    device_id: uuid.UUID | None
+    device_sequence: int
+    user_id: uuid.UUID | None
+    action: str
+    entity: str
+    entity_id: uuid.UUID | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    occurred_at: datetime
+
+
+# --- patients ---------------------------------------------------------------
+
+
+class PatientFields(Input):
+    middle_name: str | None = Field(default=None, max_length=80)
+    last_name: str | None = Field(default=None, max_length=80)
+    sex: Sex | None = None
+    date_of_birth: date | None = None
+    national_id: str | None = Field(default=None, max_length=32)
+    sha_number: str | None = Field(default=None, max_length=32)
+    sha_principal_number: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, max_length=32)
+    residence: str | None = Field(default=None, max_length=120)
+    next_of_kin_name: str | None = Field(default=None, max_length=120)
+    next_of_kin_phone: str | None = Field(default=None, max_length=32)
+    next_of_kin_relationship: str | None = Field(default=None, max_length=40)
+    legacy_number: str | None = Field(default=None, max_length=32)
+
+
+class PatientCreate(PatientFields):
+    first_name: str = Field(min_length=1, max_length=80)
+    age: str | None = Field(default=None, max_length=32)
+
+
+class PatientUpdate(PatientFields):
+    first_name: str | None = Field(default=None, min_length=1, max_length=80)
+
+
+class PatientOut(Output):
+    id: uuid.UUID
+    op_number: str
+    legacy_number: str | None
+    first_name: str
+    middle_name: str | None
+    last_name: str | None
+    sex: Sex
+    date_of_birth: date | None
+    date_of_birth_estimated: bool
+    national_id: str | None
+    sha_number: str | None
+    sha_principal_number: str | None = None
+    phone: str | None
+    residence: str | None
+    next_of_kin_name: str | None = None
+    next_of_kin_phone: str | None = None
+    next_of_kin_relationship: str | None = None
+    merged_into: uuid.UUID | None = None
+
+
+class DuplicateOut(Output):
+    patient_id: uuid.UUID
+    op_number: str
+    full_name: str
+    date_of_birth: date | None
+    phone: str | None
+    reasons: list[str]
+
+
+class RegistrationOut(BaseModel):
+    patient: PatientOut
+    duplicates: list[DuplicateOut]
+
+
+# --- visits -----------------------------------------------------------------
+
+
+class VisitOpen(Input):
+    patient_id: uuid.UUID
+    branch_code: str | None = Field(default=None, max_length=16)
+
+
+class VisitMove(Input):
+    status: VisitStatus
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class VisitOut(Output):
+    """What everyone may read of a visit: no clinical notes."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    branch_id: uuid.UUID
+    visit_date: date
+    is_new: bool
+    status: VisitStatus
+    queue_position: int | None
+    signed_at: datetime | None
+
+
+class TriageIn(Input):
+    temperature_c: float | None = None
+    pulse_bpm: float | None = None
+    respiratory_rate: float | None = None
+    systolic_mmhg: float | None = None
+    diastolic_mmhg: float | None = None
+    spo2_percent: float | None = None
+    weight_kg: float | None = None
+    height_cm: float | None = None
+    muac_cm: float | None = None
+    blood_glucose_mmol: float | None = None
+    confirm_critical: bool = False
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class TriageOut(Output):
+    id: uuid.UUID
+    temperature_c: float | None
+    pulse_bpm: float | None
+    respiratory_rate: float | None
+    systolic_mmhg: float | None
+    diastolic_mmhg: float | None
+    spo2_percent: float | None
+    weight_kg: float | None
+    height_cm: float | None
+    muac_cm: float | None
+    blood_glucose_mmol: float | None
+    bmi: float | None
+    flags: dict[str, str]
+    notes: str | None
+
+
+class PrescriptionIn(Input):
+    drug: str = Field(max_length=200)
+    dose: str = Field(max_length=60)
+    frequency: str = Field(max_length=60)
+    duration: str = Field(max_length=60)
+    quantity: int
+    instructions: str | None = Field(default=None, max_length=2000)
+
+
+class LabRequestIn(Input):
+    test_name: str = Field(max_length=200)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class ConsultationIn(Input):
+    complaint: str | None = Field(default=None, max_length=10000)
+    history: str | None = Field(default=None, max_length=10000)
+    examination: str | None = Field(default=None, max_length=10000)
+    plan: str | None = Field(default=None, max_length=10000)
+    diagnoses: list[str] = Field(default=[], max_length=50)
+    prescriptions: list[PrescriptionIn] = Field(default=[], max_length=50)
+    lab_requests: list[LabRequestIn] = Field(default=[], max_length=50)
+
+
+class AmendmentIn(Input):
+    field: str = Field(max_length=40)
+    new_value: str = Field(max_length=10000)
+    reason: str = Field(max_length=2000)
+
+
+class DiagnosisOut(Output):
+    code_system: str
+    code: str
+    description: str
+    is_primary: bool
+
+
+class PrescriptionOut(Output):
+    drug: str
+    dose: str
+    frequency: str
+    duration: str
+    quantity: int
+    instructions: str | None
+
+
+class LabRequestOut(Output):
+    id: uuid.UUID
+    test_name: str
+    notes: str | None
+    status: str
+    result: str | None
+
+
+class AmendmentOut(Output):
+    field: str
+    old_value: str | None
+    new_value: str | None
+    reason: str
+    amended_by: uuid.UUID | None
+    amended_at: datetime
+
+
+class VisitDetailOut(VisitOut):
+    """A visit with the parts of the record the reader's role may see; the
+    parts it may not see are left out (null), never shown."""
+
+    complaint: str | None = None
+    history: str | None = None
+    examination: str | None = None
+    plan: str | None = None
+    clinician_id: uuid.UUID | None = None
+    triage: list[TriageOut] | None = None
+    diagnoses: list[DiagnosisOut] | None = None
+    prescriptions: list[PrescriptionOut] | None = None
+    lab_requests: list[LabRequestOut] | None = None
+    amendments: list[AmendmentOut] | None = None
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: bool
+    uptime_seconds: float
+    version: str
