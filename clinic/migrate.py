@@ -8,16 +8,25 @@ local tree creates by hand (FTS5 has no SQLAlchemy model).
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from clinic.paths import migrations_dir
 
 SEARCH_TABLE_PREFIX = "patient_search"
+
+
+@cache
+def head_revision(tree: str) -> str:
+    """The newest revision of a tree (what a store is at once migrated)."""
+    head = ScriptDirectory.from_config(alembic_config(tree)).get_current_head()
+    return head or "base"
 
 
 def alembic_config(tree: str, connection: Connection | None = None) -> Config:

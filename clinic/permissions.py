@@ -29,6 +29,8 @@ class Data(StrEnum):
     USERS = "users"
     DEVICES = "devices"
     AUDIT = "audit"
+    PRICE_LIST = "price_list"
+    CONFLICTS = "conflicts"
 
 
 CLINICAL_READERS = frozenset({R.NURSE, R.CLINICAL_OFFICER})
@@ -50,6 +52,8 @@ READ: dict[Data, frozenset[Role]] = {
     Data.USERS: frozenset(),
     Data.DEVICES: frozenset(),
     Data.AUDIT: frozenset(),
+    Data.PRICE_LIST: frozenset(Role),
+    Data.CONFLICTS: frozenset(),
 }
 
 WRITE: dict[Data, frozenset[Role]] = {
@@ -68,6 +72,8 @@ WRITE: dict[Data, frozenset[Role]] = {
     Data.USERS: frozenset(),
     Data.DEVICES: frozenset(),
     Data.AUDIT: frozenset(),
+    Data.PRICE_LIST: frozenset(),
+    Data.CONFLICTS: frozenset(),
 }
 
 

@@ -4,9 +4,17 @@
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service, ServicePrice, Shift
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
 from clinic.db import Base
-from clinic.journal.models import AuditEvent, Conflict, OutboxEntry, RejectedChange
+from clinic.journal.models import (
+    AppliedMutation,
+    AuditEvent,
+    ChangeLogEntry,
+    Conflict,
+    OutboxEntry,
+    RejectedChange,
+    SyncRun,
+)
 from clinic.numbering.models import NumberLease
-from clinic.org.models import Branch, Device, User
+from clinic.org.models import Branch, Device, OfflineLogin, User
 from clinic.patients.models import Patient
 from clinic.store import StoreSetting
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
@@ -15,8 +23,10 @@ metadata = Base.metadata
 
 __all__ = [
     "Amendment",
+    "AppliedMutation",
     "AuditEvent",
     "Branch",
+    "ChangeLogEntry",
     "Claim",
     "ClaimBatch",
     "ClaimItem",
@@ -28,6 +38,7 @@ __all__ = [
     "InvoiceLine",
     "LabRequest",
     "NumberLease",
+    "OfflineLogin",
     "OutboxEntry",
     "Patient",
     "Payment",
@@ -37,6 +48,7 @@ __all__ = [
     "ServicePrice",
     "Shift",
     "StoreSetting",
+    "SyncRun",
     "Triage",
     "User",
     "Visit",

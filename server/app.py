@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from server import sync_api
 from server.config import Settings
 from server.database import Database
 from server.deps import get_database
 from server.errors import install_error_handlers
+from server.notifier import ChangeNotifier
 from server.observability import Metrics, RequestMiddleware
 from server.ratelimit import SlidingWindowLimiter
 from server.routes import admin, auth, patients, visits
@@ -26,9 +30,21 @@ def app_version() -> str:
         return "unknown"
 
 
-def create_app(settings: Settings, database: Database) -> FastAPI:
-    """The API on a migrated database (see ``server.database``)."""
+def create_app(settings: Settings, database: Database, *, notify: bool = True) -> FastAPI:
+    """The API on a migrated database (see ``server.database``). With
+    ``notify`` a background listener wakes long-polling pulls."""
+    notifier = ChangeNotifier(database.conninfo()) if notify else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if notifier is not None:
+            notifier.start()
+        yield
+        if notifier is not None:
+            notifier.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Seth Clinic central API",
         version=app_version(),
         responses={"default": {"model": ErrorOut, "description": "An error"}},
@@ -37,6 +53,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.metrics = metrics
+    app.state.notifier = notifier
     app.state.started = time.monotonic()
     app.state.login_limiter = SlidingWindowLimiter(settings.login_rate_per_minute)
     install_error_handlers(app)
@@ -45,8 +62,8 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
         metrics=metrics,
         max_body_bytes=settings.max_body_bytes,
     )
-    for module in (auth, patients, visits, admin):
-        app.include_router(module.router)
+    for router in (auth.router, patients.router, visits.router, admin.router, sync_api.router):
+        app.include_router(router)
 
     @app.get("/api/health", response_model=HealthOut, tags=["operations"])
     def health(request: Request) -> HealthOut:

@@ -13,7 +13,13 @@ from sqlalchemy import select
 from clinic.enums import Role
 from clinic.org.models import Branch, User
 from server.config import ConfigError, load_settings
-from server.database import SERVER_DEVICE_ID, create_first_admin, migrate, open_database
+from server.database import (
+    SERVER_DEVICE_ID,
+    add_central,
+    create_first_admin,
+    migrate,
+    open_database,
+)
 from server.security import hash_password, password_problem
 
 DEFAULT_HOST = "127.0.0.1"
@@ -101,7 +107,8 @@ def _create_user(args: argparse.Namespace) -> None:
                 branch_id = session.scalar(select(Branch.id).where(Branch.code == args.branch))
                 if branch_id is None:
                     raise CommandFailed(f"No branch with code {args.branch}")
-            session.add(
+            add_central(
+                session,
                 User(
                     username=username,
                     full_name=args.full_name or username,
@@ -109,8 +116,7 @@ def _create_user(args: argparse.Namespace) -> None:
                     branch_id=branch_id,
                     password_hash=hash_password(password),
                     device_id=SERVER_DEVICE_ID,
-                    version=1,
-                )
+                ),
             )
         print(f"Created {args.role} {username}.")
     finally:

@@ -14,8 +14,9 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from clinic.db import utcnow
+from clinic.db import SyncColumns, utcnow
 from clinic.enums import Role
+from clinic.journal.service import log_central_change, snapshot
 from clinic.migrate import upgrade
 from clinic.org.models import Branch, Device, User
 from server.config import Settings
@@ -33,6 +34,10 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     embedded: Any = None
+
+    def conninfo(self) -> str:
+        """The database as a libpq URI (for the change listener's connection)."""
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -77,26 +82,35 @@ def open_database(settings: Settings) -> Database:
     )
 
 
+def add_central(session: Session, row: SyncColumns, author: uuid.UUID | None = None) -> None:
+    """Add a row the server makes itself (a branch, a device, a user) and put
+    it in the change feed so devices pull it."""
+    session.add(row)
+    session.flush()
+    log_central_change(
+        session, row, list(snapshot(row)), device_id=SERVER_DEVICE_ID, user_id=author
+    )
+
+
 def migrate(database: Database) -> None:
+    """Create or upgrade the database; seed branch MAIN and the server's own
+    device the first time."""
     upgrade(database.engine, "central")
     with database.sessions.begin() as session:
         main = session.scalar(select(Branch).where(Branch.code == MAIN_BRANCH))
         if main is None:
-            main = Branch(
-                code=MAIN_BRANCH, name="Main branch", device_id=SERVER_DEVICE_ID, version=1
-            )
-            session.add(main)
-            session.flush()
+            main = Branch(code=MAIN_BRANCH, name="Main branch", device_id=SERVER_DEVICE_ID)
+            add_central(session, main)
         if session.get(Device, SERVER_DEVICE_ID) is None:
-            session.add(
+            add_central(
+                session,
                 Device(
                     id=SERVER_DEVICE_ID,
                     name="Central server",
                     branch_id=main.id,
                     enrolled_at=utcnow(),
                     device_id=SERVER_DEVICE_ID,
-                    version=1,
-                )
+                ),
             )
 
 
@@ -107,7 +121,8 @@ def create_first_admin(database: Database) -> str | None:
         if session.scalar(select(func.count()).select_from(User)):
             return None
         password = secrets.token_urlsafe(12)
-        session.add(
+        add_central(
+            session,
             User(
                 username=FIRST_ADMIN,
                 full_name="Administrator",
@@ -116,7 +131,6 @@ def create_first_admin(database: Database) -> str | None:
                 password_hash=hash_password(password),
                 must_change_password=True,
                 device_id=SERVER_DEVICE_ID,
-                version=1,
-            )
+            ),
         )
         return password

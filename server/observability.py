@@ -95,12 +95,22 @@ class RequestMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        cut_short: list[bool] = []
+
+        async def send_from_app(message: Message) -> None:
+            # FastAPI answers a body it could not read with a 400 of its own;
+            # when the limit cut the body short, the 413 below replaces it.
+            if not cut_short:
+                await send_with_id(message)
+
         try:
             length = headers.get(b"content-length")
             if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
                 await self._too_large(send_with_id, request_id)
                 return
-            await self.app(scope, self._limited(receive), send_with_id)
+            await self.app(scope, self._limited(receive, cut_short), send_from_app)
+            if cut_short:
+                await self._too_large(send_with_id, request_id)
         except BodyTooLarge:
             await self._too_large(send_with_id, request_id)
         finally:
@@ -122,7 +132,7 @@ class RequestMiddleware:
             )
             request_id_var.reset(token)
 
-    def _limited(self, receive: Receive) -> Receive:
+    def _limited(self, receive: Receive, cut_short: list[bool]) -> Receive:
         received = 0
 
         async def limited() -> Message:
@@ -131,6 +141,7 @@ class RequestMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
+                    cut_short.append(True)
                     raise BodyTooLarge
             return message
 

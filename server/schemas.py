@@ -82,6 +82,7 @@ class UserOut(Output):
 class MeOut(BaseModel):
     user: UserOut
     device_id: uuid.UUID
+    device_branch_id: uuid.UUID
     branch: BranchOut | None
 
 

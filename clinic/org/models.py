@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clinic.db import Base, SyncColumns, UTCDateTime
+from clinic.db import LOCAL_ONLY, Base, SyncColumns, UTCDateTime
 from clinic.enums import Role, db_enum
 
 
@@ -50,3 +50,20 @@ class User(SyncColumns, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OfflineLogin(Base):
+    """What lets a user who has logged in online on this PC log in here
+    offline: an argon2 verifier of their password and their role, refreshed
+    at every online login. Kept on the PC only."""
+
+    __tablename__ = "offline_logins"
+    __table_args__ = {"info": LOCAL_ONLY}
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(db_enum(Role))
+    branch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    verifier: Mapped[str] = mapped_column(String(255))
+    last_online_login: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
@@ -160,7 +160,9 @@ def clean_patient_fields(values: Mapping[str, Any], *, today: date) -> dict[str,
 
 
 def _details_fields(details: PatientDetails, today: date) -> dict[str, Any]:
-    values = {name: getattr(details, name) for name in EDITABLE_FIELDS}
+    values = {
+        f.name: getattr(details, f.name) for f in fields(details) if f.name in EDITABLE_FIELDS
+    }
     errors: list[InvalidValue] = []
     estimated = False
     if details.age is not None and details.date_of_birth is None:
@@ -193,7 +195,19 @@ def find_duplicates(
         if values.get(key):
             conditions.append(getattr(Patient, key) == values[key])
     if values.get("date_of_birth"):
-        conditions.append(Patient.date_of_birth == values["date_of_birth"])
+        # The name is matched here too, not only below: estimated dates of birth
+        # cluster (every "27yrs" of an imported register shares one), and the
+        # date alone would load hundreds of strangers per registration and could
+        # fill the limit, hiding a same-phone or same-ID match. SQLite's lower()
+        # folds ASCII only; _same_name below still decides.
+        conditions.append(
+            and_(
+                Patient.date_of_birth == values["date_of_birth"],
+                func.lower(Patient.first_name) == func.lower(values.get("first_name") or ""),
+                func.lower(func.coalesce(Patient.last_name, ""))
+                == func.lower(values.get("last_name") or ""),
+            )
+        )
     if not conditions:
         return []
     query = select(Patient).where(

@@ -35,6 +35,7 @@ CLOSED = frozenset({S.COMPLETED, S.CANCELLED})
 TRANSITIONS: dict[VisitStatus, dict[VisitStatus, frozenset[Role]]] = {
     S.REGISTERED: {
         S.TRIAGED: frozenset({Role.NURSE}),
+        S.IN_CONSULTATION: frozenset({Role.CLINICAL_OFFICER}),
         S.WAITING_CONSULTATION: frozenset({Role.RECEPTIONIST, Role.NURSE}),
         S.CANCELLED: frozenset({Role.RECEPTIONIST}),
     },

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from clinic.db import utcnow
 from clinic.journal.models import AuditEvent
-from clinic.journal.service import record_audit
+from clinic.journal.service import changed_fields, log_central_change, record_audit, snapshot
 from clinic.org.models import Branch, Device, User
-from server.database import SERVER_DEVICE_ID
+from server.database import SERVER_DEVICE_ID, add_central
 from server.deps import Admin, DbSession
 from server.errors import ApiError, not_found
 from server.models import RefreshToken
@@ -77,10 +77,8 @@ def create_user(body: UserCreate, caller: Admin, session: DbSession) -> UserOut:
         must_change_password=True,
         created_by=caller.user.id,
         device_id=SERVER_DEVICE_ID,
-        version=1,
     )
-    session.add(user)
-    session.flush()
+    add_central(session, user, caller.user.id)
     record_audit(
         session,
         caller.actor(),
@@ -102,6 +100,7 @@ def edit_user(user_id: uuid.UUID, body: UserUpdate, caller: Admin, session: DbSe
     if user is None or user.deleted_at is not None:
         raise not_found(f"No user with id {user_id}")
     before = _user_snapshot(user)
+    row_before = snapshot(user)
     changes = body.model_dump(exclude_unset=True)
     if "full_name" in changes and body.full_name is not None:
         user.full_name = body.full_name
@@ -123,7 +122,14 @@ def edit_user(user_id: uuid.UUID, body: UserUpdate, caller: Admin, session: DbSe
             .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-    user.version += 1
+    session.flush()
+    log_central_change(
+        session,
+        user,
+        list(changed_fields(row_before, snapshot(user))),
+        device_id=SERVER_DEVICE_ID,
+        user_id=caller.user.id,
+    )
     record_audit(
         session,
         caller.actor(),
@@ -153,7 +159,9 @@ def revoke_device(device_id: uuid.UUID, caller: Admin, session: DbSession) -> De
         raise not_found(f"No device with id {device_id}")
     if device.revoked_at is None:
         device.revoked_at = utcnow()
-        device.version += 1
+        log_central_change(
+            session, device, ["revoked_at"], device_id=SERVER_DEVICE_ID, user_id=caller.user.id
+        )
         session.execute(
             update(RefreshToken)
             .where(RefreshToken.device_id == device.id, RefreshToken.revoked_at.is_(None))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from clinic.db import utcnow
 from clinic.org.models import Branch, Device, User
 from server.config import Settings
-from server.database import MAIN_BRANCH
+from server.database import MAIN_BRANCH, add_central
 from server.deps import AnyCaller, AppSettings, DbSession
 from server.errors import ApiError, unauthorized
 from server.models import LoginFailure, RefreshToken
@@ -58,7 +58,7 @@ def _record_failure(session: Session, username: str, settings: Settings) -> None
     session.commit()
 
 
-def _issue_tokens(
+def issue_tokens(
     session: Session,
     settings: Settings,
     user: User,
@@ -110,10 +110,8 @@ def _enrolled_device(session: Session, body: LoginIn, user: User) -> Device:
         branch_id=branch_id,
         enrolled_at=utcnow(),
         created_by=user.id,
-        version=1,
     )
-    session.add(device)
-    session.flush()
+    add_central(session, device, user.id)
     return device
 
 
@@ -141,7 +139,7 @@ def login(body: LoginIn, request: Request, session: DbSession, settings: AppSett
     if failure is not None:
         session.delete(failure)
     device = _enrolled_device(session, body, user)
-    return _issue_tokens(session, settings, user, device)
+    return issue_tokens(session, settings, user, device)
 
 
 @router.post("/refresh", response_model=TokensOut, responses={401: {}, 422: {}})
@@ -174,7 +172,7 @@ def refresh(body: RefreshIn, session: DbSession, settings: AppSettings) -> Token
     if device is None or device.revoked_at is not None:
         raise unauthorized("This device was revoked; ask an admin")
     token.used_at = now
-    return _issue_tokens(session, settings, user, device, family_id=token.family_id)
+    return issue_tokens(session, settings, user, device, family_id=token.family_id)
 
 
 @router.post("/logout", status_code=204, responses={401: {}})
@@ -199,6 +197,7 @@ def me(caller: AnyCaller, session: DbSession) -> MeOut:
     return MeOut(
         user=UserOut.model_validate(caller.user),
         device_id=caller.device.id,
+        device_branch_id=caller.device.branch_id,
         branch=BranchOut.model_validate(branch) if branch else None,
     )
 

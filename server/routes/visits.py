@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.clock import clinic_today
-from clinic.enums import VisitStatus
+from clinic.enums import Role, VisitStatus
 from clinic.journal.service import record_audit
 from clinic.org.models import Branch
 from clinic.permissions import Data, may_read
 from clinic.visits.models import Diagnosis, LabRequest, Prescription, Triage, Visit
 from clinic.visits.service import (
+    TRANSITIONS,
     ConsultationNotes,
     LabRequestInput,
     PrescriptionInput,
@@ -121,7 +122,9 @@ def _children(session: Session, model: type[Child], visit_id: uuid.UUID) -> list
 
 
 def _detail(session: Session, caller: Caller, visit: Visit) -> VisitDetailOut:
-    detail = VisitDetailOut.model_validate(visit)
+    # Start from what everyone may read: validating the row itself would
+    # copy its clinical notes into the answer whatever the role.
+    detail = VisitDetailOut.model_validate(VisitOut.model_validate(visit).model_dump())
     role = caller.role
     shown: list[str] = []
     if may_read(role, Data.CLINICAL_NOTES):
@@ -184,7 +187,10 @@ def change_status(
     visit_id: uuid.UUID, body: VisitMove, caller: CurrentUser, session: DbSession
 ) -> VisitOut:
     """Move a visit on; which roles make which move is the visit workflow's."""
-    _own_branch_visit(session, caller, visit_id)
+    current = _own_branch_visit(session, caller, visit_id)
+    movers = TRANSITIONS[current.status].get(body.status)
+    if movers is not None and caller.role != Role.ADMIN and caller.role not in movers:
+        raise forbidden(f"A {caller.role.value} may not move a visit to {body.status.value}")
     visit = move_visit(
         visit_id, body.status, session=session, actor=caller.actor(), reason=body.reason
     )

@@ -111,7 +111,8 @@ def upgrade() -> None:
     sa.Column('base_version', sa.Integer(), nullable=False),
     sa.Column('created_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('sequence', name=op.f('pk_outbox')),
-    info={'store': 'local'}
+    info={'store': 'local'},
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outbox_row_id'), ['row_id'], unique=False)

@@ -1,0 +1,85 @@
+"""Rows as JSON and back, for the wire between a PC and the server.
+
+Both sides use the model's columns to decode: a value of the wrong type or
+shape is refused with a reason, never stored half-understood.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Enum, Float, Integer, String, Text, Uuid
+from sqlalchemy.sql.schema import Column, Table
+
+from clinic.db import UTCDateTime
+from clinic.journal.service import to_jsonable
+
+
+class BadValue(ValueError):
+    """A value does not fit its column; the message names the field."""
+
+
+def _decode(column: Column[Any], value: Any) -> Any:
+    if value is None:
+        if not column.nullable and not column.primary_key:
+            raise BadValue(f"{column.name}: a value is required")
+        return None
+    kind = column.type
+    try:
+        if isinstance(kind, Uuid):
+            return uuid.UUID(str(value))
+        if isinstance(kind, UTCDateTime):
+            moment = datetime.fromisoformat(str(value))
+            if moment.tzinfo is None:
+                raise BadValue(f"{column.name}: a time needs its time zone")
+            return moment
+        if isinstance(kind, Date):
+            return date.fromisoformat(str(value))
+        if isinstance(kind, Enum):
+            if value not in kind.enums:
+                raise BadValue(f"{column.name}: {value!r} is not one of {', '.join(kind.enums)}")
+            return value
+        if isinstance(kind, Boolean):
+            if not isinstance(value, bool):
+                raise BadValue(f"{column.name}: expected true or false")
+            return value
+        if isinstance(kind, Integer | BigInteger):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise BadValue(f"{column.name}: expected a whole number")
+            return value
+        if isinstance(kind, Float):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise BadValue(f"{column.name}: expected a number")
+            return float(value)
+        if isinstance(kind, String | Text):
+            if not isinstance(value, str):
+                raise BadValue(f"{column.name}: expected text")
+            if kind.length is not None and len(value) > kind.length:
+                raise BadValue(f"{column.name}: longer than {kind.length} characters")
+            return value
+        if isinstance(kind, JSON):
+            return value
+    except (TypeError, ValueError) as error:
+        if isinstance(error, BadValue):
+            raise
+        raise BadValue(f"{column.name}: {value!r} is not valid ({error})") from None
+    raise BadValue(f"{column.name}: cannot be sent")
+
+
+def decode_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """JSON values to Python values by column; raises BadValue naming the
+    first unknown or malformed field."""
+    decoded = {}
+    for name, value in values.items():
+        column = table.columns.get(name)
+        if column is None:
+            raise BadValue(f"{name}: no such field in {table.name}")
+        decoded[name] = _decode(column, value)
+    return decoded
+
+
+def encode_row(mapping: Any, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A row's columns as JSON-ready values, without the ``hidden`` ones."""
+    return {k: to_jsonable(v) for k, v in dict(mapping).items() if k not in hidden}

@@ -1,0 +1,96 @@
+"""Logging in on a PC: online against the server, or offline for a user who
+has logged in online on this PC before (DESIGN.md, Sync 8)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+
+from clinic.db import utcnow
+from clinic.enums import Role
+from clinic.org.models import OfflineLogin
+from clinic.store import LocalStore, StoreSetting
+from sync.transport import Transport
+
+SERVER_URL_KEY = "server_url"
+BRANCH_ID_KEY = "branch_id"
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is working on this PC, and whether the login reached the server."""
+
+    user_id: uuid.UUID
+    username: str
+    full_name: str
+    role: Role
+    branch_id: uuid.UUID | None
+    online: bool
+    must_change_password: bool = False
+
+
+class LoginFailed(Exception):
+    """Wrong username or password, or no offline login on this PC yet."""
+
+
+def login_online(store: LocalStore, transport: Transport, username: str, password: str) -> SignedIn:
+    """Log in at the server (tokens to the keyring) and keep an argon2
+    verifier so the same user can log in here offline later. Raises the
+    transport's Unreachable or ServerRefused."""
+    me = transport.login(username.strip().lower(), password)
+    user = me["user"]
+    branch_id = me["branch"]["id"] if me.get("branch") else None
+    device_branch = me.get("device_branch_id") or branch_id
+    with store.write() as session:
+        login = session.get(OfflineLogin, user["username"]) or OfflineLogin(
+            username=user["username"]
+        )
+        login.user_id = uuid.UUID(user["id"])
+        login.full_name = user["full_name"]
+        login.role = Role(user["role"])
+        login.branch_id = uuid.UUID(branch_id) if branch_id else None
+        login.verifier = _hasher.hash(password)
+        login.last_online_login = utcnow()
+        session.merge(login)
+        session.merge(StoreSetting(key=SERVER_URL_KEY, value=transport.server_url))
+        if device_branch:
+            session.merge(StoreSetting(key=BRANCH_ID_KEY, value=device_branch))
+    return SignedIn(
+        user_id=uuid.UUID(user["id"]),
+        username=user["username"],
+        full_name=user["full_name"],
+        role=Role(user["role"]),
+        branch_id=uuid.UUID(branch_id) if branch_id else None,
+        online=True,
+        must_change_password=bool(me.get("must_change_password")),
+    )
+
+
+def login_offline(store: LocalStore, username: str, password: str) -> SignedIn:
+    """Log in without the server, with the verifier kept at the user's last
+    online login on this PC. Raises LoginFailed saying why."""
+    with store.session() as session:
+        login = session.scalar(
+            select(OfflineLogin).where(OfflineLogin.username == username.strip().lower())
+        )
+    if login is None:
+        raise LoginFailed(
+            "This user has not logged in on this PC while online yet; connect to the server once"
+        )
+    try:
+        _hasher.verify(login.verifier, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise LoginFailed("Wrong username or password") from None
+    return SignedIn(
+        user_id=login.user_id,
+        username=login.username,
+        full_name=login.full_name,
+        role=login.role,
+        branch_id=login.branch_id,
+        online=False,
+    )

@@ -1,0 +1,358 @@
+"""The PC's side of sync: push the outbox, pull the change feed, keep the
+numbers topped up. No Qt: the desktop runs it on a worker thread and the
+command line runs it as it is.
+
+Every step is safe to interrupt: the outbox entry leaves only in the same
+local transaction that records the server's answer, and the pull cursor
+moves only with the page it belongs to, so a crash, a lost connection or a
+killed process just means the next sync picks up where this one stopped.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from clinic.actor import Actor
+from clinic.db import utcnow, uuid7
+from clinic.enums import ChangeOperation
+from clinic.journal.entities import SYNCED
+from clinic.journal.models import AuditEvent, Conflict, OutboxEntry, RejectedChange, SyncRun
+from clinic.journal.service import to_jsonable
+from clinic.migrate import head_revision
+from clinic.numbering.service import LOW_WATER_MARK, add_lease, numbers_left, replace_provisional
+from clinic.rules.numbers import NumberKind
+from clinic.store import DEVICE_ID_KEY, LocalStore, StoreSetting
+from sync.apply import apply_rows
+from sync.credentials import Tokens, TokenStore
+from sync.protocol import MAX_PULL_PAGE, MAX_PUSH_MUTATIONS, PROTOCOL_VERSION, ProtocolError
+from sync.transport import ServerRefused, Transport
+
+CURSOR_KEY = "pull_cursor"
+AUDIT_PUSHED_KEY = "audit_pushed_through"
+CLOCK_SKEW_KEY = "clock_skew_seconds"
+FORMER_IDS_KEY = "former_device_ids"
+SKEW_WARNING_SECONDS = 300
+PULL_PAGE = MAX_PULL_PAGE
+
+
+@dataclass
+class SyncReport:
+    """What one sync moved."""
+
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    rejected: list[str] = field(default_factory=list)
+    leased: int = 0
+    renumbered: int = 0
+    clock_skew_seconds: float | None = None
+    audit_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    pending: int
+    conflicts: int
+    rejected: int
+    last_sync: datetime | None
+    last_error: str | None
+    clock_skew_seconds: float | None
+
+    @property
+    def clock_warning(self) -> bool:
+        return (
+            self.clock_skew_seconds is not None
+            and abs(self.clock_skew_seconds) > SKEW_WARNING_SECONDS
+        )
+
+
+def sync_status(store: LocalStore) -> SyncStatus:
+    with store.session() as session:
+        pending = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+        conflicts = (
+            session.scalar(
+                select(func.count()).select_from(Conflict).where(Conflict.resolved_at.is_(None))
+            )
+            or 0
+        )
+        rejected = (
+            session.scalar(
+                select(func.count())
+                .select_from(RejectedChange)
+                .where(RejectedChange.resolved_at.is_(None))
+            )
+            or 0
+        )
+        last_ok = session.scalar(
+            select(func.max(SyncRun.finished_at)).where(SyncRun.error.is_(None))
+        )
+        last_run = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(1)).first()
+        skew = session.scalar(select(StoreSetting.value).where(StoreSetting.key == CLOCK_SKEW_KEY))
+    return SyncStatus(
+        pending=int(pending),
+        conflicts=int(conflicts),
+        rejected=int(rejected),
+        last_sync=last_ok,
+        last_error=last_run.error if last_run is not None else None,
+        clock_skew_seconds=skew,
+    )
+
+
+class SyncEngine:
+    """Sync one local store with one server. One sync at a time."""
+
+    def __init__(self, store: LocalStore, transport: Transport) -> None:
+        self.store = store
+        self.transport = transport
+
+    def _versions(self) -> dict[str, Any]:
+        return {"protocol": PROTOCOL_VERSION, "schema": head_revision("local")}
+
+    def sync(self) -> SyncReport:
+        """Push, pull and top up numbers; records the run. Raises the
+        transport's errors (Unreachable, ServerRefused) after recording them."""
+        report = SyncReport()
+        with self.store.write() as session:
+            run = SyncRun(started_at=utcnow())
+            session.add(run)
+        try:
+            self.top_up_numbers(report)
+            self.push(report)
+            self.pull(report)
+        except Exception as error:
+            self._finish(run.id, report, str(error) or type(error).__name__)
+            raise
+        self._finish(run.id, report, None)
+        return report
+
+    def _finish(self, run_id: int, report: SyncReport, error: str | None) -> None:
+        with self.store.write() as session:
+            run = session.get(SyncRun, run_id)
+            if run is not None:
+                run.finished_at = utcnow()
+                run.pushed, run.pulled = report.pushed, report.pulled
+                run.conflicts, run.rejected = report.conflicts, len(report.rejected)
+                run.error = error
+
+    # --- numbers ---------------------------------------------------------
+
+    def top_up_numbers(self, report: SyncReport) -> None:
+        """Lease a block of each kind running low, then give leased numbers
+        to the rows this PC numbered provisionally while it had none."""
+        device_id = self.store.device_id
+        for kind in NumberKind:
+            with self.store.session() as session:
+                left = numbers_left(session, device_id, kind)
+            if left >= LOW_WATER_MARK:
+                continue
+            block = self.transport.call(
+                "POST", "/api/sync/lease", {**self._versions(), "kind": kind.value}
+            )
+            with self.store.write() as session:
+                add_lease(session, device_id, kind, block["year"], block["first"], block["last"])
+            report.leased += 1
+        former = self.store.get_setting(FORMER_IDS_KEY) or []
+        with self.store.write() as session:
+            report.renumbered = replace_provisional(
+                session,
+                Actor(device_id=device_id),
+                made_by=[device_id, *(uuid.UUID(i) for i in former)],
+            )
+
+    # --- push ------------------------------------------------------------
+
+    def push(self, report: SyncReport) -> None:
+        while True:
+            batch, events = self._next_batch()
+            if not batch and not events:
+                return
+            body = {
+                **self._versions(),
+                "client_time": utcnow().isoformat(),
+                "mutations": batch,
+                "audit_events": events,
+            }
+            try:
+                answer = self.transport.call("POST", "/api/sync/push", body)
+            except ServerRefused as refusal:
+                if refusal.code != ProtocolError.DEVICE_REUSED:
+                    raise
+                self.enroll_as_new_device()
+                continue
+            self._record_push(answer, report)
+            if not batch:
+                return
+
+    def _next_batch(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        device_id = self.store.device_id
+        with self.store.session() as session:
+            entries = session.scalars(
+                select(OutboxEntry).order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
+            ).all()
+            pushed_through = (
+                session.scalar(
+                    select(StoreSetting.value).where(StoreSetting.key == AUDIT_PUSHED_KEY)
+                )
+                or 0
+            )
+            events = session.scalars(
+                select(AuditEvent)
+                .where(
+                    AuditEvent.device_id == device_id,
+                    AuditEvent.device_sequence > pushed_through,
+                )
+                .order_by(AuditEvent.device_sequence)
+                .limit(MAX_PUSH_MUTATIONS)
+            ).all()
+        batch = [
+            {
+                "sequence": e.sequence,
+                "entity": e.entity,
+                "row_id": str(e.row_id),
+                "operation": e.operation.value,
+                "changes": e.changes,
+                "base_version": e.base_version,
+                "user_id": str(e.user_id) if e.user_id else None,
+            }
+            for e in entries
+        ]
+        audit = [
+            to_jsonable(
+                {
+                    "id": e.id,
+                    "device_sequence": e.device_sequence,
+                    "user_id": e.user_id,
+                    "action": e.action,
+                    "entity": e.entity,
+                    "entity_id": e.entity_id,
+                    "before": e.before,
+                    "after": e.after,
+                    "occurred_at": e.occurred_at,
+                    "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
+            )
+            for e in events
+        ]
+        return batch, audit
+
+    def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:
+        with self.store.write() as session:
+            connection = session.connection()
+            for result in answer["results"]:
+                entry = session.get(OutboxEntry, result["sequence"])
+                if entry is None:
+                    continue
+                if result["outcome"] == "applied":
+                    table = SYNCED[entry.entity].model.__table__  # type: ignore[attr-defined]
+                    connection.execute(
+                        table.update()
+                        .where(table.c.id == entry.row_id, table.c.version < result["version"])
+                        .values(version=result["version"])
+                    )
+                    report.pushed += 1
+                    report.conflicts += len(result.get("conflicts") or [])
+                else:
+                    self._keep_refused(session, entry, result)
+                    report.rejected.append(f"{entry.entity} {entry.row_id}: {result['reason']}")
+                session.delete(entry)
+            session.merge(
+                StoreSetting(key=AUDIT_PUSHED_KEY, value=answer["audit_accepted_through"])
+            )
+            session.merge(StoreSetting(key=CLOCK_SKEW_KEY, value=answer["clock_skew_seconds"]))
+        report.clock_skew_seconds = answer["clock_skew_seconds"]
+        report.audit_problem = answer.get("audit_problem")
+
+    def _keep_refused(self, session: Any, entry: OutboxEntry, result: dict[str, Any]) -> None:
+        """Keep the refused change for staff and set the row back to the
+        server's version (a refused new row is tombstoned here)."""
+        session.add(
+            RejectedChange(
+                id=uuid7(),
+                sequence=entry.sequence,
+                entity=entry.entity,
+                row_id=entry.row_id,
+                operation=entry.operation,
+                changes=entry.changes,
+                reason=result["reason"],
+            )
+        )
+        connection = session.connection()
+        if result.get("row") is not None:
+            apply_rows(connection, [(entry.entity, result["row"])])
+        elif entry.operation == ChangeOperation.INSERT:
+            table = SYNCED[entry.entity].model.__table__  # type: ignore[attr-defined]
+            connection.execute(
+                table.update().where(table.c.id == entry.row_id).values(deleted_at=utcnow())
+            )
+
+    def enroll_as_new_device(self) -> None:
+        """This data folder was restored or copied: take a new device id (the
+        server enrols it with the same user and branch) and keep every
+        queued change, to be pushed under the new id."""
+        new_id = uuid7()
+        tokens = self.transport.call(
+            "POST", "/api/sync/enroll", {**self._versions(), "new_device_id": str(new_id)}
+        )
+        TokenStore(new_id).save(Tokens(tokens["access_token"], tokens["refresh_token"]))
+        with self.store.write() as session:
+            former = session.get(StoreSetting, FORMER_IDS_KEY)
+            former_ids = [*(former.value if former else []), str(self.store.device_id)]
+            session.merge(StoreSetting(key=FORMER_IDS_KEY, value=former_ids))
+            session.merge(StoreSetting(key=DEVICE_ID_KEY, value=str(new_id)))
+            session.merge(StoreSetting(key=AUDIT_PUSHED_KEY, value=0))
+        self.transport.device_id = new_id
+        self.transport.tokens = TokenStore(new_id)
+
+    # --- pull ------------------------------------------------------------
+
+    def pull(self, report: SyncReport, *, wait_seconds: float = 0.0) -> None:
+        """Pull pages until the server has no more; with ``wait_seconds`` the
+        first request waits for a change if there is none yet."""
+        while True:
+            cursor = self.store.get_setting(CURSOR_KEY)
+            answer = self.transport.call(
+                "POST",
+                "/api/sync/pull",
+                {
+                    **self._versions(),
+                    "cursor": cursor,
+                    "limit": PULL_PAGE,
+                    "wait_seconds": wait_seconds,
+                },
+                timeout=self.transport.long_poll_timeout(wait_seconds),
+            )
+            rows = [(r["entity"], r["row"]) for r in answer["rows"]]
+            with self.store.write() as session:
+                report.pulled += apply_rows(session.connection(), rows)
+                session.merge(StoreSetting(key=CURSOR_KEY, value=answer["cursor"]))
+            if not answer["more"]:
+                return
+            wait_seconds = 0.0
+
+
+class Backoff:
+    """Delays between failed attempts: 2 s doubling up to 5 min, each drawn
+    at random below the cap (full jitter) so PCs don't retry in step."""
+
+    def __init__(self, first: float = 2.0, cap: float = 300.0, rng: random.Random | None = None):
+        self.first = first
+        self.cap = cap
+        self.failures = 0
+        self.rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, self.first * 2**self.failures)
+        self.failures += 1
+        return self.rng.uniform(self.first / 2, ceiling)
+
+    def reset(self) -> None:
+        self.failures = 0

@@ -1,0 +1,161 @@
+"""The wire protocol between a clinic PC and the central server.
+
+Shared by both sides; every request states ``protocol`` (this module's
+:data:`PROTOCOL_VERSION`) and ``schema`` (the PC's local migration head). The
+server serves the current and the previous protocol version and answers an
+older one with 426 and an "update the app" message.
+
+Push: a batch of mutations from the PC's outbox, each with the device's
+sequence number (applied exactly once), the row, the operation, the changed
+fields and the server version they were based on; plus the device's new
+audit events (a hash chain the server checks). Pull: the changes after a
+cursor, a page at a time, each as the row's whole current state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clinic.enums import ChangeOperation
+from clinic.rules.numbers import NumberKind
+
+PROTOCOL_VERSION = 1
+OLDEST_PROTOCOL_VERSION = PROTOCOL_VERSION - 1
+MAX_PUSH_MUTATIONS = 500
+MAX_PULL_PAGE = 5000
+LONG_POLL_SECONDS = 25.0
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Versioned(Message):
+    protocol: int
+    schema_version: str = Field(alias="schema", max_length=64)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Mutation(Message):
+    sequence: int = Field(ge=1)
+    entity: str = Field(max_length=40)
+    row_id: uuid.UUID
+    operation: ChangeOperation
+    changes: dict[str, Any]
+    base_version: int = Field(ge=0)
+    user_id: uuid.UUID | None = None
+
+
+class PushedAuditEvent(Message):
+    id: uuid.UUID
+    device_sequence: int = Field(ge=1)
+    user_id: uuid.UUID | None
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40)
+    entity_id: uuid.UUID | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    occurred_at: datetime
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class PushRequest(Versioned):
+    client_time: datetime
+    mutations: list[Mutation] = Field(max_length=MAX_PUSH_MUTATIONS)
+    audit_events: list[PushedAuditEvent] = Field(default=[], max_length=MAX_PUSH_MUTATIONS)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    REFUSED = "refused"
+
+
+class ConflictNote(Message):
+    field: str
+    winning_value: Any
+    losing_value: Any
+
+
+class MutationResult(Message):
+    """What became of one mutation. ``version`` is the row's server version
+    after it; a refused one carries the ``reason`` and the server's ``row``
+    (None when the server has no such row) for the PC to go back to."""
+
+    sequence: int
+    outcome: Outcome
+    version: int | None = None
+    reason: str | None = None
+    row: dict[str, Any] | None = None
+    conflicts: list[ConflictNote] = []
+
+
+class PushResponse(Message):
+    results: list[MutationResult]
+    audit_accepted_through: int
+    audit_problem: str | None = None
+    server_time: datetime
+    clock_skew_seconds: float
+
+
+class PullRequest(Versioned):
+    cursor: str | None = None
+    limit: int = Field(default=1000, ge=1, le=MAX_PULL_PAGE)
+    wait_seconds: float = Field(default=0.0, ge=0.0, le=LONG_POLL_SECONDS)
+
+
+class PulledRow(Message):
+    entity: str
+    row: dict[str, Any]
+
+
+class PullResponse(Message):
+    rows: list[PulledRow]
+    cursor: str | None
+    more: bool
+    server_time: datetime
+
+
+class LeaseRequest(Versioned):
+    kind: NumberKind
+
+
+class LeaseResponse(Message):
+    kind: NumberKind
+    year: int
+    first: int
+    last: int
+
+
+class EnrollRequest(Versioned):
+    """Sent by a PC that found its data folder was restored or copied: it
+    takes a new device id and keeps its queued changes."""
+
+    new_device_id: uuid.UUID
+    device_name: str | None = Field(default=None, max_length=120)
+
+
+class ProtocolError(StrEnum):
+    """Machine-readable codes of the errors a PC must act on."""
+
+    UPDATE_REQUIRED = "update_required"
+    DEVICE_REUSED = "device_reused"
+
+
+def encode_cursor(xid: int, change_id: int) -> str:
+    return f"{xid}.{change_id}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[int, int]:
+    """``(xid, change id)`` of a cursor; (0, 0) before the first pull.
+    Raises ValueError for a malformed cursor."""
+    if not cursor:
+        return (0, 0)
+    xid, _, change_id = cursor.partition(".")
+    return (int(xid), int(change_id))

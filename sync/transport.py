@@ -1,0 +1,131 @@
+"""HTTP to the central server: JSON in and out, the access token on every
+request, one refresh on a 401, and errors a PC can act on.
+
+Raises :class:`Unreachable` when the server cannot be reached (the PC works
+on offline) and :class:`ServerRefused` when it answered no (the message is
+the server's, meant for staff).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+from sync.credentials import Tokens, TokenStore
+
+TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+LONG_POLL_MARGIN = 10.0
+
+
+class Unreachable(ConnectionError):
+    """The server did not answer (no network, server down, timeout)."""
+
+
+class ServerRefused(Exception):
+    """The server answered with an error; ``code`` is its machine-readable
+    code (``unauthorized``, ``update_required``, ``device_reused`` ...)."""
+
+    def __init__(self, status: int, code: str, message: str, fields: list[Any] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or []
+
+
+def _refusal(response: httpx.Response) -> ServerRefused:
+    try:
+        error = response.json()["error"]
+        return ServerRefused(response.status_code, error["code"], error["message"], error["fields"])
+    except (ValueError, KeyError, TypeError):
+        return ServerRefused(response.status_code, "http_error", response.text[:200])
+
+
+class Transport:
+    """One server, one device. Not thread-safe: one sync at a time uses it."""
+
+    def __init__(
+        self,
+        server_url: str,
+        device_id: uuid.UUID,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.server_url = server_url.rstrip("/")
+        self.device_id = device_id
+        self.tokens = TokenStore(device_id)
+        self._client = httpx.Client(base_url=self.server_url, timeout=TIMEOUT, transport=transport)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _send(
+        self, method: str, path: str, body: Any, token: str | None, timeout: float | None
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            return self._client.request(
+                method,
+                path,
+                json=body,
+                headers=headers,
+                timeout=TIMEOUT if timeout is None else httpx.Timeout(timeout, connect=5.0),
+            )
+        except httpx.TransportError as error:
+            raise Unreachable(f"The server at {self.server_url} did not answer ({error})") from None
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        authenticated: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Send a request and return its JSON; with ``authenticated`` the
+        device's access token goes along, refreshed once if it has expired."""
+        tokens = self.tokens.load() if authenticated else None
+        if authenticated and tokens is None:
+            raise ServerRefused(401, "unauthorized", "Log in to the server on this PC first")
+        response = self._send(method, path, body, tokens.access_token if tokens else None, timeout)
+        if response.status_code == 401 and tokens is not None:
+            tokens = self.refresh(tokens)
+            response = self._send(method, path, body, tokens.access_token, timeout)
+        if response.status_code >= 400:
+            raise _refusal(response)
+        return response.json() if response.content else None
+
+    def refresh(self, tokens: Tokens) -> Tokens:
+        response = self._send(
+            "POST", "/api/auth/refresh", {"refresh_token": tokens.refresh_token}, None, None
+        )
+        if response.status_code >= 400:
+            raise _refusal(response)
+        fresh = Tokens(**{k: response.json()[k] for k in ("access_token", "refresh_token")})
+        self.tokens.save(fresh)
+        return fresh
+
+    def login(self, username: str, password: str, device_name: str | None = None) -> dict[str, Any]:
+        """Log in online; the tokens go to the keyring. Returns the answer of
+        ``/api/auth/me`` (the user, the device's branch)."""
+        answer = self.call(
+            "POST",
+            "/api/auth/login",
+            {
+                "username": username,
+                "password": password,
+                "device_id": str(self.device_id),
+                "device_name": device_name,
+            },
+            authenticated=False,
+        )
+        self.tokens.save(Tokens(answer["access_token"], answer["refresh_token"]))
+        me: dict[str, Any] = self.call("GET", "/api/auth/me")
+        me["must_change_password"] = answer["must_change_password"]
+        return me
+
+    def long_poll_timeout(self, wait_seconds: float) -> float:
+        return wait_seconds + LONG_POLL_MARGIN
