@@ -1,0 +1,271 @@
+"""Both Alembic trees against real databases: the local tree on SQLite, the
+central tree on PostgreSQL. Each upgrades from empty to head, downgrades to
+base and upgrades again, and leaves a database that autogenerate finds equal
+to the models (compared exactly as the trees' env.py configures Alembic)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, inspect, text
+from sqlalchemy.engine import Engine
+
+from clinic.migrate import SEARCH_TABLE_PREFIX, alembic_config, downgrade, upgrade
+from clinic.store import (
+    DEVICE_ID_KEY,
+    STORE_FILE,
+    StoreSetting,
+    create_sqlite_engine,
+    open_local_store,
+)
+
+LOCAL_ONLY_TABLES = {"outbox", "rejected_changes", "store_settings"}
+SHARED_TABLES = {"patients", "visits", "audit_events", "number_leases", "payments", "claims"}
+SEARCH_TABLES = {"patient_search_names", "patient_search_numbers"}
+SEARCH_TRIGGERS = {"patients_search_insert", "patients_search_update", "patients_search_delete"}
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def head(tree: str) -> str:
+    revision = ScriptDirectory.from_config(alembic_config(tree)).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def schema_differences(engine: Engine, tree: str) -> tuple[list[Any], dict[str, Any]]:
+    """What autogenerate finds between the models and the database, with the
+    MigrationContext the tree's own env.py configures (through
+    ``clinic.migrate.run_migrations``); also returns that context's options."""
+    found: list[Any] = []
+    options: dict[str, Any] = {}
+
+    def compare(_revision: Any, context: MigrationContext) -> list[Any]:
+        options.update(context.opts)
+        found.extend(compare_metadata(context, context.opts["target_metadata"]))
+        return []
+
+    with engine.connect() as connection:
+        config = alembic_config(tree, connection)
+        script = ScriptDirectory.from_config(config)
+        with EnvironmentContext(config, script, fn=compare):
+            script.run_env()
+    return found, options
+
+
+def metadata_tables(metadata: MetaData, *, without_store: str) -> set[str]:
+    return {name for name, t in metadata.tables.items() if t.info.get("store") != without_store}
+
+
+def sqlite_objects(engine: Engine, kind: str) -> set[str]:
+    with engine.connect() as connection:
+        return set(
+            connection.execute(
+                text("SELECT name FROM sqlite_master WHERE type = :kind"), {"kind": kind}
+            ).scalars()
+        )
+
+
+# --- SQLite, local tree ------------------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_sqlite_engine(tmp_path / "store.sqlite3")
+    yield engine
+    engine.dispose()
+
+
+def check_local_schema(engine: Engine) -> None:
+    differences, options = schema_differences(engine, "local")
+    assert differences == []
+    assert options["render_as_batch"] is True
+    assert options["compare_type"] is True
+    assert options["include_object"] is not None
+    metadata = options["target_metadata"]
+    fts_shadow = {t for t in tables(engine) if t.startswith(SEARCH_TABLE_PREFIX)}
+    assert fts_shadow >= SEARCH_TABLES
+    assert tables(engine) - fts_shadow == metadata_tables(metadata, without_store="central") | {
+        "alembic_version"
+    }
+    assert tables(engine) >= LOCAL_ONLY_TABLES | SHARED_TABLES
+    central_only = set(metadata.tables) - metadata_tables(metadata, without_store="central")
+    assert not central_only & tables(engine)
+    assert sqlite_objects(engine, "trigger") >= SEARCH_TRIGGERS
+
+
+def test_local_tree_upgrades_an_empty_store_to_head(sqlite_engine: Engine) -> None:
+    assert tables(sqlite_engine) == set()
+    upgrade(sqlite_engine, "local")
+    assert current_revision(sqlite_engine) == head("local")
+    check_local_schema(sqlite_engine)
+
+
+def test_local_tree_downgrades_to_base_and_upgrades_again(sqlite_engine: Engine) -> None:
+    upgrade(sqlite_engine, "local")
+    downgrade(sqlite_engine, "local", "base")
+    assert current_revision(sqlite_engine) is None
+    assert tables(sqlite_engine) == {"alembic_version"}
+    assert sqlite_objects(sqlite_engine, "trigger") == set()
+    upgrade(sqlite_engine, "local")
+    assert current_revision(sqlite_engine) == head("local")
+    check_local_schema(sqlite_engine)
+
+
+def test_local_tree_steps_down_and_up_one_revision_at_a_time(sqlite_engine: Engine) -> None:
+    script = ScriptDirectory.from_config(alembic_config("local"))
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    for revision in revisions:
+        upgrade(sqlite_engine, "local", revision)
+        assert current_revision(sqlite_engine) == revision
+    for revision in reversed(revisions[:-1]):
+        downgrade(sqlite_engine, "local", revision)
+        assert current_revision(sqlite_engine) == revision
+    upgrade(sqlite_engine, "local")
+    check_local_schema(sqlite_engine)
+
+
+def test_the_comparison_sees_a_database_that_differs_from_the_models(
+    sqlite_engine: Engine,
+) -> None:
+    upgrade(sqlite_engine, "local")
+    with sqlite_engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_patients_phone"))
+        connection.execute(text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
+    differences, _ = schema_differences(sqlite_engine, "local")
+    kinds = sorted((d[0], getattr(d[1], "name", None)) for d in differences)
+    assert kinds == [("add_index", "ix_patients_phone"), ("remove_table", "stray")]
+
+
+def test_the_search_index_is_filled_with_patients_already_in_the_store(
+    sqlite_engine: Engine,
+) -> None:
+    upgrade(sqlite_engine, "local", "0001")
+    with sqlite_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO patients (id, op_number, first_name, last_name, sex, phone,"
+                " date_of_birth_estimated, flagged_fields, created_at, updated_at, version)"
+                " VALUES ('0123456789abcdef0123456789abcdef', 'OP-2026-000001-1', 'Mary',"
+                " 'Otieno', 'F', '+254757143067', 0, '[]', '2026-11-26 08:00:00',"
+                " '2026-11-26 08:00:00', 0)"
+            )
+        )
+    upgrade(sqlite_engine, "local")
+    with sqlite_engine.connect() as connection:
+        names = connection.execute(
+            text("SELECT patient_id FROM patient_search_names WHERE names MATCH 'otieno'")
+        ).scalars()
+        assert list(names) == ["0123456789abcdef0123456789abcdef"]
+        numbers = connection.execute(
+            text("SELECT numbers FROM patient_search_numbers WHERE numbers MATCH '143067'")
+        ).scalars()
+        assert list(numbers) == ["OP20260000011  0757143067  "]
+
+
+def test_opening_a_store_twice_keeps_its_device_id_and_data(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = open_local_store(data_dir)
+    device_id = first.device_id
+    with first.write() as session:
+        session.add(StoreSetting(key="server_url", value="http://127.0.0.1:8750"))
+    first.close()
+
+    second = open_local_store(data_dir)
+    try:
+        assert second.path == data_dir / STORE_FILE
+        assert second.device_id == device_id
+        assert second.get_setting("server_url") == "http://127.0.0.1:8750"
+        assert current_revision(second.engine) == head("local")
+        with second.session() as session:
+            keys = session.execute(text("SELECT key FROM store_settings")).scalars().all()
+        assert sorted(keys) == sorted([DEVICE_ID_KEY, "server_url"])
+        check_local_schema(second.engine)
+    finally:
+        second.close()
+
+
+def test_a_copied_store_file_keeps_the_device_id_it_was_made_with(tmp_path: Path) -> None:
+    # the test fixtures rely on this: a copied template keeps its device id
+    template = open_local_store(tmp_path / "a")
+    template.close()
+    (tmp_path / "b").mkdir()
+    shutil.copy(tmp_path / "a" / STORE_FILE, tmp_path / "b" / STORE_FILE)
+    copy = open_local_store(tmp_path / "b")
+    fresh = open_local_store(tmp_path / "c")
+    try:
+        assert copy.device_id == template.device_id
+        assert fresh.device_id != template.device_id
+    finally:
+        copy.close()
+        fresh.close()
+
+
+# --- PostgreSQL, central tree ---------------------------------------------------
+
+
+def check_central_schema(engine: Engine) -> None:
+    differences, options = schema_differences(engine, "central")
+    assert differences == []
+    assert options["render_as_batch"] is False
+    assert options["compare_type"] is True
+    metadata = options["target_metadata"]
+    assert tables(engine) == metadata_tables(metadata, without_store="local") | {"alembic_version"}
+    assert tables(engine) >= SHARED_TABLES
+    assert not LOCAL_ONLY_TABLES & tables(engine)
+    assert not {t for t in tables(engine) if t.startswith(SEARCH_TABLE_PREFIX)}
+    with engine.connect() as connection:
+        triggers = connection.execute(
+            text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        ).scalars()
+        assert not SEARCH_TRIGGERS & set(triggers)
+
+
+@pytest.mark.postgres
+def test_central_tree_upgrades_an_empty_database_to_head(postgres_engine: Engine) -> None:
+    assert tables(postgres_engine) == set()
+    upgrade(postgres_engine, "central")
+    assert current_revision(postgres_engine) == head("central")
+    check_central_schema(postgres_engine)
+
+
+@pytest.mark.postgres
+def test_central_tree_downgrades_to_base_and_upgrades_again(postgres_engine: Engine) -> None:
+    upgrade(postgres_engine, "central")
+    downgrade(postgres_engine, "central", "base")
+    assert current_revision(postgres_engine) is None
+    assert tables(postgres_engine) == {"alembic_version"}
+    upgrade(postgres_engine, "central")
+    assert current_revision(postgres_engine) == head("central")
+    check_central_schema(postgres_engine)
+
+
+@pytest.mark.postgres
+def test_the_comparison_sees_a_postgres_database_that_differs_from_the_models(
+    postgres_engine: Engine,
+) -> None:
+    upgrade(postgres_engine, "central")
+    with postgres_engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_patients_phone"))
+        connection.execute(text("ALTER TABLE patients ALTER COLUMN residence TYPE text"))
+    differences, _ = schema_differences(postgres_engine, "central")
+    flat = [d[0] if isinstance(d, tuple) else d[0][0] for d in differences]
+    assert sorted(flat) == ["add_index", "modify_type"]

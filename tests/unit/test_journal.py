@@ -1,0 +1,374 @@
+"""The journal of every write: one outbox entry per changed row, and each
+device's hash-chained audit events, checked by verify_chain."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from clinic.actor import Actor
+from clinic.enums import ChangeOperation, Role
+from clinic.journal.models import AuditEvent, OutboxEntry
+from clinic.journal.service import (
+    GENESIS_HASH,
+    audit_payload,
+    event_hash,
+    record_audit,
+    record_delete,
+    record_insert,
+    record_update,
+    snapshot,
+    verify_chain,
+)
+from clinic.org.models import Branch
+from clinic.patients.models import Patient
+from clinic.patients.service import PatientDetails, register_patient, update_patient
+from clinic.store import LocalStore
+from clinic.visits.service import ConsultationNotes, open_visit, record_consultation
+from tests.conftest import TODAY, make_actor
+
+
+def register(store: LocalStore, actor: Actor, first_name: str = "Mary", **details: Any) -> Patient:
+    with store.write() as session:
+        return register_patient(
+            PatientDetails(first_name=first_name, **details),
+            session=session,
+            actor=actor,
+            today=TODAY,
+        ).patient
+
+
+def outbox(store: LocalStore) -> list[OutboxEntry]:
+    with store.session() as session:
+        return list(session.scalars(select(OutboxEntry).order_by(OutboxEntry.sequence)))
+
+
+def chain(store: LocalStore, device_id: uuid.UUID) -> list[AuditEvent]:
+    """One device's events in sequence order, as a checker reads them."""
+    with store.session() as session:
+        return list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.device_id == device_id)
+                .order_by(AuditEvent.device_sequence)
+            )
+        )
+
+
+def sql(store: LocalStore, statement: str, **params: Any) -> None:
+    with store.write() as session:
+        session.execute(text(statement), params)
+
+
+# --- outbox ------------------------------------------------------------------
+
+
+def test_an_insert_makes_one_outbox_entry_with_the_whole_row(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    patient = register(store, receptionist, last_name="Otieno", phone="0757143067")
+    [entry] = outbox(store)
+    assert entry.sequence == 1
+    assert (entry.entity, entry.row_id, entry.operation) == (
+        "patients",
+        patient.id,
+        ChangeOperation.INSERT,
+    )
+    assert entry.base_version == 0
+    assert entry.user_id == receptionist.user_id
+    assert entry.changes == snapshot(patient)
+    assert entry.changes["first_name"] == "Mary"
+    assert entry.changes["last_name"] == "Otieno"
+    assert entry.changes["phone"] == "+254757143067"
+    assert entry.changes["created_by"] == str(receptionist.user_id)
+    assert entry.changes["device_id"] == str(receptionist.device_id)
+    assert entry.changes["deleted_at"] is None
+    assert entry.created_at is not None
+
+
+def test_an_update_carries_only_the_changed_fields(store: LocalStore, receptionist: Actor) -> None:
+    patient = register(store, receptionist, last_name="Otieno", phone="0757143067")
+    with store.write() as session:
+        update_patient(
+            patient.id,
+            {"last_name": "Kamau", "phone": "0757143067", "residence": "Kisumu"},
+            session=session,
+            actor=receptionist,
+            today=TODAY,
+        )
+    entries = outbox(store)
+    assert [e.sequence for e in entries] == [1, 2]
+    update = entries[1]
+    assert (update.entity, update.row_id, update.operation) == (
+        "patients",
+        patient.id,
+        ChangeOperation.UPDATE,
+    )
+    assert update.changes == {"last_name": "Kamau", "residence": "Kisumu"}
+
+
+def test_record_update_with_no_change_records_nothing(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    patient = register(store, receptionist)
+    with store.write() as session:
+        row = session.get(Patient, patient.id)
+        assert row is not None
+        before = snapshot(row)
+        row.first_name = "Mary"
+        assert record_update(session, receptionist, row, before, action="noop") == {}
+    assert len(outbox(store)) == 1
+    assert len(chain(store, receptionist.device_id)) == 1
+
+
+def test_a_delete_is_a_tombstone_carrying_deleted_at(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    patient = register(store, receptionist)
+    with store.write() as session:
+        row = session.get(Patient, patient.id)
+        assert row is not None
+        record_delete(session, receptionist, row, action="delete_patient")
+    with store.session() as session:
+        stored = session.get(Patient, patient.id)
+        assert stored is not None
+        assert stored.deleted_at is not None
+    delete = outbox(store)[-1]
+    assert (delete.entity, delete.row_id, delete.operation) == (
+        "patients",
+        patient.id,
+        ChangeOperation.DELETE,
+    )
+    assert delete.changes == {"deleted_at": stored.deleted_at.isoformat()}
+    event = chain(store, receptionist.device_id)[-1]
+    assert (event.action, event.before, event.after) == (
+        "delete_patient",
+        {"deleted_at": None},
+        {"deleted_at": stored.deleted_at.isoformat()},
+    )
+
+
+def test_a_service_write_makes_one_entry_per_changed_row(
+    store: LocalStore, branch: Branch, receptionist: Actor
+) -> None:
+    clinician = make_actor(store, branch, Role.CLINICAL_OFFICER)
+    patient = register(store, receptionist)
+    with store.write() as session:
+        visit = open_visit(patient.id, session=session, actor=receptionist, today=TODAY)
+    start = len(outbox(store))
+    with store.write() as session:
+        record_consultation(
+            visit.id,
+            ConsultationNotes(complaint="Fever", diagnoses=["B54", "J18.9"]),
+            session=session,
+            actor=clinician,
+        )
+    entries = outbox(store)[start:]
+    assert [(e.entity, e.operation) for e in entries] == [
+        ("visits", ChangeOperation.UPDATE),
+        ("diagnoses", ChangeOperation.INSERT),
+        ("diagnoses", ChangeOperation.INSERT),
+    ]
+    assert entries[0].row_id == visit.id
+    assert entries[0].changes == {
+        "complaint": "Fever",
+        "status": "IN_CONSULTATION",
+        "clinician_id": str(clinician.user_id),
+    }
+    assert [e.changes["code"] for e in entries[1:]] == ["B54", "J18.9"]
+    assert len({e.row_id for e in entries[1:]}) == 2
+
+
+def test_an_outbox_entry_keeps_the_rows_server_version(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    patient = register(store, receptionist)
+    with store.write() as session:
+        row = session.get(Patient, patient.id)
+        assert row is not None
+        row.version = 7
+        before = snapshot(row)
+        row.residence = "Kisumu"
+        record_update(session, receptionist, row, before, action="update_patient")
+    entry = outbox(store)[-1]
+    assert entry.base_version == 7
+    assert entry.changes == {"residence": "Kisumu"}
+
+
+def test_record_insert_stamps_author_and_device(store: LocalStore, receptionist: Actor) -> None:
+    with store.write() as session:
+        branch = Branch(code="WEST", name="West")
+        record_insert(session, receptionist, branch, action="add_branch")
+    with store.session() as session:
+        stored = session.get(Branch, branch.id)
+        assert stored is not None
+        assert (stored.created_by, stored.device_id) == (
+            receptionist.user_id,
+            receptionist.device_id,
+        )
+    [event] = chain(store, receptionist.device_id)
+    assert (event.action, event.entity, event.entity_id) == ("add_branch", "branches", branch.id)
+
+
+# --- audit chain ---------------------------------------------------------------
+
+
+@pytest.fixture
+def five_events(store: LocalStore, receptionist: Actor) -> list[AuditEvent]:
+    patient = register(store, receptionist)
+    for residence in ("Kisumu", "Nakuru", "Eldoret", "Thika"):
+        with store.write() as session:
+            update_patient(
+                patient.id,
+                {"residence": residence},
+                session=session,
+                actor=receptionist,
+                today=TODAY,
+            )
+    events = chain(store, receptionist.device_id)
+    assert len(events) == 5
+    return events
+
+
+def test_events_are_numbered_and_linked_per_device(
+    store: LocalStore, receptionist: Actor, five_events: list[AuditEvent]
+) -> None:
+    assert [e.device_sequence for e in five_events] == [1, 2, 3, 4, 5]
+    assert five_events[0].prev_hash == GENESIS_HASH
+    for previous, event in pairwise(five_events):
+        assert event.prev_hash == previous.hash
+    for event in five_events:
+        assert event.hash == event_hash(event.prev_hash, audit_payload(event))
+        assert len(event.hash) == 64
+    assert len({e.hash for e in five_events}) == 5
+    assert [e.after for e in five_events[1:]] == [
+        {"residence": r} for r in ("Kisumu", "Nakuru", "Eldoret", "Thika")
+    ]
+    assert five_events[2].before == {"residence": "Kisumu"}
+    assert verify_chain(five_events) is None
+
+
+def test_an_edited_event_breaks_the_chain_at_that_event(
+    store: LocalStore, receptionist: Actor, five_events: list[AuditEvent]
+) -> None:
+    sql(
+        store,
+        "UPDATE audit_events SET after = json_set(after, '$.residence', 'Mombasa')"
+        " WHERE device_id = :device AND device_sequence = 3",
+        device=receptionist.device_id.hex,
+    )
+    events = chain(store, receptionist.device_id)
+    assert events[2].after == {"residence": "Mombasa"}
+    assert verify_chain(events) == 3
+
+
+def test_an_edited_and_rehashed_event_breaks_the_chain_at_the_next_one(
+    store: LocalStore, receptionist: Actor, five_events: list[AuditEvent]
+) -> None:
+    events = chain(store, receptionist.device_id)
+    events[1].after = {"residence": "Mombasa"}
+    forged = event_hash(events[1].prev_hash, audit_payload(events[1]))
+    sql(
+        store,
+        "UPDATE audit_events SET after = json_set(after, '$.residence', 'Mombasa'), hash = :hash"
+        " WHERE device_id = :device AND device_sequence = 2",
+        hash=forged,
+        device=receptionist.device_id.hex,
+    )
+    assert verify_chain(chain(store, receptionist.device_id)) == 3
+
+
+@pytest.mark.parametrize(("deleted", "broken"), [(1, 2), (3, 4), (5, None)])
+def test_a_deleted_event_breaks_the_chain(
+    store: LocalStore,
+    receptionist: Actor,
+    five_events: list[AuditEvent],
+    deleted: int,
+    broken: int | None,
+) -> None:
+    sql(
+        store,
+        "DELETE FROM audit_events WHERE device_id = :device AND device_sequence = :sequence",
+        device=receptionist.device_id.hex,
+        sequence=deleted,
+    )
+    events = chain(store, receptionist.device_id)
+    assert len(events) == 4
+    # deleting the last event leaves a whole (shorter) chain: the server,
+    # which already holds the pushed events, is where that one is caught
+    assert verify_chain(events) == broken
+
+
+def test_two_swapped_events_break_the_chain(
+    store: LocalStore, receptionist: Actor, five_events: list[AuditEvent]
+) -> None:
+    device = receptionist.device_id.hex
+    sql(
+        store,
+        "UPDATE audit_events SET device_sequence = CASE device_sequence"
+        " WHEN 2 THEN 3 WHEN 3 THEN 2 END"
+        " WHERE device_id = :device AND device_sequence IN (2, 3)",
+        device=device,
+    )
+    assert verify_chain(chain(store, receptionist.device_id)) == 2
+
+
+def test_events_given_out_of_order_break_the_chain(
+    five_events: list[AuditEvent],
+) -> None:
+    reordered = [five_events[0], five_events[3], five_events[1], five_events[2], five_events[4]]
+    assert verify_chain(reordered) == 4
+    assert verify_chain(five_events[1:]) == 2
+    assert verify_chain([]) is None
+
+
+def test_each_device_keeps_its_own_chain(
+    store: LocalStore, branch: Branch, receptionist: Actor
+) -> None:
+    other_pc = Actor(
+        device_id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        role=Role.RECEPTIONIST,
+        branch_id=branch.id,
+    )
+    register(store, receptionist, "Ann")
+    register(store, other_pc, "Ben")
+    register(store, receptionist, "Cy")
+    with store.write() as session:
+        record_audit(
+            session, other_pc, action="read_clinical_record", entity="visits", entity_id=None
+        )
+    ours = chain(store, receptionist.device_id)
+    theirs = chain(store, other_pc.device_id)
+    assert [e.device_sequence for e in ours] == [1, 2]
+    assert [e.device_sequence for e in theirs] == [1, 2]
+    assert [e.after["first_name"] for e in ours if e.after] == ["Ann", "Cy"]
+    assert theirs[1].action == "read_clinical_record"
+    assert theirs[1].after is None
+    assert ours[0].prev_hash == theirs[0].prev_hash == GENESIS_HASH
+    assert verify_chain(ours) is None
+    assert verify_chain(theirs) is None
+    sql(
+        store,
+        "UPDATE audit_events SET action = 'forged' WHERE device_id = :device"
+        " AND device_sequence = 1",
+        device=other_pc.device_id.hex,
+    )
+    assert verify_chain(chain(store, other_pc.device_id)) == 1
+    assert verify_chain(chain(store, receptionist.device_id)) is None
+
+
+def test_an_audit_event_survives_the_database_round_trip(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    register(store, receptionist, age="9mths", phone="0757143067")
+    [event] = chain(store, receptionist.device_id)
+    assert event.after is not None
+    assert event.after["date_of_birth"] == date(2026, 2, 26).isoformat()
+    assert event.occurred_at.tzinfo is not None
+    assert verify_chain([event]) is None

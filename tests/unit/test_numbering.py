@@ -1,0 +1,168 @@
+"""Handing out OP and receipt numbers from leased blocks, oldest first, and
+provisional TMP- numbers when no leased number is left."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic.numbering.models import NumberLease
+from clinic.numbering.service import add_lease, next_number, numbers_left
+from clinic.rules.numbers import NumberKind, parse_number
+from clinic.store import LocalStore
+from tests.conftest import TODAY
+
+OP = NumberKind.OP
+RCP = NumberKind.RECEIPT
+
+
+@pytest.fixture
+def device(store: LocalStore) -> uuid.UUID:
+    return store.device_id
+
+
+def take(session: Session, device: uuid.UUID, kind: NumberKind = OP, count: int = 1) -> list[str]:
+    return [next_number(session, device, kind, today=TODAY) for _ in range(count)]
+
+
+def test_without_a_lease_numbers_are_provisional(store: LocalStore, device: uuid.UUID) -> None:
+    with store.write() as session:
+        assert take(session, device, count=3) == [
+            "TMP-OP-2026-000001-1",
+            "TMP-OP-2026-000002-9",
+            "TMP-OP-2026-000003-7",
+        ]
+        assert take(session, device, RCP) == ["TMP-RCP-2026-000001-1"]
+        assert numbers_left(session, device, OP) == 0
+    with store.write() as session:
+        assert take(session, device) == ["TMP-OP-2026-000004-5"]
+        [provisional] = session.scalars(
+            select(NumberLease).where(NumberLease.kind == OP, NumberLease.provisional.is_(True))
+        ).all()
+        assert (provisional.year, provisional.next) == (2026, 5)
+    assert parse_number("TMP-OP-2026-000004-5").provisional is True
+
+
+def test_provisional_numbers_follow_the_year_of_the_day(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    with store.write() as session:
+        assert take(session, device) == ["TMP-OP-2026-000001-1"]
+        next_year = TODAY.replace(year=2027, month=1, day=2)
+        assert next_number(session, device, OP, today=next_year) == "TMP-OP-2027-000001-9"
+        assert take(session, device) == ["TMP-OP-2026-000002-9"]
+
+
+def test_a_number_taken_in_a_rolled_back_transaction_is_given_again(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    with pytest.raises(RuntimeError), store.write() as session:
+        assert take(session, device) == ["TMP-OP-2026-000001-1"]
+        raise RuntimeError("the write that used it failed")
+    with store.write() as session:
+        assert take(session, device) == ["TMP-OP-2026-000001-1"]
+
+
+def test_leased_numbers_come_from_the_lease(store: LocalStore, device: uuid.UUID) -> None:
+    with store.write() as session:
+        add_lease(session, device, OP, 2026, 1001, 2000)
+        assert numbers_left(session, device, OP) == 1000
+        assert take(session, device, count=2) == ["OP-2026-001001-0", "OP-2026-001002-8"]
+        assert numbers_left(session, device, OP) == 998
+        assert numbers_left(session, device, RCP) == 0
+        assert take(session, device, RCP) == ["TMP-RCP-2026-000001-1"]
+    with store.session() as session:
+        assert numbers_left(session, device, OP) == 998
+
+
+def test_blocks_are_used_oldest_first(store: LocalStore, device: uuid.UUID) -> None:
+    with store.write() as session:
+        add_lease(session, device, OP, 2026, 3001, 3002)
+        add_lease(session, device, OP, 2026, 1001, 1002)
+        add_lease(session, device, OP, 2025, 5001, 5001)
+        assert numbers_left(session, device, OP) == 5
+        numbers = take(session, device, count=6)
+    assert [n.rsplit("-", 1)[0] for n in numbers] == [
+        "OP-2025-005001",
+        "OP-2026-001001",
+        "OP-2026-001002",
+        "OP-2026-003001",
+        "OP-2026-003002",
+        "TMP-OP-2026-000001",
+    ]
+    assert all(parse_number(n).text == n for n in numbers)
+
+
+def test_a_used_up_block_falls_through_to_the_next_then_to_provisional(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    with store.write() as session:
+        first = add_lease(session, device, OP, 2026, 1, 2)
+        second = add_lease(session, device, OP, 2026, 1001, 1001)
+        assert take(session, device, count=2) == ["OP-2026-000001-1", "OP-2026-000002-9"]
+        assert (first.next, first.last) == (3, 2)
+        assert numbers_left(session, device, OP) == 1
+        assert take(session, device) == ["OP-2026-001001-0"]
+        assert second.next == 1002
+        assert numbers_left(session, device, OP) == 0
+        assert take(session, device, count=2) == ["TMP-OP-2026-000001-1", "TMP-OP-2026-000002-9"]
+        add_lease(session, device, OP, 2026, 2001, 3000)
+        assert numbers_left(session, device, OP) == 1000
+        assert take(session, device) == ["OP-2026-002001-9"]
+
+
+def test_another_devices_leases_are_not_used_or_counted(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    other = uuid.uuid4()
+    with store.write() as session:
+        add_lease(session, other, OP, 2026, 1, 1000)
+        assert numbers_left(session, device, OP) == 0
+        assert take(session, device) == ["TMP-OP-2026-000001-1"]
+        assert take(session, other) == ["OP-2026-000001-1"]
+        assert numbers_left(session, other, OP) == 999
+
+
+def test_a_deleted_lease_is_not_used(store: LocalStore, device: uuid.UUID) -> None:
+    from clinic.db import utcnow
+
+    with store.write() as session:
+        lease = add_lease(session, device, OP, 2026, 1, 1000)
+        lease.deleted_at = utcnow()
+        assert numbers_left(session, device, OP) == 0
+        assert take(session, device) == ["TMP-OP-2026-000001-1"]
+
+
+def test_serials_past_999999_grow_without_wrapping(store: LocalStore, device: uuid.UUID) -> None:
+    with store.write() as session:
+        add_lease(session, device, OP, 2026, 999_999, 1_000_001)
+        assert take(session, device, count=3) == [
+            "OP-2026-999999-9",
+            "OP-2026-1000000-4",
+            "OP-2026-1000001-2",
+        ]
+    assert parse_number("OP-2026-1000000-4").serial == 1_000_000
+
+
+@pytest.mark.parametrize(("first", "last"), [(0, 10), (10, 9), (-5, 5)])
+def test_a_block_that_is_not_a_range_is_refused(
+    store: LocalStore, device: uuid.UUID, first: int, last: int
+) -> None:
+    with store.write() as session:
+        with pytest.raises(ValueError, match=f"got {first}..{last}"):
+            add_lease(session, device, OP, 2026, first, last)
+        assert session.scalars(select(NumberLease)).all() == []
+
+
+def test_a_lease_is_stored_for_the_device(store: LocalStore, device: uuid.UUID) -> None:
+    with store.write() as session:
+        add_lease(session, device, RCP, 2026, 1, 1000)
+    with store.session() as session:
+        [lease] = session.scalars(select(NumberLease)).all()
+    assert (lease.lease_device_id, lease.device_id, lease.kind) == (device, device, RCP)
+    assert (lease.year, lease.first, lease.last, lease.next) == (2026, 1, 1000, 1)
+    assert lease.provisional is False
+    assert lease.leased_at is not None

@@ -1,0 +1,340 @@
+"""Finding a patient at the desk: ranked tiers, name and number matching, and
+the SQLite search index the triggers keep in step with the patients table."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from clinic.actor import Actor
+from clinic.numbering.service import add_lease
+from clinic.patients.models import Patient
+from clinic.patients.search import list_patients, search_patient_ids, search_patients
+from clinic.patients.service import PatientDetails, register_patient, update_patient
+from clinic.rules.numbers import NumberKind
+from clinic.store import LocalStore
+from tests.conftest import TODAY
+
+DELETED_AT = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def add(store: LocalStore, actor: Actor, first_name: str, **details: Any) -> Patient:
+    with store.write() as session:
+        return register_patient(
+            PatientDetails(first_name=first_name, **details),
+            session=session,
+            actor=actor,
+            today=TODAY,
+        ).patient
+
+
+def find(store: LocalStore, query: str, limit: int = 20) -> list[str]:
+    """First names of the hits, best first."""
+    with store.session() as session:
+        return [hit.first_name for hit in search_patients(query, session=session, limit=limit)]
+
+
+def set_column(store: LocalStore, patient: Patient, **values: Any) -> None:
+    with store.write() as session:
+        row = session.get(Patient, patient.id)
+        assert row is not None
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+@pytest.fixture
+def leased(store: LocalStore) -> None:
+    """OP numbers from a leased block: OP-2026-001001-0, OP-2026-001002-8, ..."""
+    with store.write() as session:
+        add_lease(session, store.device_id, NumberKind.OP, 2026, 1001, 2000)
+
+
+# --- exact identifiers first ----------------------------------------------------
+
+
+@pytest.mark.usefixtures("leased")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "OP-2026-001002-8",
+        "OP-2026-001002",
+        "op 2026 001002",
+        "OP20260010028",
+        "  op-2026-001002-8  ",
+    ],
+)
+def test_an_exact_op_number_with_or_without_check_digit_comes_first(
+    store: LocalStore, receptionist: Actor, query: str
+) -> None:
+    # Zed, registered first, holds Ben's number inside his legacy number: a
+    # fragment hit that would come first if the exact tier did not
+    add(store, receptionist, "Zed", legacy_number="OP-2026-001002-8/A")
+    add(store, receptionist, "Ben")
+    add(store, receptionist, "Cy")
+    assert find(store, "OP-2026-001003-6") == ["Cy"]
+    assert find(store, query) == ["Ben", "Zed"]
+
+
+@pytest.mark.parametrize(
+    "query", ["0757143067", "0757 143 067", "757143067", "+254757143067", "254 757 143 067"]
+)
+def test_an_exact_phone_in_any_typed_form_is_found_first(
+    store: LocalStore, receptionist: Actor, query: str
+) -> None:
+    # Zed, registered first, holds the digits inside his SHA number
+    add(store, receptionist, "Zed", sha_number="SHA-0757143067")
+    add(store, receptionist, "Ann", phone="0757143067")
+    add(store, receptionist, "Ben", phone="0757143068")
+    assert find(store, query) == ["Ann", "Zed"]
+
+
+def test_exact_identifiers_come_before_names_and_fragments(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    add(store, receptionist, "Wanjiku", last_name="Kamau")
+    add(store, receptionist, "Kamau", phone="0711 123 456")
+    add(store, receptionist, "Ann", national_id="12345678")
+    add(store, receptionist, "Bob", sha_number="SHA-12345678")
+    add(store, receptionist, "Cy", legacy_number="12345678")
+    # the national id and the legacy number are exact; the SHA number holds the
+    # digits only as a fragment, so it comes after both
+    hits = find(store, "12345678")
+    assert sorted(hits[:2]) == ["Ann", "Cy"]
+    assert hits[2:] == ["Bob"]
+    assert find(store, "SHA-12345678") == ["Bob"]
+    assert find(store, "sha-12345678") == ["Bob"]
+
+
+def test_a_legacy_number_is_found_exactly(store: LocalStore, receptionist: Actor) -> None:
+    add(store, receptionist, "Ann", legacy_number="001/25")
+    add(store, receptionist, "Ben", legacy_number="OP-2025-001")
+    assert find(store, "001/25") == ["Ann"]
+    assert find(store, "OP-2025-001") == ["Ben"]
+
+
+def test_an_exact_phone_comes_before_a_name_that_matches(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    add(store, receptionist, "Otieno")
+    add(store, receptionist, "Mary", phone="0757143067")
+    add(store, receptionist, "Jane", phone="0757143066")
+    assert find(store, "0757143067") == ["Mary"]
+
+
+# --- names ------------------------------------------------------------------
+
+
+def test_names_match_from_the_start_of_any_name(store: LocalStore, receptionist: Actor) -> None:
+    add(store, receptionist, "Mary", middle_name="Wanjiru", last_name="Otieno")
+    for query in ("mary", "MAR", "wan", "Wanjiru", "oti", "otieno"):
+        assert find(store, query) == ["Mary"], query
+    for query in ("ary", "anjiru", "tieno", "ieno"):
+        assert find(store, query) == [], query
+
+
+def test_whole_word_names_come_before_prefix_names(store: LocalStore, receptionist: Actor) -> None:
+    add(store, receptionist, "Annabel")
+    add(store, receptionist, "Anne")
+    add(store, receptionist, "Joy", last_name="Ann")
+    add(store, receptionist, "Annah")
+    hits = find(store, "ann")
+    assert hits[:1] == ["Joy"]
+    assert sorted(hits[1:]) == ["Annabel", "Annah", "Anne"]
+
+
+def test_two_words_must_both_match(store: LocalStore, receptionist: Actor) -> None:
+    add(store, receptionist, "Mary", last_name="Otieno")
+    add(store, receptionist, "Mary", last_name="Kamau", phone="0711000001")
+    add(store, receptionist, "John", last_name="Otieno", phone="0711000002")
+    with store.session() as session:
+        hits = search_patients("mary oti", session=session)
+        assert [(h.first_name, h.last_name) for h in hits] == [("Mary", "Otieno")]
+        hits = search_patients("otieno mary", session=session)
+        assert [(h.first_name, h.last_name) for h in hits] == [("Mary", "Otieno")]
+    assert find(store, "mary wanjiru") == []
+
+
+def test_names_match_without_accents_and_in_any_case(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    add(store, receptionist, "Zoë", last_name="O'Brien")
+    assert find(store, "zoe") == ["Zoë"]
+    assert find(store, "BRIEN") == ["Zoë"]
+
+
+def test_query_characters_that_mean_something_to_fts_are_harmless(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    add(store, receptionist, "Mary", last_name="Otieno")
+    for query in ('"mary', "mary*", "mary OR john", "(mary)", "mary AND", "NOT mary", "o'tieno"):
+        find(store, query)
+    assert find(store, '"mary"') == ["Mary"]
+    assert find(store, "mary-otieno") == ["Mary"]
+
+
+# --- number fragments -------------------------------------------------------
+
+
+def test_fragments_of_a_phone_match_inside_it(store: LocalStore, receptionist: Actor) -> None:
+    add(store, receptionist, "Mary", phone="+254757143067")
+    add(store, receptionist, "John", phone="0722000111")
+    for query in ("143067", "0757 143", "757-143", "3067", "571"):
+        assert find(store, query) == ["Mary"], query
+    assert find(store, "999") == []
+
+
+@pytest.mark.usefixtures("leased")
+def test_fragments_of_an_op_number_match_inside_it(store: LocalStore, receptionist: Actor) -> None:
+    add(store, receptionist, "Ann")
+    add(store, receptionist, "Ben")
+    assert find(store, "001002") == ["Ben"]
+    assert sorted(find(store, "2026-0010")) == ["Ann", "Ben"]
+
+
+def test_names_come_before_number_fragments(store: LocalStore, receptionist: Actor) -> None:
+    # "cr 123": "cr" starts a name (Crispin) and "CR123" is inside an SHA number
+    add(store, receptionist, "Bob", sha_number="CR1234567")
+    add(store, receptionist, "Crispin")
+    add(store, receptionist, "Carol")
+    assert find(store, "cr 123") == ["Crispin", "Bob"]
+    assert find(store, "cr123") == ["Bob"]
+
+
+def test_a_fragment_needs_three_characters(store: LocalStore, receptionist: Actor) -> None:
+    add(store, receptionist, "Mary", phone="0757143067")
+    assert find(store, "06") == []
+    assert find(store, "067") == ["Mary"]
+
+
+def test_queries_under_two_characters_find_nothing(store: LocalStore, receptionist: Actor) -> None:
+    add(store, receptionist, "A", last_name="B", phone="0757143067")
+    add(store, receptionist, "Al")
+    assert find(store, "") == []
+    assert find(store, "a") == []
+    assert find(store, " a ") == []
+    assert find(store, "7") == []
+    assert find(store, "al") == ["Al"]
+
+
+def test_the_limit_is_respected_in_every_tier(store: LocalStore, receptionist: Actor) -> None:
+    for index in range(6):
+        add(store, receptionist, "Otieno", phone=f"0711 000 00{index}")
+    assert len(find(store, "otieno", limit=4)) == 4
+    assert len(find(store, "oti", limit=3)) == 3
+    assert len(find(store, "0711 000", limit=5)) == 5
+    assert len(find(store, "0711 000")) == 6
+    assert find(store, "otieno", limit=0) == []
+    with store.session() as session:
+        assert (
+            search_patient_ids(session, "otieno", limit=2)
+            == search_patient_ids(session, "otieno", limit=6)[:2]
+        )
+
+
+def test_hits_carry_the_patients_details(store: LocalStore, receptionist: Actor) -> None:
+    patient = add(store, receptionist, "Mary", last_name="Otieno", phone="0757143067", age="33yrs")
+    with store.session() as session:
+        [hit] = search_patients("mary", session=session)
+    assert hit.id == patient.id
+    assert hit.op_number == "TMP-OP-2026-000001-1"
+    assert hit.full_name == "Mary Otieno"
+    assert hit.phone == "+254757143067"
+    assert hit.date_of_birth_estimated is True
+    assert hit.sex == "U"
+
+
+# --- merged, deleted, and the index kept in step ----------------------------
+
+
+def test_merged_and_deleted_patients_are_not_found(store: LocalStore, receptionist: Actor) -> None:
+    kept = add(store, receptionist, "Mary", last_name="Otieno", phone="0757143067")
+    merged = add(store, receptionist, "Mary", last_name="Otieno", phone="0757143068")
+    deleted = add(store, receptionist, "Mary", last_name="Otieno", phone="0757143069")
+    set_column(store, merged, merged_into=kept.id)
+    set_column(store, deleted, deleted_at=DELETED_AT)
+    with store.session() as session:
+        for query in ("mary", "oti", "0757143", "0757143068", "0757143069", merged.op_number):
+            ids = [h.id for h in search_patients(query, session=session)]
+            assert merged.id not in ids, query
+            assert deleted.id not in ids, query
+        assert [h.id for h in search_patients("mary", session=session)] == [kept.id]
+        assert [p.id for p in list_patients(session=session)] == [kept.id]
+
+
+def test_an_unmerged_patient_is_found_again(store: LocalStore, receptionist: Actor) -> None:
+    kept = add(store, receptionist, "Ann")
+    merged = add(store, receptionist, "Mary")
+    set_column(store, merged, merged_into=kept.id)
+    assert find(store, "mary") == []
+    set_column(store, merged, merged_into=None)
+    assert find(store, "mary") == ["Mary"]
+
+
+def test_updating_a_name_or_phone_updates_the_index(store: LocalStore, receptionist: Actor) -> None:
+    patient = add(store, receptionist, "Mary", last_name="Otieno", phone="0757143067")
+    with store.write() as session:
+        update_patient(
+            patient.id,
+            {"last_name": "Kamau", "phone": "0722 000 111"},
+            session=session,
+            actor=receptionist,
+            today=TODAY,
+        )
+    assert find(store, "kamau") == ["Mary"]
+    assert find(store, "0722000111") == ["Mary"]
+    assert find(store, "000111") == ["Mary"]
+    assert find(store, "otieno") == []
+    assert find(store, "143067") == []
+    assert find(store, "0757143067") == []
+    assert find(store, "mary") == ["Mary"]
+
+
+def test_the_index_holds_one_row_per_indexed_patient(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    patients = [add(store, receptionist, name) for name in ("Ann", "Ben", "Cy")]
+    for name in ("Anna", "Annette"):
+        set_column(store, patients[0], first_name=name)
+    set_column(store, patients[1], deleted_at=DELETED_AT)
+    set_column(store, patients[2], merged_into=patients[0].id)
+    set_column(store, patients[2], merged_into=None)
+
+    def indexed(table: str) -> list[str]:
+        with store.session() as session:
+            return sorted(session.execute(text(f"SELECT patient_id FROM {table}")).scalars().all())
+
+    expected = sorted(p.id.hex for p in (patients[0], patients[2]))
+    assert indexed("patient_search_names") == expected
+    assert indexed("patient_search_numbers") == expected
+    assert find(store, "anna") == []
+    assert find(store, "annette") == ["Annette"]
+    assert find(store, "ben") == []
+    assert find(store, "cy") == ["Cy"]
+
+
+def test_a_row_deleted_from_the_table_leaves_the_index(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    patient = add(store, receptionist, "Mary", phone="0757143067")
+    with store.write() as session:
+        session.execute(text("DELETE FROM outbox"))
+        session.execute(text("DELETE FROM audit_events"))
+        session.execute(text("DELETE FROM patients WHERE id = :id"), {"id": patient.id.hex})
+    assert find(store, "mary") == []
+    assert find(store, "143067") == []
+    with store.session() as session:
+        assert session.execute(text("SELECT count(*) FROM patient_search_names")).scalar() == 0
+        assert session.execute(text("SELECT count(*) FROM patient_search_numbers")).scalar() == 0
+
+
+def test_search_ids_are_stored_hex_ids(store: LocalStore, receptionist: Actor) -> None:
+    patient = add(store, receptionist, "Mary", phone="0757143067")
+    with store.session() as session:
+        assert search_patient_ids(session, "mary") == [patient.id.hex]
+        assert search_patient_ids(session, "0757143067") == [patient.id.hex]
+        assert search_patient_ids(session, "143067") == [patient.id.hex]
+        assert uuid.UUID(hex=search_patient_ids(session, "mary")[0]) == patient.id
