@@ -11,6 +11,7 @@ killed process just means the next sync picks up where this one stopped.
 from __future__ import annotations
 
 import random
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -112,6 +113,7 @@ class SyncEngine:
     def __init__(self, store: LocalStore, transport: Transport) -> None:
         self.store = store
         self.transport = transport
+        self._pulling = threading.Lock()
 
     def _versions(self) -> dict[str, Any]:
         return {"protocol": PROTOCOL_VERSION, "schema": head_revision("local")}
@@ -316,7 +318,16 @@ class SyncEngine:
 
     def pull(self, report: SyncReport, *, wait_seconds: float = 0.0) -> None:
         """Pull pages until the server has no more; with ``wait_seconds`` the
-        first request waits for a change if there is none yet."""
+        first request waits for a change if there is none yet. One pull at a
+        time: a quick pull while a long-poll is under way is left to it."""
+        if not self._pulling.acquire(blocking=wait_seconds > 0):
+            return
+        try:
+            self._pull_pages(report, wait_seconds)
+        finally:
+            self._pulling.release()
+
+    def _pull_pages(self, report: SyncReport, wait_seconds: float) -> None:
         while True:
             cursor = self.store.get_setting(CURSOR_KEY)
             answer = self.transport.call(

@@ -8,6 +8,7 @@ the server's, meant for staff).
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -44,7 +45,8 @@ def _refusal(response: httpx.Response) -> ServerRefused:
 
 
 class Transport:
-    """One server, one device. Not thread-safe: one sync at a time uses it."""
+    """One server, one device. Threads may share it (a pushing and a
+    long-polling one); token refreshes are serialised."""
 
     def __init__(
         self,
@@ -56,6 +58,7 @@ class Transport:
         self.server_url = server_url.rstrip("/")
         self.device_id = device_id
         self.tokens = TokenStore(device_id)
+        self._refreshing = threading.Lock()
         self._client = httpx.Client(base_url=self.server_url, timeout=TIMEOUT, transport=transport)
 
     def close(self) -> None:
@@ -99,14 +102,21 @@ class Transport:
         return response.json() if response.content else None
 
     def refresh(self, tokens: Tokens) -> Tokens:
-        response = self._send(
-            "POST", "/api/auth/refresh", {"refresh_token": tokens.refresh_token}, None, None
-        )
-        if response.status_code >= 400:
-            raise _refusal(response)
-        fresh = Tokens(**{k: response.json()[k] for k in ("access_token", "refresh_token")})
-        self.tokens.save(fresh)
-        return fresh
+        """New tokens for expired ``tokens``. Refresh tokens work once, so
+        threads sharing this transport refresh one at a time, and one that
+        finds the tokens already refreshed by another uses those."""
+        with self._refreshing:
+            current = self.tokens.load()
+            if current is not None and current.access_token != tokens.access_token:
+                return current
+            response = self._send(
+                "POST", "/api/auth/refresh", {"refresh_token": tokens.refresh_token}, None, None
+            )
+            if response.status_code >= 400:
+                raise _refusal(response)
+            fresh = Tokens(**{k: response.json()[k] for k in ("access_token", "refresh_token")})
+            self.tokens.save(fresh)
+            return fresh
 
     def login(self, username: str, password: str, device_name: str | None = None) -> dict[str, Any]:
         """Log in online; the tokens go to the keyring. Returns the answer of

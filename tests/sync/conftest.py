@@ -6,28 +6,39 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
 from clinic.enums import Role
+from clinic.journal.models import Conflict
+from clinic.journal.service import snapshot
+from clinic.patients.models import Patient
+from clinic.patients.service import PatientDetails, register_patient, update_patient
 from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, StoreSetting, open_local_store
+from clinic.visits.models import Visit
 from server.app import create_app
 from server.config import Settings
 from server.database import Database
 from sync.auth import SignedIn, login_online
 from sync.engine import SyncEngine
 from sync.transport import Transport
-from tests.keyring_backend import FileKeyring
 from tests.central import PASSWORD, MakeStaff, Staff
+from tests.conftest import TODAY
+from tests.keyring_backend import FileKeyring
 
 
 @pytest.fixture(autouse=True)
@@ -142,4 +153,123 @@ def make_pc(store_template: Path, tmp_path: Path, live_server: LiveServer) -> It
         pc.store.close()
 
 
-__all__ = ["MakePc", "MakeStaff", "Pc", "Role"]
+CopyPc = Callable[[Pc, str], Pc]
+
+
+@pytest.fixture
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with cheap parameters on the server and the PCs: the same
+    code paths, a fraction of the time (a default hash takes ~0.6 s here)."""
+    import server.security
+    import sync.auth
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    monkeypatch.setattr(server.security, "_hasher", cheap)
+    monkeypatch.setattr(sync.auth, "_hasher", cheap)
+
+
+def backup_store(store: LocalStore, destination: Path) -> None:
+    """A consistent copy of a PC's SQLite file (WAL included), as a backup
+    tool or a copied data folder would have it."""
+    source = sqlite3.connect(store.path)
+    target = sqlite3.connect(destination)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def reopen_pc(pc: Pc, server_url: str) -> None:
+    """Open the PC's store and transport afresh (after its file was replaced)."""
+    pc.transport.close()
+    pc.store = open_local_store(pc.store.path.parent)
+    pc.transport = Transport(server_url, pc.store.device_id)
+    pc.engine = SyncEngine(pc.store, pc.transport)
+
+
+def restore_backup(pc: Pc, backup: Path, server_url: str) -> None:
+    """Put a backup of the PC's store back in place of the current file."""
+    pc.store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{pc.store.path}{suffix}").unlink(missing_ok=True)
+    shutil.copy(backup, pc.store.path)
+    reopen_pc(pc, server_url)
+
+
+@pytest.fixture
+def copy_pc(tmp_path: Path, live_server: LiveServer) -> Iterator[CopyPc]:
+    """A second PC made by copying another's data folder: the same device id,
+    and (the keyring being keyed by device) the same tokens."""
+    made: list[Pc] = []
+
+    def copy(pc: Pc, name: str) -> Pc:
+        folder = tmp_path / name
+        folder.mkdir()
+        backup_store(pc.store, folder / STORE_FILE)
+        store = open_local_store(folder)
+        transport = Transport(live_server.url, store.device_id)
+        clone = Pc(store=store, transport=transport, engine=SyncEngine(store, transport))
+        clone.user = pc.user
+        made.append(clone)
+        return clone
+
+    yield copy
+    for pc in made:
+        pc.transport.close()
+        pc.store.close()
+
+
+def table_rows(session: Session, model: type[Any]) -> dict[str, dict[str, Any]]:
+    """Every row of a synced table as JSON-ready values, by id."""
+    return {str(row.id): snapshot(row) for row in session.scalars(select(model))}
+
+
+def register(pc: Pc, first_name: str, last_name: str | None = None, **details: Any) -> uuid.UUID:
+    """Register a patient on the PC (offline: nothing is pushed); its id."""
+    with pc.store.write() as session:
+        registration = register_patient(
+            PatientDetails(first_name=first_name, last_name=last_name, **details),
+            session=session,
+            actor=pc.actor(),
+            today=TODAY,
+        )
+        return registration.patient.id
+
+
+def edit_patient(pc: Pc, patient_id: uuid.UUID, **changes: Any) -> None:
+    """Change some fields of a patient on the PC (offline)."""
+    with pc.store.write() as session:
+        update_patient(patient_id, changes, session=session, actor=pc.actor(), today=TODAY)
+
+
+def local_patient(pc: Pc, patient_id: uuid.UUID) -> Patient:
+    with pc.store.session() as session:
+        patient = session.get(Patient, patient_id)
+    assert patient is not None
+    return patient
+
+
+def server_patient(central: Database, patient_id: uuid.UUID) -> Patient:
+    with central.sessions() as session:
+        patient = session.get(Patient, patient_id)
+    assert patient is not None
+    return patient
+
+
+CONVERGING = (Patient, Visit, Conflict)
+
+
+def assert_converged(
+    central: Database, pcs: list[Pc], models: tuple[type[Any], ...] = CONVERGING
+) -> None:
+    """Every PC's copy of these tables equals the server's, column by column."""
+    for model in models:
+        with central.sessions() as session:
+            expected = table_rows(session, model)
+        for pc in pcs:
+            with pc.store.session() as session:
+                assert table_rows(session, model) == expected, (model.__tablename__, pc.store.path)
+
+
+__all__ = ["CopyPc", "MakePc", "MakeStaff", "Pc", "Role"]

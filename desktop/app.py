@@ -1,0 +1,146 @@
+"""The desktop app: first start, login, main window, background sync."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from clinic.store import LocalStore, StoreSetting, open_local_store
+from desktop.context import AppContext
+from desktop.local_server import DEMO_PORT, THIS_PC_PORT, LocalServer, seed_demo, start_local_server
+from desktop.runner import DbRunner
+from desktop.screens.login import FirstStartDialog, LoginDialog, PasswordChangeDialog
+from desktop.screens.login.dialogs import ServerMode
+from desktop.sync_controller import SyncController
+from sync.auth import SERVER_URL_KEY, login_online
+from sync.engine import SyncEngine
+from sync.transport import Transport
+
+SERVER_MODE_KEY = "server_mode"
+DEMO_NOTICE_KEY = "demo_logins"
+T = TypeVar("T")
+
+
+def run_with_progress(label: str, work: Callable[[], T]) -> T:
+    """Run slow start-up work on a thread while a progress dialog keeps the
+    window alive; re-raises its error."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # handed back to the GUI thread
+            outcome["error"] = error
+
+    progress = QProgressDialog(label, "", 0, 0)
+    progress.setCancelButton(None)
+    progress.setWindowModality(Qt.WindowModality.ApplicationModal)
+    progress.show()
+    thread = threading.Thread(target=target, name="start-up", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        thread.join(0.02)
+    progress.close()
+    if "error" in outcome:
+        raise outcome["error"]
+    result: T = outcome["result"]
+    return result
+
+
+def _local_server(data_dir: Path, mode: ServerMode) -> tuple[LocalServer, str | None]:
+    if mode == ServerMode.DEMO:
+        server = start_local_server(data_dir / "demo-server", DEMO_PORT)
+        return server, seed_demo(server.data_dir)
+    server = start_local_server(data_dir / "server", THIS_PC_PORT)
+    notice = None
+    if server.one_time_password:
+        notice = (
+            "This PC is now the clinic server. Log in as admin with the one-time "
+            f"password {server.one_time_password} (shown only now); you will choose "
+            "your own password next."
+        )
+    return server, notice
+
+
+def _server_for(
+    store: LocalStore, data_dir: Path
+) -> tuple[str | None, LocalServer | None, str | None]:
+    """The server address to use, the local server started for it (if this
+    PC runs one) and a notice for the login window."""
+    mode = store.get_setting(SERVER_MODE_KEY)
+    if mode is None:
+        dialog = FirstStartDialog()
+        if dialog.exec() != FirstStartDialog.DialogCode.Accepted:
+            return None, None, None
+        choice = dialog.choice()
+        mode = choice.mode
+        url = choice.url
+        with store.write() as session:
+            session.merge(StoreSetting(key=SERVER_MODE_KEY, value=mode.value))
+            if url:
+                session.merge(StoreSetting(key=SERVER_URL_KEY, value=url))
+    mode = ServerMode(mode)
+    if mode == ServerMode.REMOTE:
+        return store.get_setting(SERVER_URL_KEY), None, None
+    label = (
+        "Starting the demo clinic…" if mode == ServerMode.DEMO else "Starting the clinic server…"
+    )
+    server, notice = run_with_progress(label, lambda: _local_server(data_dir, mode))
+    if mode == ServerMode.DEMO:
+        with store.write() as session:
+            if notice:
+                session.merge(StoreSetting(key=DEMO_NOTICE_KEY, value=notice))
+        notice = store.get_setting(DEMO_NOTICE_KEY)
+    return server.url, server, notice
+
+
+def main(data_dir: Path) -> int:
+    """Run the desktop app on the store in ``data_dir``; the exit code."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    QCoreApplication.setOrganizationName("Seth Clinic")
+    QCoreApplication.setApplicationName("Seth Clinic")
+    store = open_local_store(data_dir)
+    local_server: LocalServer | None = None
+    try:
+        url, local_server, notice = _server_for(store, data_dir)
+        if url is None and store.get_setting(SERVER_MODE_KEY) is None:
+            return 0
+        transport = Transport(url, store.device_id) if url else None
+        login = LoginDialog(store, transport, notice)
+        if login.exec() != LoginDialog.DialogCode.Accepted or login.signed_in is None:
+            return 0
+        user = login.signed_in
+        if user.must_change_password and transport is not None:
+            change = PasswordChangeDialog(transport, login.password.text())
+            if change.exec() != PasswordChangeDialog.DialogCode.Accepted:
+                return 0
+            user = login_online(store, transport, user.username, change.new.text())
+        sync = SyncController(store, SyncEngine(store, transport)) if transport else None
+        ctx = AppContext(store=store, db=DbRunner(), user=user, sync=sync)
+        from desktop.main_window import MainWindow
+
+        window = MainWindow(ctx, QSettings())
+        if login.offline_reason:
+            window.show_message(f"Working offline: {login.offline_reason}", 15)
+        window.show()
+        if sync is not None:
+            sync.start()
+        code = app.exec()
+        if sync is not None:
+            sync.stop()
+        ctx.db.shutdown()
+        return code
+    except Exception as error:
+        QMessageBox.critical(None, "Seth Clinic", str(error))
+        return 1
+    finally:
+        store.close()
+        if local_server is not None:
+            local_server.stop()

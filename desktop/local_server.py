@@ -1,0 +1,112 @@
+"""The central server on this PC, for single-PC clinics and the demo.
+
+It is the same server every clinic runs (embedded PostgreSQL in its data
+folder), started as a child process and reached on 127.0.0.1 like any other
+server: there is no separate standalone code path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+THIS_PC_PORT = 8750
+DEMO_PORT = 8760
+START_TIMEOUT = 120.0
+_ONE_TIME = re.compile(r"one-time password (\S+)")
+
+
+class ServerDidNotStart(RuntimeError):
+    """The local server did not come up; the message says where its log is."""
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/api/health", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def server_command(data_dir: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "server", "--data-dir", str(data_dir), *args]
+
+
+@dataclass
+class LocalServer:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[str] | None = None
+    one_time_password: str | None = None
+    output: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def start_local_server(data_dir: Path, port: int) -> LocalServer:
+    """Start the server in ``data_dir`` on 127.0.0.1:``port`` (or join the
+    one already running there) and wait until it answers. Blocks: call it
+    from a worker thread. Raises ServerDidNotStart."""
+    url = f"http://127.0.0.1:{port}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = LocalServer(url=url, data_dir=data_dir)
+    if _answers(url):
+        return server
+    log = data_dir / "server.log"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    process = subprocess.Popen(
+        server_command(data_dir, "serve", "--host", "127.0.0.1", "--port", str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    server.process = process
+
+    def read_output() -> None:
+        assert process.stdout is not None
+        with log.open("a", encoding="utf-8") as handle:
+            for line in process.stdout:
+                handle.write(line)
+                handle.flush()
+                found = _ONE_TIME.search(line)
+                if found:
+                    server.one_time_password = found.group(1)
+                server.output.append(line)
+
+    threading.Thread(target=read_output, name="local-server-output", daemon=True).start()
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerDidNotStart(f"The clinic server stopped at start; see {log}")
+        if _answers(url):
+            return server
+        time.sleep(0.3)
+    server.stop()
+    raise ServerDidNotStart(
+        f"The clinic server did not answer within {START_TIMEOUT:.0f} s; see {log}"
+    )
+
+
+def seed_demo(data_dir: Path) -> str:
+    """Fill the demo server with made-up patients and demo users; returns
+    the logins to show on screen."""
+    done = subprocess.run(
+        server_command(data_dir, "seed-demo"), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise ServerDidNotStart(done.stderr.strip() or "The demo data could not be made")
+    return done.stdout.strip()

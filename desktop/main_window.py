@@ -1,0 +1,228 @@
+"""The main window: the screens a role may use, and the sync status bar."""
+
+from __future__ import annotations
+
+import importlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from clinic.enums import Role
+from clinic.permissions import Data, may_read, may_write
+from desktop.context import AppContext
+from desktop.screens.base import Screen
+from desktop.sync_controller import SyncState, describe_last_sync
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    key: str
+    module: str
+    cls: str
+    allowed: Callable[[Role], bool]
+
+
+SCREENS = (
+    ScreenEntry(
+        "patients",
+        "desktop.screens.patients",
+        "PatientsScreen",
+        lambda r: may_read(r, Data.PATIENTS),
+    ),
+    ScreenEntry(
+        "queue", "desktop.screens.queue", "QueueScreen", lambda r: may_read(r, Data.VISITS)
+    ),
+    ScreenEntry(
+        "triage", "desktop.screens.triage", "TriageScreen", lambda r: may_write(r, Data.VITALS)
+    ),
+    ScreenEntry(
+        "consultation",
+        "desktop.screens.consultation",
+        "ConsultationScreen",
+        lambda r: may_write(r, Data.CLINICAL_NOTES),
+    ),
+    ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
+)
+
+
+def screens_for(role: Role) -> list[ScreenEntry]:
+    """The screens a role may use, in navigation order."""
+    return [entry for entry in SCREENS if entry.allowed(role)]
+
+
+class MainWindow(QMainWindow):
+    """Navigation on the left (only the user's screens), the screen on the
+    right, and the sync status at the bottom. Size and layout are kept in
+    QSettings between runs."""
+
+    def __init__(self, ctx: AppContext, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        ctx.navigator = self
+        self.settings = settings or QSettings()
+        user = ctx.user
+        self.setWindowTitle(
+            self.tr("Seth Clinic — %s (%s)") % (user.full_name, user.role.value.replace("_", " "))
+        )
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(190)
+        self.stack = QStackedWidget()
+        self.screens: dict[str, Screen] = {}
+        for entry in screens_for(user.role):
+            screen_class = getattr(importlib.import_module(entry.module), entry.cls)
+            screen: Screen = screen_class(ctx)
+            self.screens[entry.key] = screen
+            self.stack.addWidget(screen)
+            item = QListWidgetItem(screen.title())
+            item.setData(Qt.ItemDataRole.UserRole, entry.key)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._show_row)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._build_status_bar()
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        QShortcut(QKeySequence.StandardKey.New, self, self.new_patient)
+        self._restore_layout()
+        if ctx.sync is not None:
+            ctx.sync.sig_state_changed.connect(self.show_sync_state)
+            ctx.sync.sig_rows_pulled.connect(lambda _count: self.current_screen().refresh())
+        start = (
+            "queue" if "queue" in self.screens and user.role != Role.RECEPTIONIST else "patients"
+        )
+        self.show_screen(start if start in self.screens else next(iter(self.screens)))
+
+    # --- navigation ------------------------------------------------------
+
+    def current_screen(self) -> Screen:
+        screen = self.stack.currentWidget()
+        assert isinstance(screen, Screen)
+        return screen
+
+    def show_screen(self, key: str) -> Screen:
+        keys = list(self.screens)
+        self.nav.setCurrentRow(keys.index(key))
+        return self.screens[key]
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        screen = self.screens[list(self.screens)[row]]
+        self.stack.setCurrentWidget(screen)
+        screen.refresh()
+
+    def open_patient(self, patient_id: uuid.UUID) -> None:
+        screen = self.show_screen("patients")
+        screen.open_patient(patient_id)  # type: ignore[attr-defined]
+
+    def open_visit(self, screen_key: str, visit_id: uuid.UUID) -> None:
+        if screen_key in self.screens:
+            self.show_screen(screen_key).open_visit(visit_id)  # type: ignore[attr-defined]
+
+    def focus_search(self) -> None:
+        if "patients" in self.screens:
+            self.show_screen("patients").focus_search()  # type: ignore[attr-defined]
+
+    def new_patient(self) -> None:
+        if "patients" in self.screens and may_write(self.ctx.user.role, Data.PATIENTS):
+            self.show_screen("patients").new_patient()  # type: ignore[attr-defined]
+
+    def show_message(self, text: str, seconds: int = 5) -> None:
+        self.statusBar().showMessage(text, seconds * 1000)
+
+    # --- status bar ------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.online_label = QLabel()
+        self.pending_label = QLabel()
+        self.last_sync_label = QLabel()
+        self.conflicts_label = QLabel()
+        self.rejected_label = QLabel()
+        self.clock_label = QLabel()
+        self.clock_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.sync_button = QPushButton(self.tr("Sync now"))
+        self.sync_button.setEnabled(self.ctx.sync is not None)
+        self.sync_button.clicked.connect(self.sync_now)
+        for widget in (
+            self.online_label,
+            self.pending_label,
+            self.last_sync_label,
+            self.conflicts_label,
+            self.rejected_label,
+            self.clock_label,
+        ):
+            bar.addPermanentWidget(widget)
+        bar.addPermanentWidget(self.sync_button)
+        self.online_label.setText(
+            self.tr("● Online") if self.ctx.user.online else self.tr("○ Offline")
+        )
+        QTimer.singleShot(0, self._load_status)
+
+    def _load_status(self) -> None:
+        from sync.engine import sync_status
+
+        self.ctx.db.submit(
+            lambda: sync_status(self.ctx.store),
+            lambda status: self.show_sync_state(SyncState(self.ctx.user.online, status)),
+        )
+
+    def sync_now(self) -> None:
+        if self.ctx.sync is not None:
+            self.ctx.sync.sync_now()
+            self.show_message(self.tr("Syncing…"), 3)
+
+    def show_sync_state(self, state: SyncState) -> None:
+        status = state.status
+        self.online_label.setText(self.tr("● Online") if state.online else self.tr("○ Offline"))
+        self.online_label.setStyleSheet("color: #1b7d2f;" if state.online else "color: #9a6700;")
+        self.online_label.setToolTip(state.message or "")
+        self.pending_label.setText(self.tr("%n pending", "", status.pending))
+        self.last_sync_label.setText(
+            self.tr("Last sync: %s") % describe_last_sync(status.last_sync)
+        )
+        self.conflicts_label.setText(self.tr("%n conflicts", "", status.conflicts))
+        self.conflicts_label.setVisible(status.conflicts > 0)
+        self.rejected_label.setText(self.tr("%n rejected", "", status.rejected))
+        self.rejected_label.setStyleSheet("color: #b00020;" if status.rejected else "")
+        self.rejected_label.setVisible(status.rejected > 0)
+        skew = status.clock_skew_seconds
+        self.clock_label.setVisible(status.clock_warning)
+        if skew is not None:
+            self.clock_label.setText(self.tr("PC clock is %d min off") % round(abs(skew) / 60))
+        if state.message and not state.online:
+            self.show_message(state.message, 10)
+
+    # --- layout memory ---------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("main_window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 720)
+        state = self.settings.value("main_window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("main_window/geometry", self.saveGeometry())
+        self.settings.setValue("main_window/state", self.saveState())
+        super().closeEvent(event)

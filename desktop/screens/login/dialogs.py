@@ -1,0 +1,271 @@
+"""The first start (where is the clinic server?) and the login.
+
+Login tries the server first, on a worker thread, and falls back to the
+verifier kept on this PC when the server cannot be reached; the dialog says
+which it was.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+)
+
+from clinic.store import LocalStore
+from sync.auth import LoginFailed, SignedIn, login_offline, login_online
+from sync.credentials import NoKeyring
+from sync.transport import ServerRefused, Transport, Unreachable
+
+ERROR_STYLE = "color: #b00020;"
+
+
+class ServerMode(StrEnum):
+    REMOTE = "remote"
+    THIS_PC = "this_pc"
+    DEMO = "demo"
+
+
+@dataclass(frozen=True)
+class ServerChoice:
+    mode: ServerMode
+    url: str | None
+
+
+class FirstStartDialog(QDialog):
+    """Where this PC's clinic server is: another PC or a cloud address, this
+    PC itself (single-PC clinics), or a demo clinic with generated data."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWindowTitle(self.tr("Seth Clinic — first start"))
+        self.remote = QRadioButton(self.tr("Connect to the clinic's server"))
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("http://192.168.1.10:8750")
+        self.this_pc = QRadioButton(self.tr("This PC is the clinic server (single-PC clinic)"))
+        self.demo = QRadioButton(self.tr("Try a demo clinic with made-up patients"))
+        group = QButtonGroup(self)
+        for button in (self.remote, self.this_pc, self.demo):
+            group.addButton(button)
+        self.remote.setChecked(True)
+        self.remote.toggled.connect(self.address.setEnabled)
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Continue"))
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        intro = QLabel(
+            self.tr(
+                "Seth Clinic keeps working when the internet is down and syncs with the "
+                "clinic's server when it is back. Where is the server?"
+            )
+        )
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.remote)
+        layout.addWidget(self.address)
+        layout.addWidget(self.this_pc)
+        layout.addWidget(self.demo)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(480)
+
+    def choice(self) -> ServerChoice:
+        if self.this_pc.isChecked():
+            return ServerChoice(ServerMode.THIS_PC, None)
+        if self.demo.isChecked():
+            return ServerChoice(ServerMode.DEMO, None)
+        url = self.address.text().strip().rstrip("/")
+        if url and "://" not in url:
+            url = "http://" + url
+        return ServerChoice(ServerMode.REMOTE, url)
+
+    def _accept(self) -> None:
+        choice = self.choice()
+        if choice.mode == ServerMode.REMOTE and not choice.url:
+            self.error.setText(self.tr("Type the server's address, e.g. http://192.168.1.10:8750"))
+            self.address.setFocus()
+            return
+        self.accept()
+
+
+class _Worker(QObject):
+    sig_done = Signal(object, object)
+    """(result, error) of the login attempt, delivered on the GUI thread."""
+
+    def run(self, work: Callable[[], Any]) -> None:
+        def target() -> None:
+            try:
+                result = work()
+            except Exception as error:  # reported, never lost
+                self.sig_done.emit(None, error)
+            else:
+                self.sig_done.emit(result, None)
+
+        threading.Thread(target=target, name="login", daemon=True).start()
+
+
+def attempt_login(
+    store: LocalStore, transport: Transport | None, username: str, password: str
+) -> tuple[SignedIn, str | None]:
+    """Online if the server answers, else offline; returns who logged in and
+    why it is offline (None when online)."""
+    if transport is not None:
+        try:
+            return login_online(store, transport, username, password), None
+        except Unreachable:
+            reason = "The clinic server cannot be reached"
+        except NoKeyring as error:
+            reason = str(error)
+        except ServerRefused as refusal:
+            if refusal.status == 401:
+                raise LoginFailed(refusal.message) from None
+            reason = refusal.message
+    else:
+        reason = "No clinic server is set up"
+    return login_offline(store, username, password), reason
+
+
+class LoginDialog(QDialog):
+    """Username and password; shows whether the login was online or offline."""
+
+    def __init__(
+        self, store: LocalStore, transport: Transport | None, notice: str | None = None
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.transport = transport
+        self.signed_in: SignedIn | None = None
+        self.offline_reason: str | None = None
+        self.setWindowTitle(self.tr("Seth Clinic — log in"))
+        self.username = QLineEdit()
+        self.username.setObjectName("username")
+        self.password = QLineEdit()
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.server = QLabel(transport.server_url if transport else self.tr("none"))
+        self.notice = QLabel(notice or "")
+        self.notice.setWordWrap(True)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.setVisible(bool(notice))
+        self.notice.setStyleSheet("background: #fff8e1; padding: 8px; border: 1px solid #f0c36d;")
+        self.error = QLabel()
+        self.error.setObjectName("login_error")
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.tr("Username"), self.username)
+        form.addRow(self.tr("Password"), self.password)
+        form.addRow(self.tr("Server"), self.server)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Log in"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        title = QLabel(self.tr("Seth Clinic"))
+        title.setObjectName("heading")
+        title.setStyleSheet("font-size: 20px; font-weight: bold;")
+        layout.addWidget(title)
+        layout.addWidget(self.notice)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(420)
+        self._worker = _Worker()
+        self._worker.sig_done.connect(self._finished)
+        self.username.setFocus()
+
+    def submit(self) -> None:
+        username, password = self.username.text().strip(), self.password.text()
+        if not username or not password:
+            self.error.setText(self.tr("Type your username and password"))
+            return
+        self.error.setText(self.tr("Logging in…"))
+        self.buttons.setEnabled(False)
+        self._worker.run(lambda: attempt_login(self.store, self.transport, username, password))
+
+    def _finished(
+        self, result: tuple[SignedIn, str | None] | None, error: Exception | None
+    ) -> None:
+        self.buttons.setEnabled(True)
+        if error is not None:
+            self.error.setText(
+                str(error)
+                if isinstance(error, LoginFailed | ServerRefused)
+                else self.tr("Login failed: %s") % error
+            )
+            self.password.selectAll()
+            self.password.setFocus()
+            return
+        assert result is not None
+        self.signed_in, self.offline_reason = result
+        self.accept()
+
+
+class PasswordChangeDialog(QDialog):
+    """Change a one-time password at first login (online only)."""
+
+    def __init__(self, transport: Transport, current: str = "") -> None:
+        super().__init__()
+        self.transport = transport
+        self.setWindowTitle(self.tr("Choose your password"))
+        self.current = QLineEdit(current)
+        self.new = QLineEdit()
+        self.again = QLineEdit()
+        for field in (self.current, self.new, self.again):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.tr("Current password"), self.current)
+        form.addRow(self.tr("New password"), self.new)
+        form.addRow(self.tr("New password again"), self.again)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self.submit)
+        layout = QVBoxLayout(self)
+        note = QLabel(
+            self.tr("Your password was set by an admin; choose your own (10 characters or more).")
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        if self.new.text() != self.again.text():
+            self.error.setText(self.tr("The two new passwords differ"))
+            return
+        try:
+            self.transport.call(
+                "POST",
+                "/api/auth/password",
+                {"current_password": self.current.text(), "new_password": self.new.text()},
+            )
+        except ServerRefused as refusal:
+            self.error.setText("; ".join(f["reason"] for f in refusal.fields) or refusal.message)
+            return
+        except Unreachable as error:
+            self.error.setText(str(error))
+            return
+        self.accept()

@@ -1,0 +1,3 @@
+from desktop.screens.queue.screen import QueueScreen
+
+__all__ = ["QueueScreen"]

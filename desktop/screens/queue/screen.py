@@ -1,0 +1,276 @@
+"""Today's queue at this branch: who is waiting, for how long, for what,
+and who is next; each role moves visits on as its work is done."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+)
+
+from clinic.db import utcnow
+from clinic.enums import Role, VisitStatus
+from clinic.errors import NotAllowed, ValidationFailed
+from clinic.rules.ages import age_on
+from clinic.visits.queries import QueueEntry, todays_queue
+from clinic.visits.service import TRANSITIONS, move_visit
+from desktop.context import AppContext
+from desktop.screens.base import Screen
+
+STATUS_LABELS = {
+    VisitStatus.REGISTERED: "Waiting for triage",
+    VisitStatus.TRIAGED: "Triaged",
+    VisitStatus.WAITING_CONSULTATION: "Waiting for consultation",
+    VisitStatus.IN_CONSULTATION: "In consultation",
+    VisitStatus.WAITING_LAB: "Waiting for lab",
+    VisitStatus.WAITING_PHARMACY: "Waiting for pharmacy",
+    VisitStatus.COMPLETED: "Completed",
+    VisitStatus.CANCELLED: "Cancelled",
+}
+CLOSED = (VisitStatus.COMPLETED, VisitStatus.CANCELLED)
+REFRESH_MS = 30_000
+
+WORK_SCREEN = {
+    Role.NURSE: ("triage", {VisitStatus.REGISTERED}),
+    Role.CLINICAL_OFFICER: (
+        "consultation",
+        {
+            VisitStatus.REGISTERED,
+            VisitStatus.TRIAGED,
+            VisitStatus.WAITING_CONSULTATION,
+            VisitStatus.IN_CONSULTATION,
+            VisitStatus.WAITING_LAB,
+        },
+    ),
+}
+
+
+def movable_by(role: Role) -> set[VisitStatus]:
+    """The statuses a role ever moves visits to."""
+    return {
+        status
+        for moves in TRANSITIONS.values()
+        for status, roles in moves.items()
+        if role == Role.ADMIN or role in roles
+    }
+
+
+def waited(entry: QueueEntry, now: datetime) -> str:
+    minutes = max(0, int((now - entry.arrived_at).total_seconds() // 60))
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+class QueueModel(QAbstractTableModel):
+    HEADERS = ("No.", "OP number", "Patient", "Sex", "Age", "Status", "Waiting", "Visit")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[QueueEntry] = []
+        self.next_id: uuid.UUID | None = None
+        self.now = utcnow()
+
+    def set_entries(self, entries: list[QueueEntry]) -> None:
+        self.beginResetModel()
+        self.entries = entries
+        self.now = utcnow()
+        waiting = [e for e in entries if e.status not in CLOSED]
+        self.next_id = waiting[0].visit_id if waiting else None
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.tr(self.HEADERS[section])
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        entry = self.entries[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            column = index.column()
+            if column == 0:
+                return entry.queue_position
+            if column == 1:
+                return entry.op_number
+            if column == 2:
+                return entry.patient_name + (
+                    self.tr("  (next)") if entry.visit_id == self.next_id else ""
+                )
+            if column == 3:
+                return entry.sex
+            if column == 4:
+                return age_on(entry.date_of_birth, self.now.date()) if entry.date_of_birth else ""
+            if column == 5:
+                return self.tr(STATUS_LABELS[entry.status])
+            if column == 6:
+                return "" if entry.status in CLOSED else waited(entry, self.now)
+            return self.tr("New") if entry.is_new else self.tr("Revisit")
+        if role == Qt.ItemDataRole.ForegroundRole and entry.status in CLOSED:
+            return QBrush(QColor("#777777"))
+        if role == Qt.ItemDataRole.BackgroundRole and entry.visit_id == self.next_id:
+            return QBrush(QColor("#e3f2e1"))
+        return None
+
+
+class QueueScreen(Screen):
+    """The branch's visits of today in queue order; updated every 30 s and
+    whenever changes arrive from other PCs."""
+
+    key = "queue"
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__(ctx)
+        self.model = QueueModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_selected)
+
+        self.summary = QLabel()
+        self.open_button = QPushButton(self.tr("Open"))
+        self.open_button.clicked.connect(self.open_selected)
+        self.move_buttons: dict[VisitStatus, QPushButton] = {}
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.open_button)
+        for status, label in (
+            (VisitStatus.WAITING_CONSULTATION, "Send to consultation"),
+            (VisitStatus.WAITING_PHARMACY, "Send to pharmacy"),
+            (VisitStatus.COMPLETED, "Complete"),
+            (VisitStatus.CANCELLED, "Cancel visit…"),
+        ):
+            button = QPushButton(self.tr(label))
+            button.clicked.connect(lambda _=False, s=status: self.move_selected(s))
+            button.setVisible(status in movable_by(ctx.user.role))
+            self.move_buttons[status] = button
+            buttons.addWidget(button)
+
+        layout = QVBoxLayout(self)
+        heading = QLabel(self.tr("Today's queue"))
+        heading.setObjectName("heading")
+        layout.addWidget(heading)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+        self._update_buttons()
+
+    def title(self) -> str:
+        return self.tr("Queue")
+
+    def refresh(self) -> None:
+        branch_id = self.ctx.actor().branch_id
+        day = self.ctx.today()
+
+        def load() -> list[QueueEntry]:
+            with self.ctx.store.session() as session:
+                return todays_queue(session, branch_id, day)
+
+        selected = self.selected()
+        self.ctx.db.submit(load, lambda entries: self._show(entries, selected))
+
+    def _show(self, entries: list[QueueEntry], selected: QueueEntry | None) -> None:
+        self.model.set_entries(entries)
+        waiting = sum(1 for e in entries if e.status not in CLOSED)
+        self.summary.setText(
+            self.tr("%n waiting", "", waiting)
+            + self.tr(", %n seen today", "", len(entries) - waiting)
+        )
+        if selected is not None:
+            for row, entry in enumerate(entries):
+                if entry.visit_id == selected.visit_id:
+                    self.table.selectRow(row)
+        self._update_buttons()
+
+    def selected(self) -> QueueEntry | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.model.entries[rows[0].row()] if rows else None
+
+    def _may_move(self, entry: QueueEntry, status: VisitStatus) -> bool:
+        allowed = TRANSITIONS[entry.status].get(status)
+        role = self.ctx.user.role
+        return allowed is not None and (role == Role.ADMIN or role in allowed)
+
+    def _update_buttons(self) -> None:
+        entry = self.selected()
+        self.open_button.setEnabled(entry is not None)
+        for status, button in self.move_buttons.items():
+            button.setEnabled(entry is not None and self._may_move(entry, status))
+
+    def open_selected(self) -> None:
+        """Open the selected visit where this role works on it (triage,
+        consultation), else the patient's page."""
+        entry = self.selected()
+        navigator = self.ctx.navigator
+        if entry is None or navigator is None:
+            return
+        work = WORK_SCREEN.get(self.ctx.user.role)
+        if work is not None and entry.status in work[1]:
+            navigator.open_visit(work[0], entry.visit_id)
+        else:
+            navigator.open_patient(entry.patient_id)
+
+    def move_selected(self, status: VisitStatus) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        reason = None
+        if status == VisitStatus.CANCELLED:
+            reason, ok = QInputDialog.getText(
+                self,
+                self.tr("Cancel visit"),
+                self.tr("Why is %s's visit cancelled?") % entry.patient_name,
+            )
+            if not ok:
+                return
+        actor = self.ctx.actor()
+
+        def move() -> None:
+            with self.ctx.store.write() as session:
+                move_visit(entry.visit_id, status, session=session, actor=actor, reason=reason)
+
+        def moved(_result: object) -> None:
+            self.ctx.saved()
+            self.refresh()
+
+        self.ctx.db.submit(move, moved, self._refused)
+
+    def _refused(self, error: BaseException) -> None:
+        if isinstance(error, ValidationFailed):
+            text = "\n".join(e.reason for e in error.errors)
+        elif isinstance(error, NotAllowed | LookupError):
+            text = str(error)
+        else:
+            raise error
+        QMessageBox.warning(self, self.tr("Not done"), text)

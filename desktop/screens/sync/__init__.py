@@ -1,0 +1,3 @@
+from desktop.screens.sync.screen import SyncScreen
+
+__all__ = ["SyncScreen"]

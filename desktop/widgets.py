@@ -1,0 +1,75 @@
+"""Small pieces the screens share: errors shown next to form fields, and
+a label for flagged values."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from clinic.errors import FieldError
+
+ERROR_STYLE = "color: #b00020;"
+
+
+class FieldWithError(QWidget):
+    """A form field with a line for its error message under it."""
+
+    def __init__(self, field: QWidget) -> None:
+        super().__init__()
+        self.field = field
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.error.setAccessibleName("error")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(field)
+        layout.addWidget(self.error)
+        self.setFocusProxy(field)
+
+    def show_error(self, text: str | None) -> None:
+        self.error.setText(text or "")
+        self.error.setVisible(bool(text))
+
+
+class ErrorForm:
+    """A QFormLayout whose rows are named fields that can show errors."""
+
+    def __init__(self, layout: QFormLayout) -> None:
+        self.layout = layout
+        self.fields: dict[str, FieldWithError] = {}
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+
+    def add(self, name: str, label: str, field: QWidget) -> QWidget:
+        wrapped = FieldWithError(field)
+        self.fields[name] = wrapped
+        self.layout.addRow(label, wrapped)
+        return field
+
+    def clear_errors(self) -> None:
+        for wrapped in self.fields.values():
+            wrapped.show_error(None)
+
+    def show_errors(self, errors: list[FieldError]) -> list[str]:
+        """Put each error next to its field; returns the messages that have
+        no field on this form (to show elsewhere)."""
+        self.clear_errors()
+        unplaced = []
+        first: FieldWithError | None = None
+        for error in errors:
+            wrapped = self.fields.get(error.field.split(".")[0].split("[")[0])
+            if wrapped is None:
+                unplaced.append(f"{error.field}: {error.reason}")
+                continue
+            wrapped.show_error(error.reason)
+            first = first or wrapped
+        if first is not None:
+            first.field.setFocus()
+        return unplaced
+
+    def error_text(self, name: str) -> str:
+        wrapped = self.fields[name]
+        return wrapped.error.text() if wrapped.error.isVisible() else ""
