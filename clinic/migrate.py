@@ -13,6 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
@@ -70,7 +71,12 @@ def run_migrations(context: Any) -> None:
 
 
 def upgrade(engine: Engine, tree: str, revision: str = "head") -> None:
+    """Migrate to ``revision``; a database already at the head is left as
+    it is without running Alembic's environment (a fast start)."""
     with engine.begin() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+        if revision == "head" and current == head_revision(tree):
+            return
         command.upgrade(alembic_config(tree, connection), revision)
 
 
