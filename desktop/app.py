@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from clinic.paths import resources_dir
 from clinic.store import LocalStore, StoreSetting, open_local_store
 from desktop.context import AppContext
 from desktop.local_server import DEMO_PORT, THIS_PC_PORT, LocalServer, seed_demo, start_local_server
@@ -25,6 +26,11 @@ from sync.transport import Transport
 SERVER_MODE_KEY = "server_mode"
 DEMO_NOTICE_KEY = "demo_logins"
 T = TypeVar("T")
+
+
+def apply_style(app: QApplication) -> None:
+    """The app's style sheet from resources/ (the look is data, not code)."""
+    app.setStyleSheet((resources_dir() / "style.qss").read_text(encoding="utf-8"))
 
 
 def run_with_progress(label: str, work: Callable[[], T]) -> T:
@@ -106,6 +112,7 @@ def main(data_dir: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     QCoreApplication.setOrganizationName("Seth Clinic")
     QCoreApplication.setApplicationName("Seth Clinic")
+    apply_style(app)
     store = open_local_store(data_dir)
     local_server: LocalServer | None = None
     try:
