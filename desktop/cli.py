@@ -1,0 +1,287 @@
+"""The ``seth-clinic`` command line: the desktop app, and what admins automate.
+
+::
+
+    seth-clinic [--data-dir DIR]                           the desktop app
+    seth-clinic [--data-dir DIR] import-patients FILE.csv  paper-register import
+    seth-clinic [--data-dir DIR] patients [QUERY] [--limit N] [--json]
+
+The data folder is ``--data-dir``, else ``SETH_CLINIC_DATA_DIR``, else the
+platform's user data folder. Every failure exits non-zero with a one-line
+reason on stderr (2 for a command line that cannot be understood, 130 when
+interrupted, 1 for anything else), never a traceback. The subcommands never import Qt: the
+desktop app is imported only when it is started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import NoReturn
+
+from clinic.actor import Actor
+from clinic.journal.service import to_jsonable
+from clinic.patients.importer import RegisterImport, RegisterUnreadable, read_paper_register
+from clinic.patients.search import (
+    MIN_QUERY_LENGTH,
+    PatientSummary,
+    list_patients,
+    search_patients,
+)
+from clinic.patients.service import count_patients
+from clinic.rules.phones import format_phone_for_display
+from clinic.store import STORE_FILE, LocalStore, open_local_store, resolve_data_dir
+
+PROG = "seth-clinic"
+SUBCOMMANDS = ("import-patients", "patients")
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+ROWS_PER_TRANSACTION = 500
+"""An import commits every so many rows (a few seconds' work), so the desktop
+app on the same PC waits that long at most to write, never the whole import."""
+
+EAST_AFRICA_TIME = timezone(timedelta(hours=3), "EAT")
+"""Kenya's time all year (no daylight saving): the clinic's calendar day."""
+
+
+class CommandFailed(Exception):
+    """A command could not do its work; the message is the one line shown."""
+
+    exit_status = EXIT_FAILED
+
+
+class UsageError(CommandFailed):
+    """The command line itself is wrong."""
+
+    exit_status = EXIT_USAGE
+
+
+class Interrupted(CommandFailed):
+    """Ctrl+C (or the scheduler) stopped the command."""
+
+    exit_status = EXIT_INTERRUPTED
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {PROG} --help)")
+
+
+def clinic_today() -> date:
+    return datetime.now(EAST_AFRICA_TIME).date()
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Seth Clinic. Without a command, starts the desktop app.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="the clinic's data folder (default: $SETH_CLINIC_DATA_DIR, else the user data folder)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    importing = commands.add_parser(
+        "import-patients",
+        help="import a paper register saved as CSV and print a report",
+        description="Import a paper register (columns NAME, AGE, RESIDENCE, NUMBER, PHONE"
+        " NUMBER) saved as CSV. Rows already imported (same NUMBER, or same name and phone"
+        " without a number) are skipped, so importing a register again adds nobody twice.",
+    )
+    importing.add_argument("file", metavar="FILE.csv", type=Path)
+    listing = commands.add_parser(
+        "patients",
+        help="search patients, or list them all",
+        description="Search patients by OP number, phone, id or name; without QUERY, list"
+        " every patient in order of registration.",
+    )
+    listing.add_argument("query", metavar="QUERY", nargs="?")
+    listing.add_argument(
+        "--limit", metavar="N", type=_non_negative, help="show at most N patients (default: all)"
+    )
+    listing.add_argument("--json", action="store_true", help="print a JSON list of patients")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    try:
+        args = build_parser().parse_args(argv)
+        data_dir = resolve_data_dir(args.data_dir)
+        if args.command == "import-patients":
+            return _import_patients(data_dir, args.file)
+        if args.command == "patients":
+            return _patients(data_dir, args.query, limit=args.limit, as_json=args.json)
+        return _start_desktop(data_dir)
+    except SystemExit as exit_:  # --help ends the parse on purpose
+        return exit_.code if isinstance(exit_.code, int) else EXIT_FAILED
+    except CommandFailed as error:
+        _say_failure(str(error))
+        return error.exit_status
+    except BrokenPipeError:
+        _silence_stdout()  # the reader (``| head``) stopped reading: nothing to say
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _say_failure("interrupted; nothing more was done")
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        _say_failure(_describe(error))
+        return EXIT_FAILED
+
+
+def _say_failure(reason: str) -> None:
+    print(f"{PROG}: {' '.join(reason.split())}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _describe(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error  # a database error's own message
+    text = str(cause).split("\n", 1)[0].strip()
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+def _open_store(data_dir: Path) -> LocalStore:
+    try:
+        return open_local_store(data_dir)
+    except OSError as error:
+        raise CommandFailed(
+            f"cannot open the data folder {data_dir}: {error.strerror or error}"
+        ) from None
+
+
+def _import_patients(data_dir: Path, file: Path) -> int:
+    try:
+        register = read_paper_register(file)
+    except RegisterUnreadable as error:
+        raise CommandFailed(f"cannot import: {error}") from None
+    store = _open_store(data_dir)
+    try:
+        job = RegisterImport(actor=Actor(device_id=store.device_id), today=clinic_today())
+        rows = register.rows
+        for start in range(0, len(rows), ROWS_PER_TRANSACTION):
+            part = rows[start : start + ROWS_PER_TRANSACTION]
+            try:
+                with store.write() as session:
+                    job.import_rows(part, session=session)
+            except (Exception, KeyboardInterrupt) as error:
+                stopped = Interrupted if isinstance(error, KeyboardInterrupt) else CommandFailed
+                why = "interrupted" if isinstance(error, KeyboardInterrupt) else _describe(error)
+                raise stopped(
+                    f"the import stopped at the rows from line {part[0].line} ({why});"
+                    f" the {job.report.imported} patients imported before them are kept:"
+                    " run the same command again to import the rest"
+                ) from None
+    finally:
+        store.close()
+    for line in job.report.lines():
+        print(line)
+    return 0
+
+
+def _patients(data_dir: Path, query: str | None, *, limit: int | None, as_json: bool) -> int:
+    if query is not None and len(query.strip()) < MIN_QUERY_LENGTH:
+        raise UsageError(f"a search needs at least {MIN_QUERY_LENGTH} characters")
+    if not (data_dir / STORE_FILE).exists():
+        raise CommandFailed(
+            f"{data_dir} holds no clinic data (check --data-dir or {PROG} import-patients first)"
+        )
+    store = _open_store(data_dir)
+    try:
+        with store.session() as session:
+            if query is None:
+                found = list_patients(session=session, limit=limit)
+            else:
+                if limit is None:
+                    limit = max(count_patients(session=session), 1)
+                found = search_patients(query, session=session, limit=limit)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps([to_jsonable(asdict(patient)) for patient in found], indent=2))
+    else:
+        print(format_patient_table(found, searched=query is not None))
+    return 0
+
+
+TABLE_COLUMNS = ("OP number", "Name", "Sex", "Born", "Phone", "Residence", "Legacy no.")
+
+
+def _table_row(patient: PatientSummary) -> tuple[str, ...]:
+    born = ""
+    if patient.date_of_birth is not None:
+        born = f"{patient.date_of_birth:%d/%m/%Y}"
+        if patient.date_of_birth_estimated:
+            born += " (est.)"
+    return (
+        patient.op_number,
+        patient.full_name,
+        str(to_jsonable(patient.sex)),
+        born,
+        format_phone_for_display(patient.phone) if patient.phone else "",
+        patient.residence or "",
+        patient.legacy_number or "",
+    )
+
+
+def format_patient_table(patients: Sequence[PatientSummary], *, searched: bool) -> str:
+    """Patients as a plain-text table with a count line, for a terminal."""
+    if not patients:
+        return "No patient matches." if searched else "No patients yet."
+    rows = [TABLE_COLUMNS, *(_table_row(p) for p in patients)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_COLUMNS))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    count = len(patients)
+    lines.append(f"{count} patient{'' if count == 1 else 's'}")
+    return "\n".join(lines)
+
+
+def _start_desktop(data_dir: Path) -> int:
+    try:
+        app = importlib.import_module("desktop.app")
+    except ModuleNotFoundError as error:
+        if error.name != "desktop.app":
+            raise
+        raise CommandFailed(
+            "the desktop screens are not built yet; use a command instead:"
+            f" {', '.join(SUBCOMMANDS)} (see {PROG} --help)"
+        ) from None
+    status = app.main(data_dir)
+    return status if isinstance(status, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
