@@ -15,7 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import or_, select, text, tuple_
+from sqlalchemy import Row, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from clinic.journal.service import (
 )
 from clinic.journal.wire import BadValue, decode_values, encode_row
 from clinic.org.models import Device, User
+from clinic.visits.models import Visit
 from server.database import add_central
 from server.deps import AppSettings, Caller, CurrentUser, DbSession
 from server.errors import ApiError
@@ -45,6 +46,7 @@ from server.sync_rules import (
     Refused,
     check_claim_move,
     check_role,
+    check_signed_diagnosis,
     check_update,
     check_values,
     check_visit_move,
@@ -197,6 +199,8 @@ def _apply(session: Session, caller: Caller, mutation: Mutation) -> MutationResu
                     )
                 )
             setattr(row, name, value)
+    if entity == "diagnoses":
+        check_signed_diagnosis(session.get(Visit, row.visit_id))
     try:
         session.flush()
     except IntegrityError as error:
@@ -323,13 +327,20 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
     )
 
 
+Change = Row[tuple[int, int, str, uuid.UUID]]  # (xid, id, entity, row_id) of a change-log entry
+
+
 def _visible_changes(
     session: Session, device: Device, cursor: tuple[int, int], limit: int
-) -> list[ChangeLogEntry]:
+) -> list[Change]:
+    """Plain columns, not ORM objects: the caller's rollback would expire
+    those, and reading them again costs one query per entry."""
     xmin = session.scalar(text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"))
     return list(
-        session.scalars(
-            select(ChangeLogEntry)
+        session.execute(
+            select(
+                ChangeLogEntry.xid, ChangeLogEntry.id, ChangeLogEntry.entity, ChangeLogEntry.row_id
+            )
             .where(
                 tuple_(ChangeLogEntry.xid, ChangeLogEntry.id) > tuple_(*cursor),
                 ChangeLogEntry.xid < xmin,
@@ -343,18 +354,17 @@ def _visible_changes(
     )
 
 
-def _rows(session: Session, entries: list[ChangeLogEntry]) -> list[PulledRow]:
-    wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
+def _rows(session: Session, entries: list[Change]) -> list[PulledRow]:
+    wanted: dict[str, dict[uuid.UUID, None]] = defaultdict(dict)  # ordered sets: O(1) lookups
     for entry in entries:
-        if entry.row_id not in wanted[entry.entity]:
-            wanted[entry.entity].append(entry.row_id)
+        wanted[entry.entity][entry.row_id] = None
     rows = []
     for name, synced in SYNCED.items():
         ids = wanted.get(name)
         if not ids:
             continue
         table = synced.model.__table__  # type: ignore[attr-defined]
-        for mapping in session.execute(select(table).where(table.c.id.in_(ids))).mappings():
+        for mapping in session.execute(select(table).where(table.c.id.in_(list(ids)))).mappings():
             rows.append(PulledRow(entity=name, row=encode_row(mapping, synced.server_only)))
     return rows
 

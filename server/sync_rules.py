@@ -106,6 +106,14 @@ def check_update(entity: str, row: Any, values: Mapping[str, Any]) -> None:
         raise Refused(f"{entity.replace('_', ' ').capitalize()} are never changed")
 
 
+def check_signed_diagnosis(visit: Any) -> None:
+    """A signed visit's diagnoses are part of what was signed: none is
+    added, changed or removed afterwards (a PC that had not yet pulled the
+    signature may still send some)."""
+    if visit is not None and visit.signed_at is not None:
+        raise Refused("The visit is signed; its diagnoses no longer change")
+
+
 def check_values(entity: str, values: Mapping[str, Any]) -> None:
     """The clinic's value rules for what was sent (the PC checked them
     too; the server is the authority)."""

@@ -253,6 +253,7 @@ class SyncEngine:
                 entry = session.get(OutboxEntry, result["sequence"])
                 if entry is None:
                     continue
+                session.delete(entry)
                 if result["outcome"] == "applied":
                     table = SYNCED[entry.entity].model.__table__  # type: ignore[attr-defined]
                     connection.execute(
@@ -263,9 +264,11 @@ class SyncEngine:
                     report.pushed += 1
                     report.conflicts += len(result.get("conflicts") or [])
                 else:
+                    # Out of the outbox first, so going back to the server's
+                    # row does not keep the refused fields as still waiting.
+                    session.flush()
                     self._keep_refused(session, entry, result)
                     report.rejected.append(f"{entry.entity} {entry.row_id}: {result['reason']}")
-                session.delete(entry)
             session.merge(
                 StoreSetting(key=AUDIT_PUSHED_KEY, value=answer["audit_accepted_through"])
             )

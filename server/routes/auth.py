@@ -154,6 +154,9 @@ def refresh(body: RefreshIn, session: DbSession, settings: AppSettings) -> Token
     )
     if token is None:
         raise unauthorized("Unknown refresh token; log in again")
+    device = session.get(Device, token.device_id)
+    if device is None or device.revoked_at is not None:
+        raise unauthorized("This device was revoked; ask an admin")
     now = utcnow()
     if token.used_at is not None or token.revoked_at is not None:
         session.execute(
@@ -166,11 +169,8 @@ def refresh(body: RefreshIn, session: DbSession, settings: AppSettings) -> Token
     if token.expires_at <= now:
         raise unauthorized("The refresh token has expired; log in again")
     user = session.get(User, token.user_id)
-    device = session.get(Device, token.device_id)
     if user is None or not user.active or user.deleted_at is not None:
         raise unauthorized("This account is not active")
-    if device is None or device.revoked_at is not None:
-        raise unauthorized("This device was revoked; ask an admin")
     token.used_at = now
     return issue_tokens(session, settings, user, device, family_id=token.family_id)
 

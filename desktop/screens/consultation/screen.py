@@ -50,6 +50,7 @@ from clinic.visits.service import (
 from desktop.screens.consultation.amendments import AmendDialog, AmendmentsTable, note_label
 from desktop.screens.consultation.diagnoses import DiagnosisPicker
 from desktop.screens.consultation.orders import Column, OrdersTable
+from desktop.screens.triage.vitals_form import CRITICAL, flag_text, vital_label
 from desktop.screens.visit_screen import (
     BANNER_ERROR_STYLE,
     BANNER_OK_STYLE,
@@ -58,7 +59,6 @@ from desktop.screens.visit_screen import (
     local_time,
     status_text,
 )
-from desktop.screens.triage.vitals_form import CRITICAL, flag_text, vital_label
 from desktop.widgets import FieldWithError
 
 S = VisitStatus

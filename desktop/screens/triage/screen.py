@@ -36,13 +36,6 @@ from clinic.rules.vitals import VITALS, Flag
 from clinic.visits.models import Triage
 from clinic.visits.queries import VisitRecord
 from clinic.visits.service import CriticalVitals, record_triage
-from desktop.screens.visit_screen import (
-    BANNER_ERROR_STYLE,
-    VisitScreen,
-    age_in_years,
-    local_time,
-    shown_age,
-)
 from desktop.screens.triage.vitals_form import (
     ABNORMAL_COLOUR,
     CRITICAL,
@@ -50,6 +43,13 @@ from desktop.screens.triage.vitals_form import (
     VitalsForm,
     flag_text,
     vital_label,
+)
+from desktop.screens.visit_screen import (
+    BANNER_ERROR_STYLE,
+    VisitScreen,
+    age_in_years,
+    local_time,
+    shown_age,
 )
 
 
