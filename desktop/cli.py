@@ -5,11 +5,14 @@
     seth-clinic [--data-dir DIR]                           the desktop app
     seth-clinic [--data-dir DIR] import-patients FILE.csv  paper-register import
     seth-clinic [--data-dir DIR] patients [QUERY] [--limit N] [--json]
+    seth-clinic [--data-dir DIR] login --server URL --user NAME
+    seth-clinic [--data-dir DIR] sync
 
 The data folder is ``--data-dir``, else ``SETH_CLINIC_DATA_DIR``, else the
 platform's user data folder. Every failure exits non-zero with a one-line
-reason on stderr (2 for a command line that cannot be understood, 130 when
-interrupted, 1 for anything else), never a traceback. The subcommands never import Qt: the
+reason on stderr (2 for a command line that cannot be understood or, for
+``sync`` and ``login``, a server that cannot be reached; 130 when
+interrupted; 1 for anything else), never a traceback. The subcommands never import Qt: the
 desktop app is imported only when it is started.
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import importlib
 import io
 import json
@@ -24,11 +28,11 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import NoReturn
 
 from clinic.actor import Actor
+from clinic.clock import clinic_today
 from clinic.journal.service import to_jsonable
 from clinic.patients.importer import RegisterImport, RegisterUnreadable, read_paper_register
 from clinic.patients.search import (
@@ -40,9 +44,14 @@ from clinic.patients.search import (
 from clinic.patients.service import count_patients
 from clinic.rules.phones import format_phone_for_display
 from clinic.store import STORE_FILE, LocalStore, open_local_store, resolve_data_dir
+from sync.auth import SERVER_URL_KEY, login_online
+from sync.credentials import NoKeyring
+from sync.engine import SKEW_WARNING_SECONDS, SyncEngine, SyncReport
+from sync.transport import ServerRefused, Transport, Unreachable
 
 PROG = "seth-clinic"
-SUBCOMMANDS = ("import-patients", "patients")
+PASSWORD_ENV = "SETH_CLINIC_PASSWORD"
+EXIT_UNREACHABLE = 2
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -50,14 +59,16 @@ ROWS_PER_TRANSACTION = 500
 """An import commits every so many rows (a few seconds' work), so the desktop
 app on the same PC waits that long at most to write, never the whole import."""
 
-EAST_AFRICA_TIME = timezone(timedelta(hours=3), "EAT")
-"""Kenya's time all year (no daylight saving): the clinic's calendar day."""
-
 
 class CommandFailed(Exception):
     """A command could not do its work; the message is the one line shown."""
 
     exit_status = EXIT_FAILED
+
+    def __init__(self, message: str, exit_status: int | None = None) -> None:
+        super().__init__(message)
+        if exit_status is not None:
+            self.exit_status = exit_status
 
 
 class UsageError(CommandFailed):
@@ -75,10 +86,6 @@ class Interrupted(CommandFailed):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see {PROG} --help)")
-
-
-def clinic_today() -> date:
-    return datetime.now(EAST_AFRICA_TIME).date()
 
 
 def _non_negative(text: str) -> int:
@@ -121,6 +128,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", metavar="N", type=_non_negative, help="show at most N patients (default: all)"
     )
     listing.add_argument("--json", action="store_true", help="print a JSON list of patients")
+    login = commands.add_parser(
+        "login",
+        help="log in to the clinic server (tokens go to the keyring) and sync",
+        description=f"Log in online; the password comes from {PASSWORD_ENV} or a prompt.",
+    )
+    login.add_argument("--server", required=True, metavar="URL")
+    login.add_argument("--user", required=True, metavar="NAME")
+    commands.add_parser(
+        "sync",
+        help="push and pull now, and print what moved",
+        description="Exit 0 on success, 2 when the server could not be reached (work"
+        " continues offline), 1 on any other failure.",
+    )
     return parser
 
 
@@ -137,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             return _import_patients(data_dir, args.file)
         if args.command == "patients":
             return _patients(data_dir, args.query, limit=args.limit, as_json=args.json)
+        if args.command == "login":
+            return _login(data_dir, args.server, args.user)
+        if args.command == "sync":
+            return _sync(data_dir)
         return _start_desktop(data_dir)
     except SystemExit as exit_:  # --help ends the parse on purpose
         return exit_.code if isinstance(exit_.code, int) else EXIT_FAILED
@@ -270,17 +294,78 @@ def format_patient_table(patients: Sequence[PatientSummary], *, searched: bool) 
 
 
 def _start_desktop(data_dir: Path) -> int:
-    try:
-        app = importlib.import_module("desktop.app")
-    except ModuleNotFoundError as error:
-        if error.name != "desktop.app":
-            raise
-        raise CommandFailed(
-            "the desktop screens are not built yet; use a command instead:"
-            f" {', '.join(SUBCOMMANDS)} (see {PROG} --help)"
-        ) from None
+    app = importlib.import_module("desktop.app")  # Qt is loaded only here
     status = app.main(data_dir)
     return status if isinstance(status, int) else 0
+
+
+def _transport(store: LocalStore, server: str | None) -> Transport:
+    url = server or store.get_setting(SERVER_URL_KEY)
+    if not url:
+        raise CommandFailed(f"no clinic server is set up; run {PROG} login --server URL first")
+    return Transport(url, store.device_id)
+
+
+def _login(data_dir: Path, server: str, username: str) -> int:
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise CommandFailed(f"set {PASSWORD_ENV} or run in a terminal to type the password")
+        password = getpass.getpass(f"Password for {username}: ")
+    store = open_local_store(data_dir)
+    transport = _transport(store, server)
+    try:
+        user = login_online(store, transport, username, password)
+        report = SyncEngine(store, transport).sync()
+    except Unreachable as error:
+        raise CommandFailed(str(error), EXIT_UNREACHABLE) from None
+    except (ServerRefused, NoKeyring) as error:
+        raise CommandFailed(str(error)) from None
+    finally:
+        transport.close()
+        store.close()
+    print(f"Logged in as {user.full_name} ({user.role.value}) at {transport.server_url}.")
+    if user.must_change_password:
+        print("Your password is a one-time password: change it in the app before working.")
+    print(f"First sync: pulled {report.pulled} records.")
+    return 0
+
+
+def _sync(data_dir: Path) -> int:
+    store = _open_store(data_dir)
+    transport = _transport(store, None)
+    try:
+        report = SyncEngine(store, transport).sync()
+    except Unreachable as error:
+        raise CommandFailed(f"{error}; work continues offline", EXIT_UNREACHABLE) from None
+    except (ServerRefused, NoKeyring) as error:
+        raise CommandFailed(str(error)) from None
+    finally:
+        transport.close()
+        store.close()
+    for line in describe_report(report):
+        print(line)
+    return 0
+
+
+def describe_report(report: SyncReport) -> list[str]:
+    """What a sync moved, one line each, for people reading a terminal or a log."""
+    lines = [
+        f"pushed {report.pushed} changes, pulled {report.pulled} records",
+        f"conflicts: {report.conflicts}",
+    ]
+    if report.leased:
+        lines.append(f"leased {report.leased} new block(s) of numbers")
+    if report.renumbered:
+        lines.append(f"replaced {report.renumbered} provisional OP number(s)")
+    lines.append(f"refused by the server: {len(report.rejected)}")
+    lines.extend(f"  refused: {reason}" for reason in report.rejected)
+    if report.audit_problem:
+        lines.append(f"audit: {report.audit_problem}")
+    skew = report.clock_skew_seconds
+    if skew is not None and abs(skew) > SKEW_WARNING_SECONDS:
+        lines.append(f"warning: this PC's clock is {abs(skew) / 60:.0f} minutes off the server's")
+    return lines
 
 
 if __name__ == "__main__":

@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
+from clinic.clock import clinic_today
 from clinic.patients.service import PatientDetails, Registration
 from clinic.rules.ages import estimate_date_of_birth
 from desktop import cli
-from desktop.cli import clinic_today, main
+from desktop.cli import main
 from tests.unit.test_importer import PHONE_REASON, SAMPLE
 
 SETH_CLINIC = Path(sys.executable).parent / "seth-clinic"
@@ -263,20 +264,6 @@ def test_without_a_command_the_desktop_app_starts_on_the_data_folder(
     assert main(["--data-dir", str(tmp_path / "given")]) == 7
     assert main([]) == 7
     assert desktop_app == [tmp_path / "given", tmp_path / "from-env"]
-
-
-def test_without_the_desktop_screens_it_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setitem(sys.modules, "desktop.app", None)  # makes the import fail
-
-    assert main(["--data-dir", str(tmp_path)]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err.splitlines() == [
-        "seth-clinic: the desktop screens are not built yet; use a command instead:"
-        " import-patients, patients (see seth-clinic --help)"
-    ]
 
 
 def test_the_commands_do_not_load_qt(tmp_path: Path) -> None:

@@ -1,0 +1,666 @@
+"""Every role against every endpoint of the central API.
+
+The expectations are written out here as tables (from DESIGN.md's two
+tables, ``clinic.permissions`` and the visit workflow's ``TRANSITIONS``), so
+a change in who may do what makes a test fail until this file is changed
+with it. Allowed answers 2xx; denied answers 403 in the error shape and
+writes nothing. Also: which parts of a visit each role sees (and that
+seeing clinical parts is audited), writes to another branch's visits, and
+that no endpoint answers without a token but login, refresh and health.
+
+The matrix shares one database (module scope) to stay fast; every cell
+makes its own patient, visit, user or device, so cells do not depend on
+each other.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
+
+from clinic.enums import Role, VisitStatus
+from clinic.journal.models import AuditEvent
+from clinic.org.models import Branch, User
+from clinic.visits.models import Visit
+from clinic.visits.service import TRANSITIONS
+from server.app import create_app
+from server.config import Settings
+from server.database import SERVER_DEVICE_ID, Database, add_central
+from server.security import hash_password
+from tests.central import PASSWORD, bearer
+from tests.server.helpers import (
+    PHONE,
+    app_endpoints,
+    assert_error,
+    database_from_template,
+    unique_name,
+)
+
+pytestmark = pytest.mark.postgres
+
+S = VisitStatus
+ALL_ROLES = tuple(Role)
+
+
+def roles(names: str) -> frozenset[Role]:
+    """``"all"`` or role ids separated by spaces."""
+    if names == "all":
+        return frozenset(Role)
+    return frozenset(Role(name) for name in names.split())
+
+
+# --- the world the matrix runs in ---------------------------------------------
+
+
+@dataclass
+class World:
+    client: TestClient
+    database: Database
+    headers: dict[Role, dict[str, str]]
+    user_ids: dict[Role, uuid.UUID]
+    west: dict[Role, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.headers[Role.ADMIN]
+
+    def patient(self) -> str:
+        response = self.client.post(
+            "/api/patients",
+            json={"first_name": "Achieng", "last_name": unique_name(), "sex": "F"},
+            headers=self.admin,
+        )
+        assert response.status_code == 201, response.text
+        patient_id: str = response.json()["patient"]["id"]
+        return patient_id
+
+    def visit(self, status: VisitStatus = S.REGISTERED) -> str:
+        """A visit of today at MAIN, put straight into ``status``."""
+        response = self.client.post(
+            "/api/visits", json={"patient_id": self.patient()}, headers=self.admin
+        )
+        assert response.status_code == 201, response.text
+        visit_id: str = response.json()["id"]
+        if status != S.REGISTERED:
+            with self.database.sessions.begin() as session:
+                session.execute(
+                    update(Visit).where(Visit.id == uuid.UUID(visit_id)).values(status=status)
+                )
+        return visit_id
+
+    def consulted_visit(self) -> str:
+        """A visit in consultation with a complaint and a diagnosis."""
+        visit_id = self.visit()
+        response = self.client.put(
+            f"/api/visits/{visit_id}/consultation",
+            json={"complaint": "Fever for three days", "diagnoses": ["B54"]},
+            headers=self.admin,
+        )
+        assert response.status_code == 200, response.text
+        return visit_id
+
+    def signed_visit(self) -> str:
+        visit_id = self.consulted_visit()
+        response = self.client.post(f"/api/visits/{visit_id}/sign", headers=self.admin)
+        assert response.status_code == 200, response.text
+        return visit_id
+
+    def user(self) -> str:
+        with self.database.sessions.begin() as session:
+            user = User(
+                username=f"temp-{uuid.uuid4().hex[:10]}",
+                full_name="Temporary",
+                role=Role.RECEPTIONIST,
+                branch_id=session.scalar(select(Branch.id).where(Branch.code == "MAIN")),
+                password_hash=_PASSWORD_HASH[0],
+                device_id=SERVER_DEVICE_ID,
+            )
+            add_central(session, user)
+            return str(user.id)
+
+    def device(self) -> str:
+        """A PC enrolled by the admin logging in from it."""
+        device_id = str(uuid.uuid4())
+        response = self.client.post(
+            "/api/auth/login",
+            json={"username": "matrix-admin", "password": PASSWORD, "device_id": device_id},
+        )
+        assert response.status_code == 200, response.text
+        return device_id
+
+    def audit_count(self) -> int:
+        with self.database.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+_PASSWORD_HASH: list[str] = []
+
+
+def _add_user(database: Database, role: Role, username: str, branch_code: str | None) -> User:
+    with database.sessions.begin() as session:
+        branch_id = None
+        if branch_code is not None:
+            branch_id = session.scalar(select(Branch.id).where(Branch.code == branch_code))
+            if branch_id is None:
+                branch = Branch(code=branch_code, name=branch_code)
+                add_central(session, branch)
+                branch_id = branch.id
+        user = User(
+            username=username,
+            full_name=username.title(),
+            role=role,
+            branch_id=branch_id,
+            password_hash=_PASSWORD_HASH[0],
+            device_id=SERVER_DEVICE_ID,
+        )
+        add_central(session, user)
+        session.expunge(user)
+        return user
+
+
+def _login(client: TestClient, username: str) -> dict[str, str]:
+    response = client.post(
+        "/api/auth/login",
+        json={"username": username, "password": PASSWORD, "device_id": str(uuid.uuid4())},
+    )
+    assert response.status_code == 200, response.text
+    return bearer(response.json())
+
+
+@pytest.fixture(scope="module")
+def world(
+    postgres_server: str, central_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    if not _PASSWORD_HASH:
+        _PASSWORD_HASH.append(hash_password(PASSWORD))
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("rbac"),
+        database_url=None,
+        jwt_secret="m" * 48,
+        login_rate_per_minute=100_000,
+    )
+    with (
+        database_from_template(postgres_server, central_template, "rbac") as database,
+        TestClient(create_app(settings, database), raise_server_exceptions=False) as client,
+    ):
+        headers: dict[Role, dict[str, str]] = {}
+        user_ids: dict[Role, uuid.UUID] = {}
+        for role in Role:
+            # The admin is an admin for all branches; everyone else works at MAIN.
+            branch = None if role == Role.ADMIN else "MAIN"
+            user = _add_user(database, role, f"matrix-{role.value}".replace("_", "-"), branch)
+            headers[role] = _login(client, user.username)
+            user_ids[role] = user.id
+        west: dict[Role, dict[str, str]] = {}
+        for role in (Role.RECEPTIONIST, Role.NURSE, Role.CLINICAL_OFFICER, Role.PHARMACIST):
+            user = _add_user(database, role, f"west-{role.value}".replace("_", "-"), "WEST")
+            west[role] = _login(client, user.username)
+        yield World(client, database, headers, user_ids, west)
+
+
+# --- the endpoint table -------------------------------------------------------
+
+Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]
+"""The path to call, the JSON body and the query parameters."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    allowed: frozenset[Role]
+    build: Callable[[World], Request]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _fixed(path: str, body: dict[str, Any] | None = None, **params: Any) -> Callable[..., Request]:
+    return lambda _world: (path, body, params or None)
+
+
+PASSWORD_BODY = {"current_password": PASSWORD, "new_password": PASSWORD}
+TRIAGE_BODY = {"temperature_c": 37.0, "pulse_bpm": 80, "systolic_mmhg": 120}
+CONSULTATION_BODY = {
+    "complaint": "Headache",
+    "examination": "Alert, afebrile",
+    "diagnoses": ["R51"],
+}
+AMENDMENT_BODY = {"field": "plan", "new_value": "Review in 3 days", "reason": "Left out"}
+
+
+def _new_user_body(_world: World) -> Request:
+    body = {
+        "username": f"new-{uuid.uuid4().hex[:10]}",
+        "full_name": "New Staff",
+        "role": "cashier",
+        "branch_code": "MAIN",
+        "password": "a-long-enough-password",
+    }
+    return "/api/users", body, None
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    # auth: every logged-in role
+    Endpoint("GET", "/api/auth/me", roles("all"), _fixed("/api/auth/me")),
+    Endpoint(
+        "POST", "/api/auth/password", roles("all"), _fixed("/api/auth/password", PASSWORD_BODY)
+    ),
+    Endpoint("POST", "/api/auth/logout", roles("all"), _fixed("/api/auth/logout")),
+    # patients: everyone reads (all branches); reception registers and edits
+    Endpoint("GET", "/api/patients", roles("all"), _fixed("/api/patients", q="Achieng")),
+    Endpoint(
+        "GET",
+        "/api/patients/{patient_id}",
+        roles("all"),
+        lambda w: (f"/api/patients/{w.patient()}", None, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/patients",
+        roles("receptionist admin"),
+        lambda w: ("/api/patients", {"first_name": "Baraka", "last_name": unique_name()}, None),
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/patients/{patient_id}",
+        roles("receptionist admin"),
+        lambda w: (f"/api/patients/{w.patient()}", {"phone": PHONE}, None),
+    ),
+    # visits: everyone reads the list and the visit; each role writes its part
+    Endpoint("GET", "/api/visits", roles("all"), _fixed("/api/visits")),
+    Endpoint(
+        "GET",
+        "/api/visits/{visit_id}",
+        roles("all"),
+        lambda w: (f"/api/visits/{w.visit()}", None, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/visits",
+        roles("receptionist admin"),
+        lambda w: ("/api/visits", {"patient_id": w.patient()}, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/visits/{visit_id}/triage",
+        roles("nurse admin"),
+        lambda w: (f"/api/visits/{w.visit()}/triage", TRIAGE_BODY, None),
+    ),
+    Endpoint(
+        "PUT",
+        "/api/visits/{visit_id}/consultation",
+        roles("clinical_officer admin"),
+        lambda w: (f"/api/visits/{w.visit(S.TRIAGED)}/consultation", CONSULTATION_BODY, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/visits/{visit_id}/sign",
+        roles("clinical_officer admin"),
+        lambda w: (f"/api/visits/{w.consulted_visit()}/sign", None, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/visits/{visit_id}/amendments",
+        roles("clinical_officer admin"),
+        lambda w: (f"/api/visits/{w.signed_visit()}/amendments", AMENDMENT_BODY, None),
+    ),
+    # admin only: users, devices, audit
+    Endpoint("GET", "/api/users", roles("admin"), _fixed("/api/users")),
+    Endpoint("POST", "/api/users", roles("admin"), _new_user_body),
+    Endpoint(
+        "PATCH",
+        "/api/users/{user_id}",
+        roles("admin"),
+        lambda w: (f"/api/users/{w.user()}", {"full_name": "Renamed Person"}, None),
+    ),
+    Endpoint("GET", "/api/devices", roles("admin"), _fixed("/api/devices")),
+    Endpoint(
+        "POST",
+        "/api/devices/{device_id}/revoke",
+        roles("admin"),
+        lambda w: (f"/api/devices/{w.device()}/revoke", None, None),
+    ),
+    Endpoint("GET", "/api/audit", roles("admin"), _fixed("/api/audit", entity="patients")),
+    # operations (no token needed at all; see test_only_login_refresh_and_health_are_open)
+    Endpoint("GET", "/api/health", roles("all"), _fixed("/api/health")),
+    Endpoint("GET", "/metrics", roles("all"), _fixed("/metrics")),
+)
+
+STATUS_ENDPOINT = ("POST", "/api/visits/{visit_id}/status")
+"""Who may call it depends on the move; see MOVES."""
+
+PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh"), ("GET", "/api/health")}
+
+SYNC_PREFIX = "/api/sync/"
+"""The sync endpoints take any logged-in role and check each pushed row's
+author and branch; the sync suite walks those rules. They are here only in
+the no-token test."""
+
+# The visit workflow: who makes which move (an admin may make every move).
+MOVES: dict[tuple[VisitStatus, VisitStatus], frozenset[Role]] = {
+    (S.REGISTERED, S.TRIAGED): roles("nurse"),
+    (S.REGISTERED, S.IN_CONSULTATION): roles("clinical_officer"),
+    (S.REGISTERED, S.WAITING_CONSULTATION): roles("receptionist nurse"),
+    (S.REGISTERED, S.CANCELLED): roles("receptionist"),
+    (S.TRIAGED, S.WAITING_CONSULTATION): roles("nurse receptionist"),
+    (S.TRIAGED, S.IN_CONSULTATION): roles("clinical_officer"),
+    (S.TRIAGED, S.CANCELLED): roles("receptionist"),
+    (S.WAITING_CONSULTATION, S.IN_CONSULTATION): roles("clinical_officer"),
+    (S.WAITING_CONSULTATION, S.CANCELLED): roles("receptionist"),
+    (S.IN_CONSULTATION, S.WAITING_LAB): roles("clinical_officer"),
+    (S.IN_CONSULTATION, S.WAITING_PHARMACY): roles("clinical_officer"),
+    (S.IN_CONSULTATION, S.COMPLETED): roles("clinical_officer cashier"),
+    (S.WAITING_LAB, S.IN_CONSULTATION): roles("clinical_officer lab_technician"),
+    (S.WAITING_LAB, S.WAITING_PHARMACY): roles("clinical_officer"),
+    (S.WAITING_PHARMACY, S.COMPLETED): roles("pharmacist cashier"),
+}
+
+
+def test_the_move_table_is_the_workflows() -> None:
+    workflow = {
+        (start, end): movers
+        for start, moves in TRANSITIONS.items()
+        for end, movers in moves.items()
+    }
+    assert workflow == MOVES
+
+
+def test_the_table_covers_every_endpoint(world: World) -> None:
+    endpoints = app_endpoints(world.client.app)  # type: ignore[arg-type]
+    covered = {(e.method, e.path) for e in ENDPOINTS} | PUBLIC | OPERATIONAL | {STATUS_ENDPOINT}
+    uncovered = {e for e in endpoints - covered if not e[1].startswith(SYNC_PREFIX)}
+    assert not uncovered, f"add these to the RBAC table: {sorted(uncovered)}"
+    assert covered - endpoints == set(), "the table names endpoints the app no longer has"
+
+
+def _call(world: World, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> Any:
+    return world.client.request(method, path, headers=headers, **kwargs)
+
+
+@pytest.mark.parametrize("role", ALL_ROLES, ids=str)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_role_against_endpoint(world: World, endpoint: Endpoint, role: Role) -> None:
+    path, body, params = endpoint.build(world)
+    events_before = world.audit_count()
+    response = _call(world, endpoint.method, path, world.headers[role], json=body, params=params)
+    if role in endpoint.allowed:
+        assert 200 <= response.status_code < 300, response.text
+    else:
+        assert_error(response, 403, "forbidden", fields=set())
+        assert role.value in response.json()["error"]["message"]
+        assert world.audit_count() == events_before, "a refused call wrote something"
+
+
+@pytest.mark.parametrize("role", ALL_ROLES, ids=str)
+@pytest.mark.parametrize("move", list(MOVES), ids=lambda m: f"{m[0].value}->{m[1].value}")
+def test_role_against_visit_move(
+    world: World, move: tuple[VisitStatus, VisitStatus], role: Role
+) -> None:
+    start, end = move
+    visit_id = world.visit(start)
+    response = world.client.post(
+        f"/api/visits/{visit_id}/status",
+        json={"status": end.value, "reason": "The patient went home"},
+        headers=world.headers[role],
+    )
+    after = world.client.get(f"/api/visits/{visit_id}", headers=world.admin).json()["status"]
+    if role == Role.ADMIN or role in MOVES[move]:
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == end.value
+        assert after == end.value
+    else:
+        assert_error(response, 403, "forbidden", message=end.value)
+        assert after == start.value
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (S.REGISTERED, S.COMPLETED),
+        (S.COMPLETED, S.REGISTERED),
+        (S.CANCELLED, S.TRIAGED),
+        (S.WAITING_PHARMACY, S.IN_CONSULTATION),
+    ],
+    ids=str,
+)
+def test_a_move_the_workflow_lacks_is_a_conflict_even_for_an_admin(
+    world: World, start: VisitStatus, end: VisitStatus
+) -> None:
+    visit_id = world.visit(start)
+    for headers in (world.admin, world.headers[Role.CLINICAL_OFFICER]):
+        response = world.client.post(
+            f"/api/visits/{visit_id}/status", json={"status": end.value}, headers=headers
+        )
+        assert_error(response, 409, "not_allowed", message=end.value)
+
+
+def test_cancelling_needs_a_reason(world: World) -> None:
+    visit_id = world.visit()
+    response = world.client.post(
+        f"/api/visits/{visit_id}/status",
+        json={"status": "CANCELLED"},
+        headers=world.headers[Role.RECEPTIONIST],
+    )
+    assert_error(response, 422, "invalid", fields={"reason"})
+
+
+# --- what each role sees of a visit -------------------------------------------
+
+NOTES = ("complaint", "history", "examination", "plan", "clinician_id", "diagnoses", "amendments")
+PARTS_SEEN: dict[Role, tuple[str, ...]] = {
+    Role.RECEPTIONIST: (),
+    Role.NURSE: ("clinical_notes", "vitals", "prescriptions", "lab_requests"),
+    Role.CLINICAL_OFFICER: ("clinical_notes", "vitals", "prescriptions", "lab_requests"),
+    Role.CASHIER: (),
+    Role.PHARMACIST: ("prescriptions",),
+    Role.LAB_TECHNICIAN: ("lab_requests",),
+    Role.CLAIMS_MANAGER: (),
+    Role.ADMIN: ("clinical_notes", "vitals", "prescriptions", "lab_requests"),
+}
+
+
+@pytest.fixture(scope="module")
+def full_visit(world: World) -> str:
+    """A visit with vitals, notes, diagnoses, a prescription, a lab request
+    and an amendment."""
+    visit_id = world.visit()
+    triage = world.client.post(
+        f"/api/visits/{visit_id}/triage", json=TRIAGE_BODY, headers=world.admin
+    )
+    assert triage.status_code == 201, triage.text
+    consultation = world.client.put(
+        f"/api/visits/{visit_id}/consultation",
+        json={
+            "complaint": "Cough for two weeks",
+            "history": "No TB contact",
+            "examination": "Crackles at the right base",
+            "plan": "Amoxicillin, review in a week",
+            "diagnoses": ["J18.9"],
+            "prescriptions": [
+                {
+                    "drug": "Amoxicillin 500 mg",
+                    "dose": "1 cap",
+                    "frequency": "TDS",
+                    "duration": "7 days",
+                    "quantity": 21,
+                }
+            ],
+            "lab_requests": [{"test_name": "Sputum GeneXpert"}],
+        },
+        headers=world.admin,
+    )
+    assert consultation.status_code == 200, consultation.text
+    signed = world.client.post(f"/api/visits/{visit_id}/sign", headers=world.admin)
+    assert signed.status_code == 200, signed.text
+    amended = world.client.post(
+        f"/api/visits/{visit_id}/amendments", json=AMENDMENT_BODY, headers=world.admin
+    )
+    assert amended.status_code == 201, amended.text
+    return visit_id
+
+
+def _reads_recorded(world: World, visit_id: str, role: Role) -> list[dict[str, Any]]:
+    with world.database.sessions() as session:
+        events = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "read_clinical_record",
+                AuditEvent.entity == "visits",
+                AuditEvent.entity_id == uuid.UUID(visit_id),
+                AuditEvent.user_id == world.user_ids[role],
+            )
+        ).all()
+        return [dict(e.after or {}) for e in events]
+
+
+@pytest.mark.parametrize("role", ALL_ROLES, ids=str)
+def test_each_role_sees_only_its_part_of_a_visit(world: World, full_visit: str, role: Role) -> None:
+    before = _reads_recorded(world, full_visit, role)
+    response = world.client.get(f"/api/visits/{full_visit}", headers=world.headers[role])
+    assert response.status_code == 200, response.text
+    visit = response.json()
+    assert visit["id"] == full_visit and visit["status"] == "WAITING_LAB"
+    seen = PARTS_SEEN[role]
+
+    if "clinical_notes" in seen:
+        assert visit["complaint"] == "Cough for two weeks"
+        assert visit["examination"] == "Crackles at the right base"
+        assert visit["clinician_id"] == str(world.user_ids[Role.ADMIN])
+        assert [d["code"] for d in visit["diagnoses"]] == ["J18.9"]
+        assert [a["new_value"] for a in visit["amendments"]] == ["Review in 3 days"]
+    else:
+        assert {name: visit[name] for name in NOTES} == dict.fromkeys(NOTES)
+    if "vitals" in seen:
+        assert [t["temperature_c"] for t in visit["triage"]] == [37.0]
+    else:
+        assert visit["triage"] is None
+    if "prescriptions" in seen:
+        assert [p["drug"] for p in visit["prescriptions"]] == ["Amoxicillin 500 mg"]
+    else:
+        assert visit["prescriptions"] is None
+    if "lab_requests" in seen:
+        assert [x["test_name"] for x in visit["lab_requests"]] == ["Sputum GeneXpert"]
+    else:
+        assert visit["lab_requests"] is None
+
+    recorded = _reads_recorded(world, full_visit, role)
+    if seen:
+        assert recorded == [*before, {"parts": list(seen)}]
+    else:
+        assert recorded == before == []
+
+
+def test_the_visit_list_shows_no_clinical_parts(world: World, full_visit: str) -> None:
+    patient_id = world.client.get(f"/api/visits/{full_visit}", headers=world.admin).json()[
+        "patient_id"
+    ]
+    listed = world.client.get(
+        "/api/visits", params={"patient_id": patient_id}, headers=world.headers[Role.CASHIER]
+    )
+    assert listed.status_code == 200
+    assert [v["id"] for v in listed.json()] == [full_visit]
+    row = listed.json()[0]
+    assert set(row) == {
+        "id",
+        "patient_id",
+        "branch_id",
+        "visit_date",
+        "is_new",
+        "status",
+        "queue_position",
+        "signed_at",
+    }
+
+
+# --- writes to another branch --------------------------------------------------
+
+
+def test_writes_to_another_branchs_visit_are_forbidden(world: World) -> None:
+    client, west = world.client, world.west
+    registered = world.visit()
+    consulting = world.visit(S.IN_CONSULTATION)
+    signed = world.signed_visit()
+    patient = world.patient()
+    events_before = world.audit_count()
+    refused = [
+        client.post(f"/api/visits/{registered}/triage", json=TRIAGE_BODY, headers=west[Role.NURSE]),
+        client.post(
+            f"/api/visits/{registered}/status",
+            json={"status": "CANCELLED", "reason": "Wrong branch"},
+            headers=west[Role.RECEPTIONIST],
+        ),
+        client.put(
+            f"/api/visits/{consulting}/consultation",
+            json=CONSULTATION_BODY,
+            headers=west[Role.CLINICAL_OFFICER],
+        ),
+        client.post(f"/api/visits/{consulting}/sign", headers=west[Role.CLINICAL_OFFICER]),
+        client.post(
+            f"/api/visits/{signed}/amendments",
+            json=AMENDMENT_BODY,
+            headers=west[Role.CLINICAL_OFFICER],
+        ),
+        client.post(
+            "/api/visits",
+            json={"patient_id": patient, "branch_code": "MAIN"},
+            headers=west[Role.RECEPTIONIST],
+        ),
+    ]
+    for response in refused:
+        assert_error(response, 403, "forbidden", message="branch")
+    assert world.audit_count() == events_before, "a refused write wrote something"
+    status = client.get(f"/api/visits/{registered}", headers=world.admin).json()["status"]
+    assert status == "REGISTERED"
+    # Reading stays open across branches, and a WEST receptionist opens
+    # visits at WEST.
+    assert client.get(f"/api/visits/{registered}", headers=west[Role.NURSE]).status_code == 200
+    opened = client.post(
+        "/api/visits", json={"patient_id": world.patient()}, headers=west[Role.RECEPTIONIST]
+    )
+    assert opened.status_code == 201, opened.text
+    main_id = client.get(f"/api/visits/{registered}", headers=world.admin).json()["branch_id"]
+    assert opened.json()["branch_id"] != main_id
+
+
+# --- no token, no answer -----------------------------------------------------------
+
+OPERATIONAL = {
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+    ("HEAD", "/openapi.json"),
+    ("GET", "/docs"),
+    ("HEAD", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("HEAD", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+    ("HEAD", "/redoc"),
+}
+"""Open without a token by decision: the API's description and docs (no
+data), and the Prometheus metrics (request counts by route; no patient
+data). Putting /metrics behind a token or a private port is an open
+question for deployments exposed to the internet."""
+
+
+def test_only_login_refresh_and_health_are_open(world: World) -> None:
+    client = world.client
+    checked = 0
+    for method, template in sorted(app_endpoints(client.app)):  # type: ignore[arg-type]
+        path = re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), template)
+        response = client.request(method, path, json={})
+        if (method, template) in PUBLIC | OPERATIONAL:
+            assert response.status_code != 401, (method, template)
+            continue
+        checked += 1
+        assert response.status_code == 401, f"{method} {template} answered without a token"
+        if method != "HEAD":
+            assert_error(response, 401, "unauthorized")
+    assert checked >= len(ENDPOINTS) - 2
+    assert client.get("/api/health").status_code == 200
+    assert client.get("/metrics").status_code == 200
