@@ -14,6 +14,7 @@ from clinic.enums import Role
 from clinic.org.models import Branch, User
 from server.config import ConfigError, load_settings
 from server.database import (
+    MAIN_BRANCH,
     SERVER_DEVICE_ID,
     add_central,
     create_first_admin,
@@ -42,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create-user", help="add a user")
     create.add_argument("username")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
-    create.add_argument("--branch", help="branch code (none: an admin for all branches)")
+    create.add_argument(
+        "--branch", help="branch code (default MAIN; an admin without one acts for all branches)"
+    )
     create.add_argument("--full-name", help="defaults to the username")
     return parser
 
@@ -103,10 +106,11 @@ def _create_user(args: argparse.Namespace) -> None:
             if session.scalar(select(User.id).where(User.username == username)):
                 raise CommandFailed(f"The username {username} is taken")
             branch_id = None
-            if args.branch:
-                branch_id = session.scalar(select(Branch.id).where(Branch.code == args.branch))
+            code = args.branch or (None if args.role == Role.ADMIN else MAIN_BRANCH)
+            if code:
+                branch_id = session.scalar(select(Branch.id).where(Branch.code == code))
                 if branch_id is None:
-                    raise CommandFailed(f"No branch with code {args.branch}")
+                    raise CommandFailed(f"No branch with code {code}")
             add_central(
                 session,
                 User(

@@ -60,7 +60,9 @@ def _data_for_fields(entity: str, fields: set[str]) -> set[Data]:
         needed = set()
         if fields & NOTE_FIELDS or "signed_at" in fields:
             needed.add(Data.CLINICAL_NOTES)
-        if fields & {"queue_position", "cancel_reason", "patient_id", "branch_id"}:
+        # Status moves are checked by role in check_visit_move; every other
+        # field (the tombstone, the date, the queue...) is reception's.
+        if fields - NOTE_FIELDS - {"signed_at", "status"}:
             needed.add(Data.VISITS)
         return needed
     if entity == "prescriptions" and fields <= {"dispensed_at", "dispensed_by"}:

@@ -126,7 +126,7 @@ def apply_rows(connection: Connection, rows: list[tuple[str, dict[str, Any]]]) -
         sql = _plan(entity)[3]
         plain = []
         for row in entity_rows:
-            fields = waiting.get(uuid.UUID(row["id"]).hex)
+            fields = waiting.get(uuid.UUID(row["id"]).hex) if waiting else None
             if fields:
                 _merge(cursor, entity, row, fields)
             else:

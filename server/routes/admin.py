@@ -11,10 +11,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from clinic.db import utcnow
+from clinic.enums import Role
 from clinic.journal.models import AuditEvent
 from clinic.journal.service import changed_fields, log_central_change, record_audit, snapshot
 from clinic.org.models import Branch, Device, User
-from server.database import SERVER_DEVICE_ID, add_central
+from server.database import MAIN_BRANCH, SERVER_DEVICE_ID, add_central
 from server.deps import Admin, DbSession
 from server.errors import ApiError, not_found
 from server.models import RefreshToken
@@ -72,7 +73,9 @@ def create_user(body: UserCreate, caller: Admin, session: DbSession) -> UserOut:
         username=body.username,
         full_name=body.full_name,
         role=body.role,
-        branch_id=_branch_id(session, body.branch_code),
+        branch_id=_branch_id(
+            session, body.branch_code or (None if body.role == Role.ADMIN else MAIN_BRANCH)
+        ),
         password_hash=hash_password(body.password),
         must_change_password=True,
         created_by=caller.user.id,
@@ -108,6 +111,8 @@ def edit_user(user_id: uuid.UUID, body: UserUpdate, caller: Admin, session: DbSe
         user.role = body.role
     if "branch_code" in changes:
         user.branch_id = _branch_id(session, body.branch_code)
+    if user.branch_id is None and user.role != Role.ADMIN:
+        raise _invalid("branch_code", "Only an admin may work without a branch; choose one")
     if body.active is not None:
         user.active = body.active
     if body.password is not None:
