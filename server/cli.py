@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     commands.add_parser("migrate", help="create or upgrade the database")
+    commands.add_parser(
+        "seed-demo", help="fill a demo database with made-up patients and demo logins"
+    )
     create = commands.add_parser("create-user", help="add a user")
     create.add_argument("username")
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -96,6 +99,17 @@ def _migrate(args: argparse.Namespace) -> None:
         database.close()
 
 
+def _seed_demo(args: argparse.Namespace) -> None:
+    from server.demo import seed_demo
+
+    database = open_database(load_settings(args.data_dir))
+    try:
+        migrate(database)
+        print(seed_demo(database))
+    finally:
+        database.close()
+
+
 def _create_user(args: argparse.Namespace) -> None:
     username = args.username.strip().lower()
     password = _password(username)
@@ -129,7 +143,12 @@ def _create_user(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"serve": _serve, "migrate": _migrate, "create-user": _create_user}
+    commands = {
+        "serve": _serve,
+        "migrate": _migrate,
+        "create-user": _create_user,
+        "seed-demo": _seed_demo,
+    }
     try:
         commands[args.command](args)
     except (CommandFailed, ConfigError, OSError) as error:

@@ -11,12 +11,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from clinic.enums import Role  # noqa: E402
-from clinic.org.models import Branch  # noqa: E402
-from clinic.store import LocalStore, StoreSetting  # noqa: E402
-from desktop.context import AppContext  # noqa: E402
-from desktop.runner import DbRunner  # noqa: E402
-from sync.auth import BRANCH_ID_KEY, SignedIn  # noqa: E402
+from clinic.enums import Role
+from clinic.org.models import Branch
+from clinic.store import LocalStore, StoreSetting
+from desktop.context import AppContext
+from desktop.runner import DbRunner
+from sync.auth import BRANCH_ID_KEY, SignedIn
 
 MakeContext = Callable[..., AppContext]
 

@@ -1,0 +1,320 @@
+"""Importing a paper register (CSV): preview, problems, import, report.
+
+Choosing a file reads it and runs a dry run of the import on the database
+thread (the real import in a savepoint that is rolled back), so the preview
+lists exactly the problems the import will report. "Import" then imports
+the register that was previewed and shows the report: the counts, and one
+line per rejected value (line, field, value, reason, what became of the row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic.patients.importer import (
+    COLUMNS,
+    ImportReport,
+    PaperRegister,
+    RegisterUnreadable,
+    import_paper_register,
+    read_paper_register,
+)
+from clinic.patients.queries import preview_paper_register
+from desktop.context import AppContext
+from desktop.screens.patients.calls import submit_for
+from desktop.screens.patients.display import NOTICE_STYLE, error_text, table_texts
+from desktop.widgets import ERROR_STYLE
+
+PREVIEW_ROWS = 20
+
+
+@dataclass(frozen=True)
+class RegisterPreview:
+    """A register read from ``path`` and what importing it would do."""
+
+    path: str
+    register: PaperRegister
+    report: ImportReport
+
+
+class ImportDialog(QDialog):
+    """Preview and import a paper register. Tests (and scripts) pass the
+    file with :meth:`load_file` instead of the file chooser."""
+
+    sig_preview_ready = Signal(object)
+    """A file was read and dry-run; carries the :class:`RegisterPreview`."""
+
+    sig_imported = Signal(object)
+    """The import was committed; carries its :class:`ImportReport`."""
+
+    sig_failed = Signal(str)
+    """Reading or importing failed; carries the reason shown."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.preview: RegisterPreview | None = None
+        self.report: ImportReport | None = None
+        self._busy = False
+        self.setObjectName("importDialog")
+        self.setWindowTitle(self.tr("Import paper register"))
+        self._build()
+
+    def _build(self) -> None:
+        self.choose_button = QPushButton(self.tr("Choose CSV file…"))
+        self.choose_button.setObjectName("chooseFile")
+        self.choose_button.clicked.connect(self.choose_file)
+        self.file_label = QLabel(
+            self.tr(
+                "A register saved as CSV, with the columns NAME, AGE, RESIDENCE, NUMBER"
+                " and PHONE NUMBER."
+            )
+        )
+        self.file_label.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.choose_button)
+        top.addWidget(self.file_label, 1)
+
+        self.message = QLabel()
+        self.message.setObjectName("importMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self.preview_box = QGroupBox(self.tr("Preview"))
+        self.preview_table = self._table(
+            [self.tr("Line"), *(self.tr(column) for column in COLUMNS)], "previewTable"
+        )
+        preview_layout = QVBoxLayout(self.preview_box)
+        preview_layout.addWidget(self.preview_table)
+
+        self.problems_box = QGroupBox(self.tr("Problems found (nothing imported yet)"))
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("importSummary")
+        self.summary_label.setWordWrap(True)
+        self.problems_table = self._table(
+            [
+                self.tr("Line"),
+                self.tr("Field"),
+                self.tr("Value"),
+                self.tr("Reason"),
+                self.tr("What happens"),
+            ],
+            "problemsTable",
+        )
+        problems_layout = QVBoxLayout(self.problems_box)
+        problems_layout.addWidget(self.summary_label)
+        problems_layout.addWidget(self.problems_table)
+
+        self.import_button = QPushButton(self.tr("Import"))
+        self.import_button.setObjectName("importButton")
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(self.start_import)
+        self.close_button = QPushButton(self.tr("Close"))
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(self.preview_box, 1)
+        layout.addWidget(self.problems_box, 1)
+        layout.addLayout(buttons)
+        self.resize(1000, 640)
+
+    def _table(self, headers: list[str], name: str) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        table.setObjectName(name)
+        table.setHorizontalHeaderLabels(headers)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        table.setWordWrap(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        return table
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+        table.setRowCount(len(rows))
+        for row, cells in enumerate(rows):
+            for column, text in enumerate(cells):
+                table.setItem(row, column, QTableWidgetItem(text))
+
+    @staticmethod
+    def table_rows(table: QTableWidget) -> list[list[str]]:
+        """A table's cell texts, as shown."""
+        return table_texts(table)
+
+    def _show_message(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(ERROR_STYLE if error else NOTICE_STYLE)
+        self.message.setVisible(bool(text))
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.choose_button.setEnabled(not busy)
+        self.close_button.setEnabled(not busy)
+        self.import_button.setEnabled(not busy and self.preview is not None and self.report is None)
+
+    # --- choosing and previewing ---------------------------------------------
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Choose the paper register"),
+            "",
+            self.tr("CSV files (*.csv);;All files (*)"),
+        )
+        if path:
+            self.load_file(path)
+
+    def load_file(self, path: str | Path) -> None:
+        """Read ``path`` and show its preview and problems (a dry run)."""
+        if self._busy:
+            return
+        ctx, today, shown = self.ctx, self.ctx.today(), str(path)
+        self.preview = None
+        self.report = None
+        self.file_label.setText(shown)
+        self._fill(self.preview_table, [])
+        self._fill(self.problems_table, [])
+        self.summary_label.clear()
+        self.problems_box.setTitle(self.tr("Problems found (nothing imported yet)"))
+        self._show_message(self.tr("Reading the register…"))
+        self._set_busy(True)
+
+        def work() -> RegisterPreview:
+            register = read_paper_register(Path(shown))
+            actor = ctx.actor()
+            with ctx.store.write() as session:
+                report = preview_paper_register(register, session=session, actor=actor, today=today)
+            return RegisterPreview(path=shown, register=register, report=report)
+
+        submit_for(self, ctx.db, work, ImportDialog._previewed, ImportDialog._failed)
+
+    def _previewed(self, preview: RegisterPreview) -> None:
+        self.preview = preview
+        rows = preview.register.rows
+        self.preview_box.setTitle(
+            self.tr("Preview: the first {shown} of {total} rows").format(
+                shown=min(PREVIEW_ROWS, len(rows)), total=len(rows)
+            )
+        )
+        self._fill(
+            self.preview_table,
+            [
+                [str(row.line), *(row.cells.get(column, "") for column in COLUMNS)]
+                for row in rows[:PREVIEW_ROWS]
+            ],
+        )
+        report = preview.report
+        self.summary_label.setText(
+            self.tr(
+                "Rows: {read}  ·  would be imported: {imported}  ·  already imported"
+                " (skipped): {skipped}  ·  would be rejected: {rejected}  ·  values to"
+                " flag for review: {flagged}"
+            ).format(
+                read=report.rows_read,
+                imported=report.imported,
+                skipped=report.skipped,
+                rejected=report.rejected,
+                flagged=report.flagged_values,
+            )
+        )
+        self._fill_problems(report)
+        if rows:
+            self._show_message(
+                self.tr("Nothing is imported until you press Import.")
+                if report.problems
+                else self.tr("No problems found. Nothing is imported until you press Import.")
+            )
+        else:
+            self._show_message(self.tr("The register has no rows to import."), error=True)
+        self._set_busy(False)
+        self.import_button.setEnabled(bool(rows))
+        self.sig_preview_ready.emit(preview)
+
+    def _fill_problems(self, report: ImportReport) -> None:
+        self._fill(
+            self.problems_table,
+            [
+                [str(p.line), self.tr(p.field), p.value, p.reason, p.outcome]
+                for p in report.problems
+            ],
+        )
+
+    # --- importing ---------------------------------------------------------
+
+    def start_import(self) -> None:
+        """Import the previewed register on the database thread."""
+        if self._busy or self.preview is None or self.report is not None:
+            return
+        ctx, today, register = self.ctx, self.ctx.today(), self.preview.register
+        self._show_message(self.tr("Importing… the rest of the app keeps working."))
+        self._set_busy(True)
+        self.import_button.setEnabled(False)
+
+        def work() -> ImportReport:
+            actor = ctx.actor()
+            with ctx.store.write() as session:
+                return import_paper_register(register, session=session, actor=actor, today=today)
+
+        submit_for(self, ctx.db, work, ImportDialog._imported, ImportDialog._failed)
+
+    def _imported(self, report: ImportReport) -> None:
+        self.ctx.saved()
+        self.report = report
+        self.problems_box.setTitle(self.tr("Import report"))
+        self.summary_label.setText(
+            self.tr(
+                "Rows read: {read}  ·  imported: {imported}  ·  already imported (skipped):"
+                " {skipped}  ·  rejected: {rejected}  ·  values flagged for review: {flagged}"
+            ).format(
+                read=report.rows_read,
+                imported=report.imported,
+                skipped=report.skipped,
+                rejected=report.rejected,
+                flagged=report.flagged_values,
+            )
+        )
+        self._fill_problems(report)
+        self._show_message(
+            self.tr("Imported {n} patients.").format(n=report.imported)
+            if report.imported != 1
+            else self.tr("Imported 1 patient.")
+        )
+        self._set_busy(False)
+        self.sig_imported.emit(report)
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, RegisterUnreadable):
+            text = error_text(error)
+        else:
+            text = self.tr("The import failed and nothing was imported: {reason}").format(
+                reason=error_text(error)
+            )
+        self._show_message(text, error=True)
+        self._set_busy(False)
+        self.sig_failed.emit(text)

@@ -1,0 +1,215 @@
+"""The patient table: search hits, or every patient loaded page by page.
+
+The model holds plain :class:`PatientSummary` rows only. In browse mode it
+loads the list in registration order one page at a time, when the view asks
+for more (``canFetchMore``/``fetchMore``, i.e. when the user scrolls to the
+bottom), so 500,000 patients never load at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from clinic.patients.queries import patients_page
+from clinic.patients.search import PatientSummary
+from clinic.store import LocalStore
+from desktop.runner import DbRunner
+from desktop.screens.patients.calls import submit_for
+from desktop.screens.patients.display import age_text, error_text, phone_text, sex_label
+
+PAGE_SIZE = 100
+"""Rows per page of the browse list: a few screens' worth, one quick query."""
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class PatientTableModel(QAbstractTableModel):
+    sig_page_loaded = Signal(int)
+    """A page of the browse list arrived; carries the number of rows now loaded."""
+
+    sig_load_failed = Signal(str)
+    """Loading a page failed; carries the reason as one line."""
+
+    def __init__(
+        self,
+        store: LocalStore,
+        db: DbRunner,
+        today: Callable[[], date],
+        page_size: int = PAGE_SIZE,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._db = db
+        self._today = today
+        self.page_size = page_size
+        self._rows: list[PatientSummary] = []
+        self._browsing = False
+        self._has_more = False
+        self._loading = False
+        self._generation = 0
+        self._day = today()
+        self._headers = [
+            self.tr("OP number"),
+            self.tr("Name"),
+            self.tr("Sex"),
+            self.tr("Age"),
+            self.tr("Phone"),
+            self.tr("Residence"),
+            self.tr("National ID"),
+            self.tr("SHA number"),
+        ]
+
+    # --- filling -----------------------------------------------------------
+
+    def show_results(self, rows: list[PatientSummary]) -> None:
+        """Show search hits (best first); browsing stops."""
+        self._reset(rows, browsing=False)
+
+    def clear(self) -> None:
+        self._reset([], browsing=False)
+
+    def browse(self, preload: int = 0) -> None:
+        """Show every patient in registration order, loading the first page
+        (or at least ``preload`` rows, to keep what was on screen on refresh)."""
+        self._reset([], browsing=True)
+        self._load(max(self.page_size, preload))
+
+    @property
+    def browsing(self) -> bool:
+        return self._browsing
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def _reset(self, rows: list[PatientSummary], *, browsing: bool) -> None:
+        self.beginResetModel()
+        self._generation += 1
+        self._day = self._today()
+        self._rows = list(rows)
+        self._browsing = browsing
+        self._has_more = browsing
+        self._loading = False
+        self.endResetModel()
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._browsing and self._has_more
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        """Ask for the next page; it is appended when it arrives (a call while
+        a page is on its way does nothing)."""
+        if self.canFetchMore(parent) and not self._loading:
+            self._load(self.page_size)
+
+    def _load(self, count: int) -> None:
+        """Ask the database thread for the next ``count`` patients; they are
+        appended when they arrive, unless the model was reset meanwhile."""
+        generation = self._generation
+        after = self._rows[-1].id if self._rows else None
+        store = self._store
+        self._loading = True
+
+        def work() -> list[PatientSummary]:
+            with store.session() as session:
+                return patients_page(session=session, after=after, limit=count)
+
+        submit_for(
+            self,
+            self._db,
+            work,
+            lambda model, rows: model._page_arrived(generation, count, rows),
+            lambda model, error: model._page_failed(generation, error),
+        )
+
+    def _page_arrived(self, generation: int, count: int, rows: list[PatientSummary]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._has_more = len(rows) == count
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        self.sig_page_loaded.emit(len(self._rows))
+
+    def _page_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._has_more = False
+        self.sig_load_failed.emit(error_text(error))
+
+    # --- reading -----------------------------------------------------------
+
+    def patient_at(self, row: int) -> PatientSummary | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, patient_id: uuid.UUID) -> int | None:
+        for row, patient in enumerate(self._rows):
+            if patient.id == patient_id:
+                return row
+        return None
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._headers):
+            return self._headers[section]
+        if orientation == Qt.Orientation.Vertical:
+            return str(section + 1)
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        patient = self.patient_at(index.row()) if index.isValid() else None
+        if patient is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cell(patient, index.column())
+        if role == PATIENT_ID_ROLE:
+            return patient.id
+        estimated_age = index.column() == 3 and patient.date_of_birth_estimated
+        if role == Qt.ItemDataRole.ToolTipRole and estimated_age:
+            return self.tr("Estimated from an age as written; the date of birth is not known")
+        return None
+
+    def _cell(self, patient: PatientSummary, column: int) -> str:
+        if column == 0:
+            return patient.op_number
+        if column == 1:
+            return patient.full_name
+        if column == 2:
+            return sex_label(patient.sex)
+        if column == 3:
+            return age_text(patient.date_of_birth, patient.date_of_birth_estimated, self._day)
+        if column == 4:
+            return phone_text(patient.phone)
+        if column == 5:
+            return patient.residence or ""
+        if column == 6:
+            return patient.national_id or ""
+        if column == 7:
+            return patient.sha_number or ""
+        return ""
