@@ -153,7 +153,12 @@ class QueueScreen(Screen):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_selected)
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Return),
+            self.table,
+            self.open_selected,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
 
         self.summary = QLabel()
         self.open_button = QPushButton(self.tr("Open"))

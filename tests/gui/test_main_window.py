@@ -1,0 +1,113 @@
+"""The main window as each role sees it: only that role's screens, the
+shortcuts, the sync status bar, and the layout kept between runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from clinic.enums import Role
+from desktop.main_window import MainWindow
+from desktop.sync_controller import SyncState
+from sync.engine import SyncStatus
+from tests.gui.conftest import MakeContext
+
+EXPECTED_SCREENS = {
+    Role.RECEPTIONIST: ["Patients", "Queue"],
+    Role.NURSE: ["Patients", "Queue", "Triage"],
+    Role.CLINICAL_OFFICER: ["Patients", "Queue", "Consultation"],
+    Role.CASHIER: ["Patients", "Queue"],
+    Role.PHARMACIST: ["Patients", "Queue"],
+    Role.LAB_TECHNICIAN: ["Patients", "Queue"],
+    Role.CLAIMS_MANAGER: ["Patients", "Queue"],
+    Role.ADMIN: ["Patients", "Queue", "Triage", "Consultation", "Sync"],
+}
+
+
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def window_for(qtbot: QtBot, make_context: MakeContext, role: Role, tmp_path: Path) -> MainWindow:
+    window = MainWindow(make_context(role), settings(tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_sees_only_its_screens(
+    qtbot: QtBot, make_context: MakeContext, role: Role, tmp_path: Path
+) -> None:
+    window = window_for(qtbot, make_context, role, tmp_path)
+
+    shown = [window.nav.item(row).text() for row in range(window.nav.count())]
+
+    assert shown == EXPECTED_SCREENS[role]
+
+
+def test_reception_starts_on_patients_and_the_clinician_on_the_queue(
+    qtbot: QtBot, make_context: MakeContext, tmp_path: Path
+) -> None:
+    reception = window_for(qtbot, make_context, Role.RECEPTIONIST, tmp_path)
+    clinician = window_for(qtbot, make_context, Role.CLINICAL_OFFICER, tmp_path)
+
+    assert reception.current_screen().title() == "Patients"
+    assert clinician.current_screen().title() == "Queue"
+
+
+def test_ctrl_f_goes_to_the_patient_search_from_any_screen(
+    qtbot: QtBot, make_context: MakeContext, tmp_path: Path
+) -> None:
+    window = window_for(qtbot, make_context, Role.NURSE, tmp_path)
+    window.show_screen("triage")
+    [find] = [
+        shortcut
+        for shortcut in window.findChildren(QShortcut)
+        if shortcut.parent() is window
+        and shortcut.key() == QKeySequence(QKeySequence.StandardKey.Find)
+    ]
+
+    find.activated.emit()  # what Ctrl+F does in the active window
+
+    patients = window.screens["patients"]
+    assert window.current_screen() is patients
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is patients.search_box)  # type: ignore[attr-defined]
+
+
+def test_the_status_bar_shows_what_sync_reports(
+    qtbot: QtBot, make_context: MakeContext, tmp_path: Path
+) -> None:
+    window = window_for(qtbot, make_context, Role.RECEPTIONIST, tmp_path)
+    status = SyncStatus(
+        pending=4, conflicts=2, rejected=1, last_sync=None, last_error=None,
+        clock_skew_seconds=-900.0,
+    )  # fmt: skip
+
+    window.show_sync_state(SyncState(online=False, status=status, message="no network"))
+
+    assert window.online_label.text() == "○ Offline"
+    assert window.pending_label.text() == "4 pending"
+    assert window.last_sync_label.text() == "Last sync: never"
+    assert window.conflicts_label.text() == "2 conflicts"
+    assert window.rejected_label.text() == "1 rejected"
+    assert window.clock_label.text() == "PC clock is 15 min off"
+    assert not window.clock_label.isHidden()
+    assert window.statusBar().currentMessage() == "no network"
+
+
+def test_the_window_size_is_remembered(
+    qtbot: QtBot, make_context: MakeContext, tmp_path: Path
+) -> None:
+    first = window_for(qtbot, make_context, Role.RECEPTIONIST, tmp_path)
+    first.resize(760, 540)
+    first.close()
+
+    again = window_for(qtbot, make_context, Role.RECEPTIONIST, tmp_path)
+
+    assert (again.width(), again.height()) == (760, 540)
