@@ -170,7 +170,7 @@ def shoot(work: Path) -> None:
     reception.close()
 
     nurse = window_for("nurse")
-    triage = nurse.show_screen("triage")
+    nurse.show_screen("triage")
     save(nurse, "07-triage-list", 1.5)
     with store.session() as session:
         waiting = session.scalar(

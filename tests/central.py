@@ -1,5 +1,6 @@
-"""Fixtures for the central API (a pytest plugin loaded by tests/conftest.py): a migrated PostgreSQL database per test
-(copied from a template migrated once), the app on it, and users to log in."""
+"""Fixtures for the central API (a pytest plugin loaded by tests/conftest.py): a
+migrated PostgreSQL database per test (copied from a template migrated once),
+the app on it, and users to log in."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ def _database_url(server_url: str, name: str) -> str:
 
 def _database(url: str) -> Database:
     engine = create_engine(url)
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False, info=CENTRAL))
+    return Database(
+        engine=engine, sessions=sessionmaker(engine, expire_on_commit=False, info=CENTRAL)
+    )
 
 
 @pytest.fixture(scope="session")

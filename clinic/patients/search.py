@@ -4,7 +4,8 @@ Ranked in three tiers, each a cheap indexed look-up rather than a scored
 full-text query (bm25 over 500,000 names is where the time would go):
 
 1. an exact OP number (with or without its check digit), phone, national id,
-   SHA or legacy number;
+   SHA or legacy number; text that is an OP number or the start of one goes
+   no further than a range on the OP numbers;
 2. names: whole-word matches first, then matches from the start of any name
    (every typed word must match some name);
 3. a fragment of any of the numbers, anywhere inside it (three characters at
@@ -22,9 +23,10 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from clinic.enums import Sex
 from clinic.errors import InvalidValue
 from clinic.patients.models import Patient
 from clinic.rules.numbers import number_search_key, parse_number
@@ -73,8 +75,28 @@ def _exact_candidates(query: str) -> list[str]:
     return sorted(forms)
 
 
-def _exact_ids(session: Session, query: str, limit: int) -> list[str]:
+IDENTIFIER_COLUMNS = ("op_number", "phone", "national_id", "sha_number", "legacy_number")
+LIVE = "deleted_at IS NULL AND merged_into IS NULL"
+
+
+def _sql(session: Session, statement: str, parameters: tuple[object, ...]) -> list[str]:
+    """Plain SQL with ``?`` parameters on the SQLite store: a search runs a
+    few tiny statements, and compiling them through the ORM would cost more
+    than running them."""
+    rows = session.connection().exec_driver_sql(statement, parameters)
+    return [row[0] for row in rows]
+
+
+def _exact_ids(session: Session, query: str, limit: int, *, indexed: bool) -> list[str]:
     forms = _exact_candidates(query)
+    if indexed:
+        marks = ", ".join("?" * len(forms))
+        where = " OR ".join(f"{column} IN ({marks})" for column in IDENTIFIER_COLUMNS)
+        return _sql(
+            session,
+            f"SELECT id FROM patients WHERE ({where}) AND {LIVE} LIMIT ?",
+            (*forms * len(IDENTIFIER_COLUMNS), limit),
+        )
     rows = session.execute(
         select(Patient.id)
         .where(
@@ -93,11 +115,42 @@ def _exact_ids(session: Session, query: str, limit: int) -> list[str]:
 
 
 def _fts(session: Session, table: str, match: str, limit: int) -> list[str]:
-    rows = session.execute(
-        text(f"SELECT patient_id FROM {table} WHERE {table} MATCH :match LIMIT :limit"),
-        {"match": match, "limit": limit},
+    return _sql(
+        session, f"SELECT patient_id FROM {table} WHERE {table} MATCH ? LIMIT ?", (match, limit)
     )
-    return [row[0] for row in rows]
+
+
+_OP_START = re.compile(r"(TMP)?(OP)?(\d{4})(\d{0,7})")
+_YEAR_SERIAL = re.compile(r"\s*\d{4}\s*[-/]\s*\d+\s*")
+
+
+def op_number_prefix(query: str) -> str | None:
+    """The start of the stored OP number the typed text must be, when it is
+    an OP number or the start of one (``op-2024-0870``, ``OP20240870``,
+    ``2024-0870``, ``TMP-OP-2026-00001``); None for anything else. Digits
+    alone are not taken for one: they may be a phone or an ID."""
+    match = _OP_START.fullmatch(number_search_key(query))
+    if match is None:
+        return None
+    tmp, op, year, digits = match.groups()
+    if not op and not _YEAR_SERIAL.fullmatch(query):
+        return None
+    prefix = f"{'TMP-' if tmp else ''}OP-{year}"
+    if digits:
+        serial, check = digits[:6], digits[6:]
+        prefix += f"-{serial}" + (f"-{check}" if check else "")
+    return prefix
+
+
+def _op_range_ids(session: Session, prefix: str, limit: int) -> list[str]:
+    """Patients whose OP number starts with ``prefix``: a range on the index."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return _sql(
+        session,
+        f"SELECT id FROM patients WHERE op_number >= ? AND op_number < ? AND {LIVE}"
+        " ORDER BY op_number LIMIT ?",
+        (prefix, upper, limit),
+    )
 
 
 def _names_portable(session: Session, words: list[str], limit: int) -> list[str]:
@@ -145,9 +198,14 @@ def search_patient_ids(session: Session, query: str, *, limit: int = 20) -> list
             found.setdefault(patient_id)
         return len(found) >= limit
 
-    if take(_exact_ids(session, query, limit)):
-        return list(found)[:limit]
     indexed = session.get_bind().dialect.name == "sqlite"
+    exact = _exact_ids(session, query, limit, indexed=indexed)
+    if take(exact):
+        return list(found)[:limit]
+    prefix = op_number_prefix(query) if indexed else None
+    if prefix is not None:
+        take(_op_range_ids(session, prefix, limit))
+        return list(found)[:limit]
     words = [w for w in _WORD_RE.findall(query) if not w.isdigit()]
     if words and not indexed and take(_names_portable(session, words, limit)):
         return list(found)[:limit]
@@ -159,7 +217,7 @@ def search_patient_ids(session: Session, query: str, *, limit: int = 20) -> list
         if take(_fts(session, "patient_search_names", prefixes, limit)):
             return list(found)[:limit]
     key = number_search_key(query)
-    if len(key) >= MIN_FRAGMENT_LENGTH and any(c.isdigit() for c in key):
+    if not exact and len(key) >= MIN_FRAGMENT_LENGTH and any(c.isdigit() for c in key):
         if indexed:
             take(_fts(session, "patient_search_numbers", f'"{key}"', limit))
         else:
@@ -173,10 +231,27 @@ def search_patients(query: str, *, session: Session, limit: int = 20) -> list[Pa
     ids = search_patient_ids(session, query, limit=limit)
     if not ids:
         return []
+    if session.get_bind().dialect.name == "sqlite":
+        return _summaries_sqlite(session, ids)
     rows = session.execute(
         select(*SUMMARY_COLUMNS).where(Patient.id.in_([uuid.UUID(hex=i) for i in ids]))
     )
     by_id = {row.id.hex: PatientSummary(*row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _summaries_sqlite(session: Session, ids: list[str]) -> list[PatientSummary]:
+    names = ", ".join(PatientSummary.__dataclass_fields__)
+    rows = session.connection().exec_driver_sql(
+        f"SELECT {names} FROM patients WHERE id IN ({', '.join('?' * len(ids))})", tuple(ids)
+    )
+    by_id = {}
+    for row in rows:
+        (id_, op, legacy, first, middle, last, sex, dob, estimated, *rest) = row
+        by_id[id_] = PatientSummary(
+            uuid.UUID(hex=id_), op, legacy, first, middle, last, Sex(sex),
+            date.fromisoformat(dob) if dob else None, bool(estimated), *rest,
+        )  # fmt: skip
     return [by_id[i] for i in ids if i in by_id]
 
 
