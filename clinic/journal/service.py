@@ -16,6 +16,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from clinic.journal.models import AuditEvent, ChangeLogEntry, OutboxEntry
 
 GENESIS_HASH = "0" * 64
 CHANGES_CHANNEL = "seth_changes"
+CHAIN_KEY = "audit_chain_ends"
 
 
 def to_jsonable(value: Any) -> Any:
@@ -83,17 +85,22 @@ def record_audit(
 ) -> AuditEvent:
     """Append an event to this device's hash chain (reads of clinical records
     are recorded this way too). On PostgreSQL, where requests write at
-    once, the device's chain is locked until the transaction ends."""
-    if session.get_bind().dialect.name == "postgresql":
-        chain_key = int.from_bytes(actor.device_id.bytes[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chain_key})
-    last = session.execute(
-        select(AuditEvent.device_sequence, AuditEvent.hash)
-        .where(AuditEvent.device_id == actor.device_id)
-        .order_by(AuditEvent.device_sequence.desc())
-        .limit(1)
-    ).first()
-    sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    once, the device's chain is locked until the transaction ends. The end of
+    the chain is read once per transaction and then kept in the session."""
+    chains = session.info.setdefault(CHAIN_KEY, {})
+    if actor.device_id in chains:
+        sequence, prev_hash = chains[actor.device_id]
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            chain_key = int.from_bytes(actor.device_id.bytes[:8], "big", signed=True)
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chain_key})
+        last = session.execute(
+            select(AuditEvent.device_sequence, AuditEvent.hash)
+            .where(AuditEvent.device_id == actor.device_id)
+            .order_by(AuditEvent.device_sequence.desc())
+            .limit(1)
+        ).first()
+        sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event = AuditEvent(
         id=uuid7(),
         device_id=actor.device_id,
@@ -110,7 +117,21 @@ def record_audit(
     )
     event.hash = event_hash(prev_hash, audit_payload(event))
     session.add(event)
+    chains[actor.device_id] = (sequence + 1, event.hash)
     return event
+
+
+@sqlalchemy_event.listens_for(Session, "after_soft_rollback")
+def _forget_chains(session: Session, _transaction: Any) -> None:
+    """A rolled-back transaction's audit events are gone: read the chain's
+    end from the database again."""
+    session.info.pop(CHAIN_KEY, None)
+
+
+@sqlalchemy_event.listens_for(Session, "after_commit")
+def _chains_end_with_the_transaction(session: Session) -> None:
+    """The next transaction (and its lock on the chain) starts afresh."""
+    session.info.pop(CHAIN_KEY, None)
 
 
 def verify_chain(events: list[AuditEvent]) -> int | None:
