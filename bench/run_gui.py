@@ -89,9 +89,8 @@ def main() -> None:
     latencies.sort()
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
     print(f"machine: {machine()}")
-    print(
-        f"data: {folder.name}; {len(latencies)} queries typed, {KEY_GAP_S * 1000:.0f} ms between keys"
-    )
+    gap = KEY_GAP_S * 1000
+    print(f"data: {folder.name}; {len(latencies)} queries typed, {gap:.0f} ms between keys")
     print(
         f"keystroke to results shown: median {statistics.median(latencies):.0f} ms,"
         f" p95 {p95:.0f} ms (includes the 120 ms debounce; target p95 < {TARGET_P95_MS:.0f} ms)"
