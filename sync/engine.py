@@ -10,6 +10,7 @@ killed process just means the next sync picks up where this one stopped.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import uuid
@@ -40,6 +41,9 @@ CLOCK_SKEW_KEY = "clock_skew_seconds"
 FORMER_IDS_KEY = "former_device_ids"
 SKEW_WARNING_SECONDS = 300
 PULL_PAGE = MAX_PULL_PAGE
+PUSH_BUDGET_BYTES = 300_000
+"""Bytes of mutations, and as many of audit events, in one push: with the
+rest of the request, well under the server's default 1 MiB body limit."""
 
 
 @dataclass
@@ -105,6 +109,22 @@ def sync_status(store: LocalStore) -> SyncStatus:
         last_error=last_run.error if last_run is not None else None,
         clock_skew_seconds=skew,
     )
+
+
+def within_budget(
+    items: list[dict[str, Any]], budget: int = PUSH_BUDGET_BYTES
+) -> list[dict[str, Any]]:
+    """The leading items whose JSON fits in ``budget`` bytes (at least one),
+    so a push stays well under the server's request size limit however
+    long the notes in it are."""
+    kept: list[dict[str, Any]] = []
+    used = 0
+    for item in items:
+        used += len(json.dumps(item, separators=(",", ":")))
+        if kept and used > budget:
+            break
+        kept.append(item)
+    return kept
 
 
 class SyncEngine:
@@ -244,7 +264,7 @@ class SyncEngine:
             )
             for e in events
         ]
-        return batch, audit
+        return within_budget(batch), within_budget(audit)
 
     def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:
         with self.store.write() as session:

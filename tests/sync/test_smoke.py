@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from clinic.enums import Role
+from clinic.patients.models import Patient
 from clinic.patients.search import search_patients
 from clinic.patients.service import PatientDetails, register_patient
+from server.database import Database
+from sync.engine import sync_status
 from tests.conftest import TODAY
 from tests.sync.conftest import MakePc, MakeStaff
 
@@ -28,3 +33,30 @@ def test_a_patient_registered_on_one_pc_reaches_another(
         hits = search_patients("wambui", session=session)
     assert [h.full_name for h in hits] == ["Grace Wambui"]
     assert hits[0].op_number.startswith("OP-2026-")
+
+
+def test_a_long_offline_queue_drains_in_pushes_under_the_size_limit(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    """700 registrations and their audit events are well over 1 MiB of JSON:
+    one push of them all would be refused (413) again and again."""
+    pc = make_pc("busy-day")
+    pc.login(make_staff(Role.RECEPTIONIST, "wanjiru"))
+    names = ["Amani", "Baraka", "Chebet", "Dalmas", "Esther", "Faith", "Gitau"]
+    with pc.store.write() as session:
+        for number in range(700):
+            register_patient(
+                PatientDetails(
+                    first_name=names[number % 7],
+                    last_name=names[number // 7 % 7] + "-" + names[number // 49 % 7],
+                    residence="Kayole, near the chief's camp, third gate on the left",
+                ),
+                session=session, actor=pc.actor(), today=TODAY,
+            )  # fmt: skip
+
+    report = pc.engine.sync()
+
+    assert report.pushed == 700
+    assert sync_status(pc.store).pending == 0
+    with central.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Patient)) == 700
