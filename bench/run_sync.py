@@ -31,7 +31,6 @@ import os
 import pstats
 import secrets
 import shutil
-import socket
 import sqlite3
 import statistics
 import sys
@@ -48,6 +47,7 @@ from typing import Any
 
 from bench import kenya
 from bench.central_data import PASSWORD, CentralData, build_central
+from server.threaded import ThreadedServer
 
 FIRST_SYNC_TARGET = 30_000  # rows per second
 DELAY_TARGET_P95 = 2.0  # seconds
@@ -218,44 +218,14 @@ def pull_hooks(
 # --- the server and the PCs ------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class LiveServer:
-    """The central API on a real uvicorn in a thread (as tests/sync/conftest.py)."""
+class LiveServer(ThreadedServer):
+    """The central API on a real uvicorn in a thread, its requests timed."""
 
     def __init__(self, settings: Any, database: Any) -> None:
         from server.app import create_app
 
         self.app = TimedApp(create_app(settings, database))
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        import uvicorn
-
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=30)
+        super().__init__(lambda: self.app)
 
 
 @dataclass

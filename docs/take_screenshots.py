@@ -69,13 +69,14 @@ def shoot(work: Path) -> None:
     from desktop.main_window import MainWindow
     from desktop.runner import DbRunner
     from desktop.screens.login import FirstStartDialog, LoginDialog
+    from server.app import create_app
     from server.config import Settings
     from server.database import CENTRAL, Database, migrate
     from server.demo import DEMO_PASSWORD, seed_demo
+    from server.threaded import ThreadedServer
     from sync.auth import login_online
     from sync.engine import SyncEngine
     from sync.transport import Transport
-    from tests.sync.conftest import LiveServer
 
     app = QApplication.instance() or QApplication(sys.argv)
     apply_style(app)  # type: ignore[arg-type]
@@ -106,7 +107,8 @@ def shoot(work: Path) -> None:
     )
     migrate(database)
     notice = seed_demo(database)
-    server = LiveServer(Settings(data_dir=work, database_url=None, jwt_secret="s" * 48), database)
+    settings = Settings(data_dir=work, database_url=None, jwt_secret="s" * 48)
+    server = ThreadedServer(lambda: create_app(settings, database))
     server.start()
 
     first = FirstStartDialog()

@@ -5,10 +5,7 @@ stores, and a test keyring backend."""
 from __future__ import annotations
 
 import shutil
-import socket
 import sqlite3
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +14,6 @@ from typing import Any
 
 import keyring
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +29,7 @@ from clinic.visits.models import Visit
 from server.app import create_app
 from server.config import Settings
 from server.database import Database
+from server.threaded import ThreadedServer
 from sync.auth import SignedIn, login_online
 from sync.engine import SyncEngine
 from sync.transport import Transport
@@ -51,47 +48,14 @@ def test_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class LiveServer:
-    """The API on a real uvicorn in a thread; can be stopped and started
-    again on the same port and database (a server restart)."""
+class LiveServer(ThreadedServer):
+    """The API on a real uvicorn in a thread; ``stop`` then ``start`` is a
+    server restart on the same port and database."""
 
     def __init__(self, settings: Settings, database: Database) -> None:
+        super().__init__(lambda: create_app(settings, database))
         self.settings = settings
         self.database = database
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        config = uvicorn.Config(
-            create_app(self.settings, self.database),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="on",
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-        self._server = None
 
 
 @pytest.fixture
