@@ -73,11 +73,6 @@ class DbRunner(QObject):
         else:
             raise error
 
-    def call_now(self, work: Work) -> Any:
-        """Run ``work`` on the database thread and wait for it (for start-up
-        and tests only: it blocks the caller)."""
-        return self._executor.submit(work).result()
-
     def shutdown(self) -> None:
         self._closed = True
         self._executor.shutdown(wait=True)
