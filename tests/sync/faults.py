@@ -51,7 +51,7 @@ class Fault(StrEnum):
 NETWORK_FAULTS = tuple(f for f in Fault if f != Fault.KILL_IN_TRANSACTION)
 
 INJECTED: Counter[str] = Counter()
-"""Faults injected in this run, by kind (plus a few other tallies)."""
+"""Faults injected in this run, by kind."""
 
 
 def open_database(url: str) -> Database:

@@ -326,8 +326,11 @@ class SyncSchedules(RuleBasedStateMachine):
         settings = self.world.settings
         branch_id = self.world.branch_id
 
+        # One expired token per PC: its token expires, it is not swapped for
+        # another (the transport tells a refresh made meanwhile by the token).
+        token = expired_access_token(settings, staff.id, device_id, staff.role, branch_id)
+
         def expired() -> None:
-            token = expired_access_token(settings, staff.id, device_id, staff.role, branch_id)
             expire_stored_token(device_id, token)
 
         pc = Pc(
