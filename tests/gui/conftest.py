@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -44,3 +47,17 @@ def make_context(store: LocalStore, branch: Branch, qtbot: object) -> Iterator[M
     yield make
     for runner in runners:
         runner.shutdown()
+
+
+ScreenT = TypeVar("ScreenT", bound=QWidget)
+
+
+def shown(qtbot: QtBot, screen: ScreenT) -> ScreenT:
+    """A screen shown at the clinic PC's size, active and loaded."""
+    qtbot.addWidget(screen)
+    screen.resize(1366, 720)
+    screen.show()
+    qtbot.waitExposed(screen)
+    screen.activateWindow()
+    screen.refresh()  # type: ignore[attr-defined]
+    return screen

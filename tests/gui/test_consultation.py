@@ -34,7 +34,7 @@ from desktop.screens.consultation import ConsultationScreen
 from desktop.screens.consultation.amendments import AmendDialog
 from desktop.screens.consultation.orders import OrdersTable
 from tests.conftest import make_actor
-from tests.gui.conftest import MakeContext
+from tests.gui.conftest import MakeContext, shown
 
 S = VisitStatus
 
@@ -136,15 +136,7 @@ def table_rows(orders: OrdersTable) -> list[list[str]]:
 
 @pytest.fixture
 def clinician_screen(qtbot: QtBot, make_context: MakeContext) -> Iterator[ConsultationScreen]:
-    ctx = make_context(Role.CLINICAL_OFFICER, "Daniel Mutua")
-    screen = ConsultationScreen(ctx)
-    qtbot.addWidget(screen)
-    screen.resize(1366, 720)
-    screen.show()
-    qtbot.waitExposed(screen)
-    screen.activateWindow()
-    screen.refresh()
-    yield screen
+    yield shown(qtbot, ConsultationScreen(make_context(Role.CLINICAL_OFFICER, "Daniel Mutua")))
 
 
 @pytest.fixture

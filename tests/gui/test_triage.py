@@ -22,7 +22,7 @@ from clinic.store import LocalStore
 from clinic.visits.models import Triage, Visit
 from clinic.visits.service import open_visit, record_triage
 from desktop.screens.triage import TriageScreen
-from tests.gui.conftest import MakeContext
+from tests.gui.conftest import MakeContext, shown
 
 
 def add_visit(
@@ -98,15 +98,7 @@ def background(widget: QWidget) -> QColor:
 
 @pytest.fixture
 def nurse_screen(qtbot: QtBot, make_context: MakeContext) -> Iterator[TriageScreen]:
-    ctx = make_context(Role.NURSE, "Grace Wanjiru")
-    screen = TriageScreen(ctx)
-    qtbot.addWidget(screen)
-    screen.resize(1366, 720)
-    screen.show()
-    qtbot.waitExposed(screen)
-    screen.activateWindow()
-    screen.refresh()
-    yield screen
+    yield shown(qtbot, TriageScreen(make_context(Role.NURSE, "Grace Wanjiru")))
 
 
 @pytest.fixture
