@@ -25,14 +25,14 @@ visits, with the rollback journal and fsync off while the file is built (a
 crash leaves only a scratch folder, never a store). Secondary indexes and the
 patient search index are built once at the end from the very statements the
 migrations wrote: the index SQL kept in ``sqlite_master``, and the search
-migration's own rebuild statements, its insert trigger being taken out
-meanwhile and put back unchanged. The store appears in DIR only when complete.
+index's own statements (``clinic.patients.search_index``), its insert
+trigger being taken out meanwhile and put back unchanged. The store appears
+in DIR only when complete.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import multiprocessing
 import random
@@ -49,11 +49,10 @@ from functools import cache
 from itertools import accumulate
 from multiprocessing.connection import Connection
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TypeVar
 
 from bench import kenya
-from clinic.paths import migrations_dir
+from clinic.patients import search_index
 from clinic.rules.ages import estimate_date_of_birth
 from clinic.rules.diagnoses import check_icd10
 from clinic.rules.numbers import NumberKind, format_number
@@ -1592,21 +1591,6 @@ def _draw_rows(pipe: Connection, options: dict[str, Any]) -> None:
         pipe.close()
 
 
-def search_migration() -> ModuleType:
-    """The local migration that made the patient search index (its statements
-    are reused, not typed again)."""
-    path = migrations_dir("local") / "versions" / "0002_patient_search.py"
-    spec = importlib.util.spec_from_file_location("_bench_patient_search_migration", path)
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SEARCH_INSERT_TRIGGER = "patients_search_insert"
-
-
 def _secondary_indexes(
     connection: sqlite3.Connection, tables: Sequence[str]
 ) -> list[tuple[str, str]]:
@@ -1685,9 +1669,9 @@ def generate(
         if not search_by_triggers:
             (trigger_sql,) = connection.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                (SEARCH_INSERT_TRIGGER,),
+                (search_index.INSERT_TRIGGER,),
             ).fetchone()
-            connection.execute(f"DROP TRIGGER {SEARCH_INSERT_TRIGGER}")
+            connection.execute(f"DROP TRIGGER {search_index.INSERT_TRIGGER}")
         statements = {name: table.sql for name, table in TABLES.items()}
         drawer.start()
         sending.close()
@@ -1729,7 +1713,7 @@ def generate(
             connection.execute(sql)
         between = time.perf_counter()
         if trigger_sql is not None:
-            for statement in search_migration()._inserts("patients", source="FROM patients"):
+            for statement in search_index.inserts("patients", source="FROM patients"):
                 connection.execute(statement)
             connection.execute(trigger_sql)
         connection.execute("COMMIT")

@@ -3,14 +3,16 @@
     python -m bench.run_sync [--patients 100000] [--visits 300000] [--small]
 
 One command does it all: it starts its own embedded PostgreSQL in a
-temporary folder and the central API on a real uvicorn on 127.0.0.1 (a
-thread of this process), writes the central data set (bench/central_data.py),
+temporary folder, writes the central data set (bench/central_data.py) and
+starts ``seth-clinic-server serve`` on 127.0.0.1 in a process of its own,
 then measures, with real SQLite stores logged in through the keyring:
 
-1. first sync of a new PC (rows per second, pages, where the time goes: the
-   server's query, row fetch and serialisation, the network and JSON, the
-   local apply), a cProfile of a few pages, and a pull killed half-way then
-   resumed (the row counts must equal the server's);
+1. first sync of a new PC (rows per second, pages, where the time goes:
+   the server's time in the pulls from its /metrics, the network and JSON
+   decoding, and on the PC's writing thread the upserts, the bulk load's
+   index builds, the commits and the waits for a page), a cProfile of the
+   writing thread, and a pull killed half-way then resumed (the row counts
+   must equal the server's);
 2. a patient registered and pushed on PC A until it is in PC B's store, B
    long-polling (median and p95);
 3. the push of 1,000 mutations queued offline.
@@ -33,6 +35,7 @@ import secrets
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -45,9 +48,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench import kenya
 from bench.central_data import PASSWORD, CentralData, build_central
-from server.threaded import ThreadedServer
 
 FIRST_SYNC_TARGET = 30_000  # rows per second
 DELAY_TARGET_P95 = 2.0  # seconds
@@ -106,126 +110,135 @@ def patched(owner: Any, name: str, replacement: Any) -> Iterator[Any]:
         setattr(owner, name, original)
 
 
-class TimedApp:
-    """ASGI wrapper timing each pull from its request to its last byte sent."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.phases: Phases | None = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        phases = self.phases
-        if scope["type"] != "http" or phases is None or scope["path"] != "/api/sync/pull":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-
-        async def timed_send(message: Any) -> None:
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                phases.add("server total", time.perf_counter() - started)
-
-        await self.app(scope, receive, timed_send)
-
-
 class Killed(RuntimeError):
     """Raised from the apply hook to stop a pull half-way."""
 
 
 @contextlib.contextmanager
-def pull_hooks(
-    pc: Pc,
-    server: LiveServer,
-    phases: Phases,
-    *,
-    kill_after_pages: int | None = None,
-    server_profile: cProfile.Profile | None = None,
-) -> Iterator[None]:
-    """Time the pull's parts (see the module docstring); with
+def pull_hooks(pc: Pc, phases: Phases, *, kill_after_pages: int | None = None) -> Iterator[None]:
+    """Time the pull's parts (see :func:`print_breakdown`); with
     ``kill_after_pages`` the apply of the next page raises :class:`Killed`."""
-    import fastapi.routing
-
-    import server.sync_api as sync_api
     import sync.engine as engine_module
 
-    transport = pc.transport
+    transport, engine = pc.transport, pc.engine
     original_call, original_send = transport.call, transport._send
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return original_call(*args, **kwargs)
-        finally:
-            phases.add("call", time.perf_counter() - started)
-
-    def send(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        response = original_send(*args, **kwargs)
-        phases.add("send", time.perf_counter() - started)
-        phases.response_bytes += len(response.content)
-        return response
+    original_write = engine._write_page
 
     def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if server_profile is not None:
-                server_profile.enable()
             started = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
                 phases.add(name, time.perf_counter() - started)
-                if server_profile is not None:
-                    server_profile.disable()
 
         return wrapper
 
-    original_serialize = fastapi.routing.serialize_response
+    def send(*args: Any, **kwargs: Any) -> Any:
+        response = original_send(*args, **kwargs)
+        phases.response_bytes += len(response.content)
+        return response
 
-    async def serialize(**kwargs: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return await original_serialize(**kwargs)
-        finally:
-            phases.add("server serialise", time.perf_counter() - started)
+    from sync.apply import apply_tables as original_apply
 
-    from sync.apply import apply_rows as original_apply
-
-    def apply(connection: Any, rows: Any) -> int:
+    def apply(connection: Any, tables: Any, **options: Any) -> int:
         if kill_after_pages is not None and phases.counts["apply"] >= kill_after_pages:
             raise Killed(f"killed after {kill_after_pages} pages")
         started = time.perf_counter()
         try:
-            return original_apply(connection, rows)
+            return original_apply(connection, tables, **options)
         finally:
             phases.add("apply", time.perf_counter() - started)
 
-    transport.call = call
+    begin, end = engine_module.begin_bulk_load, engine_module.end_bulk_load
+    transport.call = timed("fetch", original_call)
     transport._send = send
-    server.app.phases = phases
+    engine._write_page = timed("write", original_write)
     try:
         with (
-            patched(sync_api, "_visible_changes", timed("server query", sync_api._visible_changes)),
-            patched(sync_api, "_rows", timed("server rows", sync_api._rows)),
-            patched(fastapi.routing, "serialize_response", serialize),
-            patched(engine_module, "apply_rows", apply),
+            patched(engine_module, "apply_tables", apply),
+            patched(engine_module, "begin_bulk_load", timed("bulk begin", begin)),
+            patched(engine_module, "end_bulk_load", timed("bulk end", end)),
         ):
             yield
     finally:
-        server.app.phases = None
-        del transport.call, transport._send  # back to the class's methods
+        del transport.call, transport._send, engine._write_page  # back to the class's methods
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time of process ``root`` and all below it, the ones that ended
+    included (Linux /proc; 0 where there is none)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float, float]] = {}  # pid: (parent, own, ended children)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            own = (int(fields[11]) + int(fields[12])) / ticks
+            stats[int(entry.name)] = (
+                int(fields[1]),
+                own,
+                (int(fields[13]) + int(fields[14])) / ticks,
+            )
+    total, below = 0.0, [root]
+    while below:
+        pid = below.pop()
+        if pid in stats:
+            total += stats[pid][1] + stats[pid][2]
+            below.extend(child for child, (parent, *_rest) in stats.items() if parent == pid)
+    return total
 
 
 # --- the server and the PCs ------------------------------------------------------------------
 
 
-class LiveServer(ThreadedServer):
-    """The central API on a real uvicorn in a thread, its requests timed."""
+class LiveServer:
+    """``seth-clinic-server serve`` in a process of its own on 127.0.0.1, as
+    a clinic PC meets it: its Python does not share this one's lock."""
 
-    def __init__(self, settings: Any, database: Any) -> None:
-        from server.app import create_app
+    def __init__(self, settings: Any, folder: Path) -> None:
+        from server.threaded import free_port
 
-        self.app = TimedApp(create_app(settings, database))
-        super().__init__(lambda: self.app)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "server.log"
+        self.environment = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "JWT_SECRET": settings.jwt_secret,
+            "SETH_CLINIC_SERVER_DATA_DIR": str(folder / "server"),
+            "SETH_CLINIC_ACCESS_MINUTES": "120",  # no token refresh inside a timed run
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, env=self.environment, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
+                    return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start; see {self.log}")
+            time.sleep(0.1)
+
+    def pull_seconds(self) -> float:
+        """The server's own time in pulls so far (from its /metrics)."""
+        for line in httpx.get(f"{self.url}/metrics", timeout=10).text.splitlines():
+            if line.startswith("seth_http_request_seconds_sum") and "/api/sync/pull" in line:
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
 
 
 @dataclass
@@ -316,89 +329,116 @@ class FirstSync:
     pages: int
     phases: Phases
     counts_ok: bool
-    cpu_seconds: float = 0.0  # this process (PC and server threads), not PostgreSQL
+    cpu_seconds: float = 0.0  # this process: the PC's two threads
+    server_seconds: float = 0.0  # the server's time in the pulls (its /metrics)
+    server_cpu: float = 0.0  # the server's process
+    postgres_cpu: float = 0.0  # PostgreSQL's processes
 
     @property
     def rate(self) -> float:
         return self.rows / self.seconds
 
 
-def first_sync(pc: Pc, server: LiveServer, database: Any) -> FirstSync:
+def first_sync(pc: Pc, server: LiveServer, database: Any, postgres_pid: int) -> FirstSync:
     from sync.engine import SyncReport
 
     phases = Phases()
     report = SyncReport()
-    with pull_hooks(pc, server, phases):
+    server_before = server.pull_seconds()
+    assert server.process is not None
+    server_cpu, postgres_cpu = cpu_seconds(server.process.pid), cpu_seconds(postgres_pid)
+    with pull_hooks(pc, phases):
         started, cpu = time.perf_counter(), time.process_time()
         pc.engine.pull(report)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    server_cpu = cpu_seconds(server.process.pid) - server_cpu
+    postgres_cpu = cpu_seconds(postgres_pid) - postgres_cpu
     counts = local_counts(pc)
     expected = server_counts(database)
     ok = all(counts[t] == (expected[t], expected[t]) for t in expected)
-    return FirstSync(report.pulled, seconds, phases.counts["call"], phases, ok, cpu)
+    server_seconds = server.pull_seconds() - server_before
+    return FirstSync(
+        report.pulled,
+        seconds,
+        phases.counts["fetch"],
+        phases,
+        ok,
+        cpu,
+        server_seconds,
+        server_cpu,
+        postgres_cpu,
+    )
 
 
 def print_breakdown(result: FirstSync) -> None:
+    """The PC fetches the next page on one thread while it writes the last
+    on another: the fetches' parts, then the writer's, each adding up to
+    the time it took."""
     s = result.phases.seconds
-    server_known = s["server query"] + s["server rows"] + s["server serialise"]
-    parts = [
-        ("server: change-log query (_visible_changes)", s["server query"]),
-        ("server: fetch rows + encode (_rows)", s["server rows"]),
-        ("server: response validate + JSON (FastAPI)", s["server serialise"]),
-        ("server: rest (auth, session, middleware)", s["server total"] - server_known),
-        ("HTTP + loopback (send - server total)", s["send"] - s["server total"]),
-        ("client: JSON decode + token (call - send)", s["call"] - s["send"]),
-        ("client: apply_rows (SQLite upserts)", s["apply"]),
-        ("client: rest (commit, cursor)", result.seconds - s["call"] - s["apply"]),
+    fetching = [
+        ("server: its time in the pulls (/metrics)", result.server_seconds),
+        ("HTTP, loopback and JSON decode", s["fetch"] - result.server_seconds),
+    ]
+    writing = [
+        ("apply_tables (SQLite upserts)", s["apply"]),
+        ("bulk load: indexes set aside", s["bulk begin"]),
+        ("bulk load: indexes and search index built", s["bulk end"]),
+        ("commit and cursor", s["write"] - s["apply"] - s["bulk begin"] - s["bulk end"]),
+        ("waiting for a page", result.seconds - s["write"]),
     ]
     print(
         f"  {result.rows:,} rows in {result.seconds:.1f} s = {result.rate:,.0f} rows/s;"
         f" {result.pages} pages; {result.phases.response_bytes / 1e6:.0f} MB of JSON;"
-        f" {result.cpu_seconds:.1f} CPU s in this process"
+        f" {result.cpu_seconds:.1f} CPU s in the PC's process"
         f" ({result.rows / max(result.cpu_seconds, 1e-9):,.0f} rows per CPU second)"
     )
-    for name, seconds in parts:
-        share = 100 * seconds / result.seconds
-        per_page = 1000 * seconds / max(1, result.pages)
-        print(f"    {name:<46}{seconds:8.2f} s {share:5.1f}% {per_page:8.1f} ms/page")
+    print(
+        f"  CPU seconds meanwhile: the PC {result.cpu_seconds:.1f}, the server"
+        f" {result.server_cpu:.1f}, PostgreSQL {result.postgres_cpu:.1f}; all together"
+        f" {(result.cpu_seconds + result.server_cpu + result.postgres_cpu) / result.seconds:.2f}"
+        f" of the {os.cpu_count()} cores"
+    )
+    for title, parts in (("fetching (in the background)", fetching), ("writing", writing)):
+        print(f"    {title}:")
+        for name, seconds in parts:
+            share = 100 * seconds / result.seconds
+            per_page = 1000 * seconds / max(1, result.pages)
+            print(f"      {name:<44}{seconds:8.2f} s {share:5.1f}% {per_page:8.1f} ms/page")
 
 
-def profile_pull(pc: Pc, server: LiveServer, pages: int) -> None:
-    """cProfile of the first ``pages`` pages: the PC's thread and the server's
-    pull (query and rows; serialisation is pydantic's Rust)."""
+def profile_pull(pc: Pc, pages: int) -> None:
+    """cProfile of the writing thread over the first ``pages`` pages."""
     from sync.engine import SyncReport
 
-    client, server_side = cProfile.Profile(), cProfile.Profile()
-    phases = Phases()
-    with pull_hooks(pc, server, phases, kill_after_pages=pages, server_profile=server_side):
-        client.enable()
+    profile = cProfile.Profile()
+    with pull_hooks(pc, Phases(), kill_after_pages=pages):
+        profile.enable()
         with contextlib.suppress(Killed):
             pc.engine.pull(SyncReport())
-        client.disable()
-    for title, profile in (("client (PC thread)", client), ("server (pull handler)", server_side)):
-        print(f"  cProfile, {title}, {pages} pages, top 10 by own time:")
-        stats = pstats.Stats(profile)
-        entries = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)  # type: ignore[attr-defined]
-        for (path, line, function), (_cc, calls, own, cumulative, _callers) in entries[:10]:
-            where = f"{Path(path).name}:{line}({function})" if line else function
-            print(f"    {own:7.2f} s own {cumulative:7.2f} s cum {calls:>10,}  {where[:80]}")
+        profile.disable()
+    print(f"  cProfile of the writing thread, {pages} pages, top 10 by own time:")
+    stats = pstats.Stats(profile)
+    entries = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)  # type: ignore[attr-defined]
+    for (path, line, function), (_cc, calls, own, cumulative, _callers) in entries[:10]:
+        where = f"{Path(path).name}:{line}({function})" if line else function
+        print(f"    {own:7.2f} s own {cumulative:7.2f} s cum {calls:>10,}  {where[:80]}")
 
 
 def resumed_sync(
-    pc: Pc, server: LiveServer, database: Any, kill_after: int
+    pc: Pc, server: LiveServer, database: Any, postgres_pid: int, kill_after: int
 ) -> tuple[FirstSync, int]:
     """Pull until the apply of page ``kill_after + 1`` raises, then pull again;
     the second run's figures and the rows held at the kill."""
     from sync.engine import SyncReport
 
-    with pull_hooks(pc, server, Phases(), kill_after_pages=kill_after):
+    with pull_hooks(pc, Phases(), kill_after_pages=kill_after):
         try:
             pc.engine.pull(SyncReport())
             raise RuntimeError("the pull was not killed")
         except Killed:
             pass
     held = sum(rows for rows, _ in local_counts(pc).values())
-    return first_sync(pc, server, database), held
+    return first_sync(pc, server, database, postgres_pid), held
 
 
 # --- 2. a patient from PC A to PC B ----------------------------------------------------------
@@ -652,23 +692,23 @@ def main(argv: list[str] | None = None) -> int:
             f" entries in {data.seconds:.1f} s ({data.rows_per_second:,.0f} rows/s);"
             f" {data.first_day} to {data.last_day}"
         )
-        server = LiveServer(settings, database)
+        server = LiveServer(settings, folder)
         server.start()
         pcs = Pcs(folder, server.url)
 
         print("\n1. First sync of a new PC")
         pc1 = pcs.make("pc-1", data.login)
-        first = first_sync(pc1, server, database)
+        first = first_sync(pc1, server, database, pg.get_pid())
         print_breakdown(first)
         print(f"  counts equal the server's, no duplicate ids: {first.counts_ok}")
         if not args.no_profile:
             profiler_pc = pcs.make("pc-profile", data.login)
-            profile_pull(profiler_pc, server, min(PROFILE_PAGES, max(1, first.pages - 1)))
+            profile_pull(profiler_pc, min(PROFILE_PAGES, max(1, first.pages - 1)))
             profiler_pc.close()
             pcs.made.remove(profiler_pc)
         pc2 = pcs.make("pc-2", data.login)
         kill_after = max(1, first.pages // 2)
-        resumed, held = resumed_sync(pc2, server, database, kill_after)
+        resumed, held = resumed_sync(pc2, server, database, pg.get_pid(), kill_after)
         print(
             f"  resume: killed in the apply of page {kill_after + 1} with {held:,} patients and"
             f" visits kept; the next pull took {resumed.seconds:.1f} s for {resumed.rows:,} rows"

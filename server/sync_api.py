@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections import defaultdict
 from typing import Any
 
-from fastapi import APIRouter, Request
-from sqlalchemy import Row, or_, select, text, tuple_
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +30,7 @@ from clinic.journal.service import (
     log_central_change,
     to_jsonable,
 )
-from clinic.journal.wire import BadValue, decode_values, encode_row
+from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device, User
 from clinic.visits.models import Visit
 from server.database import add_central
@@ -41,6 +40,7 @@ from server.notifier import ChangeNotifier
 from server.numbers import lease_block
 from server.routes.auth import issue_tokens
 from server.schemas import TokensOut
+from server.sync_feed import read_page, shape, wire_row
 from server.sync_rules import (
     PUSHABLE,
     Refused,
@@ -62,7 +62,6 @@ from sync.protocol import (
     MutationResult,
     Outcome,
     ProtocolError,
-    PulledRow,
     PullRequest,
     PullResponse,
     PushedAuditEvent,
@@ -70,7 +69,6 @@ from sync.protocol import (
     PushResponse,
     Versioned,
     decode_cursor,
-    encode_cursor,
 )
 
 ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 409: {}, 422: {}, 426: {}}
@@ -103,15 +101,6 @@ def _device_lock(session: Session, device_id: uuid.UUID) -> None:
 def mutation_digest(mutation: Mutation) -> str:
     payload = mutation.model_dump(mode="json")
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def _server_row(session: Session, entity: str, row_id: uuid.UUID) -> dict[str, Any] | None:
-    synced = SYNCED.get(entity)
-    if synced is None:
-        return None
-    table = synced.model.__table__  # type: ignore[attr-defined]
-    found = session.execute(select(table).where(table.c.id == row_id)).mappings().first()
-    return encode_row(found, synced.server_only) if found is not None else None
 
 
 def _author(session: Session, caller: Caller, mutation: Mutation) -> User:
@@ -237,7 +226,7 @@ def _push_mutation(session: Session, caller: Caller, mutation: Mutation) -> Muta
             sequence=mutation.sequence,
             outcome=Outcome.REFUSED,
             reason=str(refusal),
-            row=_server_row(session, mutation.entity, mutation.row_id),
+            row=wire_row(session, mutation.entity, mutation.row_id),
         )
     session.add(
         AppliedMutation(
@@ -313,7 +302,7 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
             # row since, keeping its own values for the fields still waiting;
             # the row as it is now lets it go back to the server's.
             replay = MutationResult.model_validate(earlier.outcome)
-            replay.row = _server_row(session, mutation.entity, mutation.row_id)
+            replay.row = wire_row(session, mutation.entity, mutation.row_id)
             results.append(replay)
             continue
         results.append(_push_mutation(session, caller, mutation))
@@ -332,55 +321,11 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
     )
 
 
-Change = Row[tuple[int, int, str, uuid.UUID]]  # (xid, id, entity, row_id) of a change-log entry
-
-
-def _visible_changes(
-    session: Session, device: Device, cursor: tuple[int, int], limit: int
-) -> list[Change]:
-    """Plain columns, not ORM objects: the caller's rollback would expire
-    those, and reading them again costs one query per entry."""
-    xmin = session.scalar(text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"))
-    return list(
-        session.execute(
-            select(
-                ChangeLogEntry.xid, ChangeLogEntry.id, ChangeLogEntry.entity, ChangeLogEntry.row_id
-            )
-            .where(
-                tuple_(ChangeLogEntry.xid, ChangeLogEntry.id) > tuple_(*cursor),
-                ChangeLogEntry.xid < xmin,
-                or_(
-                    ChangeLogEntry.branch_id.is_(None), ChangeLogEntry.branch_id == device.branch_id
-                ),
-            )
-            .order_by(ChangeLogEntry.xid, ChangeLogEntry.id)
-            .limit(limit + 1)
-        )
-    )
-
-
-def _rows(session: Session, entries: list[Change]) -> list[PulledRow]:
-    wanted: dict[str, dict[uuid.UUID, None]] = defaultdict(dict)  # ordered sets: O(1) lookups
-    for entry in entries:
-        wanted[entry.entity][entry.row_id] = None
-    rows = []
-    for name, synced in SYNCED.items():
-        ids = wanted.get(name)
-        if not ids:
-            continue
-        table = synced.model.__table__  # type: ignore[attr-defined]
-        for mapping in session.execute(select(table).where(table.c.id.in_(list(ids)))).mappings():
-            rows.append(PulledRow(entity=name, row=encode_row(mapping, synced.server_only)))
-    return rows
-
-
 @router.post("/pull", response_model=PullResponse, responses=ERRORS)
-def pull(
-    body: PullRequest, request: Request, caller: CurrentUser, session: DbSession
-) -> PullResponse:
-    """The changes after ``cursor`` in the device's scope, as whole rows, in
-    dependency order. With ``wait_seconds`` the answer waits (up to 25 s)
-    for a change when there is none yet."""
+def pull(body: PullRequest, request: Request, caller: CurrentUser, session: DbSession) -> Response:
+    """The changes after ``cursor`` in the device's scope, as whole rows
+    grouped by table, tables in dependency order. With ``wait_seconds`` the
+    answer waits (up to 25 s) for a change when there is none yet."""
     check_protocol(body)
     try:
         cursor = decode_cursor(body.cursor)
@@ -395,18 +340,44 @@ def pull(
     deadline_wait = body.wait_seconds
     while True:
         seen = notifier.generation if notifier else 0
-        entries = _visible_changes(session, caller.device, cursor, body.limit)
+        page = read_page(session, cursor, caller.device.branch_id, body.limit)
         session.rollback()
-        if entries or deadline_wait <= 0 or notifier is None:
+        if page is not None or deadline_wait <= 0 or notifier is None:
             break
         started = utcnow()
         notifier.wait(seen, min(deadline_wait, 1.0))
         deadline_wait -= (utcnow() - started).total_seconds()
-    more = len(entries) > body.limit
-    entries = entries[: body.limit]
-    next_cursor = encode_cursor(entries[-1].xid, entries[-1].id) if entries else body.cursor
-    return PullResponse(
-        rows=_rows(session, entries), cursor=next_cursor, more=more, server_time=utcnow()
+    tables = page.body() if page else "[]"
+    next_cursor = json.dumps(page.cursor if page else body.cursor)
+    more = json.dumps(page.more if page else False)
+    server_time = json.dumps(utcnow().isoformat())
+    if body.protocol < PROTOCOL_VERSION:
+        return _protocol_1_pull(tables, next_cursor, more, server_time)
+    # Built as text: the rows are JSON already, and validating them again
+    # would cost more than the rest of the pull.
+    return Response(
+        f'{{"tables":{tables},"cursor":{next_cursor},"more":{more},"server_time":{server_time}}}',
+        media_type="application/json",
+    )
+
+
+def _protocol_1_pull(tables: str, cursor: str, more: str, server_time: str) -> Response:
+    """A pull answer as protocol 1 has it: an object per row, times in ISO
+    8601 with their zone, JSON values as JSON."""
+    rows = []
+    for table in json.loads(tables):
+        entity_shape = shape(table["entity"])
+        for values in table["rows"]:
+            row = dict(zip(table["columns"], values, strict=True))
+            for name in entity_shape.times:
+                if row[name] is not None:
+                    row[name] = f"{row[name]}+00:00"
+            for name in entity_shape.json_columns:
+                row[name] = json.loads(row[name])
+            rows.append({"entity": table["entity"], "row": row})
+    return Response(
+        f'{{"rows":{json.dumps(rows)},"cursor":{cursor},"more":{more},"server_time":{server_time}}}',
+        media_type="application/json",
     )
 
 

@@ -1,98 +1,85 @@
 """Applying pulled rows to the local SQLite store, fast and in bulk.
 
-Rows arrive as JSON; each table gets a converter list built once from its
-columns, and a page is written with one ``executemany`` upsert per table,
-in dependency order, inside the caller's transaction. A row that still has
-local changes waiting in the outbox is merged instead: the server's values
-for the other fields, the local values for the waiting ones (they are pushed
-next and the server decides).
+A pulled page holds each table's rows as lists of values in the server's
+column order, each value in the form the store keeps it (:mod:`sync.protocol`),
+so a page is written with one ``executemany`` upsert per table, in
+dependency order, inside the caller's transaction, and Python touches no value.
+
+A row that still has local changes waiting in the outbox is merged instead:
+the server's values for the other fields, the local values for the waiting
+ones (they are pushed next and the server decides). Many new patients at
+once go into the search index together (:func:`indexed_at_once`).
+
+A first sync writes every row the clinic has. It runs as a bulk load: the
+tables' secondary indexes are set aside when it starts and built once, by
+sorting, when it ends, and the search index's segments are merged once at
+the end too; a note in the store's settings, written with the first page,
+lets a sync killed half-way finish the load when it runs again
+(:func:`begin_bulk_load`, :func:`end_bulk_load`).
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from collections.abc import Iterable
+from contextlib import nullcontext
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, Float, Integer, Uuid, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
-from clinic.db import UTCDateTime
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import OutboxEntry
+from clinic.patients.search_index import hold_merges, indexed_at_once, merge_all
+from clinic.store import StoreSetting
 
-Converter = Callable[[Any], Any]
-
-
-def _uuid(value: Any) -> Any:
-    return None if value is None else uuid.UUID(value).hex
-
-
-def _moment(value: Any) -> Any:
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value).astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+INDEX_AT_ONCE_FROM = 100
+"""New patients in one page from which the search index is built at once."""
+BULK_LOAD_KEY = "bulk_load"
+"""The store setting kept while a bulk load is under way."""
 
 
-def _day(value: Any) -> Any:
-    return None if value is None else date.fromisoformat(value).isoformat()
+@dataclass(frozen=True)
+class _Plan:
+    """How one table's pulled rows are written."""
 
+    table: str
+    names: tuple[str, ...]
 
-def _flag(value: Any) -> Any:
-    return None if value is None else int(bool(value))
+    @property
+    def id_at(self) -> int:
+        return self.names.index("id")
 
+    @property
+    def insert(self) -> str:
+        names = ", ".join(f'"{n}"' for n in self.names)
+        return f"INSERT INTO {self.table} ({names}) VALUES ({', '.join('?' * len(self.names))})"
 
-def _json(value: Any) -> Any:
-    # As SQLAlchemy's JSON type stores it: None is the JSON text null, so a
-    # NOT NULL JSON column (a conflict's losing value) can hold it.
-    return json.dumps(value)
-
-
-def _plain(value: Any) -> Any:
-    return value
-
-
-def _converter(column_type: Any) -> Converter:
-    """How SQLAlchemy stores a value of this column type in SQLite."""
-    if isinstance(column_type, Uuid):
-        return _uuid
-    if isinstance(column_type, UTCDateTime):
-        return _moment
-    if isinstance(column_type, Date):
-        return _day
-    if isinstance(column_type, Boolean):
-        return _flag
-    if isinstance(column_type, JSON):
-        return _json
-    if isinstance(column_type, Enum | Integer | Float):
-        return _plain
-    return _plain
+    @property
+    def upsert(self) -> str:
+        updates = ", ".join(f'"{n}" = excluded."{n}"' for n in self.names if n != "id")
+        return f"{self.insert} ON CONFLICT(id) DO UPDATE SET {updates}"
 
 
 @cache
-def _plan(entity: str) -> tuple[Table, list[str], list[Converter], str]:
+def _plan(entity: str) -> _Plan:
     table: Table = SYNCED[entity].model.__table__  # type: ignore[attr-defined]
-    names = [c.name for c in table.columns]
-    converters = [_converter(c.type) for c in table.columns]
-    updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-        f"ON CONFLICT(id) DO UPDATE SET {updates}"
-    )
-    return table, names, converters, sql
+    return _Plan(table=table.name, names=tuple(c.name for c in table.columns))
 
 
-def storage_row(entity: str, row: dict[str, Any]) -> tuple[Any, ...]:
-    """A pulled row as the SQLite store keeps it (columns in table order);
-    raises ValueError for a malformed value."""
-    _table, names, converters, _sql = _plan(entity)
-    return tuple(convert(row.get(name)) for name, convert in zip(names, converters, strict=True))
+def _in_table_order(plan: _Plan, columns: list[str], rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows with the local table's columns, in its order: a column the
+    server does not send is left empty, one this PC does not have is left out."""
+    if list(plan.names) == columns:
+        return rows
+    where = {name: i for i, name in enumerate(columns)}
+    picks = [where.get(name) for name in plan.names]
+    return [[None if i is None else row[i] for i in picks] for row in rows]
 
 
 def pending_fields(connection: Connection, row_ids: Iterable[uuid.UUID]) -> dict[str, set[str]]:
@@ -109,50 +96,88 @@ def pending_fields(connection: Connection, row_ids: Iterable[uuid.UUID]) -> dict
     return waiting
 
 
-def apply_rows(connection: Connection, rows: list[tuple[str, dict[str, Any]]]) -> int:
-    """Write pulled ``(entity, row)`` pairs; returns how many were written."""
-    by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for entity, row in rows:
-        if entity in SYNCED:
-            by_entity[entity].append(row)
-    has_outbox = connection.exec_driver_sql("SELECT 1 FROM outbox LIMIT 1").first() is not None
-    waiting = (
-        pending_fields(connection, (uuid.UUID(r["id"]) for _, r in rows)) if has_outbox else {}
-    )
-    written = 0
+def apply_tables(connection: Connection, tables: list[dict[str, Any]]) -> int:
+    """Write a pulled page's ``tables``; returns how many rows were written."""
+    pulled = {t["entity"]: t for t in tables if t["entity"] in SYNCED}
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    for entity in SYNCED:
-        entity_rows = by_entity.get(entity)
-        if not entity_rows:
+    # A row may name another of the same page (a patient merged into one
+    # pulled with it): the keys are checked when the page commits.
+    cursor.execute("PRAGMA defer_foreign_keys = ON")
+    has_outbox = cursor.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is not None
+    written = 0
+    for entity in SYNCED:  # dependency order
+        table = pulled.get(entity)
+        if table is None:
             continue
-        sql = _plan(entity)[3]
+        plan = _plan(entity)
+        rows = _in_table_order(plan, table["columns"], table["rows"])
+        id_at = plan.id_at
+        waiting: dict[str, set[str]] = {}
+        if has_outbox:
+            waiting = pending_fields(connection, (uuid.UUID(row[id_at]) for row in rows))
         plain = []
-        for row in entity_rows:
-            fields = waiting.get(uuid.UUID(row["id"]).hex) if waiting else None
+        for row in rows:
+            fields = waiting.get(row[id_at]) if waiting else None
             if fields:
-                _merge(cursor, entity, row, fields)
+                _merge(cursor, plan, row, fields)
             else:
-                plain.append(storage_row(entity, row))
-        cursor.executemany(sql, plain)
-        written += len(entity_rows)
+                plain.append(row)
+        at_once = entity == "patients" and len(plain) >= INDEX_AT_ONCE_FROM
+        with indexed_at_once(cursor) if at_once else nullcontext():
+            cursor.executemany(plan.upsert, plain)
+        written += len(rows)
     return written
 
 
-def _merge(cursor: Any, entity: str, row: dict[str, Any], waiting: set[str]) -> None:
-    table, names, _converters, _sql = _plan(entity)
-    values = dict(zip(names, storage_row(entity, row), strict=True))
-    keep = [n for n in names if n != "id" and n not in waiting]
-    exists = cursor.execute(f"SELECT 1 FROM {table.name} WHERE id = ?", (values["id"],)).fetchone()
+def apply_row(connection: Connection, entity: str, row: dict[str, Any]) -> None:
+    """Write one row the server sent by column name (a push's answer)."""
+    apply_tables(
+        connection, [{"entity": entity, "columns": list(row), "rows": [list(row.values())]}]
+    )
+
+
+def _merge(cursor: Any, plan: _Plan, row: list[Any], waiting: set[str]) -> None:
+    find_id = "WHERE id = ?"
+    exists = cursor.execute(f"SELECT 1 FROM {plan.table} {find_id}", (row[plan.id_at],)).fetchone()
     if exists is None:
-        cursor.execute(
-            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            tuple(values[n] for n in names),
-        )
+        cursor.execute(plan.insert, row)
         return
+    keep = [i for i, name in enumerate(plan.names) if name != "id" and name not in waiting]
     if not keep:  # a new row not pushed yet: every field is waiting
         return
-    assignments = ", ".join(f"{n} = ?" for n in keep)
+    assignments = ", ".join(f'"{plan.names[i]}" = ?' for i in keep)
     cursor.execute(
-        f"UPDATE {table.name} SET {assignments} WHERE id = ?",
-        (*(values[n] for n in keep), values["id"]),
+        f"UPDATE {plan.table} SET {assignments} {find_id}",
+        (*(row[i] for i in keep), row[plan.id_at]),
     )
+
+
+def _raw_cursor(session: Session) -> Any:
+    return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def begin_bulk_load(session: Session) -> None:
+    """Set the synced tables' secondary indexes aside and hold the search
+    index's merges for a bulk load, in the caller's transaction."""
+    cursor = _raw_cursor(session)
+    tables = ", ".join(f"'{_plan(entity).table}'" for entity in SYNCED)
+    indexes = cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+        f" AND sql LIKE 'CREATE INDEX %' AND tbl_name IN ({tables})"
+    ).fetchall()
+    for name, _sql in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    hold_merges(cursor)
+    session.add(StoreSetting(key=BULK_LOAD_KEY, value={"indexes": [sql for _name, sql in indexes]}))
+
+
+def end_bulk_load(session: Session) -> None:
+    """Build what :func:`begin_bulk_load` set aside, in the caller's transaction."""
+    note = session.get(StoreSetting, BULK_LOAD_KEY)
+    if note is None:
+        return
+    cursor = _raw_cursor(session)
+    for sql in note.value["indexes"]:
+        cursor.execute(sql)
+    merge_all(cursor)
+    session.delete(note)

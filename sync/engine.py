@@ -14,6 +14,7 @@ import json
 import random
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,13 @@ from clinic.migrate import head_revision
 from clinic.numbering.service import LOW_WATER_MARK, add_lease, numbers_left, replace_provisional
 from clinic.rules.numbers import NumberKind
 from clinic.store import DEVICE_ID_KEY, LocalStore, StoreSetting
-from sync.apply import apply_rows
+from sync.apply import (
+    BULK_LOAD_KEY,
+    apply_row,
+    apply_tables,
+    begin_bulk_load,
+    end_bulk_load,
+)
 from sync.credentials import Tokens, TokenStore
 from sync.protocol import MAX_PULL_PAGE, MAX_PUSH_MUTATIONS, PROTOCOL_VERSION, ProtocolError
 from sync.transport import ServerRefused, Transport
@@ -284,7 +291,7 @@ class SyncEngine:
                     if result.get("row") is not None:
                         # The answer to a retry: take the server's row now.
                         session.flush()
-                        apply_rows(connection, [(entry.entity, result["row"])])
+                        apply_row(connection, entry.entity, result["row"])
                     report.pushed += 1
                     report.conflicts += len(result.get("conflicts") or [])
                 else:
@@ -316,7 +323,7 @@ class SyncEngine:
         )
         connection = session.connection()
         if result.get("row") is not None:
-            apply_rows(connection, [(entry.entity, result["row"])])
+            apply_row(connection, entry.entity, result["row"])
         elif entry.operation == ChangeOperation.INSERT:
             table = SYNCED[entry.entity].model.__table__  # type: ignore[attr-defined]
             connection.execute(
@@ -355,26 +362,48 @@ class SyncEngine:
             self._pulling.release()
 
     def _pull_pages(self, report: SyncReport, wait_seconds: float) -> None:
-        while True:
-            cursor = self.store.get_setting(CURSOR_KEY)
-            answer = self.transport.call(
-                "POST",
-                "/api/sync/pull",
-                {
-                    **self._versions(),
-                    "cursor": cursor,
-                    "limit": PULL_PAGE,
-                    "wait_seconds": wait_seconds,
-                },
-                timeout=self.transport.long_poll_timeout(wait_seconds),
-            )
-            rows = [(r["entity"], r["row"]) for r in answer["rows"]]
-            with self.store.write() as session:
-                report.pulled += apply_rows(session.connection(), rows)
-                session.merge(StoreSetting(key=CURSOR_KEY, value=answer["cursor"]))
-            if not answer["more"]:
-                return
-            wait_seconds = 0.0
+        cursor = self.store.get_setting(CURSOR_KEY)
+        bulk = cursor is None or self.store.get_setting(BULK_LOAD_KEY) is not None
+        # The next page is fetched while this one is written: the server and
+        # the network work while SQLite does.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull") as fetcher:
+            coming = fetcher.submit(self._fetch_page, cursor, wait_seconds)
+            while True:
+                answer = coming.result()
+                if answer["more"]:
+                    coming = fetcher.submit(self._fetch_page, answer["cursor"], 0.0)
+                try:
+                    self._write_page(answer, report, bulk)
+                except BaseException:
+                    coming.cancel()
+                    raise
+                if not answer["more"]:
+                    return
+
+    def _fetch_page(self, cursor: str | None, wait_seconds: float) -> dict[str, Any]:
+        answer: dict[str, Any] = self.transport.call(
+            "POST",
+            "/api/sync/pull",
+            {
+                **self._versions(),
+                "cursor": cursor,
+                "limit": PULL_PAGE,
+                "wait_seconds": wait_seconds,
+            },
+            timeout=self.transport.long_poll_timeout(wait_seconds),
+        )
+        return answer
+
+    def _write_page(self, answer: dict[str, Any], report: SyncReport, bulk: bool) -> None:
+        """Apply a page and move the cursor past it, in one transaction; a
+        first sync is a bulk load, ended with its last page."""
+        with self.store.write() as session:
+            if bulk and session.get(StoreSetting, BULK_LOAD_KEY) is None:
+                begin_bulk_load(session)
+            report.pulled += apply_tables(session.connection(), answer["tables"])
+            if bulk and not answer["more"]:
+                end_bulk_load(session)
+            session.merge(StoreSetting(key=CURSOR_KEY, value=answer["cursor"]))
 
 
 class Backoff:

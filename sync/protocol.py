@@ -9,7 +9,13 @@ Push: a batch of mutations from the PC's outbox, each with the device's
 sequence number (applied exactly once), the row, the operation, the changed
 fields and the server version they were based on; plus the device's new
 audit events (a hash chain the server checks). Pull: the changes after a
-cursor, a page at a time, each as the row's whole current state.
+cursor, a page at a time, each changed row in its whole current state,
+grouped by table as arrays in the table's column order, each value in the
+form the PC's SQLite store keeps it: ids as 32 hex digits, times in UTC as
+``2026-11-26 07:30:00.000000``, dates ISO, JSON values as their JSON text,
+true and false for flags. Protocol 1 sent each row as an object of its own,
+times in ISO 8601 with their zone; the server still answers a protocol-1
+pull that way.
 """
 
 from __future__ import annotations
@@ -24,10 +30,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from clinic.enums import ChangeOperation
 from clinic.rules.numbers import NumberKind
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 OLDEST_PROTOCOL_VERSION = PROTOCOL_VERSION - 1
 MAX_PUSH_MUTATIONS = 500
-MAX_PULL_PAGE = 5000
+MAX_PULL_PAGE = 10000
 LONG_POLL_SECONDS = 25.0
 
 
@@ -86,7 +92,8 @@ class ConflictNote(Message):
 class MutationResult(Message):
     """What became of one mutation. ``version`` is the row's server version
     after it; a refused one carries the ``reason`` and the server's ``row``
-    (None when the server has no such row) for the PC to go back to."""
+    (by column name, values as a pull sends them; None when the server has
+    no such row) for the PC to go back to."""
 
     sequence: int
     outcome: Outcome
@@ -110,13 +117,16 @@ class PullRequest(Versioned):
     wait_seconds: float = Field(default=0.0, ge=0.0, le=LONG_POLL_SECONDS)
 
 
-class PulledRow(Message):
+class PulledTable(Message):
+    """The changed rows of one table, each a list of values in ``columns`` order."""
+
     entity: str
-    row: dict[str, Any]
+    columns: list[str]
+    rows: list[list[Any]]
 
 
 class PullResponse(Message):
-    rows: list[PulledRow]
+    tables: list[PulledTable]
     cursor: str | None
     more: bool
     server_time: datetime

@@ -188,10 +188,13 @@ def test_pull_pages_follow_the_cursor_to_the_end(
     while True:
         page = transport.call("POST", "/api/sync/pull", {**versions, "cursor": cursor, "limit": 5})
         pages += 1
-        seen.extend(r["row"]["id"] for r in page["rows"] if r["entity"] == "patients")
+        for table in page["tables"]:
+            if table["entity"] == "patients":
+                at = table["columns"].index("id")
+                seen.extend(row[at] for row in table["rows"])
         cursor = page["cursor"]
         if not page["more"]:
             break
     assert pages == 3
-    assert sorted(seen) == sorted(str(p) for p in server_patient_ids(central))
+    assert sorted(seen) == sorted(p.hex for p in server_patient_ids(central))
     assert len(seen) == 12

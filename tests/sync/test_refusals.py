@@ -300,16 +300,31 @@ def test_a_signed_visits_notes_are_not_changed_by_a_pushed_update(
     assert live_codes == ["R51"]
 
 
-def test_an_app_older_than_the_previous_protocol_is_told_to_update(
+def test_the_previous_protocol_pulls_an_object_per_row_and_an_older_one_is_told_to_update(
     make_pc: MakePc, make_staff: MakeStaff
 ) -> None:
     pc = make_pc("old")
     pc.login(make_staff(Role.RECEPTIONIST))
-    body = {"schema": head_revision("local"), "cursor": None}
+    grace = register(pc, "Grace", "Wambui", phone="0722114455")
+    pc.engine.push(SyncReport())
+    body = {"schema": head_revision("local"), "cursor": None, "limit": 5000}
+    current = pc.transport.call("POST", "/api/sync/pull", {**body, "protocol": PROTOCOL_VERSION})
     previous = pc.transport.call(
         "POST", "/api/sync/pull", {**body, "protocol": PROTOCOL_VERSION - 1}
     )
-    assert previous["more"] is False
+    (patients,) = [t for t in current["tables"] if t["entity"] == "patients"]
+    (values,) = patients["rows"]
+    row = dict(zip(patients["columns"], values, strict=True))
+    assert (row["id"], row["phone"]) == (grace.hex, "+254722114455")
+    assert row["flagged_fields"] == "[]"  # as the store keeps JSON: its text
+    # Protocol 1: an object per row, times with their zone, JSON as JSON.
+    as_before = {**row, "flagged_fields": [], "deleted_at": None}
+    for name in ("created_at", "updated_at"):
+        assert len(row[name]) == len("2026-11-26 07:30:00.000000")
+        as_before[name] = f"{row[name]}+00:00"
+    assert {"entity": "patients", "row": as_before} in previous["rows"]
+    assert len(previous["rows"]) == sum(len(t["rows"]) for t in current["tables"])
+    assert (previous["cursor"], previous["more"]) == (current["cursor"], current["more"])
     with pytest.raises(ServerRefused) as refused:
         pc.transport.call("POST", "/api/sync/pull", {**body, "protocol": PROTOCOL_VERSION - 2})
     assert (refused.value.status, refused.value.code) == (426, "update_required")

@@ -1,0 +1,147 @@
+"""Pages of the change feed, written as JSON by PostgreSQL.
+
+A first sync moves hundreds of thousands of rows; building a Python object
+per value and validating it again on the way out cost more than everything
+else together. Here one statement finds the page of change-log entries and
+returns each entity's rows already as a JSON array of arrays (columns in
+table order), so the server only joins a few strings into the answer.
+
+Each value goes on the wire in the form a PC's store keeps it (see
+:mod:`sync.protocol`), so the PC hands the rows to SQLite as they come.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import JSON, Uuid, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import Table
+
+from clinic.db import UTCDateTime
+from clinic.journal.entities import SYNCED
+from sync.protocol import encode_cursor
+
+WIRE_TIME = "YYYY-MM-DD HH24:MI:SS.US"  # PostgreSQL's to_char pattern of a UTC time
+JSON_ARGUMENT_LIMIT = 100  # PostgreSQL's most arguments to one function call
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What an entity's rows look like on the wire."""
+
+    columns: tuple[str, ...]
+    values: str  # SQL of a json_build_array over the row ``t``
+    times: frozenset[str]
+    json_columns: frozenset[str]
+
+
+@cache
+def shape(entity: str) -> Shape:
+    synced = SYNCED[entity]
+    table: Table = synced.model.__table__  # type: ignore[attr-defined]
+    columns = tuple(c.name for c in table.columns if c.name not in synced.server_only)
+    if len(columns) > JSON_ARGUMENT_LIMIT:
+        raise RuntimeError(f"{entity} has more columns than one json_build_array takes")
+    sent = [c for c in table.columns if c.name in columns]
+    values = ", ".join(_wire_value(c.name, c.type) for c in sent)
+    return Shape(
+        columns,
+        f"json_build_array({values})",
+        times=frozenset(c.name for c in sent if isinstance(c.type, UTCDateTime)),
+        json_columns=frozenset(c.name for c in sent if isinstance(c.type, JSON)),
+    )
+
+
+def _wire_value(name: str, kind: Any) -> str:
+    """SQL of column ``name`` of row ``t`` as the wire has it."""
+    if isinstance(kind, Uuid):
+        return f"replace(t.{name}::text, '-', '')"  # 32 hex digits
+    if isinstance(kind, UTCDateTime):
+        return f"to_char(timezone('UTC', t.{name}), '{WIRE_TIME}')"
+    if isinstance(kind, JSON):
+        return f"t.{name}::text"  # the JSON as text
+    return f"t.{name}"
+
+
+@cache
+def _page_sql() -> str:
+    rows = ",\n".join(
+        f"(SELECT json_agg({shape(name).values})::text FROM {name} AS t"
+        f" WHERE t.id = ANY(ARRAY(SELECT row_id FROM page WHERE entity = '{name}'))) AS {name}"
+        for name in SYNCED
+    )
+    # The ids as an array, so each table is read by its primary key: a join
+    # would let the planner scan a whole table for a page of it.
+    in_scope = "xid < horizon.xmin AND (branch_id IS NULL OR branch_id = :branch_id)"
+    # Only changes of transactions below the snapshot's xmin: every
+    # transaction before them has ended, so none can commit behind the cursor.
+    return f"""
+        WITH horizon AS (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS xmin),
+        page AS MATERIALIZED (
+            SELECT xid, id, entity, row_id FROM change_log, horizon
+            WHERE (xid, id) > (:xid, :change_id) AND {in_scope}
+            ORDER BY xid, id LIMIT :limit
+        ),
+        last AS (SELECT xid, id FROM page ORDER BY xid DESC, id DESC LIMIT 1)
+        SELECT last.xid, last.id,
+            EXISTS (SELECT 1 FROM change_log, horizon
+                    WHERE (xid, id) > (last.xid, last.id) AND {in_scope}) AS more,
+            {rows}
+        FROM last
+    """
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the feed: each entity's rows as JSON text, in dependency order."""
+
+    tables: list[tuple[str, str]]
+    cursor: str
+    more: bool
+
+    def body(self) -> str:
+        """The ``tables`` member of a pull answer, as JSON text."""
+        return "[{}]".format(
+            ",".join(
+                f'{{"entity":"{name}","columns":{json.dumps(shape(name).columns)},"rows":{rows}}}'
+                for name, rows in self.tables
+            )
+        )
+
+
+def read_page(
+    session: Session, cursor: tuple[int, int], branch_id: uuid.UUID | None, limit: int
+) -> Page | None:
+    """The changes after ``cursor`` in a device's scope (its branch's and
+    the whole clinic's), at most ``limit``; None when there are none yet."""
+    found = (
+        session.execute(
+            text(_page_sql()),
+            {"xid": cursor[0], "change_id": cursor[1], "branch_id": branch_id, "limit": limit},
+        )
+        .mappings()
+        .first()
+    )
+    if found is None:
+        return None
+    tables = [(name, found[name]) for name in SYNCED if found[name] is not None]
+    return Page(tables, encode_cursor(found["xid"], found["id"]), bool(found["more"]))
+
+
+def wire_row(session: Session, entity: str, row_id: uuid.UUID) -> dict[str, Any] | None:
+    """One row as it goes on the wire, by column name; None if there is none."""
+    if entity not in SYNCED:
+        return None
+    entity_shape = shape(entity)
+    found = session.scalar(
+        text(f"SELECT {entity_shape.values}::text FROM {entity} AS t WHERE t.id = :id"),
+        {"id": row_id},
+    )
+    if found is None:
+        return None
+    return dict(zip(entity_shape.columns, json.loads(found), strict=True))

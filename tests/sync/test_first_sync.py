@@ -1,0 +1,139 @@
+"""A new PC's first sync: a bulk load whose store must end up exactly as
+one whose rows came one by one, and which finishes after being cut off."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from clinic.enums import Role
+from clinic.patients.search import search_patients
+from sync.apply import BULK_LOAD_KEY, INDEX_AT_ONCE_FROM
+from sync.auth import login_online
+from sync.engine import SyncEngine, SyncReport
+from sync.transport import Transport, Unreachable
+from tests.central import PASSWORD
+from tests.sync.conftest import LiveServer, MakePc, MakeStaff, Pc, register
+from tests.sync.test_cursor import spelled
+
+PATIENTS = INDEX_AT_ONCE_FROM + 30
+SEARCHES = ("kamau", "wanj", "0722", "OP-2026", "2026-0000")
+
+
+def schema(path: Path) -> set[tuple[str, str, str]]:
+    """The store's indexes and triggers with their SQL."""
+    with sqlite3.connect(path) as connection:
+        return set(
+            connection.execute(
+                "SELECT type, name, coalesce(sql, '') FROM sqlite_master"
+                " WHERE type IN ('index', 'trigger')"
+            )
+        )
+
+
+def search_index(pc: Pc) -> dict[str, list[tuple[str, str]]]:
+    """Both search tables' entries by patient, after FTS5's own check."""
+    with sqlite3.connect(pc.store.path) as connection:
+        entries = {}
+        for table, column in (
+            ("patient_search_names", "names"),
+            ("patient_search_numbers", "numbers"),
+        ):
+            connection.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+            entries[table] = connection.execute(
+                f"SELECT patient_id, {column} FROM {table} ORDER BY patient_id"
+            ).fetchall()
+        return entries
+
+
+def found(pc: Pc, query: str) -> list[str]:
+    with pc.store.session() as session:
+        return sorted(hit.op_number for hit in search_patients(query, session=session, limit=500))
+
+
+def register_many(pc: Pc, count: int) -> None:
+    for number in range(count):
+        register(
+            pc,
+            ["Wanjiru", "Achieng", "Chebet"][number % 3],
+            f"Kamau {spelled(number)}",
+            phone=f"07221{number:05d}",
+        )
+
+
+def test_a_first_sync_leaves_the_store_as_if_its_rows_came_one_by_one(
+    make_pc: MakePc, make_staff: MakeStaff, store_template: Path
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk = make_pc("desk")
+    desk.login(reception)
+    register_many(desk, PATIENTS)  # indexed by the triggers, one by one
+    desk.engine.sync()
+
+    new = make_pc("new")
+    new.login(reception)  # its first sync: the bulk load
+
+    assert new.store.get_setting(BULK_LOAD_KEY) is None
+    assert schema(new.store.path) == schema(store_template)
+    assert search_index(new) == search_index(desk)
+    for query in SEARCHES:
+        assert found(new, query) == found(desk, query), query
+    assert len(found(new, "kamau")) == PATIENTS
+    # The insert trigger is back: a patient registered now is found at once.
+    register(new, "Zawadi", "Otieno")
+    assert len(found(new, "zawadi")) == 1
+
+
+class CutOff(httpx.HTTPTransport):
+    """A network whose cable is pulled at the ``at``-th pull request."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+        self.pulls = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/sync/pull":
+            self.pulls += 1
+            if self.pulls == self.at:
+                raise httpx.ConnectError("the cable was pulled", request=request)
+        return super().handle_request(request)
+
+
+def test_a_first_sync_cut_off_half_way_finishes_its_bulk_load_next_time(
+    make_pc: MakePc,
+    make_staff: MakeStaff,
+    live_server: LiveServer,
+    store_template: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk = make_pc("desk")
+    desk.login(reception)
+    register_many(desk, PATIENTS)
+    desk.engine.sync()
+    monkeypatch.setattr("sync.engine.PULL_PAGE", 40)
+    fresh = make_pc("fresh")
+    login_online(fresh.store, fresh.transport, "wanjiru", PASSWORD)  # not synced yet
+    cut = Transport(live_server.url, fresh.store.device_id, transport=CutOff(at=3))
+    engine = SyncEngine(fresh.store, cut)
+
+    with pytest.raises(Unreachable):
+        engine.pull(SyncReport())
+    held: Any = fresh.store.get_setting(BULK_LOAD_KEY)
+    assert held is not None and held["indexes"]  # set aside, waiting
+    assert schema(fresh.store.path) < schema(store_template)
+    patients_held = len(found(fresh, "kamau"))
+    assert 0 < patients_held < PATIENTS  # two pages in, searchable already
+
+    engine.pull(SyncReport())
+
+    assert fresh.store.get_setting(BULK_LOAD_KEY) is None
+    assert schema(fresh.store.path) == schema(store_template)
+    assert search_index(fresh) == search_index(desk)
+    assert found(fresh, "0722") == found(desk, "0722")
+    cut.close()
