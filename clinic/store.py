@@ -60,6 +60,9 @@ def create_sqlite_engine(path: Path) -> Engine:
     Transactions begin with a plain ``BEGIN``; a session for writing (see
     :meth:`LocalStore.write`) begins ``BEGIN IMMEDIATE`` so it takes the write
     lock up front and never fails half-way on a lock another writer took.
+    Foreign keys are checked, except in a transaction begun with the
+    execution option ``foreign_keys=False``; a connection going back to the
+    pool has them on again.
     """
     engine = create_engine(f"sqlite:///{path}")
 
@@ -76,8 +79,15 @@ def create_sqlite_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("begin_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if not options.get("foreign_keys", True):
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction only
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("begin_immediate") else "BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is not None:
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
     return engine
 
@@ -94,10 +104,18 @@ class LocalStore:
         return self._read()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, check_foreign_keys: bool = True) -> Iterator[Session]:
         """One write transaction: committed when the block ends, rolled back
-        (and nothing written) if it raises."""
-        with self._write() as session, session.begin():
+        (and nothing written) if it raises. ``check_foreign_keys=False``
+        turns SQLite's foreign key checks off for it: for rows that are
+        consistent as a whole but arrive in pieces (pulled pages)."""
+        if check_foreign_keys:
+            session = self._write()
+        else:
+            session = self._write(
+                bind=self.engine.execution_options(begin_immediate=True, foreign_keys=False)
+            )
+        with session, session.begin():
             yield session
 
     @property

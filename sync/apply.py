@@ -100,9 +100,6 @@ def apply_tables(connection: Connection, tables: list[dict[str, Any]]) -> int:
     """Write a pulled page's ``tables``; returns how many rows were written."""
     pulled = {t["entity"]: t for t in tables if t["entity"] in SYNCED}
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    # A row may name another of the same page (a patient merged into one
-    # pulled with it): the keys are checked when the page commits.
-    cursor.execute("PRAGMA defer_foreign_keys = ON")
     has_outbox = cursor.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is not None
     written = 0
     for entity in SYNCED:  # dependency order

@@ -11,13 +11,16 @@ import httpx
 import pytest
 
 from clinic.enums import Role
+from clinic.journal.service import log_central_change
+from clinic.patients.models import Patient
 from clinic.patients.search import search_patients
+from server.database import Database
 from sync.apply import BULK_LOAD_KEY, INDEX_AT_ONCE_FROM
 from sync.auth import login_online
 from sync.engine import SyncEngine, SyncReport
 from sync.transport import Transport, Unreachable
 from tests.central import PASSWORD
-from tests.sync.conftest import LiveServer, MakePc, MakeStaff, Pc, register
+from tests.sync.conftest import LiveServer, MakePc, MakeStaff, Pc, local_patient, register
 from tests.sync.test_cursor import spelled
 
 PATIENTS = INDEX_AT_ONCE_FROM + 30
@@ -137,3 +140,27 @@ def test_a_first_sync_cut_off_half_way_finishes_its_bulk_load_next_time(
     assert search_index(fresh) == search_index(desk)
     assert found(fresh, "0722") == found(desk, "0722")
     cut.close()
+
+
+def test_a_page_may_hold_a_row_naming_one_that_comes_in_a_later_page(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk = make_pc("desk")
+    desk.login(reception)
+    duplicate = register(desk, "Grace", "Wambui")
+    kept = register(desk, "Grace", "Wambui", phone="0722114455")  # registered after
+    desk.engine.sync()
+    with central.sessions() as session:  # the first is merged into the second
+        row = session.get(Patient, duplicate)
+        assert row is not None
+        row.merged_into = kept
+        log_central_change(session, row, ["merged_into"], device_id=None, user_id=None)
+        session.commit()
+    monkeypatch.setattr("sync.engine.PULL_PAGE", 1)  # the duplicate's page comes first
+
+    new = make_pc("new")
+    new.login(reception)
+
+    assert local_patient(new, duplicate).merged_into == kept
+    assert found(new, "wambui") == [local_patient(new, kept).op_number]
