@@ -110,7 +110,7 @@ def patched(owner: Any, name: str, replacement: Any) -> Iterator[Any]:
         setattr(owner, name, original)
 
 
-class Killed(RuntimeError):
+class Killed(BaseException):  # a kill, not an error: the engine does not tidy up
     """Raised from the apply hook to stop a pull half-way."""
 
 

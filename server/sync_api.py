@@ -353,10 +353,12 @@ def pull(body: PullRequest, request: Request, caller: CurrentUser, session: DbSe
     server_time = json.dumps(utcnow().isoformat())
     if body.protocol < PROTOCOL_VERSION:
         return _protocol_1_pull(tables, next_cursor, more, server_time)
+    next_end = json.dumps(page.next_end if page else None)
     # Built as text: the rows are JSON already, and validating them again
     # would cost more than the rest of the pull.
     return Response(
-        f'{{"tables":{tables},"cursor":{next_cursor},"more":{more},"server_time":{server_time}}}',
+        f'{{"tables":{tables},"cursor":{next_cursor},"more":{more},"next_end":{next_end},'
+        f'"server_time":{server_time}}}',
         media_type="application/json",
     )
 

@@ -91,6 +91,9 @@ def _page_sql() -> str:
         SELECT last.xid, last.id,
             EXISTS (SELECT 1 FROM change_log, horizon
                     WHERE (xid, id) > (last.xid, last.id) AND {in_scope}) AS more,
+            (SELECT ARRAY[xid, id] FROM change_log, horizon
+             WHERE (xid, id) > (last.xid, last.id) AND {in_scope}
+             ORDER BY xid, id OFFSET :limit - 1 LIMIT 1) AS next_end,
             {rows}
         FROM last
     """
@@ -103,6 +106,10 @@ class Page:
     tables: list[tuple[str, str]]
     cursor: str
     more: bool
+    next_end: str | None
+    """Where the page after this one ends, when it is full: every change up
+    to there is below the horizon already, so that page is settled and a
+    second request may ask for the one after it at once."""
 
     def body(self) -> str:
         """The ``tables`` member of a pull answer, as JSON text."""
@@ -130,7 +137,8 @@ def read_page(
     if found is None:
         return None
     tables = [(name, found[name]) for name in SYNCED if found[name] is not None]
-    return Page(tables, encode_cursor(found["xid"], found["id"]), bool(found["more"]))
+    next_end = encode_cursor(*found["next_end"]) if found["next_end"] else None
+    return Page(tables, encode_cursor(found["xid"], found["id"]), bool(found["more"]), next_end)
 
 
 def wire_row(session: Session, entity: str, row_id: uuid.UUID) -> dict[str, Any] | None:

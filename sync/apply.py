@@ -11,11 +11,11 @@ ones (they are pushed next and the server decides). Many new patients at
 once go into the search index together (:func:`indexed_at_once`).
 
 A first sync writes every row the clinic has. It runs as a bulk load: the
-tables' secondary indexes are set aside when it starts and built once, by
-sorting, when it ends, and the search index's segments are merged once at
-the end too; a note in the store's settings, written with the first page,
-lets a sync killed half-way finish the load when it runs again
-(:func:`begin_bulk_load`, :func:`end_bulk_load`).
+tables' secondary indexes and the patient search index are set aside when
+it starts and built once, by sorting, when it ends (or when it is cut off,
+so the PC works on what it has); a note in the store's settings, written
+with the first page, lets a sync killed half-way finish the load when it
+runs again (:func:`begin_bulk_load`, :func:`end_bulk_load`).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from sqlalchemy.sql.schema import Table
 
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import OutboxEntry
-from clinic.patients.search_index import hold_merges, indexed_at_once, merge_all
+from clinic.patients.search_index import indexed_at_once, pause_indexing, resume_indexing
 from clinic.store import StoreSetting
 
 INDEX_AT_ONCE_FROM = 100
@@ -96,10 +96,13 @@ def pending_fields(connection: Connection, row_ids: Iterable[uuid.UUID]) -> dict
     return waiting
 
 
-def apply_tables(connection: Connection, tables: list[dict[str, Any]]) -> int:
-    """Write a pulled page's ``tables``; returns how many rows were written."""
+def apply_tables(
+    connection: Connection, tables: list[dict[str, Any]], *, bulk: bool = False
+) -> int:
+    """Write a pulled page's ``tables``; returns how many rows were written.
+    ``bulk``: inside a bulk load, which indexes the patients at its end."""
     pulled = {t["entity"]: t for t in tables if t["entity"] in SYNCED}
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = _raw_cursor(connection)
     has_outbox = cursor.execute("SELECT 1 FROM outbox LIMIT 1").fetchone() is not None
     written = 0
     for entity in SYNCED:  # dependency order
@@ -119,7 +122,7 @@ def apply_tables(connection: Connection, tables: list[dict[str, Any]]) -> int:
                 _merge(cursor, plan, row, fields)
             else:
                 plain.append(row)
-        at_once = entity == "patients" and len(plain) >= INDEX_AT_ONCE_FROM
+        at_once = entity == "patients" and not bulk and len(plain) >= INDEX_AT_ONCE_FROM
         with indexed_at_once(cursor) if at_once else nullcontext():
             cursor.executemany(plan.upsert, plain)
         written += len(rows)
@@ -149,14 +152,14 @@ def _merge(cursor: Any, plan: _Plan, row: list[Any], waiting: set[str]) -> None:
     )
 
 
-def _raw_cursor(session: Session) -> Any:
-    return session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+def _raw_cursor(connection: Connection) -> Any:
+    return connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
 
 def begin_bulk_load(session: Session) -> None:
-    """Set the synced tables' secondary indexes aside and hold the search
-    index's merges for a bulk load, in the caller's transaction."""
-    cursor = _raw_cursor(session)
+    """Set the synced tables' secondary indexes and the patient search index
+    aside for a bulk load, in the caller's transaction."""
+    cursor = _raw_cursor(session.connection())
     tables = ", ".join(f"'{_plan(entity).table}'" for entity in SYNCED)
     indexes = cursor.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
@@ -164,8 +167,12 @@ def begin_bulk_load(session: Session) -> None:
     ).fetchall()
     for name, _sql in indexes:
         cursor.execute(f'DROP INDEX "{name}"')
-    hold_merges(cursor)
-    session.add(StoreSetting(key=BULK_LOAD_KEY, value={"indexes": [sql for _name, sql in indexes]}))
+    search = pause_indexing(cursor)
+    session.add(
+        StoreSetting(
+            key=BULK_LOAD_KEY, value={"indexes": [sql for _name, sql in indexes], "search": search}
+        )
+    )
 
 
 def end_bulk_load(session: Session) -> None:
@@ -173,8 +180,8 @@ def end_bulk_load(session: Session) -> None:
     note = session.get(StoreSetting, BULK_LOAD_KEY)
     if note is None:
         return
-    cursor = _raw_cursor(session)
+    cursor = _raw_cursor(session.connection())
     for sql in note.value["indexes"]:
         cursor.execute(sql)
-    merge_all(cursor)
+    resume_indexing(cursor, note.value["search"])
     session.delete(note)

@@ -14,6 +14,7 @@ import json
 import random
 import threading
 import uuid
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -364,21 +365,42 @@ class SyncEngine:
     def _pull_pages(self, report: SyncReport, wait_seconds: float) -> None:
         cursor = self.store.get_setting(CURSOR_KEY)
         bulk = cursor is None or self.store.get_setting(BULK_LOAD_KEY) is not None
-        # The next page is fetched while this one is written: the server and
-        # the network work while SQLite does.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull") as fetcher:
-            coming = fetcher.submit(self._fetch_page, cursor, wait_seconds)
-            while True:
-                answer = coming.result()
-                if answer["more"]:
-                    coming = fetcher.submit(self._fetch_page, answer["cursor"], 0.0)
-                try:
+        try:
+            self._pull_in_order(report, cursor, wait_seconds, bulk)
+        except Exception:
+            if bulk:  # cut off: the rows held so far are indexed, to work on offline
+                with self.store.write() as session:
+                    end_bulk_load(session)
+            raise
+
+    def _pull_in_order(
+        self, report: SyncReport, cursor: str | None, wait_seconds: float, bulk: bool
+    ) -> None:
+        # Pages are fetched while others are written, two at a time when the
+        # server says where the next one ends: the server and the network
+        # work while SQLite does. Each is written in order, from where the
+        # last one written ended.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pull") as fetcher:
+            coming = deque([(cursor, fetcher.submit(self._fetch_page, cursor, wait_seconds))])
+            try:
+                while True:
+                    start, fetching = coming.popleft()
+                    answer = fetching.result()
+                    if start != cursor:  # the server's guess of an end was wrong: ask again
+                        coming.appendleft((cursor, fetcher.submit(self._fetch_page, cursor, 0.0)))
+                        continue
+                    if answer["more"]:
+                        queued = {start for start, _ in coming}
+                        ahead = [answer["cursor"], answer.get("next_end")]
+                        for start in [c for c in ahead if c and c not in queued][: 2 - len(coming)]:
+                            coming.append((start, fetcher.submit(self._fetch_page, start, 0.0)))
                     self._write_page(answer, report, bulk)
-                except BaseException:
-                    coming.cancel()
-                    raise
-                if not answer["more"]:
-                    return
+                    cursor = answer["cursor"]
+                    if not answer["more"]:
+                        return
+            finally:
+                for _start, fetching in coming:
+                    fetching.cancel()
 
     def _fetch_page(self, cursor: str | None, wait_seconds: float) -> dict[str, Any]:
         answer: dict[str, Any] = self.transport.call(
@@ -402,9 +424,9 @@ class SyncEngine:
         naming one that comes in a later page (a patient merged into one
         registered after them), which would otherwise stop the pull for good."""
         with self.store.write(check_foreign_keys=False) as session:
-            if bulk and session.get(StoreSetting, BULK_LOAD_KEY) is None:
+            if bulk and answer["tables"] and session.get(StoreSetting, BULK_LOAD_KEY) is None:
                 begin_bulk_load(session)
-            report.pulled += apply_tables(session.connection(), answer["tables"])
+            report.pulled += apply_tables(session.connection(), answer["tables"], bulk=bulk)
             if bulk and not answer["more"]:
                 end_bulk_load(session)
             session.merge(StoreSetting(key=CURSOR_KEY, value=answer["cursor"]))

@@ -129,6 +129,9 @@ class PullResponse(Message):
     tables: list[PulledTable]
     cursor: str | None
     more: bool
+    next_end: str | None = None
+    """The cursor the next page will end at, when it is a full one (same
+    ``limit``): a PC may ask for the page after it at once, in parallel."""
     server_time: datetime
 
 

@@ -18,7 +18,6 @@ NAMES = "patient_search_names"
 NUMBERS = "patient_search_numbers"
 INSERT_TRIGGER = "patients_search_insert"
 NUMBER_COLUMNS = ("op_number", "legacy_number", "phone", "national_id", "sha_number")
-HELD_SEGMENTS = 1000  # the most segments a level holds while merges are held
 
 
 def _indexed(row: str) -> str:
@@ -56,39 +55,37 @@ def deletes(row: str) -> str:
     )
 
 
-@contextmanager
-def indexed_at_once(cursor: Any) -> Iterator[None]:
-    """New patients written inside are indexed together on leaving, not one
-    by one: five times faster for thousands of rows. The insert trigger is
-    out meanwhile and put back unchanged, so run it inside the caller's
-    transaction, where a failure rolls all of it back."""
+def pause_indexing(cursor: Any) -> dict[str, Any]:
+    """Stop indexing new patients one by one (their insert trigger goes)
+    until :func:`resume_indexing` indexes them together: five times faster
+    for thousands of rows. Keep what this returns in the same transaction,
+    for the one that resumes."""
     (trigger_sql,) = cursor.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (INSERT_TRIGGER,)
     ).fetchone()
-    (before,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM patients").fetchone()
+    (last,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM patients").fetchone()
     cursor.execute(f"DROP TRIGGER {INSERT_TRIGGER}")
-    yield
+    return {"trigger": trigger_sql, "after_rowid": last}
+
+
+def resume_indexing(cursor: Any, paused: dict[str, Any]) -> None:
+    """Index the patients added since :func:`pause_indexing` and put the
+    insert trigger back unchanged."""
     # New rows take rowids above the largest there was (the table has no
     # AUTOINCREMENT, and SQLite reuses rowids only once the largest is taken).
-    for statement in inserts("patients", "FROM patients", f"patients.rowid > {int(before)}"):
+    # One edited meanwhile was indexed by the update trigger: it goes first.
+    after = int(paused["after_rowid"])
+    for table in (NAMES, NUMBERS):
+        cursor.execute(f"DELETE FROM {table} WHERE rowid > {after}")
+    for statement in inserts("patients", "FROM patients", f"patients.rowid > {after}"):
         cursor.execute(statement)
-    cursor.execute(trigger_sql)
+    cursor.execute(paused["trigger"])
 
 
-def hold_merges(cursor: Any) -> None:
-    """Let the index's segments pile up instead of merging them as they
-    come, until :func:`merge_all`: cheaper when many pages are indexed in a
-    row. Persistent (FTS5 keeps it in its config table)."""
-    for table in (NAMES, NUMBERS):
-        cursor.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
-        cursor.execute(
-            f"INSERT INTO {table} ({table}, rank) VALUES ('crisismerge', {HELD_SEGMENTS})"
-        )
-
-
-def merge_all(cursor: Any) -> None:
-    """Merge the segments into one and go back to FTS5's merge settings."""
-    for table in (NAMES, NUMBERS):
-        cursor.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-        cursor.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 4)")
-        cursor.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('crisismerge', 16)")
+@contextmanager
+def indexed_at_once(cursor: Any) -> Iterator[None]:
+    """New patients written inside are indexed together on leaving, inside
+    the caller's transaction (see :func:`pause_indexing`)."""
+    paused = pause_indexing(cursor)
+    yield
+    resume_indexing(cursor, paused)

@@ -21,6 +21,7 @@ from sync.engine import SyncEngine, SyncReport
 from sync.transport import Transport, Unreachable
 from tests.central import PASSWORD
 from tests.sync.conftest import LiveServer, MakePc, MakeStaff, Pc, local_patient, register
+from tests.sync.faults import KillClient
 from tests.sync.test_cursor import spelled
 
 PATIENTS = INDEX_AT_ONCE_FROM + 30
@@ -68,17 +69,26 @@ def register_many(pc: Pc, count: int) -> None:
         )
 
 
-def test_a_first_sync_leaves_the_store_as_if_its_rows_came_one_by_one(
-    make_pc: MakePc, make_staff: MakeStaff, store_template: Path
+@pytest.mark.parametrize("first", [True, False], ids=["first sync", "later pull"])
+def test_many_patients_pulled_at_once_leave_the_store_as_if_they_came_one_by_one(
+    first: bool, make_pc: MakePc, make_staff: MakeStaff, store_template: Path
 ) -> None:
+    """A first sync is a bulk load; a later page of over a hundred new
+    patients indexes them together. Either way the store ends up as one
+    whose patients were registered there, through the triggers."""
     reception = make_staff(Role.RECEPTIONIST, "wanjiru")
     desk = make_pc("desk")
     desk.login(reception)
-    register_many(desk, PATIENTS)  # indexed by the triggers, one by one
+    new = make_pc("new")
+    if not first:
+        new.login(reception)
+    register_many(desk, PATIENTS)
     desk.engine.sync()
 
-    new = make_pc("new")
-    new.login(reception)  # its first sync: the bulk load
+    if first:
+        new.login(reception)
+    else:
+        assert new.engine.sync().pulled >= INDEX_AT_ONCE_FROM
 
     assert new.store.get_setting(BULK_LOAD_KEY) is None
     assert schema(new.store.path) == schema(store_template)
@@ -92,22 +102,34 @@ def test_a_first_sync_leaves_the_store_as_if_its_rows_came_one_by_one(
 
 
 class CutOff(httpx.HTTPTransport):
-    """A network whose cable is pulled at the ``at``-th pull request."""
+    """A network whose cable is pulled at the ``at``-th pull request, or
+    whose PC is killed there (``kill``: no ``except Exception`` sees it)."""
 
-    def __init__(self, at: int) -> None:
+    def __init__(self, at: int, *, kill: bool) -> None:
         super().__init__()
         self.at = at
+        self.kill = kill
         self.pulls = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/sync/pull":
             self.pulls += 1
             if self.pulls == self.at:
+                if self.kill:
+                    raise KillClient
                 raise httpx.ConnectError("the cable was pulled", request=request)
         return super().handle_request(request)
 
 
-def test_a_first_sync_cut_off_half_way_finishes_its_bulk_load_next_time(
+def count_patients(pc: Pc) -> int:
+    with sqlite3.connect(pc.store.path) as connection:
+        count: int = connection.execute("SELECT count(*) FROM patients").fetchone()[0]
+        return count
+
+
+@pytest.mark.parametrize("kill", [False, True], ids=["network cut", "PC killed"])
+def test_a_first_sync_stopped_half_way_keeps_a_working_store_and_finishes_later(
+    kill: bool,
     make_pc: MakePc,
     make_staff: MakeStaff,
     live_server: LiveServer,
@@ -122,18 +144,22 @@ def test_a_first_sync_cut_off_half_way_finishes_its_bulk_load_next_time(
     monkeypatch.setattr("sync.engine.PULL_PAGE", 40)
     fresh = make_pc("fresh")
     login_online(fresh.store, fresh.transport, "wanjiru", PASSWORD)  # not synced yet
-    cut = Transport(live_server.url, fresh.store.device_id, transport=CutOff(at=3))
-    engine = SyncEngine(fresh.store, cut)
+    cut = Transport(live_server.url, fresh.store.device_id, transport=CutOff(at=3, kill=kill))
 
-    with pytest.raises(Unreachable):
-        engine.pull(SyncReport())
-    held: Any = fresh.store.get_setting(BULK_LOAD_KEY)
-    assert held is not None and held["indexes"]  # set aside, waiting
-    assert schema(fresh.store.path) < schema(store_template)
-    patients_held = len(found(fresh, "kamau"))
-    assert 0 < patients_held < PATIENTS  # two pages in, searchable already
+    with pytest.raises(KillClient if kill else Unreachable):
+        SyncEngine(fresh.store, cut).pull(SyncReport())
+    held = count_patients(fresh)
+    assert 0 < held < PATIENTS  # two pages in
+    if kill:  # the load is still under way: its note says what to build
+        note: Any = fresh.store.get_setting(BULK_LOAD_KEY)
+        assert note is not None and note["indexes"]
+        assert schema(fresh.store.path) < schema(store_template)
+    else:  # what came is indexed whole, to work on offline
+        assert fresh.store.get_setting(BULK_LOAD_KEY) is None
+        assert schema(fresh.store.path) == schema(store_template)
+        assert len(found(fresh, "kamau")) == held
 
-    engine.pull(SyncReport())
+    fresh.engine.pull(SyncReport())
 
     assert fresh.store.get_setting(BULK_LOAD_KEY) is None
     assert schema(fresh.store.path) == schema(store_template)

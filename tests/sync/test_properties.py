@@ -216,8 +216,8 @@ def killing_writes(store: LocalStore, after: int) -> Iterator[None]:
     countdown = [after]
 
     @contextmanager
-    def write() -> Iterator[Session]:
-        with original() as session:
+    def write(**options: bool) -> Iterator[Session]:
+        with original(**options) as session:
             yield session
             if countdown[0] == 0:
                 countdown[0] = -1
