@@ -7,7 +7,8 @@ temporary folder, writes the central data set (bench/central_data.py) and
 starts ``seth-clinic-server serve`` on 127.0.0.1 in a process of its own,
 then measures, with real SQLite stores logged in through the keyring:
 
-1. first sync of a new PC (rows per second, pages, where the time goes:
+1. first sync of a new PC, on three new PCs one after the other, the median
+   against the target (rows per second, pages, where the time goes:
    the server's time in the pulls from its /metrics, the network and JSON
    decoding, and on the PC's writing thread the upserts, the bulk load's
    index builds, the commits and the waits for a page), a cProfile of the
@@ -665,6 +666,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repetitions", type=int, help="patient A-to-B runs (200; small 50)")
     parser.add_argument("--small", action="store_true", help="10,000 patients, 30,000 visits")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--first-syncs", type=int, default=3, help="new PCs to time a first sync on (median)"
+    )
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -698,9 +702,22 @@ def main(argv: list[str] | None = None) -> int:
 
         print("\n1. First sync of a new PC")
         pc1 = pcs.make("pc-1", data.login)
-        first = first_sync(pc1, server, database, pg.get_pid())
-        print_breakdown(first)
-        print(f"  counts equal the server's, no duplicate ids: {first.counts_ok}")
+        # This VM's speed drifts by 10-20% from one minute to the next: the
+        # median of a few first syncs, each on a new PC, every one printed.
+        firsts = [first_sync(pc1, server, database, pg.get_pid())]
+        for number in range(2, args.first_syncs + 1):
+            firsts.append(
+                first_sync(pcs.make(f"pc-1-{number}", data.login), server, database, pg.get_pid())
+            )
+        for number, each in enumerate(firsts, 1):
+            print(f"  first sync {number} of {len(firsts)}:")
+            print_breakdown(each)
+            print(f"  counts equal the server's, no duplicate ids: {each.counts_ok}")
+        first = sorted(firsts, key=lambda each: each.rate)[len(firsts) // 2]
+        print(
+            f"  median {first.rate:,.0f} rows/s; all: "
+            + ", ".join(f"{each.rate:,.0f}" for each in firsts)
+        )
         if not args.no_profile:
             profiler_pc = pcs.make("pc-profile", data.login)
             profile_pull(profiler_pc, min(PROFILE_PAGES, max(1, first.pages - 1)))
@@ -741,8 +758,8 @@ def main(argv: list[str] | None = None) -> int:
         push = pushes[-1]
 
         rows = [
-            ("first sync rate", f"{first.rate:,.0f} rows/s", f">= {FIRST_SYNC_TARGET:,}/s",
-             first.rate >= FIRST_SYNC_TARGET and first.counts_ok),
+            ("first sync rate, median", f"{first.rate:,.0f} rows/s", f">= {FIRST_SYNC_TARGET:,}/s",
+             first.rate >= FIRST_SYNC_TARGET and all(each.counts_ok for each in firsts)),
             ("first sync time", f"{first.seconds:.1f} s, {first.pages} pages", "", None),
             ("resumed first sync", f"{resumed.seconds:.1f} s", "same rows as server",
              resumed.counts_ok),
@@ -794,6 +811,7 @@ def main(argv: list[str] | None = None) -> int:
                             "seconds": first.seconds,
                             "pages": first.pages,
                             "rows_per_second": first.rate,
+                            "all_rows_per_second": [each.rate for each in firsts],
                             "phases": dict(first.phases.seconds),
                         },
                         "resumed_seconds": resumed.seconds,
