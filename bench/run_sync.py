@@ -81,6 +81,17 @@ def _machine() -> str:
     return machine()
 
 
+def _python_speed() -> float:
+    """Seconds for 20 million additions in a Python loop: this VM's speed
+    drifts by up to half from one hour to the next, so figures taken at
+    different times compare only with this beside them."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(20_000_000):
+        total += number
+    return time.perf_counter() - started
+
+
 def _load() -> str:
     return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
@@ -680,7 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="seth-bench-sync-"))
     _use_test_keyring(folder)
     load_before = _load()
-    print(f"machine: {_machine()}")
+    print(f"machine: {_machine()}; 20 M additions in Python: {_python_speed():.2f} s")
     print(f"scratch: {folder}")
     pg = database = server = pcs = None
     try:

@@ -1,7 +1,7 @@
-"""Rows as JSON and back, for the wire between a PC and the server.
-
-Both sides use the model's columns to decode: a value of the wrong type or
-shape is refused with a reason, never stored half-understood.
+"""Pushed values from JSON, for the server: decoded by the model's columns,
+a value of the wrong type or shape is refused with a reason, never stored
+half-understood. (Pulled rows go the other way as PostgreSQL writes them:
+``server.sync_feed``.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, Enum, Float, Integer, St
 from sqlalchemy.sql.schema import Column, Table
 
 from clinic.db import UTCDateTime
-from clinic.journal.service import to_jsonable
 
 
 class BadValue(ValueError):
@@ -78,8 +77,3 @@ def decode_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
             raise BadValue(f"{name}: no such field in {table.name}")
         decoded[name] = _decode(column, value)
     return decoded
-
-
-def encode_row(mapping: Any, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """A row's columns as JSON-ready values, without the ``hidden`` ones."""
-    return {k: to_jsonable(v) for k, v in dict(mapping).items() if k not in hidden}

@@ -77,8 +77,7 @@ from clinic.journal.models import (
     OutboxEntry,
     RejectedChange,
 )
-from clinic.journal.service import record_delete
-from clinic.journal.wire import encode_row
+from clinic.journal.service import record_delete, to_jsonable
 from clinic.org.models import Branch
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient, update_patient
@@ -233,7 +232,8 @@ def killing_writes(store: LocalStore, after: int) -> Iterator[None]:
 
 
 def read_rows(session: Session, table: Any) -> dict[str, dict[str, Any]]:
-    return {str(m["id"]): encode_row(m) for m in session.execute(select(table)).mappings().all()}
+    rows = session.execute(select(table)).mappings().all()
+    return {str(m["id"]): {k: to_jsonable(v) for k, v in m.items()} for m in rows}
 
 
 def diff(left: dict[str, Any], right: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
