@@ -2,8 +2,11 @@
 
 A pulled page holds each table's rows as lists of values in the server's
 column order, each value in the form the store keeps it (:mod:`sync.protocol`),
-so a page is written with one ``executemany`` upsert per table, in
-dependency order, inside the caller's transaction, and Python touches no value.
+so a page is written with upserts of many rows each, table by table in
+dependency order, inside the caller's transaction, and Python touches no
+value. Many rows to a statement because SQLite runs a statement with the
+interpreter lock released: row by row, the writing thread would wait for
+the lock at every row while the fetching threads decode the next pages.
 
 A row that still has local changes waiting in the outbox is merged instead:
 the server's values for the other fields, the local values for the waiting
@@ -26,6 +29,7 @@ from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import select
@@ -40,6 +44,10 @@ from clinic.store import StoreSetting
 
 INDEX_AT_ONCE_FROM = 100
 """New patients in one page from which the search index is built at once."""
+ROWS_PER_STATEMENT = 400
+"""Rows written by one upsert (fewer for wide tables: SQLite takes at most
+``MAX_PARAMETERS`` values to a statement)."""
+MAX_PARAMETERS = 32766
 BULK_LOAD_KEY = "bulk_load"
 """The store setting kept while a bulk load is under way."""
 
@@ -56,14 +64,17 @@ class _Plan:
         return self.names.index("id")
 
     @property
-    def insert(self) -> str:
-        names = ", ".join(f'"{n}"' for n in self.names)
-        return f"INSERT INTO {self.table} ({names}) VALUES ({', '.join('?' * len(self.names))})"
+    def rows_per_statement(self) -> int:
+        return min(ROWS_PER_STATEMENT, MAX_PARAMETERS // len(self.names))
 
-    @property
-    def upsert(self) -> str:
+    def insert(self, rows: int = 1) -> str:
+        names = ", ".join(f'"{n}"' for n in self.names)
+        values = ", ".join([f"({', '.join('?' * len(self.names))})"] * rows)
+        return f"INSERT INTO {self.table} ({names}) VALUES {values}"
+
+    def upsert(self, rows: int = 1) -> str:
         updates = ", ".join(f'"{n}" = excluded."{n}"' for n in self.names if n != "id")
-        return f"{self.insert} ON CONFLICT(id) DO UPDATE SET {updates}"
+        return f"{self.insert(rows)} ON CONFLICT(id) DO UPDATE SET {updates}"
 
 
 @cache
@@ -124,9 +135,19 @@ def apply_tables(
                 plain.append(row)
         at_once = entity == "patients" and not bulk and len(plain) >= INDEX_AT_ONCE_FROM
         with indexed_at_once(cursor) if at_once else nullcontext():
-            cursor.executemany(plan.upsert, plain)
+            _upsert(cursor, plan, plain)
         written += len(rows)
     return written
+
+
+def _upsert(cursor: Any, plan: _Plan, rows: list[list[Any]]) -> None:
+    per = plan.rows_per_statement
+    whole = len(rows) - len(rows) % per
+    if whole:
+        batches = (list(chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per))
+        cursor.executemany(plan.upsert(per), batches)
+    if whole < len(rows):
+        cursor.executemany(plan.upsert(), rows[whole:])
 
 
 def apply_row(connection: Connection, entity: str, row: dict[str, Any]) -> None:
@@ -140,7 +161,7 @@ def _merge(cursor: Any, plan: _Plan, row: list[Any], waiting: set[str]) -> None:
     find_id = "WHERE id = ?"
     exists = cursor.execute(f"SELECT 1 FROM {plan.table} {find_id}", (row[plan.id_at],)).fetchone()
     if exists is None:
-        cursor.execute(plan.insert, row)
+        cursor.execute(plan.insert(), row)
         return
     keep = [i for i, name in enumerate(plan.names) if name != "id" and name not in waiting]
     if not keep:  # a new row not pushed yet: every field is waiting

@@ -32,7 +32,11 @@ def _names(row: str) -> str:
 
 
 def _numbers(row: str) -> str:
-    return " || ' ' || ".join(f"coalesce(number_search_key({row}.{c}), '')" for c in NUMBER_COLUMNS)
+    # An empty number (two in five here) is not handed to Python at all.
+    return " || ' ' || ".join(
+        f"CASE WHEN {row}.{c} IS NULL THEN '' ELSE number_search_key({row}.{c}) END"
+        for c in NUMBER_COLUMNS
+    )
 
 
 def inserts(row: str, source: str = "", where: str = "") -> list[str]:

@@ -3,6 +3,7 @@ one whose rows came one by one, and which finishes after being cut off."""
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from clinic.journal.service import log_central_change
 from clinic.patients.models import Patient
 from clinic.patients.search import search_patients
 from server.database import Database
+import sync.apply
+import sync.engine
 from sync.apply import BULK_LOAD_KEY, INDEX_AT_ONCE_FROM
 from sync.auth import login_online
 from sync.engine import SyncEngine, SyncReport
@@ -69,13 +72,34 @@ def register_many(pc: Pc, count: int) -> None:
         )
 
 
+@pytest.fixture
+def collector_seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, bool]]:
+    """(bulk, cycle collector on) for every pulled page applied."""
+    seen: list[tuple[bool, bool]] = []
+
+    def apply_tables(*args: Any, bulk: bool = False) -> int:
+        seen.append((bulk, gc.isenabled()))
+        return sync.apply.apply_tables(*args, bulk=bulk)
+
+    monkeypatch.setattr(sync.engine, "apply_tables", apply_tables)
+    return seen
+
+
 @pytest.mark.parametrize("first", [True, False], ids=["first sync", "later pull"])
 def test_many_patients_pulled_at_once_leave_the_store_as_if_they_came_one_by_one(
-    first: bool, make_pc: MakePc, make_staff: MakeStaff, store_template: Path
+    first: bool,
+    make_pc: MakePc,
+    make_staff: MakeStaff,
+    store_template: Path,
+    collector_seen: list[tuple[bool, bool]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A first sync is a bulk load; a later page of over a hundred new
     patients indexes them together. Either way the store ends up as one
-    whose patients were registered there, through the triggers."""
+    whose patients were registered there, through the triggers. The rows
+    go in by upserts of several rows each and one by one for the rest; a
+    bulk load runs with Python's cycle collector paused, and only that."""
+    monkeypatch.setattr(sync.apply, "ROWS_PER_STATEMENT", PATIENTS // 3)
     reception = make_staff(Role.RECEPTIONIST, "wanjiru")
     desk = make_pc("desk")
     desk.login(reception)
@@ -99,6 +123,9 @@ def test_many_patients_pulled_at_once_leave_the_store_as_if_they_came_one_by_one
     # The insert trigger is back: a patient registered now is found at once.
     register(new, "Zawadi", "Otieno")
     assert len(found(new, "zawadi")) == 1
+    assert {bulk for bulk, _on in collector_seen} == {True, False}
+    assert all(on is not bulk for bulk, on in collector_seen)
+    assert gc.isenabled()
 
 
 class CutOff(httpx.HTTPTransport):
