@@ -23,6 +23,7 @@ runs again (:func:`begin_bulk_load`, :func:`end_bulk_load`).
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,9 +46,8 @@ from clinic.store import StoreSetting
 INDEX_AT_ONCE_FROM = 100
 """New patients in one page from which the search index is built at once."""
 ROWS_PER_STATEMENT = 400
-"""Rows written by one upsert (fewer for wide tables: SQLite takes at most
-``MAX_PARAMETERS`` values to a statement)."""
-MAX_PARAMETERS = 32766
+"""Rows written by one upsert (fewer if SQLite's limit of values to a
+statement says so)."""
 BULK_LOAD_KEY = "bulk_load"
 """The store setting kept while a bulk load is under way."""
 
@@ -62,10 +62,6 @@ class _Plan:
     @property
     def id_at(self) -> int:
         return self.names.index("id")
-
-    @property
-    def rows_per_statement(self) -> int:
-        return min(ROWS_PER_STATEMENT, MAX_PARAMETERS // len(self.names))
 
     def insert(self, rows: int = 1) -> str:
         names = ", ".join(f'"{n}"' for n in self.names)
@@ -141,7 +137,8 @@ def apply_tables(
 
 
 def _upsert(cursor: Any, plan: _Plan, rows: list[list[Any]]) -> None:
-    per = plan.rows_per_statement
+    values = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = min(ROWS_PER_STATEMENT, values // len(plan.names))
     whole = len(rows) - len(rows) % per
     if whole:
         batches = (list(chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per))
