@@ -162,6 +162,11 @@ class SyncEngine:
             self.pull(report)
         except Exception as error:
             self._finish(run.id, report, str(error) or type(error).__name__)
+            if self._pulling.acquire(blocking=False):  # else the pull under way sees to it
+                try:
+                    self._end_cut_off_load()
+                finally:
+                    self._pulling.release()
             raise
         self._finish(run.id, report, None)
         return report
@@ -372,10 +377,17 @@ class SyncEngine:
             with _collector_paused() if bulk else nullcontext():
                 self._pull_in_order(report, cursor, wait_seconds, bulk)
         except Exception:
-            if bulk:  # cut off: the rows held so far are indexed, to work on offline
-                with self.store.write() as session:
-                    end_bulk_load(session)
+            if bulk:
+                self._end_cut_off_load()
             raise
+
+    def _end_cut_off_load(self) -> None:
+        """A first sync cut off (by an error now, or by a kill before and
+        the network since): the rows held so far are indexed, to work on
+        offline. The rest then comes as later pages do."""
+        if self.store.get_setting(BULK_LOAD_KEY) is not None:
+            with self.store.write() as session:
+                end_bulk_load(session)
 
     def _pull_in_order(
         self, report: SyncReport, cursor: str | None, wait_seconds: float, bulk: bool
