@@ -25,8 +25,8 @@ visits, with the rollback journal and fsync off while the file is built (a
 crash leaves only a scratch folder, never a store). Secondary indexes and the
 patient search index are built once at the end from the very statements the
 migrations wrote: the index SQL kept in ``sqlite_master``, and the search
-index's own statements (``clinic.patients.search_index``), its insert
-trigger being taken out meanwhile and put back unchanged. The store appears
+index paused and resumed by ``clinic.patients.search_index`` (its insert
+trigger taken out meanwhile and put back unchanged). The store appears
 in DIR only when complete.
 """
 
@@ -1665,13 +1665,7 @@ def generate(
         indexes = _secondary_indexes(connection, BULK_TABLES) if defer_indexes else []
         for name, _ in indexes:
             connection.execute(f"DROP INDEX {name}")
-        trigger_sql = None
-        if not search_by_triggers:
-            (trigger_sql,) = connection.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
-                (search_index.INSERT_TRIGGER,),
-            ).fetchone()
-            connection.execute(f"DROP TRIGGER {search_index.INSERT_TRIGGER}")
+        paused = None if search_by_triggers else search_index.pause_indexing(connection)
         statements = {name: table.sql for name, table in TABLES.items()}
         drawer.start()
         sending.close()
@@ -1712,10 +1706,8 @@ def generate(
         for _, sql in indexes:
             connection.execute(sql)
         between = time.perf_counter()
-        if trigger_sql is not None:
-            for statement in search_index.inserts("patients", source="FROM patients"):
-                connection.execute(statement)
-            connection.execute(trigger_sql)
+        if paused is not None:
+            search_index.resume_indexing(connection, paused)
         connection.execute("COMMIT")
         indexed = time.perf_counter()
         say(

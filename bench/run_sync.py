@@ -713,7 +713,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print("\n1. First sync of a new PC")
         pc1 = pcs.make("pc-1", data.login)
-        # This VM's speed drifts by 10-20% from one minute to the next: the
+        # This VM's speed drifts, by up to a third within minutes: the
         # median of a few first syncs, each on a new PC, every one printed.
         firsts = [first_sync(pc1, server, database, pg.get_pid())]
         for number in range(2, args.first_syncs + 1):
