@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Uuid
+from sqlalchemy import ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import CENTRAL_ONLY, Base, UTCDateTime, utcnow, uuid7
@@ -40,3 +40,16 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeviceUser(Base):
+    """A user who has logged in online on a device. A shared PC pushes work
+    several users did there offline; the server accepts a change only from
+    an author it has seen log in online on that device (DESIGN.md, Sync 13)."""
+
+    __tablename__ = "device_users"
+    __table_args__ = {"info": CENTRAL_ONLY}
+
+    device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    first_login_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

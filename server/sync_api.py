@@ -405,6 +405,7 @@ def enroll(
         id=body.new_device_id,
         name=body.device_name or f"{caller.device.name} (re-enrolled)",
         branch_id=caller.device.branch_id,
+        roles=list(caller.device.roles),
         enrolled_at=utcnow(),
         created_by=caller.user.id,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import LOCAL_ONLY, Base, SyncColumns, UTCDateTime
@@ -22,7 +22,13 @@ class Branch(SyncColumns, Base):
 
 
 class Device(SyncColumns, Base):
-    """A clinic PC, enrolled to a branch at its first online login."""
+    """A clinic PC, enrolled to a branch at its first online login.
+
+    ``roles`` are the roles it serves (DESIGN.md, Sync 10): only users of
+    those roles log in on it, and it pulls only what they may read. An admin
+    sets them at the device's first login, or later; anyone else's first
+    login gives the device that user's role.
+    """
 
     __tablename__ = "devices"
 
@@ -32,6 +38,7 @@ class Device(SyncColumns, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clock_skew_seconds: Mapped[int | None] = mapped_column(Integer)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class User(SyncColumns, Base):

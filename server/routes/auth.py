@@ -110,6 +110,7 @@ def _enrolled_device(session: Session, body: LoginIn, user: User) -> Device:
         branch_id=branch_id,
         enrolled_at=utcnow(),
         created_by=user.id,
+        roles=[user.role.value],
     )
     add_central(session, device, user.id)
     return device
