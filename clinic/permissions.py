@@ -14,6 +14,8 @@ R = Role
 
 
 class Data(StrEnum):
+    DIRECTORY = "directory"
+    """Branches, devices and staff names: what every screen shows."""
     PATIENTS = "patients"
     VISITS = "visits"
     VITALS = "vitals"
@@ -33,10 +35,23 @@ class Data(StrEnum):
     CONFLICTS = "conflicts"
 
 
+CLINICAL_DATA = frozenset(
+    {
+        Data.VITALS,
+        Data.CLINICAL_NOTES,
+        Data.PRESCRIPTIONS,
+        Data.LAB_REQUESTS,
+        Data.LAB_RESULTS,
+        Data.DISPENSING,
+    }
+)
+"""A patient's health record: reading it, or pulling it to a PC, is audited."""
+
 CLINICAL_READERS = frozenset({R.NURSE, R.CLINICAL_OFFICER})
 MONEY_READERS = frozenset({R.CASHIER, R.PHARMACIST})
 
 READ: dict[Data, frozenset[Role]] = {
+    Data.DIRECTORY: frozenset(Role),
     Data.PATIENTS: frozenset(Role),
     Data.VISITS: frozenset(Role),
     Data.VITALS: CLINICAL_READERS,
@@ -53,10 +68,11 @@ READ: dict[Data, frozenset[Role]] = {
     Data.DEVICES: frozenset(),
     Data.AUDIT: frozenset(),
     Data.PRICE_LIST: frozenset(Role),
-    Data.CONFLICTS: frozenset(),
+    Data.CONFLICTS: frozenset(Role),
 }
 
 WRITE: dict[Data, frozenset[Role]] = {
+    Data.DIRECTORY: frozenset(),
     Data.PATIENTS: frozenset({R.RECEPTIONIST}),
     Data.VISITS: frozenset({R.RECEPTIONIST}),
     Data.VITALS: frozenset({R.NURSE}),

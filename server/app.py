@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from server import sync_api
 from server.config import Settings
 from server.database import Database
 from server.deps import get_database
@@ -21,6 +20,7 @@ from server.observability import Metrics, RequestMiddleware
 from server.ratelimit import SlidingWindowLimiter
 from server.routes import admin, auth, patients, visits
 from server.schemas import ErrorOut, HealthOut
+from server.sync import routes as sync_routes
 
 
 def app_version() -> str:
@@ -62,7 +62,7 @@ def create_app(settings: Settings, database: Database, *, notify: bool = True) -
         metrics=metrics,
         max_body_bytes=settings.max_body_bytes,
     )
-    for router in (auth.router, patients.router, visits.router, admin.router, sync_api.router):
+    for router in (auth.router, patients.router, visits.router, admin.router, sync_routes.router):
         app.include_router(router)
 
     @app.get("/api/health", response_model=HealthOut, tags=["operations"])

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
+from clinic.visits.rules import MoveForbidden
 from server.observability import logger, request_id_var
 
 
@@ -81,6 +82,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid_value(_request: Request, error: InvalidValue) -> JSONResponse:
         fields = [{"field": error.field, "reason": error.reason}]
         return error_response(422, "invalid", "Some values are not valid", fields)
+
+    @app.exception_handler(MoveForbidden)
+    async def move_forbidden(_request: Request, error: MoveForbidden) -> JSONResponse:
+        return error_response(403, "forbidden", str(error))
 
     @app.exception_handler(NotAllowed)
     async def not_allowed(_request: Request, error: NotAllowed) -> JSONResponse:

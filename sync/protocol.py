@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from clinic.enums import ChangeOperation
 from clinic.rules.numbers import NumberKind
@@ -35,6 +35,8 @@ OLDEST_PROTOCOL_VERSION = PROTOCOL_VERSION - 1
 MAX_PUSH_MUTATIONS = 500
 MAX_PULL_PAGE = 10000
 LONG_POLL_SECONDS = 25.0
+BIGGEST_SEQUENCE = 2**63 - 1  # PostgreSQL's bigint
+BIGGEST_VERSION = 2**31 - 1  # PostgreSQL's integer
 
 
 class Message(BaseModel):
@@ -49,31 +51,31 @@ class Versioned(Message):
 
 
 class Mutation(Message):
-    sequence: int = Field(ge=1)
+    sequence: int = Field(ge=1, le=BIGGEST_SEQUENCE)
     entity: str = Field(max_length=40)
     row_id: uuid.UUID
     operation: ChangeOperation
     changes: dict[str, Any]
-    base_version: int = Field(ge=0)
+    base_version: int = Field(ge=0, le=BIGGEST_VERSION)
     user_id: uuid.UUID | None = None
 
 
 class PushedAuditEvent(Message):
     id: uuid.UUID
-    device_sequence: int = Field(ge=1)
+    device_sequence: int = Field(ge=1, le=BIGGEST_VERSION)
     user_id: uuid.UUID | None
     action: str = Field(max_length=40)
     entity: str = Field(max_length=40)
     entity_id: uuid.UUID | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    occurred_at: datetime
+    occurred_at: AwareDatetime
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
 
 
 class PushRequest(Versioned):
-    client_time: datetime
+    client_time: AwareDatetime
     mutations: list[Mutation] = Field(max_length=MAX_PUSH_MUTATIONS)
     audit_events: list[PushedAuditEvent] = Field(default=[], max_length=MAX_PUSH_MUTATIONS)
 

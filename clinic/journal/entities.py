@@ -1,15 +1,25 @@
-"""The synced tables and who pulls their rows.
+"""The one registry of synced entities and their rules.
 
+Every synced table is here once, with what it is (the kind of data, which
+says who reads and writes it: :mod:`clinic.permissions`), which branch a row
+belongs to, whether only that branch's devices pull it, which fields are
+another kind of data, and the rules a change must keep (write-once fields,
+append-only rows, status machines, signed rows, value checks, authors).
+
+The server's sync apply checks every pushed change against it, its pull
+feed serves each device only what the device's roles may read, the models'
+sync metadata (:func:`clinic.journal.service.log_central_change`) and the
+desktop read it, and a test compares it with the models and migrations.
 Patients, visits and everything clinical belong to the whole clinic: every
-device pulls them (a patient may walk into any branch). Money and claims
-belong to a branch: only that branch's devices pull them (DESIGN.md, Sync 10).
-Some columns never leave the server (a user's password hash).
+device pulls them (a patient may walk into any branch); money and claims
+belong to a branch and only that branch's devices pull them (DESIGN.md,
+Sync 10). Some columns never leave the server (a user's password hash).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,65 +27,356 @@ from sqlalchemy.orm import Session
 
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service, ServicePrice, Shift
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
+from clinic.claims.rules import check_claim_move
+from clinic.clock import clinic_today
 from clinic.db import SyncColumns
+from clinic.enums import Role
+from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.models import Conflict
 from clinic.org.models import Branch, Device, User
 from clinic.patients.models import Patient
+from clinic.patients.service import EDITABLE_FIELDS, clean_patient_fields
+from clinic.permissions import Data, may_read, may_write
+from clinic.rules.numbers import PROVISIONAL_PREFIX
+from clinic.rules.vitals import VITALS, assess_vitals
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
+from clinic.visits.rules import check_visit_move
+from clinic.visits.service import AMENDABLE_FIELDS, check_diagnosis
 
-BranchOf = Callable[[Session, Any], uuid.UUID | None]
+BranchOf = Callable[[Session, Mapping[str, Any]], uuid.UUID | None]
+"""The branch of a row given its values by field name (a parent's is looked up)."""
+
+MoveCheck = Callable[[Role, Any, Any], None]
+"""Raises NotAllowed when the role may not move the field from one value to another."""
 
 
-def _own_branch(_session: Session, row: Any) -> uuid.UUID | None:
-    branch_id: uuid.UUID | None = row.branch_id
+class Refused(Exception):
+    """A change breaks a rule; the message is the reason, in staff's words."""
+
+
+def own_branch(_session: Session, values: Mapping[str, Any]) -> uuid.UUID | None:
+    branch_id: uuid.UUID | None = values.get("branch_id")
     return branch_id
 
 
-def _via(parent: type[Invoice] | type[Claim], key: str) -> BranchOf:
-    def branch_of(session: Session, row: Any) -> uuid.UUID | None:
-        owner: Any = session.get(parent, getattr(row, key))
+def via(parent: type[SyncColumns], key: str) -> BranchOf:
+    """The branch of the parent row that ``key`` names."""
+
+    def branch_of(session: Session, values: Mapping[str, Any]) -> uuid.UUID | None:
+        parent_id = values.get(key)
+        owner: Any = session.get(parent, parent_id) if parent_id is not None else None
         return owner.branch_id if owner is not None else None
 
     return branch_of
 
 
 @dataclass(frozen=True)
+class Lock:
+    """Fields that stop changing once a row, or its parent, is signed.
+    ``is_locked`` is asked of the row as it is (a new row: as sent);
+    ``fields`` None locks the whole row, new rows included."""
+
+    is_locked: Callable[[Session, Mapping[str, Any]], bool]
+    reason: str
+    fields: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
 class SyncedEntity:
     model: type[SyncColumns]
-    branch_of: BranchOf | None = None
-    server_only: frozenset[str] = field(default_factory=frozenset)
+    data: Data
+    """What the rows are: who reads them, and who writes their fields
+    unless ``field_data`` or ``written_as`` says otherwise."""
+    branch: BranchOf | None = None
+    """The branch a row belongs to: changes go to the author's own branch,
+    as the row is and as it would become. None: the whole clinic's."""
+    pulled_by_branch: bool = False
+    """Only the devices of the row's branch pull it."""
+    field_data: Mapping[str, Data] = field(default_factory=dict)
+    """Fields that are another kind of data (read and written as that)."""
+    written_as: Mapping[str, Data] = field(default_factory=dict)
+    """Fields everyone who reads the row reads, but only writers of another
+    kind of data write (the visit's signature)."""
+    moves: Mapping[str, MoveCheck] = field(default_factory=dict)
+    """Fields that move by a state machine; its check says who moves them
+    (a new row moves from the column's default)."""
+    write_once: frozenset[str] = frozenset()
+    """Fields that, once set, never change."""
+    numbers: frozenset[str] = frozenset()
+    """Leased numbers: a provisional one is replaced once, a leased one never."""
+    append_only: bool = False
+    """Rows are never changed nor deleted after they are written (only
+    their provisional numbers are replaced)."""
+    authored: frozenset[str] = frozenset()
+    """Fields that name the user who wrote them: they must name the author."""
+    lock: Lock | None = None
+    check_values: Callable[[Mapping[str, Any]], None] | None = None
+    """The clinic's value rules for what was sent; raises Refused."""
+    pushable: bool = True
+    """Devices may push changes to it (else only the server writes it)."""
+    server_only: frozenset[str] = frozenset()
+    """Columns that never leave the server."""
 
     @property
     def name(self) -> str:
         table: str = self.model.__tablename__  # type: ignore[attr-defined]
         return table
 
+    @property
+    def noun(self) -> str:
+        """One row, in words: ``claim batch``, ``diagnosis``, ``patient``."""
+        words = self.name.replace("_", " ")
+        for plural, single in (("ses", "sis"), ("ches", "ch"), ("s", "")):
+            if words.endswith(plural):
+                return words[: -len(plural)] + single
+        return words
+
+    @property
+    def branch_of(self) -> BranchOf | None:
+        """How the feed finds the branch whose devices alone pull a row;
+        None when every device pulls it."""
+        return self.branch if self.pulled_by_branch else None
+
+    def data_of(self, name: str) -> Data:
+        """What kind of data a field is, for reading it."""
+        return self.field_data.get(name, self.data)
+
+    def readable_by(self, roles: Iterable[Role]) -> bool:
+        return any(may_read(role, self.data) for role in roles)
+
+    def hidden_from(self, roles: Iterable[Role]) -> frozenset[str]:
+        """The fields none of ``roles`` may read (sent as empty)."""
+        roles = list(roles)
+        return frozenset(
+            name
+            for name, data in self.field_data.items()
+            if not any(may_read(role, data) for role in roles)
+        )
+
+    def check_writer(self, role: Role, values: Mapping[str, Any], row: Any | None) -> None:
+        """Whether ``role`` may write these fields, moves included; ``row``
+        is the row as it is (None for a new row, which moves from the
+        columns' defaults)."""
+        needed: set[Data] = set()
+        for name, value in values.items():
+            if name in self.moves:
+                current = getattr(row, name) if row is not None else _default(self.model, name)
+                try:
+                    self.moves[name](role, current, value)
+                except NotAllowed as refusal:
+                    raise Refused(str(refusal)) from None
+                continue
+            needed.add(self.written_as.get(name) or self.data_of(name))
+        for data in sorted(needed):
+            if not may_write(role, data):
+                raise Refused(f"A {role.value} may not change {data.value.replace('_', ' ')}")
+
+    def check_change(self, session: Session, values: Mapping[str, Any], row: Any | None) -> None:
+        """The rules that depend on the row as it is (None for a new row):
+        tombstones, append-only rows, write-once fields, numbers, locks."""
+        if row is not None:
+            if row.deleted_at is not None:
+                raise Refused(f"This {self.noun} was deleted; a deleted row never comes back")
+            changed = {k for k, v in values.items() if getattr(row, k) != v}
+            if self.append_only and changed - self.numbers:
+                raise Refused(f"A {self.noun} is never changed; record a new one instead")
+            for name in changed & self.write_once:
+                if getattr(row, name) is not None:
+                    raise Refused(f"{name} is set once and never changed")
+            for name in changed & self.numbers:
+                if not str(getattr(row, name) or "").startswith(PROVISIONAL_PREFIX):
+                    raise Refused(f"{name}: a number once given never changes")
+        if self.lock is not None:
+            state = _merged(row, {}) if row is not None else values
+            touched = set(values) if self.lock.fields is None else set(values) & self.lock.fields
+            if touched and self.lock.is_locked(session, state):
+                raise Refused(self.lock.reason)
+
+    def check_branch(
+        self, session: Session, branch_id: uuid.UUID, values: Mapping[str, Any], row: Any | None
+    ) -> None:
+        """Changes go to ``branch_id`` only, as the row is and as it would become."""
+        if self.branch is None:
+            return
+        states = [_merged(row, values)] + ([_merged(row, {})] if row is not None else [])
+        for state in states:
+            if self.branch(session, state) not in (None, branch_id):
+                raise Refused("Changes go to this device's own branch only")
+
+    def check_authored(self, author_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+        for name in self.authored & set(values):
+            if values[name] is not None and values[name] != author_id:
+                raise Refused(f"{name} must be the user who made the change")
+
+
+def _default(model: type[SyncColumns], name: str) -> Any:
+    column = model.__table__.columns[name]  # type: ignore[attr-defined]
+    default = column.default
+    return default.arg if default is not None and default.is_scalar else None
+
+
+def _merged(row: Any | None, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's values by field name with ``values`` laid over them."""
+    if row is None:
+        return dict(values)
+    current = {c.key: getattr(row, c.key) for c in row.__table__.columns}
+    return {**current, **values}
+
+
+def meaningful(model: type[SyncColumns], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a new row that say something: neither empty nor the
+    column's default (a new lab request is REQUESTED whoever writes it)."""
+    return {k: v for k, v in values.items() if v is not None and v != _default(model, k)}
+
+
+def _patient_values(values: Mapping[str, Any]) -> None:
+    fields = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
+    try:
+        cleaned = clean_patient_fields(fields, today=clinic_today())
+    except ValidationFailed as failed:
+        raise Refused("; ".join(f"{e.field}: {e.reason}" for e in failed.errors)) from None
+    for name, value in cleaned.items():
+        if value != fields[name]:
+            raise Refused(f"{name}: {values[name]!r} is not in its checked form")
+
+
+def _vital_values(values: Mapping[str, Any]) -> None:
+    try:
+        assess_vitals({k: v for k, v in values.items() if k in VITALS})
+    except ValidationFailed as failed:
+        raise Refused("; ".join(f"{e.field}: {e.reason}" for e in failed.errors)) from None
+
+
+def _diagnosis_values(values: Mapping[str, Any]) -> None:
+    if "code" not in values:
+        return
+    prefix = "ICD-11:" if values.get("code_system") == "ICD-11" else ""
+    try:
+        check_diagnosis(prefix + str(values["code"]))
+    except InvalidValue as error:
+        raise Refused(f"{error.field}: {error.reason}") from None
+
+
+def _visit_signed(session: Session, values: Mapping[str, Any]) -> bool:
+    return values.get("signed_at") is not None
+
+
+def _parent_visit_signed(session: Session, values: Mapping[str, Any]) -> bool:
+    visit = session.get(Visit, values.get("visit_id")) if values.get("visit_id") else None
+    return visit is not None and visit.signed_at is not None
+
+
+NOTES = Data.CLINICAL_NOTES
+visit_branch = via(Visit, "visit_id")
 
 # In dependency order: a pulled page is applied in this order, so a row's
 # parent is always in place before it.
 SYNCED: dict[str, SyncedEntity] = {
     e.name: e
     for e in (
-        SyncedEntity(Branch),
-        SyncedEntity(Device),
-        SyncedEntity(User, server_only=frozenset({"password_hash"})),
-        SyncedEntity(Service),
-        SyncedEntity(ServicePrice),
-        SyncedEntity(Patient),
-        SyncedEntity(Visit),
-        SyncedEntity(Triage),
-        SyncedEntity(Diagnosis),
-        SyncedEntity(Prescription),
-        SyncedEntity(LabRequest),
-        SyncedEntity(Amendment),
-        SyncedEntity(Shift, branch_of=_own_branch),
-        SyncedEntity(Invoice, branch_of=_own_branch),
-        SyncedEntity(InvoiceLine, branch_of=_via(Invoice, "invoice_id")),
-        SyncedEntity(Payment, branch_of=_own_branch),
-        SyncedEntity(ClaimBatch, branch_of=_own_branch),
-        SyncedEntity(Claim, branch_of=_own_branch),
-        SyncedEntity(ClaimItem, branch_of=_via(Claim, "claim_id")),
-        SyncedEntity(ClaimStatusChange, branch_of=_via(Claim, "claim_id")),
-        SyncedEntity(Conflict),
+        SyncedEntity(Branch, Data.DIRECTORY, pushable=False),
+        SyncedEntity(Device, Data.DIRECTORY, pushable=False),
+        SyncedEntity(
+            User, Data.DIRECTORY, pushable=False, server_only=frozenset({"password_hash"})
+        ),
+        SyncedEntity(Service, Data.PRICE_LIST),
+        SyncedEntity(ServicePrice, Data.PRICE_LIST),
+        SyncedEntity(
+            Patient,
+            Data.PATIENTS,
+            numbers=frozenset({"op_number"}),
+            check_values=_patient_values,
+        ),
+        SyncedEntity(
+            Visit,
+            Data.VISITS,
+            branch=own_branch,
+            field_data={name: NOTES for name in (*AMENDABLE_FIELDS, "clinician_id")},
+            written_as={"signed_at": NOTES},
+            moves={"status": check_visit_move},
+            write_once=frozenset({"signed_at"}),
+            authored=frozenset({"clinician_id"}),
+            lock=Lock(
+                _visit_signed,
+                "The visit is signed; change it with an amendment",
+                frozenset({*AMENDABLE_FIELDS, "clinician_id", "deleted_at"}),
+            ),
+        ),
+        SyncedEntity(Triage, Data.VITALS, branch=visit_branch, check_values=_vital_values),
+        SyncedEntity(
+            Diagnosis,
+            NOTES,
+            branch=visit_branch,
+            lock=Lock(_parent_visit_signed, "The visit is signed; its diagnoses no longer change"),
+            check_values=_diagnosis_values,
+        ),
+        SyncedEntity(
+            Prescription,
+            Data.PRESCRIPTIONS,
+            branch=visit_branch,
+            field_data={"dispensed_at": Data.DISPENSING, "dispensed_by": Data.DISPENSING},
+            authored=frozenset({"dispensed_by"}),
+        ),
+        SyncedEntity(
+            LabRequest,
+            Data.LAB_REQUESTS,
+            branch=visit_branch,
+            field_data={
+                name: Data.LAB_RESULTS
+                for name in ("status", "result", "resulted_at", "resulted_by")
+            },
+            authored=frozenset({"resulted_by"}),
+        ),
+        SyncedEntity(
+            Amendment,
+            NOTES,
+            branch=visit_branch,
+            append_only=True,
+            authored=frozenset({"amended_by"}),
+        ),
+        SyncedEntity(
+            Shift,
+            Data.SHIFTS,
+            branch=own_branch,
+            pulled_by_branch=True,
+            authored=frozenset({"cashier_id"}),
+        ),
+        SyncedEntity(Invoice, Data.INVOICES, branch=own_branch, pulled_by_branch=True),
+        SyncedEntity(
+            InvoiceLine, Data.INVOICES, branch=via(Invoice, "invoice_id"), pulled_by_branch=True
+        ),
+        SyncedEntity(
+            Payment,
+            Data.PAYMENTS,
+            branch=own_branch,
+            pulled_by_branch=True,
+            append_only=True,
+            numbers=frozenset({"receipt_number"}),
+            authored=frozenset({"cashier_id"}),
+        ),
+        SyncedEntity(ClaimBatch, Data.CLAIMS, branch=own_branch, pulled_by_branch=True),
+        SyncedEntity(
+            Claim,
+            Data.CLAIMS,
+            branch=own_branch,
+            pulled_by_branch=True,
+            moves={"status": check_claim_move},
+        ),
+        SyncedEntity(ClaimItem, Data.CLAIMS, branch=via(Claim, "claim_id"), pulled_by_branch=True),
+        SyncedEntity(
+            ClaimStatusChange,
+            Data.CLAIMS,
+            branch=via(Claim, "claim_id"),
+            pulled_by_branch=True,
+            append_only=True,
+        ),
+        # Every PC counts the conflicts; their values may be any field's,
+        # clinical ones included, so only admins, who settle them, see those.
+        SyncedEntity(
+            Conflict,
+            Data.CONFLICTS,
+            field_data={"winning_value": Data.AUDIT, "losing_value": Data.AUDIT},
+            authored=frozenset({"resolved_by"}),
+        ),
     )
 }

@@ -58,15 +58,16 @@ class OutboxEntry(Base):
 
 class Conflict(SyncColumns, Base):
     """The same field changed on two PCs: the later change at the server won,
-    and the other value is kept here for staff to review and flip."""
+    and the other value is kept here for staff to review and flip. PCs
+    that may not see the values hold them empty."""
 
     __tablename__ = "conflicts"
 
     entity: Mapped[str] = mapped_column(String(40))
     row_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     field: Mapped[str] = mapped_column(String(60))
-    winning_value: Mapped[Any] = mapped_column(JSON)
-    losing_value: Mapped[Any] = mapped_column(JSON)
+    winning_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    losing_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     winning_device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     losing_device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     resolution: Mapped[str | None] = mapped_column(String(20))

@@ -175,7 +175,7 @@ def log_central_change(
             row_id=row.id,
             version=row.version,
             fields=sorted(fields),
-            branch_id=entity.branch_of(session, row) if entity.branch_of else None,
+            branch_id=entity.branch_of(session, column_values(row)) if entity.branch_of else None,
             device_id=device_id,
             user_id=user_id,
         )

@@ -1,11 +1,13 @@
 """Pushed values from JSON, for the server: decoded by the model's columns,
 a value of the wrong type or shape is refused with a reason, never stored
-half-understood. (Pulled rows go the other way as PostgreSQL writes them:
-``server.sync_feed``.)
+half-understood: text with NUL characters (PostgreSQL stores none), whole
+numbers beyond their column's range, numbers that are not finite. (Pulled
+rows go the other way as PostgreSQL writes them: ``server.sync.feed``.)
 """
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -20,12 +22,38 @@ class BadValue(ValueError):
     """A value does not fit its column; the message names the field."""
 
 
+INTEGER_LIMITS = {Integer: 2**31, BigInteger: 2**63}
+"""PostgreSQL's range of each whole-number column: -limit to limit - 1."""
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
+
+
 def _decode(column: Column[Any], value: Any) -> Any:
     if value is None:
         if not column.nullable and not column.primary_key:
             raise BadValue(f"{column.name}: a value is required")
         return None
     kind = column.type
+    if _has_nul(value):
+        raise BadValue(f"{column.name}: contains a NUL character; remove it")
     try:
         if isinstance(kind, Uuid):
             return uuid.UUID(str(value))
@@ -47,10 +75,15 @@ def _decode(column: Column[Any], value: Any) -> Any:
         if isinstance(kind, Integer | BigInteger):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise BadValue(f"{column.name}: expected a whole number")
+            limit = INTEGER_LIMITS[BigInteger if isinstance(kind, BigInteger) else Integer]
+            if not -limit <= value < limit:
+                raise BadValue(f"{column.name}: {value} is out of range")
             return value
         if isinstance(kind, Float):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise BadValue(f"{column.name}: expected a number")
+            if not math.isfinite(float(value)):
+                raise BadValue(f"{column.name}: expected a finite number")
             return float(value)
         if isinstance(kind, String | Text):
             if not isinstance(value, str):
@@ -59,8 +92,10 @@ def _decode(column: Column[Any], value: Any) -> Any:
                 raise BadValue(f"{column.name}: longer than {kind.length} characters")
             return value
         if isinstance(kind, JSON):
+            if not _finite(value):
+                raise BadValue(f"{column.name}: expected finite numbers")
             return value
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         if isinstance(error, BadValue):
             raise
         raise BadValue(f"{column.name}: {value!r} is not valid ({error})") from None

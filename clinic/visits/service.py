@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
 from clinic.db import utcnow
-from clinic.enums import LabStatus, Role, VisitStatus
+from clinic.enums import LabStatus, VisitStatus
 from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.service import record_delete, record_insert, record_update, snapshot
 from clinic.patients.models import Patient
@@ -28,41 +28,10 @@ from clinic.rules.diagnoses import Diagnosis as CodedDiagnosis
 from clinic.rules.diagnoses import check_icd10, check_icd11_format
 from clinic.rules.vitals import assess_vitals
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
+from clinic.visits.rules import check_visit_move
 
 S = VisitStatus
 CLOSED = frozenset({S.COMPLETED, S.CANCELLED})
-
-TRANSITIONS: dict[VisitStatus, dict[VisitStatus, frozenset[Role]]] = {
-    S.REGISTERED: {
-        S.TRIAGED: frozenset({Role.NURSE}),
-        S.IN_CONSULTATION: frozenset({Role.CLINICAL_OFFICER}),
-        S.WAITING_CONSULTATION: frozenset({Role.RECEPTIONIST, Role.NURSE}),
-        S.CANCELLED: frozenset({Role.RECEPTIONIST}),
-    },
-    S.TRIAGED: {
-        S.WAITING_CONSULTATION: frozenset({Role.NURSE, Role.RECEPTIONIST}),
-        S.IN_CONSULTATION: frozenset({Role.CLINICAL_OFFICER}),
-        S.CANCELLED: frozenset({Role.RECEPTIONIST}),
-    },
-    S.WAITING_CONSULTATION: {
-        S.IN_CONSULTATION: frozenset({Role.CLINICAL_OFFICER}),
-        S.CANCELLED: frozenset({Role.RECEPTIONIST}),
-    },
-    S.IN_CONSULTATION: {
-        S.WAITING_LAB: frozenset({Role.CLINICAL_OFFICER}),
-        S.WAITING_PHARMACY: frozenset({Role.CLINICAL_OFFICER}),
-        S.COMPLETED: frozenset({Role.CLINICAL_OFFICER, Role.CASHIER}),
-    },
-    S.WAITING_LAB: {
-        S.IN_CONSULTATION: frozenset({Role.CLINICAL_OFFICER, Role.LAB_TECHNICIAN}),
-        S.WAITING_PHARMACY: frozenset({Role.CLINICAL_OFFICER}),
-    },
-    S.WAITING_PHARMACY: {
-        S.COMPLETED: frozenset({Role.PHARMACIST, Role.CASHIER}),
-    },
-    S.COMPLETED: {},
-    S.CANCELLED: {},
-}
 
 AMENDABLE_FIELDS = ("complaint", "history", "examination", "plan")
 
@@ -102,10 +71,6 @@ def get_visit(visit_id: uuid.UUID, *, session: Session) -> Visit:
     if visit is None or visit.deleted_at is not None:
         raise LookupError(f"No visit with id {visit_id}")
     return visit
-
-
-def _may(actor: Actor, allowed: frozenset[Role]) -> bool:
-    return actor.role is None or actor.role == Role.ADMIN or actor.role in allowed
 
 
 def _describe(patient: Patient) -> str:
@@ -177,11 +142,7 @@ def move_visit(
     does not exist or that the actor's role does not make; a cancellation
     needs a reason."""
     visit = get_visit(visit_id, session=session)
-    allowed = TRANSITIONS[visit.status].get(to_status)
-    if allowed is None:
-        raise NotAllowed(f"A visit that is {visit.status.value} cannot move to {to_status.value}")
-    if not _may(actor, allowed):
-        raise NotAllowed(f"Only {', '.join(sorted(allowed))} may move a visit to {to_status.value}")
+    check_visit_move(actor.role, visit.status, to_status)
     if to_status == S.CANCELLED and not (reason and reason.strip()):
         raise ValidationFailed([FieldError("reason", "Say why the visit is cancelled")])
     before = snapshot(visit)

@@ -13,13 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.clock import clinic_today
-from clinic.enums import Role, VisitStatus
+from clinic.enums import VisitStatus
 from clinic.journal.service import record_audit
 from clinic.org.models import Branch
 from clinic.permissions import Data, may_read
 from clinic.visits.models import Diagnosis, LabRequest, Prescription, Triage, Visit
 from clinic.visits.service import (
-    TRANSITIONS,
     ConsultationNotes,
     LabRequestInput,
     PrescriptionInput,
@@ -187,10 +186,7 @@ def change_status(
     visit_id: uuid.UUID, body: VisitMove, caller: CurrentUser, session: DbSession
 ) -> VisitOut:
     """Move a visit on; which roles make which move is the visit workflow's."""
-    current = _own_branch_visit(session, caller, visit_id)
-    movers = TRANSITIONS[current.status].get(body.status)
-    if movers is not None and caller.role != Role.ADMIN and caller.role not in movers:
-        raise forbidden(f"A {caller.role.value} may not move a visit to {body.status.value}")
+    _own_branch_visit(session, caller, visit_id)
     visit = move_visit(
         visit_id, body.status, session=session, actor=caller.actor(), reason=body.reason
     )

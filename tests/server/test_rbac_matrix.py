@@ -29,7 +29,7 @@ from clinic.enums import Role, VisitStatus
 from clinic.journal.models import AuditEvent
 from clinic.org.models import Branch, User
 from clinic.visits.models import Visit
-from clinic.visits.service import TRANSITIONS
+from clinic.visits.rules import TRANSITIONS
 from server.app import create_app
 from server.config import Settings
 from server.database import SERVER_DEVICE_ID, Database, add_central

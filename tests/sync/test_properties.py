@@ -86,7 +86,7 @@ from clinic.visits.models import Visit
 from clinic.visits.service import move_visit, open_visit
 from server.config import Settings
 from server.database import Database
-from server.sync_api import MANAGED_COLUMNS, mutation_digest
+from server.sync.apply import MANAGED_COLUMNS, mutation_digest
 from sync.engine import SyncEngine, SyncReport, sync_status
 from sync.protocol import Mutation
 from sync.transport import Transport, Unreachable

@@ -25,7 +25,8 @@ from clinic.enums import Role, VisitStatus
 from clinic.errors import NotAllowed, ValidationFailed
 from clinic.rules.ages import age_on
 from clinic.visits.queries import QueueEntry, todays_queue
-from clinic.visits.service import TRANSITIONS, move_visit
+from clinic.visits.rules import may_move_visit, statuses_moved_by
+from clinic.visits.service import move_visit
 from desktop.context import AppContext
 from desktop.screens.base import Screen
 
@@ -55,16 +56,6 @@ WORK_SCREEN = {
         },
     ),
 }
-
-
-def movable_by(role: Role) -> set[VisitStatus]:
-    """The statuses a role ever moves visits to."""
-    return {
-        status
-        for moves in TRANSITIONS.values()
-        for status, roles in moves.items()
-        if role == Role.ADMIN or role in roles
-    }
 
 
 def waited(entry: QueueEntry, now: datetime) -> str:
@@ -175,7 +166,7 @@ class QueueScreen(Screen):
         ):
             button = QPushButton(self.tr(label))
             button.clicked.connect(lambda _=False, s=status: self.move_selected(s))
-            button.setVisible(status in movable_by(ctx.user.role))
+            button.setVisible(status in statuses_moved_by(ctx.user.role))
             self.move_buttons[status] = button
             buttons.addWidget(button)
 
@@ -223,9 +214,7 @@ class QueueScreen(Screen):
         return self.model.entries[rows[0].row()] if rows else None
 
     def _may_move(self, entry: QueueEntry, status: VisitStatus) -> bool:
-        allowed = TRANSITIONS[entry.status].get(status)
-        role = self.ctx.user.role
-        return allowed is not None and (role == Role.ADMIN or role in allowed)
+        return may_move_visit(self.ctx.user.role, entry.status, status)
 
     def _update_buttons(self) -> None:
         entry = self.selected()

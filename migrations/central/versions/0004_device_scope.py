@@ -46,7 +46,15 @@ def upgrade() -> None:
     )
 
 
+    with op.batch_alter_table('conflicts', schema=None) as batch_op:
+        batch_op.alter_column('winning_value', existing_type=sa.JSON(), nullable=True)
+        batch_op.alter_column('losing_value', existing_type=sa.JSON(), nullable=True)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('conflicts', schema=None) as batch_op:
+        batch_op.alter_column('losing_value', existing_type=sa.JSON(), nullable=False)
+        batch_op.alter_column('winning_value', existing_type=sa.JSON(), nullable=False)
     op.drop_table('device_users')
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_column('roles')

@@ -1,4 +1,4 @@
-"""device roles
+"""device roles; conflict values may be held empty
 
 Revision ID: 0004
 Revises: 0003
@@ -22,6 +22,14 @@ def upgrade() -> None:
         batch_op.alter_column('roles', server_default=None)
 
 
+    with op.batch_alter_table('conflicts', schema=None) as batch_op:
+        batch_op.alter_column('winning_value', existing_type=sa.JSON(), nullable=True)
+        batch_op.alter_column('losing_value', existing_type=sa.JSON(), nullable=True)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('conflicts', schema=None) as batch_op:
+        batch_op.alter_column('losing_value', existing_type=sa.JSON(), nullable=False)
+        batch_op.alter_column('winning_value', existing_type=sa.JSON(), nullable=False)
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_column('roles')

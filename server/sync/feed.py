@@ -8,12 +8,20 @@ table order), so the server only joins a few strings into the answer.
 
 Each value goes on the wire in the form a PC's store keeps it (see
 :mod:`sync.protocol`), so the PC hands the rows to SQLite as they come.
+
+A device pulls only its scope (DESIGN.md, Sync 10): the tables its roles
+may read, with the fields they may not read sent empty, and of the tables
+that belong to a branch only its own branch's rows. The cursor carries the
+scope it was given in; a device whose scope changed (an admin widened its
+roles) pulls again from the start what it may now hold.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -22,9 +30,10 @@ from sqlalchemy import JSON, Uuid, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
-from clinic.db import UTCDateTime
+from clinic.db import UTCDateTime, column_values
+from clinic.enums import Role
 from clinic.journal.entities import SYNCED
-from sync.protocol import encode_cursor
+from clinic.permissions import CLINICAL_DATA
 
 WIRE_TIME = "YYYY-MM-DD HH24:MI:SS.US"  # PostgreSQL's to_char pattern of a UTC time
 JSON_ARGUMENT_LIMIT = 100  # PostgreSQL's most arguments to one function call
@@ -40,15 +49,67 @@ class Shape:
     json_columns: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a device pulls: its branch's rows and the whole clinic's, of
+    the tables and fields its roles may read."""
+
+    branch_id: uuid.UUID
+    roles: frozenset[Role]
+
+    @classmethod
+    def of(cls, branch_id: uuid.UUID, roles: Iterable[str]) -> Scope:
+        known = {role.value for role in Role}
+        return cls(branch_id, frozenset(Role(r) for r in roles if r in known))
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return tuple(name for name, e in SYNCED.items() if e.readable_by(self.roles))
+
+    def hidden(self, entity: str) -> frozenset[str]:
+        return SYNCED[entity].hidden_from(self.roles)
+
+    def clinical(self, entity: str) -> bool:
+        """Whether the device pulls clinical data with this entity's rows."""
+        synced = SYNCED[entity]
+        hidden = self.hidden(entity)
+        shown = {synced.data} | {d for f, d in synced.field_data.items() if f not in hidden}
+        return bool(shown & CLINICAL_DATA)
+
+    @property
+    def tag(self) -> str:
+        """A short mark of the scope, kept in the cursors it gives."""
+        key = f"{self.branch_id.hex}:{','.join(sorted(self.roles))}"
+        return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def encode_cursor(scope: Scope, xid: int, change_id: int) -> str:
+    return f"{xid}.{change_id}.{scope.tag}"
+
+
+def decode_cursor(scope: Scope, cursor: str | None) -> tuple[int, int]:
+    """``(xid, change id)`` of a cursor; (0, 0) before the first pull and
+    after the device's scope changed. Raises ValueError for a malformed one."""
+    if not cursor:
+        return (0, 0)
+    xid, change_id, *tag = cursor.split(".")
+    if len(tag) > 1:
+        raise ValueError("not a cursor")
+    if tag and tag[0] != scope.tag:
+        return (0, 0)
+    return (int(xid), int(change_id))
+
+
 @cache
-def shape(entity: str) -> Shape:
+def shape(entity: str, hidden: frozenset[str] = frozenset()) -> Shape:
+    """An entity's wire form, the ``hidden`` fields sent empty."""
     synced = SYNCED[entity]
     table: Table = synced.model.__table__  # type: ignore[attr-defined]
     columns = tuple(c.name for c in table.columns if c.name not in synced.server_only)
     if len(columns) > JSON_ARGUMENT_LIMIT:
         raise RuntimeError(f"{entity} has more columns than one json_build_array takes")
     sent = [c for c in table.columns if c.name in columns]
-    values = ", ".join(_wire_value(c.name, c.type) for c in sent)
+    values = ", ".join("NULL" if c.name in hidden else _wire_value(c.name, c.type) for c in sent)
     return Shape(
         columns,
         f"json_build_array({values})",
@@ -69,15 +130,18 @@ def _wire_value(name: str, kind: Any) -> str:
 
 
 @cache
-def _page_sql() -> str:
+def _page_sql(scope: Scope) -> str:
     rows = ",\n".join(
-        f"(SELECT json_agg({shape(name).values})::text FROM {name} AS t"
+        f"(SELECT json_agg({shape(name, scope.hidden(name)).values})::text FROM {name} AS t"
         f" WHERE t.id = ANY(ARRAY(SELECT row_id FROM page WHERE entity = '{name}'))) AS {name}"
-        for name in SYNCED
+        for name in scope.entities
     )
     # The ids as an array, so each table is read by its primary key: a join
     # would let the planner scan a whole table for a page of it.
-    in_scope = "xid < horizon.xmin AND (branch_id IS NULL OR branch_id = :branch_id)"
+    in_scope = (
+        "xid < horizon.xmin AND (branch_id IS NULL OR branch_id = :branch_id)"
+        " AND entity = ANY(:entities)"
+    )
     # Only changes of transactions below the snapshot's xmin: every
     # transaction before them has ended, so none can commit behind the cursor.
     return f"""
@@ -89,6 +153,8 @@ def _page_sql() -> str:
         ),
         last AS (SELECT xid, id FROM page ORDER BY xid DESC, id DESC LIMIT 1)
         SELECT last.xid, last.id,
+            (SELECT json_object_agg(entity, n)::text
+             FROM (SELECT entity, count(*) AS n FROM page GROUP BY entity) AS c) AS counts,
             EXISTS (SELECT 1 FROM change_log, horizon
                     WHERE (xid, id) > (last.xid, last.id) AND {in_scope}) AS more,
             (SELECT ARRAY[xid, id] FROM change_log, horizon
@@ -104,6 +170,8 @@ class Page:
     """A page of the feed: each entity's rows as JSON text, in dependency order."""
 
     tables: list[tuple[str, str]]
+    counts: dict[str, int]
+    """Changes in the page per entity."""
     cursor: str
     more: bool
     next_end: str | None
@@ -121,31 +189,52 @@ class Page:
         )
 
 
-def read_page(
-    session: Session, cursor: tuple[int, int], branch_id: uuid.UUID | None, limit: int
-) -> Page | None:
-    """The changes after ``cursor`` in a device's scope (its branch's and
-    the whole clinic's), at most ``limit``; None when there are none yet."""
+def read_page(session: Session, scope: Scope, cursor: tuple[int, int], limit: int) -> Page | None:
+    """The changes after ``cursor`` in a device's scope, at most ``limit``;
+    None when there are none yet."""
+    entities = scope.entities
     found = (
         session.execute(
-            text(_page_sql()),
-            {"xid": cursor[0], "change_id": cursor[1], "branch_id": branch_id, "limit": limit},
+            text(_page_sql(scope)),
+            {
+                "xid": cursor[0],
+                "change_id": cursor[1],
+                "branch_id": scope.branch_id,
+                "entities": list(entities),
+                "limit": limit,
+            },
         )
         .mappings()
         .first()
     )
     if found is None:
         return None
-    tables = [(name, found[name]) for name in SYNCED if found[name] is not None]
-    next_end = encode_cursor(*found["next_end"]) if found["next_end"] else None
-    return Page(tables, encode_cursor(found["xid"], found["id"]), bool(found["more"]), next_end)
+    tables = [(name, found[name]) for name in entities if found[name] is not None]
+    next_end = encode_cursor(scope, *found["next_end"]) if found["next_end"] else None
+    return Page(
+        tables,
+        json.loads(found["counts"]),
+        encode_cursor(scope, found["xid"], found["id"]),
+        bool(found["more"]),
+        next_end,
+    )
 
 
-def wire_row(session: Session, entity: str, row_id: uuid.UUID) -> dict[str, Any] | None:
-    """One row as it goes on the wire, by column name; None if there is none."""
-    if entity not in SYNCED:
+def wire_row(
+    session: Session, scope: Scope, entity: str, row_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """One row as the device would pull it, by column name; None if there
+    is none, or it is not in the device's scope."""
+    synced = SYNCED.get(entity)
+    if synced is None or entity not in scope.entities:
         return None
-    entity_shape = shape(entity)
+    entity_shape = shape(entity, scope.hidden(entity))
+    branch = synced.branch_of
+    row: Any = session.get(synced.model, row_id) if branch is not None else None
+    if branch is not None and (
+        row is None or branch(session, column_values(row)) != scope.branch_id
+    ):
+        return None
     found = session.scalar(
         text(f"SELECT {entity_shape.values}::text FROM {entity} AS t WHERE t.id = :id"),
         {"id": row_id},

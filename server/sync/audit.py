@@ -1,0 +1,78 @@
+"""The devices' audit chains as pushed: each device's events, in order, each
+hash covering the one before (DESIGN.md, Security).
+
+A chain belongs to the device the token was issued to. An event is taken
+only where it continues the chain the server holds, names a user who has
+logged in online on that device (or none, for the PC's own work), and has
+values the database can hold. An event the server already holds must come
+again unchanged: a different one is a fork of the chain, reported, never
+passed over.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clinic.journal.entities import Refused
+from clinic.journal.models import AuditEvent
+from clinic.journal.service import GENESIS_HASH, audit_payload, event_hash
+from clinic.journal.wire import BadValue, decode_values
+from clinic.org.models import Device
+from server.sync.apply import device_user
+from sync.protocol import PushedAuditEvent
+
+CHECKED = ("action", "entity", "before", "after")
+"""The event's values the server checks as it would a pushed row's."""
+
+
+def accept_audit(
+    session: Session, device: Device, pusher_id: uuid.UUID, events: list[PushedAuditEvent]
+) -> tuple[int, str | None]:
+    """Append the device's new audit events where they continue its chain;
+    returns the last sequence held and, if the chain broke, where and why."""
+    held_events = {
+        sequence: hash_
+        for sequence, hash_ in session.execute(
+            select(AuditEvent.device_sequence, AuditEvent.hash).where(
+                AuditEvent.device_id == device.id,
+                AuditEvent.device_sequence.in_([e.device_sequence for e in events]),
+            )
+        )
+    }
+    last = session.execute(
+        select(AuditEvent.device_sequence, AuditEvent.hash)
+        .where(AuditEvent.device_id == device.id)
+        .order_by(AuditEvent.device_sequence.desc())
+        .limit(1)
+    ).first()
+    held, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    table: Any = AuditEvent.__table__
+    for pushed in sorted(events, key=lambda e: e.device_sequence):
+        where = f"The audit chain breaks at event {pushed.device_sequence}"
+        if pushed.device_sequence <= held:
+            if held_events.get(pushed.device_sequence) != pushed.hash:
+                return held, f"{where}: the server holds another event there"
+            continue
+        event = AuditEvent(device_id=device.id, **pushed.model_dump(exclude={"hash"}))
+        event.hash = pushed.hash
+        if (
+            pushed.device_sequence != held + 1
+            or pushed.prev_hash != prev_hash
+            or pushed.hash != event_hash(prev_hash, audit_payload(event))
+        ):
+            return held, where
+        try:
+            decode_values(table, {name: getattr(pushed, name) for name in CHECKED})
+            if pushed.user_id not in (None, pusher_id):
+                device_user(session, device, pushed.user_id)
+        except (BadValue, Refused) as error:
+            return held, f"{where}: {error}"
+        event.created_by = pushed.user_id
+        event.version = 1
+        session.add(event)
+        held, prev_hash = pushed.device_sequence, pushed.hash
+    return held, None

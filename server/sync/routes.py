@@ -1,0 +1,246 @@
+"""``/api/sync``: push, pull (with long-poll), number leases, re-enrolment.
+
+Push applies each mutation exactly once: the device's sequence number and a
+digest of the mutation are recorded in the same transaction as its effect
+(:mod:`server.sync.apply`). Pull follows the change feed by a cursor that
+cannot skip a change committed out of order, in the device's scope
+(:mod:`server.sync.feed`); pulling clinical data is itself audited.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from clinic.clock import clinic_today
+from clinic.db import utcnow
+from clinic.journal.models import AppliedMutation
+from clinic.journal.service import record_audit
+from clinic.org.models import Device
+from server.database import SERVER_DEVICE_ID, add_central
+from server.deps import AppSettings, Caller, CurrentUser, DbSession
+from server.errors import ApiError
+from server.notifier import ChangeNotifier
+from server.numbers import lease_block
+from server.routes.auth import issue_tokens
+from server.schemas import TokensOut
+from server.sync.apply import mutation_digest, push_mutation
+from server.sync.audit import accept_audit
+from server.sync.feed import Page, Scope, decode_cursor, read_page, shape, wire_row
+from sync.protocol import (
+    OLDEST_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
+    EnrollRequest,
+    LeaseRequest,
+    LeaseResponse,
+    MutationResult,
+    ProtocolError,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    Versioned,
+)
+
+ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 409: {}, 422: {}, 426: {}}
+
+
+def check_protocol(body: Versioned) -> None:
+    if body.protocol < OLDEST_PROTOCOL_VERSION:
+        raise ApiError(
+            426,
+            ProtocolError.UPDATE_REQUIRED,
+            "This Seth Clinic app is too old for the clinic server; update the app",
+        )
+    if body.protocol > PROTOCOL_VERSION:
+        raise ApiError(
+            426,
+            ProtocolError.UPDATE_REQUIRED,
+            "The clinic server is older than this app; ask the admin to update the server",
+        )
+
+
+router = APIRouter(prefix="/api/sync", tags=["sync"])
+
+
+def _device_lock(session: Session, device_id: uuid.UUID) -> None:
+    key = int.from_bytes(device_id.bytes[8:], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def scope_of(caller: Caller) -> Scope:
+    return Scope.of(caller.device.branch_id, caller.device.roles)
+
+
+@router.post("/push", response_model=PushResponse, responses=ERRORS)
+def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResponse:
+    """Apply a device's queued changes, each exactly once, in order; a change
+    the server refuses comes back with its reason and does not stop the rest."""
+    check_protocol(body)
+    device = caller.device
+    scope = scope_of(caller)
+    _device_lock(session, device.id)
+    sequences = [m.sequence for m in body.mutations]
+    seen = {
+        a.sequence: a
+        for a in session.scalars(
+            select(AppliedMutation).where(
+                AppliedMutation.device_id == device.id, AppliedMutation.sequence.in_(sequences)
+            )
+        )
+    }
+    results = []
+    for mutation in body.mutations:
+        earlier = seen.get(mutation.sequence)
+        if earlier is not None:
+            if earlier.digest != mutation_digest(mutation):
+                session.rollback()
+                raise ApiError(
+                    409,
+                    ProtocolError.DEVICE_REUSED,
+                    "This device's data folder was restored or copied: change "
+                    f"{mutation.sequence} differs from the one the server applied. "
+                    "Enrol it as a new device (POST /api/sync/enroll).",
+                )
+            # A retry: the PC missed the first answer and may have pulled the
+            # row since, keeping its own values for the fields still waiting;
+            # the row as it is now lets it go back to the server's.
+            replay = MutationResult.model_validate(earlier.outcome)
+            replay.row = wire_row(session, scope, mutation.entity, mutation.row_id)
+            results.append(replay)
+            continue
+        results.append(push_mutation(session, caller.user, device, scope, mutation))
+    held, problem = accept_audit(session, device, caller.user.id, body.audit_events)
+    now = utcnow()
+    skew = (body.client_time - now).total_seconds()
+    device.clock_skew_seconds = round(skew)
+    device.last_seen_at = now
+    session.commit()
+    return PushResponse(
+        results=results,
+        audit_accepted_through=held,
+        audit_problem=problem,
+        server_time=now,
+        clock_skew_seconds=skew,
+    )
+
+
+@router.post("/pull", response_model=PullResponse, responses=ERRORS)
+def pull(body: PullRequest, request: Request, caller: CurrentUser, session: DbSession) -> Response:
+    """The changes after ``cursor`` in the device's scope, as whole rows
+    grouped by table, tables in dependency order. With ``wait_seconds`` the
+    answer waits (up to 25 s) for a change when there is none yet."""
+    check_protocol(body)
+    scope = scope_of(caller)
+    try:
+        cursor = decode_cursor(scope, body.cursor)
+    except ValueError:
+        raise ApiError(
+            422,
+            "invalid",
+            "Some values are not valid",
+            [{"field": "cursor", "reason": "Not a cursor this server gave"}],
+        ) from None
+    notifier: ChangeNotifier | None = request.app.state.notifier
+    deadline_wait = body.wait_seconds
+    while True:
+        seen = notifier.generation if notifier else 0
+        page = read_page(session, scope, cursor, body.limit)
+        session.rollback()
+        if page is not None or deadline_wait <= 0 or notifier is None:
+            break
+        started = utcnow()
+        notifier.wait(seen, min(deadline_wait, 1.0))
+        deadline_wait -= (utcnow() - started).total_seconds()
+    if page is not None:
+        _audit_clinical_pull(session, caller, scope, page)
+    tables = page.body() if page else "[]"
+    next_cursor = json.dumps(page.cursor if page else body.cursor)
+    more = json.dumps(page.more if page else False)
+    server_time = json.dumps(utcnow().isoformat())
+    if body.protocol < PROTOCOL_VERSION:
+        return _protocol_1_pull(tables, next_cursor, more, server_time)
+    next_end = json.dumps(page.next_end if page else None)
+    # Built as text: the rows are JSON already, and validating them again
+    # would cost more than the rest of the pull.
+    return Response(
+        f'{{"tables":{tables},"cursor":{next_cursor},"more":{more},"next_end":{next_end},'
+        f'"server_time":{server_time}}}',
+        media_type="application/json",
+    )
+
+
+def _audit_clinical_pull(session: Session, caller: Caller, scope: Scope, page: Page) -> None:
+    """Pulling clinical data to a device is an audit event: how many
+    changes of which clinical tables went to which device (DESIGN.md,
+    Security)."""
+    pulled = {name: n for name, n in page.counts.items() if scope.clinical(name)}
+    if not pulled:
+        return
+    record_audit(
+        session,
+        caller.actor(),
+        action="pull_clinical_data",
+        entity="devices",
+        entity_id=caller.device.id,
+        after={"rows": pulled, "cursor": page.cursor},
+    )
+    session.commit()
+
+
+def _protocol_1_pull(tables: str, cursor: str, more: str, server_time: str) -> Response:
+    """A pull answer as protocol 1 has it: an object per row, times in ISO
+    8601 with their zone, JSON values as JSON."""
+    rows = []
+    for table in json.loads(tables):
+        entity_shape = shape(table["entity"])
+        for values in table["rows"]:
+            row = dict(zip(table["columns"], values, strict=True))
+            for name in entity_shape.times:
+                if row[name] is not None:
+                    row[name] = f"{row[name]}+00:00"
+            for name in entity_shape.json_columns:
+                row[name] = json.loads(row[name])
+            rows.append({"entity": table["entity"], "row": row})
+    return Response(
+        f'{{"rows":{json.dumps(rows)},"cursor":{cursor},"more":{more},"server_time":{server_time}}}',
+        media_type="application/json",
+    )
+
+
+@router.post("/lease", response_model=LeaseResponse, responses=ERRORS)
+def lease(body: LeaseRequest, caller: CurrentUser, session: DbSession) -> LeaseResponse:
+    """A new block of numbers of ``kind`` for this device."""
+    check_protocol(body)
+    block = lease_block(session, caller.device.id, body.kind, clinic_today().year)
+    session.commit()
+    return LeaseResponse(kind=body.kind, year=block.year, first=block.first, last=block.last)
+
+
+@router.post("/enroll", response_model=TokensOut, responses=ERRORS)
+def enroll(
+    body: EnrollRequest, caller: CurrentUser, session: DbSession, settings: AppSettings
+) -> TokensOut:
+    """Enrol a restored or copied data folder as a new device of the same
+    branch, for the same user; its queued changes are then pushed afresh."""
+    check_protocol(body)
+    if (
+        body.new_device_id == SERVER_DEVICE_ID
+        or session.get(Device, body.new_device_id) is not None
+    ):
+        raise ApiError(409, "exists", "That device id is taken; make another")
+    device = Device(
+        id=body.new_device_id,
+        name=body.device_name or f"{caller.device.name} (re-enrolled)",
+        branch_id=caller.device.branch_id,
+        roles=list(caller.device.roles),
+        enrolled_at=utcnow(),
+        created_by=caller.user.id,
+    )
+    add_central(session, device, caller.user.id)
+    return issue_tokens(session, settings, caller.user, device)
