@@ -69,6 +69,7 @@ from clinic.actor import Actor
 from clinic.clock import clinic_today
 from clinic.enums import ChangeOperation, Role, VisitStatus
 from clinic.errors import NotAllowed, ValidationFailed
+from clinic.journal.entities import SYNCED
 from clinic.journal.models import (
     AppliedMutation,
     AuditEvent,
@@ -78,7 +79,7 @@ from clinic.journal.models import (
     RejectedChange,
 )
 from clinic.journal.service import record_delete, to_jsonable
-from clinic.org.models import Branch
+from clinic.org.models import Branch, Device
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient, update_patient
 from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, StoreSetting, open_local_store
@@ -568,9 +569,10 @@ class SyncSchedules(RuleBasedStateMachine):
                     select(AuditEvent.device_id, func.count()).group_by(AuditEvent.device_id)
                 ).all()
             )
+            served = {d.id: [Role(r) for r in d.roles] for d in central.scalars(select(Device))}
         by_device = {pc.device_id: pc for pc in self.pcs}
         refused, refused_inserts = self._check_ledger(applied, server_rows, feed, by_device)
-        self._check_stores(server_rows, refused, refused_inserts, server_audit)
+        self._check_stores(server_rows, refused, refused_inserts, server_audit, served)
         STATS["conflicts recorded"] += len(server_rows["conflicts"])
 
     def _check_ledger(
@@ -708,6 +710,7 @@ class SyncSchedules(RuleBasedStateMachine):
         refused: dict[uuid.UUID, dict[int, Write]],
         refused_inserts: dict[uuid.UUID, set[str]],
         server_audit: dict[uuid.UUID | None, int],
+        served: dict[uuid.UUID, list[Role]],
     ) -> None:
         for pc in self.pcs:
             status = sync_status(pc.store)
@@ -734,7 +737,9 @@ class SyncSchedules(RuleBasedStateMachine):
                             local[row_id],
                         )
                         assert local[row_id]["deleted_at"] is not None, (pc.name, local[row_id])
+                    hidden = SYNCED[name].hidden_from(served[pc.device_id])
                     for row_id, row in server.items():
+                        row = {k: None if k in hidden else v for k, v in row.items()}
                         assert local[row_id] == row, (
                             pc.name,
                             name,
