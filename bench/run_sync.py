@@ -289,7 +289,8 @@ class Pcs:
         self.template = template / STORE_FILE
 
     def make(self, name: str, login: str) -> Pc:
-        from clinic.store import DEVICE_ID_KEY, STORE_FILE, StoreSetting, open_local_store
+        from clinic.journal.models import StoreSetting
+        from clinic.store import DEVICE_ID_KEY, STORE_FILE, open_local_store
         from sync.auth import login_online
         from sync.engine import SyncEngine
         from sync.transport import Transport
