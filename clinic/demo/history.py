@@ -1,68 +1,45 @@
-"""The central data set of the sync benchmark: a Kenyan clinic's patients and
-visits written straight into PostgreSQL, each row with the change-feed entry
-the server writes when it accepts a row.
+"""Three years of a Kenyan clinic's patients and visits, drawn in time order.
 
-    build_central(database, patients=100_000, visits=300_000, seed=1)
+    rows = CentralGenerator(branches, patients=3000, visits=9000, seed=1, end=today).rows()
 
-Three years of a clinic with three branches (the server's MAIN, Utawala, and
-Ruai opening after the first year): staff and their desks are added through
-:func:`server.database.add_central`, as the server adds them; 30% of the
-patients come from the paper register on day 0 (legacy numbers, ages, a few
-flagged values), the rest register at the desk and are seen that day; the
-other visits go to patients registered before, on days weighted by weekday
-and growth. Names, phones and ids come from :mod:`bench.kenya` through
-:class:`bench.generate.People`; complaints and plans from its conditions.
+Three branches (their staff and desks given as :class:`BranchStaff`, the
+third opening after the first year): 30% of the patients come from the paper
+register on day 0 (legacy numbers, ages, a few flagged values), the rest
+register at the desk and are seen that day; the other visits go to patients
+registered before, on days weighted by weekday and growth. Names, phones and
+ids come from :class:`clinic.demo.people.People`; complaints and plans from
+:data:`clinic.demo.kenya.CONDITIONS`.
 
-Patients and visits are written with ``COPY`` in a few big transactions.
-Each row gets one ``change_log`` entry in the same transaction, as
-:func:`clinic.journal.service.log_central_change` writes it for a new row:
-the entity's name, the row id, version 1, the sorted names of every column,
-the branch the entity's ``branch_of`` gives (none for patients and visits),
-the server's device and the author; ``xid`` and ``id`` come from the
-column defaults. Every patient is logged before its visits, so a pulled
-page never holds a visit whose patient is still to come.
-
-The same seed gives the same rows (all draws come from seeded generators;
-ids are UUIDv7 from :class:`bench.generate.Ids`), except the ids of the
-server's own MAIN branch and device, which ``migrate`` makes.
+Rows are tuples in the order of :data:`PATIENT_COLUMNS` and
+:data:`VISIT_COLUMNS`, with values as PostgreSQL's ``COPY`` reads them (times
+as UTC text, ids as hex): the server writes them (``server.demo``). Every
+value a PC could send back is already in its checked form
+(:func:`check_patients` says so for a sample). The same seed gives the same
+rows.
 """
 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from typing import Any
 
-from sqlalchemy import select, text
-
-from bench import kenya
-from bench.generate import Draw, Ids, People
-from clinic.enums import Role, Sex, VisitStatus
-from clinic.journal.entities import SYNCED
-from clinic.org.models import Branch, Device, User
-from clinic.patients.models import Patient
+from clinic.demo import kenya
+from clinic.demo.draws import CLOCK, MINUTE_US, Draw, Ids, local_us
+from clinic.demo.people import People
+from clinic.enums import Sex, VisitStatus
 from clinic.patients.service import EDITABLE_FIELDS, clean_patient_fields
 from clinic.rules.ages import estimate_date_of_birth
 from clinic.rules.diagnoses import check_icd10
 from clinic.rules.numbers import NumberKind, format_number
-from clinic.visits.models import Visit
-from server.database import MAIN_BRANCH, SERVER_DEVICE_ID, Database, add_central
-from server.security import hash_password
 
-PASSWORD = "bench-Kayole-2026"
-DEFAULT_END = date(2026, 10, 31)
 YEARS = 3
 IMPORTED_SHARE = 0.30
-ROWS_PER_TRANSACTION = 100_000
-CHECK_EVERY = 50  # patients checked against clean_patient_fields: one in 50
-UTC_OFFSET_US = 3 * 3600 * 1_000_000  # Africa/Nairobi is UTC+3 all year
-MINUTE_US = 60 * 1_000_000
 WEEKDAY_WEIGHTS = (1.25, 1.1, 1.05, 1.0, 1.0, 0.8, 0.45)
 
 PATIENT_COLUMNS = (
@@ -78,14 +55,11 @@ VISIT_COLUMNS = (
     "cancel_reason", "created_at", "updated_at", "created_by", "device_id", "version",
     "deleted_at",
 )  # fmt: skip
-CHANGE_COLUMNS = (
-    "entity", "row_id", "version", "fields", "branch_id", "device_id", "user_id", "received_at",
-)  # fmt: skip
 
 
-def _check_columns(model: Any, columns: tuple[str, ...]) -> None:
-    """Fail loudly when the model grew a column this writer does not fill
-    (a required one) or lost one it does."""
+def check_columns(model: Any, columns: tuple[str, ...]) -> None:
+    """Fail loudly when the model grew a column the rows do not fill (a
+    required one) or lost one they do."""
     table = model.__table__
     unknown = set(columns) - set(table.columns.keys())
     required = {c.name for c in table.columns if not c.nullable and c.server_default is None} - set(
@@ -93,29 +67,16 @@ def _check_columns(model: Any, columns: tuple[str, ...]) -> None:
     )
     if unknown or required:
         raise RuntimeError(
-            f"bench/central_data.py is out of date for {table.name}: unknown columns"
+            f"clinic/demo/history.py is out of date for {table.name}: unknown columns"
             f" {sorted(unknown)}, required columns not written {sorted(required)}"
         )
 
 
-@dataclass(frozen=True)
-class FeedEntry:
-    """How the change feed logs a new row of one entity (see log_central_change)."""
-
-    entity: str
-    fields: str  # JSON, as the ``fields`` column holds it
-
-
-def feed_entry(model: Any) -> FeedEntry:
-    synced = SYNCED[model.__tablename__]
-    if synced.branch_of is not None:
-        raise RuntimeError(f"{synced.name} rows belong to a branch; log them with their branch")
-    names = sorted(c.key for c in model.__table__.columns)  # snapshot(row) keys, sorted
-    return FeedEntry(synced.name, json.dumps(names))
-
-
 @dataclass
 class BranchStaff:
+    """A branch as the history needs it: when it opens, its share of the
+    patients, and who and which desks write its rows."""
+
     id: uuid.UUID
     code: str
     opens: int  # day index
@@ -125,37 +86,24 @@ class BranchStaff:
     clinicians: list[str] = field(default_factory=list)
 
 
-@dataclass
-class CentralData:
-    """What was written, and who can log in (password :data:`PASSWORD`)."""
-
-    patients: int
-    visits: int
-    change_log: int
-    first_day: date
-    last_day: date
-    login: str  # a receptionist at MAIN
-    seconds: float
-    rows_per_second: float
-
-
-_CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400)]
 DAY_US = 86_400 * 1_000_000
 
 
 def _stamp(day: date, us: int) -> str:
     """PostgreSQL text of a UTC moment ``us`` microseconds after ``day``'s UTC midnight."""
     if 0 <= us < DAY_US:
-        return f"{day.isoformat()} {_CLOCK[us // 1_000_000]}.{us % 1_000_000:06d}+00"
+        return f"{day.isoformat()} {CLOCK[us // 1_000_000]}.{us % 1_000_000:06d}+00"
     moment = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(microseconds=us)
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f+00")
 
 
-def _local_us(hour: float) -> int:
-    return int(hour * 3600 * 1_000_000) - UTC_OFFSET_US
+def first_day(end: date) -> date:
+    """The history's first day: :data:`YEARS` years before its last, ``end``."""
+    return date(end.year - YEARS, end.month, end.day) + timedelta(days=1)
 
 
-def _epoch_ms(day: date, us: int) -> int:
+def epoch_ms(day: date, us: int) -> int:
+    """Unix milliseconds of ``us`` microseconds after ``day``'s UTC midnight."""
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000 + us // 1000
 
 
@@ -171,7 +119,7 @@ class CentralGenerator:
         self.draw = Draw(f"{seed}:central")
         self.people = People(Draw(f"{seed}:central-people"))
         self.ids = Ids(f"{seed}:central-ids")
-        start = date(end.year - YEARS, end.month, end.day) + timedelta(days=1)
+        start = first_day(end)
         self.days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
         self.branch_hex = [b.id.hex for b in branches]
         self._serials: dict[int, int] = {}
@@ -219,7 +167,7 @@ class CentralGenerator:
         for _ in range(revisits):
             revisits_per_day[bisect_right(day_cw, draw.random() * day_cw[-1])] += 1
 
-        t = _local_us(5)  # the paper register, imported before opening on day 0
+        t = local_us(5)  # the paper register, imported before opening on day 0
         for _ in range(n_imported):
             yield "patients", self._patient(0, t, imported=True)
             t += draw.between(1_000, 3_000)
@@ -249,7 +197,7 @@ class CentralGenerator:
 
     def _arrival(self) -> int:
         """07:30 to 19:30 in Nairobi, busiest around 09:30."""
-        return _local_us(self.draw.rng.triangular(7.5, 19.5, 9.5))
+        return local_us(self.draw.rng.triangular(7.5, 19.5, 9.5))
 
     # --- patients ---
 
@@ -314,7 +262,7 @@ class CentralGenerator:
         serial = self._serials[day.year] = self._serials.get(day.year, 0) + 1
         op_number = format_number(NumberKind.OP, day.year, serial)
         residence = pick(kenya.RESIDENCES) if random_() < 0.93 else None
-        patient_id = self.ids.make(_epoch_ms(day, time_us))
+        patient_id = self.ids.make(epoch_ms(day, time_us))
         made = _stamp(day, time_us)
         i = len(self.p_id)
         self.p_id.append(patient_id)
@@ -394,75 +342,14 @@ class CentralGenerator:
             cancel = pick(kenya.CANCEL_REASONS)
         updated = signed_at or (_stamp(day, t + 30 * MINUTE_US) if cancel else made)
         return (
-            self.ids.make(_epoch_ms(day, t)), self.p_id[i], self.branch_hex[b], day.isoformat(),
+            self.ids.make(epoch_ms(day, t)), self.p_id[i], self.branch_hex[b], day.isoformat(),
             is_new, str(status), queue[b], complaint, history, examination, plan, clinician,
             signed_at, cancel, made, updated, pick(branch.receptionists), pick(branch.desks), 1,
             None,
         )  # fmt: skip
 
 
-def _reference_data(database: Database, seed: int, first_day: date) -> list[BranchStaff]:
-    """Branches, their desks and staff, added as the server adds them."""
-    ids = Ids(f"{seed}:central-staff")
-    people = People(Draw(f"{seed}:central-staff-people"))
-    password_hash = hash_password(PASSWORD)
-    made_ms = _epoch_ms(first_day, _local_us(6))
-    usernames: set[str] = set()
-    specs = (
-        (MAIN_BRANCH, "Seth Clinic Kayole", "23141", 0, 0.5, 2),
-        ("UTW", "Seth Clinic Utawala", "24987", 0, 0.3, 1),
-        ("RUA", "Seth Clinic Ruai", "27702", 365, 0.2, 1),
-    )
-    branches = []
-    with database.sessions.begin() as session:
-        for code, name, kmhfl, opens, weight, desks in specs:
-            branch = session.scalar(select(Branch).where(Branch.code == code))
-            if branch is None:
-                branch = Branch(
-                    id=uuid.UUID(ids.make(made_ms)),
-                    code=code,
-                    name=name,
-                    kmhfl_code=kmhfl,
-                    sha_facility_id=f"FID-47-{kmhfl}-1",
-                    device_id=SERVER_DEVICE_ID,
-                )
-                add_central(session, branch)
-            staff = BranchStaff(branch.id, code, opens, weight)
-            for n in range(1, desks + 1):
-                desk = Device(
-                    id=uuid.UUID(ids.make(made_ms)),
-                    name=f"{code}-RECEPTION-{n}",
-                    branch_id=branch.id,
-                    device_id=SERVER_DEVICE_ID,
-                )
-                add_central(session, desk)
-                staff.desks.append(desk.id.hex)
-            for role, members in ((Role.RECEPTIONIST, staff.receptionists),
-                                  (Role.CLINICAL_OFFICER, staff.clinicians)):  # fmt: skip
-                for _ in range(2):
-                    person = people.person()
-                    base = f"{person.first_name}.{person.last_name}".lower().replace("'", "")
-                    username, n = base, 1
-                    while username in usernames:
-                        n += 1
-                        username = f"{base}{n}"
-                    usernames.add(username)
-                    user = User(
-                        id=uuid.UUID(ids.make(made_ms)),
-                        username=username,
-                        full_name=f"{person.first_name} {person.last_name}",
-                        role=role,
-                        branch_id=branch.id,
-                        password_hash=password_hash,
-                        device_id=SERVER_DEVICE_ID,
-                    )
-                    add_central(session, user)
-                    members.append(user.id.hex)
-            branches.append(staff)
-    return branches
-
-
-def _check_patients(rows: list[tuple[Any, ...]], today: date) -> None:
+def check_patients(rows: list[tuple[Any, ...]], today: date) -> None:
     """Every value a PC could send back must already be in its checked form
     (the server refuses anything else)."""
     names = [n for n in PATIENT_COLUMNS if n in EDITABLE_FIELDS]
@@ -475,95 +362,3 @@ def _check_patients(rows: list[tuple[Any, ...]], today: date) -> None:
         for name, value in cleaned.items():
             if value != values[name]:
                 raise RuntimeError(f"generated {name} {values[name]!r} is not in checked form")
-
-
-def build_central(
-    database: Database,
-    *,
-    patients: int,
-    visits: int,
-    seed: int = 1,
-    end: date = DEFAULT_END,
-    progress: Callable[[str], None] = print,
-) -> CentralData:
-    """Write the data set into the migrated, otherwise empty ``database``."""
-    _check_columns(Patient, PATIENT_COLUMNS)
-    _check_columns(Visit, VISIT_COLUMNS)
-    from clinic.journal.models import ChangeLogEntry
-
-    _check_columns(ChangeLogEntry, (*CHANGE_COLUMNS, "id", "xid"))
-    feeds = {"patients": feed_entry(Patient), "visits": feed_entry(Visit)}
-    author_at = {"patients": PATIENT_COLUMNS.index("created_by"),
-                 "visits": VISIT_COLUMNS.index("created_by")}  # fmt: skip
-    columns = {"patients": PATIENT_COLUMNS, "visits": VISIT_COLUMNS}
-    started = time.perf_counter()
-    first_day = date(end.year - YEARS, end.month, end.day) + timedelta(days=1)
-    branches = _reference_data(database, seed, first_day)
-    generator = CentralGenerator(branches, patients=patients, visits=visits, seed=seed, end=end)
-    server_device = SERVER_DEVICE_ID.hex
-    received = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
-    counts = {"patients": 0, "visits": 0}
-    batch: dict[str, list[tuple[Any, ...]]] = {"patients": [], "visits": []}
-    feed: list[tuple[Any, ...]] = []
-    raw = database.engine.raw_connection()
-    try:
-        connection: Any = raw.driver_connection
-
-        def write() -> None:
-            with connection.cursor() as cursor:
-                for name in ("patients", "visits"):  # parents first
-                    if not batch[name]:
-                        continue
-                    sql = f"COPY {name} ({', '.join(columns[name])}) FROM STDIN"
-                    with cursor.copy(sql) as copy:
-                        for row in batch[name]:
-                            copy.write_row(row)
-                sql = f"COPY change_log ({', '.join(CHANGE_COLUMNS)}) FROM STDIN"
-                with cursor.copy(sql) as copy:
-                    for row in feed:
-                        copy.write_row(row)
-            connection.commit()
-            _check_patients(batch["patients"][::CHECK_EVERY], end)
-            for rows in batch.values():
-                rows.clear()
-            feed.clear()
-
-        for name, row in generator.rows():
-            batch[name].append(row)
-            entry = feeds[name]
-            feed.append(
-                (entry.entity, row[0], 1, entry.fields, None, server_device,
-                 row[author_at[name]], received)
-            )  # fmt: skip
-            counts[name] += 1
-            if len(feed) >= ROWS_PER_TRANSACTION:
-                write()
-                progress(
-                    f"  central: {counts['patients']:,} patients, {counts['visits']:,} visits"
-                    f" ({time.perf_counter() - started:.0f} s)"
-                )
-        write()
-    finally:
-        raw.close()
-    with database.engine.connect() as connection_:
-        connection_.execution_options(isolation_level="AUTOCOMMIT")
-        connection_.execute(text("ANALYZE patients"))
-        connection_.execute(text("ANALYZE visits"))
-        connection_.execute(text("ANALYZE change_log"))
-    with database.sessions() as session:
-        logged = session.scalar(text("SELECT count(*) FROM change_log")) or 0
-        login = session.scalar(
-            select(User.username).where(User.id == uuid.UUID(branches[0].receptionists[0]))
-        )
-    seconds = time.perf_counter() - started
-    total = counts["patients"] + counts["visits"]
-    return CentralData(
-        patients=counts["patients"],
-        visits=counts["visits"],
-        change_log=int(logged),
-        first_day=first_day,
-        last_day=end,
-        login=str(login),
-        seconds=seconds,
-        rows_per_second=total / seconds,
-    )
