@@ -3,14 +3,15 @@ history (:mod:`clinic.demo.history`) written straight into PostgreSQL.
 
     build_central(database, patients=100_000, visits=300_000, end=..., staff_password=...)
 
-Staff and their desks are added through :func:`server.database.add_central`,
-as the server adds them; patients and visits are written with ``COPY`` in a
-few big transactions. Each row gets one ``change_log`` entry in the same
-transaction, as :func:`clinic.journal.service.log_central_change` writes it
-for a new row: the entity's name, the row id, version 1, the sorted names of
-every column, the branch the entity's ``branch_of`` gives (none for patients
-and visits), the server's device and the author; ``xid`` and ``id`` come
-from the column defaults. Every patient is logged before its visits, so a
+Branches and their desks are added through :func:`server.database.add_central`
+and staff through :func:`clinic.org.service.create_user`, as the server adds
+them; patients and visits are written with ``COPY`` in a few big
+transactions. Each row gets one ``change_log`` entry in the same transaction,
+as :func:`clinic.journal.service.log_central_change` writes it for a new row:
+the entity's name, the row id, version 1, the sorted names of every column,
+the branch the entity's ``branch_of`` gives (none for patients and visits),
+the server's device and the author; ``xid`` and ``id`` come from the column
+defaults. Every patient is logged before its visits, so a
 pulled page never holds a visit whose patient is still to come. The same
 seed gives the same rows, except the ids of the server's own MAIN branch and
 device, which ``migrate`` makes.
@@ -48,10 +49,11 @@ from clinic.demo.people import People
 from clinic.enums import Role
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import ChangeLogEntry
-from clinic.org.models import Branch, Device, User
+from clinic.org.models import MAIN_BRANCH, Branch, Device, User
+from clinic.org.service import create_user
 from clinic.patients.models import Patient
 from clinic.visits.models import Visit
-from server.database import MAIN_BRANCH, SERVER_DEVICE_ID, Database, add_central
+from server.database import SERVER_ACTOR, SERVER_DEVICE_ID, Database, add_central
 from server.security import hash_password
 
 ROWS_PER_TRANSACTION = 100_000
@@ -139,16 +141,16 @@ def _reference_data(
                         n += 1
                         username = f"{base}{n}"
                     usernames.add(username)
-                    user = User(
-                        id=uuid.UUID(ids.make(made_ms)),
-                        username=username,
-                        full_name=f"{person.first_name} {person.last_name}",
-                        role=role,
-                        branch_id=branch.id,
+                    user = create_user(
+                        username,
+                        f"{person.first_name} {person.last_name}",
+                        role,
                         password_hash=password_hash,
-                        device_id=SERVER_DEVICE_ID,
+                        branch_code=code,
+                        user_id=uuid.UUID(ids.make(made_ms)),
+                        session=session,
+                        actor=SERVER_ACTOR,
                     )
-                    add_central(session, user)
                     members.append(user.id.hex)
             branches.append(staff)
     return branches
@@ -271,20 +273,18 @@ def seed_demo(database: Database) -> str:
             staff_password=DEMO_PASSWORD,
             progress=lambda _line: None,
         )
+    password_hash = hash_password(DEMO_PASSWORD)
     with database.sessions.begin() as session:
-        main = session.scalar(select(Branch.id).where(Branch.code == MAIN_BRANCH))
         for username, full_name, role in DEMO_USERS:
             if session.scalar(select(User.id).where(User.username == username)) is None:
-                add_central(
-                    session,
-                    User(
-                        username=username,
-                        full_name=full_name,
-                        role=role,
-                        branch_id=main,
-                        password_hash=hash_password(DEMO_PASSWORD),
-                        device_id=SERVER_DEVICE_ID,
-                    ),
+                create_user(
+                    username,
+                    full_name,
+                    role,
+                    password_hash=password_hash,
+                    branch_code=MAIN_BRANCH,
+                    session=session,
+                    actor=SERVER_ACTOR,
                 )
     names = ", ".join(username for username, _name, _role in DEMO_USERS)
     return (
