@@ -29,11 +29,10 @@ def _role(value: Role | str) -> Role:
         raise InvalidValue("role", f"No role {value!r}; choose one of {known}") from None
 
 
-def _branch_id(session: Session, code: str | None, role: Role) -> uuid.UUID | None:
-    """The user's home branch: the one named, else MAIN, except for an admin,
-    who without one acts for all branches."""
-    if code is None and role != Role.ADMIN:
-        code = MAIN_BRANCH
+def branch_named(code: str | None, *, session: Session) -> uuid.UUID | None:
+    """The id of the branch with ``code`` (None for None, an admin's "all
+    branches"); raises :class:`InvalidValue` naming ``branch_code`` when no
+    branch has it."""
     if code is None:
         return None
     branch_id = session.scalar(select(Branch.id).where(Branch.code == code))
@@ -79,7 +78,9 @@ def create_user(
             "username", "Use 2 to 64 small letters, digits, dots, dashes or underscores"
         )
     known_role = _role(role)
-    branch_id = _branch_id(session, branch_code, known_role)
+    if branch_code is None and known_role != Role.ADMIN:
+        branch_code = MAIN_BRANCH  # only an admin acts for all branches
+    branch_id = branch_named(branch_code, session=session)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AlreadyTaken("username", f"The username {username} is taken")
     user = User(

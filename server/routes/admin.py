@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from clinic.db import utcnow
 from clinic.enums import Role
@@ -16,7 +15,7 @@ from clinic.errors import AlreadyTaken
 from clinic.journal.models import AuditEvent
 from clinic.journal.service import changed_fields, log_central_change, record_audit, snapshot
 from clinic.org import service as org
-from clinic.org.models import Branch, Device, User
+from clinic.org.models import Device, User
 from server.database import SERVER_DEVICE_ID
 from server.deps import Admin, DbSession
 from server.errors import ApiError, not_found
@@ -32,15 +31,6 @@ def _invalid(field: str, reason: str) -> ApiError:
     return ApiError(
         422, "invalid", "Some values are not valid", [{"field": field, "reason": reason}]
     )
-
-
-def _branch_id(session: Session, code: str | None) -> uuid.UUID | None:
-    if code is None:
-        return None
-    branch_id = session.scalar(select(Branch.id).where(Branch.code == code))
-    if branch_id is None:
-        raise _invalid("branch_code", f"No branch with code {code}")
-    return branch_id
 
 
 def _aware(moment: datetime) -> datetime:
@@ -104,7 +94,7 @@ def edit_user(user_id: uuid.UUID, body: UserUpdate, caller: Admin, session: DbSe
     if body.role is not None:
         user.role = body.role
     if "branch_code" in changes:
-        user.branch_id = _branch_id(session, body.branch_code)
+        user.branch_id = org.branch_named(body.branch_code, session=session)
     if user.branch_id is None and user.role != Role.ADMIN:
         raise _invalid("branch_code", "Only an admin may work without a branch; choose one")
     if body.active is not None:

@@ -164,6 +164,11 @@ def test_the_admin_api_audits_the_user_it_adds(
     assert taken.json()["error"]["fields"] == [
         {"field": "username", "reason": "The username j.mwangi is taken"}
     ]
+    moved = client.patch(
+        f"/api/users/{created.json()['id']}", json={"branch_code": "NOPE"}, headers=headers
+    )
+    assert moved.status_code == 422
+    assert [f["field"] for f in moved.json()["error"]["fields"]] == ["branch_code"]
     with central.sessions() as session:
         user_id = uuid.UUID(created.json()["id"])
         (event,) = _audits(session, user_id)
