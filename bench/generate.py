@@ -53,9 +53,8 @@ from typing import Any
 from clinic.demo import kenya
 from clinic.demo.draws import CLOCK, MINUTE_US, Draw, Ids, local_us
 from clinic.demo.history import IMPORTED_SHARE, WEEKDAY_WEIGHTS
-from clinic.demo.people import People
+from clinic.demo.people import People, draw_registration
 from clinic.patients import search_index
-from clinic.rules.ages import estimate_date_of_birth
 from clinic.rules.diagnoses import check_icd10
 from clinic.rules.numbers import NumberKind, format_number
 from clinic.store import STORE_FILE, create_sqlite_engine, open_local_store
@@ -708,21 +707,6 @@ class ClinicGenerator:
         """A time of arrival at the desk: 07:30 to 19:30, busiest around 09:30."""
         return local_us(self.draw.rng.triangular(7.5, 19.5, 9.5))
 
-    def _age_years(self) -> float:
-        r = self.draw.random()
-        u = self.draw.random()
-        for share, low, high in (
-            (0.22, 0, 5),
-            (0.38, 5, 15),
-            (0.52, 15, 25),
-            (0.69, 25, 35),
-            (0.81, 35, 45),
-            (0.92, 45, 60),
-        ):
-            if r < share:
-                return low + u * (high - low)
-        return 60 + u * 30
-
     def _patient(self, day: Day, time_us: int, *, imported: bool) -> None:
         draw, people, p = self.draw, self.people, self.p
         random_, pick = draw.random, draw.pick
@@ -733,47 +717,13 @@ class ClinicGenerator:
             home = draw.weighted(*self._open_branches(day.index))
             device = pick(self.branches[home].reception)
             created_by = pick(self.branches[home].receptionists)
-        person = people.person()
+        details = draw_registration(
+            draw, people, day.date, imported=imported, adults=self._adults, phones=p.phone,
+            sha_numbers=p.sha_number,
+        )  # fmt: skip
+        person, sex, age, phone = details.person, details.sex, details.age, details.phone
         first, middle, last = person.first_name, person.middle_name, person.last_name
-        sex = "U" if imported and random_() < 0.005 else person.sex
-        age = self._age_years()
-        flagged: list[str] = []
-        estimated = False
-        dob: date | None
-        if imported and random_() < 0.03:
-            dob = None  # no age in the register
-            flagged.append("date_of_birth")
-        elif imported or random_() < 0.15:
-            years = int(age)
-            dob = _estimated_dob(
-                f"{years}yrs" if years >= 2 else f"{max(1, int(age * 12))}mths", day.date
-            )
-            estimated = True
-        else:
-            dob = day.date - timedelta(days=int(age * 365.25))
-        born = dob.year if dob else day.date.year - int(age)
-        adult = age >= 18
-        phone: str | None = None
-        if imported and random_() < 0.02:
-            flagged.append("phone")  # too short to be a phone in the register
-        elif not adult and self._adults and random_() < 0.6:
-            phone = p.phone[pick(self._adults)]  # a parent's phone
-        elif random_() < 0.9:
-            phone = people.phone()
-        national_id = people.national_id(born) if adult and random_() < 0.65 else None
-        sha = people.sha_number() if random_() < 0.35 else None
-        sha_principal = None
-        if sha and not adult and self._adults:
-            sha_principal = p.sha_number[pick(self._adults)]
-        kin_name = kin_phone = kin_relationship = None
-        if not adult or random_() < 0.3:
-            kin = people.person()
-            kin_name = f"{kin.first_name} {last if not adult else kin.last_name}"
-            kin_phone = phone if not adult and phone else people.phone()
-            if adult:
-                kin_relationship = pick(("Spouse", "Sibling", "Parent", "Child"))
-            else:
-                kin_relationship = "Mother" if kin.sex == "F" else "Father"
+        dob, adult = details.date_of_birth, details.adult
         legacy = self._legacy_number() if imported else None
         residence = pick(kenya.RESIDENCES) if random_() < 0.93 else None
         op = self.numbering.take(device, NumberKind.OP, day, time_us)
@@ -792,11 +742,11 @@ class ClinicGenerator:
         p.id.append(patient_id)
         p.registered.append(-1 if imported else day.index)
         p.registered_us.append(time_us)
-        p.born.append(born)
+        p.born.append(details.born)
         p.branch.append(home)
         p.rate.append(rate)
         p.chronic.append(chronic)
-        p.sha_number.append(sha)
+        p.sha_number.append(details.sha_number)
         p.insured.append(adult and random_() < 0.05)
         p.names.append((first, middle, last, sex))
         p.phone.append(phone)
@@ -812,18 +762,18 @@ class ClinicGenerator:
                 last,
                 sex,
                 dob.isoformat() if dob else None,
-                estimated,
-                national_id,
-                sha,
-                sha_principal,
+                details.date_of_birth_estimated,
+                details.national_id,
+                details.sha_number,
+                details.sha_principal_number,
                 phone,
                 residence,
-                kin_name,
-                kin_phone,
-                kin_relationship,
+                details.next_of_kin_name,
+                details.next_of_kin_phone,
+                details.next_of_kin_relationship,
                 self.branches[home].id,
                 merged_into,
-                _FLAGS[tuple(flagged)],
+                _FLAGS[tuple(details.flagged_fields)],
                 made,
                 updated,
                 created_by,
@@ -1442,10 +1392,6 @@ def _condition_weights() -> dict[tuple[int, bool], list[float]]:
 
 
 @cache
-def _estimated_dob(age_text: str, on: date) -> date:
-    return estimate_date_of_birth(age_text, on=on)
-
-
 def own_device_id(seed: int) -> str:
     """The generated store's own device id (reception desk 1 at MAIN)."""
     return Ids(f"{seed}:device").make(int(datetime(2023, 1, 1, tzinfo=UTC).timestamp()) * 1000)

@@ -31,10 +31,9 @@ from typing import Any
 
 from clinic.demo import kenya
 from clinic.demo.draws import CLOCK, MINUTE_US, Draw, Ids, local_us
-from clinic.demo.people import People
-from clinic.enums import Sex, VisitStatus
+from clinic.demo.people import People, draw_registration
+from clinic.enums import VisitStatus
 from clinic.patients.service import EDITABLE_FIELDS, clean_patient_fields
-from clinic.rules.ages import estimate_date_of_birth
 from clinic.rules.diagnoses import check_icd10
 from clinic.rules.numbers import NumberKind, format_number
 
@@ -201,59 +200,16 @@ class CentralGenerator:
 
     # --- patients ---
 
-    def _age(self) -> float:
-        r, u = self.draw.random(), self.draw.random()
-        for share, low, high in ((0.22, 0, 5), (0.38, 5, 15), (0.52, 15, 25), (0.69, 25, 35),
-                                 (0.81, 35, 45), (0.92, 45, 60)):  # fmt: skip
-            if r < share:
-                return low + u * (high - low)
-        return 60 + u * 30
-
     def _patient(self, d: int, time_us: int, *, imported: bool) -> tuple[Any, ...]:
         draw, people = self.draw, self.people
         random_, pick = draw.random, draw.pick
         day = self.days[d]
         home = 0 if imported else draw.weighted(*self._open(d))
         branch = self.branches[home]
-        person = people.person()
-        sex = Sex.UNKNOWN.value if imported and random_() < 0.005 else person.sex
-        age = self._age()
-        flagged: list[str] = []
-        dob: date | None
-        estimated = False
-        if imported and random_() < 0.03:
-            dob = None  # no age in the register
-            flagged.append("date_of_birth")
-        elif imported or random_() < 0.15:
-            years = int(age)
-            written = f"{years}yrs" if years >= 2 else f"{max(1, int(age * 12))}mths"
-            dob = estimate_date_of_birth(written, on=day)
-            estimated = True
-        else:
-            dob = day - timedelta(days=int(age * 365.25))
-        born = dob.year if dob else day.year - int(age)
-        adult = age >= 18
-        phone: str | None = None
-        if imported and random_() < 0.02:
-            flagged.append("phone")  # too short to be a phone in the register
-        elif not adult and self.adults and random_() < 0.6:
-            phone = self.p_phone[pick(self.adults)]  # a parent's phone
-        elif random_() < 0.9:
-            phone = people.phone()
-        national_id = people.national_id(born) if adult and random_() < 0.65 else None
-        sha = people.sha_number() if random_() < 0.35 else None
-        principal = None
-        if sha and not adult and self.adults:
-            principal = self.p_sha[pick(self.adults)]
-        kin_name = kin_phone = kin_relationship = None
-        if not adult or random_() < 0.3:
-            kin = people.person()
-            kin_name = f"{kin.first_name} {kin.last_name if adult else person.last_name}"
-            kin_phone = phone if not adult and phone else people.phone()
-            if adult:
-                kin_relationship = pick(("Spouse", "Sibling", "Parent", "Child"))
-            else:
-                kin_relationship = "Mother" if kin.sex == "F" else "Father"
+        details = draw_registration(
+            draw, people, day, imported=imported, adults=self.adults, phones=self.p_phone,
+            sha_numbers=self.p_sha,
+        )  # fmt: skip
         legacy = None
         if imported:
             year = 2016 + draw.below(8)
@@ -267,18 +223,22 @@ class CentralGenerator:
         i = len(self.p_id)
         self.p_id.append(patient_id)
         self.p_branch.append(home)
-        self.p_born.append(born)
+        self.p_born.append(details.born)
         self.p_year_seen.append(0)
-        self.p_phone.append(phone)
-        self.p_sha.append(sha)
-        if adult:
+        self.p_phone.append(details.phone)
+        self.p_sha.append(details.sha_number)
+        if details.adult:
             self.adults.append(i)
+        dob = details.date_of_birth.isoformat() if details.date_of_birth else None
+        person = details.person
         return (
             patient_id, op_number, legacy, person.first_name, person.middle_name,
-            person.last_name, sex, dob.isoformat() if dob else None, estimated, national_id, sha,
-            principal, phone, residence, kin_name,
-            kin_phone, kin_relationship, self.branch_hex[home], None, json.dumps(flagged), made,
-            made, pick(branch.receptionists), pick(branch.desks), 1, None,
+            person.last_name, details.sex, dob, details.date_of_birth_estimated,
+            details.national_id, details.sha_number, details.sha_principal_number,
+            details.phone, residence, details.next_of_kin_name, details.next_of_kin_phone,
+            details.next_of_kin_relationship, self.branch_hex[home], None,
+            json.dumps(details.flagged_fields), made, made, pick(branch.receptionists),
+            pick(branch.desks), 1, None,
         )  # fmt: skip
 
     # --- visits ---
