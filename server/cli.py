@@ -120,7 +120,7 @@ def _create_user(args: argparse.Namespace) -> None:
             )
         print(f"Created {args.role} {username}.")
     except InvalidValue as error:
-        raise CommandFailed(str(error)) from None
+        raise CommandFailed(error.reason) from None
     finally:
         database.close()
 

@@ -75,7 +75,7 @@ def create_user(
         raise NotAllowed(f"A {actor.role.value} may not add users")
     if not re.fullmatch(USERNAME_PATTERN, username):
         raise InvalidValue(
-            "username", "Use 2 to 64 small letters, digits, dots, dashes or underscores"
+            "username", "A username is 2 to 64 small letters, digits, dots, dashes or underscores"
         )
     known_role = _role(role)
     if branch_code is None and known_role != Role.ADMIN:

@@ -192,9 +192,9 @@ def test_the_command_line_audits_the_user_it_adds(
 
     assert cli.main(command) == 0
     assert cli.main(command) == 1
-    assert "username: The username grace.w is taken" in capsys.readouterr().err
+    assert "seth-clinic-server: The username grace.w is taken" in capsys.readouterr().err
     assert cli.main([*command[:-2], "--role", "nurse", "--branch", "NOPE"]) == 1
-    assert "branch_code: No branch with code NOPE" in capsys.readouterr().err
+    assert "seth-clinic-server: No branch with code NOPE" in capsys.readouterr().err
     with central.sessions() as session:
         user = session.scalar(select(User).where(User.username == "grace.w"))
         assert user is not None and user.branch_id == _main(session)
