@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import random
 import shutil
 import sqlite3
 import sys
@@ -49,11 +48,13 @@ from functools import cache
 from itertools import accumulate
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from bench import kenya
+from clinic.demo import kenya
+from clinic.demo.draws import CLOCK, MINUTE_US, Draw, Ids, local_us
+from clinic.demo.history import IMPORTED_SHARE, WEEKDAY_WEIGHTS
+from clinic.demo.people import People, draw_registration
 from clinic.patients import search_index
-from clinic.rules.ages import estimate_date_of_birth
 from clinic.rules.diagnoses import check_icd10
 from clinic.rules.numbers import NumberKind, format_number
 from clinic.store import STORE_FILE, create_sqlite_engine, open_local_store
@@ -67,59 +68,16 @@ DEFAULT_SEED = 1
 DEFAULT_END = date(2026, 10, 31)
 DEFAULT_YEARS = 3
 
-IMPORTED_SHARE = 0.30
 SHA_START = date(2024, 10, 1)  # SHA replaced NHIF
 LEASE_BLOCK = 1000
 ROWS_PER_BATCH = 60_000
-UTC_OFFSET_US = 3 * 3600 * 1_000_000  # Africa/Nairobi is UTC+3 all year
-MINUTE_US = 60 * 1_000_000
-WEEKDAY_WEIGHTS = (1.25, 1.1, 1.05, 1.0, 1.0, 0.8, 0.45)
-
-T = TypeVar("T")
 
 
 def default_data_dir(patients: int, visits: int, seed: int) -> Path:
     return DATA_DIR / f"{patients}p-{visits}v-seed{seed}"
 
 
-# --- draws, ids and times --------------------------------------------------------------------
-
-
-class Draw:
-    """Quick draws from a seeded ``random.Random`` (``choice`` and ``choices``
-    cost ten times more, and these are made millions of times)."""
-
-    def __init__(self, seed: str) -> None:
-        self.rng = random.Random(seed)
-        self.random = self.rng.random
-
-    def pick(self, items: Sequence[T]) -> T:
-        return items[int(self.random() * len(items))]
-
-    def weighted(self, items: Sequence[T], cumulative: Sequence[float]) -> T:
-        return items[bisect_right(cumulative, self.random() * cumulative[-1])]
-
-    def below(self, n: int) -> int:
-        return int(self.random() * n)
-
-    def between(self, low: int, high: int) -> int:
-        """An integer in ``low..high-1``."""
-        return low + int(self.random() * (high - low))
-
-
-_UUID7_CLEAR = ~((0xF << 76) | (0x3 << 62))
-_UUID7_SET = (0x7 << 76) | (0x2 << 62)
-
-
-class Ids:
-    """UUIDv7 ids as stored (32 hex digits), from a seeded generator."""
-
-    def __init__(self, seed: str) -> None:
-        self._bits = random.Random(seed).getrandbits
-
-    def make(self, unix_ms: int) -> str:
-        value = ((unix_ms & 0xFFFF_FFFF_FFFF) << 80 | self._bits(80)) & _UUID7_CLEAR | _UUID7_SET
-        return f"{value:032x}"
+# --- days and times --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -130,18 +88,10 @@ class Day:
     epoch_ms: int  # UTC midnight
 
 
-_CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400)]
-
-
 def stamp(day: Day, us: int) -> str:
     """The stored text of a UTC time ``us`` microseconds after ``day``'s UTC
     midnight, in SQLAlchemy's SQLite DATETIME format."""
-    return f"{day.iso} {_CLOCK[us // 1_000_000]}.{us % 1_000_000:06d}"
-
-
-def local_us(hour: float) -> int:
-    """Microseconds after UTC midnight of ``hour`` o'clock in Nairobi."""
-    return int(hour * 3600 * 1_000_000) - UTC_OFFSET_US
+    return f"{day.iso} {CLOCK[us // 1_000_000]}.{us % 1_000_000:06d}"
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -462,77 +412,6 @@ class Rows:
     number_leases: Callable[[tuple[Any, ...]], None]
 
 
-# --- people ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    first_name: str
-    middle_name: str | None
-    last_name: str
-    sex: str  # F or M
-
-
-class People:
-    """Kenyan names, phones, ids and places, drawn from one seeded generator."""
-
-    def __init__(self, draw: Draw) -> None:
-        self.draw = draw
-        self._community_cw = list(accumulate(c.weight for c in kenya.COMMUNITIES))
-        prefixes, weights = zip(*kenya.MOBILE_PREFIXES, strict=True)
-        self._prefixes: tuple[str, ...] = prefixes
-        self._prefix_cw = list(accumulate(weights))
-        self.phones_used: set[str] = set()
-        self.ids_used: set[str] = set()
-
-    def person(self) -> Person:
-        draw = self.draw
-        random_ = draw.random
-        pick = draw.pick
-        community = draw.weighted(kenya.COMMUNITIES, self._community_cw)
-        female = random_() < 0.55
-        traditional = community.female if female else community.male
-        if random_() < community.muslim_share:
-            religious = kenya.MUSLIM_FEMALE if female else kenya.MUSLIM_MALE
-        else:
-            religious = kenya.CHRISTIAN_FEMALE if female else kenya.CHRISTIAN_MALE
-        if random_() < 0.62:
-            first, other = pick(religious), traditional
-        else:
-            first, other = pick(traditional), religious
-        middle = pick(other) if random_() < 0.45 else None
-        last = pick(community.surnames)
-        if last == first:
-            last = pick(community.surnames)
-        if middle in (first, last):
-            middle = None
-        return Person(first, middle, last, "F" if female else "M")
-
-    def phone(self) -> str:
-        """A Kenyan mobile number in E.164 not given out before."""
-        draw = self.draw
-        while True:
-            prefix = draw.weighted(self._prefixes, self._prefix_cw)
-            phone = f"+254{prefix}{draw.below(1_000_000):06d}"
-            if phone not in self.phones_used:
-                self.phones_used.add(phone)
-                return phone
-
-    def national_id(self, born: int) -> str:
-        """A national id shaped by the year of birth (ids are issued in sequence)."""
-        gauss = self.draw.rng.gauss
-        centre = max(150_000, (born - 1945) * 700_000)
-        while True:
-            text = str(max(100_000, int(gauss(centre, 1_200_000))))
-            if text not in self.ids_used:
-                self.ids_used.add(text)
-                return text
-
-    def sha_number(self) -> str:
-        draw = self.draw
-        return f"CR{draw.between(10**12, 10**13)}-{draw.below(10)}"
-
-
 # --- the clinic ------------------------------------------------------------------------------
 
 
@@ -828,21 +707,6 @@ class ClinicGenerator:
         """A time of arrival at the desk: 07:30 to 19:30, busiest around 09:30."""
         return local_us(self.draw.rng.triangular(7.5, 19.5, 9.5))
 
-    def _age_years(self) -> float:
-        r = self.draw.random()
-        u = self.draw.random()
-        for share, low, high in (
-            (0.22, 0, 5),
-            (0.38, 5, 15),
-            (0.52, 15, 25),
-            (0.69, 25, 35),
-            (0.81, 35, 45),
-            (0.92, 45, 60),
-        ):
-            if r < share:
-                return low + u * (high - low)
-        return 60 + u * 30
-
     def _patient(self, day: Day, time_us: int, *, imported: bool) -> None:
         draw, people, p = self.draw, self.people, self.p
         random_, pick = draw.random, draw.pick
@@ -853,47 +717,13 @@ class ClinicGenerator:
             home = draw.weighted(*self._open_branches(day.index))
             device = pick(self.branches[home].reception)
             created_by = pick(self.branches[home].receptionists)
-        person = people.person()
+        details = draw_registration(
+            draw, people, day.date, imported=imported, adults=self._adults, phones=p.phone,
+            sha_numbers=p.sha_number,
+        )  # fmt: skip
+        person, sex, age, phone = details.person, details.sex, details.age, details.phone
         first, middle, last = person.first_name, person.middle_name, person.last_name
-        sex = "U" if imported and random_() < 0.005 else person.sex
-        age = self._age_years()
-        flagged: list[str] = []
-        estimated = False
-        dob: date | None
-        if imported and random_() < 0.03:
-            dob = None  # no age in the register
-            flagged.append("date_of_birth")
-        elif imported or random_() < 0.15:
-            years = int(age)
-            dob = _estimated_dob(
-                f"{years}yrs" if years >= 2 else f"{max(1, int(age * 12))}mths", day.date
-            )
-            estimated = True
-        else:
-            dob = day.date - timedelta(days=int(age * 365.25))
-        born = dob.year if dob else day.date.year - int(age)
-        adult = age >= 18
-        phone: str | None = None
-        if imported and random_() < 0.02:
-            flagged.append("phone")  # too short to be a phone in the register
-        elif not adult and self._adults and random_() < 0.6:
-            phone = p.phone[pick(self._adults)]  # a parent's phone
-        elif random_() < 0.9:
-            phone = people.phone()
-        national_id = people.national_id(born) if adult and random_() < 0.65 else None
-        sha = people.sha_number() if random_() < 0.35 else None
-        sha_principal = None
-        if sha and not adult and self._adults:
-            sha_principal = p.sha_number[pick(self._adults)]
-        kin_name = kin_phone = kin_relationship = None
-        if not adult or random_() < 0.3:
-            kin = people.person()
-            kin_name = f"{kin.first_name} {last if not adult else kin.last_name}"
-            kin_phone = phone if not adult and phone else people.phone()
-            if adult:
-                kin_relationship = pick(("Spouse", "Sibling", "Parent", "Child"))
-            else:
-                kin_relationship = "Mother" if kin.sex == "F" else "Father"
+        dob, adult = details.date_of_birth, details.adult
         legacy = self._legacy_number() if imported else None
         residence = pick(kenya.RESIDENCES) if random_() < 0.93 else None
         op = self.numbering.take(device, NumberKind.OP, day, time_us)
@@ -912,11 +742,11 @@ class ClinicGenerator:
         p.id.append(patient_id)
         p.registered.append(-1 if imported else day.index)
         p.registered_us.append(time_us)
-        p.born.append(born)
+        p.born.append(details.born)
         p.branch.append(home)
         p.rate.append(rate)
         p.chronic.append(chronic)
-        p.sha_number.append(sha)
+        p.sha_number.append(details.sha_number)
         p.insured.append(adult and random_() < 0.05)
         p.names.append((first, middle, last, sex))
         p.phone.append(phone)
@@ -932,18 +762,18 @@ class ClinicGenerator:
                 last,
                 sex,
                 dob.isoformat() if dob else None,
-                estimated,
-                national_id,
-                sha,
-                sha_principal,
+                details.date_of_birth_estimated,
+                details.national_id,
+                details.sha_number,
+                details.sha_principal_number,
                 phone,
                 residence,
-                kin_name,
-                kin_phone,
-                kin_relationship,
+                details.next_of_kin_name,
+                details.next_of_kin_phone,
+                details.next_of_kin_relationship,
                 self.branches[home].id,
                 merged_into,
-                _FLAGS[tuple(flagged)],
+                _FLAGS[tuple(details.flagged_fields)],
                 made,
                 updated,
                 created_by,
@@ -1562,10 +1392,6 @@ def _condition_weights() -> dict[tuple[int, bool], list[float]]:
 
 
 @cache
-def _estimated_dob(age_text: str, on: date) -> date:
-    return estimate_date_of_birth(age_text, on=on)
-
-
 def own_device_id(seed: int) -> str:
     """The generated store's own device id (reception desk 1 at MAIN)."""
     return Ids(f"{seed}:device").make(int(datetime(2023, 1, 1, tzinfo=UTC).timestamp()) * 1000)

@@ -35,15 +35,11 @@ from pathlib import Path
 from typing import Any
 
 import clinic.schema  # noqa: F401 - every model mapped before the first write
-from bench import kenya
-from bench.generate import (
-    MANIFEST_FILE,
-    Draw,
-    People,
-    default_data_dir,
-    generate,
-)
+from bench.generate import MANIFEST_FILE, default_data_dir, generate
 from clinic.actor import Actor
+from clinic.demo import kenya
+from clinic.demo.draws import Draw
+from clinic.demo.people import People
 from clinic.enums import Role, Sex
 from clinic.numbering.service import BLOCK_SIZE, add_lease
 from clinic.patients import search as patient_search

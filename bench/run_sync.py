@@ -3,7 +3,7 @@
     python -m bench.run_sync [--patients 100000] [--visits 300000] [--small]
 
 One command does it all: it starts its own embedded PostgreSQL in a
-temporary folder, writes the central data set (bench/central_data.py) and
+temporary folder, writes the central data set (``server.demo.build_central``) and
 starts ``seth-clinic-server serve`` on 127.0.0.1 in a process of its own,
 then measures, with real SQLite stores logged in through the keyring:
 
@@ -51,9 +51,11 @@ from typing import Any
 
 import httpx
 
-from bench import kenya
-from bench.central_data import PASSWORD, CentralData, build_central
+from bench.generate import DEFAULT_END
+from clinic.demo import kenya
+from server.demo import CentralData, build_central
 
+PASSWORD = "bench-Kayole-2026"  # every member of staff's in the central data set
 FIRST_SYNC_TARGET = 30_000  # rows per second
 DELAY_TARGET_P95 = 2.0  # seconds
 LONG_POLL_SECONDS = 25.0
@@ -289,7 +291,8 @@ class Pcs:
         self.template = template / STORE_FILE
 
     def make(self, name: str, login: str) -> Pc:
-        from clinic.store import DEVICE_ID_KEY, STORE_FILE, StoreSetting, open_local_store
+        from clinic.journal.models import StoreSetting
+        from clinic.store import DEVICE_ID_KEY, STORE_FILE, open_local_store
         from sync.auth import login_online
         from sync.engine import SyncEngine
         from sync.transport import Transport
@@ -457,7 +460,8 @@ def resumed_sync(
 
 
 def new_patient_details(count: int, seed: int, today: date) -> list[Any]:
-    from bench.generate import Draw, People
+    from clinic.demo.draws import Draw
+    from clinic.demo.people import People
     from clinic.enums import Sex
     from clinic.patients.service import PatientDetails
 
@@ -700,7 +704,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL started and migrated in {time.perf_counter() - started:.1f} s")
         print(f"Writing {patients:,} patients and {visits:,} visits to the central database...")
         data: CentralData = build_central(
-            database, patients=patients, visits=visits, seed=args.seed
+            database,
+            patients=patients,
+            visits=visits,
+            end=DEFAULT_END,
+            staff_password=PASSWORD,
+            seed=args.seed,
         )
         print(
             f"  {data.patients:,} patients, {data.visits:,} visits, {data.change_log:,} change-log"

@@ -19,6 +19,11 @@ class InvalidValue(ValueError):
         self.reason = reason
 
 
+class AlreadyTaken(InvalidValue):
+    """The value is well formed but another row already has it where only one
+    may (a username); the API answers it as a 409."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str

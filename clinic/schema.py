@@ -11,12 +11,12 @@ from clinic.journal.models import (
     Conflict,
     OutboxEntry,
     RejectedChange,
+    StoreSetting,
     SyncRun,
 )
 from clinic.numbering.models import NumberLease
 from clinic.org.models import Branch, Device, OfflineLogin, User
 from clinic.patients.models import Patient
-from clinic.store import StoreSetting
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
 
 metadata = Base.metadata

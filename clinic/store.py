@@ -17,26 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import JSON, String, create_engine, event, select
+from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from clinic.db import LOCAL_ONLY, Base, uuid7
+from clinic.db import uuid7
+from clinic.journal.models import StoreSetting
 from clinic.rules.numbers import number_search_key
 
 DATA_DIR_ENV = "SETH_CLINIC_DATA_DIR"
 STORE_FILE = "clinic.sqlite3"
 DEVICE_ID_KEY = "device_id"
-
-
-class StoreSetting(Base):
-    """The PC's own settings: its device id, the server address, sync cursor."""
-
-    __tablename__ = "store_settings"
-    __table_args__ = {"info": LOCAL_ONLY}
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON)
 
 
 def resolve_data_dir(given: str | os.PathLike[str] | None) -> Path:

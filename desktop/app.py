@@ -11,8 +11,9 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from clinic.journal.models import StoreSetting
 from clinic.paths import resources_dir
-from clinic.store import LocalStore, StoreSetting, open_local_store
+from clinic.store import LocalStore, open_local_store
 from desktop.context import AppContext
 from desktop.local_server import DEMO_PORT, THIS_PC_PORT, LocalServer, seed_demo, start_local_server
 from desktop.runner import DbRunner

@@ -8,19 +8,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from clinic.enums import Role
-from clinic.org.models import Branch, User
+from clinic.errors import InvalidValue
+from clinic.org.service import create_user
 from server.config import ConfigError, load_settings
-from server.database import (
-    MAIN_BRANCH,
-    SERVER_DEVICE_ID,
-    add_central,
-    create_first_admin,
-    migrate,
-    open_database,
-)
+from server.database import SERVER_ACTOR, create_first_admin, migrate, open_database
 from server.security import hash_password, password_problem
 
 DEFAULT_HOST = "127.0.0.1"
@@ -117,26 +109,18 @@ def _create_user(args: argparse.Namespace) -> None:
     try:
         migrate(database)
         with database.sessions.begin() as session:
-            if session.scalar(select(User.id).where(User.username == username)):
-                raise CommandFailed(f"The username {username} is taken")
-            branch_id = None
-            code = args.branch or (None if args.role == Role.ADMIN else MAIN_BRANCH)
-            if code:
-                branch_id = session.scalar(select(Branch.id).where(Branch.code == code))
-                if branch_id is None:
-                    raise CommandFailed(f"No branch with code {code}")
-            add_central(
-                session,
-                User(
-                    username=username,
-                    full_name=args.full_name or username,
-                    role=Role(args.role),
-                    branch_id=branch_id,
-                    password_hash=hash_password(password),
-                    device_id=SERVER_DEVICE_ID,
-                ),
+            create_user(
+                username,
+                args.full_name or username,
+                args.role,
+                password_hash=hash_password(password),
+                branch_code=args.branch,
+                session=session,
+                actor=SERVER_ACTOR,
             )
         print(f"Created {args.role} {username}.")
+    except InvalidValue as error:
+        raise CommandFailed(error.reason) from None
     finally:
         database.close()
 

@@ -14,17 +14,22 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinic.actor import Actor
 from clinic.db import SyncColumns, utcnow
 from clinic.enums import Role
 from clinic.journal.service import log_central_change, snapshot
 from clinic.migrate import upgrade
+from clinic.org.models import MAIN_BRANCH as MAIN_BRANCH
 from clinic.org.models import Branch, Device, User
+from clinic.org.service import create_user
 from server.config import Settings
 from server.security import hash_password
 
 DATABASE_NAME = "seth_clinic"
-MAIN_BRANCH = "MAIN"
 SERVER_DEVICE_ID = uuid.UUID("00000000-0000-7000-8000-000000000001")
+SERVER_ACTOR = Actor(device_id=SERVER_DEVICE_ID)
+"""The server writing on its own account (its command line, first start, the
+demo): its device's audit chain, no user."""
 FIRST_ADMIN = "admin"
 CENTRAL = {"store": "central"}
 
@@ -121,16 +126,13 @@ def create_first_admin(database: Database) -> str | None:
         if session.scalar(select(func.count()).select_from(User)):
             return None
         password = secrets.token_urlsafe(12)
-        add_central(
-            session,
-            User(
-                username=FIRST_ADMIN,
-                full_name="Administrator",
-                role=Role.ADMIN,
-                branch_id=None,
-                password_hash=hash_password(password),
-                must_change_password=True,
-                device_id=SERVER_DEVICE_ID,
-            ),
+        create_user(
+            FIRST_ADMIN,
+            "Administrator",
+            Role.ADMIN,
+            password_hash=hash_password(password),
+            must_change_password=True,
+            session=session,
+            actor=SERVER_ACTOR,
         )
         return password

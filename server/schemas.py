@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from clinic.enums import Role, Sex, VisitStatus
+from clinic.org.service import USERNAME_PATTERN
 
 
 class Input(BaseModel):
@@ -87,7 +88,7 @@ class MeOut(BaseModel):
 
 
 class UserCreate(Input):
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9._-]+$")
+    username: str = Field(pattern=USERNAME_PATTERN)
     full_name: str = Field(min_length=1, max_length=120)
     role: Role
     branch_code: str | None = Field(default=None, max_length=16)

@@ -39,9 +39,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
 from clinic.journal.entities import SYNCED
-from clinic.journal.models import OutboxEntry
+from clinic.journal.models import OutboxEntry, StoreSetting
 from clinic.patients.search_index import indexed_at_once, pause_indexing, resume_indexing
-from clinic.store import StoreSetting
 
 INDEX_AT_ONCE_FROM = 100
 """New patients in one page from which the search index is built at once."""

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from clinic.db import utcnow
 from clinic.enums import Role
+from clinic.journal.models import StoreSetting
 from clinic.org.models import OfflineLogin
-from clinic.store import LocalStore, StoreSetting
+from clinic.store import LocalStore
 from sync.transport import Transport
 
 SERVER_URL_KEY = "server_url"

@@ -29,12 +29,19 @@ from clinic.actor import Actor
 from clinic.db import utcnow, uuid7
 from clinic.enums import ChangeOperation
 from clinic.journal.entities import SYNCED
-from clinic.journal.models import AuditEvent, Conflict, OutboxEntry, RejectedChange, SyncRun
+from clinic.journal.models import (
+    AuditEvent,
+    Conflict,
+    OutboxEntry,
+    RejectedChange,
+    StoreSetting,
+    SyncRun,
+)
 from clinic.journal.service import to_jsonable
 from clinic.migrate import head_revision
 from clinic.numbering.service import LOW_WATER_MARK, add_lease, numbers_left, replace_provisional
 from clinic.rules.numbers import NumberKind
-from clinic.store import DEVICE_ID_KEY, LocalStore, StoreSetting
+from clinic.store import DEVICE_ID_KEY, LocalStore
 from sync.apply import (
     BULK_LOAD_KEY,
     apply_row,

@@ -1,2 +1,2 @@
 """The record of every change: audit events, the outbox, conflicts and
-refused changes."""
+refused changes; and on a PC its own settings (device id, sync cursor)."""

@@ -153,3 +153,13 @@ class SyncRun(Base):
     conflicts: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class StoreSetting(Base):
+    """The PC's own settings: its device id, the server address, sync cursor."""
+
+    __tablename__ = "store_settings"
+    __table_args__ = {"info": LOCAL_ONLY}
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

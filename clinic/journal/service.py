@@ -210,6 +210,16 @@ def _outbox(
     )
 
 
+def _audited(row: SyncColumns, values: dict[str, Any]) -> dict[str, Any]:
+    """What the audit keeps of a row's values: all but the columns that never
+    leave the server (a password hash), since admins read the audit log."""
+    from clinic.journal.entities import SYNCED
+
+    entity = SYNCED.get(row.__tablename__)  # type: ignore[attr-defined]
+    hidden = entity.server_only if entity is not None else frozenset()
+    return {k: v for k, v in values.items() if k not in hidden}
+
+
 def record_insert(session: Session, actor: Actor, row: SyncColumns, *, action: str) -> None:
     """Stamp a new row with its author and device, and record it."""
     row.created_by = actor.user_id
@@ -224,7 +234,7 @@ def record_insert(session: Session, actor: Actor, row: SyncColumns, *, action: s
         action=action,
         entity=row.__tablename__,  # type: ignore[attr-defined]
         entity_id=row.id,
-        after=after,
+        after=_audited(row, after),
     )
 
 
@@ -254,8 +264,8 @@ def record_update(
             action=action,
             entity=row.__tablename__,  # type: ignore[attr-defined]
             entity_id=row.id,
-            before={k: before.get(k) for k in changes},
-            after=changes,
+            before=_audited(row, {k: before.get(k) for k in changes}),
+            after=_audited(row, changes),
         )
     return changes
 

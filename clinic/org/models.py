@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from clinic.db import LOCAL_ONLY, Base, SyncColumns, UTCDateTime
 from clinic.enums import Role, db_enum
 
+MAIN_BRANCH = "MAIN"
+"""The code of the branch the server starts with, home to staff given none."""
+
 
 class Branch(SyncColumns, Base):
     """A clinic site. The server starts with one branch, ``MAIN``."""

@@ -8,14 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from clinic.db import utcnow
 from clinic.enums import Role
+from clinic.errors import AlreadyTaken
 from clinic.journal.models import AuditEvent
 from clinic.journal.service import changed_fields, log_central_change, record_audit, snapshot
-from clinic.org.models import Branch, Device, User
-from server.database import MAIN_BRANCH, SERVER_DEVICE_ID, add_central
+from clinic.org import service as org
+from clinic.org.models import Device, User
+from server.database import SERVER_DEVICE_ID
 from server.deps import Admin, DbSession
 from server.errors import ApiError, not_found
 from server.models import RefreshToken
@@ -30,15 +31,6 @@ def _invalid(field: str, reason: str) -> ApiError:
     return ApiError(
         422, "invalid", "Some values are not valid", [{"field": field, "reason": reason}]
     )
-
-
-def _branch_id(session: Session, code: str | None) -> uuid.UUID | None:
-    if code is None:
-        return None
-    branch_id = session.scalar(select(Branch.id).where(Branch.code == code))
-    if branch_id is None:
-        raise _invalid("branch_code", f"No branch with code {code}")
-    return branch_id
 
 
 def _aware(moment: datetime) -> datetime:
@@ -63,33 +55,25 @@ def list_users(caller: Admin, session: DbSession) -> list[UserOut]:
 
 @router.post("/users", response_model=UserOut, status_code=201, responses=ERRORS)
 def create_user(body: UserCreate, caller: Admin, session: DbSession) -> UserOut:
-    """Create a user; they change the given password at first login."""
-    if session.scalar(select(User.id).where(User.username == body.username)):
-        raise ApiError(409, "exists", f"The username {body.username} is taken")
+    """Create a user (:func:`clinic.org.service.create_user`); they change the
+    given password at first login. A taken username answers 409."""
     problem = password_problem(body.password, body.username)
     if problem:
         raise _invalid("password", problem)
-    user = User(
-        username=body.username,
-        full_name=body.full_name,
-        role=body.role,
-        branch_id=_branch_id(
-            session, body.branch_code or (None if body.role == Role.ADMIN else MAIN_BRANCH)
-        ),
-        password_hash=hash_password(body.password),
-        must_change_password=True,
-        created_by=caller.user.id,
-        device_id=SERVER_DEVICE_ID,
-    )
-    add_central(session, user, caller.user.id)
-    record_audit(
-        session,
-        caller.actor(),
-        action="create_user",
-        entity="users",
-        entity_id=user.id,
-        after=_user_snapshot(user),
-    )
+    try:
+        user = org.create_user(
+            body.username,
+            body.full_name,
+            body.role,
+            password_hash=hash_password(body.password),
+            branch_code=body.branch_code,
+            must_change_password=True,
+            session=session,
+            actor=caller.actor(),
+        )
+    except AlreadyTaken as error:
+        fields = [{"field": error.field, "reason": error.reason}]
+        raise ApiError(409, "exists", error.reason, fields) from None
     session.commit()
     return UserOut.model_validate(user)
 
@@ -110,7 +94,7 @@ def edit_user(user_id: uuid.UUID, body: UserUpdate, caller: Admin, session: DbSe
     if body.role is not None:
         user.role = body.role
     if "branch_code" in changes:
-        user.branch_id = _branch_id(session, body.branch_code)
+        user.branch_id = org.branch_named(body.branch_code, session=session)
     if user.branch_id is None and user.role != Role.ADMIN:
         raise _invalid("branch_code", "Only an admin may work without a branch; choose one")
     if body.active is not None:

@@ -15,8 +15,9 @@ from pytestqt.qtbot import QtBot
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from clinic.enums import Role
+from clinic.journal.models import StoreSetting
 from clinic.org.models import Branch
-from clinic.store import LocalStore, StoreSetting
+from clinic.store import LocalStore
 from desktop.context import AppContext
 from desktop.runner import DbRunner
 from sync.auth import BRANCH_ID_KEY, SignedIn

@@ -18,14 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Engine
 
+from clinic.journal.models import StoreSetting
 from clinic.migrate import SEARCH_TABLE_PREFIX, alembic_config, downgrade, upgrade
-from clinic.store import (
-    DEVICE_ID_KEY,
-    STORE_FILE,
-    StoreSetting,
-    create_sqlite_engine,
-    open_local_store,
-)
+from clinic.store import DEVICE_ID_KEY, STORE_FILE, create_sqlite_engine, open_local_store
 
 LOCAL_ONLY_TABLES = {"outbox", "rejected_changes", "store_settings"}
 SHARED_TABLES = {"patients", "visits", "audit_events", "number_leases", "payments", "claims"}

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from clinic.actor import Actor
 from clinic.enums import Role
 from clinic.journal.entities import SYNCED
-from clinic.journal.models import Conflict
+from clinic.journal.models import Conflict, StoreSetting
 from clinic.journal.service import snapshot
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient, update_patient
-from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, StoreSetting, open_local_store
+from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, open_local_store
 from clinic.visits.models import Visit
 from server.app import create_app
 from server.config import Settings

@@ -14,8 +14,7 @@ from PySide6.QtCore import QSettings, QTimer
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from bench.central_data import PASSWORD as BENCH_PASSWORD
-from bench.central_data import build_central
+from clinic.clock import clinic_today
 from clinic.enums import Role
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient
@@ -25,12 +24,14 @@ from desktop.main_window import MainWindow
 from desktop.runner import DbRunner
 from desktop.sync_controller import SyncController
 from server.database import Database
+from server.demo import build_central
 from sync.auth import login_online
 from sync.engine import sync_status
 from tests.central import MakeStaff
 from tests.sync.conftest import MakePc, Pc
 
 LARGE_SYNC_ROWS = 50_000
+STAFF_PASSWORD = "staff-of-the-large-clinic"
 STALL_LIMIT_SECONDS = 1.0
 
 
@@ -103,10 +104,10 @@ def test_the_window_keeps_serving_while_50000_rows_sync(
 ) -> None:
     data = build_central(
         central, patients=LARGE_SYNC_ROWS // 4, visits=LARGE_SYNC_ROWS * 3 // 4,
-        progress=lambda _line: None,
+        end=clinic_today(), staff_password=STAFF_PASSWORD, progress=lambda _line: None,
     )  # fmt: skip
     pc = make_pc("new-pc")
-    pc.user = login_online(pc.store, pc.transport, data.login, BENCH_PASSWORD)
+    pc.user = login_online(pc.store, pc.transport, data.login, STAFF_PASSWORD)
     ticks: list[float] = []
     timer = QTimer()
     timer.setInterval(10)

@@ -77,12 +77,13 @@ from clinic.journal.models import (
     Conflict,
     OutboxEntry,
     RejectedChange,
+    StoreSetting,
 )
 from clinic.journal.service import record_delete, to_jsonable
 from clinic.org.models import Branch, Device
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient, update_patient
-from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, StoreSetting, open_local_store
+from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, open_local_store
 from clinic.visits.models import Visit
 from clinic.visits.service import move_visit, open_visit
 from server.config import Settings

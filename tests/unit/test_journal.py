@@ -25,7 +25,7 @@ from clinic.journal.service import (
     snapshot,
     verify_chain,
 )
-from clinic.org.models import Branch
+from clinic.org.models import Branch, User
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient, update_patient
 from clinic.store import LocalStore
@@ -213,6 +213,27 @@ def test_record_insert_stamps_author_and_device(store: LocalStore, receptionist:
         )
     [event] = chain(store, receptionist.device_id)
     assert (event.action, event.entity, event.entity_id) == ("add_branch", "branches", branch.id)
+
+
+def test_the_audit_leaves_out_columns_that_never_leave_the_server(
+    store: LocalStore, branch: Branch
+) -> None:
+    admin = make_actor(store, branch, Role.ADMIN)
+    with store.write() as session:
+        user = User(username="k.otieno", full_name="K Otieno", role=Role.NURSE)
+        user.password_hash = "$argon2id$secret"
+        record_insert(session, admin, user, action="create_user")
+        before = snapshot(user)
+        user.password_hash = "$argon2id$another"
+        user.full_name = "Kevin Otieno"
+        record_update(session, admin, user, before, action="update_user")
+    inserted, updated = chain(store, admin.device_id)
+    assert inserted.after is not None and inserted.after["username"] == "k.otieno"
+    assert "password_hash" not in inserted.after
+    assert (updated.before, updated.after) == (
+        {"full_name": "K Otieno"},
+        {"full_name": "Kevin Otieno"},
+    )
 
 
 # --- audit chain ---------------------------------------------------------------
