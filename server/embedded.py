@@ -88,18 +88,11 @@ def private_folder(path: Path, owner: int) -> None:
         )
 
 
-def socket_folder(pgdata: Path, owner: int) -> Path:
-    """Where PostgreSQL's socket goes: ``pgdata`` itself, or, when that path
-    is too long, a short folder private to ``owner`` under the temporary
-    folder (made if needed). Raises EmbeddedPostgresError when neither fits,
-    or when the short folder is not private."""
-    if socket_path_fits(pgdata):
-        return pgdata
-    if sys.platform == "win32":
-        raise EmbeddedPostgresError(
-            f"The data folder {pgdata.parent} has too long a path for PostgreSQL's socket;"
-            " choose a shorter --data-dir"
-        )
+def short_socket_folder(pgdata: Path, owner: int) -> Path:
+    """The socket's folder when ``pgdata`` is too deep for one: a short
+    folder private to ``owner`` under the temporary folder, made if needed.
+    Raises EmbeddedPostgresError when it is not short enough either, or
+    not private."""
     parent = Path(tempfile.gettempdir()) / f"seth-clinic-{owner}"
     folder = parent / hashlib.sha256(os.fsencode(pgdata)).hexdigest()[:16]
     if not socket_path_fits(folder):
@@ -180,7 +173,7 @@ class OwnerOnlyPostgres(PostgresServer):
         older version had ``trust``)."""
         running = PostmasterInfo.read_from_pgdata(self.pgdata)
         if running is None or not running.is_running():
-            self._write_settings(socket_folder(self.pgdata, self.owner))
+            self._write_settings(self._socket_folder())
             pg_ctl(
                 ["-w", "-l", str(self.log), "start"],
                 pgdata=self.pgdata,
@@ -194,6 +187,18 @@ class OwnerOnlyPostgres(PostgresServer):
                 )
         self._postmaster_info = running
         self._require_password()
+
+    def _socket_folder(self) -> Path:
+        """``pgdata`` itself, or a short private folder when its path is
+        too long for a socket (not on Windows, where that is refused)."""
+        if socket_path_fits(self.pgdata):
+            return self.pgdata
+        if sys.platform == "win32":
+            raise EmbeddedPostgresError(
+                f"The data folder {self.pgdata.parent} has too long a path for PostgreSQL's"
+                " socket; choose a shorter --data-dir"
+            )
+        return short_socket_folder(self.pgdata, self.owner)
 
     def _write_settings(self, socket_dir: Path) -> None:
         """No TCP address, the socket in ``socket_dir``, a fixed port (not
@@ -212,6 +217,10 @@ class OwnerOnlyPostgres(PostgresServer):
             conf.write_text(text.rstrip("\n") + f"\n{INCLUDE_LINE}\n")
 
     def _require_password(self) -> None:
+        """Unless ``pg_hba.conf`` is already :data:`HBA`: give the superuser
+        the password (again, for a data folder ``initdb`` made; for the first
+        time, for one an older version made with ``trust``), then allow only
+        password logins on the socket and reload."""
         hba = self.pgdata / "pg_hba.conf"
         if hba.read_text() == HBA:
             return

@@ -18,7 +18,15 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from server.embedded import PASSWORD_FILE, PGDATA, SOCKET_NAME, OwnerOnlyPostgres, start
+from server.embedded import (
+    PASSWORD_FILE,
+    PGDATA,
+    SOCKET_NAME,
+    EmbeddedPostgresError,
+    OwnerOnlyPostgres,
+    short_socket_folder,
+    start,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -90,18 +98,16 @@ def test_a_long_data_folder_keeps_the_socket_private_and_the_password_needed(
 
 
 def test_a_folder_someone_else_made_for_the_socket_is_refused(long_data_dir: Path) -> None:
-    from server.embedded import EmbeddedPostgresError, socket_folder
-
     pgdata = (long_data_dir / PGDATA).resolve()
     owner = os.geteuid()
-    folder = socket_folder(pgdata, owner)
+    folder = short_socket_folder(pgdata, owner)
     folder.chmod(0o777)
     with pytest.raises(EmbeddedPostgresError, match="not a private folder"):
-        socket_folder(pgdata, owner)
+        short_socket_folder(pgdata, owner)
     folder.rmdir()
     folder.symlink_to(long_data_dir)
     with pytest.raises(EmbeddedPostgresError, match="not a private folder"):
-        socket_folder(pgdata, owner)
+        short_socket_folder(pgdata, owner)
     folder.unlink()
 
 
