@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,11 @@ from clinic.rules.numbers import number_search_key
 
 DATA_DIR_ENV = "SETH_CLINIC_DATA_DIR"
 STORE_FILE = "clinic.sqlite3"
+STORE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+"""The store file and SQLite's files beside it."""
 DEVICE_ID_KEY = "device_id"
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
 
 
 def resolve_data_dir(given: str | os.PathLike[str] | None) -> Path:
@@ -122,15 +126,32 @@ class LocalStore:
         self.engine.dispose()
 
 
+def make_owner_only(data_dir: Path) -> Path:
+    """Make ``data_dir`` (0700) and the store's files in it (0600) readable by
+    their owner alone, the store file first created empty if missing so
+    that SQLite's own files, which take its mode, are born private too;
+    also for a folder an older version left readable by others. Returns the
+    store file's path. Raises ``OSError`` as :func:`open_local_store`."""
+    data_dir.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    os.chmod(data_dir, FOLDER_MODE)
+    path = data_dir / STORE_FILE
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+    for suffix in STORE_FILE_SUFFIXES:
+        with suppress(FileNotFoundError):
+            os.chmod(f"{path}{suffix}", FILE_MODE)
+    return path
+
+
 def open_local_store(data_dir: Path) -> LocalStore:
-    """Open (creating or upgrading it first) the SQLite store in ``data_dir``.
+    """Open (creating or upgrading it first) the SQLite store in ``data_dir``;
+    the folder and the store's files are made its owner's alone first (see
+    :func:`make_owner_only`).
 
     Raises ``OSError`` when the folder cannot be created or written.
     """
     from clinic.migrate import upgrade
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / STORE_FILE
+    path = make_owner_only(data_dir)
     engine = create_sqlite_engine(path)
     upgrade(engine, "local")
     store = LocalStore(

@@ -54,9 +54,9 @@ def _int(name: str, default: int) -> int:
     return value
 
 
-def _owner_only_secret(data_dir: Path) -> str:
-    """The embedded default's signing key: made once, readable by its owner alone."""
-    path = data_dir / SECRET_FILE
+def owner_only_secret(path: Path) -> str:
+    """The random secret kept in ``path``: made once, readable by its owner
+    alone (its mode is set back to 0600 at each read)."""
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -70,7 +70,7 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
     folder = resolve_data_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
-    secret = os.environ.get("JWT_SECRET") or _owner_only_secret(folder)
+    secret = os.environ.get("JWT_SECRET") or owner_only_secret(folder / SECRET_FILE)
     if len(secret) < MIN_SECRET_LENGTH:
         raise ConfigError(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters long")
     return Settings(

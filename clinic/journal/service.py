@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
@@ -268,6 +270,54 @@ def record_update(
             after=_audited(row, changes),
         )
     return changes
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One row's part in a bulk update: the row, the server version its
+    change is based on, and the changed fields' values before and after."""
+
+    row_id: uuid.UUID
+    base_version: int
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def record_bulk_update(
+    session: Session, actor: Actor, entity: str, changes: Iterable[RowChange], *, action: str
+) -> int:
+    """Record updates a service made to ``entity`` rows with one bulk
+    ``UPDATE``, without loading them: for each, the outbox entry and the
+    audit event :func:`record_update` would make. Returns how many rows.
+    On a PC's store only (the central database logs loaded rows, see
+    :func:`log_central_change`): raises ValueError on the central one."""
+    if is_central(session):
+        raise ValueError("bulk updates are recorded on a PC's store only")
+    outbox = []
+    for change in changes:
+        outbox.append(
+            {
+                "entity": entity,
+                "row_id": change.row_id,
+                "operation": ChangeOperation.UPDATE,
+                "changes": change.after,
+                "base_version": change.base_version,
+                "user_id": actor.user_id,
+            }
+        )
+        record_audit(
+            session,
+            actor,
+            action=action,
+            entity=entity,
+            entity_id=change.row_id,
+            before=change.before,
+            after=change.after,
+        )
+    if outbox:
+        session.execute(insert(OutboxEntry), outbox)
+    session.flush()
+    return len(outbox)
 
 
 def record_delete(session: Session, actor: Actor, row: SyncColumns, *, action: str) -> None:

@@ -3,26 +3,49 @@
 A device numbers from the oldest leased block that still has numbers. With
 none left (offline, before the first sync, or a block used up), it numbers
 from its own provisional block: ``TMP-...`` numbers that the next sync
-replaces with leased ones. Callers see one interface either way.
+replaces with leased ones, all of them: the sync leases as many blocks as
+they need (:func:`blocks_wanted`) before replacing them in one pass
+(:func:`replace_provisional`). Callers see one interface either way.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic.actor import Actor
+from clinic.billing.models import Payment
 from clinic.db import utcnow
+from clinic.journal.service import RowChange, record_bulk_update
 from clinic.numbering.models import NumberLease
+from clinic.patients.models import Patient
 from clinic.rules.numbers import PROVISIONAL_PREFIX, NumberKind, format_number
 
 BLOCK_SIZE = 1000
 LOW_WATER_MARK = 200
 PROVISIONAL_BLOCK_END = 999_999_999
+NUMBERED: dict[NumberKind, InstrumentedAttribute[Any]] = {
+    NumberKind.OP: Patient.op_number,
+    NumberKind.RECEIPT: Payment.receipt_number,
+}
+"""The column each kind of number is written to."""
+
+
+def _has_numbers_left(device_id: uuid.UUID, kind: NumberKind) -> list[ColumnElement[bool]]:
+    """The device's leased blocks of ``kind`` with numbers left."""
+    return [
+        NumberLease.lease_device_id == device_id,
+        NumberLease.kind == kind,
+        NumberLease.provisional.is_(False),
+        NumberLease.deleted_at.is_(None),
+        NumberLease.next <= NumberLease.last,
+    ]
 
 
 def next_number(session: Session, device_id: uuid.UUID, kind: NumberKind, *, today: date) -> str:
@@ -30,13 +53,7 @@ def next_number(session: Session, device_id: uuid.UUID, kind: NumberKind, *, tod
     taken only if the write that uses it commits."""
     lease = session.scalars(
         select(NumberLease)
-        .where(
-            NumberLease.lease_device_id == device_id,
-            NumberLease.kind == kind,
-            NumberLease.provisional.is_(False),
-            NumberLease.deleted_at.is_(None),
-            NumberLease.next <= NumberLease.last,
-        )
+        .where(*_has_numbers_left(device_id, kind))
         .order_by(NumberLease.year, NumberLease.first)
         .limit(1)
     ).first()
@@ -100,40 +117,86 @@ def numbers_left(session: Session, device_id: uuid.UUID, kind: NumberKind) -> in
     for another block below :data:`LOW_WATER_MARK`)."""
     left = session.scalar(
         select(func.coalesce(func.sum(NumberLease.last - NumberLease.next + 1), 0)).where(
-            NumberLease.lease_device_id == device_id,
-            NumberLease.kind == kind,
-            NumberLease.provisional.is_(False),
-            NumberLease.deleted_at.is_(None),
-            NumberLease.next <= NumberLease.last,
+            *_has_numbers_left(device_id, kind)
         )
     )
     return int(left or 0)
 
 
-def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uuid.UUID]) -> int:
-    """Give leased OP numbers to the patients this PC (under any of the device
-    ids in ``made_by``) numbered provisionally, as long as leased numbers last.
-    Each change is an ordinary recorded update that syncs. Returns how many."""
-    from clinic.journal.service import record_update, snapshot
-    from clinic.patients.models import Patient
+def _provisional(kind: NumberKind, made_by: Sequence[uuid.UUID]) -> list[ColumnElement[bool]]:
+    """The live rows numbered provisionally with ``kind`` on this PC, under
+    any of the device ids in ``made_by``."""
+    column = NUMBERED[kind]
+    model = column.class_
+    return [
+        column.startswith(f"{PROVISIONAL_PREFIX}-"),
+        model.device_id.in_(list(made_by)),
+        model.deleted_at.is_(None),
+    ]
 
-    waiting = session.scalars(
-        select(Patient)
-        .where(
-            Patient.op_number.startswith(f"{PROVISIONAL_PREFIX}-"),
-            Patient.device_id.in_(list(made_by)),
-            Patient.deleted_at.is_(None),
-        )
-        .order_by(Patient.created_at)
-    ).all()
-    replaced = 0
-    for patient in waiting:
-        if numbers_left(session, actor.device_id, NumberKind.OP) == 0:
+
+def blocks_wanted(
+    session: Session, device_id: uuid.UUID, kind: NumberKind, *, made_by: Sequence[uuid.UUID]
+) -> int:
+    """How many blocks of ``kind`` to lease so that every provisional number
+    (see :func:`replace_provisional`) can be replaced and at least
+    :data:`LOW_WATER_MARK` leased numbers are left after; 0 when none."""
+    waiting = session.scalar(
+        select(func.count()).select_from(NUMBERED[kind].class_).where(*_provisional(kind, made_by))
+    )
+    short = int(waiting or 0) + LOW_WATER_MARK - numbers_left(session, device_id, kind)
+    return math.ceil(short / BLOCK_SIZE) if short > 0 else 0
+
+
+def _take_leased(session: Session, device_id: uuid.UUID, kind: NumberKind, count: int) -> list[str]:
+    """Take up to ``count`` leased numbers at once, oldest block first."""
+    taken: list[str] = []
+    leases = session.scalars(
+        select(NumberLease)
+        .where(*_has_numbers_left(device_id, kind))
+        .order_by(NumberLease.year, NumberLease.first)
+    )
+    for lease in leases:
+        end = min(lease.last + 1, lease.next + count - len(taken))
+        taken.extend(format_number(kind, lease.year, serial) for serial in range(lease.next, end))
+        lease.next = end
+        if len(taken) == count:
             break
-        before = snapshot(patient)
-        patient.op_number = next_number(
-            session, actor.device_id, NumberKind.OP, today=patient.created_at.date()
+    return taken
+
+
+def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uuid.UUID]) -> int:
+    """Give leased numbers to the patients and payments this PC (under any of
+    the device ids in ``made_by``) numbered provisionally, oldest first, as
+    long as leased numbers last: one bulk update per kind, each row's change
+    recorded (outbox and audit) so that it syncs. Returns how many rows."""
+    replaced = 0
+    for kind, column in NUMBERED.items():
+        model = column.class_
+        waiting = session.execute(
+            select(model.id, model.version, column)
+            .where(*_provisional(kind, made_by))
+            .order_by(model.created_at, model.id)
+        ).all()
+        numbers = _take_leased(session, actor.device_id, kind, len(waiting))
+        if not numbers:
+            continue
+        now = utcnow()
+        session.execute(
+            update(model),
+            [
+                {"id": row_id, column.key: number, "updated_at": now}
+                for (row_id, _, _), number in zip(waiting, numbers, strict=False)
+            ],
         )
-        record_update(session, actor, patient, before, action="replace_provisional_number")
-        replaced += 1
+        replaced += record_bulk_update(
+            session,
+            actor,
+            model.__tablename__,
+            (
+                RowChange(row_id, version, {column.key: old}, {column.key: number})
+                for (row_id, version, old), number in zip(waiting, numbers, strict=False)
+            ),
+            action="replace_provisional_number",
+        )
     return replaced

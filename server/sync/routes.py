@@ -21,6 +21,7 @@ from clinic.clock import clinic_today
 from clinic.db import utcnow
 from clinic.journal.models import AppliedMutation
 from clinic.journal.service import record_audit
+from clinic.numbering.service import BLOCK_SIZE
 from clinic.org.models import Device
 from server.database import SERVER_DEVICE_ID, add_central
 from server.deps import AppSettings, Caller, CurrentUser, DbSession
@@ -215,9 +216,11 @@ def _protocol_1_pull(tables: str, cursor: str, more: str, server_time: str) -> R
 
 @router.post("/lease", response_model=LeaseResponse, responses=ERRORS)
 def lease(body: LeaseRequest, caller: CurrentUser, session: DbSession) -> LeaseResponse:
-    """A new block of numbers of ``kind`` for this device."""
+    """``blocks`` new blocks of numbers of ``kind`` for this device, as one run."""
     check_protocol(body)
-    block = lease_block(session, caller.device.id, body.kind, clinic_today().year)
+    block = lease_block(
+        session, caller.device.id, body.kind, clinic_today().year, body.blocks * BLOCK_SIZE
+    )
     session.commit()
     return LeaseResponse(kind=body.kind, year=block.year, first=block.first, last=block.last)
 

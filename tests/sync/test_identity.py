@@ -23,14 +23,17 @@ from clinic.db import utcnow
 from clinic.enums import InvoiceStatus, PaymentMethod, Role
 from clinic.journal.models import AppliedMutation, ChangeLogEntry
 from clinic.journal.service import record_insert
+from clinic.migrate import head_revision
 from clinic.numbering.models import NumberLease
 from clinic.numbering.service import BLOCK_SIZE, next_number
+from clinic.patients.importer import import_paper_register
 from clinic.patients.models import Patient
 from clinic.rules.numbers import NumberKind, format_number
 from server.database import Database
 from sync.auth import LoginFailed, login_offline, login_online
 from sync.credentials import NoKeyring, Tokens, TokenStore
 from sync.engine import FORMER_IDS_KEY, SyncEngine, SyncReport, sync_status
+from sync.protocol import MAX_LEASE_BLOCKS, PROTOCOL_VERSION
 from sync.transport import ServerRefused, Unreachable
 from tests.central import PASSWORD
 from tests.conftest import TODAY
@@ -416,3 +419,91 @@ def test_leased_blocks_of_two_pcs_never_overlap(
         assert len(mine) == 6
     numbers = [local_patient(pc, register(pc, "Grace", "Wambui")).op_number for pc in pcs]
     assert numbers[0] != numbers[1]
+
+
+REGISTER_ROWS = 1_300
+"""Rows of each PC's paper register, all provisional (imported before the
+PC's first lease): with the reserve, two blocks' worth. Kept small: the
+import and the push of 2,600 mutations a PC take most of the test's time."""
+
+
+def import_register_offline(pc: Pc, prefix: str) -> None:
+    """Import a paper register of :data:`REGISTER_ROWS` patients on the PC
+    (offline: nothing is pushed)."""
+    lines = ["NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER"]
+    for i in range(REGISTER_ROWS):
+        surname = "".join("abcdefghij"[int(digit)] for digit in f"{i:04d}").title()
+        lines.append(f"{prefix}ngela {surname},{20 + i % 60}yrs,Kibera,{prefix}{i:05d}/25,")
+    with pc.store.write() as session:
+        report = import_paper_register(lines, session=session, actor=pc.actor(), today=TODAY)
+    assert report.imported == REGISTER_ROWS, report.summary()
+
+
+def op_numbers(pc: Pc) -> dict[uuid.UUID, str]:
+    with pc.store.session() as session:
+        return dict(session.execute(select(Patient.id, Patient.op_number)).all())
+
+
+def calls_to(pc: Pc, path: str) -> list[dict[str, Any]]:
+    """Record what the PC asks of ``path`` from now on (besides the versions)."""
+    bodies: list[dict[str, Any]] = []
+    real_call = pc.transport.call
+
+    def call(method: str, called: str, body: Any = None, **kwargs: Any) -> Any:
+        if called == path:
+            bodies.append({k: v for k, v in body.items() if k not in {"protocol", "schema"}})
+        return real_call(method, called, body, **kwargs)
+
+    pc.transport.call = call  # type: ignore[method-assign]
+    return bodies
+
+
+def test_a_large_register_imported_offline_on_two_pcs_is_all_renumbered_at_their_next_sync(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    pcs = [make_pc("a"), make_pc("b")]
+    for pc, prefix in zip(pcs, ("A", "B"), strict=True):
+        pc.user = login_online(pc.store, pc.transport, reception.username, PASSWORD)
+        pc.engine.pull(SyncReport())
+        import_register_offline(pc, prefix)
+        assert all(n.startswith("TMP-OP-") for n in op_numbers(pc).values())
+
+    leases: list[Any] = []
+    for pc in pcs:
+        lease_calls = calls_to(pc, "/api/sync/lease")
+        report = pc.engine.sync()
+        assert report.renumbered == REGISTER_ROWS
+        assert report.leased == 3
+        leases.append(lease_calls)
+    pcs[0].engine.pull(SyncReport())
+
+    assert leases == [[{"kind": "OP", "blocks": 2}, {"kind": "RCP"}]] * 2
+    with central.sessions() as session:
+        on_server = dict(session.execute(select(Patient.id, Patient.op_number)).all())
+    assert len(on_server) == 2 * REGISTER_ROWS
+    assert not [n for n in on_server.values() if not n.startswith("OP-")]
+    assert len(set(on_server.values())) == len(on_server)
+    for pc in pcs:
+        assert op_numbers(pc) == on_server
+    assert_converged(central, pcs, (Patient,))
+
+
+def test_a_lease_is_one_block_unless_more_are_asked_for_within_the_bound(
+    make_pc: MakePc, make_staff: MakeStaff
+) -> None:
+    pc = make_pc("desk")
+    pc.login(make_staff(Role.RECEPTIONIST))
+    versions = {"protocol": PROTOCOL_VERSION, "schema": head_revision("local")}
+
+    def lease(**asked: Any) -> Any:
+        return pc.transport.call("POST", "/api/sync/lease", {**versions, "kind": "OP", **asked})
+
+    one, three = lease(), lease(blocks=3)
+    assert one["last"] - one["first"] + 1 == BLOCK_SIZE
+    assert (three["first"], three["last"]) == (one["last"] + 1, one["last"] + 3 * BLOCK_SIZE)
+    for refused in (0, MAX_LEASE_BLOCKS + 1):
+        with pytest.raises(ServerRefused) as error:
+            lease(blocks=refused)
+        assert error.value.status == 422
+        assert [field["field"] for field in error.value.fields] == ["blocks"]

@@ -9,9 +9,24 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinic.actor import Actor
+from clinic.billing.models import Payment
+from clinic.db import utcnow
+from clinic.enums import ChangeOperation, PaymentMethod
+from clinic.journal.models import AuditEvent, OutboxEntry
+from clinic.journal.service import verify_chain
 from clinic.numbering.models import NumberLease
-from clinic.numbering.service import add_lease, next_number, numbers_left
-from clinic.rules.numbers import NumberKind, parse_number
+from clinic.numbering.service import (
+    BLOCK_SIZE,
+    LOW_WATER_MARK,
+    add_lease,
+    blocks_wanted,
+    next_number,
+    numbers_left,
+    replace_provisional,
+)
+from clinic.patients.models import Patient
+from clinic.rules.numbers import NumberKind, format_number, parse_number
 from clinic.store import LocalStore
 from tests.conftest import TODAY
 
@@ -166,3 +181,67 @@ def test_a_lease_is_stored_for_the_device(store: LocalStore, device: uuid.UUID) 
     assert (lease.year, lease.first, lease.last, lease.next) == (2026, 1, 1000, 1)
     assert lease.provisional is False
     assert lease.leased_at is not None
+
+
+def add_patients(session: Session, device: uuid.UUID, count: int) -> None:
+    """``count`` patients numbered as registration numbers them."""
+    session.add_all(
+        Patient(first_name="Grace", op_number=take(session, device)[0], device_id=device)
+        for _ in range(count)
+    )
+
+
+def test_blocks_wanted_cover_every_provisional_number_and_the_reserve(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    with store.write() as session:
+        assert blocks_wanted(session, device, OP, made_by=[device]) == 1
+        add_lease(session, device, OP, 2026, 1, LOW_WATER_MARK)
+        assert blocks_wanted(session, device, OP, made_by=[device]) == 0
+        add_patients(session, device, 1)
+        assert blocks_wanted(session, device, OP, made_by=[device]) == 1
+        add_patients(session, device, LOW_WATER_MARK - 1)
+        assert numbers_left(session, device, OP) == 0
+        add_patients(session, device, 2 * BLOCK_SIZE - LOW_WATER_MARK)
+        assert blocks_wanted(session, device, OP, made_by=[device]) == 2
+        add_patients(session, device, 1)
+        assert blocks_wanted(session, device, OP, made_by=[device]) == 3
+        assert blocks_wanted(session, device, OP, made_by=[uuid.uuid4()]) == 1
+        assert blocks_wanted(session, device, RCP, made_by=[device]) == 1
+
+
+def test_provisional_receipts_are_replaced_in_one_pass_across_blocks(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    with store.write(check_foreign_keys=False) as session:
+        payments = [
+            Payment(
+                invoice_id=uuid.uuid4(),
+                branch_id=uuid.uuid4(),
+                method=PaymentMethod.CASH,
+                amount_cents=100 * i,
+                receipt_number=take(session, device, RCP)[0],
+                cashier_id=uuid.uuid4(),
+                received_at=utcnow(),
+                device_id=device,
+            )
+            for i in range(1, 6)
+        ]
+        session.add_all(payments)
+    with store.write() as session:
+        add_lease(session, device, RCP, 2027, 1, 1000)
+        add_lease(session, device, RCP, 2026, 101, 103)
+        actor = Actor(device_id=device)
+        assert replace_provisional(session, actor, made_by=[device]) == 5
+        assert numbers_left(session, device, RCP) == 998
+    with store.session() as session:
+        receipts = session.scalars(select(Payment.receipt_number).order_by(Payment.created_at))
+        outbox = session.execute(select(OutboxEntry.operation, OutboxEntry.changes)).all()
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.device_sequence)).all()
+    expected = [format_number(RCP, 2026, serial) for serial in (101, 102, 103)] + [
+        format_number(RCP, 2027, serial) for serial in (1, 2)
+    ]
+    assert list(receipts) == expected
+    assert outbox == [(ChangeOperation.UPDATE, {"receipt_number": n}) for n in expected]
+    assert [event.after for event in events] == [{"receipt_number": n} for n in expected]
+    assert verify_chain(list(events)) is None

