@@ -54,6 +54,7 @@ from clinic.demo import kenya
 from clinic.demo.draws import CLOCK, MINUTE_US, Draw, Ids, local_us
 from clinic.demo.history import IMPORTED_SHARE, WEEKDAY_WEIGHTS
 from clinic.demo.people import People, draw_registration
+from clinic.enums import Role
 from clinic.patients import search_index
 from clinic.rules.diagnoses import check_icd10
 from clinic.rules.numbers import NumberKind, format_number
@@ -117,6 +118,8 @@ class Table:
 
 
 SYNCED = {"version": "1", "deleted_at": "NULL"}
+EVERY_ROLE = f"'{json.dumps([role.value for role in Role])}'"
+"""The generated PCs serve every role (as devices enrolled before roles do)."""
 BY_SERVER = {**SYNCED, "created_by": "NULL", "device_id": "NULL"}
 
 TABLES = {
@@ -132,7 +135,7 @@ TABLES = {
             "devices",
             ("id", "name", "branch_id", "enrolled_at", "last_seen_at", "created_at"),
             {"updated_at": "last_seen_at"},
-            {**BY_SERVER, "revoked_at": "NULL", "clock_skew_seconds": "0"},
+            {**BY_SERVER, "revoked_at": "NULL", "clock_skew_seconds": "0", "roles": EVERY_ROLE},
         ),
         Table(
             "users",
@@ -263,6 +266,26 @@ TABLES = {
             {**SYNCED, "notes": "NULL"},
         ),
         Table(
+            "shifts",
+            (
+                "id",
+                "branch_id",
+                "cashier_id",
+                "opened_at",
+                "opening_float_cents",
+                "closed_at",
+                "expected_cash_cents",
+                "counted_cash_cents",
+                "variance_cents",
+                "created_at",
+                "updated_at",
+                "created_by",
+                "device_id",
+            ),
+            {},
+            SYNCED,
+        ),
+        Table(
             "invoices",
             (
                 "id",
@@ -296,26 +319,6 @@ TABLES = {
                 "device_id",
             ),
             {"updated_at": "created_at"},
-            SYNCED,
-        ),
-        Table(
-            "shifts",
-            (
-                "id",
-                "branch_id",
-                "cashier_id",
-                "opened_at",
-                "opening_float_cents",
-                "closed_at",
-                "expected_cash_cents",
-                "counted_cash_cents",
-                "variance_cents",
-                "created_at",
-                "updated_at",
-                "created_by",
-                "device_id",
-            ),
-            {},
             SYNCED,
         ),
         Table(
