@@ -11,7 +11,6 @@ killed process just means the next sync picks up where this one stopped.
 from __future__ import annotations
 
 import gc
-import json
 import random
 import threading
 import uuid
@@ -21,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -37,7 +36,6 @@ from clinic.journal.models import (
     StoreSetting,
     SyncRun,
 )
-from clinic.journal.service import to_jsonable
 from clinic.migrate import head_revision
 from clinic.numbering.service import BLOCK_SIZE, add_lease, blocks_wanted, replace_provisional
 from clinic.rules.numbers import NumberKind
@@ -55,7 +53,10 @@ from sync.protocol import (
     MAX_PULL_PAGE,
     MAX_PUSH_MUTATIONS,
     PROTOCOL_VERSION,
+    Mutation,
     ProtocolError,
+    PushedAuditEvent,
+    PushRequest,
 )
 from sync.transport import ServerRefused, Transport
 
@@ -136,16 +137,17 @@ def sync_status(store: LocalStore) -> SyncStatus:
     )
 
 
-def within_budget(
-    items: list[dict[str, Any]], budget: int = PUSH_BUDGET_BYTES
-) -> list[dict[str, Any]]:
+Pushed = TypeVar("Pushed", Mutation, PushedAuditEvent)
+
+
+def within_budget(items: list[Pushed], budget: int = PUSH_BUDGET_BYTES) -> list[Pushed]:
     """The leading items whose JSON fits in ``budget`` bytes (at least one),
     so a push stays well under the server's request size limit however
     long the notes in it are."""
-    kept: list[dict[str, Any]] = []
+    kept: list[Pushed] = []
     used = 0
     for item in items:
-        used += len(json.dumps(item, separators=(",", ":")))
+        used += len(item.model_dump_json())
         if kept and used > budget:
             break
         kept.append(item)
@@ -229,15 +231,16 @@ class SyncEngine:
 
     def push(self, report: SyncReport) -> None:
         while True:
-            batch, events = self._next_batch()
-            if not batch and not events:
+            mutations, events = self._next_batch()
+            if not mutations and not events:
                 return
-            body = {
-                **self._versions(),
-                "client_time": utcnow().isoformat(),
-                "mutations": batch,
-                "audit_events": events,
-            }
+            body = PushRequest(
+                protocol=PROTOCOL_VERSION,
+                schema=head_revision("local"),
+                client_time=utcnow(),
+                mutations=mutations,
+                audit_events=events,
+            ).model_dump(mode="json", by_alias=True)
             try:
                 answer = self.transport.call("POST", "/api/sync/push", body)
             except ServerRefused as refusal:
@@ -246,10 +249,12 @@ class SyncEngine:
                 self.enroll_as_new_device()
                 continue
             self._record_push(answer, report)
-            if not batch:
+            if not mutations:
                 return
 
-    def _next_batch(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def _next_batch(self) -> tuple[list[Mutation], list[PushedAuditEvent]]:
+        """The outbox's next mutations and the audit events not yet
+        accepted, as many of each as fit a push."""
         device_id = self.store.device_id
         with self.store.session() as session:
             entries = session.scalars(
@@ -270,37 +275,20 @@ class SyncEngine:
                 .order_by(AuditEvent.device_sequence)
                 .limit(MAX_PUSH_MUTATIONS)
             ).all()
-        batch = [
-            {
-                "sequence": e.sequence,
-                "entity": e.entity,
-                "row_id": str(e.row_id),
-                "operation": e.operation.value,
-                "changes": e.changes,
-                "base_version": e.base_version,
-                "user_id": str(e.user_id) if e.user_id else None,
-            }
-            for e in entries
-        ]
-        audit = [
-            to_jsonable(
-                {
-                    "id": e.id,
-                    "device_sequence": e.device_sequence,
-                    "user_id": e.user_id,
-                    "action": e.action,
-                    "entity": e.entity,
-                    "entity_id": e.entity_id,
-                    "before": e.before,
-                    "after": e.after,
-                    "occurred_at": e.occurred_at,
-                    "prev_hash": e.prev_hash,
-                    "hash": e.hash,
-                }
-            )
-            for e in events
-        ]
-        return within_budget(batch), within_budget(audit)
+            mutations = [
+                Mutation(
+                    sequence=e.sequence,
+                    entity=e.entity,
+                    row_id=e.row_id,
+                    operation=e.operation,
+                    changes=e.changes,
+                    base_version=e.base_version,
+                    user_id=e.user_id,
+                )
+                for e in entries
+            ]
+            audit = [PushedAuditEvent.model_validate(e, from_attributes=True) for e in events]
+        return within_budget(mutations), within_budget(audit)
 
     def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:
         with self.store.write() as session:
