@@ -44,6 +44,9 @@ class LoginIn(Input):
     password: str = Field(min_length=1, max_length=256)
     device_id: uuid.UUID
     device_name: str | None = Field(default=None, max_length=120)
+    device_roles: list[Role] | None = Field(default=None, min_length=1, max_length=len(Role))
+    """The roles a new PC serves, chosen by an admin at its first login;
+    without them an admin's PC serves ``admin`` and anyone else's their role."""
 
 
 class RefreshIn(Input):
