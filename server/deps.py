@@ -53,6 +53,8 @@ class Caller:
     user: User
     device: Device
     must_change_password: bool
+    session_id: uuid.UUID | None
+    """The login session (refresh-token family) the access token belongs to."""
 
     @property
     def role(self) -> Role:
@@ -90,7 +92,12 @@ def authenticate(
         raise unauthorized("This device was revoked; ask an admin")
     device.last_seen_at = utcnow()
     session.commit()
-    return Caller(user=user, device=device, must_change_password=user.must_change_password)
+    return Caller(
+        user=user,
+        device=device,
+        must_change_password=user.must_change_password,
+        session_id=claims.session_id,
+    )
 
 
 AnyCaller = Annotated[Caller, Depends(authenticate)]

@@ -46,7 +46,19 @@ def _too_many(message: str) -> ApiError:
     return ApiError(429, "too_many_attempts", message, headers={"Retry-After": "60"})
 
 
+def _refuse_if_locked(session: Session, username: str) -> LoginFailure | None:
+    """The username's failures in a row (None if none); raises 429 while
+    they have it locked."""
+    failure = session.get(LoginFailure, username)
+    if failure is not None and failure.locked_until is not None and failure.locked_until > utcnow():
+        minutes = int((failure.locked_until - utcnow()).total_seconds() // 60) + 1
+        raise _too_many(f"Too many wrong passwords; try again in {minutes} minutes")
+    return failure
+
+
 def _record_failure(session: Session, username: str, settings: Settings) -> None:
+    """Count a wrong password for the username (a login or a password
+    change) and lock it after too many in a row; commits."""
     statement = insert(LoginFailure).values(username=username, failures=1)
     statement = statement.on_conflict_do_update(
         index_elements=[LoginFailure.username],
@@ -67,6 +79,9 @@ def issue_tokens(
     device: Device,
     family_id: uuid.UUID | None = None,
 ) -> TokensOut:
+    """An access token and the next refresh token of the session
+    ``family_id`` (a new session without it); commits."""
+    session_id = family_id or uuid.uuid4()
     access, _expires = issue_access_token(
         settings.jwt_secret,
         user_id=user.id,
@@ -75,12 +90,13 @@ def issue_tokens(
         branch_id=user.branch_id,
         must_change_password=user.must_change_password,
         lifetime=timedelta(minutes=settings.access_minutes),
+        session_id=session_id,
     )
     refresh, token_hash = new_refresh_token()
     session.add(
         RefreshToken(
             token_hash=token_hash,
-            family_id=family_id or uuid.uuid4(),
+            family_id=session_id,
             user_id=user.id,
             device_id=device.id,
             expires_at=utcnow() + timedelta(days=settings.refresh_days),
@@ -182,10 +198,7 @@ def login(body: LoginIn, request: Request, session: DbSession, settings: AppSett
     address = request.client.host if request.client else "unknown"
     if not limiter.allow(f"address:{address}") or not limiter.allow(f"user:{username}"):
         raise _too_many("Too many login attempts; wait a minute and try again")
-    failure = session.get(LoginFailure, username)
-    if failure is not None and failure.locked_until is not None and failure.locked_until > utcnow():
-        minutes = int((failure.locked_until - utcnow()).total_seconds() // 60) + 1
-        raise _too_many(f"Too many failed logins; try again in {minutes} minutes")
+    failure = _refuse_if_locked(session, username)
     user = session.scalar(select(User).where(User.username == username))
     password_ok = verify_password(user.password_hash if user else None, body.password)
     if user is None or not password_ok or not user.active or user.deleted_at is not None:
@@ -261,11 +274,20 @@ def me(caller: AnyCaller, session: DbSession) -> MeOut:
     )
 
 
-@router.post("/password", status_code=204, responses={401: {}, 422: {}})
-def change_password(body: PasswordChangeIn, caller: AnyCaller, session: DbSession) -> Response:
-    """Change one's own password (required after a one-time password)."""
+@router.post("/password", status_code=204, responses={401: {}, 422: {}, 429: {}})
+def change_password(
+    body: PasswordChangeIn, caller: AnyCaller, session: DbSession, settings: AppSettings
+) -> Response:
+    """Change one's own password (required after a one-time password).
+
+    A wrong ``current_password`` counts toward the lockout as a wrong login
+    does, and a locked username is refused here too (429). The change ends
+    the user's other sessions (their refresh tokens stop); the session
+    making it goes on."""
     user = caller.user
+    failure = _refuse_if_locked(session, user.username)
     if not verify_password(user.password_hash, body.current_password):
+        _record_failure(session, user.username, settings)
         raise ApiError(
             422,
             "invalid",
@@ -280,7 +302,15 @@ def change_password(body: PasswordChangeIn, caller: AnyCaller, session: DbSessio
             "Some values are not valid",
             [{"field": "new_password", "reason": problem}],
         )
+    if failure is not None:
+        session.delete(failure)
     user.password_hash = hash_password(body.new_password)
     user.must_change_password = False
+    other_sessions = update(RefreshToken).where(
+        RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None)
+    )
+    if caller.session_id is not None:
+        other_sessions = other_sessions.where(RefreshToken.family_id != caller.session_id)
+    session.execute(other_sessions.values(revoked_at=utcnow()))
     session.commit()
     return Response(status_code=204)

@@ -268,6 +268,7 @@ def _issue(settings: Settings, me: dict[str, Any], lifetime: timedelta, secret: 
         branch_id=uuid.UUID(me["user"]["branch_id"]),
         must_change_password=False,
         lifetime=lifetime,
+        session_id=uuid.uuid4(),
     )
     return token
 
