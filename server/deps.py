@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -20,9 +21,27 @@ from clinic.permissions import Data, may_read, may_write
 from server.config import Settings
 from server.database import SERVER_DEVICE_ID, Database
 from server.errors import forbidden, unauthorized
+from server.schemas import NUL_REASON, has_nul
 from server.security import InvalidToken, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False)
+
+
+def refuse_nul_in_url(request: Request) -> None:
+    """Refuse (422, naming the parameter) a query or path parameter with a
+    NUL character, on every route (the app's own dependency) before the
+    route reads it; request bodies are checked by ``server.schemas.Input``."""
+    problems = [
+        {"type": "nul_character", "loc": (place, name), "msg": NUL_REASON, "input": value}
+        for place, parameters in (
+            ("query", request.query_params.multi_items()),
+            ("path", request.path_params.items()),
+        )
+        for name, value in parameters
+        if has_nul(value)
+    ]
+    if problems:
+        raise RequestValidationError(problems)
 
 
 def get_settings(request: Request) -> Settings:
