@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from clinic.enums import Role
 from clinic.org.models import Branch, User
-from server.config import ConfigError, load_settings
+from server.config import ConfigError, forwarded_header_options, load_settings
 from server.database import (
     MAIN_BRANCH,
     SERVER_DEVICE_ID,
@@ -85,7 +85,13 @@ def _serve(args: argparse.Namespace) -> None:
                 flush=True,
             )
         configure_logging()
-        uvicorn.run(create_app(settings, database), host=args.host, port=args.port, log_config=None)
+        uvicorn.run(
+            create_app(settings, database),
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            **forwarded_header_options(settings.trusted_proxies),
+        )
     finally:
         database.close()
 
