@@ -6,6 +6,7 @@ tables to show each role only what it may use. An admin may do everything.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 from clinic.enums import Role
@@ -99,3 +100,11 @@ def may_read(role: Role, data: Data) -> bool:
 
 def may_write(role: Role, data: Data) -> bool:
     return role == R.ADMIN or role in WRITE[data]
+
+
+def device_serves(device_roles: Collection[str], role: Role) -> bool:
+    """Whether a user of ``role`` may log in on a device that serves
+    ``device_roles`` (``Device.roles``, DESIGN.md Sync 10). An admin may log
+    in on any device; anyone else only where the device serves their role.
+    The server refuses such a login, and the desktop asks the same to say why."""
+    return role == R.ADMIN or role.value in device_roles

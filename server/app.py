@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from server.config import Settings
 from server.database import Database
-from server.deps import get_database
+from server.deps import get_database, refuse_nul_in_url
 from server.errors import install_error_handlers
 from server.notifier import ChangeNotifier
 from server.observability import Metrics, RequestMiddleware
@@ -48,6 +48,7 @@ def create_app(settings: Settings, database: Database, *, notify: bool = True) -
         title="Seth Clinic central API",
         version=app_version(),
         responses={"default": {"model": ErrorOut, "description": "An error"}},
+        dependencies=[Depends(refuse_nul_in_url)],
     )
     metrics = Metrics()
     app.state.settings = settings

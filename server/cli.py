@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from clinic.enums import Role
 from clinic.errors import InvalidValue
 from clinic.org.service import create_user
-from server.config import ConfigError, load_settings
+from server.config import ConfigError, forwarded_header_options, load_settings
 from server.database import SERVER_ACTOR, create_first_admin, migrate, open_database
 from server.security import hash_password, password_problem
 
@@ -77,7 +77,13 @@ def _serve(args: argparse.Namespace) -> None:
                 flush=True,
             )
         configure_logging()
-        uvicorn.run(create_app(settings, database), host=args.host, port=args.port, log_config=None)
+        uvicorn.run(
+            create_app(settings, database),
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            **forwarded_header_options(settings.trusted_proxies),
+        )
     finally:
         database.close()
 

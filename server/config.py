@@ -3,10 +3,12 @@ every variable: ``DATABASE_URL``, ``JWT_SECRET``, ``SETH_CLINIC_*``)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -30,6 +32,8 @@ class Settings:
     lockout_minutes: int = 15
     login_rate_per_minute: int = 10
     max_body_bytes: int = 1_048_576
+    trusted_proxies: tuple[str, ...] = ()
+    """Proxies (addresses or networks) whose forwarded headers are believed."""
 
 
 def resolve_data_dir(given: str | os.PathLike[str] | None) -> Path:
@@ -52,6 +56,27 @@ def _int(name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be above 0, got {value}")
     return value
+
+
+def _networks(name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or networks from the environment."""
+    entries = [entry.strip() for entry in os.environ.get(name, "").split(",") if entry.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks separated by commas, got {entry!r}"
+            ) from None
+    return tuple(entries)
+
+
+def forwarded_header_options(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's options for ``X-Forwarded-For`` and ``-Proto``: believed
+    only from ``trusted_proxies``, and ignored when there are none (uvicorn
+    by default believes them from 127.0.0.1, so anyone on the server's PC
+    could pick the address each login is counted under)."""
+    return {"proxy_headers": bool(trusted_proxies), "forwarded_allow_ips": list(trusted_proxies)}
 
 
 def owner_only_secret(path: Path) -> str:
@@ -83,4 +108,5 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         lockout_minutes=_int("SETH_CLINIC_LOCKOUT_MINUTES", 15),
         login_rate_per_minute=_int("SETH_CLINIC_LOGIN_RATE", 10),
         max_body_bytes=_int("SETH_CLINIC_MAX_BODY_BYTES", 1_048_576),
+        trusted_proxies=_networks("SETH_CLINIC_TRUSTED_PROXIES"),
     )

@@ -57,6 +57,14 @@ def _psycopg_url(url: str) -> str:
     return url
 
 
+def central_engine(url: str, **options: Any) -> Engine:
+    """An engine on the central database (``options`` go to
+    ``create_engine``). Its errors never carry bound values
+    (``hide_parameters``): they would put password hashes and clinical
+    text into logs."""
+    return create_engine(_psycopg_url(url), hide_parameters=True, **options)
+
+
 def start_embedded(data_dir: Path) -> tuple[str, Any]:
     """Start (or join) the PostgreSQL kept in ``data_dir/pgdata`` (see
     :mod:`server.embedded`: a password for every connection, a socket of its
@@ -81,7 +89,7 @@ def open_database(settings: Settings) -> Database:
     url = settings.database_url
     if url is None:
         url, embedded = start_embedded(settings.data_dir)
-    engine = create_engine(_psycopg_url(url), pool_pre_ping=True, pool_size=10)
+    engine = central_engine(url, pool_pre_ping=True, pool_size=10)
     return Database(
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False, info=CENTRAL),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -20,9 +21,27 @@ from clinic.permissions import Data, may_read, may_write
 from server.config import Settings
 from server.database import SERVER_DEVICE_ID, Database
 from server.errors import forbidden, unauthorized
+from server.schemas import NUL_REASON, has_nul
 from server.security import InvalidToken, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False)
+
+
+def refuse_nul_in_url(request: Request) -> None:
+    """Refuse (422, naming the parameter) a query or path parameter with a
+    NUL character, on every route (the app's own dependency) before the
+    route reads it; request bodies are checked by ``server.schemas.Input``."""
+    problems = [
+        {"type": "nul_character", "loc": (place, name), "msg": NUL_REASON, "input": value}
+        for place, parameters in (
+            ("query", request.query_params.multi_items()),
+            ("path", request.path_params.items()),
+        )
+        for name, value in parameters
+        if has_nul(value)
+    ]
+    if problems:
+        raise RequestValidationError(problems)
 
 
 def get_settings(request: Request) -> Settings:
@@ -53,6 +72,8 @@ class Caller:
     user: User
     device: Device
     must_change_password: bool
+    session_id: uuid.UUID | None
+    """The login session (refresh-token family) the access token belongs to."""
 
     @property
     def role(self) -> Role:
@@ -90,7 +111,12 @@ def authenticate(
         raise unauthorized("This device was revoked; ask an admin")
     device.last_seen_at = utcnow()
     session.commit()
-    return Caller(user=user, device=device, must_change_password=user.must_change_password)
+    return Caller(
+        user=user,
+        device=device,
+        must_change_password=user.must_change_password,
+        session_id=claims.session_id,
+    )
 
 
 AnyCaller = Annotated[Caller, Depends(authenticate)]

@@ -1,5 +1,10 @@
 """Every error answers in one JSON shape:
-``{"error": {"code", "message", "fields": [{"field", "reason"}]}, "request_id"}``."""
+``{"error": {"code", "message", "fields": [{"field", "reason"}]}, "request_id"}``.
+
+An answer never carries SQL, constraint names or bound values: the
+database's own refusals (IntegrityError, DataError) answer a plain 409 or
+422, anything else a plain 500, and the log gets a traceback without the
+database's text (``server.observability.safe_traceback``)."""
 
 from __future__ import annotations
 
@@ -8,11 +13,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.visits.rules import MoveForbidden
-from server.observability import logger, request_id_var
+from server.observability import logger, request_id_var, safe_traceback
 
 
 class ApiError(Exception):
@@ -100,7 +106,35 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         return error_response(error.status_code, code, str(error.detail))
 
+    @app.exception_handler(IntegrityError)
+    async def conflicting_row(_request: Request, error: IntegrityError) -> JSONResponse:
+        _log_refused_by_database(error)
+        return error_response(
+            409,
+            "conflict",
+            "The change conflicts with data already on the server (a duplicate, or a row it "
+            "needs that is gone); reload and try again",
+        )
+
+    @app.exception_handler(DataError)
+    async def unfit_value(_request: Request, error: DataError) -> JSONResponse:
+        _log_refused_by_database(error)
+        return error_response(
+            422,
+            "invalid",
+            "A value does not fit the server's database (too long, out of range, or text it "
+            "cannot hold); check the values and try again",
+        )
+
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unhandled error")
+        logger.error("unhandled error", extra={"fields": {"exception": safe_traceback(error)}})
         return error_response(500, "internal", "Something went wrong on the server; it is logged")
+
+
+def _log_refused_by_database(error: DBAPIError) -> None:
+    """A refusal the API's own checks should have made first: logged (with
+    no SQL or values, see ``safe_traceback``) so that the check gets added."""
+    logger.warning(
+        "the database refused a change", extra={"fields": {"exception": safe_traceback(error)}}
+    )

@@ -7,17 +7,71 @@ import contextvars
 import json
 import logging
 import time
+import traceback
 import uuid
+from types import TracebackType
 from typing import Any
 
+import psycopg
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy.exc import StatementError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 logger = logging.getLogger("seth_clinic.server")
 
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
+def _exception_line(error: BaseException) -> str:
+    if isinstance(error, StatementError | psycopg.Error):
+        origin = error.orig if isinstance(error, StatementError) else error
+        sqlstate = getattr(origin, "sqlstate", None) or "unknown"
+        name = f"{type(error).__module__}.{type(error).__qualname__}"
+        return f"{name}: a database error, SQLSTATE {sqlstate} (its text is not logged)\n"
+    return "".join(traceback.format_exception_only(type(error), error))
+
+
+def safe_traceback(error: BaseException) -> str:
+    """``error``'s traceback as Python prints it, causes first, except that
+    the text of a database error is left out: it carries SQL, constraint
+    names and values (a failing row with a password hash, clinical text),
+    so only its class and SQLSTATE are shown."""
+    parts: list[str] = []
+    seen: set[int] = set()
+
+    def add(current: BaseException) -> None:
+        seen.add(id(current))
+        cause, context = current.__cause__, current.__context__
+        if cause is not None and id(cause) not in seen:
+            add(cause)
+            parts.append(_CAUSE)
+        elif context is not None and not current.__suppress_context__ and id(context) not in seen:
+            add(context)
+            parts.append(_CONTEXT)
+        if current.__traceback__ is not None:
+            parts.append("Traceback (most recent call last):\n")
+            parts.extend(traceback.format_tb(current.__traceback__))
+        parts.append(_exception_line(current))
+
+    add(error)
+    return "".join(parts).rstrip("\n")
+
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line; an exception's traceback goes through
+    :func:`safe_traceback`, whoever logged it (uvicorn logs what escapes
+    the app)."""
+
+    def formatException(
+        self,
+        ei: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> str:
+        error = ei[1]
+        return safe_traceback(error) if error is not None else ""
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),

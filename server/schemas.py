@@ -1,20 +1,55 @@
 """The API's input, update and output schemas, kept apart. Inputs forbid
-unknown fields, so a typo in a field name is a 422, not a silent no-op."""
+unknown fields, so a typo in a field name is a 422, not a silent no-op.
+
+Every input is also refused, with a 422 naming the field, before it can
+reach PostgreSQL in a form the database would refuse with an error of its
+own: text with a NUL character anywhere in an input (``Input``), and a
+whole number outside its column's range (fields typed ``WholeNumber``)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from clinic.enums import Role, Sex, VisitStatus
 from clinic.org.service import USERNAME_PATTERN
 
+NUL_REASON = "Remove the NUL character (\\u0000): text may not contain it"
+
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+WholeNumber = Annotated[int, Field(ge=INTEGER_MIN, le=INTEGER_MAX)]
+"""An int that goes into an Integer column (32 bits in PostgreSQL). A
+narrower rule (a quantity above 0) is the domain's, with its own message."""
+
+
+def has_nul(value: object) -> bool:
+    """Whether ``value`` is text with a NUL character, or a list or dict
+    holding such text (PostgreSQL refuses NUL in text)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_nul(key) or has_nul(item) for key, item in value.items())
+    return False
+
 
 class Input(BaseModel):
+    """Every request body: unknown fields are refused, and so is text with
+    a NUL character in any field of any input, nested ones included."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if has_nul(value):
+            raise PydanticCustomError("nul_character", NUL_REASON)
+        return value
 
 
 class Output(BaseModel):
@@ -45,6 +80,9 @@ class LoginIn(Input):
     password: str = Field(min_length=1, max_length=256)
     device_id: uuid.UUID
     device_name: str | None = Field(default=None, max_length=120)
+    device_roles: list[Role] | None = Field(default=None, min_length=1, max_length=len(Role))
+    """The roles a new PC serves, chosen by an admin at its first login;
+    without them an admin's PC serves ``admin`` and anyone else's their role."""
 
 
 class RefreshIn(Input):
@@ -251,7 +289,7 @@ class PrescriptionIn(Input):
     dose: str = Field(max_length=60)
     frequency: str = Field(max_length=60)
     duration: str = Field(max_length=60)
-    quantity: int
+    quantity: WholeNumber
     instructions: str | None = Field(default=None, max_length=2000)
 
 

@@ -59,6 +59,9 @@ class AccessClaims:
     branch_id: uuid.UUID | None
     must_change_password: bool
     expires_at: datetime
+    session_id: uuid.UUID | None
+    """The refresh-token family the token was issued with (one login's
+    session); None only in tokens issued before sessions were named."""
 
 
 class InvalidToken(Exception):
@@ -74,6 +77,7 @@ def issue_access_token(
     branch_id: uuid.UUID | None,
     must_change_password: bool,
     lifetime: timedelta,
+    session_id: uuid.UUID,
 ) -> tuple[str, datetime]:
     now = utcnow()
     expires = now + lifetime
@@ -84,6 +88,7 @@ def issue_access_token(
         "role": role.value,
         "br": str(branch_id) if branch_id else None,
         "pwc": must_change_password,
+        "sid": str(session_id),
         "typ": "access",
         "iat": now,
         "exp": expires,
@@ -110,6 +115,7 @@ def decode_access_token(secret: str, token: str) -> AccessClaims:
             branch_id=uuid.UUID(claims["br"]) if claims.get("br") else None,
             must_change_password=bool(claims.get("pwc")),
             expires_at=datetime.fromtimestamp(claims["exp"]).astimezone(),
+            session_id=uuid.UUID(claims["sid"]) if claims.get("sid") else None,
         )
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as error:
         raise InvalidToken(str(error)) from None

@@ -12,6 +12,8 @@ from typing import Any
 
 import uvicorn
 
+from server.config import forwarded_header_options
+
 START_TIMEOUT = 30.0
 
 
@@ -24,10 +26,12 @@ def free_port() -> int:
 
 class ThreadedServer:
     """An ASGI app made by ``make_app`` on a free port; ``stop`` then
-    ``start`` again is a server restart on the same port."""
+    ``start`` again is a server restart on the same port. Forwarded headers
+    are believed only from ``trusted_proxies``, as in ``serve``."""
 
-    def __init__(self, make_app: Callable[[], Any]) -> None:
+    def __init__(self, make_app: Callable[[], Any], trusted_proxies: tuple[str, ...] = ()) -> None:
         self.make_app = make_app
+        self.trusted_proxies = trusted_proxies
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: uvicorn.Server | None = None
@@ -35,7 +39,12 @@ class ThreadedServer:
 
     def start(self) -> None:
         config = uvicorn.Config(
-            self.make_app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            self.make_app(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            **forwarded_header_options(self.trusted_proxies),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)

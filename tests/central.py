@@ -18,7 +18,14 @@ from clinic.enums import Role
 from clinic.org.models import Branch, User
 from server.app import create_app
 from server.config import Settings
-from server.database import CENTRAL, SERVER_DEVICE_ID, Database, add_central, migrate
+from server.database import (
+    CENTRAL,
+    SERVER_DEVICE_ID,
+    Database,
+    add_central,
+    central_engine,
+    migrate,
+)
 from server.security import hash_password
 
 PASSWORD = "correct-horse-battery"
@@ -30,7 +37,7 @@ def _database_url(server_url: str, name: str) -> str:
 
 
 def _database(url: str) -> Database:
-    engine = create_engine(url)
+    engine = central_engine(url)
     return Database(
         engine=engine, sessions=sessionmaker(engine, expire_on_commit=False, info=CENTRAL)
     )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 
 from server.app import create_app
 from server.config import Settings
-from server.database import CENTRAL, Database
+from server.database import CENTRAL, Database, central_engine
 
 PHONE = "0712 345 678"
 """A valid Kenyan mobile number (stored as +254712345678)."""
@@ -119,7 +119,7 @@ def database_from_template(server_url: str, template: str, prefix: str) -> Itera
     server = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    engine = create_engine(server_url.replace("/postgres?", f"/{name}?", 1))
+    engine = central_engine(server_url.replace("/postgres?", f"/{name}?", 1))
     try:
         yield Database(
             engine=engine, sessions=sessionmaker(engine, expire_on_commit=False, info=CENTRAL)

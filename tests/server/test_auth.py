@@ -20,10 +20,10 @@ from sqlalchemy import select, update
 
 from clinic.db import utcnow
 from clinic.enums import Role
-from clinic.org.models import Branch
+from clinic.org.models import Branch, Device
 from server.config import Settings
 from server.database import Database, create_first_admin
-from server.models import LoginFailure
+from server.models import DeviceUser, LoginFailure
 from server.security import ALGORITHM, ISSUER, issue_access_token
 from tests.central import MakeStaff, Staff, bearer, login
 from tests.server.helpers import app_client, assert_error, other_address_client
@@ -34,16 +34,20 @@ NEW_PASSWORD = "a-much-longer-passphrase"
 
 
 def _login(
-    client: TestClient, username: str, password: str, device_id: uuid.UUID | None = None
+    client: TestClient,
+    username: str,
+    password: str,
+    device_id: uuid.UUID | None = None,
+    device_roles: list[str] | None = None,
 ) -> Any:
-    return client.post(
-        "/api/auth/login",
-        json={
-            "username": username,
-            "password": password,
-            "device_id": str(device_id or uuid.uuid4()),
-        },
-    )
+    body: dict[str, Any] = {
+        "username": username,
+        "password": password,
+        "device_id": str(device_id or uuid.uuid4()),
+    }
+    if device_roles is not None:
+        body["device_roles"] = device_roles
+    return client.post("/api/auth/login", json=body)
 
 
 def _refresh(client: TestClient, refresh_token: str) -> Any:
@@ -138,6 +142,83 @@ def test_a_device_is_enrolled_at_first_login_to_the_users_branch(
     assert len(again) == 2
 
 
+def _device(central: Database, device_id: uuid.UUID) -> Device:
+    with central.sessions() as session:
+        device = session.get(Device, device_id)
+        assert device is not None
+        return device
+
+
+def _device_users(central: Database) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    with central.sessions() as session:
+        return set(session.execute(select(DeviceUser.device_id, DeviceUser.user_id)).tuples())
+
+
+def test_a_new_device_serves_the_first_users_role_or_the_admins_pick(
+    client: TestClient, make_staff: MakeStaff, central: Database
+) -> None:
+    nurse = make_staff(Role.NURSE)
+    cashier = make_staff(Role.CASHIER)
+    receptionist = make_staff(Role.RECEPTIONIST)
+    admin = make_staff(Role.ADMIN, branch_code=None)
+    ward_pc, office_pc, front_pc = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    login(client, nurse, ward_pc)
+    assert _device(central, ward_pc).roles == ["nurse"]
+    login(client, admin, office_pc)
+    assert _device(central, office_pc).roles == ["admin"]
+    picked = _login(client, admin.username, admin.password, front_pc, ["cashier", "receptionist"])
+    assert picked.status_code == 200, picked.text
+    assert _device(central, front_pc).roles == ["receptionist", "cashier"]
+
+    # An admin logs in on any PC; others where the PC serves their role.
+    login(client, admin, ward_pc)
+    login(client, cashier, front_pc)
+    login(client, receptionist, front_pc)
+    for staff, pc in ((nurse, front_pc), (cashier, office_pc), (receptionist, ward_pc)):
+        refused = _login(client, staff.username, staff.password, pc)
+        assert_error(refused, 403, "forbidden", message=f"let it serve {staff.role.value} too")
+
+
+def test_device_roles_are_chosen_only_by_an_admin_at_first_login(
+    client: TestClient, make_staff: MakeStaff, central: Database
+) -> None:
+    nurse = make_staff(Role.NURSE)
+    admin = make_staff(Role.ADMIN, branch_code=None)
+    pc = uuid.uuid4()
+    by_nurse = _login(client, nurse.username, nurse.password, pc, ["nurse", "cashier"])
+    assert_error(by_nurse, 422, "invalid", fields={"device_roles"})
+    assert "Only an admin" in by_nurse.json()["error"]["fields"][0]["reason"]
+    login(client, nurse, pc)
+    again = _login(client, admin.username, admin.password, pc, ["nurse", "cashier"])
+    assert_error(again, 422, "invalid", fields={"device_roles"})
+    assert "already set up for: nurse" in again.json()["error"]["fields"][0]["reason"]
+    assert _device(central, pc).roles == ["nurse"]
+    none_at_all = _login(client, admin.username, admin.password, uuid.uuid4(), [])
+    assert_error(none_at_all, 422, "invalid", fields={"device_roles"})
+
+
+def test_an_online_login_records_who_logged_in_on_the_device(
+    client: TestClient, make_staff: MakeStaff, central: Database
+) -> None:
+    first = make_staff(Role.RECEPTIONIST)
+    second = make_staff(Role.RECEPTIONIST)
+    shared_pc, other_pc = uuid.uuid4(), uuid.uuid4()
+    assert _device_users(central) == set()
+    login(client, first, shared_pc)
+    login(client, first, shared_pc)
+    login(client, second, shared_pc)
+    login(client, second, other_pc)
+    assert _device_users(central) == {
+        (shared_pc, first.id),
+        (shared_pc, second.id),
+        (other_pc, second.id),
+    }
+    # A refused login records nothing.
+    assert _login(client, first.username, "wrong-password", other_pc).status_code == 401
+    assert (other_pc, first.id) not in _device_users(central)
+
+
 def test_access_token_works_on_me(client: TestClient, make_staff: MakeStaff) -> None:
     officer = make_staff(Role.CLINICAL_OFFICER, "dr-mwangi")
     tokens = login(client, officer)
@@ -187,6 +268,7 @@ def _issue(settings: Settings, me: dict[str, Any], lifetime: timedelta, secret: 
         branch_id=uuid.UUID(me["user"]["branch_id"]),
         must_change_password=False,
         lifetime=lifetime,
+        session_id=uuid.uuid4(),
     )
     return token
 

@@ -54,7 +54,7 @@ class LiveServer(ThreadedServer):
     server restart on the same port and database."""
 
     def __init__(self, settings: Settings, database: Database) -> None:
-        super().__init__(lambda: create_app(settings, database))
+        super().__init__(lambda: create_app(settings, database), settings.trusted_proxies)
         self.settings = settings
         self.database = database
 

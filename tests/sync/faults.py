@@ -102,6 +102,7 @@ def expired_access_token(
         branch_id=branch,
         must_change_password=False,
         lifetime=timedelta(minutes=-5),
+        session_id=uuid.uuid4(),
     )
     return token
 

@@ -350,6 +350,7 @@ def test_an_expired_access_token_is_refreshed_once_without_the_user_noticing(
         branch_id=pc.user.branch_id,
         must_change_password=False,
         lifetime=timedelta(minutes=-1),
+        session_id=uuid.uuid4(),
     )
     pc.transport.tokens.save(Tokens(expired, tokens.refresh_token))
     refreshes: list[Tokens] = []
