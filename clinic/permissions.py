@@ -108,3 +108,14 @@ def device_serves(device_roles: Collection[str], role: Role) -> bool:
     in on any device; anyone else only where the device serves their role.
     The server refuses such a login, and the desktop asks the same to say why."""
     return role == R.ADMIN or role.value in device_roles
+
+
+def device_refusal(device_roles: Collection[str], role: Role) -> str | None:
+    """Why a user of ``role`` may not log in on a device serving
+    ``device_roles``, in the words the login screen shows; None if they may."""
+    if device_serves(device_roles, role):
+        return None
+    return (
+        f"This PC is set up for: {', '.join(device_roles) or 'no role'}. "
+        f"Ask an admin to let it serve {role.value} too"
+    )

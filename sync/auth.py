@@ -13,7 +13,8 @@ from sqlalchemy import select
 from clinic.db import utcnow
 from clinic.enums import Role
 from clinic.journal.models import StoreSetting
-from clinic.org.models import OfflineLogin
+from clinic.org.models import Device, OfflineLogin
+from clinic.permissions import device_refusal
 from clinic.store import LocalStore
 from sync.transport import Transport
 
@@ -79,6 +80,7 @@ def login_offline(store: LocalStore, username: str, password: str) -> SignedIn:
         login = session.scalar(
             select(OfflineLogin).where(OfflineLogin.username == username.strip().lower())
         )
+        device = session.get(Device, store.device_id)
     if login is None:
         raise LoginFailed(
             "This user has not logged in on this PC while online yet; connect to the server once"
@@ -87,6 +89,11 @@ def login_offline(store: LocalStore, username: str, password: str) -> SignedIn:
         _hasher.verify(login.verifier, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise LoginFailed("Wrong username or password") from None
+    # The PC's own row comes with its first pull; until then the server has
+    # just let this user in online, which is the same check.
+    refusal = device_refusal(device.roles, login.role) if device is not None else None
+    if refusal is not None:
+        raise LoginFailed(refusal)
     return SignedIn(
         user_id=login.user_id,
         username=login.username,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from clinic.db import utcnow
 from clinic.enums import Role
 from clinic.org.models import Branch, Device, User
-from clinic.permissions import device_serves
+from clinic.permissions import device_refusal
 from server.config import Settings
 from server.database import MAIN_BRANCH, SERVER_DEVICE_ID, add_central
 from server.deps import AnyCaller, AppSettings, DbSession
@@ -125,11 +125,9 @@ def check_device_user(session: Session, device: Device, user: User) -> None:
             f"This PC belongs to branch {code}; log in on a PC of your own branch, "
             "or ask an admin to move you to this one"
         )
-    if not device_serves(device.roles, user.role):
-        raise forbidden(
-            f"This PC is set up for: {', '.join(device.roles) or 'no role'}. "
-            f"Ask an admin to let it serve {user.role.value} too"
-        )
+    refusal = device_refusal(device.roles, user.role)
+    if refusal is not None:
+        raise forbidden(refusal)
 
 
 def _invalid_device_roles(reason: str) -> ApiError:

@@ -22,10 +22,11 @@ from clinic.clock import clinic_today
 from clinic.db import utcnow
 from clinic.enums import InvoiceStatus, PaymentMethod, Role
 from clinic.journal.models import AppliedMutation, ChangeLogEntry
-from clinic.journal.service import record_insert
+from clinic.journal.service import log_central_change, record_insert
 from clinic.migrate import head_revision
 from clinic.numbering.models import NumberLease
 from clinic.numbering.service import BLOCK_SIZE, next_number
+from clinic.org.models import Device
 from clinic.patients.importer import import_paper_register
 from clinic.patients.models import Patient
 from clinic.rules.numbers import NumberKind, format_number
@@ -286,6 +287,28 @@ def test_offline_login_works_only_for_users_who_logged_in_online_on_that_pc(
         "This user has not logged in on this PC while online yet; connect to the server once"
     )
     assert login_offline(ward.store, "akinyi", PASSWORD).user_id == nurse.id
+
+
+def test_offline_login_is_refused_for_a_role_the_pc_no_longer_serves(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk = make_pc("desk")
+    login_online(desk.store, desk.transport, "wanjiru", PASSWORD)
+    desk.engine.sync()
+    assert login_offline(desk.store, "wanjiru", PASSWORD).role == Role.RECEPTIONIST
+    with central.sessions.begin() as session:
+        device = session.get(Device, desk.store.device_id)
+        assert device is not None
+        device.roles = [Role.CASHIER.value]
+        log_central_change(session, device, ["roles"], device_id=None, user_id=None)
+    desk.engine.sync()
+
+    with pytest.raises(LoginFailed) as refused:
+        login_offline(desk.store, "wanjiru", PASSWORD)
+    assert str(refused.value) == (
+        "This PC is set up for: cashier. Ask an admin to let it serve receptionist too"
+    )
 
 
 def test_two_data_folders_on_one_machine_keep_their_own_tokens(
