@@ -29,6 +29,7 @@ from clinic.journal.service import log_central_change, to_jsonable
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device, User
 from server.models import DeviceUser
+from server.observability import safe_traceback
 from server.sync.feed import Scope, wire_row
 from sync.protocol import ConflictNote, Mutation, MutationResult, Outcome
 
@@ -155,19 +156,28 @@ def push_mutation(
     session: Session, pusher: User, device: Device, scope: Scope, mutation: Mutation
 ) -> MutationResult:
     """Apply one mutation in a savepoint and record it as dealt with; a
-    refused one (a broken rule, or values the database cannot hold) comes
-    back with its reason and the row as the device may pull it."""
+    refused one (a broken rule, values the database cannot hold, or a fault
+    of the server's own, which is logged) comes back with its reason and the
+    row as the device may pull it."""
     savepoint = session.begin_nested()
     try:
         result = _apply(session, pusher, device, mutation)
         savepoint.commit()
-    except (Refused, SQLAlchemyError) as error:
+    except Exception as error:  # a bad change refuses itself, never the batch
         savepoint.rollback()
-        if isinstance(error, SQLAlchemyError):
+        if isinstance(error, Refused):
+            reason = str(error)
+        elif isinstance(error, SQLAlchemyError):
             logger.warning("pushed change %s of %s did not fit", mutation.sequence, device.id)
             reason = "The change does not fit the server's data (a missing or duplicate row)"
         else:
-            reason = str(error)
+            logger.error(
+                "pushed change %s of %s failed\n%s",
+                mutation.sequence,
+                device.id,
+                safe_traceback(error),
+            )
+            reason = "The server could not apply this change; the error is logged for the admin"
         result = MutationResult(
             sequence=mutation.sequence,
             outcome=Outcome.REFUSED,

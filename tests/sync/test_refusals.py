@@ -425,3 +425,24 @@ def test_a_revoked_device_is_refused_and_keeps_its_data_and_queue(
     with pytest.raises(ServerRefused):
         pc.engine.pull(report)
     assert report.pulled == 0
+
+
+def test_a_status_move_the_authors_role_may_not_make_is_refused_and_the_visit_stays(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    desk, room = make_pc("desk"), make_pc("room")
+    desk.login(make_staff(Role.RECEPTIONIST, "wanjiru"))
+    room.login(make_staff(Role.CLINICAL_OFFICER, "otieno"))
+    visit = open_visit_on(desk, register(desk, "Grace", "Wambui"))
+    desk.engine.sync()
+    room.engine.sync()
+    # The PC's own service lets a clinician take vitals; the move to
+    # TRIAGED that comes with them is the nurse's.
+    with room.store.write() as session:
+        record_triage(visit, {"temperature_c": 37.2}, session=session, actor=room.actor())
+    report = room.engine.sync()
+
+    assert f"visits {visit}: A clinical_officer may not move a visit to TRIAGED" in report.rejected
+    with central.sessions() as session:
+        on_server = session.get(Visit, visit)
+        assert on_server is not None and on_server.status == VisitStatus.REGISTERED
