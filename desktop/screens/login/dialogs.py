@@ -183,8 +183,8 @@ class DeviceRolesBox(QGroupBox):
         self.setObjectName("device_roles")
         note = QLabel(
             self.tr(
-                "This PC is new. An admin logging in for the first time ticks who will "
-                "work on it. Anyone else leaves these empty: the PC then serves their own role."
+                "This PC is new: an admin logging in for the first time ticks the work it "
+                "is for. Anyone else leaves these empty, and the PC serves their own role."
             )
         )
         note.setWordWrap(True)
@@ -198,6 +198,7 @@ class DeviceRolesBox(QGroupBox):
             Role.LAB_TECHNICIAN: QCheckBox(self.tr("Lab")),
         }
         self.everything = QCheckBox(self.tr("All (admin)"))
+        self.everything.setObjectName("all_roles")
         self.everything.toggled.connect(self._everything_toggled)
         self._before_everything: dict[Role, bool] = {}
         grid = QGridLayout()
