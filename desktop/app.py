@@ -130,6 +130,9 @@ def main(data_dir: Path) -> int:
             return 0
         transport = Transport(url, store.device_id) if url else None
         login = LoginDialog(store, transport, notice)
+        if store.get_setting(SERVER_MODE_KEY) == ServerMode.THIS_PC:
+            # A single-PC clinic's one PC does everyone's work.
+            login.device_roles.choose_every_role()
         if login.exec() != LoginDialog.DialogCode.Accepted or login.signed_in is None:
             return 0
         user = login.signed_in

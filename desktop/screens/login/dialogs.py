@@ -184,7 +184,8 @@ class DeviceRolesBox(QGroupBox):
         note = QLabel(
             self.tr(
                 "This PC is new: an admin logging in for the first time ticks the work it "
-                "is for. Anyone else leaves these empty, and the PC serves their own role."
+                "is for (left empty, it is for admins only). Anyone else leaves these "
+                "empty, and the PC serves their own role."
             )
         )
         note.setWordWrap(True)
@@ -218,6 +219,10 @@ class DeviceRolesBox(QGroupBox):
             return list(Role)
         ticked = [role for role, box in self.roles.items() if box.isChecked()]
         return ticked or None
+
+    def choose_every_role(self) -> None:
+        """Tick "All (admin)" as the suggested choice."""
+        self.everything.setChecked(True)
 
     def _everything_toggled(self, on: bool) -> None:
         if on:
