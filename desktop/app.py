@@ -20,7 +20,7 @@ from desktop.runner import DbRunner
 from desktop.screens.login import FirstStartDialog, LoginDialog, PasswordChangeDialog
 from desktop.screens.login.dialogs import ServerMode
 from desktop.sync_controller import SyncController
-from sync.auth import SERVER_URL_KEY, login_online
+from sync.auth import SERVER_URL_KEY, is_new_pc, login_online
 from sync.engine import SyncEngine
 from sync.transport import Transport
 
@@ -105,6 +105,14 @@ def _server_for(
             if notice:
                 session.merge(StoreSetting(key=DEMO_NOTICE_KEY, value=notice))
         notice = store.get_setting(DEMO_NOTICE_KEY)
+        if notice and is_new_pc(store):
+            # Whoever logs in first sets the PC up; a demo visitor starting
+            # as reception would leave the other demo users locked out.
+            notice += " " + QCoreApplication.translate(
+                "Demo",
+                "This PC is new: log in as manager first and tick “All (admin)”, "
+                "so that every demo user can log in here.",
+            )
     return server.url, server, notice
 
 
@@ -122,6 +130,9 @@ def main(data_dir: Path) -> int:
             return 0
         transport = Transport(url, store.device_id) if url else None
         login = LoginDialog(store, transport, notice)
+        if store.get_setting(SERVER_MODE_KEY) == ServerMode.THIS_PC:
+            # A single-PC clinic's one PC does everyone's work.
+            login.device_roles.choose_every_role()
         if login.exec() != LoginDialog.DialogCode.Accepted or login.signed_in is None:
             return 0
         user = login.signed_in

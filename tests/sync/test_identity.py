@@ -31,7 +31,7 @@ from clinic.patients.importer import import_paper_register
 from clinic.patients.models import Patient
 from clinic.rules.numbers import NumberKind, format_number
 from server.database import Database
-from sync.auth import LoginFailed, login_offline, login_online
+from sync.auth import LoginFailed, is_new_pc, login_offline, login_online
 from sync.credentials import NoKeyring, Tokens, TokenStore
 from sync.engine import FORMER_IDS_KEY, SyncEngine, SyncReport, sync_status
 from sync.protocol import MAX_LEASE_BLOCKS, PROTOCOL_VERSION
@@ -309,6 +309,33 @@ def test_offline_login_is_refused_for_a_role_the_pc_no_longer_serves(
     assert str(refused.value) == (
         "This PC is set up for: cashier. Ask an admin to let it serve receptionist too"
     )
+
+
+def test_an_admin_chooses_the_roles_of_a_new_pc_at_its_first_login(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    make_staff(Role.ADMIN, "amina", branch_code=None)
+    make_staff(Role.NURSE, "akinyi")
+    desk = make_pc("desk")
+    assert is_new_pc(desk.store)
+
+    login_online(
+        desk.store, desk.transport, "amina", PASSWORD,
+        device_roles=[Role.CASHIER, Role.RECEPTIONIST],
+    )  # fmt: skip
+
+    assert not is_new_pc(desk.store)
+    with central.sessions() as session:
+        device = session.get(Device, desk.store.device_id)
+        assert device is not None
+        assert device.roles == [Role.RECEPTIONIST.value, Role.CASHIER.value]
+    with pytest.raises(ServerRefused) as again:
+        login_online(desk.store, desk.transport, "amina", PASSWORD, device_roles=[Role.NURSE])
+    assert again.value.status == 422
+    desk.engine.sync()
+    with desk.store.session() as session:
+        own = session.get(Device, desk.store.device_id)
+        assert own is not None and own.roles == ["receptionist", "cashier"]
 
 
 def test_two_data_folders_on_one_machine_keep_their_own_tokens(

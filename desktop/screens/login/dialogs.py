@@ -2,13 +2,15 @@
 
 Login tries the server first, on a worker thread, and falls back to the
 verifier kept on this PC when the server cannot be reached; the dialog says
-which it was.
+which it was. On a PC nobody has logged in on yet, the dialog also asks what
+the PC is for: an admin's first login sets the roles it serves (DESIGN.md,
+Sync 10).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,17 +18,21 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QRadioButton,
     QVBoxLayout,
 )
 
+from clinic.enums import Role
 from clinic.store import LocalStore
-from sync.auth import LoginFailed, SignedIn, login_offline, login_online
+from sync.auth import LoginFailed, SignedIn, is_new_pc, login_offline, login_online
 from sync.credentials import NoKeyring
 from sync.transport import ServerRefused, Transport, Unreachable
 
@@ -122,29 +128,114 @@ class _Worker(QObject):
         threading.Thread(target=target, name="login", daemon=True).start()
 
 
+class DeviceRolesRefused(LoginFailed):
+    """The server would not take the roles chosen for this PC (not an admin,
+    or the PC is already set up); the message is the server's reason."""
+
+
 def attempt_login(
-    store: LocalStore, transport: Transport | None, username: str, password: str
+    store: LocalStore,
+    transport: Transport | None,
+    username: str,
+    password: str,
+    *,
+    device_roles: Collection[Role] | None = None,
 ) -> tuple[SignedIn, str | None]:
     """Online if the server answers, else offline; returns who logged in and
-    why it is offline (None when online)."""
-    if transport is not None:
-        try:
-            return login_online(store, transport, username, password), None
-        except Unreachable:
-            reason = "The clinic server cannot be reached"
-        except NoKeyring as error:
-            reason = str(error)
-        except ServerRefused as refusal:
-            if refusal.status == 401:
-                raise LoginFailed(refusal.message) from None
+    why it is offline (None when online). ``device_roles`` go to the server
+    with the login (see :func:`sync.auth.login_online`).
+
+    The server's no (4xx: a wrong password, a PC of another branch or one
+    that does not serve the user's role, roles it will not take, too many
+    attempts) is the answer: it raises LoginFailed with the server's words,
+    DeviceRolesRefused for the roles. Only a server that cannot be reached or
+    that fails (5xx), or a PC without a keyring, falls back to the verifier
+    kept on this PC, whose LoginFailed says why it refused."""
+    if transport is None:
+        return login_offline(store, username, password), "No clinic server is set up"
+    try:
+        return login_online(store, transport, username, password, device_roles=device_roles), None
+    except Unreachable:
+        reason = "The clinic server cannot be reached"
+    except NoKeyring as error:
+        reason = str(error)
+    except ServerRefused as refusal:
+        if refusal.status >= 500:
             reason = refusal.message
-    else:
-        reason = "No clinic server is set up"
+        else:
+            roles = [f["reason"] for f in refusal.fields if f.get("field") == "device_roles"]
+            if roles:
+                # The reason's first part is for people; the rest tells API
+                # clients what to send, which the dialog says its own way.
+                raise DeviceRolesRefused(roles[0].split(";")[0]) from None
+            reasons = "; ".join(str(f.get("reason", "")) for f in refusal.fields)
+            raise LoginFailed(reasons or refusal.message) from None
     return login_offline(store, username, password), reason
 
 
+class DeviceRolesBox(QGroupBox):
+    """ "This PC is for:" on a PC nobody has logged in on yet: the roles an
+    admin's first login sets it to serve. "All (admin)" serves every role."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle(self.tr("This PC is for:"))
+        self.setObjectName("device_roles")
+        note = QLabel(
+            self.tr(
+                "This PC is new: an admin logging in for the first time ticks the work it "
+                "is for (left empty, it is for admins only). Anyone else leaves these "
+                "empty, and the PC serves their own role."
+            )
+        )
+        note.setWordWrap(True)
+        self.roles: dict[Role, QCheckBox] = {
+            Role.RECEPTIONIST: QCheckBox(self.tr("Reception")),
+            Role.NURSE: QCheckBox(self.tr("Triage")),
+            Role.CLINICAL_OFFICER: QCheckBox(self.tr("Consultation")),
+            Role.CASHIER: QCheckBox(self.tr("Cashier")),
+            Role.PHARMACIST: QCheckBox(self.tr("Pharmacy")),
+            Role.CLAIMS_MANAGER: QCheckBox(self.tr("Claims")),
+            Role.LAB_TECHNICIAN: QCheckBox(self.tr("Lab")),
+        }
+        self.everything = QCheckBox(self.tr("All (admin)"))
+        self.everything.setObjectName("all_roles")
+        self.everything.toggled.connect(self._everything_toggled)
+        self._before_everything: dict[Role, bool] = {}
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(24)
+        boxes = [*self.roles.values(), self.everything]
+        columns = 2
+        rows = (len(boxes) + columns - 1) // columns
+        for index, box in enumerate(boxes):
+            grid.addWidget(box, index % rows, index // rows)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addLayout(grid)
+
+    def chosen(self) -> list[Role] | None:
+        """The roles ticked (every role for "All"), or None for none."""
+        if self.everything.isChecked():
+            return list(Role)
+        ticked = [role for role, box in self.roles.items() if box.isChecked()]
+        return ticked or None
+
+    def choose_every_role(self) -> None:
+        """Tick "All (admin)" as the suggested choice."""
+        self.everything.setChecked(True)
+
+    def _everything_toggled(self, on: bool) -> None:
+        if on:
+            self._before_everything = {role: box.isChecked() for role, box in self.roles.items()}
+        for role, box in self.roles.items():
+            box.setChecked(True if on else self._before_everything.get(role, False))
+            box.setEnabled(not on)
+
+
 class LoginDialog(QDialog):
-    """Username and password; shows whether the login was online or offline."""
+    """Username and password; shows whether the login was online or offline.
+    On a new PC (:func:`sync.auth.is_new_pc`) with a server, it also asks
+    what the PC is for (:class:`DeviceRolesBox`)."""
 
     def __init__(
         self, store: LocalStore, transport: Transport | None, notice: str | None = None
@@ -161,6 +252,8 @@ class LoginDialog(QDialog):
         self.password.setObjectName("password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.server = QLabel(transport.server_url if transport else self.tr("none"))
+        self.device_roles = DeviceRolesBox()
+        self.device_roles.setVisible(transport is not None and is_new_pc(store))
         self.notice = QLabel(notice or "")
         self.notice.setWordWrap(True)
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -187,6 +280,7 @@ class LoginDialog(QDialog):
         layout.addWidget(title)
         layout.addWidget(self.notice)
         layout.addLayout(form)
+        layout.addWidget(self.device_roles)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(420)
@@ -199,20 +293,30 @@ class LoginDialog(QDialog):
         if not username or not password:
             self.error.setText(self.tr("Type your username and password"))
             return
+        roles = None if self.device_roles.isHidden() else self.device_roles.chosen()
         self.error.setText(self.tr("Logging in…"))
         self.buttons.setEnabled(False)
-        self._worker.run(lambda: attempt_login(self.store, self.transport, username, password))
+        self._worker.run(
+            lambda: attempt_login(
+                self.store, self.transport, username, password, device_roles=roles
+            )
+        )
 
     def _finished(
         self, result: tuple[SignedIn, str | None] | None, error: Exception | None
     ) -> None:
         self.buttons.setEnabled(True)
         if error is not None:
-            self.error.setText(
-                str(error)
-                if isinstance(error, LoginFailed | ServerRefused)
-                else self.tr("Login failed: %s") % error
-            )
+            if isinstance(error, DeviceRolesRefused):
+                self.error.setText(
+                    self.tr("%s. Untick the boxes under “This PC is for” and log in again.") % error
+                )
+            else:
+                self.error.setText(
+                    str(error)
+                    if isinstance(error, LoginFailed | ServerRefused)
+                    else self.tr("Login failed: %s") % error
+                )
             self.password.selectAll()
             self.password.setFocus()
             return
