@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ from desktop.runner import DbRunner
 from desktop.screens.login import FirstStartDialog, LoginDialog, PasswordChangeDialog
 from desktop.screens.login.dialogs import ServerMode
 from desktop.sync_controller import SyncController
-from sync.auth import SERVER_URL_KEY, is_new_pc, login_online
+from sync.auth import SERVER_URL_KEY, login_online
 from sync.engine import SyncEngine
 from sync.transport import Transport
 
@@ -61,10 +62,12 @@ def run_with_progress(label: str, work: Callable[[], T]) -> T:
     return result
 
 
-def _local_server(data_dir: Path, mode: ServerMode) -> tuple[LocalServer, str | None]:
+def _local_server(
+    data_dir: Path, mode: ServerMode, device_id: uuid.UUID
+) -> tuple[LocalServer, str | None]:
     if mode == ServerMode.DEMO:
         server = start_local_server(data_dir / "demo-server", DEMO_PORT)
-        return server, seed_demo(server.data_dir)
+        return server, seed_demo(server.data_dir, device_id)
     server = start_local_server(data_dir / "server", THIS_PC_PORT)
     notice = None
     if server.one_time_password:
@@ -99,20 +102,14 @@ def _server_for(
     label = (
         "Starting the demo clinic…" if mode == ServerMode.DEMO else "Starting the clinic server…"
     )
-    server, notice = run_with_progress(label, lambda: _local_server(data_dir, mode))
+    server, notice = run_with_progress(
+        label, lambda: _local_server(data_dir, mode, store.device_id)
+    )
     if mode == ServerMode.DEMO:
         with store.write() as session:
             if notice:
                 session.merge(StoreSetting(key=DEMO_NOTICE_KEY, value=notice))
         notice = store.get_setting(DEMO_NOTICE_KEY)
-        if notice and is_new_pc(store):
-            # Whoever logs in first sets the PC up; a demo visitor starting
-            # as reception would leave the other demo users locked out.
-            notice += " " + QCoreApplication.translate(
-                "Demo",
-                "This PC is new: log in as manager first and tick “All (admin)”, "
-                "so that every demo user can log in here.",
-            )
     return server.url, server, notice
 
 
@@ -130,9 +127,13 @@ def main(data_dir: Path) -> int:
             return 0
         transport = Transport(url, store.device_id) if url else None
         login = LoginDialog(store, transport, notice)
-        if store.get_setting(SERVER_MODE_KEY) == ServerMode.THIS_PC:
+        mode = store.get_setting(SERVER_MODE_KEY)
+        if mode == ServerMode.THIS_PC:
             # A single-PC clinic's one PC does everyone's work.
             login.device_roles.choose_every_role()
+        elif mode == ServerMode.DEMO:
+            # The demo server enrolled this PC for every role.
+            login.device_roles.setVisible(False)
         if login.exec() != LoginDialog.DialogCode.Accepted or login.signed_in is None:
             return 0
         user = login.signed_in

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,11 +102,14 @@ def start_local_server(data_dir: Path, port: int) -> LocalServer:
     )
 
 
-def seed_demo(data_dir: Path) -> str:
-    """Fill the demo server with made-up patients and demo users; returns
-    the logins to show on screen."""
+def seed_demo(data_dir: Path, device_id: uuid.UUID) -> str:
+    """Fill the demo server with made-up patients and demo users, and enrol
+    this PC (``device_id``) for every role; returns the logins to show."""
     done = subprocess.run(
-        server_command(data_dir, "seed-demo"), capture_output=True, text=True, check=False
+        server_command(data_dir, "seed-demo", "--pc", str(device_id)),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise ServerDidNotStart(done.stderr.strip() or "The demo data could not be made")

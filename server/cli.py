@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 import sys
+import uuid
 from collections.abc import Sequence
 
 from clinic.enums import Role
@@ -32,8 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     commands.add_parser("migrate", help="create or upgrade the database")
-    commands.add_parser(
+    demo = commands.add_parser(
         "seed-demo", help="fill a demo database with made-up patients and demo logins"
+    )
+    demo.add_argument(
+        "--pc", type=uuid.UUID, help="a device id to enrol at MAIN for every role (the demo's PC)"
     )
     create = commands.add_parser("create-user", help="add a user")
     create.add_argument("username")
@@ -103,7 +107,7 @@ def _seed_demo(args: argparse.Namespace) -> None:
     database = open_database(load_settings(args.data_dir))
     try:
         migrate(database)
-        print(seed_demo(database))
+        print(seed_demo(database, args.pc))
     finally:
         database.close()
 

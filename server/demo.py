@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from clinic.clock import clinic_today
+from clinic.db import utcnow
 from clinic.demo.draws import Draw, Ids, local_us
 from clinic.demo.history import (
     PATIENT_COLUMNS,
@@ -260,8 +261,10 @@ DEMO_PATIENTS = 3000
 DEMO_VISITS = 9000
 
 
-def seed_demo(database: Database) -> str:
-    """Fill an empty demo database; returns the logins to show."""
+def seed_demo(database: Database, pc_id: uuid.UUID | None = None) -> str:
+    """Fill an empty demo database and enrol the demo's PC (``pc_id``) at
+    MAIN for every role, so every demo user logs in there; returns the
+    logins to show."""
     with database.sessions() as session:
         has_patients = session.scalar(select(func.count()).select_from(Patient))
     if not has_patients:
@@ -286,6 +289,20 @@ def seed_demo(database: Database) -> str:
                     session=session,
                     actor=SERVER_ACTOR,
                 )
+        if pc_id is not None and session.get(Device, pc_id) is None:
+            main = session.scalar(select(Branch).where(Branch.code == MAIN_BRANCH))
+            assert main is not None, "migrate() makes MAIN"
+            add_central(
+                session,
+                Device(
+                    id=pc_id,
+                    name="Demo PC",
+                    branch_id=main.id,
+                    roles=[role.value for role in Role],
+                    enrolled_at=utcnow(),
+                    device_id=SERVER_DEVICE_ID,
+                ),
+            )
     names = ", ".join(username for username, _name, _role in DEMO_USERS)
     return (
         f"Demo clinic: made-up patients only. Log in as {names} "

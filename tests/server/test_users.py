@@ -16,7 +16,7 @@ from clinic.actor import Actor
 from clinic.enums import Role
 from clinic.errors import AlreadyTaken, InvalidValue, NotAllowed
 from clinic.journal.models import AuditEvent, ChangeLogEntry
-from clinic.org.models import Branch, User
+from clinic.org.models import Branch, Device, User
 from clinic.org.service import create_user
 from server import cli
 from server.database import SERVER_ACTOR, SERVER_DEVICE_ID, Database, create_first_admin
@@ -210,10 +210,16 @@ def test_the_first_admin_is_audited(central: Database) -> None:
         assert len(_audits(session, admin.id)) == 1
 
 
-def test_the_demo_audits_every_user_it_adds_once(central: Database) -> None:
+def test_the_demo_audits_every_user_it_adds_once_and_enrols_its_pc_for_every_role(
+    central: Database,
+) -> None:
+    pc = uuid.uuid4()
     seed_demo(central)
-    seed_demo(central)  # adds nothing the second time
+    seed_demo(central, pc)  # adds no user the second time
     with central.sessions() as session:
+        device = session.get(Device, pc)
+        assert device is not None and device.branch_id == _main(session)
+        assert sorted(device.roles) == sorted(role.value for role in Role)
         users = session.scalars(select(User)).all()
         assert {u.username for u in users} >= {name for name, _full, _role in DEMO_USERS}
         assert len(users) > len(DEMO_USERS)  # the clinic's own staff too
