@@ -50,6 +50,9 @@ def accept_audit(
         .limit(1)
     ).first()
     held, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    ids_taken = set(
+        session.scalars(select(AuditEvent.id).where(AuditEvent.id.in_([e.id for e in events])))
+    )
     table: Any = AuditEvent.__table__
     for pushed in sorted(events, key=lambda e: e.device_sequence):
         where = f"The audit chain breaks at event {pushed.device_sequence}"
@@ -65,6 +68,8 @@ def accept_audit(
             or pushed.hash != event_hash(prev_hash, audit_payload(event))
         ):
             return held, where
+        if pushed.id in ids_taken:
+            return held, f"{where}: the server holds another event with its id"
         try:
             decode_values(table, {name: getattr(pushed, name) for name in CHECKED})
             if pushed.user_id not in (None, pusher_id):
@@ -74,5 +79,6 @@ def accept_audit(
         event.created_by = pushed.user_id
         event.version = 1
         session.add(event)
+        ids_taken.add(pushed.id)
         held, prev_hash = pushed.device_sequence, pushed.hash
     return held, None
