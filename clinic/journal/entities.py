@@ -266,6 +266,16 @@ def _parent_visit_signed(session: Session, values: Mapping[str, Any]) -> bool:
     return visit is not None and visit.signed_at is not None
 
 
+def signed_with_visit(rows: str, fields: Iterable[str] | None = None) -> Lock:
+    """The visit's signature locks ``rows`` written in the consultation (of
+    them, ``fields``; the work that follows it, dispensing and results, goes on)."""
+    return Lock(
+        _parent_visit_signed,
+        f"The visit is signed; its {rows} no longer change",
+        None if fields is None else frozenset({"visit_id", "deleted_at", *fields}),
+    )
+
+
 NOTES = Data.CLINICAL_NOTES
 visit_branch = via(Visit, "visit_id")
 
@@ -307,7 +317,7 @@ SYNCED: dict[str, SyncedEntity] = {
             Diagnosis,
             NOTES,
             branch=visit_branch,
-            lock=Lock(_parent_visit_signed, "The visit is signed; its diagnoses no longer change"),
+            lock=signed_with_visit("diagnoses"),
             check_values=_diagnosis_values,
         ),
         SyncedEntity(
@@ -316,6 +326,10 @@ SYNCED: dict[str, SyncedEntity] = {
             branch=visit_branch,
             field_data={"dispensed_at": Data.DISPENSING, "dispensed_by": Data.DISPENSING},
             authored=frozenset({"dispensed_by"}),
+            lock=signed_with_visit(
+                "prescriptions",
+                ("drug", "dose", "frequency", "duration", "quantity", "instructions", "service_id"),
+            ),
         ),
         SyncedEntity(
             LabRequest,
@@ -326,6 +340,7 @@ SYNCED: dict[str, SyncedEntity] = {
                 for name in ("status", "result", "resulted_at", "resulted_by")
             },
             authored=frozenset({"resulted_by"}),
+            lock=signed_with_visit("lab requests", ("test_name", "service_id", "notes")),
         ),
         SyncedEntity(
             Amendment,
