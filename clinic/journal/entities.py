@@ -278,6 +278,8 @@ def signed_with_visit(rows: str, fields: Iterable[str] | None = None) -> Lock:
 
 NOTES = Data.CLINICAL_NOTES
 visit_branch = via(Visit, "visit_id")
+ON_VISIT = frozenset({"visit_id"})
+"""A visit's rows stay on it: moved into a signed visit, they would skip its lock."""
 
 # In dependency order: a pulled page is applied in this order, so a row's
 # parent is always in place before it.
@@ -304,7 +306,7 @@ SYNCED: dict[str, SyncedEntity] = {
             field_data={name: NOTES for name in (*AMENDABLE_FIELDS, "clinician_id")},
             written_as={"signed_at": NOTES},
             moves={"status": check_visit_move},
-            write_once=frozenset({"signed_at"}),
+            write_once=frozenset({"signed_at", "patient_id"}),
             authored=frozenset({"clinician_id"}),
             lock=Lock(
                 _visit_signed,
@@ -312,11 +314,18 @@ SYNCED: dict[str, SyncedEntity] = {
                 frozenset({*AMENDABLE_FIELDS, "clinician_id", "deleted_at"}),
             ),
         ),
-        SyncedEntity(Triage, Data.VITALS, branch=visit_branch, check_values=_vital_values),
+        SyncedEntity(
+            Triage,
+            Data.VITALS,
+            branch=visit_branch,
+            write_once=ON_VISIT,
+            check_values=_vital_values,
+        ),
         SyncedEntity(
             Diagnosis,
             NOTES,
             branch=visit_branch,
+            write_once=ON_VISIT,
             lock=signed_with_visit("diagnoses"),
             check_values=_diagnosis_values,
         ),
@@ -326,6 +335,7 @@ SYNCED: dict[str, SyncedEntity] = {
             branch=visit_branch,
             field_data={"dispensed_at": Data.DISPENSING, "dispensed_by": Data.DISPENSING},
             authored=frozenset({"dispensed_by"}),
+            write_once=ON_VISIT,
             lock=signed_with_visit(
                 "prescriptions",
                 ("drug", "dose", "frequency", "duration", "quantity", "instructions", "service_id"),
@@ -340,6 +350,7 @@ SYNCED: dict[str, SyncedEntity] = {
                 for name in ("status", "result", "resulted_at", "resulted_by")
             },
             authored=frozenset({"resulted_by"}),
+            write_once=ON_VISIT,
             lock=signed_with_visit("lab requests", ("test_name", "service_id", "notes")),
         ),
         SyncedEntity(
