@@ -662,7 +662,20 @@ def test_a_malformed_push_request_answers_422_and_changes_nothing(clinic: Clinic
     desk = clinic.device("receptionist")
     grace = patient(clinic, residence="Kibera")
     change = mutation("patients", grace.id, residence="Kisumu")
+    deep: Any = []
+    for _ in range(900):
+        deep = [deep]
+    [event] = audit_chain(desk.device_id, desk.user_id, ["login"])
     for body in (
+        {
+            "client_time": NOW.isoformat(),
+            "mutations": [{**change, "sequence": 1, "changes": {"flags": deep}}],
+        },
+        {
+            "client_time": NOW.isoformat(),
+            "mutations": [],
+            "audit_events": [{**event, "after": {"x": deep}}],
+        },
         {"client_time": NOW.isoformat(), "mutations": [{**change, "sequence": 2**63}]},
         {"client_time": "2026-11-26T07:30:00", "mutations": [{**change, "sequence": 1}]},
         {"client_time": NOW.isoformat(), "mutations": [{**change, "sequence": 0}]},
@@ -672,6 +685,19 @@ def test_a_malformed_push_request_answers_422_and_changes_nothing(clinic: Clinic
         assert response.status_code == 422, response.text
         assert response.json()["error"]["fields"]
     assert clinic.get(Patient, grace.id).residence == "Kibera"
+
+
+def test_a_clock_centuries_off_is_still_answered_and_its_change_applied(clinic: Clinic) -> None:
+    desk = clinic.device("receptionist")
+    grace = patient(clinic)
+    for sequence, moment in enumerate(("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00")):
+        change = mutation("patients", grace.id, residence=f"Kisumu {sequence}")
+        response = desk.push_raw(
+            {"client_time": moment, "mutations": [{**change, "sequence": 1 + sequence}]}
+        )
+        assert response.status_code == 200, response.text
+        assert outcomes(response.json()) == ["applied"]
+        assert clinic.get(Patient, grace.id).residence == f"Kisumu {sequence}"
 
 
 def test_a_replayed_payment_is_applied_once_and_a_reused_sequence_is_refused(
