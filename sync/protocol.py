@@ -25,7 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from clinic.enums import ChangeOperation
 from clinic.rules.numbers import NumberKind
@@ -104,6 +104,13 @@ class PushRequest(Versioned):
     client_time: AwareDatetime
     mutations: list[Mutation] = Field(max_length=MAX_PUSH_MUTATIONS)
     audit_events: list[PushedAuditEvent] = Field(default=[], max_length=MAX_PUSH_MUTATIONS)
+
+    @field_validator("mutations")
+    @classmethod
+    def _each_sequence_once(cls, mutations: list[Mutation]) -> list[Mutation]:
+        if len({m.sequence for m in mutations}) != len(mutations):
+            raise ValueError("each change's sequence number comes once in a push")
+        return mutations
 
 
 class Outcome(StrEnum):
