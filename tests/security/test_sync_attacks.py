@@ -723,5 +723,16 @@ def test_a_replayed_payment_is_applied_once_and_a_reused_sequence_is_refused(
     )
     assert response.status_code == 409, response.text
     assert response.json()["error"]["code"] == "device_reused"
+
+    # One sequence twice in a batch, the same change or another: a malformed request.
+    for twice in (paying, {**paying, "changes": {**paying["changes"], "amount_cents": 90_000}}):
+        retry = payment_insert(clinic, billed, 50_000, "cashier")
+        response = till.push_raw(
+            {
+                "client_time": NOW.isoformat(),
+                "mutations": [{**retry, "sequence": 2}, {**twice, "sequence": 2}],
+            }
+        )
+        assert response.status_code == 422, response.text
     assert paid(clinic, billed.id) == 50_000
     assert count(clinic, Payment, Payment.invoice_id == billed.id) == 1
