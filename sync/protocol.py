@@ -23,9 +23,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from clinic.enums import ChangeOperation
 from clinic.rules.numbers import NumberKind
@@ -39,6 +39,30 @@ MAX_LEASE_BLOCKS = 50
 LONG_POLL_SECONDS = 25.0
 BIGGEST_SEQUENCE = 2**63 - 1  # PostgreSQL's bigint
 BIGGEST_VERSION = 2**31 - 1  # PostgreSQL's integer
+
+
+MAX_VALUE_DEPTH = 16
+"""How deep a pushed value may nest: JSON columns hold small records, and a
+value nested hundreds deep would exhaust the recursion of whatever reads it."""
+
+
+def _shallow(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``value`` if it nests at most :data:`MAX_VALUE_DEPTH` deep (walked
+    without recursion); raises ValueError otherwise."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_VALUE_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_VALUE_DEPTH} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return value
+
+
+Values = Annotated[dict[str, Any], AfterValidator(_shallow)]
+"""Values by field name, as pushed."""
 
 
 class Message(BaseModel):
@@ -57,7 +81,7 @@ class Mutation(Message):
     entity: str = Field(max_length=40)
     row_id: uuid.UUID
     operation: ChangeOperation
-    changes: dict[str, Any]
+    changes: Values
     base_version: int = Field(ge=0, le=BIGGEST_VERSION)
     user_id: uuid.UUID | None = None
 
@@ -69,8 +93,8 @@ class PushedAuditEvent(Message):
     action: str = Field(max_length=40)
     entity: str = Field(max_length=40)
     entity_id: uuid.UUID | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: Values | None
+    after: Values | None
     occurred_at: AwareDatetime
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
@@ -80,6 +104,13 @@ class PushRequest(Versioned):
     client_time: AwareDatetime
     mutations: list[Mutation] = Field(max_length=MAX_PUSH_MUTATIONS)
     audit_events: list[PushedAuditEvent] = Field(default=[], max_length=MAX_PUSH_MUTATIONS)
+
+    @field_validator("mutations")
+    @classmethod
+    def _each_sequence_once(cls, mutations: list[Mutation]) -> list[Mutation]:
+        if len({m.sequence for m in mutations}) != len(mutations):
+            raise ValueError("each change's sequence number comes once in a push")
+        return mutations
 
 
 class Outcome(StrEnum):

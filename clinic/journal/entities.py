@@ -266,8 +266,20 @@ def _parent_visit_signed(session: Session, values: Mapping[str, Any]) -> bool:
     return visit is not None and visit.signed_at is not None
 
 
+def signed_with_visit(rows: str, fields: Iterable[str] | None = None) -> Lock:
+    """The visit's signature locks ``rows`` written in the consultation (of
+    them, ``fields``; the work that follows it, dispensing and results, goes on)."""
+    return Lock(
+        _parent_visit_signed,
+        f"The visit is signed; its {rows} no longer change",
+        None if fields is None else frozenset({"visit_id", "deleted_at", *fields}),
+    )
+
+
 NOTES = Data.CLINICAL_NOTES
 visit_branch = via(Visit, "visit_id")
+ON_VISIT = frozenset({"visit_id"})
+"""A visit's rows stay on it: moved into a signed visit, they would skip its lock."""
 
 # In dependency order: a pulled page is applied in this order, so a row's
 # parent is always in place before it.
@@ -294,7 +306,7 @@ SYNCED: dict[str, SyncedEntity] = {
             field_data={name: NOTES for name in (*AMENDABLE_FIELDS, "clinician_id")},
             written_as={"signed_at": NOTES},
             moves={"status": check_visit_move},
-            write_once=frozenset({"signed_at"}),
+            write_once=frozenset({"signed_at", "patient_id"}),
             authored=frozenset({"clinician_id"}),
             lock=Lock(
                 _visit_signed,
@@ -302,12 +314,19 @@ SYNCED: dict[str, SyncedEntity] = {
                 frozenset({*AMENDABLE_FIELDS, "clinician_id", "deleted_at"}),
             ),
         ),
-        SyncedEntity(Triage, Data.VITALS, branch=visit_branch, check_values=_vital_values),
+        SyncedEntity(
+            Triage,
+            Data.VITALS,
+            branch=visit_branch,
+            write_once=ON_VISIT,
+            check_values=_vital_values,
+        ),
         SyncedEntity(
             Diagnosis,
             NOTES,
             branch=visit_branch,
-            lock=Lock(_parent_visit_signed, "The visit is signed; its diagnoses no longer change"),
+            write_once=ON_VISIT,
+            lock=signed_with_visit("diagnoses"),
             check_values=_diagnosis_values,
         ),
         SyncedEntity(
@@ -316,6 +335,11 @@ SYNCED: dict[str, SyncedEntity] = {
             branch=visit_branch,
             field_data={"dispensed_at": Data.DISPENSING, "dispensed_by": Data.DISPENSING},
             authored=frozenset({"dispensed_by"}),
+            write_once=ON_VISIT,
+            lock=signed_with_visit(
+                "prescriptions",
+                ("drug", "dose", "frequency", "duration", "quantity", "instructions", "service_id"),
+            ),
         ),
         SyncedEntity(
             LabRequest,
@@ -326,6 +350,8 @@ SYNCED: dict[str, SyncedEntity] = {
                 for name in ("status", "result", "resulted_at", "resulted_by")
             },
             authored=frozenset({"resulted_by"}),
+            write_once=ON_VISIT,
+            lock=signed_with_visit("lab requests", ("test_name", "service_id", "notes")),
         ),
         SyncedEntity(
             Amendment,

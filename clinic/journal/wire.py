@@ -67,6 +67,7 @@ def _decode(column: Column[Any], value: Any) -> Any:
         if isinstance(kind, Enum):
             if value not in kind.enums:
                 raise BadValue(f"{column.name}: {value!r} is not one of {', '.join(kind.enums)}")
+            # The enum's member, as the rules checking the change expect it.
             return kind.enum_class(value) if kind.enum_class is not None else value
         if isinstance(kind, Boolean):
             if not isinstance(value, bool):

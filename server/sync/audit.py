@@ -50,21 +50,24 @@ def accept_audit(
         .limit(1)
     ).first()
     held, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
+    ids_taken = set(
+        session.scalars(select(AuditEvent.id).where(AuditEvent.id.in_([e.id for e in events])))
+    )
     table: Any = AuditEvent.__table__
     for pushed in sorted(events, key=lambda e: e.device_sequence):
         where = f"The audit chain breaks at event {pushed.device_sequence}"
-        if pushed.device_sequence <= held:
-            if held_events.get(pushed.device_sequence) != pushed.hash:
-                return held, f"{where}: the server holds another event there"
-            continue
         event = AuditEvent(device_id=device.id, **pushed.model_dump(exclude={"hash"}))
         event.hash = pushed.hash
-        if (
-            pushed.device_sequence != held + 1
-            or pushed.prev_hash != prev_hash
-            or pushed.hash != event_hash(prev_hash, audit_payload(event))
-        ):
+        # Its hash must cover what it says: a held hash on other contents is a fork too.
+        hash_holds = pushed.hash == event_hash(pushed.prev_hash, audit_payload(event))
+        if pushed.device_sequence <= held:
+            if held_events.get(pushed.device_sequence) != pushed.hash or not hash_holds:
+                return held, f"{where}: the server holds another event there"
+            continue
+        if pushed.device_sequence != held + 1 or pushed.prev_hash != prev_hash or not hash_holds:
             return held, where
+        if pushed.id in ids_taken:
+            return held, f"{where}: the server holds another event with its id"
         try:
             decode_values(table, {name: getattr(pushed, name) for name in CHECKED})
             if pushed.user_id not in (None, pusher_id):
@@ -74,5 +77,6 @@ def accept_audit(
         event.created_by = pushed.user_id
         event.version = 1
         session.add(event)
+        ids_taken.add(pushed.id)
         held, prev_hash = pushed.device_sequence, pushed.hash
     return held, None

@@ -48,6 +48,7 @@ from sync.protocol import (
     Versioned,
 )
 
+MAX_SKEW_SECONDS = 2**31 - 1  # PostgreSQL's integer
 ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 409: {}, 422: {}, 426: {}}
 
 
@@ -119,7 +120,8 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
     held, problem = accept_audit(session, device, caller.user.id, body.audit_events)
     now = utcnow()
     skew = (body.client_time - now).total_seconds()
-    device.clock_skew_seconds = round(skew)
+    # Kept within its column: a clock decades off (a dead CMOS battery) still syncs.
+    device.clock_skew_seconds = max(-MAX_SKEW_SECONDS, min(MAX_SKEW_SECONDS, round(skew)))
     device.last_seen_at = now
     session.commit()
     return PushResponse(
