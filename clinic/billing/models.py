@@ -44,6 +44,7 @@ class Invoice(SyncColumns, Base):
     total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class InvoiceLine(SyncColumns, Base):

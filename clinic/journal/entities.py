@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service, ServicePrice, Shift
+from clinic.billing.rules import check_payment_values
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
 from clinic.claims.rules import check_claim_move
 from clinic.clock import clinic_today
@@ -257,6 +258,15 @@ def _diagnosis_values(values: Mapping[str, Any]) -> None:
         raise Refused(f"{error.field}: {error.reason}") from None
 
 
+def _payment_values(values: Mapping[str, Any]) -> None:
+    if not {"amount_cents", "method"} <= set(values):
+        return
+    try:
+        check_payment_values(values)
+    except (InvalidValue, ValueError) as error:
+        raise Refused(str(error)) from None
+
+
 def _visit_signed(session: Session, values: Mapping[str, Any]) -> bool:
     return values.get("signed_at") is not None
 
@@ -353,6 +363,7 @@ SYNCED: dict[str, SyncedEntity] = {
             append_only=True,
             numbers=frozenset({"receipt_number"}),
             authored=frozenset({"cashier_id"}),
+            check_values=_payment_values,
         ),
         SyncedEntity(ClaimBatch, Data.CLAIMS, branch=own_branch, pulled_by_branch=True),
         SyncedEntity(
