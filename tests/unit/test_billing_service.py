@@ -39,6 +39,7 @@ from clinic.billing.service import (
 from clinic.clock import NAIROBI
 from clinic.enums import ChangeOperation, InvoiceStatus, PaymentMethod, Role, ServiceKind
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
+from clinic.journal.entities import SYNCED, Refused
 from clinic.journal.models import AuditEvent, OutboxEntry
 from clinic.numbering.service import add_lease
 from clinic.org.models import Branch
@@ -706,3 +707,28 @@ def test_statement_lines_are_matched_to_payments_and_the_rest_listed() -> None:
     assert [x.code for x in result.only_on_statement] == ["QGH5P9RT3C"]
     assert sorted(p.code for p in result.only_in_payments) == ["QGH6Z1XY8D", "QGH9WRONG1"]
     assert [x.code for x in result.not_money_in] == ["QGH6Z1XY8D", "QGH7C4VB5E"]
+
+
+# --- the sync registry's rules for pushed payments ------------------------------------
+
+
+def test_a_pushed_payment_keeps_the_desks_value_rules() -> None:
+    check = SYNCED["payments"].check_values
+    assert check is not None
+    good = {"method": "MPESA", "amount_cents": 500_00, "reference": "QGH3X7YZ2A"}
+    check(good)
+    check({"receipt_number": "RCP-2026-000001-4"})  # the provisional number replaced
+    check({**good, "amount_cents": -500_00, "reverses": uuid.uuid4(), "reversal_reason": "Oops"})
+    for bad in (
+        {**good, "reference": "qgh3x7yz2a"},
+        {**good, "reference": "QGH3X7YZ2\x00"},
+        {**good, "reference": None},
+        {**good, "amount_cents": 0},
+        {**good, "amount_cents": 10**15},
+        {**good, "amount_cents": -500_00},
+        {**good, "amount_cents": -500_00, "reverses": uuid.uuid4()},
+        {**good, "reverses": uuid.uuid4()},
+        {**good, "method": "CHEQUE"},
+    ):
+        with pytest.raises(Refused):
+            check(bad)
