@@ -132,7 +132,7 @@ TABLES = {
             "devices",
             ("id", "name", "branch_id", "enrolled_at", "last_seen_at", "created_at"),
             {"updated_at": "last_seen_at"},
-            {**BY_SERVER, "revoked_at": "NULL", "clock_skew_seconds": "0"},
+            {**BY_SERVER, "revoked_at": "NULL", "clock_skew_seconds": "0", "roles": "'[]'"},
         ),
         Table(
             "users",

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service, ServicePrice, Shift
+from clinic.billing.mpesa import TakenPayment
 from clinic.billing.rules import (
     REASON_MAX,
     check_payment_values,
@@ -38,7 +39,7 @@ from clinic.billing.rules import (
 )
 from clinic.clock import NAIROBI
 from clinic.db import utcnow
-from clinic.enums import InvoiceStatus, PaymentMethod, Role, ServiceKind
+from clinic.enums import InvoiceStatus, LabStatus, PaymentMethod, Role, ServiceKind, VisitStatus
 from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.service import record_audit, record_insert, record_update, snapshot
 from clinic.numbering.service import next_number
@@ -53,7 +54,7 @@ MAX_QUANTITY = 10_000
 STARTER_PRICES_FROM = date(2000, 1, 1)
 """The starter price list applies to every date: a clinic's own prices replace it from a date on."""
 CONSULTATION_NEW = "CONS-NEW"
-CONSULTATION_REVISIT = "CONS-REV"
+CONSULTATION_REVISIT = "CONS-RE"
 
 
 # --- the price list ------------------------------------------------------------
@@ -394,7 +395,7 @@ def propose_lines(visit_id: uuid.UUID, *, session: Session) -> list[ProposedLine
         .order_by(LabRequest.created_at)
     ).all()
     for lab in labs:
-        if lab.status.value == "CANCELLED":
+        if lab.status == LabStatus.CANCELLED:
             continue
         add(_match_service(session, lab.service_id, lab.test_name), lab.test_name, 1, "lab")
     prescriptions = session.scalars(
@@ -512,7 +513,7 @@ def create_invoice(
     or a cancelled visit."""
     visit = get_visit_for_billing(visit_id, session=session)
     _check_branch(actor, visit.branch_id, "visit")
-    if visit.status.value == "CANCELLED":
+    if visit.status == VisitStatus.CANCELLED:
         raise NotAllowed("The visit was cancelled; it is not billed")
     if not lines:
         raise ValidationFailed([FieldError("lines", "Add at least one service to the bill")])
@@ -1037,3 +1038,42 @@ def reverse_payment(
     )
     refresh_invoice(get_invoice(original.invoice_id, session=session), session=session, actor=actor)
     return reversal
+
+
+def mpesa_payments(
+    branch_id: uuid.UUID, first_day: date, last_day: date, *, session: Session
+) -> list[TakenPayment]:
+    """The branch's M-Pesa payments received from ``first_day`` to
+    ``last_day`` (Nairobi days), as :func:`clinic.billing.mpesa.reconcile`
+    takes them: reversed ones marked so, reversals left out."""
+    start, _ = _day_bounds(first_day)
+    _, end = _day_bounds(last_day)
+    rows = session.scalars(
+        select(Payment)
+        .where(
+            Payment.branch_id == branch_id,
+            Payment.method == PaymentMethod.MPESA,
+            Payment.amount_cents > 0,
+            Payment.received_at >= start,
+            Payment.received_at < end,
+            Payment.deleted_at.is_(None),
+        )
+        .order_by(Payment.received_at, Payment.id)
+    ).all()
+    reversed_ids = set(
+        session.scalars(
+            select(Payment.reverses).where(
+                Payment.reverses.in_([p.id for p in rows]), Payment.deleted_at.is_(None)
+            )
+        )
+    )
+    return [
+        TakenPayment(
+            payment_id=p.id,
+            code=p.reference or "",
+            amount_cents=p.amount_cents,
+            receipt_number=p.receipt_number,
+            reversed=p.id in reversed_ids,
+        )
+        for p in rows
+    ]

@@ -37,7 +37,7 @@ from clinic.billing.service import (
     update_service,
 )
 from clinic.clock import NAIROBI, clinic_today
-from clinic.enums import InvoiceStatus, Role
+from clinic.enums import InvoiceStatus, PaymentMethod, Role
 from clinic.org.models import Branch
 from clinic.permissions import Data
 from server.deps import Caller, DbSession, reader_of, writer_of
@@ -108,7 +108,7 @@ def _report_out(report: ShiftReport) -> ShiftReportOut:
     expected = report.expected_by_method
     methods = []
     for method, totals in report.by_method.items():
-        counted = report.counted_cash_cents if method.value == "CASH" else None
+        counted = report.counted_cash_cents if method == PaymentMethod.CASH else None
         methods.append(
             MethodCashUpOut(
                 method=method,

@@ -26,6 +26,7 @@ from clinic.billing.service import (
     create_service,
     invoice_lines,
     list_services,
+    mpesa_payments,
     open_shift,
     price_on,
     propose_lines,
@@ -257,7 +258,7 @@ def test_a_revisit_proposes_the_revisit_consultation(
     with store.write() as session:
         session.get(Visit, visit.id).is_new = False  # type: ignore[union-attr]
     with store.session() as session:
-        assert propose_lines(visit.id, session=session)[0].service_id == priced["CONS-REV"].id
+        assert propose_lines(visit.id, session=session)[0].service_id == priced["CONS-RE"].id
 
 
 def test_an_invoice_totals_its_lines_in_cents_and_changes_while_unpaid(
@@ -377,7 +378,7 @@ def test_receipts_come_from_the_leased_block_and_are_provisional_without_one(
 def test_over_payment_is_refused_except_cash_which_gives_change(
     store: LocalStore, priced: dict[str, Service], actors: dict[Role, Actor], cashier: Actor
 ) -> None:
-    invoice = bill(store, cashier, new_visit(store, actors), (priced["CONS-REV"], 1))
+    invoice = bill(store, cashier, new_visit(store, actors), (priced["CONS-RE"], 1))
     shift_for(store, cashier)
     for method, reference in ((M.MPESA, "QGH3X7YZ2A"), (M.CARD, None), (M.SHA, None)):
         with store.write() as session, pytest.raises(InvalidValue) as over:
@@ -600,7 +601,7 @@ def test_a_shift_closes_with_expected_counted_and_variance_by_method(
         reverse_payment(
             cash_a.id, "Patient left before being seen", session=session, actor=cashier, today=TODAY
         )
-    c = bill(store, cashier, new_visit(store, actors, "Wanjiru"), (priced["CONS-REV"], 1))
+    c = bill(store, cashier, new_visit(store, actors, "Wanjiru"), (priced["CONS-RE"], 1))
     pay(store, cashier, c, M.MPESA, 300_00, "QGH4K2LM7B")
     with store.write() as session:
         report = close_shift(shift.id, 1690_00, session=session, actor=cashier)
@@ -707,6 +708,44 @@ def test_statement_lines_are_matched_to_payments_and_the_rest_listed() -> None:
     assert [x.code for x in result.only_on_statement] == ["QGH5P9RT3C"]
     assert sorted(p.code for p in result.only_in_payments) == ["QGH6Z1XY8D", "QGH9WRONG1"]
     assert [x.code for x in result.not_money_in] == ["QGH6Z1XY8D", "QGH7C4VB5E"]
+
+
+def test_the_desks_mpesa_payments_reconcile_with_the_till_statement(
+    store: LocalStore,
+    branch: Branch,
+    priced: dict[str, Service],
+    actors: dict[Role, Actor],
+    cashier: Actor,
+) -> None:
+    first = bill(
+        store,
+        cashier,
+        new_visit(store, actors, "Otieno"),
+        (priced["CONS-NEW"], 2),
+        (priced["LAB-MRDT"], 1),
+        (priced["PROC-INJ"], 1),
+        (priced["DRG-PCM500"], 50),
+    )
+    second = bill(store, cashier, new_visit(store, actors, "Kamau"), (priced["CONS-NEW"], 1))
+    pay(store, cashier, first, M.MPESA, 1250_00, "QGH3X7YZ2A")
+    pay(store, cashier, second, M.MPESA, 450_00, "QGH4K2LM7B")
+    wrong, _, _ = pay(store, cashier, second, M.MPESA, 50_00, "QGH5P9RT3C")
+    with store.write() as session:
+        reverse_payment(
+            wrong.id, "Code belongs to another patient", session=session, actor=cashier, today=TODAY
+        )
+        day = wrong.received_at.astimezone(NAIROBI).date()
+        taken = mpesa_payments(branch.id, day, day, session=session)
+    assert [(t.code, t.reversed) for t in taken] == [
+        ("QGH3X7YZ2A", False),
+        ("QGH4K2LM7B", False),
+        ("QGH5P9RT3C", True),
+    ]
+    result = reconcile(parse_statement(STATEMENT.read_text()).lines, taken)
+    assert [m.code for m in result.matched] == ["QGH3X7YZ2A"]
+    assert [(m.code, m.difference_cents) for m in result.amounts_differ] == [("QGH4K2LM7B", 50_00)]
+    assert [x.code for x in result.only_on_statement] == ["QGH5P9RT3C"]
+    assert result.only_in_payments == []
 
 
 # --- the sync registry's rules for pushed payments ------------------------------------
