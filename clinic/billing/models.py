@@ -3,7 +3,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import Base, SyncColumns, UTCDateTime
@@ -62,6 +72,7 @@ class Shift(SyncColumns, Base):
     """A cashier's shift: opening float, then the counted-vs-expected cash-up."""
 
     __tablename__ = "shifts"
+    __table_args__ = (Index("ix_shifts_cashier_id_closed_at", "cashier_id", "closed_at"),)
 
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
     cashier_id: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -470,7 +470,20 @@ def _priced_line(
     return service, quantity, price
 
 
-def _refresh_totals(session: Session, invoice: Invoice) -> None:
+def paid_on(invoice_id: uuid.UUID, *, session: Session) -> int:
+    """What the invoice's payments add up to, reversals taken off: every
+    payment this store holds, the other PCs' once synced."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+                Payment.invoice_id == invoice_id, Payment.deleted_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def _refresh_totals(session: Session, invoice: Invoice, paid_cents: int | None = None) -> None:
     invoice.total_cents = int(
         session.scalar(
             select(func.coalesce(func.sum(InvoiceLine.amount_cents), 0)).where(
@@ -479,14 +492,7 @@ def _refresh_totals(session: Session, invoice: Invoice) -> None:
         )
         or 0
     )
-    invoice.paid_cents = int(
-        session.scalar(
-            select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
-                Payment.invoice_id == invoice.id, Payment.deleted_at.is_(None)
-            )
-        )
-        or 0
-    )
+    invoice.paid_cents = paid_on(invoice.id, session=session) if paid_cents is None else paid_cents
     invoice.status = invoice_status(
         invoice.total_cents,
         invoice.paid_cents,
@@ -630,11 +636,9 @@ def cancel_invoice(
     )
     if invoice.status == InvoiceStatus.CANCELLED:
         raise NotAllowed("The invoice is already cancelled")
-    _refresh_totals(session, invoice)
-    if invoice.paid_cents != 0:
-        raise NotAllowed(
-            f"{format_kes(invoice.paid_cents)} is paid on this invoice; reverse the payments first"
-        )
+    paid = paid_on(invoice.id, session=session)
+    if paid != 0:
+        raise NotAllowed(f"{format_kes(paid)} is paid on this invoice; reverse the payments first")
     before = snapshot(invoice)
     invoice.status = InvoiceStatus.CANCELLED
     invoice.cancel_reason = text
@@ -922,8 +926,8 @@ def record_payment(
         raise NotAllowed("The invoice is cancelled; it takes no payments")
     check_amount(amount_cents, "amount_cents")
     cleaned = clean_reference(method, reference)
-    _refresh_totals(session, invoice)
-    balance = invoice.total_cents - invoice.paid_cents
+    paid = paid_on(invoice.id, session=session)
+    balance = invoice.total_cents - paid
     if balance <= 0:
         raise NotAllowed("The invoice is paid in full; nothing is due")
     change = 0
@@ -969,13 +973,24 @@ def record_payment(
     )
     check_payment_values({c.key: getattr(payment, c.key) for c in Payment.__table__.columns})
     record_insert(session, actor, payment, action="record_payment")
-    refresh_invoice(invoice, session=session, actor=actor)
+    _paid(session, actor, invoice, paid + applied)
     return PaymentTaken(
         payment=payment,
         change_cents=change,
         warnings=[s.describe(cleaned or "") for s in seen],
         seen_before=seen,
     )
+
+
+def _paid(session: Session, actor: Actor, invoice: Invoice, paid_cents: int) -> None:
+    """Record the invoice's new paid amount and the status that follows (its
+    lines, and so its total, no longer change once money is taken)."""
+    before = snapshot(invoice)
+    invoice.paid_cents = paid_cents
+    invoice.status = invoice_status(
+        invoice.total_cents, paid_cents, cancelled=invoice.status == InvoiceStatus.CANCELLED
+    )
+    record_update(session, actor, invoice, before, action="invoice_paid")
 
 
 def get_payment(payment_id: uuid.UUID, *, session: Session) -> Payment:
@@ -1036,7 +1051,8 @@ def reverse_payment(
         entity_id=original.id,
         after={"reversed_by": str(reversal.id), "reason": text},
     )
-    refresh_invoice(get_invoice(original.invoice_id, session=session), session=session, actor=actor)
+    invoice = get_invoice(original.invoice_id, session=session)
+    _paid(session, actor, invoice, paid_on(invoice.id, session=session))
     return reversal
 
 
