@@ -21,6 +21,7 @@ from clinic.billing.service import (
     create_invoice,
     mpesa_code_seen,
     open_shift,
+    paid_on,
     record_payment,
     reverse_payment,
 )
@@ -78,8 +79,10 @@ def _close(pc: Pc, shift_id: uuid.UUID, counted: int) -> int:
 
 
 def _payments(pc: Pc) -> dict[uuid.UUID, str]:
+    """The PC's live payments (a refused new one is tombstoned) and their receipts."""
     with pc.store.session() as session:
-        return {p.id: p.receipt_number or "" for p in session.scalars(select(Payment))}
+        live = select(Payment).where(Payment.deleted_at.is_(None))
+        return {p.id: p.receipt_number or "" for p in session.scalars(live)}
 
 
 def _cash_up_figures(cash_up: CashUp) -> tuple[object, ...]:
@@ -183,3 +186,41 @@ def test_two_cashier_pcs_bill_offline_and_converge_with_every_payment_once(
             local = branch_cash_up(branch_id, day, session=session)
             assert _cash_up_figures(local) == _cash_up_figures(central_cash_up)
             assert len(mpesa_code_seen(SHARED_CODE, session=session)) == 2
+
+
+def test_a_payment_reversed_on_two_pcs_offline_is_reversed_once(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_pc("reception")
+    reception.login(make_staff(Role.RECEPTIONIST, "wanjiru"))
+    patient = register(reception, "Mary", "Otieno")
+    with reception.store.write() as session:
+        visit = open_visit(patient, session=session, actor=reception.actor(), today=TODAY).id
+    reception.engine.sync()
+    a, b = make_pc("till-a"), make_pc("till-b")
+    a.login(make_staff(Role.CASHIER, "achieng"))
+    b.login(make_staff(Role.PHARMACIST, "otieno"))
+    payment = _pay(a, _bill(a, visit, "CONS-NEW"), M.MPESA, 500_00, SHARED_CODE)
+    a.engine.sync()
+    b.engine.sync()
+
+    for pc, reason in ((a, "Wrong patient"), (b, "Paid twice")):
+        with pc.store.write() as session:
+            reverse_payment(payment, reason, session=session, actor=pc.actor(), today=TODAY)
+    a.engine.sync()
+    b.engine.sync()
+    a.engine.sync()
+
+    with central.sessions() as session:
+        reversals = session.scalars(select(Payment).where(Payment.reverses == payment)).all()
+        invoice = session.scalars(select(Invoice)).one()
+    assert [r.reversal_reason for r in reversals] == ["Wrong patient"]
+    assert invoice.paid_cents == 0
+    assert sync_status(b.store).rejected == 1
+    assert sync_status(a.store).rejected == 0
+    b.engine.sync()
+    with central.sessions() as session:
+        on_server = {p.id: p.receipt_number or "" for p in session.scalars(select(Payment))}
+    assert _payments(a) == _payments(b) == on_server
+    with b.store.session() as session:
+        assert paid_on(invoice.id, session=session) == 0

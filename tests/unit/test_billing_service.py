@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from clinic.actor import Actor
-from clinic.billing.models import Invoice, Payment, Service, Shift
+from clinic.billing.models import Invoice, Payment, Service, ServicePrice, Shift
 from clinic.billing.mpesa import NotAStatement, TakenPayment, parse_statement, reconcile
 from clinic.billing.service import (
     LineInput,
@@ -771,3 +771,29 @@ def test_a_pushed_payment_keeps_the_desks_value_rules() -> None:
     ):
         with pytest.raises(Refused):
             check(bad)
+
+
+def test_pushed_lines_of_a_paid_invoice_and_second_reversals_are_refused(
+    store: LocalStore, priced: dict[str, Service], actors: dict[Role, Actor], cashier: Actor
+) -> None:
+    """What a second PC did offline after the first took the money: the
+    server's apply asks the registry, with the rows as it holds them."""
+    unpaid = bill(store, cashier, new_visit(store, actors, "Otieno"), (priced["CONS-NEW"], 1))
+    paid = bill(store, cashier, new_visit(store, actors, "Kamau"), (priced["CONS-NEW"], 1))
+    payment, _, _ = pay(store, cashier, paid, M.MPESA, 500_00, "QGH3X7YZ2A")
+    lines, payments, prices = SYNCED["invoice_lines"], SYNCED["payments"], SYNCED["service_prices"]
+    with store.write() as session:
+        lines.check_change(session, {"invoice_id": unpaid.id, "quantity": 2}, None)
+        with pytest.raises(Refused, match="lines no longer change"):
+            lines.check_change(session, {"invoice_id": paid.id, "quantity": 2}, None)
+        paid_line = invoice_lines(paid.id, session=session)[0]
+        with pytest.raises(Refused, match="lines no longer change"):
+            lines.check_change(session, {"quantity": 3}, paid_line)
+        reversal = {"reverses": payment.id, "amount_cents": -500_00}
+        payments.check_change(session, reversal, None)
+        reverse_payment(payment.id, "Wrong bill", session=session, actor=cashier, today=TODAY)
+        with pytest.raises(Refused, match="reversed once"):
+            payments.check_change(session, reversal, None)
+        price = session.scalars(select(ServicePrice)).first()
+        with pytest.raises(Refused):
+            prices.check_change(session, {"price_cents": 1}, price)
