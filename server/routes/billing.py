@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.billing.models import Invoice, Payment, Shift
+from clinic.billing.rules import invoice_status
 from clinic.billing.service import (
     LineInput,
     ShiftReport,
@@ -29,6 +30,7 @@ from clinic.billing.service import (
     invoice_lines,
     list_services,
     open_shift,
+    paid_on,
     price_on,
     record_payment,
     reverse_payment,
@@ -87,15 +89,21 @@ def _service_out(session: Session, service_id: uuid.UUID, day: date) -> ServiceO
 
 
 def _invoice_out(session: Session, invoice: Invoice) -> InvoiceOut:
+    """The invoice with what is paid on it summed from its payments (the
+    stored figure is the last till's view, which two tills paying one bill
+    at once can leave behind)."""
+    paid = paid_on(invoice.id, session=session)
     return InvoiceOut(
         id=invoice.id,
         visit_id=invoice.visit_id,
         patient_id=invoice.patient_id,
         branch_id=invoice.branch_id,
-        status=invoice.status,
+        status=invoice_status(
+            invoice.total_cents, paid, cancelled=invoice.status == InvoiceStatus.CANCELLED
+        ),
         total_cents=invoice.total_cents,
-        paid_cents=invoice.paid_cents,
-        balance_cents=invoice.total_cents - invoice.paid_cents,
+        paid_cents=paid,
+        balance_cents=invoice.total_cents - paid,
         issued_at=invoice.issued_at,
         cancel_reason=invoice.cancel_reason,
         lines=[
