@@ -335,24 +335,26 @@ def get_visit_for_billing(visit_id: uuid.UUID, *, session: Session) -> Visit:
     return visit
 
 
-def _match_service(session: Session, service_id: uuid.UUID | None, name: str) -> Service | None:
+def _match_service(
+    session: Session, listed: Sequence[Service], service_id: uuid.UUID | None, name: str
+) -> Service | None:
+    """The service a request names: by id, else by name among ``listed``
+    (the active price list): the same name, else the shortest listed name
+    that starts with what was written or holds it ("Amoxicillin 500 mg" on
+    the prescription, "Amoxicillin 500 mg capsule" on the list)."""
     if service_id is not None:
         service = session.get(Service, service_id)
         if service is not None and service.deleted_at is None:
             return service
-    wanted = name.strip().lower()
+    wanted = " ".join(name.lower().split())
     if not wanted:
         return None
-    active = select(Service).where(Service.deleted_at.is_(None), Service.active.is_(True))
-    exact = session.scalars(active.where(func.lower(Service.name) == wanted)).first()
-    if exact is not None:
-        return exact
-    # "Amoxicillin 500 mg" on the prescription, "Amoxicillin 500 mg capsule" on the list:
-    # the shortest listed name that starts with what was written, or is contained in it.
-    candidates = session.scalars(active).all()
-    starts = [s for s in candidates if s.name.lower().startswith(wanted)]
-    inside = [s for s in candidates if s.name.lower() in wanted or wanted in s.name.lower()]
-    for found in (starts, inside):
+    names = [(" ".join(s.name.lower().split()), s) for s in listed]
+    for found in (
+        [s for n, s in names if n == wanted],
+        [s for n, s in names if n.startswith(wanted)],
+        [s for n, s in names if n in wanted or wanted in n],
+    ):
         if found:
             return min(found, key=lambda s: len(s.name))
     return None
@@ -366,6 +368,9 @@ def propose_lines(visit_id: uuid.UUID, *, session: Session) -> list[ProposedLine
     visit = get_visit_for_billing(visit_id, session=session)
     day = visit.visit_date
     proposed: list[ProposedLine] = []
+    listed = session.scalars(
+        select(Service).where(Service.deleted_at.is_(None), Service.active.is_(True))
+    ).all()
 
     def add(service: Service | None, description: str, quantity: int, source: str) -> None:
         price = price_on(service.id, day, session=session) if service is not None else None
@@ -397,14 +402,19 @@ def propose_lines(visit_id: uuid.UUID, *, session: Session) -> list[ProposedLine
     for lab in labs:
         if lab.status == LabStatus.CANCELLED:
             continue
-        add(_match_service(session, lab.service_id, lab.test_name), lab.test_name, 1, "lab")
+        add(_match_service(session, listed, lab.service_id, lab.test_name), lab.test_name, 1, "lab")
     prescriptions = session.scalars(
         select(Prescription)
         .where(Prescription.visit_id == visit.id, Prescription.deleted_at.is_(None))
         .order_by(Prescription.created_at)
     ).all()
     for p in prescriptions:
-        add(_match_service(session, p.service_id, p.drug), p.drug, p.quantity, "prescription")
+        add(
+            _match_service(session, listed, p.service_id, p.drug),
+            p.drug,
+            p.quantity,
+            "prescription",
+        )
     return proposed
 
 
