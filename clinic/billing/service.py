@@ -133,7 +133,11 @@ def seed_price_list(
     effective_from: date = STARTER_PRICES_FROM,
 ) -> int:
     """Load the starter price list into an empty price list (once: with any
-    service already there it does nothing). Returns how many services it added."""
+    service already there it does nothing). Returns how many services it added.
+
+    The starter prices are typical of a Nairobi level-2/3 clinic, and its SHA
+    intervention codes are placeholders marking what SHA pays: an admin
+    replaces them with the codes of SHA's current tariff before claiming."""
     if session.scalar(select(func.count()).select_from(Service)):
         return 0
     rows = read_price_list(path or price_list_file())

@@ -46,7 +46,8 @@ def _pay(
     payload = {"invoice_id": invoice_id, "method": "MPESA", "amount_cents": 100_00}
     payload["reference"] = mpesa_code()
     payload.update(body)
-    return client.post("/api/payments", json=payload, headers=headers)
+    response: httpx.Response = client.post("/api/payments", json=payload, headers=headers)
+    return response
 
 
 def test_another_branchs_invoice_is_neither_read_paid_nor_billed(

@@ -101,13 +101,13 @@ def test_two_cashier_pcs_bill_offline_and_converge_with_every_payment_once(
     reception = make_pc("reception")
     reception.login(make_staff(Role.RECEPTIONIST, "wanjiru"))
     visits = []
-    for first, last in (
+    for given, family in (
         ("Mary", "Otieno"),
         ("John", "Kamau"),
         ("Anne", "Wanjiru"),
         ("Peter", "Oduya"),
     ):
-        patient = register(reception, first, last)
+        patient = register(reception, given, family)
         with reception.store.write() as session:
             visits.append(
                 open_visit(patient, session=session, actor=reception.actor(), today=TODAY).id
