@@ -1,5 +1,5 @@
 """Benchmark the local store: patient search, registering, opening a visit,
-saving a consultation.
+saving a consultation, billing it and saving a payment with its receipt.
 
     python -m bench.run_local [--data DIR] [--small] [--iterations N] [--stages]
 
@@ -37,10 +37,17 @@ from typing import Any
 import clinic.schema  # noqa: F401 - every model mapped before the first write
 from bench.generate import MANIFEST_FILE, default_data_dir, generate
 from clinic.actor import Actor
+from clinic.billing.service import (
+    LineInput,
+    create_invoice,
+    open_shift,
+    propose_lines,
+    record_payment,
+)
 from clinic.demo import kenya
 from clinic.demo.draws import Draw
 from clinic.demo.people import People
-from clinic.enums import Role, Sex
+from clinic.enums import PaymentMethod, Role, Sex
 from clinic.numbering.service import BLOCK_SIZE, add_lease
 from clinic.patients import search as patient_search
 from clinic.patients.search import search_patients
@@ -414,20 +421,22 @@ def _user(store: LocalStore, role: Role, branch_code: str) -> tuple[uuid.UUID, u
     return uuid.UUID(hex=row[0]), uuid.UUID(hex=row[1])
 
 
-def _lease_enough(store: LocalStore, year: int, count: int) -> None:
-    """Lease this device enough OP numbers for the run (as a sync would)."""
+def _lease_enough(
+    store: LocalStore, year: int, count: int, kind: NumberKind = NumberKind.OP
+) -> None:
+    """Lease this device enough OP (or receipt) numbers for the run (as a sync would)."""
     raw = store.engine.raw_connection()
     try:
         (last,) = raw.driver_connection.execute(
-            "SELECT coalesce(max(last), 0) FROM number_leases WHERE kind = 'OP' AND year = ?",
-            (year,),
+            "SELECT coalesce(max(last), 0) FROM number_leases WHERE kind = ? AND year = ?",
+            (kind.value, year),
         ).fetchone()
     finally:
         raw.close()
     with store.write() as session:
         for block in range(math.ceil(count / BLOCK_SIZE) + 1):
             first = last + 1 + block * BLOCK_SIZE
-            add_lease(session, store.device_id, NumberKind.OP, year, first, first + BLOCK_SIZE - 1)
+            add_lease(session, store.device_id, kind, year, first, first + BLOCK_SIZE - 1)
 
 
 def _new_patients(count: int, seed: int, today: date) -> list[PatientDetails]:
@@ -564,6 +573,40 @@ def _writes(
         with measured(timings, "save consultation", keep=n >= warmup), store.write() as session:
             record_consultation(visit_id, note, session=session, actor=consulting)
 
+    cashier, _ = _user(store, Role.CASHIER, "MAIN")
+    at_till = Actor(store.device_id, cashier, Role.CASHIER, main_branch)
+    _lease_enough(store, today.year, 2 * total, NumberKind.RECEIPT)
+    with store.write() as session:
+        open_shift(5_000_00, session=session, actor=at_till)
+    invoice_ids = []
+    for n, visit_id in enumerate(visit_ids):
+        with measured(timings, "bill visit", keep=n >= warmup), store.write() as session:
+            lines = [
+                LineInput(p.service_id, p.quantity)
+                for p in propose_lines(visit_id, session=session)
+                if p.service_id is not None and p.unit_price_cents is not None
+            ]
+            invoice_ids.append(create_invoice(visit_id, lines, session=session, actor=at_till))
+    draw = Draw(f"{seed}:payments")
+    for n, invoice in enumerate(invoice_ids):
+        # Half the bills are paid in part by M-Pesa, the rest in cash with change.
+        mpesa = n % 2 == 0
+        with measured(timings, "save payment + receipt", keep=n >= warmup), store.write() as s:
+            record_payment(
+                invoice.id,
+                PaymentMethod.MPESA if mpesa else PaymentMethod.CASH,
+                max(1, invoice.total_cents // 2) if mpesa else invoice.total_cents + 100_00,
+                _mpesa_code(draw) if mpesa else None,
+                session=s,
+                actor=at_till,
+                today=today,
+            )
+
+
+def _mpesa_code(draw: Draw) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return "T" + "".join(draw.pick(alphabet) for _ in range(9))
+
 
 # --- report ----------------------------------------------------------------------------------
 
@@ -587,6 +630,8 @@ def report(timings: Timings) -> list[dict[str, Any]]:
         ("register patient", WRITE_TARGET_MS),
         ("open visit", WRITE_TARGET_MS),
         ("save consultation", WRITE_TARGET_MS),
+        ("bill visit", WRITE_TARGET_MS),
+        ("save payment + receipt", WRITE_TARGET_MS),
     ]
     lines = []
     for name, target in rows:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from clinic.actor import Actor
+from clinic.billing.service import seed_price_list
 from clinic.db import SyncColumns, utcnow
 from clinic.enums import Role
 from clinic.journal.service import log_central_change, snapshot
@@ -108,8 +109,8 @@ def add_central(session: Session, row: SyncColumns, author: uuid.UUID | None = N
 
 
 def migrate(database: Database) -> None:
-    """Create or upgrade the database; seed branch MAIN and the server's own
-    device the first time."""
+    """Create or upgrade the database; seed branch MAIN, the server's own
+    device and the starter price list the first time."""
     upgrade(database.engine, "central")
     with database.sessions.begin() as session:
         main = session.scalar(select(Branch).where(Branch.code == MAIN_BRANCH))
@@ -127,6 +128,8 @@ def migrate(database: Database) -> None:
                     device_id=SERVER_DEVICE_ID,
                 ),
             )
+    with database.sessions.begin() as session:
+        seed_price_list(session=session, actor=SERVER_ACTOR)
 
 
 def create_first_admin(database: Database) -> str | None:

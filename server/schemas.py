@@ -15,8 +15,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from clinic.enums import Role, Sex, VisitStatus
+from clinic.billing.service import MAX_QUANTITY
+from clinic.enums import InvoiceStatus, PaymentMethod, Role, ServiceKind, Sex, VisitStatus
 from clinic.org.service import USERNAME_PATTERN
+from clinic.rules.money import MAX_AMOUNT_CENTS
 
 NUL_REASON = "Remove the NUL character (\\u0000): text may not contain it"
 
@@ -368,3 +370,155 @@ class HealthOut(BaseModel):
     database: bool
     uptime_seconds: float
     version: str
+
+
+# --- price list and billing -------------------------------------------------
+# Money is integer cents of KES, bounded so that a slip of extra zeros (or
+# 10**12) is a 422 naming the field, never a database error. Text reaches
+# the clinic's services, which refuse control characters (NUL) by field.
+
+MoneyCents = Annotated[int, Field(ge=0, le=MAX_AMOUNT_CENTS)]
+PositiveCents = Annotated[int, Field(ge=1, le=MAX_AMOUNT_CENTS)]
+
+
+class ServiceCreate(Input):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    kind: ServiceKind
+    price_cents: MoneyCents
+    effective_from: date | None = None
+    sha_intervention_code: str | None = Field(default=None, max_length=32)
+
+
+class ServiceUpdate(Input):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    sha_intervention_code: str | None = Field(default=None, max_length=32)
+    active: bool | None = None
+
+
+class ServiceOut(Output):
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: ServiceKind
+    sha_intervention_code: str | None
+    active: bool
+    price_cents: int | None = None
+    """The price today (None: not priced yet)."""
+
+
+class PriceIn(Input):
+    price_cents: MoneyCents
+    effective_from: date
+
+
+class PriceOut(Output):
+    id: uuid.UUID
+    service_id: uuid.UUID
+    price_cents: int
+    effective_from: date
+
+
+class InvoiceLineIn(Input):
+    service_id: uuid.UUID
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+
+
+class InvoiceCreate(Input):
+    visit_id: uuid.UUID
+    lines: list[InvoiceLineIn] = Field(min_length=1, max_length=100)
+
+
+class InvoiceLineOut(Output):
+    id: uuid.UUID
+    service_id: uuid.UUID | None
+    description: str
+    quantity: int
+    unit_price_cents: int
+    amount_cents: int
+
+
+class InvoiceOut(Output):
+    id: uuid.UUID
+    visit_id: uuid.UUID | None
+    patient_id: uuid.UUID
+    branch_id: uuid.UUID
+    status: InvoiceStatus
+    total_cents: int
+    paid_cents: int
+    balance_cents: int
+    issued_at: datetime
+    cancel_reason: str | None
+    lines: list[InvoiceLineOut] = []
+
+
+class PaymentIn(Input):
+    invoice_id: uuid.UUID
+    method: PaymentMethod
+    amount_cents: PositiveCents
+    reference: str | None = Field(default=None, max_length=64)
+    tendered_cents: PositiveCents | None = None
+
+
+class ReversalIn(Input):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PaymentOut(Output):
+    id: uuid.UUID
+    invoice_id: uuid.UUID
+    branch_id: uuid.UUID
+    method: PaymentMethod
+    amount_cents: int
+    reference: str | None
+    receipt_number: str | None
+    cashier_id: uuid.UUID
+    shift_id: uuid.UUID | None
+    received_at: datetime
+    reverses: uuid.UUID | None
+    reversal_reason: str | None
+
+
+class PaymentTakenOut(PaymentOut):
+    change_cents: int = 0
+    """Cash to give back (never stored as paid)."""
+    warnings: list[str] = []
+    """For the cashier to decide on: an M-Pesa code used before, and where."""
+
+
+class ShiftOpen(Input):
+    opening_float_cents: MoneyCents
+    branch_code: str | None = Field(default=None, max_length=16)
+
+
+class ShiftClose(Input):
+    counted_cash_cents: MoneyCents
+
+
+class ShiftOut(Output):
+    id: uuid.UUID
+    branch_id: uuid.UUID
+    cashier_id: uuid.UUID
+    opened_at: datetime
+    opening_float_cents: int
+    closed_at: datetime | None
+    expected_cash_cents: int | None
+    counted_cash_cents: int | None
+    variance_cents: int | None
+
+
+class MethodCashUpOut(BaseModel):
+    method: PaymentMethod
+    received_cents: int
+    reversed_cents: int
+    expected_cents: int
+    counted_cents: int | None
+    """Counted at the close for cash; the other methods are not counted in a drawer."""
+    variance_cents: int | None
+
+
+class ShiftReportOut(BaseModel):
+    shift: ShiftOut
+    methods: list[MethodCashUpOut]
+    payments: list[PaymentOut]
+    reversals: list[PaymentOut]

@@ -3,7 +3,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import Base, SyncColumns, UTCDateTime
@@ -44,6 +54,7 @@ class Invoice(SyncColumns, Base):
     total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class InvoiceLine(SyncColumns, Base):
@@ -61,6 +72,7 @@ class Shift(SyncColumns, Base):
     """A cashier's shift: opening float, then the counted-vs-expected cash-up."""
 
     __tablename__ = "shifts"
+    __table_args__ = (Index("ix_shifts_cashier_id_closed_at", "cashier_id", "closed_at"),)
 
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
     cashier_id: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -23,9 +23,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service, ServicePrice, Shift
+from clinic.billing.rules import check_payment_values
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
 from clinic.claims.rules import check_claim_move
 from clinic.clock import clinic_today
@@ -257,6 +259,37 @@ def _diagnosis_values(values: Mapping[str, Any]) -> None:
         raise Refused(f"{error.field}: {error.reason}") from None
 
 
+def _payment_values(values: Mapping[str, Any]) -> None:
+    if not {"amount_cents", "method"} <= set(values):
+        return
+    try:
+        check_payment_values(values)
+    except (InvalidValue, ValueError) as error:
+        raise Refused(str(error)) from None
+
+
+def _invoice_paid(session: Session, values: Mapping[str, Any]) -> bool:
+    invoice_id = values.get("invoice_id")
+    return invoice_id is not None and bool(
+        session.scalar(
+            select(Payment.id)
+            .where(Payment.invoice_id == invoice_id, Payment.deleted_at.is_(None))
+            .limit(1)
+        )
+    )
+
+
+def _already_reversed(session: Session, values: Mapping[str, Any]) -> bool:
+    original = values.get("reverses")
+    return original is not None and bool(
+        session.scalar(
+            select(Payment.id)
+            .where(Payment.reverses == original, Payment.deleted_at.is_(None))
+            .limit(1)
+        )
+    )
+
+
 def _visit_signed(session: Session, values: Mapping[str, Any]) -> bool:
     return values.get("signed_at") is not None
 
@@ -292,7 +325,8 @@ SYNCED: dict[str, SyncedEntity] = {
             User, Data.DIRECTORY, pushable=False, server_only=frozenset({"password_hash"})
         ),
         SyncedEntity(Service, Data.PRICE_LIST),
-        SyncedEntity(ServicePrice, Data.PRICE_LIST),
+        # A price is added from a date, never edited: past days keep theirs.
+        SyncedEntity(ServicePrice, Data.PRICE_LIST, append_only=True),
         SyncedEntity(
             Patient,
             Data.PATIENTS,
@@ -369,7 +403,13 @@ SYNCED: dict[str, SyncedEntity] = {
         ),
         SyncedEntity(Invoice, Data.INVOICES, branch=own_branch, pulled_by_branch=True),
         SyncedEntity(
-            InvoiceLine, Data.INVOICES, branch=via(Invoice, "invoice_id"), pulled_by_branch=True
+            InvoiceLine,
+            Data.INVOICES,
+            branch=via(Invoice, "invoice_id"),
+            pulled_by_branch=True,
+            lock=Lock(
+                _invoice_paid, "Payments were taken on this invoice; its lines no longer change"
+            ),
         ),
         SyncedEntity(
             Payment,
@@ -379,6 +419,13 @@ SYNCED: dict[str, SyncedEntity] = {
             append_only=True,
             numbers=frozenset({"receipt_number"}),
             authored=frozenset({"cashier_id"}),
+            check_values=_payment_values,
+            # Two PCs may reverse one payment offline: the second to arrive is refused.
+            lock=Lock(
+                _already_reversed,
+                "This payment was already reversed; a payment is reversed once",
+                frozenset({"reverses"}),
+            ),
         ),
         SyncedEntity(ClaimBatch, Data.CLAIMS, branch=own_branch, pulled_by_branch=True),
         SyncedEntity(

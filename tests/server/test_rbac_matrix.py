@@ -25,6 +25,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from clinic.billing.models import Service, Shift
+from clinic.db import utcnow
 from clinic.enums import Role, VisitStatus
 from clinic.journal.models import AuditEvent
 from clinic.org.models import Branch, User
@@ -35,6 +37,7 @@ from server.config import Settings
 from server.database import SERVER_DEVICE_ID, Database, add_central
 from server.security import hash_password
 from tests.central import PASSWORD, bearer
+from tests.server.billing_helpers import mpesa_code
 from tests.server.helpers import (
     PHONE,
     app_endpoints,
@@ -134,6 +137,55 @@ class World:
         )
         assert response.status_code == 200, response.text
         return device_id
+
+    def service_id(self, code: str = "CONS-NEW") -> str:
+        with self.database.sessions() as session:
+            return str(session.scalar(select(Service.id).where(Service.code == code)))
+
+    def invoice(self) -> str:
+        """An unpaid invoice for a new visit at MAIN."""
+        body = {"visit_id": self.visit(), "lines": [{"service_id": self.service_id()}]}
+        response = self.client.post("/api/invoices", json=body, headers=self.admin)
+        assert response.status_code == 201, response.text
+        invoice_id: str = response.json()["id"]
+        return invoice_id
+
+    def payment(self) -> str:
+        """An M-Pesa payment (no shift needed) on a new invoice."""
+        body = {
+            "invoice_id": self.invoice(),
+            "method": "MPESA",
+            "amount_cents": 100_00,
+            "reference": mpesa_code(),
+        }
+        response = self.client.post("/api/payments", json=body, headers=self.admin)
+        assert response.status_code == 201, response.text
+        payment_id: str = response.json()["id"]
+        return payment_id
+
+    def no_open_shifts(self) -> None:
+        """Close every open shift, so that any role may open one."""
+        with self.database.sessions.begin() as session:
+            session.execute(
+                update(Shift).where(Shift.closed_at.is_(None)).values(closed_at=utcnow())
+            )
+
+    def cashier_shift(self) -> str:
+        """The cashier's open shift (opened when there is none)."""
+        with self.database.sessions() as session:
+            open_id = session.scalar(
+                select(Shift.id).where(
+                    Shift.cashier_id == self.user_ids[Role.CASHIER], Shift.closed_at.is_(None)
+                )
+            )
+        if open_id is not None:
+            return str(open_id)
+        response = self.client.post(
+            "/api/shifts", json={"opening_float_cents": 0}, headers=self.headers[Role.CASHIER]
+        )
+        assert response.status_code == 201, response.text
+        shift_id: str = response.json()["id"]
+        return shift_id
 
     def audit_count(self) -> int:
         with self.database.sessions() as session:
@@ -247,6 +299,20 @@ def _new_user_body(_world: World) -> Request:
     return "/api/users", body, None
 
 
+def _new_service_body() -> dict[str, Any]:
+    return {
+        "code": f"X-{uuid.uuid4().hex[:8]}",
+        "name": "Matrix service",
+        "kind": "procedure",
+        "price_cents": 100_00,
+    }
+
+
+def _open_shift_request(world: World) -> Request:
+    world.no_open_shifts()
+    return "/api/shifts", {"opening_float_cents": 500_00}, None
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     # auth: every logged-in role
     Endpoint("GET", "/api/auth/me", roles("all"), _fixed("/api/auth/me")),
@@ -311,6 +377,87 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/api/visits/{visit_id}/amendments",
         roles("clinical_officer admin"),
         lambda w: (f"/api/visits/{w.signed_visit()}/amendments", AMENDMENT_BODY, None),
+    ),
+    # the price list: everyone reads it, admins set it
+    Endpoint("GET", "/api/services", roles("all"), _fixed("/api/services")),
+    Endpoint(
+        "POST",
+        "/api/services",
+        roles("admin"),
+        lambda w: ("/api/services", _new_service_body(), None),
+    ),
+    Endpoint(
+        "PATCH",
+        "/api/services/{service_id}",
+        roles("admin"),
+        lambda w: (f"/api/services/{w.service_id('LAB-HB')}", {"name": "Haemoglobin"}, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/services/{service_id}/prices",
+        roles("admin"),
+        lambda w: (
+            f"/api/services/{w.service_id('LAB-HB')}/prices",
+            {"price_cents": 200_00, "effective_from": "2099-01-01"},
+            None,
+        ),
+    ),
+    # billing: cashiers and pharmacists bill and take money; claims read invoices
+    Endpoint(
+        "POST",
+        "/api/invoices",
+        roles("cashier pharmacist admin"),
+        lambda w: (
+            "/api/invoices",
+            {"visit_id": w.visit(), "lines": [{"service_id": w.service_id()}]},
+            None,
+        ),
+    ),
+    Endpoint(
+        "GET",
+        "/api/invoices",
+        roles("cashier pharmacist claims_manager admin"),
+        _fixed("/api/invoices"),
+    ),
+    Endpoint(
+        "GET",
+        "/api/invoices/{invoice_id}",
+        roles("cashier pharmacist claims_manager admin"),
+        lambda w: (f"/api/invoices/{w.invoice()}", None, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/payments",
+        roles("cashier pharmacist admin"),
+        lambda w: (
+            "/api/payments",
+            {
+                "invoice_id": w.invoice(),
+                "method": "MPESA",
+                "amount_cents": 100_00,
+                "reference": mpesa_code(),
+            },
+            None,
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/api/payments/{payment_id}/reverse",
+        roles("cashier pharmacist admin"),
+        lambda w: (f"/api/payments/{w.payment()}/reverse", {"reason": "Wrong patient"}, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/shifts",
+        roles("cashier pharmacist admin"),
+        _open_shift_request,
+    ),
+    # a cashier closes their own shift (others' is forbidden; admins close any)
+    Endpoint(
+        "POST",
+        "/api/shifts/{shift_id}/close",
+        roles("cashier admin"),
+        lambda w: (f"/api/shifts/{w.cashier_shift()}/close", {"counted_cash_cents": 0}, None),
     ),
     # admin only: users, devices, audit
     Endpoint("GET", "/api/users", roles("admin"), _fixed("/api/users")),
