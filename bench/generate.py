@@ -302,7 +302,7 @@ TABLES = {
                 "device_id",
             ),
             {},
-            SYNCED,
+            {**SYNCED, "cancel_reason": "NULL"},
         ),
         Table(
             "invoice_lines",

@@ -116,7 +116,9 @@ def _inputs(model: type[BaseModel]) -> list[type[BaseModel]]:
 
 
 def test_every_whole_number_an_input_takes_is_bounded() -> None:
-    """A new int field without bounds fails here, before PostgreSQL says 500."""
+    """A new int field without bounds fails here, before PostgreSQL says 500.
+    Amounts (``*_cents``) go to BigInteger columns; other whole numbers to
+    Integer ones."""
     limits = {
         f"{model.__name__}.{name}": {type(m).__name__: m for m in field.metadata}
         for model in _inputs(schemas.Input)
@@ -124,12 +126,13 @@ def test_every_whole_number_an_input_takes_is_bounded() -> None:
         if field.annotation in (int, int | None)
     }
     assert "PrescriptionIn.quantity" in limits
+    bigint_min, bigint_max = -(2**63), 2**63 - 1
     unbounded = [
         name
         for name, bounds in limits.items()
         if "Ge" not in bounds
         or "Le" not in bounds
-        or bounds["Ge"].ge < schemas.INTEGER_MIN
-        or bounds["Le"].le > schemas.INTEGER_MAX
+        or bounds["Ge"].ge < (bigint_min if name.endswith("_cents") else schemas.INTEGER_MIN)
+        or bounds["Le"].le > (bigint_max if name.endswith("_cents") else schemas.INTEGER_MAX)
     ]
     assert unbounded == []
