@@ -128,7 +128,7 @@ class CashUpPanel(QWidget):
         methods_box = QGroupBox(self.tr("The branch's day by method"))
         QVBoxLayout(methods_box).addWidget(self.methods_table)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(controls)
         layout.addWidget(self.message)
         layout.addWidget(self.summary)

@@ -33,6 +33,7 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> str:
     opened = local_time(shift.opened_at)
     closed = local_time(shift.closed_at) if shift.closed_at else _tr("still open")
     rows = []
+    money = "align='right' style='white-space: nowrap'"
     for line in shift.methods:
         cash = line.method.value == "CASH"
         counted = (
@@ -45,14 +46,15 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> str:
         rows.append(
             "<tr>"
             f"<td>{e(method_text(line.method))}</td>"
-            f"<td align='right'>{e(format_kes(line.received_cents))}</td>"
-            f"<td align='right'>{e(reversed_)}</td>"
-            f"<td align='right'>{e(format_kes(line.expected_cents))}</td>"
-            f"<td align='right'>{e(counted)}</td>"
-            f"<td align='right'><b>{e(variance)}</b></td>"
+            f"<td {money}>{e(format_kes(line.received_cents))}</td>"
+            f"<td {money}>{e(reversed_)}</td>"
+            f"<td {money}>{e(format_kes(line.expected_cents))}</td>"
+            f"<td {money}>{e(counted)}</td>"
+            f"<td {money}><b>{e(variance)}</b></td>"
             "</tr>"
         )
     payments = []
+    nowrap = "style='white-space: nowrap'"
     for p in shift.payments:
         kind = method_text(p.method)
         if p.is_reversal:
@@ -60,19 +62,20 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> str:
         note = p.reversal_reason or ""
         payments.append(
             "<tr>"
-            f"<td>{e(local_time(p.received_at, '%H:%M'))}</td>"
-            f"<td>{e(p.receipt_number or '')}</td>"
+            f"<td {nowrap}>{e(local_time(p.received_at, '%H:%M'))}</td>"
+            f"<td {nowrap}>{e(p.receipt_number or '')}</td>"
             f"<td>{e(kind)}</td>"
-            f"<td align='right'>{e(format_kes(p.amount_cents))}</td>"
+            f"<td align='right' {nowrap}>{e(format_kes(p.amount_cents))}</td>"
             f"<td>{e(p.reference or '')}</td>"
-            f"<td>{e(p.patient)}{(' — ' + e(note)) if note else ''}</td>"
+            f"<td>{e(p.patient)}"
+            f"{('<br/><i>' + e(note) + '</i>') if note else ''}</td>"
             "</tr>"
         )
     if not payments:
         payments.append(f"<tr><td colspan='6'>{e(_tr('No payments in this shift.'))}</td></tr>")
     head = "style='background:#eeeeee'"
     return f"""
-<html><body style="font-family: sans-serif; font-size: 9pt;">
+<html><body style="font-family: sans-serif; font-size: 8pt;">
 <h2 style="margin-bottom: 0">{e(clinic_name)} — {e(_tr("Shift cash-up"))}</h2>
 <p style="margin-top: 2px">{e(shift.branch)}</p>
 <table cellspacing="0" cellpadding="3">
@@ -94,9 +97,12 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> str:
 <p>{e(_tr("Expected cash is the opening float plus cash received less cash given back."))}</p>
 <h3>{e(_tr("Payments and reversals"))}</h3>
 <table width="100%" border="1" cellspacing="0" cellpadding="3" style="border-collapse: collapse">
-<tr {head}><th align="left">{e(_tr("Time"))}</th><th align="left">{e(_tr("Receipt"))}</th>
-<th align="left">{e(_tr("Method"))}</th><th align="right">{e(_tr("Amount"))}</th>
-<th align="left">{e(_tr("Reference"))}</th><th align="left">{e(_tr("Patient"))}</th></tr>
+<tr {head}><th align="left">{e(_tr("Time"))}</th>
+<th align="left">{e(_tr("Receipt"))}</th>
+<th align="left">{e(_tr("Method"))}</th>
+<th align="right">{e(_tr("Amount"))}</th>
+<th align="left">{e(_tr("Reference"))}</th>
+<th align="left">{e(_tr("Patient"))}</th></tr>
 {"".join(payments)}
 </table>
 <p><br/><br/>{e(_tr("Cashier's signature"))}: ______________________
@@ -124,9 +130,16 @@ def a4_printer(printer: QPrinter | None = None) -> QPrinter:
     return printer
 
 
+def _print(shift: ShiftView, printer: QPrinter) -> None:
+    document = cash_up_document(shift)
+    document.setPageSize(printer.pageRect(QPrinter.Unit.Point).size())
+    document.setDocumentMargin(0)
+    document.print_(printer)
+
+
 def print_cash_up(shift: ShiftView, printer: QPrinter) -> None:
     """Print on ``printer`` (set up by a print dialog) on A4."""
-    cash_up_document(shift).print_(a4_printer(printer))
+    _print(shift, a4_printer(printer))
 
 
 def write_cash_up_pdf(shift: ShiftView, path: Path) -> Path:
@@ -134,5 +147,5 @@ def write_cash_up_pdf(shift: ShiftView, path: Path) -> Path:
     printer = a4_printer()
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(path))
-    cash_up_document(shift).print_(printer)
+    _print(shift, printer)
     return path

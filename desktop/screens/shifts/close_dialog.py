@@ -39,7 +39,7 @@ class DenominationCount(QGroupBox):
         for column, (heading, values) in enumerate(
             ((self.tr("Notes"), NOTES), (self.tr("Coins"), COINS))
         ):
-            grid.addWidget(QLabel(f"<b>{heading}</b>"), 0, column * 2, 1, 2)
+            grid.addWidget(QLabel(f"<b>{heading}</b>"), 0, column * 3, 1, 2)
             for row, value in enumerate(values, start=1):
                 spin = QSpinBox()
                 spin.setObjectName(f"count_{value}")
@@ -47,13 +47,17 @@ class DenominationCount(QGroupBox):
                 spin.setAccelerated(True)
                 spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
                 spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+                spin.setFixedWidth(90)
                 self.counts[value] = spin
                 times = self.tr("%s ×")  # noqa: RUF001
-                grid.addWidget(QLabel(times % f"{value:,}"), row, column * 2)
-                grid.addWidget(spin, row, column * 2 + 1)
+                grid.addWidget(QLabel(times % f"{value:,}"), row, column * 3)
+                grid.addWidget(spin, row, column * 3 + 1)
+        grid.setHorizontalSpacing(12)
+        grid.setColumnMinimumWidth(2, 40)
+        grid.setColumnStretch(5, 1)
         self.total = QLabel()
         self.total.setObjectName("denomination_total")
-        grid.addWidget(self.total, len(NOTES) + 1, 0, 1, 4)
+        grid.addWidget(self.total, len(NOTES) + 1, 0, 1, 6)
         for spin in self.counts.values():
             spin.valueChanged.connect(self._show_total)
         self._show_total()

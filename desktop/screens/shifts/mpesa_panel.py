@@ -264,7 +264,7 @@ class MpesaPanel(QWidget):
         bottom.addWidget(self.copy_button)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(controls)
         layout.addWidget(self.message)
         layout.addWidget(self.summary)

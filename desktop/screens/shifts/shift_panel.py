@@ -78,7 +78,7 @@ class ShiftPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.message)
         layout.addWidget(self.pages, 1)
 
@@ -143,8 +143,9 @@ class ShiftPanel(QWidget):
         by_method = QGroupBox(self.tr("By payment method"))
         QVBoxLayout(by_method).addWidget(self.methods_table)
 
+        self.methods_table.setMaximumHeight(190)
         top = QHBoxLayout()
-        top.addWidget(facts)
+        top.addWidget(facts, 0)
         top.addWidget(by_method, 1)
 
         self.payments = PaymentsModel()
@@ -173,8 +174,9 @@ class ShiftPanel(QWidget):
             buttons.addWidget(button)
 
         layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(self.heading)
-        layout.addLayout(top)
+        layout.addLayout(top, 0)
         layout.addWidget(listing, 1)
         layout.addLayout(buttons)
         return page
