@@ -457,3 +457,41 @@ def test_the_cash_up_prints_to_pdf_from_plain_data(
 
     assert "Halima Abdi" in html and "KES 3,450.00" in html and "KES -50.00 (short)" in html
     assert path.read_bytes().startswith(b"%PDF") and path.stat().st_size > 1000
+
+
+def test_a_second_open_shift_on_this_pc_is_refused_with_a_message(
+    qtbot: QtBot, screen: ShiftsScreen, cashier: AppContext, store: LocalStore
+) -> None:
+    qtbot.waitUntil(screen.shift.float_field.edit.isVisible)
+    with store.write() as session:  # opened meanwhile in another window of this PC
+        open_shift(1_000_00, session=session, actor=cashier.actor())
+
+    open_by_keyboard(qtbot, screen, "500")
+
+    qtbot.waitUntil(lambda: "already have an open shift" in screen.shift.message.text())
+    assert len(shifts_in(store)) == 1
+
+
+def test_a_long_shift_hands_its_payments_to_the_list_page_by_page() -> None:
+    from datetime import UTC, datetime
+
+    from desktop.screens.shifts.data import PaymentRow
+    from desktop.screens.shifts.models import PaymentsModel
+
+    rows = [
+        PaymentRow(
+            uuid.uuid4(), datetime.now(UTC), f"RCP-{i}", PaymentMethod.CASH, 100, None, "", None
+        )
+        for i in range(450)
+    ]
+    model = PaymentsModel()
+    model.set_rows(rows)
+    root = model.index(-1, -1)
+
+    seen = [model.rowCount()]
+    while model.canFetchMore(root):
+        model.fetchMore(root)
+        seen.append(model.rowCount())
+
+    assert seen == [200, 400, 450]
+    assert model.index(449, 1).data() == "RCP-449"
