@@ -54,6 +54,9 @@ SCREENS = (
         "ConsultationScreen",
         lambda r: may_write(r, Data.CLINICAL_NOTES),
     ),
+    ScreenEntry(
+        "shifts", "desktop.screens.shifts", "ShiftsScreen", lambda r: may_write(r, Data.SHIFTS)
+    ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
 )
 

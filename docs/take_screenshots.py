@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
@@ -141,9 +142,10 @@ def shoot(work: Path) -> None:
 
     engine_ = SyncEngine(store, transport)
 
-    def window_for(username: str) -> MainWindow:
+    def window_for(username: str, *, sync: bool = True) -> MainWindow:
         user = login_online(store, transport, username, DEMO_PASSWORD)
-        engine_.sync()
+        if sync:
+            engine_.sync()
         ctx = AppContext(store=store, db=DbRunner(), user=user, sync=None)
         window = MainWindow(ctx, QSettings())
         window.resize(WIDTH, HEIGHT)
@@ -213,9 +215,204 @@ def shoot(work: Path) -> None:
     manager.show_screen("sync")
     save(manager, "11-sync-admin", 1.5)
     manager.close()
+
+    # The money is taken on this PC and not pushed: the shots show the PC's
+    # own store, which is what the shift screens read.
+    cashier = window_for("cashier")
+    shoot_shifts(cashier, store, work, save, wait_until)
+    cashier.close()
+    manager = window_for("manager", sync=False)
+    shoot_branch_cash_up(manager, store, save, wait_until)
+    manager.close()
     server.stop()
     store.close()
     pg.cleanup()
+
+
+# --- shifts and cash-up ---------------------------------------------------------
+
+SHOT_CODES = ("SLK4H2Q9XA", "SLK7M3R1PB", "SLL2N8T5KC", "SLL9P4W6JD", "SLM3Q7Z2HE")
+"""M-Pesa codes the cashier types in the shots (made up, in the code's form)."""
+
+
+def take_money(
+    store: Any, actor: Any, visits: list[Any], plan: list[tuple[str, str | None]]
+) -> None:
+    """Bill ``visits`` and pay each as ``plan`` says (method, M-Pesa code),
+    through the billing service as the billing desk does; ``REVERSE`` takes
+    a cash payment and reverses it (charged twice)."""
+    from clinic.billing.service import (
+        LineInput,
+        create_invoice,
+        list_services,
+        propose_lines,
+        record_payment,
+        reverse_payment,
+    )
+    from clinic.clock import clinic_today
+
+    today = clinic_today()
+    with store.write() as session:
+        fallback = next(s for s in list_services(session=session, day=today) if s.price_cents)
+        for visit_id, (method, code) in zip(visits, plan, strict=False):
+            lines = [
+                LineInput(line.service_id, line.quantity)
+                for line in propose_lines(visit_id, session=session)
+                if line.service_id is not None and line.unit_price_cents
+            ] or [LineInput(fallback.service.id, 1)]
+            invoice = create_invoice(visit_id, lines[:3], session=session, actor=actor)
+            session.flush()
+            due = invoice.total_cents
+            if method == "REVERSE":
+                taken = record_payment(
+                    invoice.id, "CASH", due, session=session, actor=actor, today=today
+                )
+                reverse_payment(
+                    taken.payment.id,
+                    "Charged twice: paid by M-Pesa as well",
+                    session=session,
+                    actor=actor,
+                    today=today,
+                )
+                continue
+            amount = due if method != "MPESA_SHORT" else due - 50_00
+            record_payment(
+                invoice.id, "MPESA" if method.startswith("MPESA") else method, amount, code,
+                session=session, actor=actor, today=today,
+                tendered_cents=(-(-due // 100_000) * 100_000) if method == "CASH" else None,
+            )  # fmt: skip
+
+
+def unbilled_visits(store: Any, branch_id: Any, count: int) -> list[Any]:
+    from sqlalchemy import select
+
+    from clinic.billing.models import Invoice
+    from clinic.visits.models import Visit
+
+    with store.session() as session:
+        billed = select(Invoice.visit_id).where(Invoice.visit_id.is_not(None))
+        return list(
+            session.scalars(
+                select(Visit.id)
+                .where(
+                    Visit.branch_id == branch_id,
+                    Visit.id.not_in(billed),
+                    Visit.status != "CANCELLED",
+                )
+                .order_by(Visit.visit_date.desc(), Visit.queue_position)
+                .limit(count)
+            )
+        )
+
+
+def shoot_shifts(window: Any, store: Any, work: Path, save: Any, wait_until: Any) -> None:
+    """The cashier's shift (open, then closed with its cash-up, and its PDF)
+    and the M-Pesa reconciliation of a till statement."""
+    from clinic.billing.service import open_shift
+    from clinic.clock import clinic_today
+    from desktop.screens.shifts.cash_up_print import write_cash_up_pdf
+    from desktop.screens.shifts.close_dialog import CloseShiftDialog
+
+    actor = window.ctx.actor()
+    with store.write() as session:
+        open_shift(2_000_00, session=session, actor=actor)
+    plan: list[tuple[str, str | None]] = [
+        ("CASH", None), ("MPESA", SHOT_CODES[0]), ("CASH", None), ("MPESA", SHOT_CODES[1]),
+        ("REVERSE", None), ("CASH", None), ("MPESA_SHORT", SHOT_CODES[2]),
+        ("MPESA", SHOT_CODES[3]), ("CASH", None),
+    ]  # fmt: skip
+    take_money(store, actor, unbilled_visits(store, actor.branch_id, len(plan)), plan)
+    screen = window.show_screen("shifts")
+    panel = screen.shift
+    wait_until(lambda: panel.payments.rowCount() >= len(plan))
+    save(window, "15-shift", 1.0)
+
+    expected = panel.shift.expected_cash_cents
+    dialog = CloseShiftDialog(panel.shift, window)
+    rest = (expected - 70_00) // 100  # the drawer is KES 70 short
+    for value, spin in sorted(dialog.denominations.counts.items(), reverse=True):
+        spin.setValue(rest // value)
+        rest %= value
+    dialog.counted.set_cents(dialog.denominations.total_cents())
+    dialog.show()
+    save(dialog, "16-close-dialog", 0.8)
+    counted = dialog.denominations.total_cents()
+    dialog.close()
+    panel.close_with(counted)
+    wait_until(lambda: panel.shift is not None and not panel.shift.is_open)
+    save(window, "16-cash-up", 1.0)
+    samples = ROOT / "docs" / "samples"
+    samples.mkdir(parents=True, exist_ok=True)
+    write_cash_up_pdf(panel.shift, samples / "cash-up.pdf")
+    print("saved samples/cash-up.pdf")
+
+    day = clinic_today().isoformat()
+    statement = work / "till-statement.csv"
+    statement.write_text(
+        "Account Holder:,SETH CLINIC MAIN\nShort Code:,5123456\n\n"
+        "Receipt No.,Completion Time,Initiation Time,Details,Transaction Status,Paid In,"
+        "Withdrawn,Balance\n"
+        + "".join(
+            f"{code},{day} {9 + i:02d}:{10 + 7 * i}:05,{day} {9 + i:02d}:{10 + 7 * i}:01,"
+            f"Merchant Payment from 2547******{i}{i} - PATIENT,Completed,{amount},,\n"
+            for i, (code, amount) in enumerate(statement_lines(store, day))
+        )
+        + f"SLN5R8V3GF,{day} 15:42:10,{day} 15:42:02,Merchant Payment from 2547******90"
+        " - JANE MUTHONI,Completed,650.00,,\n"
+        f"SLP1S6X9DG,{day} 18:00:00,{day} 18:00:00,Business Withdrawal to bank,Completed,,"
+        '"20,000.00",\n',
+        encoding="utf-8",
+    )
+    screen.tabs.setCurrentWidget(screen.mpesa)
+    screen.mpesa.import_file(statement)
+    wait_until(lambda: screen.mpesa.outcome is not None)
+    save(window, "17-mpesa-reconciliation", 1.0)
+
+
+def statement_lines(store: Any, day: str) -> list[tuple[str, str]]:
+    """What the till received for the shot's M-Pesa payments: all but the
+    last code (a mistyped one never reached the till); the short-paid one
+    in full (the desk recorded KES 50 less)."""
+    from sqlalchemy import select
+
+    from clinic.billing.models import Payment
+
+    with store.session() as session:
+        paid = dict(
+            session.execute(
+                select(Payment.reference, Payment.amount_cents).where(
+                    Payment.reference.in_(SHOT_CODES), Payment.amount_cents > 0
+                )
+            ).all()
+        )
+    lines = []
+    for code in SHOT_CODES[:3]:
+        cents = paid.get(code, 0) + (50_00 if code == SHOT_CODES[2] else 0)
+        lines.append((code, f'"{cents // 100:,}.{cents % 100:02d}"'))
+    return lines
+
+
+def shoot_branch_cash_up(window: Any, store: Any, save: Any, wait_until: Any) -> None:
+    """A second shift at the branch (the manager covering the desk), closed
+    balanced, and the branch's day with both."""
+    from clinic.billing.service import close_shift, open_shift, shift_report
+
+    actor = window.ctx.actor()
+    with store.write() as session:
+        shift_id = open_shift(1_000_00, session=session, actor=actor).id
+    take_money(
+        store,
+        actor,
+        unbilled_visits(store, actor.branch_id, 3),
+        [("CASH", None), ("CARD", None), ("CASH", None)],
+    )
+    with store.write() as session:
+        expected = shift_report(shift_id, session=session).expected_cash_cents
+        close_shift(shift_id, expected + 20_00, session=session, actor=actor)
+    screen = window.show_screen("shifts")
+    screen.tabs.setCurrentWidget(screen.cash_up)
+    wait_until(lambda: screen.cash_up.shifts.rowCount() >= 2)
+    save(window, "18-branch-cash-up", 1.0)
 
 
 if __name__ == "__main__":

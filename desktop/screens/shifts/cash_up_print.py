@@ -1,0 +1,151 @@
+"""The printed cash-up of a shift (A4, or a PDF file), made from plain data.
+
+:func:`cash_up_html` builds the document from a :class:`ShiftView` alone (no
+store, no widgets), so the same text serves the printer, a PDF and a test;
+:func:`write_cash_up_pdf` and :func:`print_cash_up` put it on paper.
+Runs on the GUI thread (Qt's text layout and printing need it); the data is
+read before, on the database thread.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QMarginsF
+from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
+from PySide6.QtPrintSupport import QPrinter
+
+from clinic.rules.money import format_kes
+from desktop.screens.shifts.data import ShiftView
+from desktop.screens.shifts.labels import local_time, method_text, variance_text
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("CashUpPrint", text)
+
+
+def cash_up_html(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> str:
+    """The cash-up as HTML for a QTextDocument: who, when, the float, each
+    method's received / reversed / expected, the cash counted and the
+    variance, then every payment and reversal behind it, and a line to sign."""
+    e = escape
+    opened = local_time(shift.opened_at)
+    closed = local_time(shift.closed_at) if shift.closed_at else _tr("still open")
+    rows = []
+    money = "align='right' style='white-space: nowrap'"
+    for line in shift.methods:
+        cash = line.method.value == "CASH"
+        counted = (
+            format_kes(shift.counted_cash_cents)
+            if cash and shift.counted_cash_cents is not None
+            else ""
+        )
+        variance = variance_text(shift.variance_cents) if cash else ""
+        reversed_ = format_kes(-line.reversed_cents) if line.reversed_cents else ""
+        rows.append(
+            "<tr>"
+            f"<td>{e(method_text(line.method))}</td>"
+            f"<td {money}>{e(format_kes(line.received_cents))}</td>"
+            f"<td {money}>{e(reversed_)}</td>"
+            f"<td {money}>{e(format_kes(line.expected_cents))}</td>"
+            f"<td {money}>{e(counted)}</td>"
+            f"<td {money}><b>{e(variance)}</b></td>"
+            "</tr>"
+        )
+    payments = []
+    nowrap = "style='white-space: nowrap'"
+    for p in shift.payments:
+        kind = method_text(p.method)
+        if p.is_reversal:
+            kind = _tr("%s reversal") % kind
+        note = p.reversal_reason or ""
+        payments.append(
+            "<tr>"
+            f"<td {nowrap}>{e(local_time(p.received_at, '%H:%M'))}</td>"
+            f"<td {nowrap}>{e(p.receipt_number or '')}</td>"
+            f"<td>{e(kind)}</td>"
+            f"<td align='right' {nowrap}>{e(format_kes(p.amount_cents))}</td>"
+            f"<td>{e(p.reference or '')}</td>"
+            f"<td>{e(p.patient)}"
+            f"{('<br/><i>' + e(note) + '</i>') if note else ''}</td>"
+            "</tr>"
+        )
+    if not payments:
+        payments.append(f"<tr><td colspan='6'>{e(_tr('No payments in this shift.'))}</td></tr>")
+    head = "style='background:#eeeeee'"
+    return f"""
+<html><body style="font-family: sans-serif; font-size: 8pt;">
+<h2 style="margin-bottom: 0">{e(clinic_name)} — {e(_tr("Shift cash-up"))}</h2>
+<p style="margin-top: 2px">{e(shift.branch)}</p>
+<table cellspacing="0" cellpadding="3">
+<tr><td>{e(_tr("Cashier"))}</td><td><b>{e(shift.cashier)}</b></td>
+    <td width="40"></td><td>{e(_tr("PC"))}</td><td>{e(shift.device)}</td></tr>
+<tr><td>{e(_tr("Opened"))}</td><td>{e(opened)}</td>
+    <td></td><td>{e(_tr("Closed"))}</td><td>{e(closed)}</td></tr>
+<tr><td>{e(_tr("Opening float"))}</td><td>{e(format_kes(shift.opening_float_cents))}</td>
+    <td></td><td>{e(_tr("Payments"))}</td>
+    <td>{shift.payment_count} ({e(_tr("reversals"))}: {shift.reversal_count})</td></tr>
+</table>
+<h3>{e(_tr("By method"))}</h3>
+<table width="100%" border="1" cellspacing="0" cellpadding="4" style="border-collapse: collapse">
+<tr {head}><th align="left">{e(_tr("Method"))}</th><th align="right">{e(_tr("Received"))}</th>
+<th align="right">{e(_tr("Reversed"))}</th><th align="right">{e(_tr("Expected"))}</th>
+<th align="right">{e(_tr("Counted"))}</th><th align="right">{e(_tr("Variance"))}</th></tr>
+{"".join(rows)}
+</table>
+<p>{e(_tr("Expected cash is the opening float plus cash received less cash given back."))}</p>
+<h3>{e(_tr("Payments and reversals"))}</h3>
+<table width="100%" border="1" cellspacing="0" cellpadding="3" style="border-collapse: collapse">
+<tr {head}><th align="left">{e(_tr("Time"))}</th>
+<th align="left">{e(_tr("Receipt"))}</th>
+<th align="left">{e(_tr("Method"))}</th>
+<th align="right">{e(_tr("Amount"))}</th>
+<th align="left">{e(_tr("Reference"))}</th>
+<th align="left">{e(_tr("Patient"))}</th></tr>
+{"".join(payments)}
+</table>
+<p><br/><br/>{e(_tr("Cashier's signature"))}: ______________________
+&nbsp;&nbsp;&nbsp;&nbsp;{e(_tr("Checked by"))}: ______________________</p>
+</body></html>
+"""
+
+
+def cash_up_document(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> QTextDocument:
+    document = QTextDocument()
+    document.setHtml(cash_up_html(shift, clinic_name=clinic_name))
+    return document
+
+
+def a4_printer(printer: QPrinter | None = None) -> QPrinter:
+    printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(15, 15, 15, 15),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    return printer
+
+
+def _print(shift: ShiftView, printer: QPrinter) -> None:
+    document = cash_up_document(shift)
+    document.setPageSize(printer.pageRect(QPrinter.Unit.Point).size())
+    document.setDocumentMargin(0)
+    document.print_(printer)
+
+
+def print_cash_up(shift: ShiftView, printer: QPrinter) -> None:
+    """Print on ``printer`` (set up by a print dialog) on A4."""
+    _print(shift, a4_printer(printer))
+
+
+def write_cash_up_pdf(shift: ShiftView, path: Path) -> Path:
+    """Write the cash-up to ``path`` as an A4 PDF."""
+    printer = a4_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    _print(shift, printer)
+    return path

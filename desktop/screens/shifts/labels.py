@@ -1,0 +1,53 @@
+"""Labels the shift screens show for payment methods and variances (one
+place, marked for translation where they are defined)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from clinic.clock import NAIROBI
+from clinic.enums import PaymentMethod
+from clinic.rules.money import format_kes
+
+_METHOD_TEXT = {
+    PaymentMethod.CASH: QT_TRANSLATE_NOOP("PaymentMethod", "Cash"),
+    PaymentMethod.MPESA: QT_TRANSLATE_NOOP("PaymentMethod", "M-Pesa"),
+    PaymentMethod.CARD: QT_TRANSLATE_NOOP("PaymentMethod", "Card"),
+    PaymentMethod.BANK: QT_TRANSLATE_NOOP("PaymentMethod", "Bank"),
+    PaymentMethod.SHA: QT_TRANSLATE_NOOP("PaymentMethod", "SHA"),
+    PaymentMethod.INSURANCE: QT_TRANSLATE_NOOP("PaymentMethod", "Insurance"),
+}
+SHORT_COLOUR = "#b00020"
+OVER_COLOUR = "#9a6700"
+BALANCED_COLOUR = "#1b7d2f"
+
+
+def method_text(method: PaymentMethod) -> str:
+    return QCoreApplication.translate("PaymentMethod", str(_METHOD_TEXT[method]))
+
+
+def variance_text(variance_cents: int | None) -> str:
+    """``KES -200.00 (short)``, ``KES 50.00 (over)``, ``KES 0.00 (balanced)``."""
+    if variance_cents is None:
+        return ""
+    if variance_cents < 0:
+        word = QCoreApplication.translate("Variance", "short")
+    elif variance_cents > 0:
+        word = QCoreApplication.translate("Variance", "over")
+    else:
+        word = QCoreApplication.translate("Variance", "balanced")
+    return f"{format_kes(variance_cents)} ({word})"
+
+
+def variance_colour(variance_cents: int | None) -> str:
+    if not variance_cents:
+        return BALANCED_COLOUR
+    return SHORT_COLOUR if variance_cents < 0 else OVER_COLOUR
+
+
+def local_time(moment: datetime, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A stored UTC time as the clinic reads it (Africa/Nairobi)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(NAIROBI).strftime(fmt)
