@@ -54,6 +54,12 @@ SCREENS = (
         "ConsultationScreen",
         lambda r: may_write(r, Data.CLINICAL_NOTES),
     ),
+    ScreenEntry(
+        "billing",
+        "desktop.screens.billing",
+        "BillingScreen",
+        lambda r: may_write(r, Data.INVOICES),
+    ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
 )
 

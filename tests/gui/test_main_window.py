@@ -21,11 +21,11 @@ EXPECTED_SCREENS = {
     Role.RECEPTIONIST: ["Patients", "Queue"],
     Role.NURSE: ["Patients", "Queue", "Triage"],
     Role.CLINICAL_OFFICER: ["Patients", "Queue", "Consultation"],
-    Role.CASHIER: ["Patients", "Queue"],
-    Role.PHARMACIST: ["Patients", "Queue"],
+    Role.CASHIER: ["Patients", "Queue", "Billing"],
+    Role.PHARMACIST: ["Patients", "Queue", "Billing"],
     Role.LAB_TECHNICIAN: ["Patients", "Queue"],
     Role.CLAIMS_MANAGER: ["Patients", "Queue"],
-    Role.ADMIN: ["Patients", "Queue", "Triage", "Consultation", "Sync"],
+    Role.ADMIN: ["Patients", "Queue", "Triage", "Consultation", "Billing", "Sync"],
 }
 
 
