@@ -214,9 +214,8 @@ class Bill:
 def staff_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}
-    return dict(
-        session.execute(select(User.id, User.full_name).where(User.id.in_(list(ids)))).tuples()
-    )
+    rows = session.execute(select(User.id, User.full_name).where(User.id.in_(list(ids))))
+    return {user_id: name for user_id, name in rows}
 
 
 def load_bill(session: Session, visit_id: uuid.UUID, today: date) -> Bill:

@@ -188,12 +188,10 @@ class BillingScreen(Screen):
         self._table_look(self.waiting)
         self.waiting.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.waiting.doubleClicked.connect(lambda _index: self.open_selected())
-        QShortcut(
-            QKeySequence(Qt.Key.Key_Return),
-            self.waiting,
-            self.open_selected,
-            context=Qt.ShortcutContext.WidgetShortcut,
-        )
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            opener = QShortcut(QKeySequence(key), self.waiting)
+            opener.setContext(Qt.ShortcutContext.WidgetShortcut)
+            opener.activated.connect(self.open_selected)
         self.waiting_summary = QLabel()
         left = QWidget()
         left_layout = QVBoxLayout(left)
