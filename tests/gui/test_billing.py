@@ -20,7 +20,14 @@ from sqlalchemy import select
 
 from clinic.actor import Actor
 from clinic.billing.models import Invoice, Payment
-from clinic.billing.service import open_shift, seed_price_list
+from clinic.billing.service import (
+    LineInput,
+    create_invoice,
+    open_shift,
+    propose_lines,
+    record_payment,
+    seed_price_list,
+)
 from clinic.clock import clinic_today
 from clinic.enums import InvoiceStatus, PaymentMethod, Role, VisitStatus
 from clinic.numbering.service import add_lease
@@ -33,6 +40,7 @@ from clinic.visits.service import record_consultation as save_consultation
 from desktop.context import AppContext
 from desktop.screens.billing import BillingScreen
 from desktop.screens.billing.receipt import PageChoice, receipt_document
+from desktop.screens.queue import QueueScreen
 from tests.conftest import make_actor
 from tests.gui.conftest import MakeContext, shown
 from tests.gui.test_triage import answer_dialog, reactivate
@@ -400,3 +408,52 @@ def test_cash_without_an_open_shift_says_so(
     qtbot.waitUntil(lambda: desk.payment.message.isVisible())
     assert "Open your shift" in desk.payment.message.text()
     assert payments(store) == []
+
+
+def test_queue_shows_where_each_bill_stands(
+    qtbot: QtBot, cashier_ctx: AppContext, store: LocalStore, branch: Branch
+) -> None:
+    to_bill = add_visit(store, branch, "Mary", "Otieno")
+    add_visit(store, branch, "John", "Kamau", status=VisitStatus.IN_CONSULTATION)
+    part_paid = add_visit(store, branch, "Ann", "Wambui")
+    cashier = cashier_ctx.actor()
+    with store.write() as session:
+        lines = [
+            LineInput(p.service_id, p.quantity)
+            for p in propose_lines(part_paid, session=session)
+            if p.service_id
+        ]
+        invoice = create_invoice(part_paid, lines, session=session, actor=cashier)
+        record_payment(
+            invoice.id,
+            PaymentMethod.CASH,
+            10_000,
+            session=session,
+            actor=cashier,
+            today=clinic_today(),
+        )
+    queue = shown(qtbot, QueueScreen(cashier_ctx))
+    model = queue.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3)
+    column = model.columnCount() - 1
+    assert model.headerData(column, Qt.Orientation.Horizontal) == "Bill"
+    bills = {
+        model.entries[row].visit_id: model.data(model.index(row, column))
+        for row in range(model.rowCount())
+    }
+    assert bills[to_bill] == "To bill"
+    assert bills[part_paid] == "Part paid"
+    assert sum(1 for b in bills.values() if b is None) == 1
+
+
+def test_queue_has_no_bill_column_for_the_nurse(
+    qtbot: QtBot, make_context: MakeContext, store: LocalStore, branch: Branch
+) -> None:
+    add_visit(store, branch)
+    queue = shown(qtbot, QueueScreen(make_context(Role.NURSE)))
+    qtbot.waitUntil(lambda: queue.model.rowCount() == 1)
+    headers = [
+        queue.model.headerData(c, Qt.Orientation.Horizontal)
+        for c in range(queue.model.columnCount())
+    ]
+    assert "Bill" not in headers
