@@ -64,10 +64,8 @@ class WaitingModel(QAbstractTableModel):
     the screen on the database thread."""
 
     HEADERS = (
-        QT_TRANSLATE_NOOP("WaitingModel", "OP number"),
         QT_TRANSLATE_NOOP("WaitingModel", "Patient"),
         QT_TRANSLATE_NOOP("WaitingModel", "Bill"),
-        QT_TRANSLATE_NOOP("WaitingModel", "Balance"),
     )
 
     def __init__(self) -> None:
@@ -95,15 +93,13 @@ class WaitingModel(QAbstractTableModel):
         column = index.column()
         if role == DISPLAY:
             if column == 0:
-                return entry.op_number
-            if column == 1:
-                return entry.patient_name
-            if column == 2:
+                return f"{entry.patient_name}\n{entry.op_number}"
+            if entry.state == BillState.TO_BILL:
                 return state_text(entry.state)
-            return "" if entry.state == BillState.TO_BILL else format_kes(entry.balance_cents)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
+            return f"{state_text(entry.state)}\n{format_kes(entry.balance_cents)}"
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return QBrush(QColor(STATE_COLOUR[entry.state]))
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

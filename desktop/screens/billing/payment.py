@@ -28,6 +28,10 @@ from desktop.screens.billing.models import method_text
 from desktop.widgets import ERROR_STYLE, ErrorForm
 
 M = PaymentMethod
+CHECKED_STYLE = (
+    "QPushButton:checked { background: #2f6f8f; color: white; font-weight: bold;"
+    " border: 1px solid #1f3a4d; border-radius: 3px; }"
+)
 METHOD_KEYS = (
     (M.CASH, Qt.Key.Key_F2),
     (M.MPESA, Qt.Key.Key_F3),
@@ -70,14 +74,15 @@ class PaymentPanel(QGroupBox):
         grid = QGridLayout()
         grid.setSpacing(4)
         for position, (method, key) in enumerate(METHOD_KEYS):
-            button = QPushButton(f"{method_text(method)}  ({QKeySequence(key).toString()})")
+            button = QPushButton(f"{method_text(method)} ({QKeySequence(key).toString()})")
             button.setCheckable(True)
+            button.setStyleSheet(CHECKED_STYLE)
             button.setObjectName(f"method_{method.value.lower()}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _=False, m=method: self.choose(m))
             self.group.addButton(button)
             self.buttons[method] = button
-            grid.addWidget(button, position // 3, position % 3)
+            grid.addWidget(button, position // 2, position % 2)
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(lambda m=method: self._shortcut(m))
@@ -100,7 +105,8 @@ class PaymentPanel(QGroupBox):
         self.tendered_label = QLabel(self.tr("Tendered"))
         self.form.add("tendered_cents", "", self.tendered)
         form_layout.setWidget(2, QFormLayout.ItemRole.LabelRole, self.tendered_label)
-        form_layout.addRow(self.tr("Change"), self.change)
+        self.change_label = QLabel(self.tr("Change"))
+        form_layout.addRow(self.change_label, self.change)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
@@ -157,6 +163,8 @@ class PaymentPanel(QGroupBox):
         self.reference_label.setVisible(not cash)
         self.form.fields["tendered_cents"].setVisible(cash)
         self.tendered_label.setVisible(cash)
+        self.change_label.setVisible(cash)
+        self.change.setVisible(cash)
         self.form.clear_errors()
         self._show_change()
         if focus:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -186,7 +187,8 @@ class BillingScreen(Screen):
         self.waiting.setObjectName("waiting_to_pay")
         self.waiting.setModel(self.waiting_model)
         self._table_look(self.waiting)
-        self.waiting.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.waiting.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.waiting.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.waiting.doubleClicked.connect(lambda _index: self.open_selected())
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             opener = QShortcut(QKeySequence(key), self.waiting)
@@ -224,6 +226,10 @@ class BillingScreen(Screen):
         self.service.setObjectName("add_service")
         self.service.setEditable(True)
         self.service.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.service.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.service.setMinimumContentsLength(12)
         completer = QCompleter(QStringListModel(self), self.service)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -251,28 +257,32 @@ class BillingScreen(Screen):
         self.paid.setObjectName("paid")
         self.balance = QLabel()
         self.balance.setObjectName("balance")
-        totals = QHBoxLayout()
-        for caption, label in (
-            (self.tr("Total"), self.total),
-            (self.tr("Paid"), self.paid),
-            (self.tr("Balance"), self.balance),
+        totals = QGridLayout()
+        for row, (caption, label) in enumerate(
+            (
+                (self.tr("Total"), self.total),
+                (self.tr("Paid"), self.paid),
+                (self.tr("Balance"), self.balance),
+            )
         ):
             label.setStyleSheet(TOTAL_STYLE)
-            totals.addWidget(QLabel(caption))
-            totals.addWidget(label)
-            totals.addSpacing(16)
-        totals.addStretch(1)
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            totals.addWidget(QLabel(caption), row, 0)
+            totals.addWidget(label, row, 1)
+        totals.setColumnStretch(1, 1)
+        create_row = QHBoxLayout()
+        create_row.addStretch(1)
         self.create_button = QPushButton(self.tr("Create invoice  (Ctrl+Enter)"))
         self.create_button.setObjectName("create_invoice")
         self.create_button.clicked.connect(self.create_invoice)
-        totals.addWidget(self.create_button)
+        create_row.addWidget(self.create_button)
         for key in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(key), self, self.create_invoice)
         lines_box = QGroupBox(self.tr("Bill"))
         lines_layout = QVBoxLayout(lines_box)
         lines_layout.addWidget(self.lines, 1)
         lines_layout.addLayout(add_row)
-        lines_layout.addLayout(totals)
+        lines_layout.addLayout(create_row)
 
         # payment
         self.payment = PaymentPanel()
@@ -285,6 +295,7 @@ class BillingScreen(Screen):
         self.receipt_label.setWordWrap(True)
         self.receipt_label.setStyleSheet("font-size: 12pt; font-weight: bold; color: #1b5e20;")
         pay_column = QVBoxLayout()
+        pay_column.addLayout(totals)
         pay_column.addWidget(self.payment)
         pay_column.addWidget(self.shift_note)
         pay_column.addWidget(self.receipt_label)
@@ -339,7 +350,7 @@ class BillingScreen(Screen):
         splitter.addWidget(left)
         splitter.addWidget(self.bill_panel)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([330, 1000])
+        splitter.setSizes([300, 860])
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(splitter, 1)
