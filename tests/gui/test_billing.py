@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -38,6 +38,7 @@ from clinic.store import LocalStore
 from clinic.visits.service import ConsultationNotes, PrescriptionInput, open_visit
 from clinic.visits.service import record_consultation as save_consultation
 from desktop.context import AppContext
+from desktop.main_window import MainWindow
 from desktop.screens.billing import BillingScreen
 from desktop.screens.billing.receipt import PageChoice, receipt_document
 from desktop.screens.queue import QueueScreen
@@ -281,9 +282,14 @@ def test_lines_are_edited_before_the_invoice(
     qtbot.keyClicks(desk.service, "Malaria RDT")
     qtbot.mouseClick(desk.add_button, Qt.MouseButton.LeftButton)
     assert desk.total.text() == "KES 775.00"
+    desk.lines.setFocus()
     desk.lines.selectRow(1)
-    qtbot.mouseClick(desk.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(desk.lines, Qt.Key.Key_Delete)
     assert desk.total.text() == "KES 700.00"
+    assert [line.description for line in desk.lines_model.lines] == [
+        "Consultation (new)",
+        "Malaria RDT",
+    ]
     index = desk.lines_model.index(1, 1)
     desk.lines_model.setData(index, 3)
     qtbot.waitUntil(lambda: desk.total.text() == "KES 1,100.00")
@@ -458,3 +464,21 @@ def test_queue_has_no_bill_column_for_the_nurse(
         for c in range(queue.model.columnCount())
     ]
     assert "Bill" not in headers
+
+
+def test_cashier_opens_a_finished_visit_from_the_queue_at_the_desk(
+    qtbot: QtBot, cashier_ctx: AppContext, store: LocalStore, branch: Branch, tmp_path: Path
+) -> None:
+    visit_id = add_visit(store, branch)
+    window = MainWindow(cashier_ctx, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    queue = window.show_screen("queue")
+    assert isinstance(queue, QueueScreen)
+    qtbot.waitUntil(lambda: queue.model.rowCount() == 1)
+    queue.table.selectRow(0)
+    qtbot.mouseClick(queue.open_button, Qt.MouseButton.LeftButton)
+    desk = window.current_screen()
+    assert isinstance(desk, BillingScreen)
+    qtbot.waitUntil(lambda: desk.bill is not None and desk.bill.visit_id == visit_id)
+    assert desk.total.text() == "KES 575.00"

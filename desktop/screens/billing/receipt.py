@@ -77,10 +77,6 @@ class ReceiptData:
         return self.amount_cents < 0
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Receipt", text)
-
-
 def local_time(moment: datetime) -> str:
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return aware.astimezone(NAIROBI).strftime("%d %b %Y %H:%M")
@@ -90,12 +86,16 @@ def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
     e = html.escape
     small = page == PageChoice.ROLL_80MM
     size = "8pt" if small else "10pt"
-    title = tr("REVERSAL RECEIPT") if data.is_reversal else tr("RECEIPT")
+    title = (
+        QCoreApplication.translate("Receipt", "REVERSAL RECEIPT")
+        if data.is_reversal
+        else QCoreApplication.translate("Receipt", "RECEIPT")
+    )
     parts = [f'<div style="font-family: sans-serif; font-size: {size};">']
     if copy:
         parts.append(
             '<p align="center" style="font-size: 14pt; font-weight: bold;">'
-            f"*** {e(tr('COPY'))} ***</p>"
+            f"*** {e(QCoreApplication.translate('Receipt', 'COPY'))} ***</p>"
         )
     parts.append(
         f'<p align="center"><span style="font-size: {"11pt" if small else "16pt"};'
@@ -103,10 +103,10 @@ def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
         f'<p align="center" style="font-weight: bold;">{e(title)}</p>'
     )
     facts = [
-        (tr("Receipt no."), data.receipt_number),
-        (tr("Date"), local_time(data.received_at)),
-        (tr("Patient"), data.patient_name),
-        (tr("OP number"), data.op_number),
+        (QCoreApplication.translate("Receipt", "Receipt no."), data.receipt_number),
+        (QCoreApplication.translate("Receipt", "Date"), local_time(data.received_at)),
+        (QCoreApplication.translate("Receipt", "Patient"), data.patient_name),
+        (QCoreApplication.translate("Receipt", "OP number"), data.op_number),
     ]
     parts.append('<table width="100%" cellspacing="0" cellpadding="1">')
     for label, value in facts:
@@ -116,9 +116,17 @@ def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
         parts.append('<table width="100%" cellspacing="0" cellpadding="1">')
         if not small:
             parts.append(
-                f"<tr><th align='left'>{e(tr('Service'))}</th><th align='right'>"
-                f"{e(tr('Qty'))}</th><th align='right'>{e(tr('Unit price'))}</th>"
-                f"<th align='right'>{e(tr('Amount'))}</th></tr>"
+                "<tr><th align='left'>"
+                + "</th><th align='right'>".join(
+                    e(text)
+                    for text in (
+                        QCoreApplication.translate("Receipt", "Service"),
+                        QCoreApplication.translate("Receipt", "Qty"),
+                        QCoreApplication.translate("Receipt", "Unit price"),
+                        QCoreApplication.translate("Receipt", "Amount"),
+                    )
+                )
+                + "</th></tr>"
             )
         for line in data.lines:
             if small:
@@ -135,34 +143,70 @@ def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
                     f"<td align='right'>{e(format_kes(line.amount_cents))}</td></tr>"
                 )
         parts.append("</table><hr>")
-    money: list[tuple[str, str, bool]] = [(tr("Total"), format_kes(data.total_cents), False)]
+    money: list[tuple[str, str, bool]] = [
+        (QCoreApplication.translate("Receipt", "Total"), format_kes(data.total_cents), False)
+    ]
     method = data.method + (f" {data.reference}" if data.reference else "")
     if data.is_reversal:
-        money.append((tr("Reversed"), format_kes(data.amount_cents), True))
-        money.append((tr("Method"), method, False))
+        money.append(
+            (QCoreApplication.translate("Receipt", "Reversed"), format_kes(data.amount_cents), True)
+        )
+        money.append((QCoreApplication.translate("Receipt", "Method"), method, False))
         if data.reverses_receipt:
-            money.append((tr("Reverses receipt"), data.reverses_receipt, False))
+            money.append(
+                (
+                    QCoreApplication.translate("Receipt", "Reverses receipt"),
+                    data.reverses_receipt,
+                    False,
+                )
+            )
     else:
-        money.append((tr("This payment"), format_kes(data.amount_cents), True))
-        money.append((tr("Method"), method, False))
+        money.append(
+            (
+                QCoreApplication.translate("Receipt", "This payment"),
+                format_kes(data.amount_cents),
+                True,
+            )
+        )
+        money.append((QCoreApplication.translate("Receipt", "Method"), method, False))
         if data.tendered_cents is not None:
-            money.append((tr("Tendered"), format_kes(data.tendered_cents), False))
+            money.append(
+                (
+                    QCoreApplication.translate("Receipt", "Tendered"),
+                    format_kes(data.tendered_cents),
+                    False,
+                )
+            )
         if data.change_cents:
-            money.append((tr("Change"), format_kes(data.change_cents), False))
-    money.append((tr("Paid to date"), format_kes(data.paid_cents), False))
-    money.append((tr("Balance"), format_kes(data.balance_cents), True))
+            money.append(
+                (
+                    QCoreApplication.translate("Receipt", "Change"),
+                    format_kes(data.change_cents),
+                    False,
+                )
+            )
+    money.append(
+        (QCoreApplication.translate("Receipt", "Paid to date"), format_kes(data.paid_cents), False)
+    )
+    money.append(
+        (QCoreApplication.translate("Receipt", "Balance"), format_kes(data.balance_cents), True)
+    )
     parts.append('<table width="100%" cellspacing="0" cellpadding="1">')
     for label, value, bold in money:
         value_html = f"<b>{e(value)}</b>" if bold else e(value)
         parts.append(f"<tr><td>{e(label)}</td><td align='right'>{value_html}</td></tr>")
     parts.append("</table>")
     if data.reversal_reason:
-        parts.append(f"<p>{e(tr('Reason'))}: {e(data.reversal_reason)}</p>")
+        parts.append(
+            f"<p>{e(QCoreApplication.translate('Receipt', 'Reason'))}: "
+            f"{e(data.reversal_reason)}</p>"
+        )
     for note in data.notes:
         parts.append(f"<p>{e(note)}</p>")
     parts.append(
-        f"<hr><p>{e(tr('Served by'))}: {e(data.cashier)}</p>"
-        f'<p align="center">{e(tr("Thank you. Get well soon."))}</p></div>'
+        f"<hr><p>{e(QCoreApplication.translate('Receipt', 'Served by'))}: {e(data.cashier)}</p>"
+        f'<p align="center">{e(QCoreApplication.translate("Receipt", "Thank you. Get well soon."))}'
+        "</p></div>"
     )
     return "".join(parts)
 
@@ -235,7 +279,7 @@ def save_receipt_pdf(
     data: ReceiptData, path: Path, *, copy: bool = False, page: PageChoice = PageChoice.A4
 ) -> Path:
     writer = QPdfWriter(str(path))
-    writer.setTitle(f"{tr('Receipt')} {data.receipt_number}")
+    writer.setTitle(f"{QCoreApplication.translate('Receipt', 'Receipt')} {data.receipt_number}")
     writer.setCreator(data.clinic_name)
     print_to(writer, data, copy=copy, page=page)
     del writer

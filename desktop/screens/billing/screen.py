@@ -222,6 +222,9 @@ class BillingScreen(Screen):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.lines.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        remover = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.lines)
+        remover.setContext(Qt.ShortcutContext.WidgetShortcut)
+        remover.activated.connect(self.remove_selected_line)
         self.service = QComboBox()
         self.service.setObjectName("add_service")
         self.service.setEditable(True)
@@ -238,6 +241,7 @@ class BillingScreen(Screen):
         service_edit = self.service.lineEdit()
         assert service_edit is not None
         service_edit.setPlaceholderText(self.tr("Add a service: type to search"))
+        service_edit.returnPressed.connect(self.add_service)
         self.completer_model = completer.model()
         self.quantity = QSpinBox()
         self.quantity.setRange(1, 10_000)
