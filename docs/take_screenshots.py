@@ -293,6 +293,8 @@ def shoot_billing(
         check=True,
     )
     print("saved 14-receipt")
+    cashier.show_screen("queue")
+    save(cashier, "15-queue-cashier", 1.5)
     cashier.close()
 
 
