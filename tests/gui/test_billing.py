@@ -482,3 +482,17 @@ def test_cashier_opens_a_finished_visit_from_the_queue_at_the_desk(
     assert isinstance(desk, BillingScreen)
     qtbot.waitUntil(lambda: desk.bill is not None and desk.bill.visit_id == visit_id)
     assert desk.total.text() == "KES 575.00"
+
+
+def test_a_reload_leaves_what_the_cashier_is_typing(
+    qtbot: QtBot, desk: BillingScreen, store: LocalStore, branch: Branch
+) -> None:
+    open_bill(qtbot, desk, add_visit(store, branch))
+    make_invoice(qtbot, desk)
+    qtbot.keyClick(desk.payment.amount, Qt.Key.Key_F2)
+    qtbot.keyClicks(desk.payment.tendered, "600")
+    bill = desk.bill
+    desk.refresh()  # as when changes arrive from other PCs
+    qtbot.waitUntil(lambda: desk.bill is not bill)
+    assert desk.payment.tendered.text() == "600"
+    assert desk.payment.change.text() == "KES 25.00"

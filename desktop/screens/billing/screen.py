@@ -80,7 +80,7 @@ from desktop.screens.billing.receipt import (
     print_to,
     save_receipt_pdf,
 )
-from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE, ask
+from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE
 from desktop.widgets import ERROR_STYLE
 
 CLINIC_NAME_KEY = "clinic_name"
@@ -447,7 +447,11 @@ class BillingScreen(Screen):
 
         self.ctx.db.submit(load, loaded, self._refused)
 
-    def _show_bill(self, bill: Bill | None, *, keep_payment: bool = False) -> None:
+    def _show_bill(self, bill: Bill | None) -> None:
+        """Show the bill. The payment form starts afresh only when what is
+        due changed (another bill, a payment): a reload because changes
+        arrived from other PCs leaves what the cashier is typing alone."""
+        previous = self.bill
         self.bill = bill
         self.bill_panel.setEnabled(bill is not None)
         if bill is None:
@@ -483,7 +487,14 @@ class BillingScreen(Screen):
             model.setStringList([self._item_text(i) for i in bill.price_list])
         self._show_totals()
         payable = bill.invoice_id is not None and bill.balance_cents > 0
-        if not keep_payment:
+        fresh = (
+            previous is None
+            or previous.visit_id != bill.visit_id
+            or previous.invoice_id != bill.invoice_id
+            or previous.balance_cents != bill.balance_cents
+            or not self.payment.isEnabled()
+        )
+        if fresh:
             self.payment.set_balance(bill.balance_cents, enabled=payable)
         self.shift_note.setText(
             ""
@@ -491,7 +502,7 @@ class BillingScreen(Screen):
             else self.tr("No open shift on this PC: cash needs one (open it on the Shifts screen).")
         )
         self._update_buttons()
-        if payable and not keep_payment:
+        if payable and fresh:
             self.payment.choose(self.payment.method)
 
     @staticmethod
@@ -896,6 +907,3 @@ class BillingScreen(Screen):
 
         dialog.submit = submit
         dialog.open()
-
-    def confirm(self, title: str, text: str) -> bool:
-        return ask(self, title, text, self.tr("Yes"), self.tr("No"))
