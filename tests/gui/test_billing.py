@@ -496,3 +496,30 @@ def test_a_reload_leaves_what_the_cashier_is_typing(
     qtbot.waitUntil(lambda: desk.bill is not bill)
     assert desk.payment.tendered.text() == "600"
     assert desk.payment.change.text() == "KES 25.00"
+
+
+def test_an_unpaid_invoice_still_changes_and_a_paid_one_does_not(
+    qtbot: QtBot, desk: BillingScreen, store: LocalStore, branch: Branch
+) -> None:
+    visit_id = add_visit(store, branch)
+    open_bill(qtbot, desk, visit_id)
+    make_invoice(qtbot, desk)
+    desk.lines_model.setData(desk.lines_model.index(1, 1), 20)
+    qtbot.waitUntil(lambda: desk.total.text() == "KES 600.00")
+    desk.service.setFocus()
+    qtbot.keyClicks(desk.service, "Malaria RDT")
+    qtbot.keyClick(desk.service, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.total.text() == "KES 800.00")
+    assert invoice_of(store, visit_id).total_cents == 80_000
+    assert desk.payment.amount.text() == "800.00"
+
+    qtbot.keyClick(desk.payment.amount, Qt.Key.Key_F7)
+    qtbot.keyClick(desk.payment.reference, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.payment.error_text("reference") != "")
+    assert "scheme" in desk.payment.error_text("reference")
+    qtbot.keyClicks(desk.payment.reference, "AAR/1234567")
+    type_into(qtbot, desk.payment.amount, "100")
+    qtbot.keyClick(desk.payment.amount, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.paid.text() == "KES 100.00")
+    assert not desk.add_button.isEnabled()
+    assert not desk.lines_model.flags(desk.lines_model.index(1, 1)) & Qt.ItemFlag.ItemIsEditable

@@ -280,8 +280,8 @@ class BillingScreen(Screen):
         self.create_button.setObjectName("create_invoice")
         self.create_button.clicked.connect(self.create_invoice)
         create_row.addWidget(self.create_button)
-        for key in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(key), self, self.create_invoice)
+        for sequence in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(sequence), self, self.create_invoice)
         lines_box = QGroupBox(self.tr("Bill"))
         lines_layout = QVBoxLayout(lines_box)
         lines_layout.addWidget(self.lines, 1)

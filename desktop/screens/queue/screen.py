@@ -219,7 +219,7 @@ class QueueScreen(Screen):
                 return entries, {visit_id: state for visit_id, (state, _, _) in bills.items()}
 
         selected = self.selected()
-        self.ctx.db.submit(load, lambda loaded: self._show(*loaded, selected))
+        self.ctx.db.submit(load, lambda loaded: self._show(loaded[0], loaded[1], selected))
 
     def _show(
         self,
