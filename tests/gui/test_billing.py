@@ -35,6 +35,7 @@ from clinic.org.models import Branch
 from clinic.patients.service import PatientDetails, register_patient
 from clinic.rules.numbers import NumberKind
 from clinic.store import LocalStore
+from clinic.visits.models import Visit
 from clinic.visits.service import ConsultationNotes, PrescriptionInput, open_visit
 from clinic.visits.service import record_consultation as save_consultation
 from desktop.context import AppContext
@@ -523,3 +524,40 @@ def test_an_unpaid_invoice_still_changes_and_a_paid_one_does_not(
     qtbot.waitUntil(lambda: desk.paid.text() == "KES 100.00")
     assert not desk.add_button.isEnabled()
     assert not desk.lines_model.flags(desk.lines_model.index(1, 1)) & Qt.ItemFlag.ItemIsEditable
+
+
+def test_a_prescription_not_on_the_price_list_is_replaced_by_a_listed_service(
+    qtbot: QtBot, desk: BillingScreen, store: LocalStore, branch: Branch
+) -> None:
+    visit_id = add_visit(store, branch)
+    clinician = make_actor(store, branch, Role.CLINICAL_OFFICER)
+    with store.write() as session:
+        visit = session.get(Visit, visit_id)
+        assert visit is not None
+        visit.status = VisitStatus.IN_CONSULTATION
+        save_consultation(
+            visit_id,
+            ConsultationNotes(
+                prescriptions=[
+                    PrescriptionInput("Zinc sulphate 20 mg", "20 mg", "OD", "10 days", 10)
+                ]
+            ),
+            session=session,
+            actor=clinician,
+        )
+    open_bill(qtbot, desk, visit_id)
+    assert desk.lines_model.lines[1].service_id is None
+    qtbot.mouseClick(desk.create_button, Qt.MouseButton.LeftButton)
+    assert "Zinc sulphate 20 mg" in desk.banner.text()
+    with store.session() as session:
+        assert session.scalars(select(Invoice)).first() is None
+    desk.lines.selectRow(1)
+    desk.service.setFocus()
+    qtbot.keyClicks(desk.service, "Paracetamol 500 mg tablet")
+    qtbot.keyClick(desk.service, Qt.Key.Key_Return)
+    assert [(line.description, line.quantity) for line in desk.lines_model.lines] == [
+        ("Consultation (new)", 1),
+        ("Paracetamol 500 mg tablet", 10),
+    ]
+    make_invoice(qtbot, desk)
+    assert invoice_of(store, visit_id).total_cents == 51_000

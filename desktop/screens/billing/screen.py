@@ -578,8 +578,17 @@ class BillingScreen(Screen):
         quantity = self.quantity.value()
         self._banner(None)
         if bill.invoice_id is None:
-            line = BillLine(None, item.service_id, item.name, quantity, item.price_cents)
-            self.lines_model.set_lines([*self.lines_model.lines, line], True)
+            lines = list(self.lines_model.lines)
+            rows = self.lines.selectionModel().selectedRows()
+            replaced = rows and lines[rows[0].row()].service_id is None
+            if replaced:
+                # the service for a prescription or test the price list did not match
+                row = rows[0].row()
+                quantity = lines[row].quantity
+                lines[row] = BillLine(None, item.service_id, item.name, quantity, item.price_cents)
+            else:
+                lines.append(BillLine(None, item.service_id, item.name, quantity, item.price_cents))
+            self.lines_model.set_lines(lines, True)
             self._show_totals()
         else:
             invoice_id, actor = bill.invoice_id, self.ctx.actor()
@@ -644,7 +653,10 @@ class BillingScreen(Screen):
         unmatched = [line.description for line in lines if line.service_id is None]
         if unmatched:
             self._banner(
-                self.tr("Not on the price list: %s. Add the right service, then remove the line.")
+                self.tr(
+                    "Not on the price list: %s. Select the line and add the right service"
+                    " in its place, or remove it."
+                )
                 % ", ".join(unmatched),
                 error=True,
             )
