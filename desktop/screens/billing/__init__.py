@@ -1,0 +1,3 @@
+from desktop.screens.billing.screen import BillingScreen
+
+__all__ = ["BillingScreen"]
