@@ -67,7 +67,9 @@ def _decode(column: Column[Any], value: Any) -> Any:
         if isinstance(kind, Enum):
             if value not in kind.enums:
                 raise BadValue(f"{column.name}: {value!r} is not one of {', '.join(kind.enums)}")
-            return value
+            # The member, as a row loaded from the database holds it: the
+            # rules (status moves) take members, not their text.
+            return kind.enum_class(value) if kind.enum_class is not None else value
         if isinstance(kind, Boolean):
             if not isinstance(value, bool):
                 raise BadValue(f"{column.name}: expected true or false")
