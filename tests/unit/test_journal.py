@@ -26,7 +26,7 @@ from clinic.journal.service import (
     snapshot,
     verify_chain,
 )
-from clinic.journal.wire import decode_values
+from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Branch, User
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient, update_patient
@@ -405,3 +405,12 @@ def test_a_pushed_status_decodes_to_its_member_and_a_forbidden_jump_is_refused()
     assert values["status"] is VisitStatus.COMPLETED
     with pytest.raises(Refused, match="REGISTERED cannot move to COMPLETED"):
         SYNCED["visits"].check_writer(Role.NURSE, values, None)
+
+
+def test_pushed_text_that_is_not_unicode_is_refused_by_its_field() -> None:
+    """A lone surrogate (valid in JSON, not in UTF-8) is refused like a NUL
+    byte, in a value or a field name, instead of failing the database write."""
+    with pytest.raises(BadValue, match="first_name: contains characters that are not valid"):
+        decode_values(Patient.__table__, {"first_name": "Gr\ud800ace"})
+    with pytest.raises(BadValue, match="a field name in patients is not valid text"):
+        decode_values(Patient.__table__, {"first\udfffname": "Grace"})
