@@ -237,6 +237,17 @@ UNREACHED = [
 so a move there is never 'staying put'."""
 
 
+def _refused_or_malformed(name: str) -> Expect:
+    """A table or field name that is not Unicode text (a lone surrogate) is
+    a malformed envelope: the protocol's names are text; other bad names
+    are refused alone."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return Expect.MALFORMED
+    return Expect.REFUSED
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -445,7 +456,7 @@ def hostile_batch(
             )
         )  # fmt: skip
         changes = {"username": "evil", "role": "admin", "branch_id": None, "password_hash": "x"}
-        return Hostile(f"write {entity!r}", _insert(entity, changes), Expect.REFUSED)
+        return Hostile(f"write {entity!r}", _insert(entity, changes), _refused_or_malformed(entity))
 
     def unknown_or_wrong() -> Hostile | None:
         visit = _pick(draw, visits)
@@ -470,8 +481,9 @@ def hostile_batch(
         entity, changes, row = draw(st.sampled_from(options))
         if row is None:
             return None
-        return Hostile(f"bad field {next(iter(changes))!r}", _update(entity, row, changes),
-                       Expect.REFUSED)  # fmt: skip
+        name = next(iter(changes))
+        return Hostile(f"bad field {name!r}", _update(entity, row, changes),
+                       _refused_or_malformed(name))  # fmt: skip
 
     def no_such_row() -> Hostile:
         entity = draw(st.sampled_from(["patients", "visits", "triages"]))
