@@ -65,7 +65,12 @@ def error_response(
 
 
 def _location(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    # A key as sent may hold what no JSON answer carries (a lone surrogate).
+    parts = [
+        str(p).encode("utf-8", "backslashreplace").decode()
+        for p in loc
+        if p not in ("body", "query", "path")
+    ]
     return ".".join(parts) or "body"
 
 

@@ -1,6 +1,8 @@
 """Pushed values from JSON, for the server: decoded by the model's columns,
 a value of the wrong type or shape is refused with a reason, never stored
-half-understood: text with NUL characters (PostgreSQL stores none), whole
+half-understood: text with NUL characters (PostgreSQL stores none) or
+lone surrogates (not Unicode: neither PostgreSQL nor a JSON answer can
+carry them), whole
 numbers beyond their column's range, numbers that are not finite. (Pulled
 rows go the other way as PostgreSQL writes them: ``server.sync.feed``.)
 """
@@ -26,14 +28,22 @@ INTEGER_LIMITS = {Integer: 2**31, BigInteger: 2**63}
 """PostgreSQL's range of each whole-number column: -limit to limit - 1."""
 
 
-def _has_nul(value: Any) -> bool:
+def _text_problem(value: Any) -> str | None:
+    """Why text in ``value`` (a string, or inside a JSON value) cannot be
+    stored; None when it can."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return "contains a NUL character; remove it"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "contains characters that are not valid text"
+        return None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        value = [*value.keys(), *value.values()]
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        return next((p for p in map(_text_problem, value) if p is not None), None)
+    return None
 
 
 def _finite(value: Any) -> bool:
@@ -52,8 +62,9 @@ def _decode(column: Column[Any], value: Any) -> Any:
             raise BadValue(f"{column.name}: a value is required")
         return None
     kind = column.type
-    if _has_nul(value):
-        raise BadValue(f"{column.name}: contains a NUL character; remove it")
+    problem = _text_problem(value)
+    if problem is not None:
+        raise BadValue(f"{column.name}: {problem}")
     try:
         if isinstance(kind, Uuid):
             return uuid.UUID(str(value))
@@ -67,7 +78,8 @@ def _decode(column: Column[Any], value: Any) -> Any:
         if isinstance(kind, Enum):
             if value not in kind.enums:
                 raise BadValue(f"{column.name}: {value!r} is not one of {', '.join(kind.enums)}")
-            # The enum's member, as the rules checking the change expect it.
+            # The member, as a row loaded from the database holds it: the
+            # rules (status moves) take members, not their text.
             return kind.enum_class(value) if kind.enum_class is not None else value
         if isinstance(kind, Boolean):
             if not isinstance(value, bool):
@@ -109,6 +121,8 @@ def decode_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     decoded = {}
     for name, value in values.items():
         column = table.columns.get(name)
+        if column is None and _text_problem(name) is not None:
+            raise BadValue(f"a field name in {table.name} is not valid text")
         if column is None:
             raise BadValue(f"{name}: no such field in {table.name}")
         decoded[name] = _decode(column, value)

@@ -87,8 +87,10 @@ def _author(session: Session, pusher: User, device: Device, user_id: uuid.UUID |
 
 def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -> MutationResult:
     entity = SYNCED.get(mutation.entity)
-    if entity is None or not entity.pushable:
-        raise Refused(f"{mutation.entity} cannot be changed from a device")
+    if entity is None:
+        raise Refused("There is no such table to change")
+    if not entity.pushable:
+        raise Refused(f"{entity.name} cannot be changed from a device")
     author = _author(session, pusher, device, mutation.user_id)
     table = entity.model.__table__  # type: ignore[attr-defined]
     changes = {k: v for k, v in mutation.changes.items() if k not in MANAGED_COLUMNS}

@@ -9,8 +9,11 @@ process before a request, after the server committed, or inside a local
 write (the store is then closed and reopened and a new engine built). The
 server is the real FastAPI app on a real PostgreSQL, driven in-process over
 ASGI. One PC may be a nurse's, whose patient and visit writes the server
-refuses. Each example starts from copies made once: a database (staff, the
-PCs' devices, four patients with a visit) and each PC's store after its
+refuses. A hostile device (:mod:`tests.sync.adversary`: a receptionist of
+another branch, or a nurse) pulls, and pushes raw batches of forged
+mutations with at most one legitimate change among them. Each example
+starts from copies made once: a database (staff, the PCs' devices, the
+hostile devices, four patients with a visit) and each PC's store after its
 user's online login and first sync, so schedules often edit the same
 patients on several PCs.
 
@@ -31,7 +34,12 @@ After each schedule every PC syncs twice without faults, then:
   and the server holds exactly those;
 * every refused change is visible: each refusal is a RejectedChange on the
   PC that made it (and counted in its status), and nothing was refused but
-  the nurse's writes and writes to rows already deleted on the server.
+  the nurse's writes and writes to rows already deleted on the server;
+* no forged change landed: the server answered every hostile push with 200
+  and a refusal for each forged mutation (or with the 409 or 422 the whole
+  batch called for), never 5xx; what it recorded for the hostile device is
+  what it answered; its legitimate changes that were applied take part in
+  the replay above like any PC's, and nothing else of it is on the server.
 
 CI runs ``SETH_SYNC_EXAMPLES`` examples (default 25). Run 10,000 with::
 
@@ -56,6 +64,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -80,19 +89,27 @@ from clinic.journal.models import (
     StoreSetting,
 )
 from clinic.journal.service import record_delete, to_jsonable
+from clinic.migrate import head_revision
 from clinic.org.models import Branch, Device
 from clinic.patients.models import Patient
-from clinic.patients.service import PatientDetails, register_patient, update_patient
+from clinic.patients.service import (
+    PatientDetails,
+    clean_patient_fields,
+    register_patient,
+    update_patient,
+)
 from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, open_local_store
 from clinic.visits.models import Visit
 from clinic.visits.service import move_visit, open_visit
 from server.config import Settings
 from server.database import Database
+from server.models import DeviceUser
 from server.sync.apply import MANAGED_COLUMNS, mutation_digest
 from sync.engine import SyncEngine, SyncReport, sync_status
 from sync.protocol import Mutation
 from sync.transport import Transport, Unreachable
 from tests.central import PASSWORD, MakeStaff, Staff
+from tests.sync.adversary import Expect, HostileDevice, Persona, hostile_batch
 from tests.sync.faults import (
     INJECTED,
     NETWORK_FAULTS,
@@ -124,6 +141,13 @@ EDITS = [
     *(("last_name", v) for v in SURNAMES),
 ]
 REASONS = ["left", "went home", "duplicate"]
+PATIENT_EDITS = [
+    (name, to_jsonable(clean_patient_fields({name: value}, today=clinic_today())[name]))
+    for name, value in EDITS
+]
+"""The edits as a PC pushes them (values in their checked form)."""
+HOSTILE = ["west_reception", "nurse_m"]
+"""The hostile devices' users: a receptionist of another branch, a nurse."""
 
 STATS: Counter[str] = Counter()
 EXAMPLE_SECONDS = [0.0]
@@ -280,6 +304,7 @@ class World:
     folder: Path
     initial: dict[str, dict[str, dict[str, Any]]]
     initial_applied: frozenset[tuple[uuid.UUID, int]]
+    hostile: dict[str, Persona]
 
 
 class SyncSchedules(RuleBasedStateMachine):
@@ -291,14 +316,15 @@ class SyncSchedules(RuleBasedStateMachine):
         self.pcs: list[Pc] = []
         self.ledger: list[Write] = []
         self.server: InProcessServer | None = None
+        self.hostile: HostileDevice | None = None
         self.database_name = f"ex_{uuid.uuid4().hex[:12]}"
         self.folder = self.world.folder / self.database_name
         self.started = time.monotonic()
 
     # --- setting up -----------------------------------------------------
 
-    @initialize(pcs=st.integers(2, 3), nurse=st.booleans())
-    def set_up(self, pcs: int, nurse: bool) -> None:
+    @initialize(pcs=st.integers(2, 3), nurse=st.booleans(), hostile=st.sampled_from(HOSTILE))
+    def set_up(self, pcs: int, nurse: bool, hostile: str) -> None:
         self.broken = True
         STATS["examples"] += 1
         world = self.world
@@ -315,6 +341,10 @@ class SyncSchedules(RuleBasedStateMachine):
         names = ["reception_a", "reception_b", "nurse" if nurse else "reception_c"]
         for index in range(pcs):
             self.pcs.append(self._copy_pc(f"pc{index}", names[index]))
+        server = self.server
+        self.hostile = HostileDevice(
+            world.hostile[hostile], lambda r: server.handle(r), SERVER_URL, head_revision("local")
+        )
         self.broken = False
 
     def _copy_pc(self, name: str, staff_name: str) -> Pc:
@@ -470,6 +500,23 @@ class SyncSchedules(RuleBasedStateMachine):
             ),
         )
 
+    # --- a hostile device -----------------------------------------------
+
+    @rule(pull=st.booleans(), data=st.data())
+    @step
+    def hostile_push(self, pull: bool, data: st.DataObject) -> None:
+        """The hostile device (maybe) pulls, then pushes a hostile batch."""
+        device = self.hostile
+        assert device is not None
+        if pull or not device.known:
+            device.pull()
+        batch = data.draw(hostile_batch(device, PATIENT_EDITS), label="batch")
+        if not batch:
+            return
+        status = device.push(batch)
+        STATS[f"hostile pushes answered {status}"] += 1
+        STATS["hostile mutations sent"] += len(batch)
+
     # --- syncing, with faults -------------------------------------------
 
     # A fault and where it strikes; a quarter of syncs go clean, and the
@@ -571,10 +618,36 @@ class SyncSchedules(RuleBasedStateMachine):
                 ).all()
             )
             served = {d.id: [Role(r) for r in d.roles] for d in central.scalars(select(Device))}
+            self._check_hostile_traces(central)
         by_device = {pc.device_id: pc for pc in self.pcs}
         refused, refused_inserts = self._check_ledger(applied, server_rows, feed, by_device)
         self._check_stores(server_rows, refused, refused_inserts, server_audit, served)
         STATS["conflicts recorded"] += len(server_rows["conflicts"])
+
+    def _check_hostile_traces(self, central: Session) -> None:
+        """The rows the hostile device inserted and the changes it made on
+        the server, in any table: its applied legitimate changes, no more."""
+        assert self.hostile is not None
+        device_id = self.hostile.persona.device_id
+        applied = self.hostile.applied()
+        inserted: dict[str, set[uuid.UUID]] = defaultdict(set)
+        for dealt in applied:
+            if dealt.hostile.body["operation"] == ChangeOperation.INSERT:
+                inserted[dealt.hostile.body["entity"]].add(uuid.UUID(dealt.hostile.body["row_id"]))
+        for name, entity in SYNCED.items():
+            model: Any = entity.model
+            if name == "conflicts":
+                continue  # a legitimate change may record one: checked by the replay
+            found = set(central.scalars(select(model.id).where(model.device_id == device_id)))
+            assert found == inserted[name], ("hostile rows on the server", name, found)
+        changes = central.scalar(
+            select(func.count())
+            .select_from(ChangeLogEntry)
+            .where(ChangeLogEntry.device_id == device_id, ChangeLogEntry.entity != "conflicts")
+        )
+        assert changes == len(applied), ("hostile changes in the feed", changes, len(applied))
+        STATS["hostile mutations refused"] += len(self.hostile.dealt) - len(applied)
+        STATS["hostile legitimate changes applied"] += len(applied)
 
     def _check_ledger(
         self,
@@ -585,6 +658,8 @@ class SyncSchedules(RuleBasedStateMachine):
     ) -> tuple[dict[uuid.UUID, dict[int, Write]], dict[uuid.UUID, set[str]]]:
         ledger_keys = {(w.device, w.sequence) for w in self.ledger}
         dealt_with = set(applied) - self.world.initial_applied
+        hostile_writes = self._check_hostile_records(applied)
+        dealt_with -= {(w.device, w.sequence) for w in hostile_writes}
         assert ledger_keys == dealt_with, {
             "lost (written, never dealt with)": sorted(ledger_keys - dealt_with),
             "dealt with, never written": sorted(dealt_with - ledger_keys),
@@ -608,6 +683,10 @@ class SyncSchedules(RuleBasedStateMachine):
                 assert row is not None and row["deleted_at"] is not None, (write, outcome)
                 assert "deleted" in outcome["reason"], (write, outcome)
         STATS["refusals"] += sum(len(r) for r in refused.values())
+        for write in hostile_writes:
+            outcome = applied[(write.device, write.sequence)].outcome
+            if outcome["outcome"] == "applied" and write.entity in TABLES:
+                rows[(write.entity, write.row_id)].append((outcome["version"], write))
 
         initial = self.world.initial
         expected_conflicts = []
@@ -704,6 +783,39 @@ class SyncSchedules(RuleBasedStateMachine):
                 write = refused[device][rejected.sequence]
                 assert rejected.row_id == write.row_id and rejected.changes == write.changes
         return refused, refused_inserts
+
+    def _check_hostile_records(
+        self, applied: dict[tuple[uuid.UUID, int], AppliedMutation]
+    ) -> list[Write]:
+        """What the server recorded for the hostile device is what it
+        answered, each with the digest of what was sent; the mutations it
+        dealt with, as writes."""
+        assert self.hostile is not None
+        persona = self.hostile.persona
+        recorded = {s for d, s in applied if d == persona.device_id}
+        assert recorded == set(self.hostile.dealt), ("hostile mutations recorded", recorded)
+        writes = []
+        for sequence, dealt in self.hostile.dealt.items():
+            record = applied[(persona.device_id, sequence)]
+            mutation = Mutation.model_validate(dealt.hostile.body)
+            assert record.digest == mutation_digest(mutation), dealt
+            assert record.outcome["outcome"] == dealt.result["outcome"], (dealt, record.outcome)
+            if dealt.hostile.expect == Expect.REFUSED:
+                assert record.outcome["outcome"] == "refused", ("a forged change landed", dealt)
+            writes.append(
+                Write(
+                    device=persona.device_id,
+                    sequence=sequence,
+                    entity=mutation.entity,
+                    row_id=mutation.row_id,
+                    operation=mutation.operation,
+                    changes=mutation.changes,
+                    base_version=mutation.base_version,
+                    user_id=mutation.user_id,
+                    role=persona.role,
+                )
+            )
+        return writes
 
     def _check_stores(
         self,
@@ -802,6 +914,45 @@ def _pc_templates(
     return made
 
 
+def _hostile_persona(
+    server: InProcessServer,
+    person: Staff,
+    *,
+    other_branch_id: uuid.UUID,
+    forged_users: tuple[uuid.UUID, ...],
+) -> Persona:
+    """A device of its own on which ``person`` logged in online."""
+    device_id = uuid.uuid4()
+    with httpx.Client(base_url=SERVER_URL, transport=_Handler(server)) as client:
+        response = client.post(
+            "/api/auth/login",
+            json={"username": person.username, "password": PASSWORD, "device_id": str(device_id)},
+        )
+    assert response.status_code == 200, response.text
+    with server.database.sessions() as session:
+        device = session.get(Device, device_id)
+        assert device is not None
+        device_branch = device.branch_id
+    return Persona(
+        name=person.username,
+        user_id=person.id,
+        role=person.role,
+        branch_id=device_branch,
+        device_id=device_id,
+        access_token=response.json()["access_token"],
+        other_branch_id=other_branch_id,
+        forged_users=forged_users,
+    )
+
+
+class _Handler(httpx.BaseTransport):
+    def __init__(self, server: InProcessServer) -> None:
+        self.server = server
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.server.handle(request)
+
+
 @pytest.fixture
 def schedules(
     postgres_server: str,
@@ -820,9 +971,15 @@ def schedules(
         "reception_c": make_staff(Role.RECEPTIONIST, "reception-c"),
         "nurse": make_staff(Role.NURSE, "nurse-n"),
     }
+    hostile_staff = {
+        "west_reception": make_staff(Role.RECEPTIONIST, "west-reception", branch_code="WEST"),
+        "nurse_m": make_staff(Role.NURSE, "nurse-m"),
+    }
+    admin_staff = make_staff(Role.ADMIN, "admin-a", branch_code=None)
     with central.sessions() as session:
         branch_id = session.scalar(select(Branch.id).where(Branch.code == "MAIN"))
-    assert branch_id is not None
+        west_id = session.scalar(select(Branch.id).where(Branch.code == "WEST"))
+    assert branch_id is not None and west_id is not None
     template = central.engine.url.database
     assert template is not None
     # Access tokens that outlive a long run; TOKEN_EXPIRED forges expired ones.
@@ -833,6 +990,29 @@ def schedules(
     try:
         server = InProcessServer(long_lived, central.engine.url.render_as_string(False))
         pc_templates = _pc_templates(folder / "templates", store_template, server, staff, branch_id)
+        # Login does not record who logged in on a device yet (DeviceUser):
+        # the rows for the honest users, and for an admin who logged in on
+        # reception-a's PC, so that forging their ids is forging someone the
+        # server knows on some device, only not on the hostile one.
+        with server.database.sessions.begin() as session:
+            for name, (_folder, device_id) in pc_templates.items():
+                session.merge(DeviceUser(device_id=device_id, user_id=staff[name].id))
+            admins_pc = pc_templates["reception_a"][1]
+            session.merge(DeviceUser(device_id=admins_pc, user_id=admin_staff.id))
+        everyone = [admin_staff.id, *(p.id for p in staff.values()), uuid.uuid4()]
+        hostile = {
+            name: _hostile_persona(
+                server,
+                person,
+                other_branch_id=branch_id if person.branch_code == "WEST" else west_id,
+                forged_users=tuple(
+                    u
+                    for u in [*everyone, *(p.id for p in hostile_staff.values())]
+                    if u != person.id
+                ),
+            )
+            for name, person in hostile_staff.items()
+        }
         with server.database.sessions() as session:
             initial = {name: read_rows(session, table) for name, table in TABLES.items()}
             initial_applied = frozenset(
@@ -855,6 +1035,7 @@ def schedules(
             folder=folder,
             initial=initial,
             initial_applied=initial_applied,
+            hostile=hostile,
         )
 
         class Schedules(SyncSchedules):

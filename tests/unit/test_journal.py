@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select, text
 
 from clinic.actor import Actor
-from clinic.enums import ChangeOperation, Role
+from clinic.enums import ChangeOperation, Role, VisitStatus
+from clinic.journal.entities import SYNCED, Refused
 from clinic.journal.models import AuditEvent, OutboxEntry
 from clinic.journal.service import (
     GENESIS_HASH,
@@ -25,10 +26,12 @@ from clinic.journal.service import (
     snapshot,
     verify_chain,
 )
+from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Branch, User
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient, update_patient
 from clinic.store import LocalStore
+from clinic.visits.models import Visit
 from clinic.visits.service import ConsultationNotes, open_visit, record_consultation
 from tests.conftest import TODAY, make_actor
 
@@ -393,3 +396,21 @@ def test_an_audit_event_survives_the_database_round_trip(
     assert event.after["date_of_birth"] == date(2026, 2, 26).isoformat()
     assert event.occurred_at.tzinfo is not None
     assert verify_chain([event]) is None
+
+
+def test_a_pushed_status_decodes_to_its_member_and_a_forbidden_jump_is_refused() -> None:
+    """A status move the role may not make is refused with its reason (a
+    decoded status used to be bare text, and the refusal's message failed)."""
+    values = decode_values(Visit.__table__, {"status": "COMPLETED"})
+    assert values["status"] is VisitStatus.COMPLETED
+    with pytest.raises(Refused, match="REGISTERED cannot move to COMPLETED"):
+        SYNCED["visits"].check_writer(Role.NURSE, values, None)
+
+
+def test_pushed_text_that_is_not_unicode_is_refused_by_its_field() -> None:
+    """A lone surrogate (valid in JSON, not in UTF-8) is refused like a NUL
+    byte, in a value or a field name, instead of failing the database write."""
+    with pytest.raises(BadValue, match="first_name: contains characters that are not valid"):
+        decode_values(Patient.__table__, {"first_name": "Gr\ud800ace"})
+    with pytest.raises(BadValue, match="a field name in patients is not valid text"):
+        decode_values(Patient.__table__, {"first\udfffname": "Grace"})
