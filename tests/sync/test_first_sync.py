@@ -10,10 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 import sync.apply
 import sync.engine
 from clinic.enums import Role
+from clinic.journal.models import ChangeLogEntry
 from clinic.journal.service import log_central_change
 from clinic.patients.models import Patient
 from clinic.patients.search import search_patients
@@ -171,7 +173,16 @@ def test_a_first_sync_stopped_half_way_keeps_a_working_store_and_finishes_later(
     monkeypatch.setattr("sync.engine.PULL_PAGE", 40)
     fresh = make_pc("fresh")
     login_online(fresh.store, fresh.transport, "wanjiru", PASSWORD)  # not synced yet
-    cut = Transport(live_server.url, fresh.store.device_id, transport=CutOff(at=3, kill=kill))
+    # The clinic's own rows come first (branches, staff, the price list):
+    # cut the network two pages into the patients.
+    with live_server.database.sessions() as session:
+        before = session.scalar(
+            select(func.count())
+            .select_from(ChangeLogEntry)
+            .where(ChangeLogEntry.entity != "patients")
+        )
+    at = 3 + (before or 0) // 40
+    cut = Transport(live_server.url, fresh.store.device_id, transport=CutOff(at=at, kill=kill))
 
     with pytest.raises(KillClient if kill else Unreachable):
         SyncEngine(fresh.store, cut).pull(SyncReport())
