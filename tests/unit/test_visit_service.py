@@ -129,7 +129,9 @@ def set_status(store: LocalStore, visit: Visit, status: VisitStatus) -> None:
 def children(store: LocalStore, model: type[Any], visit: Visit) -> list[Any]:
     with store.session() as session:
         return list(
-            session.scalars(select(model).where(model.visit_id == visit.id).order_by(model.id))
+            session.scalars(
+                select(model).where(model.visit_id == visit.id).order_by(model.created_at, model.id)
+            )
         )
 
 
