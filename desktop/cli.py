@@ -14,6 +14,10 @@ reason on stderr (2 for a command line that cannot be understood or, for
 ``sync`` and ``login``, a server that cannot be reached; 130 when
 interrupted; 1 for anything else), never a traceback. The subcommands never import Qt: the
 desktop app is imported only when it is started.
+
+On a PC without a secure keyring the login's tokens last one run: ``login``
+says so, and ``sync`` logs in first at each run as ``SETH_CLINIC_USER`` with
+``SETH_CLINIC_PASSWORD`` (DESIGN.md, Command line).
 """
 
 from __future__ import annotations
@@ -45,12 +49,12 @@ from clinic.patients.service import count_patients
 from clinic.rules.phones import format_phone_for_display
 from clinic.store import STORE_FILE, LocalStore, open_local_store, resolve_data_dir
 from sync.auth import SERVER_URL_KEY, login_online
-from sync.credentials import NoKeyring
 from sync.engine import SKEW_WARNING_SECONDS, SyncEngine, SyncReport
 from sync.transport import ServerRefused, Transport, Unreachable
 
 PROG = "seth-clinic"
 PASSWORD_ENV = "SETH_CLINIC_PASSWORD"
+USER_ENV = "SETH_CLINIC_USER"
 EXIT_UNREACHABLE = 2
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -131,15 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     login = commands.add_parser(
         "login",
         help="log in to the clinic server (tokens go to the keyring) and sync",
-        description=f"Log in online; the password comes from {PASSWORD_ENV} or a prompt.",
+        description=f"Log in online; the user is --user, else {USER_ENV}; the password"
+        f" comes from {PASSWORD_ENV} or a prompt. Without a secure keyring the tokens"
+        " last this run only.",
     )
     login.add_argument("--server", required=True, metavar="URL")
-    login.add_argument("--user", required=True, metavar="NAME")
+    login.add_argument("--user", metavar="NAME", help=f"default: ${USER_ENV}")
     commands.add_parser(
         "sync",
         help="push and pull now, and print what moved",
         description="Exit 0 on success, 2 when the server could not be reached (work"
-        " continues offline), 1 on any other failure.",
+        " continues offline), 1 on any other failure. Without a secure keyring it logs"
+        f" in first, as {USER_ENV} with {PASSWORD_ENV}.",
     )
     return parser
 
@@ -306,7 +313,10 @@ def _transport(store: LocalStore, server: str | None) -> Transport:
     return Transport(url, store.device_id)
 
 
-def _login(data_dir: Path, server: str, username: str) -> int:
+def _login(data_dir: Path, server: str, username: str | None) -> int:
+    username = username or os.environ.get(USER_ENV)
+    if not username:
+        raise UsageError(f"name the user with --user or {USER_ENV}")
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         if not sys.stdin.isatty():
@@ -319,11 +329,16 @@ def _login(data_dir: Path, server: str, username: str) -> int:
         report = SyncEngine(store, transport).sync()
     except Unreachable as error:
         raise CommandFailed(str(error), EXIT_UNREACHABLE) from None
-    except (ServerRefused, NoKeyring) as error:
+    except ServerRefused as error:
         raise CommandFailed(str(error)) from None
     finally:
         transport.close()
         store.close()
+    if transport.tokens.in_memory:
+        _say_note(
+            "no secure keyring on this PC, so this login lasted this run only; "
+            f"{PROG} sync logs in at each run: set {USER_ENV} and {PASSWORD_ENV} for it"
+        )
     print(f"Logged in as {user.full_name} ({user.role.value}) at {transport.server_url}.")
     if user.must_change_password:
         print("Your password is a one-time password: change it in the app before working.")
@@ -335,10 +350,12 @@ def _sync(data_dir: Path) -> int:
     store = _open_store(data_dir)
     transport = _transport(store, None)
     try:
+        if transport.tokens.in_memory:
+            _login_for_this_run(store, transport)
         report = SyncEngine(store, transport).sync()
     except Unreachable as error:
         raise CommandFailed(f"{error}; work continues offline", EXIT_UNREACHABLE) from None
-    except (ServerRefused, NoKeyring) as error:
+    except ServerRefused as error:
         raise CommandFailed(str(error)) from None
     finally:
         transport.close()
@@ -346,6 +363,27 @@ def _sync(data_dir: Path) -> int:
     for line in describe_report(report):
         print(line)
     return 0
+
+
+def _login_for_this_run(store: LocalStore, transport: Transport) -> None:
+    """Log in online as ``SETH_CLINIC_USER`` with ``SETH_CLINIC_PASSWORD``,
+    the tokens in memory for this run: the PC has no keyring to keep them.
+    Raises CommandFailed naming the variables to set when they are missing."""
+    username, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
+    missing = [
+        name for name, value in ((USER_ENV, username), (PASSWORD_ENV, password)) if not value
+    ]
+    if missing:
+        raise CommandFailed(
+            "no secure keyring on this PC keeps the login, so sync logs in at each run:"
+            f" set {' and '.join(missing)}"
+        )
+    assert username is not None and password is not None
+    login_online(store, transport, username, password)
+
+
+def _say_note(text: str) -> None:
+    print(f"{PROG}: note: {text}", file=sys.stderr)
 
 
 def describe_report(report: SyncReport) -> list[str]:

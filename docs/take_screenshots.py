@@ -2,6 +2,7 @@
 
     python docs/take_screenshots.py          (from a checkout, in the project's venv)
     python docs/take_screenshots.py billing  (only the billing desk's shots and receipt)
+    python docs/take_screenshots.py no-keyring  (only the login on a PC without a keyring)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data,
@@ -11,7 +12,8 @@ opens each screen in the real main window and saves it under
 docs/screenshots/; the billing desk also writes a sample receipt to
 docs/samples/receipt.pdf. Login tokens go to a keyring file in the temporary
 folder (this machine has no Secret Service): the test keyring backend,
-chosen the way keyring lets tests choose one.
+chosen the way keyring lets tests choose one; ``no-keyring`` chooses keyring's
+failing backend instead, as on a Linux PC without a Secret Service.
 """
 
 from __future__ import annotations
@@ -47,12 +49,14 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
 
 def main() -> None:
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "billing"):
-        sys.exit("usage: take_screenshots.py [billing]")
+    if only not in (None, "billing", "no-keyring"):
+        sys.exit("usage: take_screenshots.py [billing | no-keyring]")
     work = Path(tempfile.mkdtemp(prefix="seth-shots-"))
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
     os.environ["SETH_TEST_KEYRING_FILE"] = str(work / "keyring.json")
+    if only == "no-keyring":
+        os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     xvfb = virtual_screen()
     try:
@@ -122,6 +126,20 @@ def shoot(work: Path, only: str | None = None) -> None:
 
     store = open_local_store(work / "pc")
     transport = Transport(server.url, store.device_id)
+    if only == "no-keyring":
+        # The demo clinic as a new user tries it: the demo enrolled the PC
+        # for every role, so the dialog does not ask what it is for.
+        login = LoginDialog(store, transport, notice)
+        login.device_roles.setVisible(False)
+        login.username.setText("reception")
+        login.password.setText(DEMO_PASSWORD)
+        login.show()
+        save(login, "02c-login-no-keyring")
+        login.close()
+        server.stop()
+        store.close()
+        pg.cleanup()
+        return
     if only is None:
         new_pc = LoginDialog(store, transport, notice)
         new_pc.username.setText("manager")

@@ -15,6 +15,7 @@ from typing import Any
 import keyring
 import pytest
 from argon2 import PasswordHasher
+from keyring.backends import fail
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,18 @@ def test_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SETH_TEST_KEYRING_FILE", str(path))
     keyring.set_keyring(FileKeyring())
     return path
+
+
+@pytest.fixture
+def no_keyring(test_keyring: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A PC without a secure keyring: keyring's own failing backend, as on a
+    Linux PC without a Secret Service (in this process and in the commands
+    it runs). Replaces the test keyring file."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    yield
+    keyring.set_keyring(previous)
 
 
 class LiveServer(ThreadedServer):

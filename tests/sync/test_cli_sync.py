@@ -25,7 +25,7 @@ from server.database import Database
 from sync.auth import SignedIn, login_offline
 from tests.central import PASSWORD, MakeStaff
 from tests.conftest import TODAY
-from tests.sync.conftest import LiveServer
+from tests.sync.conftest import LiveServer, MakePc, register
 
 SETH_CLINIC = str(Path(sys.executable).parent / "seth-clinic")
 
@@ -160,3 +160,63 @@ def test_a_sync_killed_at_any_moment_loses_nothing(
     assert on_server == 1200
     assert distinct == 1200
     assert local == 1200
+
+
+def test_without_a_keyring_sync_logs_in_at_each_run_from_the_environment(
+    tmp_path: Path,
+    live_server: LiveServer,
+    make_staff: MakeStaff,
+    cli_env: dict[str, str],
+    make_pc: MakePc,
+    no_keyring: None,
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    data_dir = tmp_path / "pc"
+    env = {**cli_env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env.pop("SETH_CLINIC_USER", None)
+    logged_in = run(data_dir, "login", "--server", live_server.url, "--user", "wanjiru", env=env)
+    assert logged_in.returncode == 0, logged_in.stderr
+    assert logged_in.stdout.splitlines()[0] == (
+        f"Logged in as Wanjiru (receptionist) at {live_server.url}."
+    )
+    assert logged_in.stderr.splitlines() == [
+        "seth-clinic: note: no secure keyring on this PC, so this login lasted this run only;"
+        " seth-clinic sync logs in at each run: set SETH_CLINIC_USER and SETH_CLINIC_PASSWORD"
+        " for it"
+    ]
+    store = open_local_store(data_dir)
+    user = login_offline(store, "wanjiru", PASSWORD)
+    store.close()
+    register_offline(data_dir, user, 2)
+
+    without_user = run(data_dir, "sync", env=env)
+    assert without_user.returncode == 1
+    assert without_user.stdout == ""
+    assert without_user.stderr.splitlines() == [
+        "seth-clinic: no secure keyring on this PC keeps the login, so sync logs in at each"
+        " run: set SETH_CLINIC_USER"
+    ]
+    bare = {k: v for k, v in env.items() if k != "SETH_CLINIC_PASSWORD"}
+    assert run(data_dir, "sync", env=bare).stderr.splitlines() == [
+        "seth-clinic: no secure keyring on this PC keeps the login, so sync logs in at each"
+        " run: set SETH_CLINIC_USER and SETH_CLINIC_PASSWORD"
+    ]
+
+    ward = make_pc("ward")
+    ward.login(reception)
+    register(ward, "Akinyi", "Otieno")
+    ward.engine.sync()
+
+    synced = run(data_dir, "sync", env={**env, "SETH_CLINIC_USER": "wanjiru"})
+
+    assert synced.returncode == 0, synced.stderr
+    lines = synced.stdout.splitlines()
+    assert lines[0].startswith("pushed 2 changes, pulled ")
+    assert lines[0] != "pushed 2 changes, pulled 0 records"
+    store = open_local_store(data_dir)
+    with store.session() as session:
+        names = set(session.scalars(select(Patient.first_name)))
+    store.close()
+    assert {"Akinyi", letters(0), letters(1)} <= names
+    assert "refused by the server: 0" in lines
+    assert not any(b"refresh_token" in p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())

@@ -14,7 +14,6 @@ from typing import Any
 
 import keyring
 import pytest
-from keyring.backends import fail
 from sqlalchemy import func, select, update
 
 from clinic.billing.models import Invoice, Payment
@@ -32,7 +31,7 @@ from clinic.patients.models import Patient
 from clinic.rules.numbers import NumberKind, format_number
 from server.database import Database
 from sync.auth import LoginFailed, is_new_pc, login_offline, login_online
-from sync.credentials import NoKeyring, Tokens, TokenStore
+from sync.credentials import NoKeyring, TokenStore, keyring_available, secure_backend
 from sync.engine import FORMER_IDS_KEY, SyncEngine, SyncReport, sync_status
 from sync.protocol import MAX_LEASE_BLOCKS, PROTOCOL_VERSION
 from sync.transport import ServerRefused, Unreachable
@@ -361,31 +360,43 @@ def test_two_data_folders_on_one_machine_keep_their_own_tokens(
     assert desk.transport.call("GET", "/api/auth/me")["user"]["id"] == str(reception.id)
 
 
-def test_without_a_keyring_tokens_are_refused_with_how_to_get_one_and_never_written(
-    make_pc: MakePc, make_staff: MakeStaff, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize("named", [True, False], ids=["fail-backend-named", "none-found"])
+def test_without_a_keyring_tokens_live_in_memory_and_are_never_written(
+    named: bool,
+    make_pc: MakePc,
+    make_staff: MakeStaff,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    no_keyring: None,
 ) -> None:
     reception = make_staff(Role.RECEPTIONIST, "wanjiru")
     pc = make_pc("desk")
-    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
-    try:
-        with pytest.raises(NoKeyring) as refused:
-            TokenStore(pc.store.device_id).save(Tokens("access-7f3a9c", "refresh-7f3a9c"))
-        with pytest.raises(NoKeyring):
-            login_online(pc.store, pc.transport, reception.username, PASSWORD)
-    finally:
-        keyring.set_keyring(previous)
+    if not named:
+        monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    assert not keyring_available()
+    with pytest.raises(NoKeyring) as refused:
+        secure_backend()
+    tokens = TokenStore(pc.store.device_id)
+    assert tokens.in_memory
 
+    user = login_online(pc.store, pc.transport, reception.username, PASSWORD)
+
+    assert user.online and user.username == "wanjiru"
+    assert pc.transport.call("GET", "/api/auth/me")["user"]["id"] == str(reception.id)
+    kept = tokens.load()
+    assert kept is not None and kept.access_token
+    # The offline verifier is kept as with a keyring: a later offline login works.
+    assert login_offline(pc.store, "wanjiru", PASSWORD).user_id == reception.id
     message = str(refused.value)
     assert message.startswith("No secure keyring is available")
     assert "gnome-keyring" in message and "never kept in a plain file" in message
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert written
-    assert not any(
-        b"7f3a9c" in p.read_bytes() or b"refresh_token" in p.read_bytes() for p in written
-    )
+    secrets = (kept.access_token.encode(), kept.refresh_token.encode(), b"refresh_token")
+    assert not any(secret in p.read_bytes() for p in written for secret in secrets)
     assert not (tmp_path / "keyring.json").exists()
+    tokens.clear()
+    assert tokens.load() is None
 
 
 def test_numbers_given_before_the_first_lease_are_replaced_by_leased_ones_everywhere(

@@ -4,17 +4,25 @@ its own words, never as an offline login that was not asked for."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QGroupBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from clinic.enums import Role
 from clinic.org.models import Device
+from desktop.context import AppContext
+from desktop.main_window import MainWindow
+from desktop.runner import DbRunner
 from desktop.screens.login import LoginDialog
 from server.database import Database
+from sync.auth import login_offline
+from sync.credentials import TokenStore
+from sync.transport import Transport
 from tests.central import PASSWORD, MakeStaff
-from tests.sync.conftest import MakePc, Pc
+from tests.sync.conftest import LiveServer, MakePc, Pc
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -157,3 +165,70 @@ def test_all_serves_every_role(
 
     assert dialog.result() == QDialog.DialogCode.Accepted, shown_error(dialog)
     assert server_roles(central, office) == [role.value for role in Role]
+
+
+def keyring_notice(dialog: LoginDialog) -> QLabel:
+    label = dialog.findChild(QLabel, "no_keyring_notice")
+    assert label is not None
+    return label
+
+
+def test_without_a_keyring_the_login_works_online_and_the_pc_says_so_once(
+    qtbot: QtBot,
+    make_pc: MakePc,
+    make_staff: MakeStaff,
+    live_server: LiveServer,
+    tmp_path: Path,
+    no_keyring: None,
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk = make_pc("front-desk")
+
+    first = open_login(qtbot, desk)
+    notice = keyring_notice(first)
+    assert notice.isVisible()
+    assert notice.text().startswith("This PC has no secure keyring to keep your login")
+    assert "ask for your password at each start" in notice.text()
+    log_in(qtbot, first, "wanjiru")
+
+    assert first.result() == QDialog.DialogCode.Accepted, shown_error(first)
+    assert first.signed_in is not None and first.offline_reason is None
+    assert first.signed_in.online and first.signed_in.user_id == reception.id
+    window = MainWindow(
+        AppContext(store=desk.store, db=DbRunner(), user=first.signed_in, sync=None),
+        QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat),
+    )
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert window.windowTitle() == "Seth Clinic — Wanjiru (receptionist)"
+        assert window.ctx.user.user_id == reception.id
+        assert desk.transport.call("GET", "/api/auth/me")["user"]["id"] == str(reception.id)
+    finally:
+        window.ctx.db.shutdown()
+    assert login_offline(desk.store, "wanjiru", PASSWORD).user_id == reception.id
+
+    # The next start: a new process, so the tokens are gone; no notice again.
+    TokenStore(desk.store.device_id).clear()
+    desk.transport.close()
+    desk.transport = Transport(live_server.url, desk.store.device_id)
+    second = open_login(qtbot, desk)
+    assert not keyring_notice(second).isVisible()
+    log_in(qtbot, second, "wanjiru")
+    assert second.result() == QDialog.DialogCode.Accepted, shown_error(second)
+    assert second.signed_in is not None and second.offline_reason is None
+
+
+def test_a_login_that_fails_offline_says_the_server_could_not_be_reached(
+    qtbot: QtBot, make_pc: MakePc, make_staff: MakeStaff, live_server: LiveServer
+) -> None:
+    make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk = make_pc("front-desk")
+    live_server.stop()
+    dialog = open_login(qtbot, desk)
+    log_in(qtbot, dialog, "wanjiru")
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert shown_error(dialog) == (
+        "The clinic server cannot be reached, so the login was checked on this PC: This user"
+        " has not logged in on this PC while online yet; connect to the server once"
+    )

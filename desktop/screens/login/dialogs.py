@@ -4,7 +4,9 @@ Login tries the server first, on a worker thread, and falls back to the
 verifier kept on this PC when the server cannot be reached; the dialog says
 which it was. On a PC nobody has logged in on yet, the dialog also asks what
 the PC is for: an admin's first login sets the roles it serves (DESIGN.md,
-Sync 10).
+Sync 10). On a PC without a secure keyring the login's tokens live in
+memory for the session, and the dialog says once (remembered in the store)
+that it will ask for the password at each start.
 """
 
 from __future__ import annotations
@@ -31,12 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from clinic.enums import Role
+from clinic.journal.models import StoreSetting
 from clinic.store import LocalStore
 from sync.auth import LoginFailed, SignedIn, is_new_pc, login_offline, login_online
-from sync.credentials import NoKeyring
 from sync.transport import ServerRefused, Transport, Unreachable
 
 ERROR_STYLE = "color: #b00020;"
+NOTICE_STYLE = "background: #fff8e1; padding: 8px; border: 1px solid #f0c36d;"
+NO_KEYRING_SAID_KEY = "no_keyring_said"
+"""Store setting: the PC has said it has no keyring (said once, not at every start)."""
 
 
 class ServerMode(StrEnum):
@@ -149,16 +154,16 @@ def attempt_login(
     that does not serve the user's role, roles it will not take, too many
     attempts) is the answer: it raises LoginFailed with the server's words,
     DeviceRolesRefused for the roles. Only a server that cannot be reached or
-    that fails (5xx), or a PC without a keyring, falls back to the verifier
-    kept on this PC, whose LoginFailed says why it refused."""
+    that fails (5xx) falls back to the verifier kept on this PC; when that
+    refuses too, LoginFailed says both why the server was not asked and why
+    the PC refused. (A PC without a keyring logs in online like any other:
+    its tokens stay in memory, see :mod:`sync.credentials`.)"""
     if transport is None:
         return login_offline(store, username, password), "No clinic server is set up"
     try:
         return login_online(store, transport, username, password, device_roles=device_roles), None
     except Unreachable:
         reason = "The clinic server cannot be reached"
-    except NoKeyring as error:
-        reason = str(error)
     except ServerRefused as refusal:
         if refusal.status >= 500:
             reason = refusal.message
@@ -170,7 +175,10 @@ def attempt_login(
                 raise DeviceRolesRefused(roles[0].split(";")[0]) from None
             reasons = "; ".join(str(f.get("reason", "")) for f in refusal.fields)
             raise LoginFailed(reasons or refusal.message) from None
-    return login_offline(store, username, password), reason
+    try:
+        return login_offline(store, username, password), reason
+    except LoginFailed as refused:
+        raise LoginFailed(f"{reason}, so the login was checked on this PC: {refused}") from None
 
 
 class DeviceRolesBox(QGroupBox):
@@ -258,7 +266,20 @@ class LoginDialog(QDialog):
         self.notice.setWordWrap(True)
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice.setVisible(bool(notice))
-        self.notice.setStyleSheet("background: #fff8e1; padding: 8px; border: 1px solid #f0c36d;")
+        self.notice.setStyleSheet(NOTICE_STYLE)
+        self.keyring_notice = QLabel(
+            self.tr(
+                "This PC has no secure keyring to keep your login (on Linux, a Secret "
+                "Service such as gnome-keyring). Seth Clinic keeps it in memory until "
+                "you close the app and will ask for your password at each start; it "
+                "never writes it to a file. While the server cannot be reached at a "
+                "start, you work offline and sync after your next login online."
+            )
+        )
+        self.keyring_notice.setObjectName("no_keyring_notice")
+        self.keyring_notice.setWordWrap(True)
+        self.keyring_notice.setStyleSheet(NOTICE_STYLE)
+        self.keyring_notice.setVisible(self._say_no_keyring_once())
         self.error = QLabel()
         self.error.setObjectName("login_error")
         self.error.setStyleSheet(ERROR_STYLE)
@@ -279,6 +300,7 @@ class LoginDialog(QDialog):
         title.setStyleSheet("font-size: 20px; font-weight: bold;")
         layout.addWidget(title)
         layout.addWidget(self.notice)
+        layout.addWidget(self.keyring_notice)
         layout.addLayout(form)
         layout.addWidget(self.device_roles)
         layout.addWidget(self.error)
@@ -287,6 +309,17 @@ class LoginDialog(QDialog):
         self._worker = _Worker()
         self._worker.sig_done.connect(self._finished)
         self.username.setFocus()
+
+    def _say_no_keyring_once(self) -> bool:
+        """Whether to show the no-keyring notice: on a PC with a server and
+        no secure keyring, the first time only (remembered in the store)."""
+        if self.transport is None or not self.transport.tokens.in_memory:
+            return False
+        if self.store.get_setting(NO_KEYRING_SAID_KEY):
+            return False
+        with self.store.write() as session:
+            session.merge(StoreSetting(key=NO_KEYRING_SAID_KEY, value=True))
+        return True
 
     def submit(self) -> None:
         username, password = self.username.text().strip(), self.password.text()
