@@ -11,16 +11,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
 from clinic.db import utcnow
 from clinic.enums import Role
-from clinic.org.models import Device, User
+from clinic.org.models import MAIN_BRANCH, Branch, Device, User
 from clinic.permissions import Data, may_read, may_write
 from server.config import Settings
 from server.database import SERVER_DEVICE_ID, Database
-from server.errors import forbidden, unauthorized
+from server.errors import ApiError, forbidden, unauthorized
 from server.schemas import NUL_REASON, has_nul
 from server.security import InvalidToken, decode_access_token
 
@@ -151,3 +152,24 @@ def writer_of(data: Data) -> Callable[[Caller], Caller]:
 
 
 Admin = Annotated[Caller, Depends(writer_of(Data.USERS))]
+
+
+def working_branch(session: Session, caller: Caller, code: str | None, *, doing: str) -> uuid.UUID:
+    """The branch the caller works at: their own (a code naming another is
+    refused: "You may {doing} only at your own branch"), or for an admin of
+    all branches the one ``code`` names (MAIN when none)."""
+    if caller.branch_id is not None:
+        if code is not None:
+            own = session.get(Branch, caller.branch_id)
+            if own is None or own.code != code:
+                raise forbidden(f"You may {doing} only at your own branch")
+        return caller.branch_id
+    branch_id = session.scalar(select(Branch.id).where(Branch.code == (code or MAIN_BRANCH)))
+    if branch_id is None:
+        raise ApiError(
+            422,
+            "invalid",
+            "Some values are not valid",
+            [{"field": "branch_code", "reason": f"No branch with code {code}"}],
+        )
+    return branch_id

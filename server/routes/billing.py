@@ -40,10 +40,9 @@ from clinic.billing.service import (
 )
 from clinic.clock import NAIROBI, clinic_today
 from clinic.enums import InvoiceStatus, PaymentMethod, Role
-from clinic.org.models import Branch
 from clinic.permissions import Data
-from server.deps import Caller, DbSession, reader_of, writer_of
-from server.errors import ApiError, forbidden
+from server.deps import Caller, DbSession, reader_of, working_branch, writer_of
+from server.errors import forbidden
 from server.numbers import ensure_numbers
 from server.schemas import (
     InvoiceCreate,
@@ -312,21 +311,7 @@ def reverse(
 
 
 def _shift_branch(session: Session, caller: Caller, code: str | None) -> uuid.UUID:
-    if caller.branch_id is not None:
-        if code is not None:
-            own = session.get(Branch, caller.branch_id)
-            if own is None or own.code != code:
-                raise forbidden("You may open a shift only at your own branch")
-        return caller.branch_id
-    branch_id = session.scalar(select(Branch.id).where(Branch.code == (code or "MAIN")))
-    if branch_id is None:
-        raise ApiError(
-            422,
-            "invalid",
-            "Some values are not valid",
-            [{"field": "branch_code", "reason": f"No branch with code {code}"}],
-        )
-    return branch_id
+    return working_branch(session, caller, code, doing="open a shift")
 
 
 @router.post("/shifts", response_model=ShiftOut, status_code=201, responses=ERRORS)

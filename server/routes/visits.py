@@ -31,8 +31,8 @@ from clinic.visits.service import (
     record_triage,
     sign_visit,
 )
-from server.deps import Caller, CurrentUser, DbSession, writer_of
-from server.errors import ApiError, forbidden
+from server.deps import Caller, CurrentUser, DbSession, working_branch, writer_of
+from server.errors import forbidden
 from server.schemas import (
     AmendmentIn,
     AmendmentOut,
@@ -57,21 +57,7 @@ ERRORS: dict[int | str, dict[str, object]] = {401: {}, 403: {}, 404: {}, 409: {}
 
 
 def _branch_id(session: Session, caller: Caller, code: str | None) -> uuid.UUID:
-    if caller.branch_id is not None:
-        if code is not None:
-            own = session.get(Branch, caller.branch_id)
-            if own is None or own.code != code:
-                raise forbidden("You may open visits only at your own branch")
-        return caller.branch_id
-    branch_id = session.scalar(select(Branch.id).where(Branch.code == (code or "MAIN")))
-    if branch_id is None:
-        raise ApiError(
-            422,
-            "invalid",
-            "Some values are not valid",
-            [{"field": "branch_code", "reason": f"No branch with code {code}"}],
-        )
-    return branch_id
+    return working_branch(session, caller, code, doing="open visits")
 
 
 def _own_branch_visit(session: Session, caller: Caller, visit_id: uuid.UUID) -> Visit:
