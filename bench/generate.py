@@ -147,7 +147,7 @@ TABLES = {
             "services",
             ("id", "code", "name", "kind", "sha_intervention_code", "created_at"),
             {"updated_at": "created_at"},
-            {**BY_SERVER, "active": "1"},
+            {**BY_SERVER, "active": "1", "sha_tariff_cents": "NULL"},
         ),
         Table(
             "service_prices",

@@ -29,6 +29,7 @@ class Service(SyncColumns, Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[ServiceKind] = mapped_column(db_enum(ServiceKind))
     sha_intervention_code: Mapped[str | None] = mapped_column(String(32))
+    sha_tariff_cents: Mapped[int | None] = mapped_column(BigInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -44,6 +45,7 @@ class ServicePrice(SyncColumns, Base):
 
 class Invoice(SyncColumns, Base):
     __tablename__ = "invoices"
+    __table_args__ = (Index("ix_invoices_branch_id_issued_at", "branch_id", "issued_at"),)
 
     visit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("visits.id"), index=True)
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -72,7 +74,10 @@ class Shift(SyncColumns, Base):
     """A cashier's shift: opening float, then the counted-vs-expected cash-up."""
 
     __tablename__ = "shifts"
-    __table_args__ = (Index("ix_shifts_cashier_id_closed_at", "cashier_id", "closed_at"),)
+    __table_args__ = (
+        Index("ix_shifts_cashier_id_closed_at", "cashier_id", "closed_at"),
+        Index("ix_shifts_branch_id_opened_at", "branch_id", "opened_at"),
+    )
 
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
     cashier_id: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -91,6 +96,7 @@ class Payment(SyncColumns, Base):
     database: a repeat is detected and shown, not refused by a constraint."""
 
     __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_branch_id_received_at", "branch_id", "received_at"),)
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"), index=True)
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
