@@ -18,7 +18,6 @@ from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -77,7 +76,7 @@ from desktop.screens.billing.receipt import (
     PageChoice,
     ReceiptData,
     ReceiptLine,
-    print_to,
+    print_receipt,
     save_receipt_pdf,
 )
 from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE
@@ -865,11 +864,9 @@ class BillingScreen(Screen):
         payment = self._selected_payment()
         if payment is None:
             return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        data = self.receipt_for(payment)
+        if not print_receipt(self, data, copy=self._is_copy(payment), page=self.page()):
             return
-        print_to(printer, self.receipt_for(payment), copy=self._is_copy(payment), page=self.page())
         self.originals.discard(payment.payment_id)
         self._banner(self.tr("Receipt %s sent to the printer") % payment.receipt_number)
 
