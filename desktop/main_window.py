@@ -63,6 +63,9 @@ SCREENS = (
     ScreenEntry(
         "shifts", "desktop.screens.shifts", "ShiftsScreen", lambda r: may_write(r, Data.SHIFTS)
     ),
+    ScreenEntry(
+        "claims", "desktop.screens.claims", "ClaimsScreen", lambda r: may_write(r, Data.CLAIMS)
+    ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
 )
 
@@ -136,6 +139,13 @@ class MainWindow(QMainWindow):
         screen = self.screens[list(self.screens)[row]]
         self.stack.setCurrentWidget(screen)
         screen.refresh()
+
+    def has_screen(self, key: str) -> bool:
+        return key in self.screens
+
+    def open_screen(self, key: str) -> None:
+        if key in self.screens:
+            self.show_screen(key)
 
     def open_patient(self, patient_id: uuid.UUID) -> None:
         screen = self.show_screen("patients")

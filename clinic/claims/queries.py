@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from clinic.claims.models import Claim, ClaimBatch, ClaimStatusChange
 from clinic.clock import NAIROBI
 from clinic.enums import BatchPeriod, ClaimStatus
-from clinic.org.models import Branch
+from clinic.org.models import Branch, User
 from clinic.patients.models import Patient
 from clinic.visits.models import Visit
 
@@ -452,3 +452,47 @@ def _rejection_reasons(
     ranked = list(grouped.values())
     ranked.sort(key=lambda r: (-r.count, -r.claimed_cents, r.reason.lower()))
     return ranked
+
+
+@dataclass(frozen=True)
+class BranchChoice:
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+def branch_choices(*, session: Session) -> list[BranchChoice]:
+    """The clinic's branches by code, for the screens' branch filters."""
+    return [
+        BranchChoice(b.id, b.code, b.name)
+        for b in session.scalars(
+            select(Branch).where(Branch.deleted_at.is_(None)).order_by(Branch.code)
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One move of a claim: when, from and to which status, the note (a
+    rejection's reason) and who made it (None when that user is not known
+    on this store)."""
+
+    changed_at: datetime
+    from_status: ClaimStatus | None
+    to_status: ClaimStatus
+    note: str | None
+    by: str | None
+
+
+def status_history(claim_id: uuid.UUID, *, session: Session) -> list[HistoryEntry]:
+    """Every move of claim ``claim_id``, oldest first."""
+    rows = session.execute(
+        select(ClaimStatusChange, User.full_name)
+        .outerjoin(User, User.id == ClaimStatusChange.created_by)
+        .where(ClaimStatusChange.claim_id == claim_id, ClaimStatusChange.deleted_at.is_(None))
+        .order_by(ClaimStatusChange.changed_at, ClaimStatusChange.id)
+    )
+    return [
+        HistoryEntry(change.changed_at, change.from_status, change.to_status, change.note, name)
+        for change, name in rows
+    ]

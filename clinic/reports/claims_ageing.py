@@ -54,9 +54,14 @@ def bucket_label(low: int, high: int | None) -> str:
     return f"Over {low - 1} days" if high is None else f"{low}-{high} days"
 
 
+def ageing_day(request: ReportRequest) -> date:
+    """The day ages are counted to: the range's last, or today if sooner."""
+    return min(request.end, clinic_today())
+
+
 def claims_ageing(request: ReportRequest, session: Session) -> ReportResult:
     """The report for ``request`` from the caller's session (writes nothing)."""
-    as_of = min(request.end, clinic_today())
+    as_of = ageing_day(request)
     figures = follow_up(
         request.start, request.end, as_of, session=session, branch_id=request.branch_id
     )
