@@ -64,7 +64,10 @@ SCREENS = (
         "shifts", "desktop.screens.shifts", "ShiftsScreen", lambda r: may_write(r, Data.SHIFTS)
     ),
     ScreenEntry(
-        "claims", "desktop.screens.claims", "ClaimsScreen", lambda r: may_write(r, Data.CLAIMS)
+        "claims",
+        "desktop.screens.claims.screen",
+        "ClaimsScreen",
+        lambda r: may_write(r, Data.CLAIMS),
     ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
 )

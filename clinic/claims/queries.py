@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from clinic.claims.models import Claim, ClaimBatch, ClaimStatusChange
 from clinic.clock import NAIROBI
 from clinic.enums import BatchPeriod, ClaimStatus
-from clinic.org.models import Branch, User
+from clinic.org.models import Branch
 from clinic.patients.models import Patient
 from clinic.visits.models import Visit
 
@@ -48,7 +48,7 @@ AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 30), (31, 60), (61, 90), 
 
 PAGE_SIZE = 100
 
-AnySelect = TypeVar("AnySelect", bound=Select[Unpack[tuple[Any, ...]]])
+AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True)
@@ -194,16 +194,6 @@ def claim_totals(wanted: ClaimFilter, *, session: Session) -> ClaimTotals:
         )
     ).one()
     return ClaimTotals(int(count), int(claimed))
-
-
-def claim_for_visit_id(visit_id: uuid.UUID, *, session: Session) -> uuid.UUID | None:
-    """The live claim of a visit (the latest, should a PC have made two), if any."""
-    return session.scalar(
-        select(Claim.id)
-        .where(Claim.visit_id == visit_id, Claim.deleted_at.is_(None))
-        .order_by(Claim.created_at.desc())
-        .limit(1)
-    )
 
 
 # --- batches ---------------------------------------------------------------
@@ -468,31 +458,4 @@ def branch_choices(*, session: Session) -> list[BranchChoice]:
         for b in session.scalars(
             select(Branch).where(Branch.deleted_at.is_(None)).order_by(Branch.code)
         )
-    ]
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One move of a claim: when, from and to which status, the note (a
-    rejection's reason) and who made it (None when that user is not known
-    on this store)."""
-
-    changed_at: datetime
-    from_status: ClaimStatus | None
-    to_status: ClaimStatus
-    note: str | None
-    by: str | None
-
-
-def status_history(claim_id: uuid.UUID, *, session: Session) -> list[HistoryEntry]:
-    """Every move of claim ``claim_id``, oldest first."""
-    rows = session.execute(
-        select(ClaimStatusChange, User.full_name)
-        .outerjoin(User, User.id == ClaimStatusChange.created_by)
-        .where(ClaimStatusChange.claim_id == claim_id, ClaimStatusChange.deleted_at.is_(None))
-        .order_by(ClaimStatusChange.changed_at, ClaimStatusChange.id)
-    )
-    return [
-        HistoryEntry(change.changed_at, change.from_status, change.to_status, change.note, name)
-        for change, name in rows
     ]

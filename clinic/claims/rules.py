@@ -198,3 +198,12 @@ def check_batch_change(after: Mapping[str, Any]) -> None:
     if isinstance(start, date) and isinstance(end, date) and end < start:
         raise InvalidValue("period_end", "The period ends on or after the day it starts")
     _checked_text(after, "reference", REFERENCE_MAX)
+
+
+SHA_INVOICE_PRINTERS = frozenset({Role.RECEPTIONIST, Role.CLAIMS_MANAGER})
+"""Who prints a claim's SHA invoice for the patient to sign (and admins)."""
+
+
+def may_print_sha_invoice(role: Role) -> bool:
+    """Whether ``role`` gets the "Print SHA invoice" button where a visit has a claim."""
+    return role == Role.ADMIN or role in SHA_INVOICE_PRINTERS

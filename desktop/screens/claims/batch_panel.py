@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from clinic.claims.fhir import write_claim_bundle
+from clinic.claims.sha_csv import write_batch_csv
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,8 +33,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
-from clinic.claims.fhir import write_claim_bundle
+from clinic.claims.document import ClaimDocument, load_claim_document
 from clinic.claims.queries import (
     BatchRow,
     BranchChoice,
@@ -41,9 +44,9 @@ from clinic.claims.queries import (
     batches,
     claims_page,
 )
-from clinic.claims.service import create_batch, submit_batch
-from clinic.claims.sha_csv import batch_csv
-from clinic.enums import BatchPeriod, ClaimStatus
+from clinic.claims.rules import BATCHABLE
+from clinic.claims.service import batch_period_bounds, create_batch, submit_batch
+from clinic.enums import BatchPeriod
 from clinic.rules.money import format_kes
 from desktop.context import AppContext
 from desktop.printing import local_time
@@ -56,11 +59,12 @@ OK_STYLE = "color: #1b5e20;"
 MAX_BATCH = 1000
 
 
-def period_bounds(period: BatchPeriod, day: date) -> tuple[date, date]:
-    """The week (Monday to Sunday) or calendar month holding ``day``."""
-    from clinic.claims.service import batch_period_bounds
-
-    return batch_period_bounds(period, day)
+def batch_documents(batch_id: uuid.UUID, *, session: Session) -> list[ClaimDocument]:
+    """The batch's claims as SHA sees them, in the list's order."""
+    return [
+        load_claim_document(claim.id, session=session)
+        for claim in claims_page(ClaimFilter(batch_id=batch_id), session=session, limit=MAX_BATCH)
+    ]
 
 
 @dataclass(frozen=True)
@@ -222,7 +226,8 @@ class BatchPanel(QWidget):
 
     def chosen_period(self) -> tuple[BatchPeriod, date, date]:
         period = BatchPeriod(self.period.currentData())
-        start, end = period_bounds(period, self.day.date().toPython())  # type: ignore[arg-type]
+        day: date = self.day.date().toPython()  # type: ignore[assignment]
+        start, end = batch_period_bounds(period, day, day)
         return period, start, end
 
     # --- loading -----------------------------------------------------------
@@ -243,7 +248,7 @@ class BatchPanel(QWidget):
                     batches=batches(session=session, branch_id=branch_id),
                     candidates=claims_page(
                         ClaimFilter(
-                            statuses=frozenset({ClaimStatus.READY}),
+                            statuses=BATCHABLE,
                             branch_id=branch_id,
                             visit_from=start,
                             visit_to=end,
@@ -282,7 +287,8 @@ class BatchPanel(QWidget):
         self.batch_table.setRowCount(len(view.batches))
         for row, batch in enumerate(view.batches):
             period = _item(
-                f"{period_text(batch.period)} {batch.period_start:%d/%m}–{batch.period_end:%d/%m/%Y}"
+                f"{period_text(batch.period)} "
+                f"{batch.period_start:%d/%m} to {batch.period_end:%d/%m/%Y}"
             )
             period.setData(Qt.ItemDataRole.UserRole, batch.id.hex)
             self.batch_table.setItem(row, 0, period)
@@ -316,7 +322,9 @@ class BatchPanel(QWidget):
 
     def _update_make_button(self) -> None:
         chosen = set(self.checked_claims())
-        cents = sum(c.claimed_cents for c in (self.view.candidates if self.view else []) if c.id in chosen)
+        cents = sum(
+            c.claimed_cents for c in (self.view.candidates if self.view else []) if c.id in chosen
+        )
         self.make_button.setText(
             tr("Make a batch of {count} claims ({amount})").format(
                 count=len(chosen), amount=format_kes(cents)
@@ -435,9 +443,8 @@ class BatchPanel(QWidget):
 
         def work() -> Exported:
             with store.session() as session:
-                text = batch_csv(batch_id, session=session)
-            target.write_text(text, encoding="utf-8", newline="")
-            return Exported(target.parent, [target])
+                documents = batch_documents(batch_id, session=session)
+            return Exported(target.parent, [write_batch_csv(documents, target)])
 
         submit_for(self, self.ctx.db, work, BatchPanel._exported, BatchPanel._failed)
 
@@ -455,15 +462,12 @@ class BatchPanel(QWidget):
         store, target, batch_id = self.ctx.store, folder, batch.id
 
         def work() -> Exported:
-            files = []
             with store.session() as session:
-                for claim in claims_page(
-                    ClaimFilter(batch_id=batch_id), session=session, limit=MAX_BATCH
-                ):
-                    files.append(
-                        write_claim_bundle(claim.id, target / f"claim-{claim.number}.json", session=session)
-                    )
-            return Exported(target, files)
+                documents = batch_documents(batch_id, session=session)
+            return Exported(
+                target,
+                [write_claim_bundle(d, target / f"claim-{d.number}.json") for d in documents],
+            )
 
         submit_for(self, self.ctx.db, work, BatchPanel._exported, BatchPanel._failed)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -39,14 +39,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from clinic.claims.completeness import FixIn, Missing, missing
 from clinic.claims.document import ClaimDocument, load_claim_document
-from clinic.claims.queries import HistoryEntry, status_history
-from clinic.claims.rules import CLAIM_TRANSITIONS, check_claim_move
-from clinic.claims.service import move_claim
+from clinic.claims.rules import CLAIM_TRANSITIONS, may_move_claim
+from clinic.claims.service import claim_history, move_claim
 from clinic.enums import ClaimStatus
-from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
+from clinic.errors import FieldError, InvalidValue, ValidationFailed
+from clinic.org.models import User
 from clinic.rules.money import format_kes, parse_kes
 from desktop.context import AppContext
 from desktop.printing import local_time
@@ -80,10 +81,24 @@ def fix_button_text(fix_in: FixIn) -> str:
 def who_fixes(fix_in: FixIn) -> str:
     return {
         FixIn.PATIENT: tr("Reception corrects the patient's details."),
-        FixIn.CONSULTATION: tr("The clinician corrects the consultation (an amendment once signed)."),
+        FixIn.CONSULTATION: tr(
+            "The clinician corrects the consultation (an amendment once signed)."
+        ),
         FixIn.PRICE_LIST: tr("An admin corrects the price list."),
         FixIn.CLAIM: tr("Correct it here, with the moves below."),
     }[fix_in]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One move of the claim: when, from and to which status, its note (a
+    rejection's reason, an amount) and who made it (when this PC knows them)."""
+
+    changed_at: datetime
+    from_status: ClaimStatus | None
+    to_status: ClaimStatus
+    note: str | None
+    by: str | None
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,11 @@ class ClaimPageData:
     history: tuple[HistoryEntry, ...]
 
 
+def _user_name(session: Session, user_id: uuid.UUID | None) -> str | None:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.full_name if user is not None else None
+
+
 def load_claim_page(ctx: AppContext, claim_id: uuid.UUID, today: date) -> ClaimPageData:
     """Everything the page shows (runs on the database thread)."""
     with ctx.store.session() as session:
@@ -100,7 +120,16 @@ def load_claim_page(ctx: AppContext, claim_id: uuid.UUID, today: date) -> ClaimP
         return ClaimPageData(
             document=document,
             missing=tuple(missing(document, today=today)),
-            history=tuple(status_history(claim_id, session=session)),
+            history=tuple(
+                HistoryEntry(
+                    change.changed_at,
+                    change.from_status,
+                    change.to_status,
+                    change.note,
+                    _user_name(session, change.created_by),
+                )
+                for change in claim_history(claim_id, session=session)
+            ),
         )
 
 
@@ -367,7 +396,8 @@ class ClaimPage(QWidget):
             "visit": f"{doc.visit_date:%d/%m/%Y}, {signed}",
             "clinician": doc.clinician.full_name if doc.clinician else tr("none"),
             "diagnoses": "; ".join(
-                f"{d.code} {d.description}" + (f" ({d.code_system})" if d.code_system != "ICD10" else "")
+                f"{d.code} {d.description}"
+                + (f" ({d.code_system})" if d.code_system != "ICD10" else "")
                 for d in doc.diagnoses
             )
             or tr("none"),
@@ -476,14 +506,14 @@ class ClaimPage(QWidget):
 
     def _show_moves(self, doc: ClaimDocument) -> None:
         role = self.ctx.user.role
-        allowed = []
-        for target in CLAIM_TRANSITIONS[doc.status]:
-            try:
-                check_claim_move(role, doc.status, target)
-            except NotAllowed:
-                continue
-            allowed.append(target)
-        allowed.sort(key=lambda s: list(ClaimStatus).index(s))
+        allowed = sorted(
+            (
+                target
+                for target in CLAIM_TRANSITIONS[doc.status]
+                if target != C.SUBMITTED and may_move_claim(role, doc.status, target)
+            ),
+            key=list(ClaimStatus).index,
+        )
         self.move_to.blockSignals(True)
         self.move_to.clear()
         for target in allowed:
@@ -491,12 +521,16 @@ class ClaimPage(QWidget):
         self.move_to.blockSignals(False)
         if doc.status == C.READY and C.INVOICE_GENERATED in allowed:
             self.move_to.setCurrentIndex(self.move_to.findData(C.INVOICE_GENERATED.value))
-        self.no_moves.setText(
-            tr("A paid claim is closed.")
-            if not CLAIM_TRANSITIONS[doc.status]
-            else tr("Your role cannot move claims.")
-        )
-        self.no_moves.setVisible(not allowed)
+        if C.SUBMITTED in CLAIM_TRANSITIONS[doc.status]:
+            note = tr("Claims are submitted with their batch, on the Batches tab.")
+        elif not CLAIM_TRANSITIONS[doc.status]:
+            note = tr("A paid claim is closed.")
+        elif not allowed:
+            note = tr("Your role cannot move claims.")
+        else:
+            note = ""
+        self.no_moves.setText(note)
+        self.no_moves.setVisible(bool(note))
         self.move_button.setVisible(bool(allowed))
         self.move_to.setEnabled(bool(allowed))
         self.approved.setText(f"{(doc.approved_cents or doc.claimed_cents) / 100:.2f}")
@@ -622,4 +656,3 @@ class ClaimPage(QWidget):
         write_sha_invoice_pdf(self.data.document, path)
         self.show_message(tr("Saved {path}").format(path=path))
         return path
-

@@ -224,5 +224,7 @@ class FollowUpPanel(QWidget):
             self.boxes[name].setTitle(table.title)
             widget.show_table(table)
         as_of = ageing_day(result.request)
-        self.as_of.setText(tr("Ages in days since submission, on {day}").format(day=f"{as_of:%d/%m/%Y}"))
+        self.as_of.setText(
+            tr("Ages in days since submission, on {day}").format(day=f"{as_of:%d/%m/%Y}")
+        )
         self.sig_shown.emit(result)
