@@ -15,8 +15,6 @@ printing need it); the data is read before, on the database thread.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +34,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QWidget
 
 from clinic.clock import NAIROBI
+from clinic.files import replaced_whole
 
 A4_MARGIN_MM = 15.0
 
@@ -228,24 +227,17 @@ def print_document(
 def write_pdf(
     path: Path, paint: Callable[[QPdfWriter], object], *, title: str, creator: str
 ) -> Path:
-    """Write a PDF to ``path`` by ``paint``-ing a PDF writer: into a temporary
-    file in the same folder, renamed over ``path`` once finished. On any
-    error the temporary file is removed, ``path`` is left as it was and the
-    error is raised (OSError for a folder that cannot be written)."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".pdf", dir=path.parent)
-    os.close(handle)
-    try:
-        writer = QPdfWriter(temporary)
+    """Write a PDF to ``path`` by ``paint``-ing a PDF writer, whole or not at
+    all (:func:`clinic.files.replaced_whole`): on any error ``path`` is left
+    as it was and the error is raised (OSError for a folder or file that
+    cannot be written)."""
+    with replaced_whole(path) as temporary:
+        writer = QPdfWriter(str(temporary))
         writer.setTitle(title)
         writer.setCreator(creator)
         paint(writer)
         del writer  # the file is complete once the writer is gone
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def write_document_pdf(

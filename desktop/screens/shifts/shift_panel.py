@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -27,10 +26,11 @@ from clinic.billing.service import close_shift, open_shift
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.rules.money import format_kes
 from desktop.context import AppContext
+from desktop.printing import local_time
 from desktop.screens.shifts.cash_up_print import print_cash_up, write_cash_up_pdf
 from desktop.screens.shifts.close_dialog import CloseShiftDialog
 from desktop.screens.shifts.data import ShiftView, my_open_shift, shift_view
-from desktop.screens.shifts.labels import local_time, variance_colour, variance_text
+from desktop.screens.shifts.labels import variance_colour, variance_text
 from desktop.screens.shifts.models import MethodsModel, PaymentsModel
 from desktop.screens.shifts.money_edit import MoneyField
 
@@ -338,10 +338,7 @@ class ShiftPanel(QWidget):
     def print_cash_up(self) -> None:
         if self.shift is None:
             return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
-            print_cash_up(self.shift, printer)
+        print_cash_up(self.shift, self)
 
     def save_pdf(self) -> None:
         if self.shift is None:
