@@ -321,7 +321,7 @@ class ClaimPage(QWidget):
         self.move_error.hide()
         self.move_button = QPushButton(tr("Move"))
         self.move_button.setObjectName("move_claim")
-        self.move_button.clicked.connect(self.move)
+        self.move_button.clicked.connect(self.apply_move)
         form_layout = QFormLayout()
         self.form = ErrorForm(form_layout)
         form_layout.addRow(tr("Move to"), self.move_to)
@@ -463,8 +463,8 @@ class ClaimPage(QWidget):
                 tr("{count} to fix before the claim can be ready:").format(count=len(data.missing))
             )
             self.checklist_state.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
-        for item in data.missing:
-            self.checklist_items.addWidget(self._checklist_row(item, data.document))
+        for found in data.missing:
+            self.checklist_items.addWidget(self._checklist_row(found, data.document))
 
     def _checklist_row(self, item: Missing, doc: ClaimDocument) -> QFrame:
         row = QFrame()
@@ -577,7 +577,8 @@ class ClaimPage(QWidget):
             payment_reference=(self.reference.text().strip() or None) if target == C.PAID else None,
         )
 
-    def move(self) -> None:
+    def apply_move(self) -> None:
+        """Make the move the form asks for (on the database thread)."""
         if self.move_to.currentData() is None:
             return
         self.form.clear_errors()

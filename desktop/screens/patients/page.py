@@ -235,7 +235,8 @@ class PatientPage(QWidget):
         )
         self.sha_invoice_button.clicked.connect(self.print_sha_invoice)
         self.sha_invoice_button.setEnabled(False)
-        self.sha_invoice_button.setVisible(self.prints_sha_invoices)
+        if not self.prints_sha_invoices:
+            self.sha_invoice_button.hide()
         self.visits_table.itemSelectionChanged.connect(self._visit_selected)
         visits_layout = QVBoxLayout(visits_box)
         visits_layout.addWidget(self.no_visits)
