@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from clinic.billing.models import Invoice
 from clinic.billing.rules import REASON_MAX, REFERENCE_MAX, clean_text
+from clinic.billing.service import MAX_QUANTITY
 from clinic.claims.completeness import missing
 from clinic.claims.document import load_claim_document
 from clinic.claims.models import ClaimBatch
@@ -21,6 +23,7 @@ from clinic.enums import ClaimStatus, Role
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.permissions import Data, may_write
 from clinic.rules.money import check_amount, format_kes
+from clinic.visits.models import Visit
 
 C = ClaimStatus
 
@@ -60,6 +63,7 @@ LOCKED_ONCE_SENT = frozenset(
 """What SHA was sent: unchanged while SHA holds the claim."""
 NUMBER_MAX = 32
 PREAUTHORISATION_MAX = 64
+DESCRIPTION_MAX = 200
 
 
 def check_claim_move(role: Role, current: ClaimStatus, new: ClaimStatus) -> None:
@@ -149,6 +153,25 @@ def _batch_fits(
         raise NotAllowed("A batch holds READY claims: check the claim first")
 
 
+def _names_its_visit(
+    session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> None:
+    """A claim is for a visit of its own branch, of its patient, on that visit's invoice."""
+    keys = ("visit_id", "patient_id", "invoice_id", "branch_id")
+    if before is not None and all(before.get(k) == after.get(k) for k in keys):
+        return
+    visit = session.get(Visit, after["visit_id"]) if after.get("visit_id") else None
+    if visit is None or visit.deleted_at is not None:
+        raise InvalidValue("visit_id", "No such visit")
+    if visit.patient_id != after.get("patient_id"):
+        raise InvalidValue("patient_id", "The claim names another patient than its visit's")
+    if visit.branch_id != after.get("branch_id"):
+        raise NotAllowed("A claim belongs to the branch of its visit")
+    invoice = session.get(Invoice, after["invoice_id"]) if after.get("invoice_id") else None
+    if invoice is None or invoice.visit_id != visit.id:
+        raise InvalidValue("invoice_id", "A claim is made from its visit's invoice")
+
+
 def _ready(session: Session, after: Mapping[str, Any], today: date) -> None:
     claim_id = after.get("id")
     if not isinstance(claim_id, uuid.UUID):
@@ -187,6 +210,7 @@ def check_claim_change(
     _checked_text(after, "rejection_reason", REASON_MAX)
     _checked_text(after, "payment_reference", REFERENCE_MAX)
     _answered(after, status)
+    _names_its_visit(session, after, before)
     _batch_fits(session, after, before)
     if status == C.READY and (before is None or before.get("status") != C.READY):
         _ready(session, after, today)
@@ -200,10 +224,20 @@ def check_batch_change(after: Mapping[str, Any]) -> None:
     _checked_text(after, "reference", REFERENCE_MAX)
 
 
-SHA_INVOICE_PRINTERS = frozenset({Role.RECEPTIONIST, Role.CLAIMS_MANAGER})
-"""Who prints a claim's SHA invoice for the patient to sign (and admins)."""
-
-
-def may_print_sha_invoice(role: Role) -> bool:
-    """Whether ``role`` gets the "Print SHA invoice" button where a visit has a claim."""
-    return role == Role.ADMIN or role in SHA_INVOICE_PRINTERS
+def check_claim_item(after: Mapping[str, Any]) -> None:
+    """A claim line's values: a quantity, amounts within bounds, clean text.
+    Raises InvalidValue."""
+    quantity = after.get("quantity", 1)
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 1 <= quantity <= MAX_QUANTITY
+    ):
+        raise InvalidValue(
+            "quantity", f"Quantity must be a whole number from 1 to {MAX_QUANTITY:,}"
+        )
+    check_amount(after.get("amount_cents"), "amount_cents", allow_zero=True)
+    if after.get("tariff_cents") is not None:
+        check_amount(after["tariff_cents"], "tariff_cents", allow_zero=True)
+    _checked_text(after, "intervention_code", NUMBER_MAX)
+    _checked_text(after, "description", DESCRIPTION_MAX)

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from clinic.claims.document import ClaimDocument, load_claim_document
-from clinic.claims.rules import may_print_sha_invoice
 from clinic.claims.service import claim_for_visit
 from clinic.clock import NAIROBI
 from clinic.errors import NotAllowed
@@ -70,7 +69,7 @@ def load_patient_page(ctx: AppContext, patient_id: uuid.UUID) -> PatientPageData
     with ctx.store.session() as session:
         visits = patient_visits(session, patient_id)
         claims = {}
-        if may_print_sha_invoice(ctx.user.role):
+        if may_read(ctx.user.role, Data.CLAIMS):
             for visit in visits:
                 claim = claim_for_visit(visit.visit_id, session=session)
                 if claim is not None:
@@ -132,7 +131,8 @@ class PatientPage(QWidget):
         self.shows_diagnoses = may_read(role, Data.CLINICAL_NOTES)
         self.may_edit = may_write(role, Data.PATIENTS)
         self.may_open_visit = may_write(role, Data.VISITS)
-        self.prints_sha_invoices = may_print_sha_invoice(role)
+        self.prints_sha_invoices = may_read(role, Data.CLAIMS)
+        """Reception prints the SHA invoice the patient signs (so do claims staff)."""
         self._build(self.may_edit, self.may_open_visit)
         self.close_shortcut = QShortcut(
             QKeySequence(Qt.Key.Key_Escape),
