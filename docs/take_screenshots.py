@@ -12,8 +12,8 @@ one clinic PC (set up for every role at the admin's first login) that logs in as
 each demo user in turn and syncs; then it opens each screen in the real main
 window and saves it under docs/screenshots/; the billing desk also writes a
 sample receipt to docs/samples/receipt.pdf, and the claims screens a sample SHA
-invoice (docs/samples/sha-invoice.pdf) and FHIR claim bundle (claim-
-bundle.json). Login tokens go to a keyring file in the temporary folder (this
+invoice (docs/samples/sha-invoice.pdf) and FHIR claim bundle
+(claim-bundle.json). Login tokens go to a keyring file in the temporary folder (this
 machine has no Secret Service): the test keyring backend, chosen the way keyring
 lets tests choose one; ``no-keyring`` chooses keyring's failing backend instead,
 as on a Linux PC without a Secret Service.
