@@ -35,8 +35,12 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from clinic.clock import NAIROBI
 from clinic.files import replaced_whole
+from clinic.store import LocalStore
 
 A4_MARGIN_MM = 15.0
+CLINIC_NAME_KEY = "clinic_name"
+"""The store setting holding the clinic's name, printed at the top of every form."""
+DEFAULT_CLINIC_NAME = "Seth Clinic"
 
 
 def _tr(text: str) -> str:
@@ -51,6 +55,12 @@ def a4_layout() -> QPageLayout:
         QMarginsF(A4_MARGIN_MM, A4_MARGIN_MM, A4_MARGIN_MM, A4_MARGIN_MM),
         QPageLayout.Unit.Millimeter,
     )
+
+
+def clinic_name(store: LocalStore) -> str:
+    """The clinic's name for the top of a form. Reads the store: call it on
+    the database thread, with the rest of the form's data."""
+    return str(store.get_setting(CLINIC_NAME_KEY) or DEFAULT_CLINIC_NAME)
 
 
 def local_time(moment: datetime, fmt: str = "%d %b %Y %H:%M") -> str:
