@@ -47,11 +47,15 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("Printing", text)
 
 
-def a4_layout() -> QPageLayout:
-    """A4 portrait with 15 mm margins: every form the clinic prints on A4."""
+def a4_layout(*, landscape: bool = False) -> QPageLayout:
+    """A4 with 15 mm margins, portrait (every form) or ``landscape`` (a
+    report table too wide for portrait)."""
+    orientation = (
+        QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
+    )
     return QPageLayout(
         QPageSize(QPageSize.PageSizeId.A4),
-        QPageLayout.Orientation.Portrait,
+        orientation,
         QMarginsF(A4_MARGIN_MM, A4_MARGIN_MM, A4_MARGIN_MM, A4_MARGIN_MM),
         QPageLayout.Unit.Millimeter,
     )
