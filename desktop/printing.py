@@ -3,8 +3,9 @@ the pieces of HTML every form starts from, and the way onto a printer or a PDF.
 
 A form is a QTextDocument made from HTML; :func:`header_html`,
 :func:`facts_html`, :func:`table_html` and :func:`signature_html` are its
-common pieces (their text is escaped here). :func:`print_document` lays a document out on a printer or a
-PDF writer at the device's own resolution, page after page;
+common pieces (their text is escaped here). :func:`print_document` lays a
+document out on a printer or a PDF writer at the device's own resolution,
+page after page;
 :func:`write_pdf` writes a PDF to a temporary file beside the target and
 renames it over the target only once it is whole, so a failed write never
 leaves half a PDF where a good one was; :func:`print_with_dialog` asks for the
