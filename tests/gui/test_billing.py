@@ -5,8 +5,6 @@ card over the balance), reversals with a reason, and the receipt PDF."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -45,9 +43,8 @@ from desktop.screens.billing.receipt import PageChoice, receipt_document
 from desktop.screens.queue import QueueScreen
 from tests.conftest import make_actor
 from tests.gui.conftest import MakeContext, shown
+from tests.gui.pdf import pdf_page_size_mm, pdf_text
 from tests.gui.test_triage import answer_dialog, reactivate
-
-PDFTOTEXT = shutil.which("pdftotext")
 
 
 @pytest.fixture
@@ -345,14 +342,6 @@ def test_reversal_needs_a_reason_and_gets_its_own_receipt(
     assert "Charged twice" in text
 
 
-def pdf_text(path: Path) -> str:
-    assert PDFTOTEXT is not None, "pdftotext (poppler-utils) reads the PDF"
-    return subprocess.run(
-        [PDFTOTEXT, "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
-
-
-@pytest.mark.skipif(PDFTOTEXT is None, reason="needs pdftotext (poppler-utils)")
 def test_receipt_pdf_has_the_number_and_copy_on_reprint(
     qtbot: QtBot, desk: BillingScreen, store: LocalStore, branch: Branch, tmp_path: Path
 ) -> None:
@@ -365,7 +354,9 @@ def test_receipt_pdf_has_the_number_and_copy_on_reprint(
     receipt = payments(store)[0].receipt_number
     assert receipt is not None
 
-    first = pdf_text(desk.save_receipt(tmp_path / "first.pdf") or tmp_path)
+    first_path = desk.save_receipt(tmp_path / "first.pdf")
+    assert first_path is not None
+    first = pdf_text(first_path)
     assert receipt in first
     for expected in (
         "Main branch",
@@ -385,8 +376,8 @@ def test_receipt_pdf_has_the_number_and_copy_on_reprint(
     assert again is not None
     second = pdf_text(again)
     assert "COPY" in second and receipt in second
-    size = subprocess.run(["pdfinfo", str(again)], capture_output=True, text=True).stdout
-    assert "227 x" in size  # 80 mm wide
+    assert round(pdf_page_size_mm(again).width()) == 80
+    assert round(pdf_page_size_mm(first_path).width()) == 210  # A4
 
 
 def test_receipt_document_says_copy(
@@ -402,6 +393,21 @@ def test_receipt_document_says_copy(
     assert row.receipt_number and row.receipt_number in receipt_document(data).toPlainText()
     assert "COPY" in receipt_document(data, copy=True).toPlainText()
     assert "COPY" not in receipt_document(data).toPlainText()
+
+
+def test_a_receipt_that_cannot_be_saved_says_so_and_leaves_nothing(
+    qtbot: QtBot, desk: BillingScreen, store: LocalStore, branch: Branch, tmp_path: Path
+) -> None:
+    open_bill(qtbot, desk, add_visit(store, branch))
+    make_invoice(qtbot, desk)
+    qtbot.keyClick(desk.payment.amount, Qt.Key.Key_F2)
+    qtbot.keyClick(desk.payment.tendered, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.balance.text() == "KES 0.00")
+    desk.payments.selectRow(0)
+
+    assert desk.save_receipt(tmp_path / "no-such-folder" / "receipt.pdf") is None
+    assert desk.banner.isVisible() and "Could not save the receipt" in desk.banner.text()
+    assert not (tmp_path / "no-such-folder").exists()
 
 
 def test_cash_without_an_open_shift_says_so(

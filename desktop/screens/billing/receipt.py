@@ -11,22 +11,29 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QSizeF
-from PySide6.QtGui import (
-    QPagedPaintDevice,
-    QPageLayout,
-    QPageSize,
-    QPainter,
-    QPdfWriter,
-    QTextDocument,
-)
+from PySide6.QtCore import QCoreApplication, QMarginsF, QSizeF
+from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QTextDocument
+from PySide6.QtWidgets import QWidget
 
-from clinic.clock import NAIROBI
 from clinic.rules.money import format_kes
+from desktop.printing import (
+    Fact,
+    TableColumn,
+    a4_layout,
+    facts_html,
+    fit_width,
+    header_html,
+    html_document,
+    local_time,
+    paint_pages,
+    print_with_dialog,
+    table_html,
+    write_pdf,
+)
 
 
 class PageChoice(StrEnum):
@@ -77,11 +84,6 @@ class ReceiptData:
         return self.amount_cents < 0
 
 
-def local_time(moment: datetime) -> str:
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(NAIROBI).strftime("%d %b %Y %H:%M")
-
-
 def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
     e = html.escape
     small = page == PageChoice.ROLL_80MM
@@ -97,64 +99,57 @@ def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
             '<p align="center" style="font-size: 14pt; font-weight: bold;">'
             f"*** {e(QCoreApplication.translate('Receipt', 'COPY'))} ***</p>"
         )
+    parts.append(header_html(data.clinic_name, title, lines=[data.branch_name], compact=small))
     parts.append(
-        f'<p align="center"><span style="font-size: {"11pt" if small else "16pt"};'
-        f' font-weight: bold;">{e(data.clinic_name)}</span><br>{e(data.branch_name)}</p>'
-        f'<p align="center" style="font-weight: bold;">{e(title)}</p>'
+        facts_html(
+            [
+                Fact(QCoreApplication.translate("Receipt", "Receipt no."), data.receipt_number),
+                Fact(QCoreApplication.translate("Receipt", "Date"), local_time(data.received_at)),
+                Fact(QCoreApplication.translate("Receipt", "Patient"), data.patient_name),
+                Fact(QCoreApplication.translate("Receipt", "OP number"), data.op_number),
+            ]
+        )
     )
-    facts = [
-        (QCoreApplication.translate("Receipt", "Receipt no."), data.receipt_number),
-        (QCoreApplication.translate("Receipt", "Date"), local_time(data.received_at)),
-        (QCoreApplication.translate("Receipt", "Patient"), data.patient_name),
-        (QCoreApplication.translate("Receipt", "OP number"), data.op_number),
-    ]
-    parts.append('<table width="100%" cellspacing="0" cellpadding="1">')
-    for label, value in facts:
-        parts.append(f"<tr><td>{e(label)}</td><td align='right'><b>{e(value)}</b></td></tr>")
-    parts.append("</table><hr>")
-    if data.lines:
+    parts.append("<hr>")
+    if data.lines and small:
         parts.append('<table width="100%" cellspacing="0" cellpadding="1">')
-        if not small:
-            parts.append(
-                "<tr><th align='left'>"
-                + "</th><th align='right'>".join(
-                    e(text)
-                    for text in (
-                        QCoreApplication.translate("Receipt", "Service"),
-                        QCoreApplication.translate("Receipt", "Qty"),
-                        QCoreApplication.translate("Receipt", "Unit price"),
-                        QCoreApplication.translate("Receipt", "Amount"),
-                    )
-                )
-                + "</th></tr>"
-            )
         for line in data.lines:
-            if small:
-                parts.append(
-                    f"<tr><td colspan='2'>{e(line.description)}</td></tr><tr><td>"
-                    f"&nbsp;&nbsp;{line.quantity} &times; "
-                    f"{e(format_kes(line.unit_price_cents))}</td>"
-                    f"<td align='right'>{e(format_kes(line.amount_cents))}</td></tr>"
-                )
-            else:
-                parts.append(
-                    f"<tr><td>{e(line.description)}</td><td align='right'>{line.quantity}</td>"
-                    f"<td align='right'>{e(format_kes(line.unit_price_cents))}</td>"
-                    f"<td align='right'>{e(format_kes(line.amount_cents))}</td></tr>"
-                )
+            parts.append(
+                f"<tr><td colspan='2'>{e(line.description)}</td></tr><tr><td>"
+                f"&nbsp;&nbsp;{line.quantity} &times; "
+                f"{e(format_kes(line.unit_price_cents))}</td>"
+                f"<td align='right'>{e(format_kes(line.amount_cents))}</td></tr>"
+            )
         parts.append("</table><hr>")
-    money: list[tuple[str, str, bool]] = [
-        (QCoreApplication.translate("Receipt", "Total"), format_kes(data.total_cents), False)
+    elif data.lines:
+        columns = [
+            TableColumn(QCoreApplication.translate("Receipt", "Service")),
+            TableColumn(QCoreApplication.translate("Receipt", "Qty"), numeric=True),
+            TableColumn(QCoreApplication.translate("Receipt", "Unit price"), numeric=True),
+            TableColumn(QCoreApplication.translate("Receipt", "Amount"), numeric=True),
+        ]
+        rows = [
+            [
+                line.description,
+                str(line.quantity),
+                format_kes(line.unit_price_cents),
+                format_kes(line.amount_cents),
+            ]
+            for line in data.lines
+        ]
+        parts.append(table_html(columns, rows) + "<hr>")
+    money = [
+        Fact(QCoreApplication.translate("Receipt", "Total"), format_kes(data.total_cents), False)
     ]
     method = data.method + (f" {data.reference}" if data.reference else "")
     if data.is_reversal:
         money.append(
-            (QCoreApplication.translate("Receipt", "Reversed"), format_kes(data.amount_cents), True)
+            Fact(QCoreApplication.translate("Receipt", "Reversed"), format_kes(data.amount_cents))
         )
-        money.append((QCoreApplication.translate("Receipt", "Method"), method, False))
+        money.append(Fact(QCoreApplication.translate("Receipt", "Method"), method, False))
         if data.reverses_receipt:
             money.append(
-                (
+                Fact(
                     QCoreApplication.translate("Receipt", "Reverses receipt"),
                     data.reverses_receipt,
                     False,
@@ -162,16 +157,15 @@ def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
             )
     else:
         money.append(
-            (
+            Fact(
                 QCoreApplication.translate("Receipt", "This payment"),
                 format_kes(data.amount_cents),
-                True,
             )
         )
-        money.append((QCoreApplication.translate("Receipt", "Method"), method, False))
+        money.append(Fact(QCoreApplication.translate("Receipt", "Method"), method, False))
         if data.tendered_cents is not None:
             money.append(
-                (
+                Fact(
                     QCoreApplication.translate("Receipt", "Tendered"),
                     format_kes(data.tendered_cents),
                     False,
@@ -179,23 +173,23 @@ def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
             )
         if data.change_cents:
             money.append(
-                (
+                Fact(
                     QCoreApplication.translate("Receipt", "Change"),
                     format_kes(data.change_cents),
                     False,
                 )
             )
     money.append(
-        (QCoreApplication.translate("Receipt", "Paid to date"), format_kes(data.paid_cents), False)
+        Fact(
+            QCoreApplication.translate("Receipt", "Paid to date"),
+            format_kes(data.paid_cents),
+            False,
+        )
     )
     money.append(
-        (QCoreApplication.translate("Receipt", "Balance"), format_kes(data.balance_cents), True)
+        Fact(QCoreApplication.translate("Receipt", "Balance"), format_kes(data.balance_cents))
     )
-    parts.append('<table width="100%" cellspacing="0" cellpadding="1">')
-    for label, value, bold in money:
-        value_html = f"<b>{e(value)}</b>" if bold else e(value)
-        parts.append(f"<tr><td>{e(label)}</td><td align='right'>{value_html}</td></tr>")
-    parts.append("</table>")
+    parts.append(facts_html(money))
     if data.reversal_reason:
         parts.append(
             f"<p>{e(QCoreApplication.translate('Receipt', 'Reason'))}: "
@@ -215,21 +209,13 @@ def receipt_document(
     data: ReceiptData, *, copy: bool = False, page: PageChoice = PageChoice.A4
 ) -> QTextDocument:
     """The receipt as a document; ``copy`` marks a reprint."""
-    document = QTextDocument()
-    document.setDocumentMargin(0)
-    document.setHtml(receipt_html(data, copy=copy, page=page))
-    return document
+    return html_document(receipt_html(data, copy=copy, page=page))
 
 
 def page_layout(page: PageChoice, height_mm: float = 200.0) -> QPageLayout:
     """A4 portrait, or an 80 mm roll ``height_mm`` long."""
     if page == PageChoice.A4:
-        return QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(15, 15, 15, 15),
-            QPageLayout.Unit.Millimeter,
-        )
+        return a4_layout()
     return QPageLayout(
         QPageSize(QSizeF(ROLL_WIDTH_MM, height_mm), QPageSize.Unit.Millimeter, "80 mm roll"),
         QPageLayout.Orientation.Portrait,
@@ -249,38 +235,38 @@ def print_to(
     device's own resolution: on A4 pages, or on one piece of roll as long as
     the receipt. Returns the document it printed."""
     document = receipt_document(data, copy=copy, page=page)
-    document.documentLayout().setPaintDevice(device)
-    dpi = device.logicalDpiY()
     layout = page_layout(page)
-    document.setTextWidth(layout.paintRectPixels(device.logicalDpiX()).width())
+    fit_width(document, device, layout)
     if page == PageChoice.ROLL_80MM:
-        height_mm = document.size().height() / dpi * 25.4 + 2 * ROLL_MARGIN_MM + 8
-        layout = page_layout(page, height_mm)
-    device.setPageLayout(layout)
-    page_height = layout.paintRectPixels(dpi).height()
-    painter = QPainter(device)
-    try:
-        top = 0.0
-        while True:
-            painter.save()
-            painter.translate(0, -top)
-            document.drawContents(painter, QRectF(0, top, document.textWidth(), page_height))
-            painter.restore()
-            top += page_height
-            if top >= document.size().height():
-                break
-            device.newPage()
-    finally:
-        painter.end()
+        height_mm = document.size().height() / device.logicalDpiY() * 25.4
+        layout = page_layout(page, height_mm + 2 * ROLL_MARGIN_MM + 8)
+    paint_pages(device, document, layout)
     return document
 
 
 def save_receipt_pdf(
     data: ReceiptData, path: Path, *, copy: bool = False, page: PageChoice = PageChoice.A4
 ) -> Path:
-    writer = QPdfWriter(str(path))
-    writer.setTitle(f"{QCoreApplication.translate('Receipt', 'Receipt')} {data.receipt_number}")
-    writer.setCreator(data.clinic_name)
-    print_to(writer, data, copy=copy, page=page)
-    del writer
-    return path
+    """Write the receipt to ``path`` as a PDF (whole, or not at all)."""
+    return write_pdf(
+        path,
+        lambda writer: print_to(writer, data, copy=copy, page=page),
+        title=f"{QCoreApplication.translate('Receipt', 'Receipt')} {data.receipt_number}",
+        creator=data.clinic_name,
+    )
+
+
+def print_receipt(
+    parent: QWidget | None,
+    data: ReceiptData,
+    *,
+    copy: bool = False,
+    page: PageChoice = PageChoice.A4,
+) -> bool:
+    """Print the receipt on a printer chosen in the print dialog; False if
+    the person cancelled."""
+    return print_with_dialog(
+        parent,
+        lambda printer: print_to(printer, data, copy=copy, page=page),
+        title=f"{QCoreApplication.translate('Receipt', 'Receipt')} {data.receipt_number}",
+    )
