@@ -560,6 +560,7 @@ def shoot_claims(
     from clinic.claims.models import Claim
     from clinic.clock import clinic_today
     from clinic.enums import ClaimStatus
+    from desktop.printing import clinic_name
     from desktop.screens.claims.sha_invoice import write_sha_invoice_pdf
 
     today = clinic_today()
@@ -609,7 +610,7 @@ def shoot_claims(
     window.close()
 
     SAMPLES.mkdir(parents=True, exist_ok=True)
-    print("saved", write_sha_invoice_pdf(sent, SAMPLES / "sha-invoice.pdf"))
+    print("saved", write_sha_invoice_pdf(sent, SAMPLES / "sha-invoice.pdf", clinic_name(store)))
     print("saved", write_claim_bundle(sent, SAMPLES / "claim-bundle.json"))
 
 

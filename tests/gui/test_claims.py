@@ -34,6 +34,8 @@ from desktop.screens.claims.screen import ClaimsScreen
 from desktop.screens.patients.page import PatientPage
 from tests.conftest import make_actor
 from tests.gui.conftest import MakeContext, shown
+from tests.gui.pdf import pdf_text
+from tests.gui.test_sha_invoice import answer_print_dialog
 
 S = ClaimStatus
 SHA_NUMBER = "CR4082193652041-7"
@@ -224,7 +226,7 @@ def test_a_claims_manager_sees_who_fixes_what_their_role_cannot_open(
 
 
 def test_a_complete_claim_moves_to_ready_and_the_move_is_in_its_history(
-    qtbot: QtBot, make_context: MakeContext, clinic: Clinic
+    qtbot: QtBot, make_context: MakeContext, clinic: Clinic, tmp_path: Path
 ) -> None:
     claim_id, _patient, _visit = clinic.claim("Achieng", "Otieno")
     screen = claims_screen(qtbot, make_context)
@@ -239,7 +241,9 @@ def test_a_complete_claim_moves_to_ready_and_the_move_is_in_its_history(
     assert page.message.text() == "Moved to: Ready."
     moves = [page.history.item(r, 2).text() for r in range(page.history.rowCount())]  # type: ignore[union-attr]
     assert moves[-1] == "Draft → Ready"
-    assert page.history.item(page.history.rowCount() - 1, 3) is not None
+
+    saved = page.save_invoice_pdf(tmp_path / "invoice.pdf")
+    assert saved is not None and "Achieng Otieno" in pdf_text(saved)
 
 
 def test_answers_from_sha_need_their_fields_and_errors_show_next_to_them(
@@ -377,24 +381,35 @@ def test_the_follow_up_shows_outstanding_by_age_and_paid_against_claimed(
 
 
 def test_reception_prints_the_sha_invoice_of_a_visit_that_has_a_claim(
-    qtbot: QtBot, make_context: MakeContext, clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, make_context: MakeContext, clinic: Clinic, tmp_path: Path
 ) -> None:
-    claim_id, patient_id, _visit = clinic.claim("Achieng", "Otieno", status=S.READY)
-    printed: list[object] = []
-    monkeypatch.setattr(
-        "desktop.screens.patients.page.print_sha_invoice",
-        lambda document, parent: printed.append(document),
-    )
+    _claim, patient_id, _visit = clinic.claim("Achieng", "Otieno", status=S.READY)
     page = PatientPage(make_context(Role.RECEPTIONIST), patient_id)
     qtbot.addWidget(page)
     page.show()
     qtbot.waitUntil(lambda: page.data is not None)
     assert page.visit_headers()[-1] == "SHA claim"
+    assert page.visit_rows()[0][-1] == "Yes"
     assert not page.sha_invoice_button.isEnabled()
 
     page.visits_table.selectRow(0)
     assert page.sha_invoice_button.isEnabled()
+    printed = tmp_path / "sha-invoice.pdf"
+    answer_print_dialog(str(printed))
     qtbot.mouseClick(page.sha_invoice_button, Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: len(printed) == 1)
-    assert printed[0].id == claim_id  # type: ignore[attr-defined]
+    qtbot.waitUntil(printed.exists)
+    text = pdf_text(printed)
+    assert "Achieng Otieno" in text and SHA_NUMBER in text and "KES 500.00" in text
+
+
+def test_a_cashier_has_no_sha_invoice_button(
+    qtbot: QtBot, make_context: MakeContext, clinic: Clinic
+) -> None:
+    _claim, patient_id, _visit = clinic.claim("Achieng", "Otieno")
+    page = PatientPage(make_context(Role.CASHIER), patient_id)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.data is not None)
+    assert page.sha_invoice_button.isHidden()
+    assert "SHA claim" not in page.visit_headers()

@@ -50,7 +50,7 @@ from clinic.errors import FieldError, InvalidValue, ValidationFailed
 from clinic.org.models import User
 from clinic.rules.money import format_kes, parse_kes
 from desktop.context import AppContext
-from desktop.printing import local_time
+from desktop.printing import clinic_name, local_time
 from desktop.screens.claims.labels import STATUS_COLOURS, move_text, status_text, tr
 from desktop.screens.claims.sha_invoice import print_sha_invoice, write_sha_invoice_pdf
 from desktop.screens.patients.calls import submit_for
@@ -106,6 +106,7 @@ class ClaimPageData:
     document: ClaimDocument
     missing: tuple[Missing, ...]
     history: tuple[HistoryEntry, ...]
+    clinic_name: str
 
 
 def _user_name(session: Session, user_id: uuid.UUID | None) -> str | None:
@@ -130,6 +131,7 @@ def load_claim_page(ctx: AppContext, claim_id: uuid.UUID, today: date) -> ClaimP
                 )
                 for change in claim_history(claim_id, session=session)
             ),
+            clinic_name=clinic_name(ctx.store),
         )
 
 
@@ -638,7 +640,7 @@ class ClaimPage(QWidget):
 
     def print_invoice(self) -> None:
         if self.data is not None:
-            print_sha_invoice(self.data.document, self)
+            print_sha_invoice(self.data.document, self, self.data.clinic_name)
 
     def save_invoice_pdf(self, path: Path | None = None) -> Path | None:
         """Write the SHA invoice as a PDF (asking where, unless ``path``)."""
@@ -654,6 +656,6 @@ class ClaimPage(QWidget):
             if not chosen:
                 return None
             path = Path(chosen)
-        write_sha_invoice_pdf(self.data.document, path)
+        write_sha_invoice_pdf(self.data.document, path, self.data.clinic_name)
         self.show_message(tr("Saved {path}").format(path=path))
         return path

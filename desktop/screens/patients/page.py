@@ -36,6 +36,7 @@ from clinic.permissions import Data, may_read, may_write
 from clinic.visits.queries import VisitSummary, patient_visits
 from clinic.visits.service import open_visit
 from desktop.context import AppContext
+from desktop.printing import clinic_name
 from desktop.screens.claims.sha_invoice import print_sha_invoice
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import (
@@ -82,9 +83,10 @@ def load_patient_page(ctx: AppContext, patient_id: uuid.UUID) -> PatientPageData
         )
 
 
-def load_sha_invoice(ctx: AppContext, claim_id: uuid.UUID) -> ClaimDocument:
+def load_sha_invoice(ctx: AppContext, claim_id: uuid.UUID) -> tuple[ClaimDocument, str]:
+    """The claim as its SHA invoice prints it, and the clinic's name (database thread)."""
     with ctx.store.session() as session:
-        return load_claim_document(claim_id, session=session)
+        return load_claim_document(claim_id, session=session), clinic_name(ctx.store)
 
 
 DETAIL_ROWS = (
@@ -385,7 +387,7 @@ class PatientPage(QWidget):
             self,
             self.ctx.db,
             functools.partial(load_sha_invoice, self.ctx, claim_id),
-            lambda page, document: print_sha_invoice(document, page),
+            lambda page, loaded: print_sha_invoice(loaded[0], page, loaded[1]),
             PatientPage._load_failed,
         )
 
