@@ -375,6 +375,10 @@ class PatientPage(QWidget):
             return None
         return self.data.claims.get(self.data.visits[row].visit_id)
 
+    def _print_sha_invoice(self, loaded: tuple[ClaimDocument, str]) -> None:
+        document, name = loaded
+        print_sha_invoice(document, self, name)
+
     def _visit_selected(self) -> None:
         self.sha_invoice_button.setEnabled(self.selected_claim() is not None)
 
@@ -387,7 +391,7 @@ class PatientPage(QWidget):
             self,
             self.ctx.db,
             functools.partial(load_sha_invoice, self.ctx, claim_id),
-            lambda page, loaded: print_sha_invoice(loaded[0], page, loaded[1]),
+            PatientPage._print_sha_invoice,
             PatientPage._load_failed,
         )
 
