@@ -162,12 +162,12 @@ def reasons_table(figures: FollowUp) -> Table:
 
 def paid_table(figures: FollowUp) -> Table:
     columns = [
-        Column("month", "Month of visits"),
-        Column("claims", "Claims sent", ColumnKind.COUNT),
+        Column("month", "Month"),
+        Column("claims", "Sent", ColumnKind.COUNT),
         Column("claimed", "Claimed", ColumnKind.MONEY),
         Column("approved", "Approved", ColumnKind.MONEY),
         Column("paid", "Paid", ColumnKind.MONEY),
-        Column("paid_share", "Paid of claimed", ColumnKind.PERCENT),
+        Column("paid_share", "Paid %", ColumnKind.PERCENT),
     ]
     rows: list[list[Cell]] = [
         [

@@ -239,7 +239,7 @@ def test_a_complete_claim_moves_to_ready_and_the_move_is_in_its_history(
 
     qtbot.waitUntil(lambda: page.status_badge.text() == "Ready")
     assert page.message.text() == "Moved to: Ready."
-    moves = [page.history.item(r, 2).text() for r in range(page.history.rowCount())]  # type: ignore[union-attr]
+    moves = [page.history.item(r, 1).text() for r in range(page.history.rowCount())]  # type: ignore[union-attr]
     assert moves[-1] == "Draft → Ready"
 
     saved = page.save_invoice_pdf(tmp_path / "invoice.pdf")

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from clinic.claims.fhir import write_claim_bundle
-from clinic.claims.sha_csv import write_batch_csv
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +34,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from clinic.claims.document import ClaimDocument, load_claim_document
+from clinic.claims.fhir import write_claim_bundle
 from clinic.claims.queries import (
     BatchRow,
     BranchChoice,
@@ -46,6 +45,7 @@ from clinic.claims.queries import (
 )
 from clinic.claims.rules import BATCHABLE
 from clinic.claims.service import batch_period_bounds, create_batch, submit_batch
+from clinic.claims.sha_csv import write_batch_csv
 from clinic.enums import BatchPeriod
 from clinic.rules.money import format_kes
 from desktop.context import AppContext
@@ -201,7 +201,7 @@ class BatchPanel(QWidget):
         splitter = QSplitter()
         splitter.addWidget(new_box)
         splitter.addWidget(batches_box)
-        splitter.setSizes([480, 690])
+        splitter.setSizes([520, 650])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.message)
@@ -272,7 +272,8 @@ class BatchPanel(QWidget):
         table.blockSignals(True)
         table.setRowCount(len(view.candidates))
         for row, claim in enumerate(view.candidates):
-            name = _item(f"{claim.patient_name} ({claim.op_number})")
+            name = _item(claim.patient_name)
+            name.setToolTip(claim.op_number)
             name.setFlags(name.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             name.setCheckState(Qt.CheckState.Checked)
             name.setData(Qt.ItemDataRole.UserRole, claim.id.hex)

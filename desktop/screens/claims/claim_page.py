@@ -147,7 +147,7 @@ class MoveRequest:
     payment_reference: str | None
 
 
-def _table(name: str, headers: list[str]) -> QTableWidget:
+def _table(name: str, headers: list[str], stretch: int = 0) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setObjectName(name)
     table.setHorizontalHeaderLabels(headers)
@@ -157,7 +157,7 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     table.verticalHeader().setDefaultSectionSize(24)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -268,7 +268,9 @@ class ClaimPage(QWidget):
         lines_box = QGroupBox(tr("Lines"))
         QVBoxLayout(lines_box).addWidget(self.lines)
 
-        self.history = _table("claim_history", [tr("Note"), tr("When"), tr("Move"), tr("By")])
+        self.history = _table(
+            "claim_history", [tr("When"), tr("Move"), tr("By"), tr("Note")], stretch=3
+        )
         self.history.setMaximumHeight(150)
         history_box = QGroupBox(tr("History"))
         QVBoxLayout(history_box).addWidget(self.history)
@@ -295,6 +297,8 @@ class ClaimPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(items_widget)
+        scroll.viewport().setAutoFillBackground(False)
+        items_widget.setAutoFillBackground(False)
         checklist_layout = QVBoxLayout(self.checklist_box)
         checklist_layout.addWidget(self.checklist_state)
         checklist_layout.addWidget(scroll, 1)
@@ -303,6 +307,7 @@ class ClaimPage(QWidget):
         self.moves_box = QGroupBox(tr("Move the claim"))
         self.move_to = QComboBox()
         self.move_to.setObjectName("move_to")
+        self.move_to.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.move_to.currentIndexChanged.connect(lambda _index: self._show_move_fields())
         self.reason = QLineEdit()
         self.reason.setObjectName("reason")
@@ -437,11 +442,11 @@ class ClaimPage(QWidget):
             self.history,
             [
                 [
-                    entry.note or "",
                     local_time(entry.changed_at),
                     (status_text(entry.from_status) + " → " if entry.from_status else "")
                     + status_text(entry.to_status),
                     entry.by or "",
+                    entry.note or "",
                 ]
                 for entry in data.history
             ],

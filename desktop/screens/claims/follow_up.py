@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QGridLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -63,10 +64,11 @@ class ReportTable(QTableWidget):
     """One table of a report, its totals row in bold, as tall as its rows
     (up to ``max_rows``; then it scrolls)."""
 
-    def __init__(self, name: str, max_rows: int = 12) -> None:
+    def __init__(self, name: str, max_rows: int = 12, *, stretch_first: bool = True) -> None:
         super().__init__()
         self.setObjectName(name)
         self.max_rows = max_rows
+        self.stretch_first = stretch_first
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.verticalHeader().hide()
@@ -97,7 +99,10 @@ class ReportTable(QTableWidget):
                 self.setItem(r, c, item)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        if self.stretch_first:
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        else:
+            header.setStretchLastSection(True)
         shown = min(max(len(rows), 1), self.max_rows)
         self.setFixedHeight(header.sizeHint().height() + shown * ROW_HEIGHT + 4)
 
@@ -142,35 +147,42 @@ class FollowUpPanel(QWidget):
         self.error.hide()
 
         self.ageing = ReportTable("ageing_table", max_rows=6)
-        self.statuses = ReportTable("status_table", max_rows=9)
-        self.paid = ReportTable("paid_table", max_rows=9)
-        self.reasons = ReportTable("reasons_table", max_rows=6)
+        self.statuses = ReportTable("status_table", max_rows=9, stretch_first=False)
+        self.paid = ReportTable("paid_table", max_rows=7, stretch_first=False)
+        self.reasons = ReportTable("reasons_table", max_rows=5)
         self.boxes: dict[str, QGroupBox] = {}
-        grid = QGridLayout()
-        grid.setSpacing(8)
-        for (name, table), (row, column, span) in zip(
-            (
-                ("ageing", self.ageing),
-                ("statuses", self.statuses),
-                ("paid", self.paid),
-                ("reasons", self.reasons),
-            ),
-            ((0, 0, 2), (1, 0, 1), (1, 1, 1), (2, 0, 2)),
-            strict=True,
+        for name, table in (
+            ("ageing", self.ageing),
+            ("statuses", self.statuses),
+            ("paid", self.paid),
+            ("reasons", self.reasons),
         ):
             box = QGroupBox()
             QVBoxLayout(box).addWidget(table)
             self.boxes[name] = box
-            grid.addWidget(box, row, column, 1, span, Qt.AlignmentFlag.AlignTop)
-        grid.setColumnStretch(0, 4)
-        grid.setColumnStretch(1, 5)
-        grid.setRowStretch(3, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.boxes["paid"])
+        right.addWidget(self.boxes["reasons"])
+        right.addStretch(1)
+        lower = QHBoxLayout()
+        lower.addWidget(self.boxes["statuses"], 1, Qt.AlignmentFlag.AlignTop)
+        lower.addLayout(right, 1)
+        content = QWidget()
+        tables = QVBoxLayout(content)
+        tables.setContentsMargins(0, 0, 0, 0)
+        tables.addWidget(self.boxes["ageing"])
+        tables.addLayout(lower)
+        tables.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.error)
-        layout.addLayout(grid, 1)
+        layout.addWidget(scroll, 1)
 
     def _date_edit(self, name: str, day: date) -> QDateEdit:
         edit = QDateEdit(QDate(day.year, day.month, day.day))

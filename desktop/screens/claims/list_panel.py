@@ -274,7 +274,7 @@ class ClaimsListPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
-        for column, width in enumerate((90, 220, 165, 150, 150, 110, 120, 90)):
+        for column, width in enumerate((90, 220, 165, 150, 140, 110, 130, 90)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
