@@ -25,7 +25,7 @@ from clinic.claims.service import create_claim, move_claim
 from clinic.clock import clinic_today
 from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.org.models import Branch
-from clinic.patients.service import PatientDetails, register_patient
+from clinic.patients.service import PatientDetails, register_patient, update_patient
 from clinic.store import LocalStore
 from clinic.visits.service import ConsultationNotes, open_visit, record_consultation, sign_visit
 from desktop.main_window import MainWindow
@@ -223,6 +223,27 @@ def test_a_claims_manager_sees_who_fixes_what_their_role_cannot_open(
     button = checklist(page)["not_signed"]
     assert not button.isEnabled()
     assert "clinician" in button.toolTip()
+
+
+def test_once_reception_adds_the_sha_number_the_draft_is_brought_up_to_date(
+    qtbot: QtBot, make_context: MakeContext, clinic: Clinic
+) -> None:
+    claim_id, patient_id, _visit = clinic.claim("Baraka", "Ouma", sha_number=None)
+    screen = claims_screen(qtbot, make_context)
+    page = screen.open_claim(claim_id)
+    qtbot.waitUntil(lambda: set(checklist(page)) == {"no_sha_number"})
+    with clinic.store.write() as session:
+        update_patient(
+            patient_id, {"sha_number": SHA_NUMBER}, session=session,
+            actor=clinic.actors[Role.RECEPTIONIST], today=clinic_today(),
+        )  # fmt: skip
+
+    qtbot.mouseClick(page.update_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: page.checklist_state.text().startswith("✓"))
+    assert checklist(page) == {}
+    assert page.facts["sha_number"].text() == SHA_NUMBER
+    assert page.message.text() == "Brought up to date from the patient and the invoice."
 
 
 def test_a_complete_claim_moves_to_ready_and_the_move_is_in_its_history(

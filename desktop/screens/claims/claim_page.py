@@ -44,10 +44,11 @@ from sqlalchemy.orm import Session
 from clinic.claims.completeness import FixIn, Missing, missing
 from clinic.claims.document import ClaimDocument, load_claim_document
 from clinic.claims.rules import CLAIM_TRANSITIONS, may_move_claim
-from clinic.claims.service import claim_history, move_claim
+from clinic.claims.service import claim_history, move_claim, refresh_claim
 from clinic.enums import ClaimStatus
 from clinic.errors import FieldError, InvalidValue, ValidationFailed
 from clinic.org.models import User
+from clinic.permissions import Data, may_write
 from clinic.rules.money import format_kes, parse_kes
 from desktop.context import AppContext
 from desktop.printing import clinic_name, local_time
@@ -74,7 +75,7 @@ def fix_button_text(fix_in: FixIn) -> str:
         FixIn.PATIENT: tr("Open the patient"),
         FixIn.CONSULTATION: tr("Open the consultation"),
         FixIn.PRICE_LIST: tr("Open the price list"),
-        FixIn.CLAIM: tr("Fix on this claim"),
+        FixIn.CLAIM: tr("Bring up to date"),
     }[fix_in]
 
 
@@ -85,7 +86,7 @@ def who_fixes(fix_in: FixIn) -> str:
             "The clinician corrects the consultation (an amendment once signed)."
         ),
         FixIn.PRICE_LIST: tr("An admin corrects the price list."),
-        FixIn.CLAIM: tr("Correct it here, with the moves below."),
+        FixIn.CLAIM: tr("Once the invoice is right, bring the draft claim up to date from it."),
     }[fix_in]
 
 
@@ -299,8 +300,20 @@ class ClaimPage(QWidget):
         scroll.setWidget(items_widget)
         scroll.viewport().setAutoFillBackground(False)
         items_widget.setAutoFillBackground(False)
+        self.update_button = QPushButton(tr("Bring up to date"))
+        self.update_button.setObjectName("refresh_claim")
+        self.update_button.setToolTip(
+            tr(
+                "Take the patient's SHA numbers and the invoice's lines again,"
+                " after reception, the cashier or the price list fixed them"
+            )
+        )
+        self.update_button.clicked.connect(self.bring_up_to_date)
+        state_row = QHBoxLayout()
+        state_row.addWidget(self.checklist_state, 1)
+        state_row.addWidget(self.update_button, 0, Qt.AlignmentFlag.AlignTop)
         checklist_layout = QVBoxLayout(self.checklist_box)
-        checklist_layout.addWidget(self.checklist_state)
+        checklist_layout.addLayout(state_row)
         checklist_layout.addWidget(scroll, 1)
 
         # the moves
@@ -456,7 +469,33 @@ class ClaimPage(QWidget):
         self._show_moves(doc)
         self.sig_loaded.emit(data)
 
+    def may_update(self, doc: ClaimDocument) -> bool:
+        """A draft follows its patient and invoice; what was sent does not."""
+        return doc.status == C.DRAFT and may_write(self.ctx.user.role, Data.CLAIMS)
+
+    def bring_up_to_date(self) -> None:
+        """Refresh the draft from the patient and the invoice (database thread)."""
+        ctx, claim_id = self.ctx, self.claim_id
+        self.update_button.setEnabled(False)
+
+        def work() -> None:
+            with ctx.store.write() as session:
+                refresh_claim(claim_id, session=session, actor=ctx.actor())
+
+        def done(page: ClaimPage, _result: None) -> None:
+            page.ctx.saved()
+            page.show_message(tr("Brought up to date from the patient and the invoice."))
+            page.refresh()
+
+        def failed(page: ClaimPage, error: BaseException) -> None:
+            page.update_button.setEnabled(True)
+            page.show_message(error_text(error), error=True)
+
+        submit_for(self, ctx.db, work, done, failed)
+
     def _show_checklist(self, data: ClaimPageData) -> None:
+        self.update_button.setVisible(self.may_update(data.document))
+        self.update_button.setEnabled(True)
         while self.checklist_items.count():
             item = self.checklist_items.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -487,7 +526,8 @@ class ClaimPage(QWidget):
         screen = FIX_SCREENS.get(item.fix_in)
         navigator = self.ctx.navigator
         if item.fix_in == FixIn.CLAIM:
-            button.clicked.connect(self.move_to.setFocus)
+            button.setEnabled(self.may_update(doc))
+            button.clicked.connect(self.bring_up_to_date)
         elif screen is not None and navigator is not None and navigator.has_screen(screen):
             button.clicked.connect(functools.partial(self.open_fix, item.fix_in, doc))
         else:
