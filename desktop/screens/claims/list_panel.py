@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic.claims.queries import (
+    AWAITING_SHA,
     LIFECYCLE,
     PAGE_SIZE,
     BranchChoice,
@@ -318,14 +319,7 @@ class ClaimsListPanel(QWidget):
     def current_filter(self) -> ClaimFilter:
         chosen = self.status.currentData()
         if chosen == OUTSTANDING:
-            statuses = frozenset(
-                {
-                    ClaimStatus.SUBMITTED,
-                    ClaimStatus.APPROVED,
-                    ClaimStatus.PARTIALLY_APPROVED,
-                    ClaimStatus.REJECTED,
-                }
-            )
+            statuses = frozenset(AWAITING_SHA)
         elif chosen:
             statuses = frozenset({ClaimStatus(chosen)})
         else:
