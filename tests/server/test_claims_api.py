@@ -4,6 +4,8 @@ move with the history kept, batches of one branch, submission that locks."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 
 import pytest
@@ -234,3 +236,32 @@ def test_reception_reads_claims_but_never_moves_them(
     created = client.post("/api/claims", json={"visit_id": made["visit_id"]}, headers=reception)
     assert_error(created, 403, "forbidden")
     assert written(central) == before
+
+
+def test_the_fhir_bundle_and_the_sha_csv_of_a_batch(
+    client: TestClient, admin: dict[str, str], manager: dict[str, str], make_staff: MakeStaff
+) -> None:
+    made = sha_visit(client, admin, lines=("CONS-NEW", "LAB-MRDT"), sha_cents=700_00)
+    claim = claim_for(client, manager, made["visit_id"])
+    fhir = client.get(f"/api/claims/{claim['id']}/fhir", headers=manager)
+    assert fhir.status_code == 200, fhir.text
+    assert fhir.headers["content-type"] == "application/fhir+json"
+    bundle = fhir.json()
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert {"Claim", "Patient", "Organization", "Practitioner", "Coverage"} <= kinds
+    for status in ("READY", "INVOICE_GENERATED"):
+        assert move(client, manager, claim["id"], status).status_code == 200
+    batch = client.post(
+        "/api/claim-batches", json={"claim_ids": [claim["id"]], "period": "WEEKLY"}, headers=manager
+    ).json()
+    exported = client.get(f"/api/claim-batches/{batch['id']}/sha.csv", headers=manager)
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(exported.text)))
+    assert rows[0][:3] == ["Facility SHA ID", "KMHFL Code", "Facility"]
+    assert [r[rows[0].index("Intervention Code")] for r in rows[1:]] == [
+        "SHA-PHC-OP-001",
+        "SHA-PHC-LAB-001",
+    ]
+    reception = bearer(login(client, make_staff(Role.RECEPTIONIST)))
+    assert_error(client.get(f"/api/claims/{claim['id']}/fhir", headers=reception), 403, "forbidden")

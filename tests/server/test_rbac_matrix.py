@@ -530,6 +530,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         roles("claims_manager admin"),
         lambda w: (f"/api/claim-batches/{w.batch()}/submit", {"reference": "SHA-B-7"}, None),
     ),
+    # the exports name diagnoses: claims staff who read them
+    Endpoint(
+        "GET",
+        "/api/claims/{claim_id}/fhir",
+        roles("claims_manager admin"),
+        lambda w: (f"/api/claims/{w.sha_claim()}/fhir", None, None),
+    ),
+    Endpoint(
+        "GET",
+        "/api/claim-batches/{batch_id}/sha.csv",
+        roles("claims_manager admin"),
+        lambda w: (f"/api/claim-batches/{w.batch()}/sha.csv", None, None),
+    ),
     # admin only: users, devices, audit
     Endpoint("GET", "/api/users", roles("admin"), _fixed("/api/users")),
     Endpoint("POST", "/api/users", roles("admin"), _new_user_body),
