@@ -554,7 +554,7 @@ def shoot_claims(
     the SHA invoice and FHIR bundle of a claim SHA has."""
     from sqlalchemy import select
 
-    from clinic.claims.completeness import missing
+    from clinic.claims.completeness import FixIn, missing
     from clinic.claims.document import load_claim_document
     from clinic.claims.fhir import write_claim_bundle
     from clinic.claims.models import Claim
@@ -563,6 +563,7 @@ def shoot_claims(
     from desktop.printing import clinic_name
     from desktop.screens.claims.sha_invoice import write_sha_invoice_pdf
 
+    window = window_for("claims")  # logs in as the demo's claims manager and syncs
     today = clinic_today()
     with store.session() as session:
         claims = session.execute(
@@ -573,10 +574,13 @@ def shoot_claims(
         }
     if not claims:
         raise RuntimeError("the demo clinic has no claims: seed-demo should make them")
-    to_fix = max(
-        (d for d in documents.values() if d.status == ClaimStatus.DRAFT),
-        key=lambda d: len(missing(d, today=today)),
-    )
+
+    def to_fix_first(document: Any) -> tuple[int, int]:
+        """Most to fix, then most a claims manager opens the fixing screen of."""
+        found = missing(document, today=today)
+        return len(found), sum(item.fix_in == FixIn.PATIENT for item in found)
+
+    to_fix = max((d for d in documents.values() if d.status == ClaimStatus.DRAFT), key=to_fix_first)
     sent = next(
         d
         for d in sorted(documents.values(), key=lambda d: d.visit_date, reverse=True)
@@ -584,7 +588,6 @@ def shoot_claims(
         and not missing(d, today=d.visit_date)
     )
 
-    window = window_for("claims")
     screen = window.show_screen("claims")
     wait_until(lambda: screen.list.model.rowCount() > 20)
     save(window, "20-claims-list", 1.0)

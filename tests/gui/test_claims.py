@@ -335,8 +335,8 @@ def test_a_batch_is_made_from_ready_claims_submitted_and_exported(
 
     qtbot.mouseClick(panel.make_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.batch_table.rowCount() == 1 and panel.candidates.rowCount() == 0)
-    assert panel.batch_table.item(0, 2).text() == "2"  # type: ignore[union-attr]
-    assert panel.batch_table.item(0, 4).text() == "not yet"  # type: ignore[union-attr]
+    assert panel.batch_table.item(0, 1).text() == "2"  # type: ignore[union-attr]
+    assert panel.batch_table.item(0, 3).text() == "not yet"  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: panel.batch_claims_table.rowCount() == 2)
 
     # SHA takes a batch once each claim's SHA invoice is signed
@@ -346,7 +346,7 @@ def test_a_batch_is_made_from_ready_claims_submitted_and_exported(
         clinic.move(claim_id, S.INVOICE_GENERATED)
     qtbot.keyClicks(panel.reference, "SHA-BATCH-0042")
     qtbot.mouseClick(panel.submit_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "SHA-BATCH-0042" in panel.batch_table.item(0, 4).text())  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: panel.batch_table.item(0, 4).text() == "SHA-BATCH-0042")  # type: ignore[union-attr]
     assert not panel.submit_button.isEnabled()
 
     panel.export_csv(tmp_path / "batch.csv")

@@ -81,7 +81,7 @@ class Exported:
     files: list[Path]
 
 
-def _table(name: str, headers: list[str]) -> QTableWidget:
+def _table(name: str, headers: list[str], stretch: int = 0) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setObjectName(name)
     table.setHorizontalHeaderLabels(headers)
@@ -93,7 +93,7 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -160,7 +160,8 @@ class BatchPanel(QWidget):
         # the batches
         self.batch_table = _table(
             "batches",
-            [tr("Period"), tr("Branch"), tr("Claims"), tr("Claimed"), tr("Submitted")],
+            [tr("Period"), tr("Claims"), tr("Claimed"), tr("Submitted"), tr("SHA reference")],
+            stretch=4,
         )
         self.batch_table.itemSelectionChanged.connect(self._batch_selected)
         self.batch_claims_table = _table(
@@ -201,7 +202,7 @@ class BatchPanel(QWidget):
         splitter = QSplitter()
         splitter.addWidget(new_box)
         splitter.addWidget(batches_box)
-        splitter.setSizes([520, 650])
+        splitter.setSizes([470, 700])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.message)
@@ -287,22 +288,17 @@ class BatchPanel(QWidget):
         self.batch_table.blockSignals(True)
         self.batch_table.setRowCount(len(view.batches))
         for row, batch in enumerate(view.batches):
-            period = _item(
-                f"{period_text(batch.period)} "
-                f"{batch.period_start:%d/%m} to {batch.period_end:%d/%m/%Y}"
-            )
+            period = _item(f"{batch.period_start:%d/%m} to {batch.period_end:%d/%m/%Y}")
             period.setData(Qt.ItemDataRole.UserRole, batch.id.hex)
+            period.setToolTip(f"{period_text(batch.period)}, {batch.branch_code}")
             self.batch_table.setItem(row, 0, period)
-            self.batch_table.setItem(row, 1, _item(batch.branch_code))
-            self.batch_table.setItem(row, 2, _item(str(batch.claims), numeric=True))
-            self.batch_table.setItem(row, 3, _item(format_kes(batch.claimed_cents), numeric=True))
+            self.batch_table.setItem(row, 1, _item(str(batch.claims), numeric=True))
+            self.batch_table.setItem(row, 2, _item(format_kes(batch.claimed_cents), numeric=True))
             submitted = (
-                local_time(batch.submitted_at, "%d/%m/%Y")
-                + (f" · {batch.reference}" if batch.reference else "")
-                if batch.submitted_at
-                else tr("not yet")
+                local_time(batch.submitted_at, "%d/%m/%Y") if batch.submitted_at else tr("not yet")
             )
-            self.batch_table.setItem(row, 4, _item(submitted))
+            self.batch_table.setItem(row, 3, _item(submitted))
+            self.batch_table.setItem(row, 4, _item(batch.reference or ""))
         self.batch_table.blockSignals(False)
         rows = [b.id for b in view.batches]
         if selected in rows:

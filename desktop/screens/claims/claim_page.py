@@ -500,6 +500,7 @@ class ClaimPage(QWidget):
             item = self.checklist_items.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()
                 widget.deleteLater()
         if not data.missing:
             self.checklist_state.setText(tr("✓ Nothing missing: SHA has what it needs."))

@@ -89,7 +89,9 @@ class ReportTable(QTableWidget):
         for r, row in enumerate(rows):
             for c, (column, value) in enumerate(zip(columns, row, strict=True)):
                 item = QTableWidgetItem(cell_text(column.kind, value))
-                if column.kind != ColumnKind.TEXT:
+                if column.kind == ColumnKind.TEXT:
+                    item.setToolTip(item.text())
+                else:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
