@@ -231,6 +231,11 @@ def test_enter_on_a_row_asks_the_navigator_to_open_the_patient(
     opened: list[uuid.UUID] = []
 
     class Navigator:
+        def has_screen(self, key: str) -> bool:
+            return key == "patients"
+
+        def open_screen(self, key: str) -> None: ...
+
         def open_patient(self, patient_id: uuid.UUID) -> None:
             opened.append(patient_id)
 
