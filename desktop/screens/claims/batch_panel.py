@@ -120,6 +120,7 @@ class BatchPanel(QWidget):
         self.view: BatchView | None = None
         self.batch_claims: list[ClaimRow] = []
         self._selected_batch: uuid.UUID | None = None
+        self.own_branch: uuid.UUID | None = ctx.user.branch_id
 
         # a new batch
         self.period = QComboBox()
@@ -209,9 +210,10 @@ class BatchPanel(QWidget):
         layout.addWidget(splitter, 1)
         self._show_batch_actions(None)
 
-    def set_branches(self, branches: list[BranchChoice]) -> None:
-        """Offer the branches: a batch holds one branch's claims."""
-        own = self.ctx.actor().branch_id
+    def set_branches(self, branches: list[BranchChoice], own: uuid.UUID | None) -> None:
+        """Offer the branches (a batch holds one branch's claims), this PC's
+        branch ``own`` first chosen."""
+        self.own_branch = own
         self.branch.blockSignals(True)
         self.branch.clear()
         for choice in branches:
@@ -223,7 +225,7 @@ class BatchPanel(QWidget):
 
     def chosen_branch(self) -> uuid.UUID | None:
         data = self.branch.currentData()
-        return uuid.UUID(data) if data else self.ctx.actor().branch_id
+        return uuid.UUID(data) if data else self.own_branch
 
     def chosen_period(self) -> tuple[BatchPeriod, date, date]:
         period = BatchPeriod(self.period.currentData())

@@ -52,11 +52,11 @@ class ClaimsScreen(Screen):
 
     def refresh(self) -> None:
         if not self._branches_loaded:
-            store = self.ctx.store
+            ctx = self.ctx
 
-            def work() -> list[BranchChoice]:
-                with store.session() as session:
-                    return branch_choices(session=session)
+            def work() -> tuple[list[BranchChoice], uuid.UUID | None]:
+                with ctx.store.session() as session:
+                    return branch_choices(session=session), ctx.actor().branch_id
 
             submit_for(self, self.ctx.db, work, ClaimsScreen._branches, lambda _s, _e: None)
             return
@@ -71,10 +71,11 @@ class ClaimsScreen(Screen):
         elif current is self.follow_up:
             self.follow_up.refresh()
 
-    def _branches(self, branches: list[BranchChoice]) -> None:
+    def _branches(self, loaded: tuple[list[BranchChoice], uuid.UUID | None]) -> None:
+        branches, own = loaded
         self._branches_loaded = True
         self.list.set_branches(branches)
-        self.batches.set_branches(branches)
+        self.batches.set_branches(branches, own)
         self.follow_up.set_branches(branches)
         self.refresh()
 
