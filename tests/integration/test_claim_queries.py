@@ -27,6 +27,7 @@ from clinic.claims.queries import (
     claims_page,
     follow_up,
 )
+from clinic.clock import clinic_today
 from clinic.enums import BatchPeriod, ClaimStatus, Sex
 from clinic.org.models import Branch
 from clinic.patients.models import Patient
@@ -339,20 +340,20 @@ def test_rejection_reasons_are_ranked_and_count_claims_since_resubmitted(clinic:
 def test_the_report_has_the_ageing_status_reasons_and_paid_tables_with_totals(
     clinic: Clinic,
 ) -> None:
+    end = clinic_today() - timedelta(days=6)  # ages count to the range's end, before today
+    first, second = end - timedelta(days=100), end - timedelta(days=60)  # two months
     clinic.claim(
-        "A", "A", visit_date=date(2026, 9, 10), status=C.PAID, submitted_on=date(2026, 9, 20),
+        "A", "A", visit_date=first, status=C.PAID, submitted_on=first + timedelta(days=10),
         claimed=1_000_00, approved=800_00, paid=800_00,
     )  # fmt: skip
     clinic.claim(
-        "B", "B", visit_date=date(2026, 10, 5), status=C.SUBMITTED,
-        submitted_on=date(2026, 10, 10), claimed=500_00,
+        "B", "B", visit_date=second, status=C.SUBMITTED,
+        submitted_on=end - timedelta(days=51), claimed=500_00,
     )  # fmt: skip
-    clinic.claim("C", "C", visit_date=date(2026, 10, 6), status=C.DRAFT, claimed=90_00)
+    clinic.claim("C", "C", visit_date=second, status=C.DRAFT, claimed=90_00)
 
     with clinic.sessions() as session:
-        result = claims_ageing(
-            ReportRequest(date(2026, 9, 1), date(2026, 11, 30), clinic.main), session
-        )
+        result = claims_ageing(ReportRequest(first, end, clinic.main), session)
 
     ageing, statuses, reasons, paid = result.tables
     assert result.name == "claims-ageing"
@@ -361,12 +362,27 @@ def test_the_report_has_the_ageing_status_reasons_and_paid_tables_with_totals(
         "Outstanding",
     ]  # fmt: skip
     submitted = next(row for row in ageing.rows if row[0] == "Submitted")
-    assert submitted == ["Submitted", 1, 0, 500_00, 0, 0, 500_00]  # 51 days on 30 Nov
+    assert submitted == ["Submitted", 1, 0, 500_00, 0, 0, 500_00]  # 51 days on the last day
     assert ageing.totals == ["Total", 1, 0, 500_00, 0, 0, 500_00]
     assert statuses.totals == ["Total", 3, 1_590_00, 800_00, 800_00]
     assert reasons.rows == []
     assert paid.rows == [
-        ["Sep 2026", 1, 1_000_00, 800_00, 800_00, 80.0],
-        ["Oct 2026", 1, 500_00, 0, 0, 0.0],
+        [f"{first:%b %Y}", 1, 1_000_00, 800_00, 800_00, 80.0],
+        [f"{second:%b %Y}", 1, 500_00, 0, 0, 0.0],
     ]
     assert paid.totals == ["Total", 2, 1_500_00, 800_00, 800_00, 53.3]
+
+
+def test_a_range_running_past_today_ages_claims_to_today(clinic: Clinic) -> None:
+    today = clinic_today()
+    clinic.claim(
+        "A", "A", visit_date=today - timedelta(days=40), status=C.SUBMITTED,
+        submitted_on=today - timedelta(days=35), claimed=700_00,
+    )  # fmt: skip
+
+    with clinic.sessions() as session:
+        result = claims_ageing(
+            ReportRequest(today - timedelta(days=60), today + timedelta(days=30)), session
+        )
+
+    assert result.tables[0].totals == ["Total", 1, 0, 700_00, 0, 0, 700_00]  # 35 days, not 65
