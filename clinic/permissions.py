@@ -21,6 +21,8 @@ class Data(StrEnum):
     VISITS = "visits"
     VITALS = "vitals"
     CLINICAL_NOTES = "clinical_notes"
+    DIAGNOSES = "diagnoses"
+    """A visit's coded diagnoses and its clinician: clinical, and what an SHA claim names."""
     PRESCRIPTIONS = "prescriptions"
     LAB_REQUESTS = "lab_requests"
     LAB_RESULTS = "lab_results"
@@ -40,6 +42,7 @@ CLINICAL_DATA = frozenset(
     {
         Data.VITALS,
         Data.CLINICAL_NOTES,
+        Data.DIAGNOSES,
         Data.PRESCRIPTIONS,
         Data.LAB_REQUESTS,
         Data.LAB_RESULTS,
@@ -57,6 +60,7 @@ READ: dict[Data, frozenset[Role]] = {
     Data.VISITS: frozenset(Role),
     Data.VITALS: CLINICAL_READERS,
     Data.CLINICAL_NOTES: CLINICAL_READERS,
+    Data.DIAGNOSES: CLINICAL_READERS | {R.CLAIMS_MANAGER},
     Data.PRESCRIPTIONS: CLINICAL_READERS | {R.PHARMACIST},
     Data.LAB_REQUESTS: CLINICAL_READERS | {R.LAB_TECHNICIAN},
     Data.LAB_RESULTS: CLINICAL_READERS | {R.LAB_TECHNICIAN},
@@ -64,7 +68,8 @@ READ: dict[Data, frozenset[Role]] = {
     Data.INVOICES: MONEY_READERS | {R.CLAIMS_MANAGER},
     Data.PAYMENTS: MONEY_READERS,
     Data.SHIFTS: MONEY_READERS,
-    Data.CLAIMS: frozenset({R.CLAIMS_MANAGER}),
+    # Reception prints the SHA invoice the patient signs at the desk.
+    Data.CLAIMS: frozenset({R.CLAIMS_MANAGER, R.RECEPTIONIST}),
     Data.USERS: frozenset(),
     Data.DEVICES: frozenset(),
     Data.AUDIT: frozenset(),
@@ -78,6 +83,7 @@ WRITE: dict[Data, frozenset[Role]] = {
     Data.VISITS: frozenset({R.RECEPTIONIST}),
     Data.VITALS: frozenset({R.NURSE}),
     Data.CLINICAL_NOTES: frozenset({R.CLINICAL_OFFICER}),
+    Data.DIAGNOSES: frozenset({R.CLINICAL_OFFICER}),
     Data.PRESCRIPTIONS: frozenset({R.CLINICAL_OFFICER}),
     Data.LAB_REQUESTS: frozenset({R.CLINICAL_OFFICER}),
     Data.LAB_RESULTS: frozenset({R.LAB_TECHNICIAN}),

@@ -154,6 +154,13 @@ def writer_of(data: Data) -> Callable[[Caller], Caller]:
 Admin = Annotated[Caller, Depends(writer_of(Data.USERS))]
 
 
+def own_branch_only(caller: Caller, branch_id: uuid.UUID, what: str) -> None:
+    """Refuse (403) a caller of one branch a row of another; an admin of all
+    branches reaches every branch's."""
+    if caller.branch_id is not None and caller.branch_id != branch_id:
+        raise forbidden(f"This {what} belongs to another branch")
+
+
 def working_branch(session: Session, caller: Caller, code: str | None, *, doing: str) -> uuid.UUID:
     """The branch the caller works at: their own (a code naming another is
     refused: "You may {doing} only at your own branch"), or for an admin of

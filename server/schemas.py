@@ -15,8 +15,20 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from clinic.billing.rules import REASON_MAX, REFERENCE_MAX
 from clinic.billing.service import MAX_QUANTITY
-from clinic.enums import InvoiceStatus, PaymentMethod, Role, ServiceKind, Sex, VisitStatus
+from clinic.claims.completeness import FixIn
+from clinic.claims.service import MAX_BATCH
+from clinic.enums import (
+    BatchPeriod,
+    ClaimStatus,
+    InvoiceStatus,
+    PaymentMethod,
+    Role,
+    ServiceKind,
+    Sex,
+    VisitStatus,
+)
 from clinic.org.service import USERNAME_PATTERN
 from clinic.rules.money import MAX_AMOUNT_CENTS
 
@@ -522,3 +534,98 @@ class ShiftReportOut(BaseModel):
     methods: list[MethodCashUpOut]
     payments: list[PaymentOut]
     reversals: list[PaymentOut]
+
+
+# --- claims -------------------------------------------------------------------
+
+
+class ClaimCreate(Input):
+    visit_id: uuid.UUID
+
+
+class ClaimMove(Input):
+    status: ClaimStatus
+    reason: str | None = Field(default=None, max_length=REASON_MAX)
+    """SHA's reason for a rejection (needed then), a note for other moves."""
+    approved_cents: MoneyCents | None = None
+    paid_cents: MoneyCents | None = None
+    paid_on: date | None = None
+    payment_reference: str | None = Field(default=None, max_length=REFERENCE_MAX)
+
+
+class MissingOut(BaseModel):
+    """Something SHA would reject the claim for, and the screen that fixes it."""
+
+    code: str
+    message: str
+    fix_in: FixIn
+
+
+class ClaimItemOut(Output):
+    id: uuid.UUID
+    invoice_line_id: uuid.UUID | None
+    service_id: uuid.UUID | None
+    intervention_code: str
+    description: str
+    quantity: int
+    amount_cents: int
+    tariff_cents: int | None
+    """SHA's tariff for one unit, where the price list has one."""
+
+
+class ClaimStatusChangeOut(Output):
+    from_status: ClaimStatus | None
+    to_status: ClaimStatus
+    changed_at: datetime
+    note: str | None
+    created_by: uuid.UUID | None
+
+
+class ClaimOut(Output):
+    id: uuid.UUID
+    visit_id: uuid.UUID
+    patient_id: uuid.UUID
+    invoice_id: uuid.UUID
+    branch_id: uuid.UUID
+    batch_id: uuid.UUID | None
+    sha_member_number: str
+    sha_principal_number: str | None
+    preauthorisation_number: str | None
+    status: ClaimStatus
+    claimed_cents: int
+    approved_cents: int | None
+    paid_cents: int | None
+    rejection_reason: str | None
+    submitted_at: datetime | None
+    paid_on: date | None
+    payment_reference: str | None
+    created_at: datetime
+
+
+class ClaimDetailOut(ClaimOut):
+    items: list[ClaimItemOut] = []
+    missing: list[MissingOut] = []
+    """Empty when the claim may be READY."""
+    history: list[ClaimStatusChangeOut] = []
+
+
+class ClaimBatchCreate(Input):
+    claim_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_BATCH)
+    period: BatchPeriod
+
+
+class ClaimBatchSubmit(Input):
+    reference: str | None = Field(default=None, max_length=REFERENCE_MAX)
+    """The SHA portal's reference for the batch, when it gives one."""
+
+
+class ClaimBatchOut(Output):
+    id: uuid.UUID
+    branch_id: uuid.UUID
+    period: BatchPeriod
+    period_start: date
+    period_end: date
+    submitted_at: datetime | None
+    reference: str | None
+    claimed_cents: int = 0
+    claims: list[ClaimOut] = []

@@ -41,7 +41,13 @@ from clinic.clock import NAIROBI
 from clinic.db import utcnow
 from clinic.enums import InvoiceStatus, LabStatus, PaymentMethod, Role, ServiceKind, VisitStatus
 from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
-from clinic.journal.service import record_audit, record_insert, record_update, snapshot
+from clinic.journal.service import (
+    is_central,
+    record_audit,
+    record_insert,
+    record_update,
+    snapshot,
+)
 from clinic.numbering.service import next_number
 from clinic.org.models import Branch
 from clinic.paths import resources_dir
@@ -450,7 +456,9 @@ def invoice_payments(invoice_id: uuid.UUID, *, session: Session) -> list[Payment
     )
 
 
-def _check_branch(actor: Actor, branch_id: uuid.UUID, what: str) -> None:
+def check_own_branch(actor: Actor, branch_id: uuid.UUID, what: str) -> None:
+    """Refuse (NotAllowed) work on another branch's ``what``; an actor
+    without a branch (an admin of all branches) works on every branch's."""
     if actor.branch_id is not None and actor.branch_id != branch_id:
         raise NotAllowed(f"This {what} belongs to another branch; work on your own branch's")
 
@@ -532,7 +540,7 @@ def create_invoice(
     each bad line (``lines[1].quantity``), NotAllowed for another branch's
     or a cancelled visit."""
     visit = get_visit_for_billing(visit_id, session=session)
-    _check_branch(actor, visit.branch_id, "visit")
+    check_own_branch(actor, visit.branch_id, "visit")
     if visit.status == VisitStatus.CANCELLED:
         raise NotAllowed("The visit was cancelled; it is not billed")
     if not lines:
@@ -576,7 +584,7 @@ def create_invoice(
 
 
 def _editable(session: Session, invoice: Invoice, actor: Actor) -> None:
-    _check_branch(actor, invoice.branch_id, "invoice")
+    check_own_branch(actor, invoice.branch_id, "invoice")
     if invoice.status == InvoiceStatus.CANCELLED:
         raise NotAllowed("The invoice is cancelled; make a new one")
     if invoice_payments(invoice.id, session=session):
@@ -644,7 +652,7 @@ def cancel_invoice(
     """Cancel an invoice nothing is paid on (reverse its payments first);
     the reason is kept with it."""
     invoice = get_invoice(invoice_id, session=session)
-    _check_branch(actor, invoice.branch_id, "invoice")
+    check_own_branch(actor, invoice.branch_id, "invoice")
     text = clean_text(
         reason, "reason", max_length=REASON_MAX, required="Say why the invoice is cancelled"
     )
@@ -774,7 +782,7 @@ def close_shift(
     shift = get_shift(shift_id, session=session)
     if shift.cashier_id != actor.user_id and actor.role != Role.ADMIN:
         raise NotAllowed("Only the cashier whose shift it is closes it")
-    _check_branch(actor, shift.branch_id, "shift")
+    check_own_branch(actor, shift.branch_id, "shift")
     if shift.closed_at is not None:
         raise NotAllowed("The shift is already closed")
     check_amount(counted_cash_cents, "counted_cash_cents", allow_zero=True)
@@ -935,7 +943,7 @@ def record_payment(
         methods = ", ".join(m.value for m in PaymentMethod)
         raise InvalidValue("method", f"Choose one of {methods}") from None
     invoice = get_invoice(invoice_id, session=session)
-    _check_branch(actor, invoice.branch_id, "invoice")
+    check_own_branch(actor, invoice.branch_id, "invoice")
     if invoice.status == InvoiceStatus.CANCELLED:
         raise NotAllowed("The invoice is cancelled; it takes no payments")
     check_amount(amount_cents, "amount_cents")
@@ -988,6 +996,8 @@ def record_payment(
     check_payment_values({c.key: getattr(payment, c.key) for c in Payment.__table__.columns})
     record_insert(session, actor, payment, action="record_payment")
     _paid(session, actor, invoice, paid + applied)
+    if method == PaymentMethod.SHA:
+        _sha_paid(session, actor, invoice.id)
     return PaymentTaken(
         payment=payment,
         change_cents=change,
@@ -1027,7 +1037,7 @@ def reverse_payment(
     has its own receipt number. A payment is reversed once; a reversal is
     not reversed. Giving cash back needs the cashier's open shift."""
     original = get_payment(payment_id, session=session)
-    _check_branch(actor, original.branch_id, "payment")
+    check_own_branch(actor, original.branch_id, "payment")
     text = clean_text(
         reason, "reason", max_length=REASON_MAX, required="Say why the payment is reversed"
     )
@@ -1067,7 +1077,21 @@ def reverse_payment(
     )
     invoice = get_invoice(original.invoice_id, session=session)
     _paid(session, actor, invoice, paid_on(invoice.id, session=session))
+    if original.method == PaymentMethod.SHA:
+        _sha_paid(session, actor, invoice.id)
     return reversal
+
+
+def _sha_paid(session: Session, actor: Actor, invoice_id: uuid.UUID) -> None:
+    """SHA's share of the invoice changed: on the central database, the
+    visit's claim follows (made as a DRAFT the first time). A PC leaves it
+    to the server, which derives the claim when the payment reaches it
+    (:data:`clinic.journal.entities.SYNCED`), so a cashier's PC never
+    writes claims, which are the claims manager's."""
+    if is_central(session):
+        from clinic.claims.service import refresh_claim_for_invoice  # claims build on billing
+
+        refresh_claim_for_invoice(invoice_id, session=session, actor=actor)
 
 
 def mpesa_payments(

@@ -1,10 +1,29 @@
-"""The SHA claim state machine the server checks on every change, on every path."""
+"""The SHA claim state machine and the rules a claim keeps, which the server
+checks on every change, on every path: the claims service
+(:mod:`clinic.claims.service`), the API, and the server's sync apply
+(:mod:`clinic.journal.entities`)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from clinic.billing.models import Invoice
+from clinic.billing.rules import REASON_MAX, REFERENCE_MAX, clean_text
+from clinic.billing.service import MAX_QUANTITY
+from clinic.claims.completeness import missing
+from clinic.claims.document import load_claim_document
+from clinic.claims.models import ClaimBatch
 from clinic.enums import ClaimStatus, Role
-from clinic.errors import NotAllowed
+from clinic.errors import InvalidValue, NotAllowed
 from clinic.permissions import Data, may_write
+from clinic.rules.money import check_amount, format_kes
+from clinic.visits.models import Visit
 
 C = ClaimStatus
 
@@ -19,6 +38,33 @@ CLAIM_TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     C.PAID: frozenset(),
 }
 
+SENT = frozenset({C.SUBMITTED, C.APPROVED, C.PARTIALLY_APPROVED, C.REJECTED, C.PAID})
+"""A claim SHA holds: what it claims no longer changes (a rejected one goes
+back to DRAFT to be fixed and sent again)."""
+APPROVED = frozenset({C.APPROVED, C.PARTIALLY_APPROVED, C.PAID})
+"""SHA said how much it pays."""
+BATCHABLE = frozenset({C.READY, C.INVOICE_GENERATED})
+"""A batch holds checked claims not yet sent."""
+LOCKED_ONCE_SENT = frozenset(
+    {
+        "visit_id",
+        "patient_id",
+        "invoice_id",
+        "branch_id",
+        "batch_id",
+        "sha_member_number",
+        "sha_principal_number",
+        "preauthorisation_number",
+        "claimed_cents",
+        "submitted_at",
+        "deleted_at",
+    }
+)
+"""What SHA was sent: unchanged while SHA holds the claim."""
+NUMBER_MAX = 32
+PREAUTHORISATION_MAX = 64
+DESCRIPTION_MAX = 200
+
 
 def check_claim_move(role: Role, current: ClaimStatus, new: ClaimStatus) -> None:
     """Raise NotAllowed for a move the state machine does not have, or by a
@@ -29,3 +75,169 @@ def check_claim_move(role: Role, current: ClaimStatus, new: ClaimStatus) -> None
         raise NotAllowed(f"A {role.value} may not move a claim")
     if new not in CLAIM_TRANSITIONS[current]:
         raise NotAllowed(f"A claim that is {current.value} cannot move to {new.value}")
+
+
+def may_move_claim(role: Role, current: ClaimStatus, new: ClaimStatus) -> bool:
+    """Whether ``role`` may make the move (the desktop greys out the rest)."""
+    try:
+        check_claim_move(role, current, new)
+    except NotAllowed:
+        return False
+    return current != new
+
+
+def _checked_text(values: Mapping[str, Any], name: str, max_length: int) -> None:
+    value = values.get(name)
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise InvalidValue(name, "Give it as text")
+    if value and clean_text(value, name, max_length=max_length, required=None) != value:
+        raise InvalidValue(name, "Remove the spaces around the text")
+
+
+def _checked_amounts(values: Mapping[str, Any]) -> None:
+    check_amount(values.get("claimed_cents", 0), "claimed_cents", allow_zero=True)
+    for name in ("approved_cents", "paid_cents"):
+        if values.get(name) is not None:
+            check_amount(values[name], name, allow_zero=True)
+
+
+def _answered(values: Mapping[str, Any], status: ClaimStatus) -> None:
+    """What SHA's answer, and its payment, must say."""
+    if status == C.REJECTED and not values.get("rejection_reason"):
+        raise InvalidValue("reason", "Say why SHA rejected the claim")
+    if status in SENT and values.get("batch_id") is None:
+        raise InvalidValue("batch_id", "A claim is sent to SHA in a batch: add it to one")
+    if status in APPROVED:
+        approved = values.get("approved_cents")
+        claimed = int(values.get("claimed_cents") or 0)
+        if approved is None:
+            raise InvalidValue("approved_cents", "Give the amount SHA approved")
+        if approved > claimed:
+            raise InvalidValue(
+                "approved_cents",
+                f"{format_kes(approved)} approved is more than the {format_kes(claimed)} claimed",
+            )
+    if status == C.PAID:
+        for name, what in (
+            ("paid_cents", "the amount SHA paid"),
+            ("paid_on", "the day SHA paid"),
+            ("payment_reference", "SHA's payment reference"),
+        ):
+            if values.get(name) is None or values.get(name) == "":
+                raise InvalidValue(name, f"Give {what}")
+        if values["paid_cents"] > values["approved_cents"]:
+            raise InvalidValue(
+                "paid_cents",
+                f"{format_kes(values['paid_cents'])} paid is more than the"
+                f" {format_kes(values['approved_cents'])} SHA approved",
+            )
+
+
+def _batch_fits(
+    session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> None:
+    batch_id = after.get("batch_id")
+    if batch_id is None:
+        return
+    batch = session.get(ClaimBatch, batch_id)
+    if batch is None or batch.deleted_at is not None:
+        raise InvalidValue("batch_id", "No such batch")
+    if batch.branch_id != after.get("branch_id"):
+        raise NotAllowed("A batch holds one branch's claims; this claim is another branch's")
+    joining = before is None or before.get("batch_id") != batch_id
+    if joining and batch.submitted_at is not None:
+        raise NotAllowed("The batch was submitted to SHA; it takes no more claims")
+    if joining and after.get("status") not in BATCHABLE:
+        raise NotAllowed("A batch holds READY claims: check the claim first")
+
+
+def _names_its_visit(
+    session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> None:
+    """A claim is for a visit of its own branch, of its patient, on that visit's invoice."""
+    keys = ("visit_id", "patient_id", "invoice_id", "branch_id")
+    if before is not None and all(before.get(k) == after.get(k) for k in keys):
+        return
+    visit = session.get(Visit, after["visit_id"]) if after.get("visit_id") else None
+    if visit is None or visit.deleted_at is not None:
+        raise InvalidValue("visit_id", "No such visit")
+    if visit.patient_id != after.get("patient_id"):
+        raise InvalidValue("patient_id", "The claim names another patient than its visit's")
+    if visit.branch_id != after.get("branch_id"):
+        raise NotAllowed("A claim belongs to the branch of its visit")
+    invoice = session.get(Invoice, after["invoice_id"]) if after.get("invoice_id") else None
+    if invoice is None or invoice.visit_id != visit.id:
+        raise InvalidValue("invoice_id", "A claim is made from its visit's invoice")
+
+
+def _ready(session: Session, after: Mapping[str, Any], today: date) -> None:
+    claim_id = after.get("id")
+    if not isinstance(claim_id, uuid.UUID):
+        raise NotAllowed("A claim is checked before it is READY")
+    document = replace(
+        load_claim_document(claim_id, session=session),
+        sha_member_number=after.get("sha_member_number") or "",
+        sha_principal_number=after.get("sha_principal_number"),
+        claimed_cents=int(after.get("claimed_cents") or 0),
+    )
+    found = missing(document, today=today)
+    if found:
+        raise NotAllowed(
+            "The claim is not ready for SHA: " + "; ".join(item.message for item in found)
+        )
+
+
+def check_claim_change(
+    session: Session,
+    after: Mapping[str, Any],
+    before: Mapping[str, Any] | None,
+    *,
+    today: date,
+) -> None:
+    """The rules a claim's values keep, given the row by field name as it
+    would become (``after``) and as it is (``before``; None for a new claim).
+    Who may move its status is :func:`check_claim_move`'s. Raises
+    InvalidValue naming the field, or NotAllowed."""
+    status = ClaimStatus(after.get("status") or C.DRAFT)
+    if before is None and status != C.DRAFT:
+        raise NotAllowed("A claim starts as DRAFT and moves by the claim's checks")
+    _checked_amounts(after)
+    _checked_text(after, "sha_member_number", NUMBER_MAX)
+    _checked_text(after, "sha_principal_number", NUMBER_MAX)
+    _checked_text(after, "preauthorisation_number", PREAUTHORISATION_MAX)
+    _checked_text(after, "rejection_reason", REASON_MAX)
+    _checked_text(after, "payment_reference", REFERENCE_MAX)
+    _answered(after, status)
+    _names_its_visit(session, after, before)
+    _batch_fits(session, after, before)
+    if status == C.READY and (before is None or before.get("status") != C.READY):
+        _ready(session, after, today)
+
+
+def check_batch_change(after: Mapping[str, Any]) -> None:
+    """A batch's period runs forwards. Raises InvalidValue."""
+    start, end = after.get("period_start"), after.get("period_end")
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        raise InvalidValue("period_end", "The period ends on or after the day it starts")
+    _checked_text(after, "reference", REFERENCE_MAX)
+
+
+def check_claim_item(after: Mapping[str, Any]) -> None:
+    """A claim line's values: a quantity, amounts within bounds, clean text.
+    Raises InvalidValue."""
+    quantity = after.get("quantity", 1)
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 1 <= quantity <= MAX_QUANTITY
+    ):
+        raise InvalidValue(
+            "quantity", f"Quantity must be a whole number from 1 to {MAX_QUANTITY:,}"
+        )
+    check_amount(after.get("amount_cents"), "amount_cents", allow_zero=True)
+    if after.get("tariff_cents") is not None:
+        check_amount(after["tariff_cents"], "tariff_cents", allow_zero=True)
+    _checked_text(after, "intervention_code", NUMBER_MAX)
+    _checked_text(after, "description", DESCRIPTION_MAX)

@@ -26,13 +26,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinic.actor import Actor
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service, ServicePrice, Shift
 from clinic.billing.rules import check_payment_values
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
-from clinic.claims.rules import check_claim_move
+from clinic.claims.rules import (
+    LOCKED_ONCE_SENT,
+    SENT,
+    check_batch_change,
+    check_claim_change,
+    check_claim_item,
+    check_claim_move,
+)
+from clinic.claims.service import refresh_claim_for_invoice
 from clinic.clock import clinic_today
 from clinic.db import SyncColumns
-from clinic.enums import Role
+from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.models import Conflict
 from clinic.org.models import Branch, Device, User
@@ -50,6 +59,13 @@ BranchOf = Callable[[Session, Mapping[str, Any]], uuid.UUID | None]
 
 MoveCheck = Callable[[Role, Any, Any], None]
 """Raises NotAllowed when the role may not move the field from one value to another."""
+
+StateCheck = Callable[[Session, Mapping[str, Any], Mapping[str, Any] | None], None]
+"""Raises Refused when a row as it would become (its values by field name),
+given as it is (None: new), breaks a rule."""
+
+Derive = Callable[[Session, Any, Actor], None]
+"""Writes what follows from an applied row, as ``Actor``."""
 
 
 class Refused(Exception):
@@ -114,6 +130,13 @@ class SyncedEntity:
     lock: Lock | None = None
     check_values: Callable[[Mapping[str, Any]], None] | None = None
     """The clinic's value rules for what was sent; raises Refused."""
+    check_state: StateCheck | None = None
+    """The clinic's rules for the row as it would become, given as it is
+    (None for a new row) and with what else the store holds; raises Refused."""
+    on_applied: Derive | None = None
+    """What the server derives from an applied change, in its transaction,
+    as the author's work done through the server (an SHA payment makes the
+    visit's draft claim)."""
     pushable: bool = True
     """Devices may push changes to it (else only the server writes it)."""
     server_only: frozenset[str] = frozenset()
@@ -193,6 +216,10 @@ class SyncedEntity:
             touched = set(values) if self.lock.fields is None else set(values) & self.lock.fields
             if touched and self.lock.is_locked(session, state):
                 raise Refused(self.lock.reason)
+        if self.check_state is not None:
+            self.check_state(
+                session, _merged(row, values), _merged(row, {}) if row is not None else None
+            )
 
     def check_branch(
         self, session: Session, branch_id: uuid.UUID, values: Mapping[str, Any], row: Any | None
@@ -309,6 +336,61 @@ def signed_with_visit(rows: str, fields: Iterable[str] | None = None) -> Lock:
     )
 
 
+def _claim_sent(_session: Session, values: Mapping[str, Any]) -> bool:
+    return values.get("status") in SENT
+
+
+def _claim_left_draft(session: Session, values: Mapping[str, Any]) -> bool:
+    claim = session.get(Claim, values.get("claim_id")) if values.get("claim_id") else None
+    return claim is not None and claim.status != ClaimStatus.DRAFT
+
+
+def _batch_submitted(_session: Session, values: Mapping[str, Any]) -> bool:
+    return values.get("submitted_at") is not None
+
+
+def _refusing(check: Callable[[], None]) -> None:
+    """Run a clinic rule, its refusal in staff's words."""
+    try:
+        check()
+    except InvalidValue as error:
+        raise Refused(f"{error.field}: {error.reason}") from None
+    except NotAllowed as error:
+        raise Refused(str(error)) from None
+
+
+def _claim_state(
+    session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> None:
+    _refusing(lambda: check_claim_change(session, after, before, today=clinic_today()))
+
+
+def _claim_item_state(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    _refusing(lambda: check_claim_item(after))
+
+
+def _batch_state(
+    _session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    _refusing(lambda: check_batch_change(after))
+
+
+def _move_recorded(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    """A claim's history records the moves it made, as it made them."""
+    claim = session.get(Claim, after.get("claim_id")) if after.get("claim_id") else None
+    if claim is None or claim.status != after.get("to_status"):
+        raise Refused("A claim's history records the status the claim moved to")
+
+
+def _claim_follows_payment(session: Session, payment: Any, actor: Actor) -> None:
+    if payment.method == PaymentMethod.SHA:
+        refresh_claim_for_invoice(payment.invoice_id, session=session, actor=actor)
+
+
 NOTES = Data.CLINICAL_NOTES
 visit_branch = via(Visit, "visit_id")
 ON_VISIT = frozenset({"visit_id"})
@@ -337,7 +419,10 @@ SYNCED: dict[str, SyncedEntity] = {
             Visit,
             Data.VISITS,
             branch=own_branch,
-            field_data={name: NOTES for name in (*AMENDABLE_FIELDS, "clinician_id")},
+            field_data={
+                **{name: NOTES for name in AMENDABLE_FIELDS},
+                "clinician_id": Data.DIAGNOSES,
+            },
             written_as={"signed_at": NOTES},
             moves={"status": check_visit_move},
             write_once=frozenset({"signed_at", "patient_id"}),
@@ -357,7 +442,7 @@ SYNCED: dict[str, SyncedEntity] = {
         ),
         SyncedEntity(
             Diagnosis,
-            NOTES,
+            Data.DIAGNOSES,
             branch=visit_branch,
             write_once=ON_VISIT,
             lock=signed_with_visit("diagnoses"),
@@ -420,6 +505,7 @@ SYNCED: dict[str, SyncedEntity] = {
             numbers=frozenset({"receipt_number"}),
             authored=frozenset({"cashier_id"}),
             check_values=_payment_values,
+            on_applied=_claim_follows_payment,
             # Two PCs may reverse one payment offline: the second to arrive is refused.
             lock=Lock(
                 _already_reversed,
@@ -427,21 +513,51 @@ SYNCED: dict[str, SyncedEntity] = {
                 frozenset({"reverses"}),
             ),
         ),
-        SyncedEntity(ClaimBatch, Data.CLAIMS, branch=own_branch, pulled_by_branch=True),
+        SyncedEntity(
+            ClaimBatch,
+            Data.CLAIMS,
+            branch=own_branch,
+            pulled_by_branch=True,
+            write_once=frozenset({"submitted_at"}),
+            lock=Lock(
+                _batch_submitted,
+                "The batch was submitted to SHA; it no longer changes",
+                frozenset(
+                    {"branch_id", "period", "period_start", "period_end", "reference", "deleted_at"}
+                ),
+            ),
+            check_state=_batch_state,
+        ),
         SyncedEntity(
             Claim,
             Data.CLAIMS,
             branch=own_branch,
             pulled_by_branch=True,
             moves={"status": check_claim_move},
+            write_once=frozenset({"visit_id", "patient_id"}),
+            lock=Lock(
+                _claim_sent,
+                "The claim was sent to SHA; what it claims no longer changes",
+                LOCKED_ONCE_SENT,
+            ),
+            check_state=_claim_state,
         ),
-        SyncedEntity(ClaimItem, Data.CLAIMS, branch=via(Claim, "claim_id"), pulled_by_branch=True),
+        SyncedEntity(
+            ClaimItem,
+            Data.CLAIMS,
+            branch=via(Claim, "claim_id"),
+            pulled_by_branch=True,
+            write_once=frozenset({"claim_id"}),
+            lock=Lock(_claim_left_draft, "The claim left DRAFT; its lines no longer change"),
+            check_state=_claim_item_state,
+        ),
         SyncedEntity(
             ClaimStatusChange,
             Data.CLAIMS,
             branch=via(Claim, "claim_id"),
             pulled_by_branch=True,
             append_only=True,
+            check_state=_move_recorded,
         ),
         # Every PC counts the conflicts; their values may be any field's,
         # clinical ones included, so only admins, who settle them, see those.

@@ -41,7 +41,14 @@ from clinic.billing.service import (
 from clinic.clock import NAIROBI, clinic_today
 from clinic.enums import InvoiceStatus, PaymentMethod, Role
 from clinic.permissions import Data
-from server.deps import Caller, DbSession, reader_of, working_branch, writer_of
+from server.deps import (
+    Caller,
+    DbSession,
+    own_branch_only,
+    reader_of,
+    working_branch,
+    writer_of,
+)
 from server.errors import forbidden
 from server.numbers import ensure_numbers
 from server.schemas import (
@@ -73,11 +80,6 @@ InvoiceWriter = Annotated[Caller, Depends(writer_of(Data.INVOICES))]
 PaymentWriter = Annotated[Caller, Depends(writer_of(Data.PAYMENTS))]
 ShiftWriter = Annotated[Caller, Depends(writer_of(Data.SHIFTS))]
 ERRORS: dict[int | str, dict[str, object]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
-
-
-def _own_branch(caller: Caller, branch_id: uuid.UUID, what: str) -> None:
-    if caller.branch_id is not None and caller.branch_id != branch_id:
-        raise forbidden(f"This {what} belongs to another branch")
 
 
 def _service_out(session: Session, service_id: uuid.UUID, day: date) -> ServiceOut:
@@ -214,7 +216,7 @@ def add_price(
 def bill_visit(body: InvoiceCreate, caller: InvoiceWriter, session: DbSession) -> InvoiceOut:
     """Bill a visit of the caller's branch at the prices of its date."""
     visit = get_visit_for_billing(body.visit_id, session=session)
-    _own_branch(caller, visit.branch_id, "visit")
+    own_branch_only(caller, visit.branch_id, "visit")
     invoice = create_invoice(
         visit.id,
         [LineInput(line.service_id, line.quantity) for line in body.lines],
@@ -254,7 +256,7 @@ def find_invoices(
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut, responses=ERRORS)
 def read_invoice(invoice_id: uuid.UUID, caller: InvoiceReader, session: DbSession) -> InvoiceOut:
     invoice = get_invoice(invoice_id, session=session)
-    _own_branch(caller, invoice.branch_id, "invoice")
+    own_branch_only(caller, invoice.branch_id, "invoice")
     return _invoice_out(session, invoice)
 
 
@@ -273,7 +275,7 @@ def take_payment(body: PaymentIn, caller: PaymentWriter, session: DbSession) -> 
     """Take a payment: it answers with its receipt number, the change to give
     (cash) and warnings (an M-Pesa code used before, and where)."""
     invoice = get_invoice(body.invoice_id, session=session)
-    _own_branch(caller, invoice.branch_id, "invoice")
+    own_branch_only(caller, invoice.branch_id, "invoice")
     actor = caller.actor()
     ensure_numbers(session, actor.device_id)
     taken = record_payment(
@@ -297,7 +299,7 @@ def reverse(
     payment_id: uuid.UUID, body: ReversalIn, caller: PaymentWriter, session: DbSession
 ) -> PaymentOut:
     """Reverse a payment (once) with a reason: a negative payment with its own receipt."""
-    _own_branch(caller, get_payment(payment_id, session=session).branch_id, "payment")
+    own_branch_only(caller, get_payment(payment_id, session=session).branch_id, "payment")
     actor = caller.actor()
     ensure_numbers(session, actor.device_id)
     reversal = reverse_payment(
@@ -330,7 +332,7 @@ def end_shift(
     """Close the caller's shift with the cash counted: expected, counted and
     variance by method, and the payments and reversals behind them."""
     shift: Shift = get_shift(shift_id, session=session)
-    _own_branch(caller, shift.branch_id, "shift")
+    own_branch_only(caller, shift.branch_id, "shift")
     if caller.role != Role.ADMIN and shift.cashier_id != caller.user.id:
         raise forbidden(f"A {caller.role.value} closes only their own shift")
     close_shift(shift_id, body.counted_cash_cents, session=session, actor=caller.actor())

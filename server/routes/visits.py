@@ -115,14 +115,16 @@ def _detail(session: Session, caller: Caller, visit: Visit) -> VisitDetailOut:
     if may_read(role, Data.CLINICAL_NOTES):
         detail.complaint, detail.history = visit.complaint, visit.history
         detail.examination, detail.plan = visit.examination, visit.plan
-        detail.clinician_id = visit.clinician_id
-        detail.diagnoses = [
-            DiagnosisOut.model_validate(d) for d in _children(session, Diagnosis, visit.id)
-        ]
         detail.amendments = [
             AmendmentOut.model_validate(a) for a in amendments(visit.id, session=session)
         ]
         shown.append("clinical_notes")
+    if may_read(role, Data.DIAGNOSES):
+        detail.clinician_id = visit.clinician_id
+        detail.diagnoses = [
+            DiagnosisOut.model_validate(d) for d in _children(session, Diagnosis, visit.id)
+        ]
+        shown.append("diagnoses")
     if may_read(role, Data.VITALS):
         detail.triage = [TriageOut.model_validate(t) for t in _children(session, Triage, visit.id)]
         shown.append("vitals")

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from clinic.actor import Actor
 from clinic.db import SYNC_COLUMN_NAMES
 from clinic.enums import ChangeOperation, Role
 from clinic.journal.entities import SYNCED, Refused, SyncedEntity, meaningful
@@ -28,6 +29,7 @@ from clinic.journal.models import AppliedMutation, ChangeLogEntry, Conflict
 from clinic.journal.service import log_central_change, to_jsonable
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device, User
+from server.database import SERVER_DEVICE_ID
 from server.models import DeviceUser
 from server.observability import safe_traceback
 from server.sync.feed import Scope, wire_row
@@ -134,6 +136,14 @@ def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -
             setattr(row, name, value)
     session.flush()
     version = log_central_change(session, row, list(values), device_id=device.id, user_id=author.id)
+    if entity.on_applied is not None:
+        entity.on_applied(
+            session,
+            row,
+            Actor(
+                SERVER_DEVICE_ID, user_id=author.id, role=author.role, branch_id=device.branch_id
+            ),
+        )
     for note in conflicts:
         conflict = Conflict(
             entity=entity.name,

@@ -26,8 +26,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from clinic.billing.models import Service, Shift
+from clinic.claims.models import Claim
 from clinic.db import utcnow
-from clinic.enums import Role, VisitStatus
+from clinic.enums import ClaimStatus, Role, VisitStatus
 from clinic.journal.models import AuditEvent
 from clinic.org.models import Branch, User
 from clinic.visits.models import Visit
@@ -162,6 +163,64 @@ class World:
         assert response.status_code == 201, response.text
         payment_id: str = response.json()["id"]
         return payment_id
+
+    def sha_visit(self) -> str:
+        """A signed visit at MAIN of a patient with an SHA number, paid by
+        SHA (which makes its draft claim)."""
+        patient = self.client.post(
+            "/api/patients",
+            json={
+                "first_name": "Achieng",
+                "last_name": unique_name(),
+                "sex": "F",
+                "sha_number": f"CR{uuid.uuid4().int % 10**13:013d}-4",
+            },
+            headers=self.admin,
+        )
+        assert patient.status_code == 201, patient.text
+        visit = self.client.post(
+            "/api/visits", json={"patient_id": patient.json()["patient"]["id"]}, headers=self.admin
+        )
+        assert visit.status_code == 201, visit.text
+        visit_id: str = visit.json()["id"]
+        consulted = self.client.put(
+            f"/api/visits/{visit_id}/consultation",
+            json={"complaint": "Fever for three days", "diagnoses": ["B54"]},
+            headers=self.admin,
+        )
+        assert consulted.status_code == 200, consulted.text
+        signed = self.client.post(f"/api/visits/{visit_id}/sign", headers=self.admin)
+        assert signed.status_code == 200, signed.text
+        body = {"visit_id": visit_id, "lines": [{"service_id": self.service_id()}]}
+        invoice = self.client.post("/api/invoices", json=body, headers=self.admin)
+        assert invoice.status_code == 201, invoice.text
+        paid = self.client.post(
+            "/api/payments",
+            json={"invoice_id": invoice.json()["id"], "method": "SHA", "amount_cents": 500_00},
+            headers=self.admin,
+        )
+        assert paid.status_code == 201, paid.text
+        return visit_id
+
+    def sha_claim(self, status: ClaimStatus = ClaimStatus.DRAFT) -> str:
+        """The draft claim of a new SHA visit, put straight into ``status``."""
+        visit_id = uuid.UUID(self.sha_visit())
+        with self.database.sessions.begin() as session:
+            claim = session.scalars(select(Claim).where(Claim.visit_id == visit_id)).one()
+            claim.status = status
+            return str(claim.id)
+
+    def batch(self) -> str:
+        """An unsubmitted batch holding one claim whose SHA invoice is generated."""
+        claim_id = self.sha_claim(ClaimStatus.INVOICE_GENERATED)
+        response = self.client.post(
+            "/api/claim-batches",
+            json={"claim_ids": [claim_id], "period": "WEEKLY"},
+            headers=self.admin,
+        )
+        assert response.status_code == 201, response.text
+        batch_id: str = response.json()["id"]
+        return batch_id
 
     def no_open_shifts(self) -> None:
         """Close every open shift, so that any role may open one."""
@@ -459,6 +518,50 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         roles("cashier admin"),
         lambda w: (f"/api/shifts/{w.cashier_shift()}/close", {"counted_cash_cents": 0}, None),
     ),
+    # claims: claims managers work on them; reception reads them (the SHA invoice)
+    Endpoint(
+        "POST",
+        "/api/claims",
+        roles("claims_manager admin"),
+        lambda w: ("/api/claims", {"visit_id": w.sha_visit()}, None),
+    ),
+    Endpoint(
+        "GET", "/api/claims", roles("claims_manager receptionist admin"), _fixed("/api/claims")
+    ),
+    Endpoint(
+        "GET",
+        "/api/claims/{claim_id}",
+        roles("claims_manager receptionist admin"),
+        lambda w: (f"/api/claims/{w.sha_claim()}", None, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/claims/{claim_id}/status",
+        roles("claims_manager admin"),
+        lambda w: (f"/api/claims/{w.sha_claim()}/status", {"status": "READY"}, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/claim-batches",
+        roles("claims_manager admin"),
+        lambda w: (
+            "/api/claim-batches",
+            {"claim_ids": [w.sha_claim(ClaimStatus.READY)], "period": "MONTHLY"},
+            None,
+        ),
+    ),
+    Endpoint(
+        "GET",
+        "/api/claim-batches/{batch_id}",
+        roles("claims_manager receptionist admin"),
+        lambda w: (f"/api/claim-batches/{w.batch()}", None, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/claim-batches/{batch_id}/submit",
+        roles("claims_manager admin"),
+        lambda w: (f"/api/claim-batches/{w.batch()}/submit", {"reference": "SHA-B-7"}, None),
+    ),
     # admin only: users, devices, audit
     Endpoint("GET", "/api/users", roles("admin"), _fixed("/api/users")),
     Endpoint("POST", "/api/users", roles("admin"), _new_user_body),
@@ -601,16 +704,18 @@ def test_cancelling_needs_a_reason(world: World) -> None:
 
 # --- what each role sees of a visit -------------------------------------------
 
-NOTES = ("complaint", "history", "examination", "plan", "clinician_id", "diagnoses", "amendments")
+NOTES = ("complaint", "history", "examination", "plan", "amendments")
+DIAGNOSES = ("clinician_id", "diagnoses")
+CLINICAL = ("clinical_notes", "diagnoses", "vitals", "prescriptions", "lab_requests")
 PARTS_SEEN: dict[Role, tuple[str, ...]] = {
     Role.RECEPTIONIST: (),
-    Role.NURSE: ("clinical_notes", "vitals", "prescriptions", "lab_requests"),
-    Role.CLINICAL_OFFICER: ("clinical_notes", "vitals", "prescriptions", "lab_requests"),
+    Role.NURSE: CLINICAL,
+    Role.CLINICAL_OFFICER: CLINICAL,
     Role.CASHIER: (),
     Role.PHARMACIST: ("prescriptions",),
     Role.LAB_TECHNICIAN: ("lab_requests",),
-    Role.CLAIMS_MANAGER: (),
-    Role.ADMIN: ("clinical_notes", "vitals", "prescriptions", "lab_requests"),
+    Role.CLAIMS_MANAGER: ("diagnoses",),  # what an SHA claim names
+    Role.ADMIN: CLINICAL,
 }
 
 
@@ -679,11 +784,14 @@ def test_each_role_sees_only_its_part_of_a_visit(world: World, full_visit: str, 
     if "clinical_notes" in seen:
         assert visit["complaint"] == "Cough for two weeks"
         assert visit["examination"] == "Crackles at the right base"
-        assert visit["clinician_id"] == str(world.user_ids[Role.ADMIN])
-        assert [d["code"] for d in visit["diagnoses"]] == ["J18.9"]
         assert [a["new_value"] for a in visit["amendments"]] == ["Review in 3 days"]
     else:
         assert {name: visit[name] for name in NOTES} == dict.fromkeys(NOTES)
+    if "diagnoses" in seen:
+        assert visit["clinician_id"] == str(world.user_ids[Role.ADMIN])
+        assert [d["code"] for d in visit["diagnoses"]] == ["J18.9"]
+    else:
+        assert {name: visit[name] for name in DIAGNOSES} == dict.fromkeys(DIAGNOSES)
     if "vitals" in seen:
         assert [t["temperature_c"] for t in visit["triage"]] == [37.0]
     else:

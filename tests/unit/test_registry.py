@@ -10,6 +10,7 @@ import pytest
 
 from bench.generate import LOAD_ORDER, TABLES
 from clinic.db import Base, SyncColumns
+from clinic.enums import Role
 from clinic.journal.entities import SYNCED, SyncedEntity
 from clinic.journal.models import AuditEvent
 from clinic.numbering.models import NumberLease
@@ -92,3 +93,14 @@ def test_the_benchmarks_column_lists_name_every_column_of_the_model(name: str) -
 def test_the_benchmark_loads_tables_in_the_registrys_order() -> None:
     synced = [name for name in LOAD_ORDER if name in SYNCED]
     assert synced == [name for name in SYNCED if name in synced]
+
+
+def test_a_claims_pc_pulls_the_diagnoses_and_clinician_but_not_the_notes() -> None:
+    claims = [Role.CLAIMS_MANAGER]
+    assert SYNCED["diagnoses"].readable_by(claims)
+    assert SYNCED["claims"].readable_by(claims) and SYNCED["claims"].readable_by(
+        [Role.RECEPTIONIST]
+    )
+    assert SYNCED["visits"].hidden_from(claims) == {"complaint", "history", "examination", "plan"}
+    assert SYNCED["visits"].hidden_from([Role.RECEPTIONIST]) >= {"clinician_id", "plan"}
+    assert not SYNCED["diagnoses"].readable_by([Role.RECEPTIONIST, Role.CASHIER])
