@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from clinic.claims.document import (
     ClaimDiagnosis,
@@ -109,6 +110,6 @@ def claim_document(
     )
 
 
-def named(document: ClaimDocument, **names: str | None) -> ClaimDocument:
+def named(document: ClaimDocument, **names: Any) -> ClaimDocument:
     """``document`` with its patient's names (first_name, last_name, ...) changed."""
     return replace(document, patient=replace(document.patient, **names))

@@ -53,7 +53,8 @@ def references(data: object) -> Iterator[str]:
 
 
 def entry_url(bundle: Resource, resource: Resource) -> str:
-    (url,) = [e["fullUrl"] for e in bundle["entry"] if e["resource"] is resource]
+    urls: list[str] = [e["fullUrl"] for e in bundle["entry"] if e["resource"] is resource]
+    (url,) = urls
     return url
 
 

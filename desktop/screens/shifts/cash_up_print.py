@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 from clinic.rules.money import format_kes
 from desktop.printing import (
+    DEFAULT_CLINIC_NAME,
     html_document,
     local_time,
     print_document,
@@ -32,7 +33,7 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("CashUpPrint", text)
 
 
-def cash_up_html(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> str:
+def cash_up_html(shift: ShiftView, *, clinic_name: str = DEFAULT_CLINIC_NAME) -> str:
     """The cash-up as HTML for a QTextDocument: who, when, the float, each
     method's received / reversed / expected, the cash counted and the
     variance, then every payment and reversal behind it, and a line to sign."""
@@ -118,7 +119,7 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> str:
 """
 
 
-def cash_up_document(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> QTextDocument:
+def cash_up_document(shift: ShiftView, *, clinic_name: str = DEFAULT_CLINIC_NAME) -> QTextDocument:
     return html_document(cash_up_html(shift, clinic_name=clinic_name))
 
 
@@ -132,7 +133,9 @@ def print_cash_up(shift: ShiftView, parent: QWidget | None) -> bool:
     )
 
 
-def write_cash_up_pdf(shift: ShiftView, path: Path, *, clinic_name: str = "Seth Clinic") -> Path:
+def write_cash_up_pdf(
+    shift: ShiftView, path: Path, *, clinic_name: str = DEFAULT_CLINIC_NAME
+) -> Path:
     """Write the cash-up to ``path`` as an A4 PDF (whole, or not at all)."""
     return write_document_pdf(
         cash_up_document(shift, clinic_name=clinic_name),

@@ -338,7 +338,10 @@ class ShiftPanel(QWidget):
     def print_cash_up(self) -> None:
         if self.shift is None:
             return
-        print_cash_up(self.shift, self)
+        try:
+            print_cash_up(self.shift, self)
+        except OSError as error:
+            self.show_message(self.tr("Could not print the cash-up: %s") % error, error=True)
 
     def save_pdf(self) -> None:
         if self.shift is None:
@@ -347,6 +350,11 @@ class ShiftPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Save the cash-up"), name, self.tr("PDF files (*.pdf)")
         )
-        if path:
+        if not path:
+            return
+        try:
             write_cash_up_pdf(self.shift, Path(path))
-            self.show_message(self.tr("Cash-up saved to %s.") % path)
+        except OSError as error:
+            self.show_message(self.tr("Could not save the cash-up: %s") % error, error=True)
+            return
+        self.show_message(self.tr("Cash-up saved to %s.") % path)
