@@ -36,6 +36,7 @@ from clinic.billing.service import check_own_branch, get_invoice, invoice_lines
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
 from clinic.claims.rules import (
     BATCHABLE,
+    PREAUTHORISATION_MAX,
     SENT,
     check_batch_change,
     check_claim_change,
@@ -167,6 +168,20 @@ def _claimed_invoice(visit: Visit, session: Session) -> Invoice | None:
     return next((i for i in invoices if sha_paid_cents(i.id, session=session) > 0), None)
 
 
+def _payments_held(session: Session, invoice_id: uuid.UUID) -> bool:
+    """Whether this store holds the invoice's payments: a claims manager's
+    PC holds none (claims managers read invoices, not payments), so there a
+    claim keeps the SHA share the server found."""
+    return (
+        session.scalar(
+            select(Payment.id)
+            .where(Payment.invoice_id == invoice_id, Payment.deleted_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def _member_number(text: str | None) -> str:
     """The patient's number as the claim carries it: SHA's form when it has
     it (the completeness check flags the rest)."""
@@ -205,7 +220,8 @@ def _follow_invoice(session: Session, actor: Actor, claim: Claim, invoice: Invoi
         principal = patient.sha_principal_number
         claim.sha_principal_number = _member_number(principal) if principal else None
     claim.invoice_id = invoice.id
-    claim.claimed_cents = max(0, sha_paid_cents(invoice.id, session=session))
+    if _payments_held(session, invoice.id):
+        claim.claimed_cents = max(0, sha_paid_cents(invoice.id, session=session))
     check_claim_change(session, column_values(claim), previous, today=clinic_today())
     record_update(session, actor, claim, before, action="refresh_claim")
     items = {i.invoice_line_id: i for i in claim_items(claim.id, session=session)}
@@ -309,6 +325,26 @@ def refresh_claim_for_invoice(
     if sha_paid_cents(invoice.id, session=session) <= 0:
         return None
     return _new_claim(session, actor, visit, invoice)
+
+
+def set_preauthorisation(
+    claim_id: uuid.UUID, number: str | None, *, session: Session, actor: Actor
+) -> Claim:
+    """Record (or clear, with None) SHA's pre-authorisation number for the
+    claim, until it is sent to SHA."""
+    _check_writer(actor)
+    claim = get_claim(claim_id, session=session)
+    check_own_branch(actor, claim.branch_id, "claim")
+    if claim.status in SENT:
+        raise NotAllowed("The claim was sent to SHA; what it claims no longer changes")
+    previous = column_values(claim)
+    before = snapshot(claim)
+    claim.preauthorisation_number = clean_text(
+        number, "preauthorisation_number", max_length=PREAUTHORISATION_MAX, required=None
+    )
+    check_claim_change(session, column_values(claim), previous, today=clinic_today())
+    record_update(session, actor, claim, before, action="set_claim_preauthorisation")
+    return claim
 
 
 # --- moving ------------------------------------------------------------------------------

@@ -11,12 +11,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.claims.completeness import missing
 from clinic.claims.document import load_claim_document
+from clinic.claims.fhir import bundle_json, claim_bundle
 from clinic.claims.models import Claim, ClaimBatch
 from clinic.claims.service import (
     MAX_BATCH,
@@ -30,10 +31,11 @@ from clinic.claims.service import (
     move_claim,
     submit_batch,
 )
+from clinic.claims.sha_csv import batch_csv
 from clinic.clock import clinic_today
 from clinic.enums import ClaimStatus
 from clinic.org.models import Branch
-from clinic.permissions import Data
+from clinic.permissions import Data, may_read
 from clinic.visits.models import Visit
 from server.deps import Caller, DbSession, own_branch_only, reader_of, writer_of
 from server.errors import ApiError, forbidden
@@ -54,6 +56,16 @@ router = APIRouter(prefix="/api", tags=["claims"])
 
 ClaimReader = Annotated[Caller, Depends(reader_of(Data.CLAIMS))]
 ClaimWriter = Annotated[Caller, Depends(writer_of(Data.CLAIMS))]
+
+
+def _exporter(caller: ClaimReader) -> Caller:
+    """The exports name the diagnoses: for claims readers who read them too."""
+    if not may_read(caller.role, Data.DIAGNOSES):
+        raise forbidden(f"A {caller.role.value} may not read diagnoses")
+    return caller
+
+
+ClaimExporter = Annotated[Caller, Depends(_exporter)]
 ERRORS: dict[int | str, dict[str, object]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
 
 
@@ -191,3 +203,34 @@ def submit(
     )
     session.commit()
     return _batch_out(session, batch)
+
+
+@router.get(
+    "/claims/{claim_id}/fhir",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"application/fhir+json": {}}}},
+)
+def claim_fhir(claim_id: uuid.UUID, caller: ClaimExporter, session: DbSession) -> Response:
+    """The claim as a FHIR R4 Bundle (Claim, Patient, Organizations,
+    Practitioner, Coverage), as SHA's HIE takes it."""
+    claim = _readable_claim(session, caller, claim_id)
+    bundle = claim_bundle(load_claim_document(claim.id, session=session))
+    return Response(bundle_json(bundle), media_type="application/fhir+json")
+
+
+@router.get(
+    "/claim-batches/{batch_id}/sha.csv",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+)
+def batch_sha_csv(batch_id: uuid.UUID, caller: ClaimExporter, session: DbSession) -> Response:
+    """The batch as the CSV the SHA portal takes: a row per claim line."""
+    batch = get_batch(batch_id, session=session)
+    own_branch_only(caller, batch.branch_id, "batch")
+    claims = list_claims(session=session, batch_id=batch.id, limit=MAX_BATCH)
+    text = batch_csv(load_claim_document(c.id, session=session) for c in reversed(claims))
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="sha-batch-{batch.id}.csv"'},
+    )

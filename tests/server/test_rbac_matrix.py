@@ -39,6 +39,7 @@ from server.database import SERVER_DEVICE_ID, Database, add_central
 from server.security import hash_password
 from tests.central import PASSWORD, bearer
 from tests.server.billing_helpers import mpesa_code
+from tests.server.claims_helpers import sha_visit
 from tests.server.helpers import (
     PHONE,
     app_endpoints,
@@ -165,41 +166,8 @@ class World:
         return payment_id
 
     def sha_visit(self) -> str:
-        """A signed visit at MAIN of a patient with an SHA number, paid by
-        SHA (which makes its draft claim)."""
-        patient = self.client.post(
-            "/api/patients",
-            json={
-                "first_name": "Achieng",
-                "last_name": unique_name(),
-                "sex": "F",
-                "sha_number": f"CR{uuid.uuid4().int % 10**13:013d}-4",
-            },
-            headers=self.admin,
-        )
-        assert patient.status_code == 201, patient.text
-        visit = self.client.post(
-            "/api/visits", json={"patient_id": patient.json()["patient"]["id"]}, headers=self.admin
-        )
-        assert visit.status_code == 201, visit.text
-        visit_id: str = visit.json()["id"]
-        consulted = self.client.put(
-            f"/api/visits/{visit_id}/consultation",
-            json={"complaint": "Fever for three days", "diagnoses": ["B54"]},
-            headers=self.admin,
-        )
-        assert consulted.status_code == 200, consulted.text
-        signed = self.client.post(f"/api/visits/{visit_id}/sign", headers=self.admin)
-        assert signed.status_code == 200, signed.text
-        body = {"visit_id": visit_id, "lines": [{"service_id": self.service_id()}]}
-        invoice = self.client.post("/api/invoices", json=body, headers=self.admin)
-        assert invoice.status_code == 201, invoice.text
-        paid = self.client.post(
-            "/api/payments",
-            json={"invoice_id": invoice.json()["id"], "method": "SHA", "amount_cents": 500_00},
-            headers=self.admin,
-        )
-        assert paid.status_code == 201, paid.text
+        """A signed visit at MAIN, paid by SHA (which makes its draft claim)."""
+        visit_id: str = sha_visit(self.client, self.admin)["visit_id"]
         return visit_id
 
     def sha_claim(self, status: ClaimStatus = ClaimStatus.DRAFT) -> str:
@@ -561,6 +529,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/api/claim-batches/{batch_id}/submit",
         roles("claims_manager admin"),
         lambda w: (f"/api/claim-batches/{w.batch()}/submit", {"reference": "SHA-B-7"}, None),
+    ),
+    # the exports name diagnoses: claims staff who read them
+    Endpoint(
+        "GET",
+        "/api/claims/{claim_id}/fhir",
+        roles("claims_manager admin"),
+        lambda w: (f"/api/claims/{w.sha_claim()}/fhir", None, None),
+    ),
+    Endpoint(
+        "GET",
+        "/api/claim-batches/{batch_id}/sha.csv",
+        roles("claims_manager admin"),
+        lambda w: (f"/api/claim-batches/{w.batch()}/sha.csv", None, None),
     ),
     # admin only: users, devices, audit
     Endpoint("GET", "/api/users", roles("admin"), _fixed("/api/users")),
