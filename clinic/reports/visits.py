@@ -69,7 +69,9 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
         select(as_stored(diagnosis.visit_id), diagnosis.code)
         .join(Visit.__table__, visit.id == diagnosis.visit_id)
         .where(*in_range, diagnosis.deleted_at.is_(None))
-        .order_by(diagnosis.visit_id, diagnosis.is_primary.desc(), diagnosis.created_at)
+        .order_by(
+            diagnosis.visit_id, diagnosis.is_primary.desc(), diagnosis.created_at, diagnosis.id
+        )
     ):
         diagnoses[key].append(code)
     billed: dict[Any, int] = {
@@ -127,7 +129,7 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
         )
         .join(Patient.__table__, patient.id == visit.patient_id)
         .where(*in_range)
-        .order_by(visit.visit_date, visit.branch_id, visit.created_at, visit.id)
+        .order_by(visit.visit_date, visit.created_at, visit.id)
     ):
         clinician = names.get(who, str(who)) if who is not None else NO_CLINICIAN
         line: list[Cell] = [
