@@ -35,6 +35,7 @@ from sqlalchemy import func, select, text
 
 from clinic.clock import clinic_today
 from clinic.db import utcnow
+from clinic.demo.claims import seed_claims
 from clinic.demo.draws import Draw, Ids, local_us
 from clinic.demo.history import (
     PATIENT_COLUMNS,
@@ -55,6 +56,7 @@ from clinic.org.service import create_user
 from clinic.patients.models import Patient
 from clinic.visits.models import Visit
 from server.database import SERVER_ACTOR, SERVER_DEVICE_ID, Database, add_central
+from server.numbers import ensure_numbers
 from server.security import hash_password
 
 ROWS_PER_TRANSACTION = 100_000
@@ -255,6 +257,7 @@ DEMO_USERS = (
     ("nurse", "Achieng Otieno", Role.NURSE),
     ("clinician", "Brian Kiprono", Role.CLINICAL_OFFICER),
     ("cashier", "Halima Abdi", Role.CASHIER),
+    ("claims", "Faith Njeri", Role.CLAIMS_MANAGER),
     ("manager", "Peter Mwangi", Role.ADMIN),
 )
 DEMO_PATIENTS = 3000
@@ -262,9 +265,9 @@ DEMO_VISITS = 9000
 
 
 def seed_demo(database: Database, pc_id: uuid.UUID | None = None) -> str:
-    """Fill an empty demo database and enrol the demo's PC (``pc_id``) at
-    MAIN for every role, so every demo user logs in there; returns the
-    logins to show."""
+    """Fill an empty demo database (its history, then its SHA claims) and
+    enrol the demo's PC (``pc_id``) at MAIN for every role, so every demo
+    user logs in there; returns the logins to show."""
     with database.sessions() as session:
         has_patients = session.scalar(select(func.count()).select_from(Patient))
     if not has_patients:
@@ -303,6 +306,16 @@ def seed_demo(database: Database, pc_id: uuid.UUID | None = None) -> str:
                     device_id=SERVER_DEVICE_ID,
                 ),
             )
+    with database.sessions.begin() as session:
+        staff = dict(session.execute(select(User.username, User.id)).tuples().all())
+        ensure_numbers(session, SERVER_DEVICE_ID)
+        seed_claims(
+            session,
+            device_id=SERVER_DEVICE_ID,
+            cashier_id=staff["cashier"],
+            claims_manager_id=staff["claims"],
+            today=clinic_today(),
+        )
     names = ", ".join(username for username, _name, _role in DEMO_USERS)
     return (
         f"Demo clinic: made-up patients only. Log in as {names} "

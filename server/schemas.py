@@ -611,7 +611,7 @@ class ClaimDetailOut(ClaimOut):
 
 class ClaimBatchCreate(Input):
     claim_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_BATCH)
-    period: BatchPeriod
+    period: BatchPeriod = BatchPeriod.WEEKLY
 
 
 class ClaimBatchSubmit(Input):

@@ -168,18 +168,16 @@ def _claimed_invoice(visit: Visit, session: Session) -> Invoice | None:
     return next((i for i in invoices if sha_paid_cents(i.id, session=session) > 0), None)
 
 
-def _payments_held(session: Session, invoice_id: uuid.UUID) -> bool:
-    """Whether this store holds the invoice's payments: a claims manager's
-    PC holds none (claims managers read invoices, not payments), so there a
-    claim keeps the SHA share the server found."""
-    return (
-        session.scalar(
-            select(Payment.id)
-            .where(Payment.invoice_id == invoice_id, Payment.deleted_at.is_(None))
-            .limit(1)
-        )
-        is not None
+def _payments_known(session: Session, invoice: Invoice) -> bool:
+    """Whether this store knows what was paid on the invoice, and how: a
+    claims manager's PC holds invoices but not payments (claims managers do
+    not read payments), so there a claim keeps the SHA share the server found."""
+    held = session.scalar(
+        select(Payment.id)
+        .where(Payment.invoice_id == invoice.id, Payment.deleted_at.is_(None))
+        .limit(1)
     )
+    return held is not None or invoice.paid_cents == 0
 
 
 def _member_number(text: str | None) -> str:
@@ -220,7 +218,7 @@ def _follow_invoice(session: Session, actor: Actor, claim: Claim, invoice: Invoi
         principal = patient.sha_principal_number
         claim.sha_principal_number = _member_number(principal) if principal else None
     claim.invoice_id = invoice.id
-    if _payments_held(session, invoice.id):
+    if _payments_known(session, invoice):
         claim.claimed_cents = max(0, sha_paid_cents(invoice.id, session=session))
     check_claim_change(session, column_values(claim), previous, today=clinic_today())
     record_update(session, actor, claim, before, action="refresh_claim")
@@ -278,13 +276,20 @@ def create_claim(visit_id: uuid.UUID, *, session: Session, actor: Actor) -> Clai
     if existing is not None:
         return refresh_claim(existing.id, session=session, actor=actor)
     invoice = _claimed_invoice(visit, session)
-    if invoice is None:
+    if invoice is not None:
+        return _new_claim(session, actor, visit, invoice)
+    invoices = session.scalars(select(Invoice).where(Invoice.visit_id == visit.id)).all()
+    if not all(_payments_known(session, i) for i in invoices):
         raise InvalidValue(
             "visit_id",
-            "No SHA payment is recorded for this visit: claims are made for visits SHA pays"
-            " for, wholly or partly (the cashier records the SHA payment)",
+            "This PC does not hold the visit's payments: the server makes the claim when the"
+            " cashier's SHA payment reaches it; sync, then look again",
         )
-    return _new_claim(session, actor, visit, invoice)
+    raise InvalidValue(
+        "visit_id",
+        "No SHA payment is recorded for this visit: claims are made for visits SHA pays"
+        " for, wholly or partly (the cashier records the SHA payment)",
+    )
 
 
 def refresh_claim(claim_id: uuid.UUID, *, session: Session, actor: Actor) -> Claim:

@@ -7,10 +7,10 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from clinic.actor import Actor
-from clinic.billing.models import Invoice, Service
+from clinic.billing.models import Invoice, Payment, Service
 from clinic.billing.service import (
     LineInput,
     create_invoice,
@@ -350,3 +350,14 @@ def test_a_draft_follows_a_new_invoice_line_until_it_is_ready(
         )
         refreshed = refresh_claim(claim.id, session=session, actor=manager)
         assert refreshed.claimed_cents == 600_00
+
+
+def test_a_pc_that_holds_no_payments_says_the_server_makes_the_claim(
+    store: LocalStore, actors: dict[Role, Actor], priced: dict[str, Service], manager: Actor
+) -> None:
+    visit = sha_visit(store, actors, priced)
+    with store.write() as session:  # as a claims manager's PC holds it: the invoice, no payments
+        session.execute(delete(Payment))
+    with pytest.raises(InvalidValue) as refused, store.write() as session:
+        create_claim(visit.id, session=session, actor=manager)
+    assert "sync" in refused.value.reason
