@@ -21,7 +21,7 @@ import csv
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -37,7 +37,7 @@ from clinic.billing.rules import (
     clean_text,
     invoice_status,
 )
-from clinic.clock import NAIROBI
+from clinic.clock import NAIROBI, day_bounds
 from clinic.db import utcnow
 from clinic.enums import InvoiceStatus, LabStatus, PaymentMethod, Role, ServiceKind, VisitStatus
 from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
@@ -803,14 +803,8 @@ class CashUp:
     open_shifts: int
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=NAIROBI)
-    end = datetime.combine(date.fromordinal(day.toordinal() + 1), time(0), tzinfo=NAIROBI)
-    return start, end
-
-
 def branch_cash_up(branch_id: uuid.UUID, day: date, *, session: Session) -> CashUp:
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     shift_ids = session.scalars(
         select(Shift.id)
         .where(
@@ -1076,8 +1070,7 @@ def mpesa_payments(
     """The branch's M-Pesa payments received from ``first_day`` to
     ``last_day`` (Nairobi days), as :func:`clinic.billing.mpesa.reconcile`
     takes them: reversed ones marked so, reversals left out."""
-    start, _ = _day_bounds(first_day)
-    _, end = _day_bounds(last_day)
+    start, end = day_bounds(first_day, last_day)
     rows = session.scalars(
         select(Payment)
         .where(
