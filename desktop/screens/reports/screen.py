@@ -16,8 +16,6 @@ from datetime import date, datetime
 from html import escape
 from pathlib import Path
 
-from clinic.reports.catalogue import TITLES, reports_for, run_report
-from clinic.reports.export import write_csv, write_xlsx
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,6 +40,8 @@ from clinic.enums import Role
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.org.models import Branch
 from clinic.reports.base import ReportRequest, ReportResult
+from clinic.reports.catalogue import TITLES, reports_for, run_report
+from clinic.reports.export import write_csv, write_xlsx
 from desktop.context import AppContext
 from desktop.screens.base import Screen
 from desktop.screens.billing.screen import CLINIC_NAME_KEY, DEFAULT_CLINIC_NAME
@@ -56,6 +56,7 @@ BUSY_AFTER_MS = 1000
 NARROW_COLUMN_CHARS = 3
 """Count columns whose heading is this short (the 705's days 1-31) stay narrow."""
 TEXT_COLUMN_MAX = 320
+REPORT_CHOICE_CHARS = 30
 DAY_REPORTS = frozenset({"daily-cash", "shifts"})
 """Reports of one day by default; the others default to this month so far."""
 
@@ -82,6 +83,10 @@ class ReportsScreen(Screen):
 
         self.report_choice = QComboBox()
         self.report_choice.setObjectName("report_choice")
+        self.report_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.report_choice.setMinimumContentsLength(REPORT_CHOICE_CHARS)
         for name in reports_for(ctx.user.role):
             self.report_choice.addItem(TITLES[name], name)
         self.report_choice.currentIndexChanged.connect(lambda _i: self._default_range())
@@ -89,6 +94,9 @@ class ReportsScreen(Screen):
         self.end = self._date_edit("report_to")
         self.branch_choice = QComboBox()
         self.branch_choice.setObjectName("report_branch")
+        self.branch_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.branch_choice.setMinimumContentsLength(14)
         self.run_button = QPushButton(self.tr("&Run"))
         self.run_button.setObjectName("run_report")
@@ -115,9 +123,6 @@ class ReportsScreen(Screen):
         controls.addWidget(self.branch_choice, 1)
         controls.addWidget(self.run_button)
         controls.addStretch(1)
-        controls.addWidget(QLabel(self.tr("Export:")))
-        for button in self.export_buttons.values():
-            controls.addWidget(button)
 
         self.banner = QLabel()
         self.banner.setObjectName("report_message")
@@ -136,6 +141,11 @@ class ReportsScreen(Screen):
         self.summary = QLabel(self.tr("Pick a report, the days and the branch, then Run."))
         self.summary.setObjectName("report_summary")
         self.summary.setWordWrap(True)
+        summary_line = QHBoxLayout()
+        summary_line.addWidget(self.summary, 1)
+        summary_line.addWidget(QLabel(self.tr("Export:")))
+        for button in self.export_buttons.values():
+            summary_line.addWidget(button)
 
         self.tables = QTabWidget()
         self.tables.setObjectName("report_tables")
@@ -157,7 +167,7 @@ class ReportsScreen(Screen):
         layout.addLayout(controls)
         layout.addWidget(self.busy)
         layout.addWidget(self.banner)
-        layout.addWidget(self.summary)
+        layout.addLayout(summary_line)
         layout.addWidget(self.results, 1)
         self._default_range()
         self._setup_loaded = False
@@ -193,7 +203,13 @@ class ReportsScreen(Screen):
         self.set_range(today if name in DAY_REPORTS else today.replace(day=1), today)
 
     def choose_branch(self, branch_id: uuid.UUID | None) -> None:
-        self.branch_choice.setCurrentIndex(self.branch_choice.findData(branch_id))
+        """Pick a branch, or all (None). Items carry the id as text, which
+        Qt can compare (it cannot compare Python objects)."""
+        self.branch_choice.setCurrentIndex(self.branch_choice.findData(str(branch_id or "")))
+
+    def chosen_branch(self) -> uuid.UUID | None:
+        data = self.branch_choice.currentData()
+        return uuid.UUID(data) if data else None
 
     def refresh(self) -> None:
         """Load the branches to choose from (once; a report runs only when asked)."""
@@ -222,12 +238,13 @@ class ReportsScreen(Screen):
         own = self.ctx.actor().branch_id
         self.branch_choice.clear()
         if self.ctx.user.role == Role.ADMIN:
-            self.branch_choice.addItem(self.tr("All branches"), None)
+            self.branch_choice.addItem(self.tr("All branches"), "")
             for branch_id, name in setup.branches:
-                self.branch_choice.addItem(name, branch_id)
+                self.branch_choice.addItem(name, str(branch_id))
             self.choose_branch(own)
         else:
-            self.branch_choice.addItem(self.branch_names.get(own, self.tr("This branch")), own)  # type: ignore[arg-type]
+            name = self.branch_names.get(own, self.tr("This branch")) if own else ""
+            self.branch_choice.addItem(name, str(own or ""))
         self.branch_choice.setEnabled(self.branch_choice.count() > 1)
 
     # --- running ------------------------------------------------------------
@@ -238,7 +255,7 @@ class ReportsScreen(Screen):
         return ReportRequest(
             start=self.start.date().toPython(),  # type: ignore[arg-type]
             end=self.end.date().toPython(),  # type: ignore[arg-type]
-            branch_id=self.branch_choice.currentData(),
+            branch_id=self.chosen_branch(),
         )
 
     def run(self) -> None:
