@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from clinic.actor import Actor
 from clinic.enums import Role
 from clinic.errors import InvalidValue, NotAllowed
-from clinic.reports import cash
+from clinic.reports import cash, moh705, revenue, visits
 from clinic.reports.base import ReportQuery, ReportRequest, ReportResult
 from clinic.reports.names import (
     CLAIMS_AGEING,
@@ -43,6 +43,10 @@ TITLES: Mapping[str, str] = {
 
 REPORTS: dict[str, ReportQuery] = {
     DAILY_CASH: cash.daily_cash,
+    REVENUE: revenue.revenue,
+    VISITS: visits.visit_register,
+    MOH705A: moh705.moh705a,
+    MOH705B: moh705.moh705b,
     SHIFTS: cash.shifts,
 }
 """The queries by name. A report named in :data:`REPORT_NAMES` but not

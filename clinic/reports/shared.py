@@ -4,6 +4,7 @@ of branches and staff to show instead of ids, and column totals."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,6 @@ def staff_names(*, session: Session) -> dict[uuid.UUID, str]:
     return {i: n for i, n in session.execute(select(User.id, User.full_name))}
 
 
-def column_total(rows: list[list[Cell]], index: int) -> int:
+def column_total(rows: Sequence[Sequence[Cell]], index: int) -> int:
     """The column's sum, blanks (an open shift's count) left out."""
     return sum(cell for row in rows if isinstance(cell := row[index], int))

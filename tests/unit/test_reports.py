@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from clinic.reports.catalogue import (
     reports_for,
     run_report,
 )
+from clinic.reports.moh705 import form, read_form
 from clinic.reports.names import DAILY_CASH, REPORT_NAMES, SHIFTS
 from clinic.store import LocalStore
 from tests.reports_data import MONTH_END, MONTH_START, Expected, generate
@@ -150,3 +152,77 @@ def test_a_refused_role_or_branch_and_an_unknown_name(month: Month) -> None:
 def test_a_range_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(InvalidValue, match="ends"):
         ReportRequest(MONTH_END, MONTH_START)
+
+
+def test_moh705_totals_are_the_months_diagnoses_by_age_group(month: Month) -> None:
+    expected = month.expected.diagnoses
+    for name, group in (("moh705a", "a"), ("moh705b", "b")):
+        result = month.run(name, MONTH_START, MONTH_END)
+        form = result.tables[0]
+        assert total(form, "total") == sum(n for (g, _), n in expected.items() if g == group)
+        for day in (MONTH_START + timedelta(days=i) for i in range(30)):
+            assert total(form, f"d{day.day}") == expected[(group, day)]
+        assert column(form, "disease")[-1] == "All other diseases"
+    unknown = month.run("moh705a", MONTH_START, MONTH_END).tables[2]
+    assert unknown.rows[0][-1] == sum(n for (g, _), n in expected.items() if g == "?")
+
+
+def test_moh705_puts_codes_in_their_rows(month: Month) -> None:
+    b = month.run("moh705b", MONTH_START, MONTH_END).tables[0]
+    by_label = dict(zip(column(b, "disease"), column(b, "total"), strict=True))
+    assert by_label["Suspected malaria"] and by_label["Hypertension"] and by_label["Diabetes"]
+    assert by_label["Upper respiratory tract infections"]
+    assert by_label["All other diseases"]  # K29.7 and Z00.0 have no row
+    assert by_label["Tested for malaria"] == 0
+
+
+def test_moh705_covers_one_month() -> None:
+    with pytest.raises(InvalidValue, match=r"monthly form.*2026-11-01 to 2026-11-30"):
+        run_report(
+            "moh705a",
+            ReportRequest(MONTH_START, MONTH_END + timedelta(days=1)),
+            session=None,  # type: ignore[arg-type]
+            actor=SYSTEM,
+        )
+
+
+def test_the_row_files_map_each_code_to_one_row(tmp_path: Path) -> None:
+    for name in ("moh705a", "moh705b"):
+        sheet = form(name)
+        assert sheet.row_of("ICD-10", "A09.9").label.startswith("Diarrhoea")
+        assert sheet.row_of("ICD-10", "B54").label == "Suspected malaria"
+        assert sheet.row_of("ICD-10", "B50.9").label == "Confirmed malaria (positive)"
+        assert sheet.row_of("ICD-10", "K29.7") == sheet.other
+        assert sheet.row_of("ICD-11", "1F4Z") == sheet.other
+        assert [r.number for r in sheet.rows] == list(range(1, len(sheet.rows) + 1))
+    assert form("moh705a").row_of("ICD-10", "A09.0").label == "Gastroenteritis"
+    bad = tmp_path / "rows.csv"
+    bad.write_text("row,label,icd10\n1,Malaria,B50-B54\n2,Suspected,B54\n3,Other,OTHER\n")
+    with pytest.raises(ValueError, match="line 3: B54 is already in row 1"):
+        read_form(bad, "x", "x")
+
+
+def test_revenue_is_billed_paid_and_outstanding(month: Month) -> None:
+    result = month.run("revenue", MONTH_START, MONTH_END)
+    for title in ("Revenue by period", "Revenue by service kind", "Revenue by service"):
+        found = table(result, title)
+        assert total(found, "billed") == month.expected.billed, title
+        assert total(found, "paid") == month.expected.paid, title
+        assert total(found, "outstanding") == month.expected.billed - month.expected.paid
+    assert len(table(result, "Revenue by period").rows) == 30
+    yearly = month.run("revenue", date(2026, 1, 1), date(2026, 12, 31))
+    assert column(table(yearly, "Revenue by period"), "month") == ["2026-10", "2026-11", "2026-12"]
+
+
+def test_the_visit_register_lists_every_visit_with_its_counts(month: Month) -> None:
+    result = month.run("visits", MONTH_START, MONTH_END)
+    register = table(result, "Visit register")
+    assert len(register.rows) == sum(month.expected.visits.values())
+    by_day = table(result, "Visits by day")
+    assert dict(zip(column(by_day, "day"), column(by_day, "visits"), strict=True)) == dict(
+        month.expected.visits
+    )
+    assert total(table(result, "Visits by status"), "visits") == len(register.rows)
+    assert column(register, "branch")[0] in ("MAIN", "WEST")
+    one = month.run("visits", MONTH_START, MONTH_END, "MAIN")
+    assert "branch" not in [c.key for c in table(one, "Visit register").columns]
