@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
     QChart,
     QChartView,
+    QHorizontalBarSeries,
     QLineSeries,
     QPieSeries,
     QValueAxis,
@@ -24,7 +26,7 @@ from desktop.screens.reports.cells import cell_text
 
 MAX_PIE_SLICES = 8
 """A pie with more slices than this is unreadable: the rest become "Other"."""
-MAX_LABEL_CHARS = 22
+MAX_LABEL_CHARS = 40
 
 
 def _tr(text: str) -> str:
@@ -59,52 +61,62 @@ def _label(column: Column, value: object) -> str:
 
 
 def build_chart(result: ReportResult, chart: Chart) -> QChart:
-    """The QChart for one of ``result``'s charts."""
+    """The QChart for one of ``result``'s charts (untitled: the screen
+    names it on its tab)."""
     table = chart_table(result, chart)
     at, category = _column(table, chart.category)
     values = [_column(table, key) for key in chart.values]
     categories = [_label(category, row[at]) for row in table.rows]
     qchart = QChart()
-    qchart.setTitle(chart.title)
     qchart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
     qchart.setMargins(QMargins(4, 4, 4, 4))
     if chart.kind is ChartKind.PIE:
         _pie(qchart, table, categories, values[0])
         return qchart
+    lying = chart.kind is ChartKind.BAR and category.kind is ColumnKind.TEXT
+    if lying:  # named things (services, diagnoses) read best as bars lying down, first on top
+        categories.reverse()
+        rows = list(reversed(table.rows))
+    else:
+        rows = list(table.rows)
     if chart.kind is ChartKind.BAR:
-        bars = QBarSeries()
+        bars = QHorizontalBarSeries() if lying else QBarSeries()
         for position, column in values:
             bar_set = QBarSet(column.label)
-            bar_set.append([_number(column, row[position]) for row in table.rows])
+            bar_set.append([_number(column, row[position]) for row in rows])
             bars.append(bar_set)
         qchart.addSeries(bars)
-        series: Sequence[QBarSeries | QLineSeries] = (bars,)
+        series: Sequence[QAbstractBarSeries | QLineSeries] = (bars,)
     else:
         lines = []
         for position, column in values:
             line = QLineSeries()
             line.setName(column.label)
-            line.setPointsVisible(len(table.rows) <= 40)
-            for x, row in enumerate(table.rows):
+            line.setPointsVisible(len(rows) <= 40)
+            for x, row in enumerate(rows):
                 line.append(x, _number(column, row[position]))
             qchart.addSeries(line)
             lines.append(line)
         series = lines
-    axis_x = QBarCategoryAxis()
-    axis_x.append(categories or [""])
-    if len(categories) > 12:
-        axis_x.setLabelsAngle(-90)
-    axis_y = QValueAxis()
-    axis_y.setLabelFormat("%.0f")
-    axis_y.setMin(0)
+    axis_categories = QBarCategoryAxis()
+    axis_categories.append(categories or [""])
+    if len(categories) > 12 and not lying:
+        axis_categories.setLabelsAngle(-90)
+    axis_values = QValueAxis()
+    axis_values.setLabelFormat("%.0f")
+    axis_values.setMin(0)
     if any(column.kind is ColumnKind.MONEY for _, column in values):
-        axis_y.setTitleText(_tr("KES"))
-    qchart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-    qchart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        axis_values.setTitleText(_tr("KES"))
+    qchart.addAxis(
+        axis_categories, Qt.AlignmentFlag.AlignLeft if lying else Qt.AlignmentFlag.AlignBottom
+    )
+    qchart.addAxis(
+        axis_values, Qt.AlignmentFlag.AlignBottom if lying else Qt.AlignmentFlag.AlignLeft
+    )
     for one in series:
-        one.attachAxis(axis_x)
-        one.attachAxis(axis_y)
-    axis_y.applyNiceNumbers()
+        one.attachAxis(axis_categories)
+        one.attachAxis(axis_values)
+    axis_values.applyNiceNumbers()
     qchart.legend().setVisible(len(values) > 1)
     qchart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
     return qchart

@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,7 +32,6 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QVBoxLayout,
-    QWidget,
 )
 from sqlalchemy import select
 
@@ -57,6 +57,13 @@ NARROW_COLUMN_CHARS = 3
 """Count columns whose heading is this short (the 705's days 1-31) stay narrow."""
 TEXT_COLUMN_MAX = 320
 REPORT_CHOICE_CHARS = 30
+WIDTH_SAMPLE = 500
+"""Columns are sized from this many rows (a month's register has thousands)."""
+CELL_PADDING = 14
+HEADING_PADDING = 16
+NARROW_PADDING = 8
+HEADER_STYLE = "QHeaderView::section { padding: 4px 3px; }"
+"""Report headings are padded less than elsewhere, so a day column fits "31"."""
 DAY_REPORTS = frozenset({"daily-cash", "shifts"})
 """Reports of one day by default; the others default to this month so far."""
 
@@ -67,6 +74,41 @@ class Setup:
 
     branches: list[tuple[uuid.UUID, str]]
     clinic_name: str
+
+
+def column_widths(view: QTableView, model: ReportTableModel) -> list[int]:
+    """Each column as wide as its heading and its widest cell (the totals
+    in bold), reading at most :data:`WIDTH_SAMPLE` rows; text columns at
+    most :data:`TEXT_COLUMN_MAX`. A count under a short heading (the 705's
+    days) stays as narrow as its numbers."""
+    view.ensurePolished()  # the style sheet's type size, not the default one
+    view.horizontalHeader().ensurePolished()
+    plain = view.fontMetrics()
+    bold_font = QFont(view.font())
+    bold_font.setBold(True)
+    bold = QFontMetrics(bold_font)
+    header = view.horizontalHeader()
+    heading = QFontMetrics(header.font())
+    rows = min(model.rowCount(), WIDTH_SAMPLE)
+    totals_row = model.rowCount() - 1 if model.has_totals() else None
+    widths = []
+    for position, column in enumerate(model.table.columns):
+        texts = [str(model.index(r, position).data()) for r in range(rows)]
+        widest = max((plain.horizontalAdvance(t) for t in texts), default=0)
+        if totals_row is not None:
+            total = str(model.index(totals_row, position).data())
+            widest = max(widest, bold.horizontalAdvance(total))
+        if is_numeric(column) and len(column.label) <= NARROW_COLUMN_CHARS:
+            widest = max(
+                widest, heading.horizontalAdvance(column.label), plain.horizontalAdvance("88")
+            )
+            widths.append(widest + NARROW_PADDING)
+            continue
+        width = max(
+            widest + CELL_PADDING, heading.horizontalAdvance(column.label) + HEADING_PADDING
+        )
+        widths.append(width if is_numeric(column) else min(width, TEXT_COLUMN_MAX))
+    return widths
 
 
 class ReportsScreen(Screen):
@@ -150,10 +192,9 @@ class ReportsScreen(Screen):
         self.tables = QTabWidget()
         self.tables.setObjectName("report_tables")
         self.tables.setDocumentMode(True)
-        self.charts = QWidget()
+        self.charts = QTabWidget()
         self.charts.setObjectName("report_charts")
-        self.charts_layout = QHBoxLayout(self.charts)
-        self.charts_layout.setContentsMargins(0, 0, 0, 0)
+        self.charts.setDocumentMode(True)
         self.charts.hide()
         self.results = QSplitter(Qt.Orientation.Vertical)
         self.results.addWidget(self.tables)
@@ -205,7 +246,9 @@ class ReportsScreen(Screen):
     def choose_branch(self, branch_id: uuid.UUID | None) -> None:
         """Pick a branch, or all (None). Items carry the id as text, which
         Qt can compare (it cannot compare Python objects)."""
-        self.branch_choice.setCurrentIndex(self.branch_choice.findData(str(branch_id or "")))
+        index = self.branch_choice.findData(str(branch_id or ""))
+        if index >= 0:
+            self.branch_choice.setCurrentIndex(index)
 
     def chosen_branch(self) -> uuid.UUID | None:
         data = self.branch_choice.currentData()
@@ -323,13 +366,12 @@ class ReportsScreen(Screen):
             view = self._table_view(ReportTableModel(table))
             self.tables.addTab(view, table.title)
         self.tables.tabBar().setVisible(len(result.tables) > 1)
-        while self.charts_layout.count():
-            item = self.charts_layout.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        while self.charts.count():
+            old = self.charts.widget(0)
+            self.charts.removeTab(0)
+            old.deleteLater()
         for chart in result.charts:
-            self.charts_layout.addWidget(chart_view(result, chart))
+            self.charts.addTab(chart_view(result, chart), chart.title)
         self.charts.setVisible(bool(result.charts))
         if result.charts:
             total = max(self.results.height(), 400)
@@ -349,20 +391,11 @@ class ReportsScreen(Screen):
         view.verticalHeader().hide()
         view.verticalHeader().setDefaultSectionSize(24)
         header = view.horizontalHeader()
+        header.setStyleSheet(HEADER_STYLE)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(26)
-        view.resizeColumnsToContents()
-        metrics = view.fontMetrics()
-        for position, column in enumerate(model.table.columns):
-            if is_numeric(column) and len(column.label) <= NARROW_COLUMN_CHARS:
-                widest = max(
-                    (metrics.horizontalAdvance(str(model.index(r, position).data()))
-                     for r in range(model.rowCount())),
-                    default=0,
-                )  # fmt: skip
-                view.setColumnWidth(position, max(widest, metrics.horizontalAdvance("88")) + 10)
-            elif view.columnWidth(position) > TEXT_COLUMN_MAX:
-                view.setColumnWidth(position, TEXT_COLUMN_MAX)
+        for position, width in enumerate(column_widths(view, model)):
+            view.setColumnWidth(position, width)
         header.setStretchLastSection(False)
         return view
 
