@@ -2,9 +2,10 @@
 the pieces of HTML every form starts from, and the way onto a printer or a PDF.
 
 A form is a QTextDocument made from HTML; :func:`header_html`,
-:func:`facts_html` and :func:`table_html` are its common pieces (their text
-is escaped here). :func:`print_document` lays a document out on a printer or a
-PDF writer at the device's own resolution, page after page;
+:func:`facts_html`, :func:`table_html` and :func:`signature_html` are its
+common pieces (their text is escaped here). :func:`print_document` lays a
+document out on a printer or a PDF writer at the device's own resolution,
+page after page;
 :func:`write_pdf` writes a PDF to a temporary file beside the target and
 renames it over the target only once it is whole, so a failed write never
 leaves half a PDF where a good one was; :func:`print_with_dialog` asks for the
@@ -15,8 +16,6 @@ printing need it); the data is read before, on the database thread.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,22 +35,37 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QWidget
 
 from clinic.clock import NAIROBI
+from clinic.files import replaced_whole
+from clinic.store import LocalStore
 
 A4_MARGIN_MM = 15.0
+CLINIC_NAME_KEY = "clinic_name"
+"""The store setting holding the clinic's name, printed at the top of every form."""
+DEFAULT_CLINIC_NAME = "Seth Clinic"
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("Printing", text)
 
 
-def a4_layout() -> QPageLayout:
-    """A4 portrait with 15 mm margins: every form the clinic prints on A4."""
+def a4_layout(*, landscape: bool = False) -> QPageLayout:
+    """A4 with 15 mm margins, portrait (every form) or ``landscape`` (a
+    report table too wide for portrait)."""
+    orientation = (
+        QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
+    )
     return QPageLayout(
         QPageSize(QPageSize.PageSizeId.A4),
-        QPageLayout.Orientation.Portrait,
+        orientation,
         QMarginsF(A4_MARGIN_MM, A4_MARGIN_MM, A4_MARGIN_MM, A4_MARGIN_MM),
         QPageLayout.Unit.Millimeter,
     )
+
+
+def clinic_name(store: LocalStore) -> str:
+    """The clinic's name for the top of a form. Reads the store: call it on
+    the database thread, with the rest of the form's data."""
+    return str(store.get_setting(CLINIC_NAME_KEY) or DEFAULT_CLINIC_NAME)
 
 
 def local_time(moment: datetime, fmt: str = "%d %b %Y %H:%M") -> str:
@@ -228,24 +242,17 @@ def print_document(
 def write_pdf(
     path: Path, paint: Callable[[QPdfWriter], object], *, title: str, creator: str
 ) -> Path:
-    """Write a PDF to ``path`` by ``paint``-ing a PDF writer: into a temporary
-    file in the same folder, renamed over ``path`` once finished. On any
-    error the temporary file is removed, ``path`` is left as it was and the
-    error is raised (OSError for a folder that cannot be written)."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".pdf", dir=path.parent)
-    os.close(handle)
-    try:
-        writer = QPdfWriter(temporary)
+    """Write a PDF to ``path`` by ``paint``-ing a PDF writer, whole or not at
+    all (:func:`clinic.files.replaced_whole`): on any error ``path`` is left
+    as it was and the error is raised (OSError for a folder or file that
+    cannot be written)."""
+    with replaced_whole(path) as temporary:
+        writer = QPdfWriter(str(temporary))
         writer.setTitle(title)
         writer.setCreator(creator)
         paint(writer)
         del writer  # the file is complete once the writer is gone
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def write_document_pdf(

@@ -1,6 +1,7 @@
 """Money: integer cents of Kenya shillings, shown as ``KES 1,250.00``.
 
 The desktop, receipts and reports show amounts through :func:`format_kes`;
+files for other programs (SHA's CSV, FHIR) carry :func:`decimal_kes`;
 typed amounts are read by :func:`parse_kes`. Every amount the clinic takes
 is bounded by :data:`MAX_AMOUNT_CENTS` (a typing slip of extra zeros is
 refused rather than stored).
@@ -9,6 +10,7 @@ refused rather than stored).
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from clinic.errors import InvalidValue
 
@@ -25,6 +27,22 @@ def format_kes(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     shillings, rest = divmod(abs(cents), 100)
     return f"KES {sign}{shillings:,}.{rest:02d}"
+
+
+def decimal_kes(cents: int) -> Decimal:
+    """``125050`` -> ``Decimal('1250.50')``: shillings with two decimals and no
+    thousands separator or currency, as other programs read amounts."""
+    return Decimal(cents).scaleb(-2)
+
+
+def decimal_kes_each(amount_cents: int, quantity: int) -> Decimal:
+    """The price of one of ``quantity`` units that cost ``amount_cents``
+    together, as :func:`decimal_kes`, rounded half up to the cent
+    (``100_01`` for 3 -> ``Decimal('33.34')``). Raises InvalidValue for
+    fewer than one unit."""
+    if quantity < 1:
+        raise InvalidValue("quantity", f"{quantity} units; give 1 or more")
+    return (decimal_kes(amount_cents) / quantity).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def parse_kes(text: str, field: str = "amount") -> int:

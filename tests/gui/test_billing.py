@@ -395,6 +395,21 @@ def test_receipt_document_says_copy(
     assert "COPY" not in receipt_document(data).toPlainText()
 
 
+def test_a_receipt_that_cannot_be_saved_says_so_and_leaves_nothing(
+    qtbot: QtBot, desk: BillingScreen, store: LocalStore, branch: Branch, tmp_path: Path
+) -> None:
+    open_bill(qtbot, desk, add_visit(store, branch))
+    make_invoice(qtbot, desk)
+    qtbot.keyClick(desk.payment.amount, Qt.Key.Key_F2)
+    qtbot.keyClick(desk.payment.tendered, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.balance.text() == "KES 0.00")
+    desk.payments.selectRow(0)
+
+    assert desk.save_receipt(tmp_path / "no-such-folder" / "receipt.pdf") is None
+    assert desk.banner.isVisible() and "Could not save the receipt" in desk.banner.text()
+    assert not (tmp_path / "no-such-folder").exists()
+
+
 def test_cash_without_an_open_shift_says_so(
     qtbot: QtBot, make_context: MakeContext, store: LocalStore, branch: Branch, priced: None
 ) -> None:

@@ -39,6 +39,7 @@ from desktop.screens.shifts.cash_up_print import cash_up_html, write_cash_up_pdf
 from desktop.screens.shifts.close_dialog import CloseShiftDialog
 from desktop.screens.shifts.data import shift_view
 from tests.gui.conftest import MakeContext, shown
+from tests.gui.pdf import pdf_page_size_mm, pdf_text
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -456,7 +457,10 @@ def test_the_cash_up_prints_to_pdf_from_plain_data(
     path = write_cash_up_pdf(view, tmp_path / "cash-up.pdf")
 
     assert "Halima Abdi" in html and "KES 3,450.00" in html and "KES -50.00 (short)" in html
-    assert path.read_bytes().startswith(b"%PDF") and path.stat().st_size > 1000
+    text = pdf_text(path)
+    for expected in ("Shift cash-up", "Halima Abdi", "KES 3,450.00", "KES -50.00 (short)"):
+        assert expected in text, expected
+    assert round(pdf_page_size_mm(path).width()) == 210  # A4
 
 
 def test_a_second_open_shift_on_this_pc_is_refused_with_a_message(

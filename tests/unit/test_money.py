@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from clinic.errors import InvalidValue
-from clinic.rules.money import MAX_AMOUNT_CENTS, check_amount, format_kes, parse_kes
+from clinic.rules.money import (
+    MAX_AMOUNT_CENTS,
+    check_amount,
+    decimal_kes,
+    decimal_kes_each,
+    format_kes,
+    parse_kes,
+)
 from clinic.rules.mpesa import clean_mpesa_code
+from clinic.rules.spreadsheet import text_cell
 
 
 @pytest.mark.parametrize(
@@ -64,3 +72,36 @@ def test_what_is_not_an_mpesa_code_is_refused_with_an_example(typed: str | None)
     assert raised.value.field == "reference"
     assert "QGH3X7YZ2A" in raised.value.reason
     assert "\x00" not in raised.value.reason
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"), [(0, "0.00"), (5, "0.05"), (125_050, "1250.50"), (-5_000, "-50.00")]
+)
+def test_amounts_for_other_programs_are_decimal_shillings(cents: int, text: str) -> None:
+    assert str(decimal_kes(cents)) == text
+
+
+def test_a_unit_price_is_rounded_half_up_to_the_cent() -> None:
+    assert str(decimal_kes_each(500_00, 4)) == "125.00"
+    assert str(decimal_kes_each(100_01, 3)) == "33.34"
+    assert str(decimal_kes_each(5, 2)) == "0.03"
+    with pytest.raises(InvalidValue) as raised:
+        decimal_kes_each(500_00, 0)
+    assert raised.value.field == "quantity"
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+254712", "'+254712"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("Mary = Otieno", "Mary = Otieno"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_text_cells_never_start_a_formula(value: str | None, cell: str) -> None:
+    assert text_cell(value) == cell

@@ -4,7 +4,6 @@ and an invoice's payments. They hold plain data from ``queries``."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -16,9 +15,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from clinic.clock import NAIROBI
 from clinic.enums import PaymentMethod
 from clinic.rules.money import format_kes
+from desktop.printing import local_time
 from desktop.screens.billing.queries import BillLine, BillState, PaymentRow, WaitingToPay
 
 Index = QModelIndex | QPersistentModelIndex
@@ -52,11 +51,6 @@ def state_text(state: BillState) -> str:
 
 def method_text(method: PaymentMethod | str) -> str:
     return QCoreApplication.translate("PaymentMethod", str(_METHOD_TEXT[PaymentMethod(method)]))
-
-
-def local_time(moment: datetime) -> str:
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(NAIROBI).strftime("%H:%M")
 
 
 class WaitingModel(QAbstractTableModel):
@@ -218,7 +212,7 @@ class PaymentsModel(QAbstractTableModel):
         if role == DISPLAY:
             values = (
                 row.receipt_number or "",
-                local_time(row.received_at),
+                local_time(row.received_at, "%H:%M"),
                 method_text(row.method),
                 row.reference or "",
                 format_kes(row.amount_cents),

@@ -56,6 +56,7 @@ from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
 from clinic.rules.money import format_kes
 from clinic.rules.mpesa import clean_mpesa_code
 from desktop.context import AppContext
+from desktop.printing import DEFAULT_CLINIC_NAME, clinic_name
 from desktop.screens.base import Screen
 from desktop.screens.billing.models import (
     LinesModel,
@@ -82,8 +83,6 @@ from desktop.screens.billing.receipt import (
 from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE
 from desktop.widgets import ERROR_STYLE
 
-CLINIC_NAME_KEY = "clinic_name"
-DEFAULT_CLINIC_NAME = "Seth Clinic"
 REFRESH_MS = 30_000
 TOTAL_STYLE = "font-size: 13pt; font-weight: bold;"
 
@@ -431,9 +430,7 @@ class BillingScreen(Screen):
             with store.session() as session:
                 bill = load_bill(session, visit_id, day)
                 shift = open_shift_of(session, actor)
-            return Loaded(
-                bill, shift is not None, store.get_setting(CLINIC_NAME_KEY) or DEFAULT_CLINIC_NAME
-            )
+            return Loaded(bill, shift is not None, clinic_name(store))
 
         def loaded(result: Loaded) -> None:
             if result.bill.visit_id != self.visit_id:
@@ -853,9 +850,13 @@ class BillingScreen(Screen):
             if not name:
                 return None
             path = Path(name)
-        save_receipt_pdf(
-            self.receipt_for(payment), path, copy=self._is_copy(payment), page=self.page()
-        )
+        try:
+            save_receipt_pdf(
+                self.receipt_for(payment), path, copy=self._is_copy(payment), page=self.page()
+            )
+        except OSError as error:
+            self._banner(self.tr("Could not save the receipt: %s") % error, error=True)
+            return None
         self.originals.discard(payment.payment_id)
         self._banner(self.tr("Receipt %s saved to %s") % (payment.receipt_number, path))
         return path
@@ -865,7 +866,11 @@ class BillingScreen(Screen):
         if payment is None:
             return
         data = self.receipt_for(payment)
-        if not print_receipt(self, data, copy=self._is_copy(payment), page=self.page()):
+        try:
+            if not print_receipt(self, data, copy=self._is_copy(payment), page=self.page()):
+                return
+        except OSError as error:
+            self._banner(self.tr("Could not print the receipt: %s") % error, error=True)
             return
         self.originals.discard(payment.payment_id)
         self._banner(self.tr("Receipt %s sent to the printer") % payment.receipt_number)

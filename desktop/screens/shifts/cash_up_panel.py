@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 
 from clinic.rules.money import format_kes
 from desktop.context import AppContext
+from desktop.printing import local_time
 from desktop.screens.shifts.data import CashUpView, ShiftView, cash_up_view
-from desktop.screens.shifts.labels import local_time, variance_colour, variance_text
+from desktop.screens.shifts.labels import variance_colour, variance_text
 from desktop.screens.shifts.models import RIGHT, Index, MethodsModel
 from desktop.screens.shifts.shift_panel import BANNER_ERROR, table_for
 

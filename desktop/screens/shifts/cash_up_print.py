@@ -12,20 +12,28 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF
-from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QWidget
 
 from clinic.rules.money import format_kes
+from desktop.printing import (
+    DEFAULT_CLINIC_NAME,
+    html_document,
+    local_time,
+    print_document,
+    print_with_dialog,
+    write_document_pdf,
+)
 from desktop.screens.shifts.data import ShiftView
-from desktop.screens.shifts.labels import local_time, method_text, variance_text
+from desktop.screens.shifts.labels import method_text, variance_text
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("CashUpPrint", text)
 
 
-def cash_up_html(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> str:
+def cash_up_html(shift: ShiftView, *, clinic_name: str = DEFAULT_CLINIC_NAME) -> str:
     """The cash-up as HTML for a QTextDocument: who, when, the float, each
     method's received / reversed / expected, the cash counted and the
     variance, then every payment and reversal behind it, and a line to sign."""
@@ -111,41 +119,27 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> str:
 """
 
 
-def cash_up_document(shift: ShiftView, *, clinic_name: str = "Seth Clinic") -> QTextDocument:
-    document = QTextDocument()
-    document.setHtml(cash_up_html(shift, clinic_name=clinic_name))
-    return document
+def cash_up_document(shift: ShiftView, *, clinic_name: str = DEFAULT_CLINIC_NAME) -> QTextDocument:
+    return html_document(cash_up_html(shift, clinic_name=clinic_name))
 
 
-def a4_printer(printer: QPrinter | None = None) -> QPrinter:
-    printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(15, 15, 15, 15),
-            QPageLayout.Unit.Millimeter,
-        )
+def print_cash_up(shift: ShiftView, parent: QWidget | None) -> bool:
+    """Print on A4 on a printer chosen in the print dialog; False if the
+    person cancelled."""
+    return print_with_dialog(
+        parent,
+        lambda printer: print_document(printer, cash_up_document(shift)),
+        title=_tr("Shift cash-up"),
     )
-    return printer
 
 
-def _print(shift: ShiftView, printer: QPrinter) -> None:
-    document = cash_up_document(shift)
-    document.setPageSize(printer.pageRect(QPrinter.Unit.Point).size())
-    document.setDocumentMargin(0)
-    document.print_(printer)
-
-
-def print_cash_up(shift: ShiftView, printer: QPrinter) -> None:
-    """Print on ``printer`` (set up by a print dialog) on A4."""
-    _print(shift, a4_printer(printer))
-
-
-def write_cash_up_pdf(shift: ShiftView, path: Path) -> Path:
-    """Write the cash-up to ``path`` as an A4 PDF."""
-    printer = a4_printer()
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(path))
-    _print(shift, printer)
-    return path
+def write_cash_up_pdf(
+    shift: ShiftView, path: Path, *, clinic_name: str = DEFAULT_CLINIC_NAME
+) -> Path:
+    """Write the cash-up to ``path`` as an A4 PDF (whole, or not at all)."""
+    return write_document_pdf(
+        cash_up_document(shift, clinic_name=clinic_name),
+        path,
+        title=_tr("Shift cash-up"),
+        creator=clinic_name,
+    )

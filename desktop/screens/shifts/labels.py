@@ -3,11 +3,8 @@ place, marked for translation where they are defined)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from clinic.clock import NAIROBI
 from clinic.enums import PaymentMethod
 from clinic.rules.money import format_kes
 
@@ -45,9 +42,3 @@ def variance_colour(variance_cents: int | None) -> str:
     if not variance_cents:
         return BALANCED_COLOUR
     return SHORT_COLOUR if variance_cents < 0 else OVER_COLOUR
-
-
-def local_time(moment: datetime, fmt: str = "%d %b %Y %H:%M") -> str:
-    """A stored UTC time as the clinic reads it (Africa/Nairobi)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(NAIROBI).strftime(fmt)

@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -27,10 +26,11 @@ from clinic.billing.service import close_shift, open_shift
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.rules.money import format_kes
 from desktop.context import AppContext
+from desktop.printing import local_time
 from desktop.screens.shifts.cash_up_print import print_cash_up, write_cash_up_pdf
 from desktop.screens.shifts.close_dialog import CloseShiftDialog
 from desktop.screens.shifts.data import ShiftView, my_open_shift, shift_view
-from desktop.screens.shifts.labels import local_time, variance_colour, variance_text
+from desktop.screens.shifts.labels import variance_colour, variance_text
 from desktop.screens.shifts.models import MethodsModel, PaymentsModel
 from desktop.screens.shifts.money_edit import MoneyField
 
@@ -338,10 +338,10 @@ class ShiftPanel(QWidget):
     def print_cash_up(self) -> None:
         if self.shift is None:
             return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
-            print_cash_up(self.shift, printer)
+        try:
+            print_cash_up(self.shift, self)
+        except OSError as error:
+            self.show_message(self.tr("Could not print the cash-up: %s") % error, error=True)
 
     def save_pdf(self) -> None:
         if self.shift is None:
@@ -350,6 +350,11 @@ class ShiftPanel(QWidget):
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Save the cash-up"), name, self.tr("PDF files (*.pdf)")
         )
-        if path:
+        if not path:
+            return
+        try:
             write_cash_up_pdf(self.shift, Path(path))
-            self.show_message(self.tr("Cash-up saved to %s.") % path)
+        except OSError as error:
+            self.show_message(self.tr("Could not save the cash-up: %s") % error, error=True)
+            return
+        self.show_message(self.tr("Cash-up saved to %s.") % path)
