@@ -43,8 +43,8 @@ from clinic.reports.base import ReportRequest, ReportResult
 from clinic.reports.catalogue import TITLES, reports_for, run_report
 from clinic.reports.export import write_csv, write_xlsx
 from desktop.context import AppContext
+from desktop.printing import clinic_name
 from desktop.screens.base import Screen
-from desktop.screens.billing.screen import CLINIC_NAME_KEY, DEFAULT_CLINIC_NAME
 from desktop.screens.reports.cells import is_numeric, range_text
 from desktop.screens.reports.chart import chart_view
 from desktop.screens.reports.model import ReportTableModel
@@ -270,7 +270,7 @@ class ReportsScreen(Screen):
                         .order_by(Branch.name)
                     )
                 ]
-            return Setup(branches, store.get_setting(CLINIC_NAME_KEY) or DEFAULT_CLINIC_NAME)
+            return Setup(branches, clinic_name(store))
 
         self.ctx.db.submit(work, self._show_setup, self._failed)
 
