@@ -11,15 +11,16 @@ on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter, defaultdict
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from clinic.billing.models import Invoice
-from clinic.enums import InvoiceStatus, Sex, VisitStatus
+from clinic.enums import InvoiceStatus, VisitStatus
+from clinic.org.models import Branch
 from clinic.patients.models import Patient
 from clinic.reports.base import (
     Cell,
@@ -32,7 +33,7 @@ from clinic.reports.base import (
     Table,
 )
 from clinic.reports.names import VISITS
-from clinic.reports.shared import branch_codes, branch_ids, column_total, staff_names
+from clinic.reports.shared import as_stored, branch_ids, column_total, staff_names
 from clinic.rules.ages import age_on
 from clinic.visits.models import Diagnosis, Visit
 
@@ -52,84 +53,105 @@ def _age(born: date | None, day: date) -> str:
 
 def visit_register(request: ReportRequest, session: Session) -> ReportResult:
     ids = branch_ids(request, session=session)
+    visit = Visit.__table__.c
+    patient = Patient.__table__.c
+    diagnosis = Diagnosis.__table__.c
+    invoice = Invoice.__table__.c
+    visit_id = as_stored(visit.id)
     in_range = (
-        Visit.branch_id.in_(ids),
-        Visit.visit_date >= request.start,
-        Visit.visit_date <= request.end,
-        Visit.deleted_at.is_(None),
+        visit.branch_id.in_(ids),
+        visit.visit_date >= request.start,
+        visit.visit_date <= request.end,
+        visit.deleted_at.is_(None),
     )
-    diagnoses: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for visit_id, code in session.execute(
-        select(Diagnosis.visit_id, Diagnosis.code)
-        .join(Visit, Visit.id == Diagnosis.visit_id)
-        .where(*in_range, Diagnosis.deleted_at.is_(None))
-        .order_by(Diagnosis.visit_id, Diagnosis.is_primary.desc(), Diagnosis.created_at)
+    diagnoses: dict[Any, list[str]] = defaultdict(list)
+    for key, code in session.execute(
+        select(as_stored(diagnosis.visit_id), diagnosis.code)
+        .join(Visit.__table__, visit.id == diagnosis.visit_id)
+        .where(*in_range, diagnosis.deleted_at.is_(None))
+        .order_by(diagnosis.visit_id, diagnosis.is_primary.desc(), diagnosis.created_at)
     ):
-        diagnoses[visit_id].append(code)
-    billed: dict[uuid.UUID | None, int] = {
-        visit_id: int(total)
-        for visit_id, total in session.execute(
-            select(Invoice.visit_id, func.sum(Invoice.total_cents))
-            .join(Visit, Visit.id == Invoice.visit_id)
+        diagnoses[key].append(code)
+    billed: dict[Any, int] = {
+        key: int(total)
+        for key, total in session.execute(
+            select(as_stored(invoice.visit_id), func.sum(invoice.total_cents))
+            .join(Visit.__table__, visit.id == invoice.visit_id)
             .where(
                 *in_range,
-                Invoice.status != InvoiceStatus.CANCELLED,
-                Invoice.deleted_at.is_(None),
+                invoice.status != InvoiceStatus.CANCELLED.value,
+                invoice.deleted_at.is_(None),
             )
-            .group_by(Invoice.visit_id)
+            .group_by(invoice.visit_id)
         )
     }
-    names = staff_names(session=session)
-    codes = branch_codes(session=session)
+    names = staff_names(session=session, stored=True)
+    codes = {
+        as_id: code for as_id, code in session.execute(select(as_stored(Branch.id), Branch.code))
+    }
     several = len(ids) > 1
     rows: list[list[Cell]] = []
     per_day: dict[date, Counter[str]] = defaultdict(Counter)
     per_status: Counter[str] = Counter()
     per_clinician: Counter[str] = Counter()
-    for row in session.execute(
+    cancelled = VisitStatus.CANCELLED.value
+    for (
+        key,
+        day,
+        branch,
+        op,
+        first,
+        middle,
+        last,
+        born,
+        sex,
+        new,
+        home,
+        who,
+        status,
+    ) in session.execute(
         select(
-            Visit.id,
-            Visit.visit_date,
-            Visit.branch_id,
-            Patient.op_number,
-            Patient.first_name,
-            Patient.middle_name,
-            Patient.last_name,
-            Patient.date_of_birth,
-            Patient.sex,
-            Visit.is_new,
-            Patient.residence,
-            Visit.clinician_id,
-            Visit.status,
+            visit_id,
+            visit.visit_date,
+            as_stored(visit.branch_id),
+            patient.op_number,
+            patient.first_name,
+            patient.middle_name,
+            patient.last_name,
+            patient.date_of_birth,
+            type_coerce(patient.sex, String),
+            visit.is_new,
+            patient.residence,
+            as_stored(visit.clinician_id),
+            type_coerce(visit.status, String),
         )
-        .join(Patient, Patient.id == Visit.patient_id)
+        .join(Patient.__table__, patient.id == visit.patient_id)
         .where(*in_range)
-        .order_by(Visit.visit_date, Visit.branch_id, Visit.created_at, Visit.id)
+        .order_by(visit.visit_date, visit.branch_id, visit.created_at, visit.id)
     ):
-        (visit_id, day, branch_id, op, first, middle, last, born, sex, new, home, who, status) = row
         clinician = names.get(who, str(who)) if who is not None else NO_CLINICIAN
         line: list[Cell] = [
             day,
             op,
             " ".join(n for n in (first, middle, last) if n),
             _age(born, day),
-            Sex(sex).value,
+            sex,
             "new" if new else "revisit",
             home or "",
-            ", ".join(diagnoses.get(visit_id, ())),
+            ", ".join(diagnoses.get(key, ())),
             clinician,
-            VisitStatus(status).value,
-            billed.get(visit_id, 0),
+            status,
+            billed.get(key, 0),
         ]
         if several:
-            line.insert(1, codes.get(branch_id, ""))
+            line.insert(1, codes.get(branch, ""))
         rows.append(line)
         counts = per_day[day]
         counts["visits"] += 1
         counts["new" if new else "revisit"] += 1
-        if status == VisitStatus.CANCELLED:
+        if status == cancelled:
             counts["cancelled"] += 1
-        per_status[VisitStatus(status).value] += 1
+        per_status[status] += 1
         per_clinician[clinician] += 1
 
     columns = [
