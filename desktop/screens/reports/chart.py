@@ -102,6 +102,8 @@ def build_chart(result: ReportResult, chart: Chart) -> QChart:
     axis_categories.append(categories or [""])
     if len(categories) > 12 and not lying:
         axis_categories.setLabelsAngle(-90)
+    if lying:
+        axis_categories.setTruncateLabels(False)  # a diagnosis is read whole
     axis_values = QValueAxis()
     axis_values.setLabelFormat("%.0f")
     axis_values.setMin(0)

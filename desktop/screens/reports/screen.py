@@ -61,7 +61,7 @@ WIDTH_SAMPLE = 500
 """Columns are sized from this many rows (a month's register has thousands)."""
 CELL_PADDING = 14
 HEADING_PADDING = 16
-NARROW_PADDING = 8
+NARROW_PADDING = 6
 HEADER_STYLE = "QHeaderView::section { padding: 4px 3px; }"
 """Report headings are padded less than elsewhere, so a day column fits "31"."""
 DAY_REPORTS = frozenset({"daily-cash", "shifts"})
