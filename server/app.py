@@ -18,7 +18,7 @@ from server.errors import install_error_handlers
 from server.notifier import ChangeNotifier
 from server.observability import Metrics, RequestMiddleware
 from server.ratelimit import SlidingWindowLimiter
-from server.routes import admin, auth, billing, patients, visits
+from server.routes import admin, auth, billing, patients, reports, visits
 from server.schemas import ErrorOut, HealthOut
 from server.sync import routes as sync_routes
 
@@ -63,7 +63,14 @@ def create_app(settings: Settings, database: Database, *, notify: bool = True) -
         metrics=metrics,
         max_body_bytes=settings.max_body_bytes,
     )
-    routers = (auth.router, patients.router, visits.router, billing.router, admin.router)
+    routers = (
+        auth.router,
+        patients.router,
+        visits.router,
+        billing.router,
+        reports.router,
+        admin.router,
+    )
     for router in (*routers, sync_routes.router):
         app.include_router(router)
 
