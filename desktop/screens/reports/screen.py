@@ -111,6 +111,15 @@ def column_widths(view: QTableView, model: ReportTableModel) -> list[int]:
     return widths
 
 
+def clear_tabs(tabs: QTabWidget) -> None:
+    """Remove every tab and let its widget go (``clear`` keeps them alive)."""
+    while tabs.count():
+        old = tabs.widget(0)
+        tabs.removeTab(0)
+        if old is not None:
+            old.deleteLater()
+
+
 class ReportsScreen(Screen):
     key = "reports"
 
@@ -361,15 +370,12 @@ class ReportsScreen(Screen):
             f" · {escape(self.branch_text(request.branch_id))}"
             f" · {self.tr('made at %s') % self.made_at.strftime('%H:%M')}"
         )
-        self.tables.clear()
+        clear_tabs(self.tables)
         for table in result.tables:
             view = self._table_view(ReportTableModel(table))
             self.tables.addTab(view, table.title)
         self.tables.tabBar().setVisible(len(result.tables) > 1)
-        while self.charts.count():
-            old = self.charts.widget(0)
-            self.charts.removeTab(0)
-            old.deleteLater()
+        clear_tabs(self.charts)
         for chart in result.charts:
             self.charts.addTab(chart_view(result, chart), chart.title)
         self.charts.setVisible(bool(result.charts))
