@@ -21,7 +21,7 @@ from PySide6.QtCharts import (
     QPieSeries,
 )
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
@@ -45,6 +45,8 @@ from tests.gui.pdf import pdf_page_size_mm, pdf_text
 from tests.reports_data import Expected, generate
 
 DAY = date(2026, 11, 10)
+TEXT_MARGINS = 8
+"""What a table cell keeps free either side of its text (Qt's focus frame margins)."""
 
 
 @pytest.fixture
@@ -168,6 +170,12 @@ def test_daily_cash_shows_each_method_and_the_day_s_net_in_bold(
     assert (
         model.index(0, column_of(methods, "Net")).data(Qt.ItemDataRole.TextAlignmentRole) == RIGHT
     )
+    for row in range(model.rowCount()):  # every cell reads whole, the bold totals too
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            font = index.data(Qt.ItemDataRole.FontRole) or methods.font()
+            text_width = QFontMetrics(font).horizontalAdvance(str(index.data()))
+            assert text_width + TEXT_MARGINS <= methods.columnWidth(column), (row, column)
     assert "Daily cash" in screen.summary.text()
     assert "10 Nov 2026" in screen.summary.text()
     assert "All branches" in screen.summary.text()

@@ -21,8 +21,14 @@ class ReportTableModel(QAbstractTableModel):
     def __init__(self, table: Table) -> None:
         super().__init__()
         self.table = table
-        self._bold = QFont()
-        self._bold.setBold(True)
+        self.bold = QFont()
+        self.bold.setBold(True)
+
+    def set_view_font(self, font: QFont) -> None:
+        """The totals row in bold of the view's own type (the style sheet's
+        size), which its columns were measured in."""
+        self.bold = QFont(font)
+        self.bold.setBold(True)
 
     def has_totals(self) -> bool:
         return self.table.totals is not None
@@ -67,7 +73,7 @@ class ReportTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if is_numeric(column) else LEFT
         if role == Qt.ItemDataRole.FontRole and self.is_totals_row(index.row()):
-            return self._bold
+            return self.bold
         if role == Qt.ItemDataRole.ToolTipRole:
             cells = self._cells(index.row())
             text = cell_text(column, cells[index.column()] if index.column() < len(cells) else None)

@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -59,9 +59,9 @@ TEXT_COLUMN_MAX = 320
 REPORT_CHOICE_CHARS = 30
 WIDTH_SAMPLE = 500
 """Columns are sized from this many rows (a month's register has thousands)."""
-CELL_PADDING = 14
+CELL_PADDING = 18
 HEADING_PADDING = 16
-NARROW_PADDING = 6
+NARROW_PADDING = 10
 HEADER_STYLE = "QHeaderView::section { padding: 4px 3px; }"
 """Report headings are padded less than elsewhere, so a day column fits "31"."""
 DAY_REPORTS = frozenset({"daily-cash", "shifts"})
@@ -84,9 +84,8 @@ def column_widths(view: QTableView, model: ReportTableModel) -> list[int]:
     view.ensurePolished()  # the style sheet's type size, not the default one
     view.horizontalHeader().ensurePolished()
     plain = view.fontMetrics()
-    bold_font = QFont(view.font())
-    bold_font.setBold(True)
-    bold = QFontMetrics(bold_font)
+    model.set_view_font(view.font())
+    bold = QFontMetrics(model.bold)
     header = view.horizontalHeader()
     heading = QFontMetrics(header.font())
     rows = min(model.rowCount(), WIDTH_SAMPLE)
