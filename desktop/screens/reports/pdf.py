@@ -106,6 +106,8 @@ def _column_widths(table: Table, font_pt: float, device: QPdfWriter) -> list[flo
         widest = max(widest, *(bold_metrics.horizontalAdvance(t) for t in headed))
         if not is_numeric(column):
             widest = min(widest, TEXT_COLUMN_MAX_EM * font_pt * per_pt)
+        else:  # counts side by side (the 705's days) as even as a paper form's
+            widest = max(widest, bold_metrics.horizontalAdvance("88"))
         widths.append(widest + 2 * CELL_PADDING * per_pt + 2 * per_pt)
     return widths
 
