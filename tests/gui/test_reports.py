@@ -92,6 +92,18 @@ def column_of(view: QTableView, label: str) -> int:
     return labels.index(label)
 
 
+def assert_every_cell_reads_whole(view: QTableView) -> None:
+    """No cell's text is elided: each column is wider than its widest text
+    (the bold totals too) and the cell's margins."""
+    model = view.model()
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            font = index.data(Qt.ItemDataRole.FontRole) or view.font()
+            text_width = QFontMetrics(font).horizontalAdvance(str(index.data()))
+            assert text_width + TEXT_MARGINS <= view.columnWidth(column), (row, column)
+
+
 def net_of(expected: Expected, start: date, end: date) -> int:
     return sum(sum(a) for day, a in expected.payments_in.items() if start <= day <= end)
 
@@ -170,12 +182,7 @@ def test_daily_cash_shows_each_method_and_the_day_s_net_in_bold(
     assert (
         model.index(0, column_of(methods, "Net")).data(Qt.ItemDataRole.TextAlignmentRole) == RIGHT
     )
-    for row in range(model.rowCount()):  # every cell reads whole, the bold totals too
-        for column in range(model.columnCount()):
-            index = model.index(row, column)
-            font = index.data(Qt.ItemDataRole.FontRole) or methods.font()
-            text_width = QFontMetrics(font).horizontalAdvance(str(index.data()))
-            assert text_width + TEXT_MARGINS <= methods.columnWidth(column), (row, column)
+    assert_every_cell_reads_whole(methods)
     assert "Daily cash" in screen.summary.text()
     assert "10 Nov 2026" in screen.summary.text()
     assert "All branches" in screen.summary.text()
@@ -339,6 +346,7 @@ def test_the_moh_705_fits_its_31_day_columns_beside_the_navigation_or_scrolls(
     longest = view.fontMetrics().horizontalAdvance("Upper respiratory tract infections")
     assert disease >= longest
     assert sum(view.columnWidth(c) for c in range(view.model().columnCount())) <= view.width()
+    assert_every_cell_reads_whole(view)
 
     screen.resize(900, 640)  # narrower still: the columns keep their width, the table scrolls
 

@@ -61,9 +61,12 @@ WIDTH_SAMPLE = 500
 """Columns are sized from this many rows (a month's register has thousands)."""
 CELL_PADDING = 18
 HEADING_PADDING = 16
-NARROW_PADDING = 10
+NARROW_PADDING = 8
 HEADER_STYLE = "QHeaderView::section { padding: 4px 3px; }"
 """Report headings are padded less than elsewhere, so a day column fits "31"."""
+DENSE_COLUMNS = 20
+DENSE_STYLE = "QTableView { font-size: 9pt; }"
+DENSE_HEADER_STYLE = "QHeaderView::section { padding: 4px 2px; font-size: 9pt; }"
 DAY_REPORTS = frozenset({"daily-cash", "shifts"})
 """Reports of one day by default; the others default to this month so far."""
 
@@ -117,6 +120,31 @@ def clear_tabs(tabs: QTabWidget) -> None:
         tabs.removeTab(0)
         if old is not None:
             old.deleteLater()
+
+
+def table_view(model: ReportTableModel) -> QTableView:
+    """A read-only view of one report table, its columns sized to their
+    cells; a table of many columns (the 705's days) in a point smaller type."""
+    view = QTableView()
+    view.setObjectName("report_table")
+    view.setModel(model)
+    model.setParent(view)
+    dense = model.columnCount() > DENSE_COLUMNS
+    view.setStyleSheet(DENSE_STYLE if dense else "")
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setAlternatingRowColors(True)
+    view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(24)
+    header = view.horizontalHeader()
+    header.setStyleSheet(DENSE_HEADER_STYLE if dense else HEADER_STYLE)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setMinimumSectionSize(20)
+    for position, width in enumerate(column_widths(view, model)):
+        view.setColumnWidth(position, width)
+    header.setStretchLastSection(False)
+    return view
 
 
 class ReportsScreen(Screen):
@@ -371,7 +399,7 @@ class ReportsScreen(Screen):
         )
         clear_tabs(self.tables)
         for table in result.tables:
-            view = self._table_view(ReportTableModel(table))
+            view = table_view(ReportTableModel(table))
             self.tables.addTab(view, table.title)
         self.tables.tabBar().setVisible(len(result.tables) > 1)
         clear_tabs(self.charts)
@@ -383,26 +411,6 @@ class ReportsScreen(Screen):
             self.results.setSizes([total * 55 // 100, total * 45 // 100])
         for button in self.export_buttons.values():
             button.setEnabled(True)
-
-    def _table_view(self, model: ReportTableModel) -> QTableView:
-        view = QTableView()
-        view.setObjectName("report_table")
-        view.setModel(model)
-        model.setParent(view)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setAlternatingRowColors(True)
-        view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        view.verticalHeader().hide()
-        view.verticalHeader().setDefaultSectionSize(24)
-        header = view.horizontalHeader()
-        header.setStyleSheet(HEADER_STYLE)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setMinimumSectionSize(26)
-        for position, width in enumerate(column_widths(view, model)):
-            view.setColumnWidth(position, width)
-        header.setStretchLastSection(False)
-        return view
 
     # --- exporting ----------------------------------------------------------
 
