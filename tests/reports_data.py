@@ -74,10 +74,13 @@ class Expected:
 
 
 def _branch(session: Session, code: str, rng: random.Random) -> uuid.UUID:
+    """The branch (the central database starts with MAIN); its id is drawn
+    either way, so the rows after it get the same ids in every store."""
+    new_id = _id(rng)
     found = session.scalar(select(Branch.id).where(Branch.code == code))
     if found is not None:
         return found
-    branch = Branch(id=_id(rng), code=code, name=f"{code.title()} branch")
+    branch = Branch(id=new_id, code=code, name=f"{code.title()} branch")
     session.add(branch)
     session.flush()
     return branch.id
@@ -142,6 +145,7 @@ def generate(session: Session, *, seed: int = 5, patients: int = 60) -> Expected
         + [MONTH_END + timedelta(days=1)]
     )
     seen: set[uuid.UUID] = set()
+    written = 0  # rows get creation times in the order written, the same in every store
     for day in days:
         for code in ("MAIN", "WEST"):
             shift = Shift(
@@ -165,14 +169,16 @@ def generate(session: Session, *, seed: int = 5, patients: int = 60) -> Expected
                 is_new=patient.id not in seen,
                 status=status,
                 clinician_id=expected.users["clinician"],
+                created_at=_at(day, 7) + timedelta(seconds=written),
             )
+            written += 1
             seen.add(patient.id)
             session.add(visit)
             session.flush()
             in_month = MONTH_START <= day <= MONTH_END
             if in_month:
                 expected.visits[day] += 1
-            for dx in rng.sample(CODES, rng.randint(0, 2)):
+            for n, dx in enumerate(rng.sample(CODES, rng.randint(0, 2))):
                 session.add(
                     Diagnosis(
                         id=_id(rng),
@@ -181,6 +187,7 @@ def generate(session: Session, *, seed: int = 5, patients: int = 60) -> Expected
                         code=dx,
                         description=dx,
                         is_primary=False,
+                        created_at=visit.created_at + timedelta(seconds=n),
                     )
                 )
                 if in_month and status != VisitStatus.CANCELLED:

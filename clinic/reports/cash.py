@@ -1,15 +1,15 @@
 """Money at the desk: the daily cash report (what each method brought in,
 what was given back, and each shift's counted-vs-expected cash-up) and the
-shifts report. Shift figures come from :func:`clinic.billing.service.shift_report`,
-the very cash-up a cashier sees when closing the shift."""
+shifts report. Shift figures follow :class:`clinic.billing.service.ShiftCashUp`, the
+rule of the cash-up a cashier sees when closing the shift."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.billing.models import Payment, Shift
-from clinic.billing.service import ShiftReport, shift_report
+from clinic.billing.service import GIVEN_BACK_SUM, RECEIVED_SUM, ShiftCashUp, shift_cash_ups
 from clinic.clock import NAIROBI, day_bounds
 from clinic.enums import PaymentMethod
 from clinic.reports.base import (
@@ -34,16 +34,10 @@ def _method_table(request: ReportRequest, session: Session) -> Table:
     """Received, reversed (as a positive amount) and net by method, for the
     payments received in the range (Nairobi days)."""
     start, end = day_bounds(request.start, request.end)
-    received = func.coalesce(
-        func.sum(case((Payment.amount_cents > 0, Payment.amount_cents), else_=0)), 0
-    )
-    reversed_ = func.coalesce(
-        func.sum(case((Payment.amount_cents < 0, -Payment.amount_cents), else_=0)), 0
-    )
     sums = {
         PaymentMethod(method): (int(r), int(v))
         for method, r, v in session.execute(
-            select(Payment.method, received, reversed_)
+            select(Payment.method, RECEIVED_SUM, GIVEN_BACK_SUM)
             .where(
                 Payment.branch_id.in_(branch_ids(request, session=session)),
                 Payment.received_at >= start,
@@ -70,11 +64,11 @@ def _method_table(request: ReportRequest, session: Session) -> Table:
     )
 
 
-def _shift_reports(request: ReportRequest, session: Session) -> list[ShiftReport]:
+def _cash_ups(request: ReportRequest, session: Session) -> list[ShiftCashUp]:
     """The cash-up of every shift opened in the range, as far as this store holds them."""
     start, end = day_bounds(request.start, request.end)
-    ids = session.scalars(
-        select(Shift.id)
+    shifts = session.scalars(
+        select(Shift)
         .where(
             Shift.branch_id.in_(branch_ids(request, session=session)),
             Shift.opened_at >= start,
@@ -83,10 +77,10 @@ def _shift_reports(request: ReportRequest, session: Session) -> list[ShiftReport
         )
         .order_by(Shift.opened_at, Shift.id)
     ).all()
-    return [shift_report(i, session=session) for i in ids]
+    return shift_cash_ups(shifts, session=session)
 
 
-def _shift_table(reports: list[ShiftReport], session: Session, *, detailed: bool) -> Table:
+def _shift_table(reports: list[ShiftCashUp], session: Session, *, detailed: bool) -> Table:
     names = staff_names(session=session)
     codes = branch_codes(session=session)
     columns = [
@@ -137,7 +131,7 @@ def daily_cash(request: ReportRequest, session: Session) -> ReportResult:
     expected cash, counted cash and the variance (counted less expected:
     negative is short; an open shift has no count yet)."""
     methods = _method_table(request, session)
-    shifts = _shift_table(_shift_reports(request, session), session, detailed=False)
+    shifts = _shift_table(_cash_ups(request, session), session, detailed=False)
     return ReportResult(
         name=DAILY_CASH,
         title="Daily cash",
@@ -150,5 +144,5 @@ def daily_cash(request: ReportRequest, session: Session) -> ReportResult:
 def shifts(request: ReportRequest, session: Session) -> ReportResult:
     """Every shift opened in the range with its cash-up: float, cash taken
     and given back, other methods, expected, counted and variance."""
-    table = _shift_table(_shift_reports(request, session), session, detailed=True)
+    table = _shift_table(_cash_ups(request, session), session, detailed=True)
     return ReportResult(name=SHIFTS, title="Shifts", request=request, tables=(table,))

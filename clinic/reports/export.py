@@ -14,7 +14,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,15 +40,27 @@ def _file_value(column: Column, cell: Cell) -> Cell:
     return cell
 
 
-def _csv_text(column: Column, cell: Cell) -> str:
-    if cell is None:
-        return ""
-    if column.kind == ColumnKind.MONEY and isinstance(cell, int):
-        sign = "-" if cell < 0 else ""
-        return f"{sign}{abs(cell) // 100}.{abs(cell) % 100:02d}"
-    if isinstance(cell, date):
-        return cell.isoformat()
-    return str(cell)
+def _kes(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def _csv_rows(table: Table) -> list[Sequence[Cell]]:
+    """The table's lines for CSV: money as KES; the csv module writes the
+    rest itself (None as nothing, a date as YYYY-MM-DD)."""
+    lines = [*table.rows, table.totals] if table.totals is not None else list(table.rows)
+    money = [i for i, c in enumerate(table.columns) if c.kind == ColumnKind.MONEY]
+    if not money:
+        return lines
+    out: list[Sequence[Cell]] = []
+    for row in lines:
+        copy = list(row)
+        for i in money:
+            cell = copy[i]
+            if isinstance(cell, int):
+                copy[i] = _kes(cell)
+        out.append(copy)
+    return out
 
 
 def _range(result: ReportResult) -> str:
@@ -66,9 +78,7 @@ def render_csv(result: ReportResult) -> bytes:
         writer.writerow([])
         writer.writerow([table.title])
         writer.writerow([c.label for c in table.columns])
-        lines = [*table.rows, table.totals] if table.totals is not None else table.rows
-        for row in lines:
-            writer.writerow([_csv_text(c, v) for c, v in zip(table.columns, row, strict=True)])
+        writer.writerows(_csv_rows(table))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -64,14 +64,17 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
         visit.visit_date <= request.end,
         visit.deleted_at.is_(None),
     )
-    diagnoses: dict[Any, list[str]] = defaultdict(list)
+    codes_of: dict[Any, list[str]] = defaultdict(list)
     for key, code in session.execute(
         select(as_stored(diagnosis.visit_id), diagnosis.code)
         .join(Visit.__table__, visit.id == diagnosis.visit_id)
         .where(*in_range, diagnosis.deleted_at.is_(None))
-        .order_by(diagnosis.visit_id, diagnosis.is_primary.desc(), diagnosis.created_at)
+        .order_by(
+            diagnosis.visit_id, diagnosis.is_primary.desc(), diagnosis.created_at, diagnosis.id
+        )
     ):
-        diagnoses[key].append(code)
+        codes_of[key].append(code)
+    diagnoses = {key: ", ".join(codes) for key, codes in codes_of.items()}
     billed: dict[Any, int] = {
         key: int(total)
         for key, total in session.execute(
@@ -91,10 +94,7 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
     }
     several = len(ids) > 1
     rows: list[list[Cell]] = []
-    per_day: dict[date, Counter[str]] = defaultdict(Counter)
-    per_status: Counter[str] = Counter()
-    per_clinician: Counter[str] = Counter()
-    cancelled = VisitStatus.CANCELLED.value
+    tally: Counter[tuple[date, bool, str, str]] = Counter()
     for (
         key,
         day,
@@ -127,18 +127,18 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
         )
         .join(Patient.__table__, patient.id == visit.patient_id)
         .where(*in_range)
-        .order_by(visit.visit_date, visit.branch_id, visit.created_at, visit.id)
+        .order_by(visit.visit_date, visit.created_at, visit.id)
     ):
-        clinician = names.get(who, str(who)) if who is not None else NO_CLINICIAN
+        clinician = NO_CLINICIAN if who is None else names.get(who) or str(who)
         line: list[Cell] = [
             day,
             op,
-            " ".join(n for n in (first, middle, last) if n),
+            " ".join(filter(None, (first, middle, last))),
             _age(born, day),
             sex,
             "new" if new else "revisit",
             home or "",
-            ", ".join(diagnoses.get(key, ())),
+            diagnoses.get(key, ""),
             clinician,
             status,
             billed.get(key, 0),
@@ -146,13 +146,19 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
         if several:
             line.insert(1, codes.get(branch, ""))
         rows.append(line)
+        tally[(day, new, status, clinician)] += 1
+
+    per_day: dict[date, Counter[str]] = defaultdict(Counter)
+    per_status: Counter[str] = Counter()
+    per_clinician: Counter[str] = Counter()
+    for (day, new, status, clinician), count in tally.items():
         counts = per_day[day]
-        counts["visits"] += 1
-        counts["new" if new else "revisit"] += 1
-        if status == cancelled:
-            counts["cancelled"] += 1
-        per_status[status] += 1
-        per_clinician[clinician] += 1
+        counts["visits"] += count
+        counts["new" if new else "revisit"] += count
+        if status == VisitStatus.CANCELLED:
+            counts["cancelled"] += count
+        per_status[status] += count
+        per_clinician[clinician] += count
 
     columns = [
         Column("date", "Date", ColumnKind.DATE),
