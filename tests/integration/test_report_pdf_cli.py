@@ -28,10 +28,6 @@ def month(store: LocalStore) -> Expected:
         return generate(session)
 
 
-def data_dir(store: LocalStore) -> Path:
-    return Path(store.engine.url.database or "").parent
-
-
 def report(store: LocalStore, *args: str, probe: str = "") -> subprocess.CompletedProcess[str]:
     """``seth-clinic report`` in a fresh interpreter without a display (as
     Task Scheduler or cron runs it); ``probe`` runs after it there."""
@@ -39,7 +35,7 @@ def report(store: LocalStore, *args: str, probe: str = "") -> subprocess.Complet
     script = (
         "import sys\n"
         "from desktop.cli import main\n"
-        f"status = main(['--data-dir', {str(data_dir(store))!r}, 'report', *{list(args)!r}])\n"
+        f"status = main(['--data-dir', {str(store.path.parent)!r}, 'report', *{list(args)!r}])\n"
         f"{probe}\n"
         "sys.exit(status)\n"
     )
