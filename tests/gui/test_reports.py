@@ -140,6 +140,13 @@ def test_an_admin_picks_any_branch_or_all_and_a_cashier_only_their_own(
     assert admin_choices == ["All branches", "Main branch", "West branch"]
     assert admin.branch_choice.isEnabled()
     assert admin.branch_choice.currentText() == "Main branch"
+    admin.choose_branch(month.branches["WEST"])
+    admin.refresh()  # coming back to the screen keeps the choice
+    after: list[None] = []
+    admin.ctx.db.submit(lambda: None, after.append)  # the worker runs in order
+    qtbot.waitUntil(lambda: bool(after))
+    assert admin.branch_choice.currentText() == "West branch"
+    assert admin.branch_choice.count() == 3
     assert [cashier.branch_choice.itemText(0)] == ["Main branch"]
     assert cashier.branch_choice.count() == 1
     assert not cashier.branch_choice.isEnabled()

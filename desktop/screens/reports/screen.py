@@ -247,7 +247,6 @@ class ReportsScreen(Screen):
         layout.addLayout(summary_line)
         layout.addWidget(self.results, 1)
         self._default_range()
-        self._setup_loaded = False
 
     def title(self) -> str:
         return self.tr("Reports")
@@ -291,9 +290,8 @@ class ReportsScreen(Screen):
         return uuid.UUID(data) if data else None
 
     def refresh(self) -> None:
-        """Load the branches to choose from (once; a report runs only when asked)."""
-        if self._setup_loaded:
-            return
+        """Load the branches to choose from (those synced since included); a
+        report runs only when asked."""
         store = self.ctx.store
 
         def work() -> Setup:
@@ -308,19 +306,22 @@ class ReportsScreen(Screen):
                 ]
             return Setup(branches, clinic_name(store))
 
-        self.ctx.db.submit(work, self._show_setup, self._failed)
+        self.ctx.db.submit(work, self._show_setup, self._setup_failed)
+
+    def _setup_failed(self, error: BaseException) -> None:
+        self.show_message(self.tr("Could not read the branches: %s") % error, error=True)
 
     def _show_setup(self, setup: Setup) -> None:
-        self._setup_loaded = True
         self.clinic_name = setup.clinic_name
         self.branch_names = dict(setup.branches)
         own = self.ctx.actor().branch_id
+        chosen = self.chosen_branch() if self.branch_choice.count() else own
         self.branch_choice.clear()
         if self.ctx.user.role == Role.ADMIN:
             self.branch_choice.addItem(self.tr("All branches"), "")
             for branch_id, name in setup.branches:
                 self.branch_choice.addItem(name, str(branch_id))
-            self.choose_branch(own)
+            self.choose_branch(chosen)
         else:
             name = self.branch_names.get(own, self.tr("This branch")) if own else ""
             self.branch_choice.addItem(name, str(own or ""))
