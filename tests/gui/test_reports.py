@@ -309,6 +309,22 @@ def test_a_range_that_ends_before_it_starts_says_so_and_runs_nothing(
     assert screen.busy.isHidden()
 
 
+def test_a_moh_705_over_two_months_says_it_is_a_monthly_form(
+    qtbot: QtBot, make_context: MakeContext, month: Expected
+) -> None:
+    screen = open_screen(qtbot, make_context, Role.ADMIN)
+    screen.choose("moh705b")
+    screen.set_range(date(2026, 10, 15), date(2026, 11, 14))
+
+    qtbot.mouseClick(screen.run_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(screen.banner.isVisible)
+    assert screen.banner.text().startswith("The MOH 705 is a monthly form")
+    assert screen.result is None
+    assert screen.tables.count() == 0
+    assert screen.run_button.isEnabled()
+
+
 # --- the MOH 705's 31 day columns on a 1366x768 screen ---------------------------
 
 DISEASES = (

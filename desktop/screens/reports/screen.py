@@ -42,6 +42,7 @@ from clinic.org.models import Branch
 from clinic.reports.base import ReportRequest, ReportResult
 from clinic.reports.catalogue import TITLES, reports_for, run_report
 from clinic.reports.export import write_csv, write_xlsx
+from clinic.reports.names import DAILY_CASH, SHIFTS
 from desktop.context import AppContext
 from desktop.printing import clinic_name
 from desktop.screens.base import Screen
@@ -67,7 +68,7 @@ HEADER_STYLE = "QHeaderView::section { padding: 4px 3px; }"
 DENSE_COLUMNS = 20
 DENSE_STYLE = "QTableView { font-size: 9pt; }"
 DENSE_HEADER_STYLE = "QHeaderView::section { padding: 4px 2px; font-size: 9pt; }"
-DAY_REPORTS = frozenset({"daily-cash", "shifts"})
+DAY_REPORTS = frozenset({DAILY_CASH, SHIFTS})
 """Reports of one day by default; the others default to this month so far."""
 
 
@@ -153,6 +154,8 @@ class ReportsScreen(Screen):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.result: ReportResult | None = None
+        self.made_at: datetime | None = None
+        """When the result on screen was read from the store."""
         self.clinic_name = ""
         self.branch_names: dict[uuid.UUID, str] = {}
         self.running = False
@@ -445,6 +448,7 @@ class ReportsScreen(Screen):
                     path,
                     self.clinic_name,
                     branch_name=self.branch_text(result.request.branch_id),
+                    made_at=self.made_at,
                 )
             except OSError as error:
                 self._export_failed(error)
