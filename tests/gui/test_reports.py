@@ -18,16 +18,19 @@ from PySide6.QtCharts import (
     QBarSeries,
     QChartView,
     QHorizontalBarSeries,
+    QLineSeries,
     QPieSeries,
 )
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
 from clinic.enums import Role
 from clinic.reports.base import (
     Cell,
+    Chart,
+    ChartKind,
     Column,
     ColumnKind,
     ReportRequest,
@@ -38,6 +41,7 @@ from clinic.reports.catalogue import reports_for
 from clinic.rules.money import format_kes
 from clinic.store import LocalStore
 from desktop.screens.reports import ReportsScreen
+from desktop.screens.reports.chart import MAX_PIE_SLICES, build_chart
 from desktop.screens.reports.model import RIGHT
 from desktop.screens.reports.pdf import write_report_pdf
 from tests.gui.conftest import MakeContext, shown
@@ -517,3 +521,50 @@ def test_a_pdf_that_cannot_be_written_raises_and_leaves_nothing(tmp_path: Path) 
         write_report_pdf(result, not_a_folder / "report.pdf", "Seth Clinic")
 
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+# --- the chart kinds ----------------------------------------------------------------
+
+
+def test_a_line_chart_plots_each_value_column_and_a_big_pie_gathers_the_rest(
+    qapp: QApplication,
+) -> None:
+    days = [date(2026, 11, d) for d in range(1, 11)]
+    columns = (
+        Column("day", "Day", ColumnKind.DATE),
+        Column("billed", "Billed", ColumnKind.MONEY),
+        Column("visits", "Visits", ColumnKind.COUNT),
+    )
+    rows: list[list[Cell]] = [[day, 1_000_00 * n, n] for n, day in enumerate(days, 1)]
+    names = [f"Service {n}" for n in range(12)]
+    services = Table(
+        "Services",
+        (Column("service", "Service"), Column("billed", "Billed", ColumnKind.MONEY)),
+        [[name, 100_00 * (12 - n)] for n, name in enumerate(names)],
+    )
+    result = ReportResult(
+        "revenue",
+        "Revenue",
+        ReportRequest(days[0], days[-1]),
+        (Table("Per day", columns, rows), services),
+        (
+            Chart("Per day", ChartKind.LINE, "Per day", "day", ("billed", "visits")),
+            Chart("By service", ChartKind.PIE, "Services", "service", ("billed",)),
+        ),
+    )
+
+    line_chart = build_chart(result, result.charts[0])
+    pie_chart = build_chart(result, result.charts[1])
+
+    lines = line_chart.series()
+    pie = pie_chart.series()
+
+    assert [line.name() for line in lines] == ["Billed", "Visits"]
+    billed = lines[0]
+    assert isinstance(billed, QLineSeries)
+    assert [billed.at(i).y() for i in range(billed.count())] == [1_000.0 * n for n in range(1, 11)]
+    [slices] = pie
+    assert isinstance(slices, QPieSeries)
+    assert slices.count() == MAX_PIE_SLICES
+    assert slices.slices()[-1].label().startswith("Other")
+    assert slices.sum() == pytest.approx(sum(100 * (12 - n) for n in range(12)))
