@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
@@ -23,6 +24,7 @@ from clinic.reports.catalogue import (
     reports_for,
     run_report,
 )
+from clinic.reports.export import write_atomically, write_csv, write_xlsx
 from clinic.reports.moh705 import form, read_form
 from clinic.reports.names import DAILY_CASH, REPORT_NAMES, SHIFTS
 from clinic.store import LocalStore
@@ -226,3 +228,39 @@ def test_the_visit_register_lists_every_visit_with_its_counts(month: Month) -> N
     assert column(register, "branch")[0] in ("MAIN", "WEST")
     one = month.run("visits", MONTH_START, MONTH_END, "MAIN")
     assert "branch" not in [c.key for c in table(one, "Visit register").columns]
+
+
+def test_every_report_exports_to_csv_and_excel(month: Month, tmp_path: Path) -> None:
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    for name in REPORTS:
+        result = month.run(name, MONTH_START, MONTH_END)
+        write_csv(result, tmp_path / f"{name}.csv")
+        write_xlsx(result, tmp_path / f"{name}.xlsx")
+        book = load_workbook(tmp_path / f"{name}.xlsx")
+        assert len(book.sheetnames) == len(result.tables)
+        assert all(len(n) <= 31 and ":" not in n for n in book.sheetnames)
+        for sheet, found in zip(book.worksheets, result.tables, strict=True):
+            assert sheet.max_row == 1 + len(found.rows) + (found.totals is not None)
+            assert all(cell.font.bold for cell in sheet[1])
+            for index, col in enumerate(found.columns, start=1):
+                if col.kind == "money" and found.rows:
+                    assert sheet.cell(2, index).number_format == "#,##0.00"
+                    assert sheet.cell(2, index).value == found.rows[0][index - 1] / 100  # type: ignore[operator]
+                if col.kind == "count" and found.rows:
+                    assert sheet.cell(2, index).number_format == "#,##0"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_scraps(month: Month, tmp_path: Path) -> None:
+    result = month.run(DAILY_CASH, MONTH_START, MONTH_START)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "cash.csv"
+    target.write_text("yesterday's report")
+    with pytest.raises(TypeError):
+        write_atomically(target, "not bytes")  # type: ignore[arg-type]
+    assert target.read_text() == "yesterday's report"
+    assert [p.name for p in folder.iterdir()] == ["cash.csv"]
+    write_csv(result, target)
+    assert target.read_text(encoding="utf-8-sig").startswith("Daily cash,")
