@@ -7,7 +7,7 @@
     seth-clinic [--data-dir DIR] patients [QUERY] [--limit N] [--json]
     seth-clinic [--data-dir DIR] login --server URL --user NAME
     seth-clinic [--data-dir DIR] sync
-    seth-clinic [--data-dir DIR] report NAME --from DATE --to DATE --out FILE.(csv|xlsx)
+    seth-clinic [--data-dir DIR] report NAME --from DATE --to DATE --out FILE.(csv|xlsx|pdf)
                                  [--branch CODE]
 
 The data folder is ``--data-dir``, else ``SETH_CLINIC_DATA_DIR``, else the
@@ -15,7 +15,8 @@ platform's user data folder. Every failure exits non-zero with a one-line
 reason on stderr (2 for a command line that cannot be understood or, for
 ``sync`` and ``login``, a server that cannot be reached; 130 when
 interrupted; 1 for anything else), never a traceback. The subcommands never import Qt: the
-desktop app is imported only when it is started.
+desktop app is imported only when it is started, and Qt's printing (offscreen, no
+window) only when ``report`` writes a PDF.
 
 On a PC without a secure keyring the login's tokens last one run: ``login``
 says so, and ``sync`` logs in first at each run as ``SETH_CLINIC_USER`` with
@@ -36,7 +37,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -57,7 +58,7 @@ from clinic.patients.search import (
     search_patients,
 )
 from clinic.patients.service import count_patients
-from clinic.reports.base import ReportRequest
+from clinic.reports.base import ReportRequest, ReportResult
 from clinic.reports.catalogue import check_name, run_report
 from clinic.reports.export import WRITERS
 from clinic.reports.names import REPORT_NAMES
@@ -174,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reporting = commands.add_parser(
         "report",
-        help="write a report to a CSV or Excel file, offline from this PC's data",
+        help="write a report to a CSV, Excel or PDF file, offline from this PC's data",
         description=f"NAME is one of {', '.join(REPORT_NAMES)}. Dates are Nairobi days,"
         " both included; without --branch, every branch this PC holds.",
     )
@@ -348,28 +349,32 @@ def _report(
     except InvalidValue as error:
         raise UsageError(error.reason) from None
     kind = out.suffix.lower().lstrip(".")
-    if kind == "pdf":
-        raise UsageError("PDF reports are not available yet; write .csv or .xlsx")
-    write = WRITERS.get(kind)
-    if write is None:
-        raise UsageError(f"cannot write '{out.name}': name a .csv or .xlsx file")
+    if kind not in (*WRITERS, "pdf"):
+        raise UsageError(f"cannot write '{out.name}': name a .csv, .xlsx or .pdf file")
     if not (data_dir / STORE_FILE).exists():
         raise CommandFailed(f"{data_dir} holds no clinic data (check --data-dir)")
     store = _open_store(data_dir)
+    branch_name = None
     try:
         with store.session() as session:
             if branch is not None:
-                codes = {c: i for c, i in session.execute(select(Branch.code, Branch.id))}
+                codes = {
+                    c: (i, n) for c, i, n in session.execute(
+                        select(Branch.code, Branch.id, Branch.name)
+                    )
+                }  # fmt: skip
                 if branch not in codes:
                     known = ", ".join(sorted(codes)) or "none"
                     raise UsageError(f"no branch with code {branch} (this PC holds: {known})")
-                request = ReportRequest(start, end, codes[branch])
+                branch_id, branch_name = codes[branch]
+                request = ReportRequest(start, end, branch_id)
             try:
                 result = run_report(
                     name, request, session=session, actor=Actor(device_id=store.device_id)
                 )
             except InvalidValue as error:
                 raise UsageError(error.reason) from None
+        write = WRITERS.get(kind) or _pdf_writer(store, branch_name)
     finally:
         store.close()
     try:
@@ -378,6 +383,25 @@ def _report(
         raise CommandFailed(f"cannot write {out}: {error.strerror or error}") from None
     print(f"Wrote {result.title}, {start.isoformat()} to {end.isoformat()}, to {out}")
     return 0
+
+
+def _pdf_writer(store: LocalStore, branch_name: str | None) -> Callable[[ReportResult, Path], None]:
+    """The Reports screen's A4 PDF, laid out by Qt without a screen (the
+    ``offscreen`` platform): Qt is loaded here, for a PDF only."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.printing import clinic_name
+    from desktop.screens.reports.pdf import write_report_pdf
+
+    name = clinic_name(store)
+
+    def write(result: ReportResult, path: Path) -> None:
+        # Qt lays text out only while an application exists: held for the PDF.
+        _application = QGuiApplication.instance() or QGuiApplication([PROG])
+        write_report_pdf(result, path, name, branch_name=branch_name)
+
+    return write
 
 
 def _start_desktop(data_dir: Path) -> int:

@@ -88,7 +88,7 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.parametrize(("name", "reason"), [("r.pdf", "PDF"), ("r.txt", ".csv or .xlsx")])
+@pytest.mark.parametrize(("name", "reason"), [("r.txt", ".csv, .xlsx or .pdf"), ("r", ".pdf")])
 def test_an_output_of_another_kind_is_refused(
     store: LocalStore,
     month: Expected,
