@@ -65,7 +65,8 @@ HEADING_PADDING = 16
 NARROW_PADDING = 8
 HEADER_STYLE = "QHeaderView::section { padding: 4px 3px; }"
 """Report headings are padded less than elsewhere, so a day column fits "31"."""
-DENSE_COLUMNS = 20
+DENSE_COLUMNS = 10
+"""A table of more columns than this (the register, the 705) is set a point smaller."""
 DENSE_STYLE = "QTableView { font-size: 9pt; }"
 DENSE_HEADER_STYLE = "QHeaderView::section { padding: 4px 2px; font-size: 9pt; }"
 DAY_REPORTS = frozenset({DAILY_CASH, SHIFTS})
