@@ -7,17 +7,24 @@
     seth-clinic [--data-dir DIR] patients [QUERY] [--limit N] [--json]
     seth-clinic [--data-dir DIR] login --server URL --user NAME
     seth-clinic [--data-dir DIR] sync
+    seth-clinic [--data-dir DIR] report NAME --from DATE --to DATE --out FILE.(csv|xlsx|pdf)
+                                 [--branch CODE]
 
 The data folder is ``--data-dir``, else ``SETH_CLINIC_DATA_DIR``, else the
 platform's user data folder. Every failure exits non-zero with a one-line
 reason on stderr (2 for a command line that cannot be understood or, for
 ``sync`` and ``login``, a server that cannot be reached; 130 when
 interrupted; 1 for anything else), never a traceback. The subcommands never import Qt: the
-desktop app is imported only when it is started.
+desktop app is imported only when it is started, and Qt's printing (offscreen, no
+window) only when ``report`` writes a PDF.
 
 On a PC without a secure keyring the login's tokens last one run: ``login``
 says so, and ``sync`` logs in first at each run as ``SETH_CLINIC_USER`` with
 ``SETH_CLINIC_PASSWORD`` (DESIGN.md, Command line).
+
+``report`` runs offline on the PC's own store, as the system (like
+``import-patients``): it reports what the store holds, which is what the
+PC's roles may read (DESIGN.md, Sync 10).
 """
 
 from __future__ import annotations
@@ -30,14 +37,19 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
+from sqlalchemy import select
+
 from clinic.actor import Actor
 from clinic.clock import clinic_today
+from clinic.errors import InvalidValue
 from clinic.journal.service import to_jsonable
+from clinic.org.models import Branch
 from clinic.patients.importer import RegisterImport, RegisterUnreadable, read_paper_register
 from clinic.patients.search import (
     MIN_QUERY_LENGTH,
@@ -46,6 +58,10 @@ from clinic.patients.search import (
     search_patients,
 )
 from clinic.patients.service import count_patients
+from clinic.reports.base import ReportRequest, ReportResult
+from clinic.reports.catalogue import check_name, run_report
+from clinic.reports.export import WRITERS
+from clinic.reports.names import REPORT_NAMES
 from clinic.rules.phones import format_phone_for_display
 from clinic.store import STORE_FILE, LocalStore, open_local_store, resolve_data_dir
 from sync.auth import SERVER_URL_KEY, login_online
@@ -102,6 +118,15 @@ def _non_negative(text: str) -> int:
     return value
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date; write it as YYYY-MM-DD"
+        ) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -148,6 +173,17 @@ def build_parser() -> argparse.ArgumentParser:
         " continues offline), 1 on any other failure. Without a secure keyring it logs"
         f" in first, as {USER_ENV} with {PASSWORD_ENV}.",
     )
+    reporting = commands.add_parser(
+        "report",
+        help="write a report to a CSV, Excel or PDF file, offline from this PC's data",
+        description=f"NAME is one of {', '.join(REPORT_NAMES)}. Dates are Nairobi days,"
+        " both included; without --branch, every branch this PC holds.",
+    )
+    reporting.add_argument("name", metavar="NAME")
+    reporting.add_argument("--from", dest="start", metavar="DATE", type=_day, required=True)
+    reporting.add_argument("--to", dest="end", metavar="DATE", type=_day, required=True)
+    reporting.add_argument("--out", metavar="FILE", type=Path, required=True)
+    reporting.add_argument("--branch", metavar="CODE")
     return parser
 
 
@@ -168,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             return _login(data_dir, args.server, args.user)
         if args.command == "sync":
             return _sync(data_dir)
+        if args.command == "report":
+            return _report(data_dir, args.name, args.start, args.end, args.out, args.branch)
         return _start_desktop(data_dir)
     except SystemExit as exit_:  # --help ends the parse on purpose
         return exit_.code if isinstance(exit_.code, int) else EXIT_FAILED
@@ -298,6 +336,72 @@ def format_patient_table(patients: Sequence[PatientSummary], *, searched: bool) 
     count = len(patients)
     lines.append(f"{count} patient{'' if count == 1 else 's'}")
     return "\n".join(lines)
+
+
+def _report(
+    data_dir: Path, name: str, start: date, end: date, out: Path, branch: str | None
+) -> int:
+    """Write report ``name`` to ``out`` (its extension says the format), whole
+    or not at all."""
+    try:
+        check_name(name)
+        request = ReportRequest(start, end)
+    except InvalidValue as error:
+        raise UsageError(error.reason) from None
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in (*WRITERS, "pdf"):
+        raise UsageError(f"cannot write '{out.name}': name a .csv, .xlsx or .pdf file")
+    if not (data_dir / STORE_FILE).exists():
+        raise CommandFailed(f"{data_dir} holds no clinic data (check --data-dir)")
+    store = _open_store(data_dir)
+    branch_name = None
+    try:
+        with store.session() as session:
+            if branch is not None:
+                codes = {
+                    c: (i, n) for c, i, n in session.execute(
+                        select(Branch.code, Branch.id, Branch.name)
+                    )
+                }  # fmt: skip
+                if branch not in codes:
+                    known = ", ".join(sorted(codes)) or "none"
+                    raise UsageError(f"no branch with code {branch} (this PC holds: {known})")
+                branch_id, branch_name = codes[branch]
+                request = ReportRequest(start, end, branch_id)
+            try:
+                result = run_report(
+                    name, request, session=session, actor=Actor(device_id=store.device_id)
+                )
+            except InvalidValue as error:
+                raise UsageError(error.reason) from None
+        write = WRITERS.get(kind) or _pdf_writer(store, branch_name)
+    finally:
+        store.close()
+    try:
+        write(result, out)
+    except OSError as error:
+        raise CommandFailed(f"cannot write {out}: {error.strerror or error}") from None
+    print(f"Wrote {result.title}, {start.isoformat()} to {end.isoformat()}, to {out}")
+    return 0
+
+
+def _pdf_writer(store: LocalStore, branch_name: str | None) -> Callable[[ReportResult, Path], None]:
+    """The Reports screen's A4 PDF, laid out by Qt without a screen (the
+    ``offscreen`` platform): Qt is loaded here, for a PDF only."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from desktop.printing import clinic_name
+    from desktop.screens.reports.pdf import write_report_pdf
+
+    name = clinic_name(store)
+
+    def write(result: ReportResult, path: Path) -> None:
+        # Qt lays text out only while an application exists: held for the PDF.
+        _application = QGuiApplication.instance() or QGuiApplication([PROG])
+        write_report_pdf(result, path, name, branch_name=branch_name)
+
+    return write
 
 
 def _start_desktop(data_dir: Path) -> int:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from clinic.enums import Role
 from clinic.permissions import Data, may_read, may_write
+from clinic.reports.catalogue import reports_for
 from desktop.context import AppContext
 from desktop.screens.base import Screen
 from desktop.sync_controller import SyncState, describe_last_sync
@@ -68,6 +69,9 @@ SCREENS = (
         "desktop.screens.claims.screen",
         "ClaimsScreen",
         lambda r: may_write(r, Data.CLAIMS),
+    ),
+    ScreenEntry(
+        "reports", "desktop.screens.reports", "ReportsScreen", lambda r: bool(reports_for(r))
     ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
 )

@@ -5,18 +5,20 @@
     python docs/take_screenshots.py no-keyring  (only the login on a PC without a keyring)
     python docs/take_screenshots.py claims   (only the claims manager's screens, the SHA
                                               invoice and a FHIR claim bundle)
+    python docs/take_screenshots.py reports  (only the Reports screen and its sample exports)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
 one clinic PC (set up for every role at the admin's first login) that logs in as
 each demo user in turn and syncs; then it opens each screen in the real main
 window and saves it under docs/screenshots/; the billing desk also writes a
-sample receipt to docs/samples/receipt.pdf, and the claims screens a sample SHA
+sample receipt to docs/samples/receipt.pdf, the claims screens a sample SHA
 invoice (docs/samples/sha-invoice.pdf) and FHIR claim bundle
-(claim-bundle.json). Login tokens go to a keyring file in the temporary folder (this
-machine has no Secret Service): the test keyring backend, chosen the way keyring
-lets tests choose one; ``no-keyring`` chooses keyring's failing backend instead,
-as on a Linux PC without a Secret Service.
+(docs/samples/claim-bundle.json), and the Reports screen docs/samples/moh705b.pdf
+and docs/samples/daily-cash.xlsx. Login tokens go to a keyring file in the
+temporary folder (this machine has no Secret Service): the test keyring backend,
+chosen the way keyring lets tests choose one; ``no-keyring`` chooses keyring's
+failing backend instead, as on a Linux PC without a Secret Service.
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
 
 def main() -> None:
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "billing", "no-keyring", "claims"):
-        sys.exit("usage: take_screenshots.py [billing | no-keyring | claims]")
+    if only not in (None, "billing", "no-keyring", "claims", "reports"):
+        sys.exit("usage: take_screenshots.py [billing | no-keyring | claims | reports]")
     work = Path(tempfile.mkdtemp(prefix="seth-shots-"))
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
@@ -168,8 +170,11 @@ def shoot(work: Path, only: str | None = None) -> None:
         window.online_label.setText(window.tr("● Online"))
         return window
 
-    if only == "claims":
-        shoot_claims(store, window_for, save, wait_until)
+    if only in ("claims", "reports"):
+        if only == "claims":
+            shoot_claims(store, window_for, save, wait_until)
+        else:
+            shoot_reports(window_for, save, wait_until)
         server.stop()
         store.close()
         pg.cleanup()
@@ -186,7 +191,7 @@ def shoot(work: Path, only: str | None = None) -> None:
         manager = window_for("manager", sync=False)
         shoot_branch_cash_up(manager, store, save, wait_until)
         manager.close()
-    if only is None:
+        shoot_reports(window_for, save, wait_until)
         shoot_claims(store, window_for, save, wait_until)
     server.stop()
     store.close()
@@ -615,6 +620,189 @@ def shoot_claims(
     SAMPLES.mkdir(parents=True, exist_ok=True)
     print("saved", write_sha_invoice_pdf(sent, SAMPLES / "sha-invoice.pdf", clinic_name(store)))
     print("saved", write_claim_bundle(sent, SAMPLES / "claim-bundle.json"))
+
+
+# --- reports --------------------------------------------------------------------
+
+
+def login_as_cashier(store: Any) -> Any:
+    """The demo cashier's id, from the staff the PC synced."""
+    from sqlalchemy import select
+
+    from clinic.org.models import User
+
+    with store.session() as session:
+        return session.scalar(select(User.id).where(User.username == "cashier"))
+
+
+def history_of_money_and_diagnoses(store: Any, branch_id: Any, cashier_id: Any, first: Any) -> None:
+    """The demo clinic's history holds visits but neither diagnoses nor
+    money yet; the reports need both. Every visit at the branch since
+    ``first`` (last month's first day), unless the shots above billed or
+    diagnosed it, gets the diagnoses the demo's
+    conditions make likely at the patient's age, a bill from the price list
+    and its payment on the visit's day, in a shift per day (closed with a
+    count, today's still open). Rows are written as they stood after the
+    day's work (the services stamp the present time, and these are past
+    days); the PC does not sync afterwards."""
+    import random
+    from datetime import UTC, datetime, time
+
+    from sqlalchemy import select
+
+    from clinic.billing.models import Invoice, InvoiceLine, Payment, Shift
+    from clinic.billing.service import list_services
+    from clinic.clock import NAIROBI, clinic_today
+    from clinic.demo.kenya import CONDITIONS
+    from clinic.enums import InvoiceStatus, PaymentMethod, ServiceKind, VisitStatus
+    from clinic.patients.models import Patient
+    from clinic.visits.models import Diagnosis, Visit
+    from clinic.visits.service import check_diagnosis
+
+    rng = random.Random(705)
+    today = clinic_today()
+
+    def at(day: Any, hour: float) -> datetime:
+        moment = datetime.combine(day, time(int(hour), int(hour % 1 * 60)), tzinfo=NAIROBI)
+        return moment.astimezone(UTC)
+
+    methods = [PaymentMethod.MPESA] * 10 + [PaymentMethod.CASH] * 6 + [PaymentMethod.SHA] * 3
+    methods += [PaymentMethod.CARD, PaymentMethod.INSURANCE]
+    with store.write() as session:
+        priced = [p for p in list_services(session=session, day=today) if p.price_cents]
+        consultation = next(p for p in priced if p.service.kind == ServiceKind.CONSULTATION)
+        extras = [p for p in priced if p.service.kind != ServiceKind.CONSULTATION]
+        visits = session.execute(
+            select(Visit, Patient.date_of_birth)
+            .join(Patient, Patient.id == Visit.patient_id)
+            .where(
+                Visit.branch_id == branch_id,
+                Visit.visit_date >= first,
+                Visit.status != VisitStatus.CANCELLED,
+                Visit.id.not_in(select(Invoice.visit_id).where(Invoice.visit_id.is_not(None))),
+                Visit.id.not_in(select(Diagnosis.visit_id)),
+            )
+            .order_by(Visit.visit_date, Visit.queue_position)
+        ).all()
+        shifts: dict[Any, Shift] = {}
+        for visit, born in visits:
+            day = visit.visit_date
+            child = born is not None and (day - born).days < 5 * 365
+            weights = [c.child_weight if child else c.adult_weight for c in CONDITIONS]
+            for condition in set(rng.choices(CONDITIONS, weights, k=rng.choice((1, 1, 2)))):
+                coded = check_diagnosis(condition.code)
+                session.add(
+                    Diagnosis(
+                        visit_id=visit.id, code_system=coded.system, code=coded.code,
+                        description=coded.description, is_primary=True,
+                    )
+                )  # fmt: skip
+            if day not in shifts:
+                shifts[day] = Shift(
+                    branch_id=branch_id, cashier_id=cashier_id, opened_at=at(day, 7.5),
+                    opening_float_cents=2_000_00,
+                )  # fmt: skip
+                session.add(shifts[day])
+                session.flush()
+            lines = [consultation, *rng.sample(extras, rng.choice((0, 1, 1, 2, 3)))]
+            hour = rng.uniform(8.5, 17.5)
+            invoice = Invoice(
+                visit_id=visit.id, patient_id=visit.patient_id, branch_id=branch_id,
+                status=InvoiceStatus.PAID, issued_at=at(day, hour),
+            )  # fmt: skip
+            session.add(invoice)
+            session.flush()
+            total = 0
+            for line in lines:
+                quantity = rng.choice((1, 1, 2)) if line.service.kind == ServiceKind.DRUG else 1
+                amount = (line.price_cents or 0) * quantity
+                total += amount
+                session.add(
+                    InvoiceLine(
+                        invoice_id=invoice.id, service_id=line.service.id,
+                        description=line.service.name, quantity=quantity,
+                        unit_price_cents=line.price_cents, amount_cents=amount,
+                    )
+                )  # fmt: skip
+            paid = total if rng.random() < 0.9 else total // 2
+            invoice.total_cents, invoice.paid_cents = total, paid
+            if paid < total:
+                invoice.status = InvoiceStatus.PARTIALLY_PAID
+            session.add(
+                Payment(
+                    invoice_id=invoice.id, branch_id=branch_id, method=rng.choice(methods),
+                    amount_cents=paid, receipt_number=f"RCP-{day:%Y}-{rng.randrange(10**6):06d}",
+                    cashier_id=cashier_id, shift_id=shifts[day].id,
+                    received_at=at(day, hour + 0.2),
+                )
+            )  # fmt: skip
+        session.flush()
+        for day, shift in shifts.items():
+            if day == today:
+                continue
+            cash = sum(
+                session.scalars(
+                    select(Payment.amount_cents).where(
+                        Payment.shift_id == shift.id, Payment.method == PaymentMethod.CASH
+                    )
+                )
+            )
+            shift.closed_at = at(day, 18)
+            shift.expected_cash_cents = shift.opening_float_cents + cash
+            shift.counted_cash_cents = shift.expected_cash_cents + rng.choice(
+                (0, 0, 0, -50_00, 20_00, -200_00)
+            )
+            shift.variance_cents = shift.counted_cash_cents - shift.expected_cash_cents
+    print(f"wrote {len(visits)} visits' diagnoses and money since {first}")
+
+
+def shoot_reports(
+    window_for: Callable[..., Any], save: Callable[..., None], wait_until: Callable[..., None]
+) -> None:
+    """The manager's Reports screen: today's cash, this month's revenue with
+    its chart, last month's MOH 705B (31 day columns) and this month's visit
+    register; the 705B saved as a PDF and the day's cash as an Excel workbook."""
+    from datetime import timedelta
+
+    from clinic.clock import clinic_today
+
+    manager = window_for("manager")
+    today = clinic_today()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    cashier = login_as_cashier(manager.ctx.store)
+    history_of_money_and_diagnoses(
+        manager.ctx.store, manager.ctx.actor().branch_id, cashier, last_month_end.replace(day=1)
+    )
+    screen = manager.show_screen("reports")
+    wait_until(lambda: screen.branch_choice.count() > 0)
+
+    def run(name: str, start: Any = None, end: Any = None) -> None:
+        screen.choose(name)
+        if start is not None:
+            screen.set_range(start, end)
+        before = screen.result
+        screen.run()
+        wait_until(lambda: screen.result is not before or screen.banner.isVisible(), 120)
+        if screen.result is before:
+            raise RuntimeError(f"the {name} report failed: {screen.banner.text()}")
+
+    def exported(kind: str, path: Path) -> None:
+        screen.export_to(kind, path)
+        wait_until(lambda: screen.banner.isVisible() and path.exists())
+        print("saved", path.relative_to(ROOT))
+
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    run("daily-cash")
+    save(manager, "30-reports-daily-cash", 1.0)
+    exported("xlsx", SAMPLES / "daily-cash.xlsx")
+    run("revenue")
+    save(manager, "31-reports-revenue-chart", 1.0)
+    run("moh705b", last_month_end.replace(day=1), last_month_end)
+    save(manager, "32-reports-moh705b", 1.0)
+    exported("pdf", SAMPLES / "moh705b.pdf")
+    run("visits")
+    save(manager, "33-reports-visits", 1.0)
+    manager.close()
 
 
 if __name__ == "__main__":

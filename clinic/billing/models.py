@@ -105,7 +105,7 @@ class Payment(SyncColumns, Base):
     reference: Mapped[str | None] = mapped_column(String(64), index=True)
     receipt_number: Mapped[str | None] = mapped_column(String(32), index=True)
     cashier_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    shift_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("shifts.id"))
+    shift_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("shifts.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reverses: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payments.id"))
     reversal_reason: Mapped[str | None] = mapped_column(Text)

@@ -21,10 +21,10 @@ import csv
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
@@ -37,7 +37,7 @@ from clinic.billing.rules import (
     clean_text,
     invoice_status,
 )
-from clinic.clock import NAIROBI
+from clinic.clock import NAIROBI, day_bounds
 from clinic.db import utcnow
 from clinic.enums import InvoiceStatus, LabStatus, PaymentMethod, Role, ServiceKind, VisitStatus
 from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
@@ -750,6 +750,42 @@ def _method_totals(payments: Sequence[Payment]) -> dict[PaymentMethod, MethodTot
     return totals
 
 
+RECEIVED_SUM = func.coalesce(
+    func.sum(case((Payment.amount_cents > 0, Payment.amount_cents), else_=0)), 0
+)
+"""In a query over payments: what was received (reversals left out)."""
+GIVEN_BACK_SUM = func.coalesce(
+    func.sum(case((Payment.amount_cents < 0, -Payment.amount_cents), else_=0)), 0
+)
+"""In a query over payments: what reversals gave back, as a positive amount."""
+
+
+@dataclass(frozen=True)
+class ShiftCashUp:
+    """A shift's takings by method and its cash-up, without the payments
+    themselves: the rule of :class:`ShiftReport` for many shifts at once."""
+
+    shift: Shift
+    by_method: dict[PaymentMethod, MethodTotals]
+    expected_cash_cents: int
+    counted_cash_cents: int | None
+    variance_cents: int | None
+
+    @classmethod
+    def of(cls, shift: Shift, by_method: dict[PaymentMethod, MethodTotals]) -> ShiftCashUp:
+        """Expected cash is the float plus cash taken less cash given back;
+        the variance is counted less expected (negative is short)."""
+        expected = shift.opening_float_cents + by_method[PaymentMethod.CASH].net_cents
+        counted = shift.counted_cash_cents
+        return cls(
+            shift=shift,
+            by_method=by_method,
+            expected_cash_cents=expected,
+            counted_cash_cents=counted,
+            variance_cents=None if counted is None else counted - expected,
+        )
+
+
 def shift_report(shift_id: uuid.UUID, *, session: Session) -> ShiftReport:
     shift = get_shift(shift_id, session=session)
     rows = list(
@@ -759,18 +795,29 @@ def shift_report(shift_id: uuid.UUID, *, session: Session) -> ShiftReport:
             .order_by(Payment.received_at, Payment.id)
         )
     )
-    by_method = _method_totals(rows)
-    expected = shift.opening_float_cents + by_method[PaymentMethod.CASH].net_cents
-    counted = shift.counted_cash_cents
+    cash_up = ShiftCashUp.of(shift, _method_totals(rows))
     return ShiftReport(
         shift=shift,
         payments=[p for p in rows if p.amount_cents > 0],
         reversals=[p for p in rows if p.amount_cents < 0],
-        by_method=by_method,
-        expected_cash_cents=expected,
-        counted_cash_cents=counted,
-        variance_cents=None if counted is None else counted - expected,
+        by_method=cash_up.by_method,
+        expected_cash_cents=cash_up.expected_cash_cents,
+        counted_cash_cents=cash_up.counted_cash_cents,
+        variance_cents=cash_up.variance_cents,
     )
+
+
+def shift_cash_ups(shifts: Sequence[Shift], *, session: Session) -> list[ShiftCashUp]:
+    """The cash-up of each of ``shifts``, their payments summed by the
+    database (one query however many shifts)."""
+    totals = {s.id: {m: MethodTotals() for m in PaymentMethod} for s in shifts}
+    for shift_id, method, r, v in session.execute(
+        select(Payment.shift_id, Payment.method, RECEIVED_SUM, GIVEN_BACK_SUM)
+        .where(Payment.shift_id.in_(list(totals)), Payment.deleted_at.is_(None))
+        .group_by(Payment.shift_id, Payment.method)
+    ):
+        totals[shift_id][PaymentMethod(method)] = MethodTotals(int(r), int(v))
+    return [ShiftCashUp.of(s, totals[s.id]) for s in shifts]
 
 
 def close_shift(
@@ -811,14 +858,8 @@ class CashUp:
     open_shifts: int
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=NAIROBI)
-    end = datetime.combine(date.fromordinal(day.toordinal() + 1), time(0), tzinfo=NAIROBI)
-    return start, end
-
-
 def branch_cash_up(branch_id: uuid.UUID, day: date, *, session: Session) -> CashUp:
-    start, end = _day_bounds(day)
+    start, end = day_bounds(day)
     shift_ids = session.scalars(
         select(Shift.id)
         .where(
@@ -1100,8 +1141,7 @@ def mpesa_payments(
     """The branch's M-Pesa payments received from ``first_day`` to
     ``last_day`` (Nairobi days), as :func:`clinic.billing.mpesa.reconcile`
     takes them: reversed ones marked so, reversals left out."""
-    start, _ = _day_bounds(first_day)
-    _, end = _day_bounds(last_day)
+    start, end = day_bounds(first_day, last_day)
     rows = session.scalars(
         select(Payment)
         .where(

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from clinic.claims.models import Claim, ClaimBatch, ClaimStatusChange
-from clinic.clock import NAIROBI
+from clinic.clock import nairobi_day
 from clinic.enums import BatchPeriod, ClaimStatus
 from clinic.org.models import Branch
 from clinic.patients.models import Patient
@@ -392,7 +392,7 @@ def follow_up(
         if submitted_at is None:
             continue
         if status in ageing:
-            days = (as_of - submitted_at.astimezone(NAIROBI).date()).days
+            days = (as_of - nairobi_day(submitted_at)).days
             counts, cents = ageing[status]
             bucket = age_bucket(days)
             counts[bucket] += 1

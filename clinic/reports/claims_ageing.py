@@ -28,8 +28,8 @@ from clinic.reports.base import (
     ReportResult,
     Table,
 )
+from clinic.reports.names import CLAIMS_AGEING
 
-NAME = "claims-ageing"
 TITLE = "SHA claims ageing"
 
 AGEING_TITLE = "Outstanding by age since submission"
@@ -66,7 +66,7 @@ def claims_ageing(request: ReportRequest, session: Session) -> ReportResult:
         request.start, request.end, as_of, session=session, branch_id=request.branch_id
     )
     return ReportResult(
-        name=NAME,
+        name=CLAIMS_AGEING,
         title=TITLE,
         request=request,
         tables=(

@@ -128,3 +128,16 @@ def age_on(dob: date, on: date) -> str:
     if days >= 7:
         return f"{days // 7} w"
     return f"{days} d"
+
+
+def fifth_birthday(dob: date) -> date:
+    """The day a child born on ``dob`` turns five (29 February: 28 February)."""
+    if dob.month == 2 and dob.day == 29:
+        return date(dob.year + 5, 2, 28)
+    return dob.replace(year=dob.year + 5)
+
+
+def under_five(dob: date, on: date) -> bool:
+    """Whether a child born on ``dob`` is under five years old on ``on``, as
+    the MOH 705A counts (705B is five and over)."""
+    return on < fifth_birthday(dob)

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import Base, SyncColumns, UTCDateTime
@@ -22,6 +22,19 @@ class Visit(SyncColumns, Base):
     """
 
     __tablename__ = "visits"
+    __table_args__ = (
+        # The reports read a branch's month of visits from this index alone.
+        Index(
+            "ix_visits_branch_id_visit_date",
+            "branch_id",
+            "visit_date",
+            "status",
+            "deleted_at",
+            "is_new",
+            "patient_id",
+            "id",
+        ),
+    )
 
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
@@ -68,6 +81,9 @@ class Diagnosis(SyncColumns, Base):
     ICD-11 code for SHA (format-checked, stored as entered)."""
 
     __tablename__ = "diagnoses"
+    __table_args__ = (
+        Index("ix_diagnoses_visit_id_code", "visit_id", "deleted_at", "code_system", "code"),
+    )
 
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id"), index=True)
     code_system: Mapped[str] = mapped_column(String(8))

@@ -7,7 +7,7 @@ a branch acts for all); every write goes through ``clinic.billing.service``."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -38,7 +38,7 @@ from clinic.billing.service import (
     shift_report,
     update_service,
 )
-from clinic.clock import NAIROBI, clinic_today
+from clinic.clock import clinic_today, day_bounds
 from clinic.enums import InvoiceStatus, PaymentMethod, Role
 from clinic.permissions import Data
 from server.deps import (
@@ -245,10 +245,8 @@ def find_invoices(
     if status is not None:
         query = query.where(Invoice.status == status)
     if issued_on is not None:
-        start = datetime.combine(issued_on, time(0), tzinfo=NAIROBI)
-        query = query.where(
-            Invoice.issued_at >= start, Invoice.issued_at < start + timedelta(days=1)
-        )
+        start, end = day_bounds(issued_on)
+        query = query.where(Invoice.issued_at >= start, Invoice.issued_at < end)
     invoices = session.scalars(query.order_by(Invoice.issued_at.desc()).limit(limit)).all()
     return [_invoice_out(session, invoice) for invoice in invoices]
 

@@ -394,7 +394,7 @@ def test_the_follow_up_shows_outstanding_by_age_and_paid_against_claimed(
     assert ageing[-1][0] == "Total" and ageing[-1][-1] == "KES 1,000.00"
     assert panel.reasons.texts()[0] == ["Member number not found", "1", "KES 500.00"]
     paid = panel.paid.texts()
-    assert paid[-1] == ["Total", "3", "KES 1,500.00", "KES 450.00", "KES 450.00", "30.0 %"]
+    assert paid[-1] == ["Total", "3", "KES 1,500.00", "KES 450.00", "KES 450.00", "30.0%"]
     assert panel.boxes["ageing"].title() == "Outstanding by age since submission"
 
 

@@ -21,10 +21,10 @@ EXPECTED_SCREENS = {
     Role.RECEPTIONIST: ["Patients", "Queue"],
     Role.NURSE: ["Patients", "Queue", "Triage"],
     Role.CLINICAL_OFFICER: ["Patients", "Queue", "Consultation"],
-    Role.CASHIER: ["Patients", "Queue", "Billing", "Shifts and cash-up"],
+    Role.CASHIER: ["Patients", "Queue", "Billing", "Shifts and cash-up", "Reports"],
     Role.PHARMACIST: ["Patients", "Queue", "Billing", "Shifts and cash-up"],
     Role.LAB_TECHNICIAN: ["Patients", "Queue"],
-    Role.CLAIMS_MANAGER: ["Patients", "Queue", "Claims"],
+    Role.CLAIMS_MANAGER: ["Patients", "Queue", "Claims", "Reports"],
     Role.ADMIN: [
         "Patients",
         "Queue",
@@ -33,6 +33,7 @@ EXPECTED_SCREENS = {
         "Billing",
         "Shifts and cash-up",
         "Claims",
+        "Reports",
         "Sync",
     ],
 }

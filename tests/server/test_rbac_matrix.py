@@ -544,6 +544,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: (f"/api/claim-batches/{w.batch()}/sha.csv", None, None),
     ),
     # admin only: users, devices, audit
+    Endpoint(
+        "GET",
+        "/api/reports/{name}",
+        roles("admin cashier"),
+        lambda _w: ("/api/reports/daily-cash", None, {"from": "2026-11-02", "to": "2026-11-02"}),
+    ),
     Endpoint("GET", "/api/users", roles("admin"), _fixed("/api/users")),
     Endpoint("POST", "/api/users", roles("admin"), _new_user_body),
     Endpoint(

@@ -12,9 +12,7 @@ import uuid
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFrame,
@@ -24,95 +22,68 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from clinic.claims.queries import BranchChoice
 from clinic.errors import InvalidValue
-from clinic.reports.base import Cell, ColumnKind, ReportRequest, ReportResult, Table
+from clinic.reports.base import ReportRequest, ReportResult, Table
 from clinic.reports.claims_ageing import ageing_day, claims_ageing
-from clinic.rules.money import format_kes
 from desktop.context import AppContext
 from desktop.screens.claims.labels import tr
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import error_text
+from desktop.screens.reports.model import ReportTableModel
+from desktop.screens.reports.screen import table_view
 from desktop.widgets import ERROR_STYLE
 
 DEFAULT_DAYS = 365
 ROW_HEIGHT = 24
 
 
-def cell_text(kind: ColumnKind, value: Cell) -> str:
-    """A report cell as the screen shows it."""
-    if value is None:
-        return ""
-    if kind == ColumnKind.MONEY and isinstance(value, int):
-        return format_kes(value)
-    if kind == ColumnKind.COUNT and isinstance(value, int):
-        return f"{value:,}"
-    if kind == ColumnKind.PERCENT and isinstance(value, int | float):
-        return f"{value:.1f} %"
-    if kind == ColumnKind.DATE and isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
-    return str(value)
+class ReportBox(QGroupBox):
+    """One table of the report, titled, shown as the Reports screen shows
+    tables (:func:`table_view`), as tall as its rows up to ``max_rows``
+    (then it scrolls); ``stretch_first`` gives the spare width to the first
+    column, else to the last."""
 
-
-class ReportTable(QTableWidget):
-    """One table of a report, its totals row in bold, as tall as its rows
-    (up to ``max_rows``; then it scrolls)."""
-
-    def __init__(self, name: str, max_rows: int = 12, *, stretch_first: bool = True) -> None:
+    def __init__(self, name: str, max_rows: int, *, stretch_first: bool = True) -> None:
         super().__init__()
-        self.setObjectName(name)
+        self.name = name
         self.max_rows = max_rows
         self.stretch_first = stretch_first
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
-        self.setAlternatingRowColors(True)
+        self.view: QTableView | None = None
+        QVBoxLayout(self)
 
     def show_table(self, table: Table) -> None:
-        columns = list(table.columns)
-        self.clear()
-        self.setColumnCount(len(columns))
-        self.setHorizontalHeaderLabels([c.label for c in columns])
-        rows = [list(row) for row in table.rows]
-        if table.totals is not None:
-            rows.append(list(table.totals))
-        self.setRowCount(len(rows))
-        bold = QFont(self.font())
-        bold.setBold(True)
-        for r, row in enumerate(rows):
-            for c, (column, value) in enumerate(zip(columns, row, strict=True)):
-                item = QTableWidgetItem(cell_text(column.kind, value))
-                if column.kind == ColumnKind.TEXT:
-                    item.setToolTip(item.text())
-                else:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if table.totals is not None and r == len(rows) - 1:
-                    item.setFont(bold)
-                    item.setBackground(Qt.GlobalColor.transparent)
-                self.setItem(r, c, item)
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setTitle(table.title)
+        if self.view is not None:
+            self.view.hide()
+            self.view.deleteLater()
+        model = ReportTableModel(table)
+        view = table_view(model)
+        view.setObjectName(self.name)
+        header = view.horizontalHeader()
         if self.stretch_first:
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        else:
+        else:  # narrow boxes: the columns as wide as their cells, no more
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             header.setStretchLastSection(True)
-        shown = min(max(len(rows), 1), self.max_rows)
-        self.setFixedHeight(header.sizeHint().height() + shown * ROW_HEIGHT + 4)
+        shown = min(max(model.rowCount(), 1), self.max_rows)
+        view.setFixedHeight(header.sizeHint().height() + shown * ROW_HEIGHT + 4)
+        self.layout().addWidget(view)  # type: ignore[union-attr]
+        self.view = view
 
     def texts(self) -> list[list[str]]:
         """The cells as shown, row by row (the totals row last)."""
+        if self.view is None:
+            return []
+        model = self.view.model()
         return [
-            [(self.item(r, c).text() if self.item(r, c) else "") for c in range(self.columnCount())]  # type: ignore[union-attr]
-            for r in range(self.rowCount())
+            [str(model.index(r, c).data()) for c in range(model.columnCount())]
+            for r in range(model.rowCount())
         ]
 
 
@@ -148,20 +119,16 @@ class FollowUpPanel(QWidget):
         self.error.setWordWrap(True)
         self.error.hide()
 
-        self.ageing = ReportTable("ageing_table", max_rows=6)
-        self.statuses = ReportTable("status_table", max_rows=9, stretch_first=False)
-        self.paid = ReportTable("paid_table", max_rows=7, stretch_first=False)
-        self.reasons = ReportTable("reasons_table", max_rows=5)
-        self.boxes: dict[str, QGroupBox] = {}
-        for name, table in (
-            ("ageing", self.ageing),
-            ("statuses", self.statuses),
-            ("paid", self.paid),
-            ("reasons", self.reasons),
-        ):
-            box = QGroupBox()
-            QVBoxLayout(box).addWidget(table)
-            self.boxes[name] = box
+        self.ageing = ReportBox("ageing_table", max_rows=6)
+        self.statuses = ReportBox("status_table", max_rows=9, stretch_first=False)
+        self.paid = ReportBox("paid_table", max_rows=7, stretch_first=False)
+        self.reasons = ReportBox("reasons_table", max_rows=5)
+        self.boxes: dict[str, ReportBox] = {
+            "ageing": self.ageing,
+            "statuses": self.statuses,
+            "paid": self.paid,
+            "reasons": self.reasons,
+        }
         right = QVBoxLayout()
         right.addWidget(self.boxes["paid"])
         right.addWidget(self.boxes["reasons"])
@@ -229,14 +196,13 @@ class FollowUpPanel(QWidget):
     def _show(self, result: ReportResult) -> None:
         self.result = result
         ageing, statuses, reasons, paid = result.tables
-        for name, widget, table in (
-            ("ageing", self.ageing, ageing),
-            ("statuses", self.statuses, statuses),
-            ("paid", self.paid, paid),
-            ("reasons", self.reasons, reasons),
+        for box, table in (
+            (self.ageing, ageing),
+            (self.statuses, statuses),
+            (self.paid, paid),
+            (self.reasons, reasons),
         ):
-            self.boxes[name].setTitle(table.title)
-            widget.show_table(table)
+            box.show_table(table)
         as_of = ageing_day(result.request)
         self.as_of.setText(
             tr("Ages in days since submission, on {day}").format(day=f"{as_of:%d/%m/%Y}")
