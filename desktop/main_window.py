@@ -65,6 +65,12 @@ SCREENS = (
         "shifts", "desktop.screens.shifts", "ShiftsScreen", lambda r: may_write(r, Data.SHIFTS)
     ),
     ScreenEntry(
+        "claims",
+        "desktop.screens.claims.screen",
+        "ClaimsScreen",
+        lambda r: may_write(r, Data.CLAIMS),
+    ),
+    ScreenEntry(
         "reports", "desktop.screens.reports", "ReportsScreen", lambda r: bool(reports_for(r))
     ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
@@ -140,6 +146,13 @@ class MainWindow(QMainWindow):
         screen = self.screens[list(self.screens)[row]]
         self.stack.setCurrentWidget(screen)
         screen.refresh()
+
+    def has_screen(self, key: str) -> bool:
+        return key in self.screens
+
+    def open_screen(self, key: str) -> None:
+        if key in self.screens:
+            self.show_screen(key)
 
     def open_patient(self, patient_id: uuid.UUID) -> None:
         screen = self.show_screen("patients")

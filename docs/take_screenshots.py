@@ -3,19 +3,22 @@
     python docs/take_screenshots.py          (from a checkout, in the project's venv)
     python docs/take_screenshots.py billing  (only the billing desk's shots and receipt)
     python docs/take_screenshots.py no-keyring  (only the login on a PC without a keyring)
+    python docs/take_screenshots.py claims   (only the claims manager's screens, the SHA
+                                              invoice and a FHIR claim bundle)
     python docs/take_screenshots.py reports  (only the Reports screen and its sample exports)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
-server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data,
-and one clinic PC (set up for every role at the admin's first login) that logs
-in as each demo user in turn and syncs; then it
-opens each screen in the real main window and saves it under
-docs/screenshots/; the billing desk also writes a sample receipt to
-docs/samples/receipt.pdf, and the Reports screen docs/samples/moh705b.pdf and
+server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
+one clinic PC (set up for every role at the admin's first login) that logs in as
+each demo user in turn and syncs; then it opens each screen in the real main
+window and saves it under docs/screenshots/; the billing desk also writes a
+sample receipt to docs/samples/receipt.pdf, the claims screens a sample SHA
+invoice (docs/samples/sha-invoice.pdf) and FHIR claim bundle
+(claim-bundle.json), and the Reports screen docs/samples/moh705b.pdf and
 docs/samples/daily-cash.xlsx. Login tokens go to a keyring file in the temporary
-folder (this machine has no Secret Service): the test keyring backend,
-chosen the way keyring lets tests choose one; ``no-keyring`` chooses keyring's
-failing backend instead, as on a Linux PC without a Secret Service.
+folder (this machine has no Secret Service): the test keyring backend, chosen
+the way keyring lets tests choose one; ``no-keyring`` chooses keyring's failing
+backend instead, as on a Linux PC without a Secret Service.
 """
 
 from __future__ import annotations
@@ -51,8 +54,8 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
 
 def main() -> None:
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "billing", "no-keyring", "reports"):
-        sys.exit("usage: take_screenshots.py [billing | no-keyring | reports]")
+    if only not in (None, "billing", "no-keyring", "claims", "reports"):
+        sys.exit("usage: take_screenshots.py [billing | no-keyring | claims | reports]")
     work = Path(tempfile.mkdtemp(prefix="seth-shots-"))
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
@@ -167,8 +170,11 @@ def shoot(work: Path, only: str | None = None) -> None:
         window.online_label.setText(window.tr("● Online"))
         return window
 
+    if only == "claims":
+        shoot_claims(store, window_for, save, wait_until)
     if only == "reports":
         shoot_reports(window_for, save, wait_until)
+    if only in ("claims", "reports"):
         server.stop()
         store.close()
         pg.cleanup()
@@ -185,6 +191,7 @@ def shoot(work: Path, only: str | None = None) -> None:
         manager = window_for("manager", sync=False)
         shoot_branch_cash_up(manager, store, save, wait_until)
         manager.close()
+        shoot_claims(store, window_for, save, wait_until)
         shoot_reports(window_for, save, wait_until)
     server.stop()
     store.close()
@@ -719,6 +726,83 @@ def shoot_reports(
     run("visits")
     save(manager, "33-reports-visits", 1.0)
     manager.close()
+
+
+# --- SHA claims -------------------------------------------------------------------
+
+
+def shoot_claims(
+    store: Any,
+    window_for: Callable[[str], Any],
+    save: Callable[..., None],
+    wait_until: Callable[..., None],
+) -> None:
+    """The claims manager's day on the demo clinic's claims: the list, a
+    draft with what SHA would reject it for, a batch, the follow-up; and
+    the SHA invoice and FHIR bundle of a claim SHA has."""
+    from sqlalchemy import select
+
+    from clinic.claims.completeness import FixIn, missing
+    from clinic.claims.document import load_claim_document
+    from clinic.claims.fhir import write_claim_bundle
+    from clinic.claims.models import Claim
+    from clinic.clock import clinic_today
+    from clinic.enums import ClaimStatus
+    from desktop.printing import clinic_name
+    from desktop.screens.claims.sha_invoice import write_sha_invoice_pdf
+
+    window = window_for("claims")  # logs in as the demo's claims manager and syncs
+    today = clinic_today()
+    with store.session() as session:
+        claims = session.execute(
+            select(Claim.id, Claim.status, Claim.batch_id).where(Claim.deleted_at.is_(None))
+        ).all()
+        documents = {
+            claim_id: load_claim_document(claim_id, session=session) for claim_id, *_ in claims
+        }
+    if not claims:
+        raise RuntimeError("the demo clinic has no claims: seed-demo should make them")
+
+    def to_fix_first(document: Any) -> tuple[int, int]:
+        """Most to fix, then most a claims manager opens the fixing screen of."""
+        found = missing(document, today=today)
+        return len(found), sum(item.fix_in == FixIn.PATIENT for item in found)
+
+    to_fix = max((d for d in documents.values() if d.status == ClaimStatus.DRAFT), key=to_fix_first)
+    sent = next(
+        d
+        for d in sorted(documents.values(), key=lambda d: d.visit_date, reverse=True)
+        if d.status in (ClaimStatus.SUBMITTED, ClaimStatus.APPROVED, ClaimStatus.PAID)
+        and not missing(d, today=d.visit_date)
+    )
+
+    screen = window.show_screen("claims")
+    wait_until(lambda: screen.list.model.rowCount() > 20)
+    save(window, "20-claims-list", 1.0)
+
+    page = screen.open_claim(to_fix.id)
+    wait_until(lambda: page.data is not None)
+    save(window, "21-claim-page", 1.0)
+    page.sig_closed.emit()
+
+    ready = [d for d in documents.values() if d.status == ClaimStatus.READY and d.batch_id is None]
+    panel = screen.batches
+    if ready:
+        day = max(d.visit_date for d in ready)
+        panel.day.setDate(panel.day.date().fromString(f"{day:%Y-%m-%d}", "yyyy-MM-dd"))
+    screen.tabs.setCurrentWidget(panel)
+    wait_until(lambda: panel.view is not None and panel.batch_table.rowCount() > 0)
+    wait_until(lambda: panel.batch_claims_table.rowCount() > 0)
+    save(window, "22-claim-batch", 1.0)
+
+    screen.tabs.setCurrentWidget(screen.follow_up)
+    wait_until(lambda: screen.follow_up.result is not None)
+    save(window, "23-claims-follow-up", 1.0)
+    window.close()
+
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    print("saved", write_sha_invoice_pdf(sent, SAMPLES / "sha-invoice.pdf", clinic_name(store)))
+    print("saved", write_claim_bundle(sent, SAMPLES / "claim-bundle.json"))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ EXPECTED_SCREENS = {
     Role.CASHIER: ["Patients", "Queue", "Billing", "Shifts and cash-up", "Reports"],
     Role.PHARMACIST: ["Patients", "Queue", "Billing", "Shifts and cash-up"],
     Role.LAB_TECHNICIAN: ["Patients", "Queue"],
-    Role.CLAIMS_MANAGER: ["Patients", "Queue", "Reports"],
+    Role.CLAIMS_MANAGER: ["Patients", "Queue", "Claims", "Reports"],
     Role.ADMIN: [
         "Patients",
         "Queue",
@@ -32,6 +32,7 @@ EXPECTED_SCREENS = {
         "Consultation",
         "Billing",
         "Shifts and cash-up",
+        "Claims",
         "Reports",
         "Sync",
     ],

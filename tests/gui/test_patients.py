@@ -231,6 +231,11 @@ def test_enter_on_a_row_asks_the_navigator_to_open_the_patient(
     opened: list[uuid.UUID] = []
 
     class Navigator:
+        def has_screen(self, key: str) -> bool:
+            return key == "patients"
+
+        def open_screen(self, key: str) -> None: ...
+
         def open_patient(self, patient_id: uuid.UUID) -> None:
             opened.append(patient_id)
 
@@ -543,7 +548,7 @@ def test_reception_opens_todays_visit_once(
     qtbot.mouseClick(page.open_visit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(page.visit_rows()) == 1, timeout=WAIT_MS)
     assert page.message.text() == "Visit opened: number 1 in today's queue."
-    assert page.visit_rows() == [[f"{ctx.today():%d/%m/%Y}", "New", "Registered"]]
+    assert page.visit_rows() == [[f"{ctx.today():%d/%m/%Y}", "New", "Registered", ""]]  # no claim
 
     qtbot.mouseClick(page.open_visit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "already has a visit today" in page.message.text(), timeout=WAIT_MS)

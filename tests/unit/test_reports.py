@@ -124,6 +124,10 @@ def test_an_open_shift_has_no_count_and_says_open(month: Month) -> None:
     assert total(shifts, "counted") == 0
 
 
+def test_every_named_report_is_built() -> None:
+    assert set(REPORTS) == set(REPORT_NAMES)
+
+
 def test_roles_see_only_their_reports() -> None:
     assert reports_for(Role.ADMIN) == list(REPORT_NAMES)
     assert reports_for(None) == list(REPORT_NAMES)

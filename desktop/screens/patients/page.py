@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QT_TR_NOOP, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic.claims.document import ClaimDocument, load_claim_document
+from clinic.claims.service import claim_for_visit
 from clinic.clock import NAIROBI
 from clinic.errors import NotAllowed
 from clinic.patients.queries import PatientProfile, open_balance_cents, patient_profile
@@ -34,6 +36,8 @@ from clinic.permissions import Data, may_read, may_write
 from clinic.visits.queries import VisitSummary, patient_visits
 from clinic.visits.service import open_visit
 from desktop.context import AppContext
+from desktop.printing import clinic_name
+from desktop.screens.claims.sha_invoice import print_sha_invoice
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import (
     FLAG_STYLE,
@@ -57,16 +61,32 @@ class PatientPageData:
     profile: PatientProfile
     balance_cents: int
     visits: list[VisitSummary]
+    claims: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+    """The SHA claim of each visit that has one (for those who print SHA invoices)."""
 
 
 def load_patient_page(ctx: AppContext, patient_id: uuid.UUID) -> PatientPageData:
     """Everything the page shows (runs on the database thread)."""
     with ctx.store.session() as session:
+        visits = patient_visits(session, patient_id)
+        claims = {}
+        if may_read(ctx.user.role, Data.CLAIMS):
+            for visit in visits:
+                claim = claim_for_visit(visit.visit_id, session=session)
+                if claim is not None:
+                    claims[visit.visit_id] = claim.id
         return PatientPageData(
             profile=patient_profile(patient_id, session=session),
             balance_cents=open_balance_cents(patient_id, session=session),
-            visits=patient_visits(session, patient_id),
+            visits=visits,
+            claims=claims,
         )
+
+
+def load_sha_invoice(ctx: AppContext, claim_id: uuid.UUID) -> tuple[ClaimDocument, str]:
+    """The claim as its SHA invoice prints it, and the clinic's name (database thread)."""
+    with ctx.store.session() as session:
+        return load_claim_document(claim_id, session=session), clinic_name(ctx.store)
 
 
 DETAIL_ROWS = (
@@ -113,6 +133,8 @@ class PatientPage(QWidget):
         self.shows_diagnoses = may_read(role, Data.CLINICAL_NOTES)
         self.may_edit = may_write(role, Data.PATIENTS)
         self.may_open_visit = may_write(role, Data.VISITS)
+        self.prints_sha_invoices = may_read(role, Data.CLAIMS)
+        """Reception prints the SHA invoice the patient signs (so do claims staff)."""
         self._build(self.may_edit, self.may_open_visit)
         self.close_shortcut = QShortcut(
             QKeySequence(Qt.Key.Key_Escape),
@@ -195,6 +217,8 @@ class PatientPage(QWidget):
         headers = [self.tr("Date"), self.tr("New / revisit"), self.tr("Status")]
         if self.shows_diagnoses:
             headers.append(self.tr("Diagnoses"))
+        if self.prints_sha_invoices:
+            headers.append(self.tr("SHA claim"))
         self.visits_table = QTableWidget(0, len(headers))
         self.visits_table.setObjectName("visits")
         self.visits_table.setHorizontalHeaderLabels(headers)
@@ -206,9 +230,20 @@ class PatientPage(QWidget):
         header.setStretchLastSection(True)
         self.no_visits = QLabel(self.tr("No visits yet."))
         self.no_visits.hide()
+        self.sha_invoice_button = QPushButton(self.tr("Print SHA invoice"))
+        self.sha_invoice_button.setObjectName("printShaInvoice")
+        self.sha_invoice_button.setToolTip(
+            self.tr("The SHA invoice of the selected visit's claim, for the patient to sign")
+        )
+        self.sha_invoice_button.clicked.connect(self.print_sha_invoice)
+        self.sha_invoice_button.setEnabled(False)
+        if not self.prints_sha_invoices:
+            self.sha_invoice_button.hide()
+        self.visits_table.itemSelectionChanged.connect(self._visit_selected)
         visits_layout = QVBoxLayout(visits_box)
         visits_layout.addWidget(self.no_visits)
         visits_layout.addWidget(self.visits_table)
+        visits_layout.addWidget(self.sha_invoice_button, 0, Qt.AlignmentFlag.AlignRight)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -302,10 +337,13 @@ class PatientPage(QWidget):
             ]
             if self.shows_diagnoses:
                 cells.append(visit.diagnoses)
+            if self.prints_sha_invoices:
+                cells.append(self.tr("Yes") if visit.visit_id in data.claims else "")
             for column, text in enumerate(cells):
                 table.setItem(row, column, QTableWidgetItem(text))
         self.no_visits.setVisible(not data.visits)
         table.setVisible(bool(data.visits))
+        self._visit_selected()
         self.sig_loaded.emit(data)
 
     # --- reading what is shown ---------------------------------------------
@@ -327,6 +365,35 @@ class PatientPage(QWidget):
         self.message.setVisible(bool(text))
 
     # --- actions -----------------------------------------------------------
+
+    def selected_claim(self) -> uuid.UUID | None:
+        """The claim of the visit selected in the history, if it has one."""
+        if self.data is None:
+            return None
+        row = self.visits_table.currentRow()
+        if not 0 <= row < len(self.data.visits):
+            return None
+        return self.data.claims.get(self.data.visits[row].visit_id)
+
+    def _print_sha_invoice(self, loaded: tuple[ClaimDocument, str]) -> None:
+        document, name = loaded
+        print_sha_invoice(document, self, name)
+
+    def _visit_selected(self) -> None:
+        self.sha_invoice_button.setEnabled(self.selected_claim() is not None)
+
+    def print_sha_invoice(self) -> None:
+        """Print the selected visit's SHA invoice (its data read on the database thread)."""
+        claim_id = self.selected_claim()
+        if claim_id is None:
+            return
+        submit_for(
+            self,
+            self.ctx.db,
+            functools.partial(load_sha_invoice, self.ctx, claim_id),
+            PatientPage._print_sha_invoice,
+            PatientPage._load_failed,
+        )
 
     def edit(self) -> None:
         """Open the edit dialog for this patient (writers only)."""
