@@ -58,6 +58,11 @@ class Chart:
     values: Sequence[str]
 
 
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+"""The days a report may cover: beyond them a date is a typing mistake."""
+
+
 @dataclass(frozen=True)
 class ReportRequest:
     """A date range, both days included, and one branch or all (None)."""
@@ -67,6 +72,13 @@ class ReportRequest:
     branch_id: uuid.UUID | None = None
 
     def __post_init__(self) -> None:
+        for field_name, day in (("from", self.start), ("to", self.end)):
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise InvalidValue(
+                    field_name,
+                    f"{day.isoformat()} is not a day a report covers; choose one from"
+                    f" {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}",
+                )
         if self.end < self.start:
             raise InvalidValue("to", f"The range ends ({self.end}) before it starts ({self.start})")
 

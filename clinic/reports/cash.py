@@ -12,6 +12,7 @@ from clinic.billing.models import Payment, Shift
 from clinic.billing.service import GIVEN_BACK_SUM, RECEIVED_SUM, ShiftCashUp, shift_cash_ups
 from clinic.clock import NAIROBI, day_bounds
 from clinic.enums import PaymentMethod
+from clinic.reports import labels
 from clinic.reports.base import (
     Cell,
     Chart,
@@ -50,7 +51,7 @@ def _method_table(request: ReportRequest, session: Session) -> Table:
     rows: list[list[Cell]] = []
     for method in PaymentMethod:
         r, v = sums.get(method, (0, 0))
-        rows.append([method.value, r, v, r - v])
+        rows.append([labels.METHODS[method], r, v, r - v])
     return Table(
         title=METHODS_TABLE,
         columns=(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service
 from clinic.clock import day_bounds, nairobi_day
 from clinic.enums import InvoiceStatus
+from clinic.reports import labels
 from clinic.reports.base import (
     Cell,
     Chart,
@@ -120,7 +121,7 @@ def revenue(request: ReportRequest, session: Session) -> ReportResult:
         period: Cell = day.strftime("%Y-%m") if monthly else day
         for (service_id, amount), paid in zip(own, shares, strict=True):
             service = services.get(service_id) if service_id is not None else None
-            kind = service.kind.value if service is not None else "other"
+            kind = labels.SERVICE_KINDS[service.kind] if service is not None else "Other"
             name = service.name if service is not None else "Not on the price list"
             code = service.code if service is not None else ""
             for groups, key in (

@@ -22,6 +22,7 @@ from clinic.billing.models import Invoice
 from clinic.enums import InvoiceStatus, VisitStatus
 from clinic.org.models import Branch
 from clinic.patients.models import Patient
+from clinic.reports import labels
 from clinic.reports.base import (
     Cell,
     Chart,
@@ -140,7 +141,7 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
             home or "",
             diagnoses.get(key, ""),
             clinician,
-            status,
+            labels.VISIT_STATUSES[status],
             billed.get(key, 0),
         ]
         if several:
@@ -184,7 +185,7 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
         for day, c in sorted(per_day.items())
     ]
     status_rows: list[list[Cell]] = [
-        [s.value, per_status[s.value]] for s in VisitStatus if per_status[s.value]
+        [labels.VISIT_STATUSES[s], per_status[s]] for s in VisitStatus if per_status[s]
     ]
     clinician_rows: list[list[Cell]] = [
         [name, count] for name, count in sorted(per_clinician.items(), key=lambda i: (-i[1], i[0]))

@@ -171,7 +171,7 @@ def test_a_receptionist_and_a_jump_past_the_state_machine_are_refused(clinic: Cl
     ]
     paid, ready = uuid.uuid4(), uuid.uuid4()
     seen = clinic.get(Claim, draft.id)
-    new_claim = {
+    new_claim: dict[str, Any] = {
         "visit_id": str(seen.visit_id),
         "patient_id": str(seen.patient_id),
         "invoice_id": str(seen.invoice_id),

@@ -122,6 +122,8 @@ def test_roles_without_reports_are_refused(
         ("daily-cash", {"from": "2026-11-31", "to": DAY}, "from", "date"),
         ("daily-cash", {"to": DAY}, "from", "Field required"),
         ("daily-cash", {"from": DAY, "to": "2026-11-01"}, "to", "before it starts"),
+        ("revenue", {"from": DAY, "to": "9999-12-31"}, "to", "not a day a report covers"),
+        ("moh705b", {"from": "0001-01-01", "to": "0001-01-31"}, "from", "not a day"),
         (
             "daily-cash",
             {"from": DAY, "to": DAY, "branch": "NOPE"},

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select, update
 
-from clinic.billing.models import Service
+from clinic.billing.models import Invoice, Service
 from clinic.billing.service import LineInput, create_invoice, record_payment
 from clinic.claims.completeness import missing
 from clinic.claims.document import load_claim_document
@@ -22,6 +22,7 @@ from clinic.claims.models import Claim, ClaimStatusChange
 from clinic.claims.service import claim_for_visit, move_claim, set_preauthorisation
 from clinic.clock import clinic_today
 from clinic.enums import ChangeOperation, ClaimStatus, PaymentMethod, Role
+from clinic.errors import NotAllowed
 from clinic.journal.models import Conflict, OutboxEntry, RejectedChange
 from clinic.visits.service import (
     ConsultationNotes,
@@ -204,3 +205,20 @@ def test_two_claims_pcs_editing_one_claim_offline_leave_a_visible_conflict(
     with central.sessions() as session:
         kept = session.scalars(select(Conflict)).one()
         assert (kept.winning_value, kept.losing_value) == ("PA-222", "PA-111")
+
+
+def test_reception_pulls_its_branchs_claims_for_the_sha_invoice_without_the_diagnoses(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    visit = sha_visit(make_pc, make_staff)
+    desk = make_pc("front-desk")
+    desk.login(make_staff(Role.RECEPTIONIST, "achieng"))
+    claim = local_claim(desk, visit)
+    with desk.store.session() as session:
+        assert session.get(Invoice, claim.invoice_id) is None  # reception reads no invoices
+        document = load_claim_document(claim.id, session=session)
+    assert (document.claimed_cents, document.invoice_total_cents) == (700_00, 700_00)
+    assert [line.description for line in document.lines] == ["Consultation (new)", "Malaria RDT"]
+    assert document.diagnoses == ()
+    with pytest.raises(NotAllowed), desk.store.write() as session:
+        move_claim(claim.id, S.READY, session=session, actor=desk.actor())

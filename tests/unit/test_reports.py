@@ -90,6 +90,7 @@ def test_daily_cash_is_the_days_payments_less_reversals(month: Month, offset: in
     assert total(methods, "received") == sum(a for a in amounts if a > 0)
     assert total(methods, "reversed") == -sum(a for a in amounts if a < 0)
     assert total(methods, "net") == sum(amounts)
+    assert column(methods, "method") == ["Cash", "M-Pesa", "Card", "Bank", "SHA", "Insurance"]
 
 
 def test_daily_cash_for_a_branch_and_for_all_branches(month: Month) -> None:
@@ -121,6 +122,10 @@ def test_an_open_shift_has_no_count_and_says_open(month: Month) -> None:
     assert column(shifts, "closed") == ["open", "open"]
     assert column(shifts, "counted") == [None, None]
     assert total(shifts, "counted") == 0
+
+
+def test_every_named_report_is_built() -> None:
+    assert set(REPORTS) == set(REPORT_NAMES)
 
 
 def test_roles_see_only_their_reports() -> None:
@@ -178,6 +183,13 @@ def test_moh705_puts_codes_in_their_rows(month: Month) -> None:
     assert by_label["Tested for malaria"] == 0
 
 
+def test_moh705b_counts_unspecified_diarrhoea_as_diarrhoea() -> None:
+    adults = form("moh705b")
+    assert adults.row_of("ICD-10", "A09").label == "Diarrhoea"
+    assert adults.row_of("ICD-10", "A09.9").label == "Diarrhoea"
+    assert form("moh705a").row_of("ICD-10", "A09").label == "Gastroenteritis"
+
+
 def test_moh705_covers_one_month() -> None:
     with pytest.raises(InvalidValue, match=r"monthly form.*2026-11-01 to 2026-11-30"):
         run_report(
@@ -225,6 +237,8 @@ def test_the_visit_register_lists_every_visit_with_its_counts(month: Month) -> N
         month.expected.visits
     )
     assert total(table(result, "Visits by status"), "visits") == len(register.rows)
+    assert "Completed" in column(register, "status")
+    assert "COMPLETED" not in column(register, "status")
     assert column(register, "branch")[0] in ("MAIN", "WEST")
     one = month.run("visits", MONTH_START, MONTH_END, "MAIN")
     assert "branch" not in [c.key for c in table(one, "Visit register").columns]
