@@ -51,6 +51,7 @@ from clinic.demo.people import People
 from clinic.enums import Role
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import ChangeLogEntry
+from clinic.journal.service import log_central_change
 from clinic.org.models import MAIN_BRANCH, Branch, Device, User
 from clinic.org.service import create_user
 from clinic.patients.models import Patient
@@ -124,6 +125,18 @@ def _reference_data(
                     device_id=SERVER_DEVICE_ID,
                 )
                 add_central(session, branch)
+            elif branch.kmhfl_code is None:
+                # The server made MAIN bare at its first start; the demo
+                # clinic's MAIN is a registered facility, as SHA needs.
+                branch.kmhfl_code = kmhfl
+                branch.sha_facility_id = f"FID-47-{kmhfl}-1"
+                log_central_change(
+                    session,
+                    branch,
+                    ["kmhfl_code", "sha_facility_id"],
+                    device_id=SERVER_DEVICE_ID,
+                    user_id=None,
+                )
             staff = BranchStaff(branch.id, code, opens, weight)
             for n in range(1, desks + 1):
                 desk = Device(

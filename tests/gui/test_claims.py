@@ -34,8 +34,7 @@ from desktop.screens.claims.screen import ClaimsScreen
 from desktop.screens.patients.page import PatientPage
 from tests.conftest import make_actor
 from tests.gui.conftest import MakeContext, shown
-from tests.gui.pdf import pdf_text
-from tests.gui.test_sha_invoice import answer_print_dialog
+from tests.gui.pdf import answer_print_dialog, pdf_text
 
 S = ClaimStatus
 SHA_NUMBER = "CR4082193652041-7"

@@ -6,14 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtPrintSupport import QPrintDialog
-from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desktop.screens.claims.sha_invoice import print_sha_invoice, write_sha_invoice_pdf
 from tests.claim_documents import ANAEMIA, MALARIA, claim_document, claim_line
-from tests.gui.pdf import pdf_page_count, pdf_page_size_mm, pdf_text
+from tests.gui.pdf import answer_print_dialog, pdf_page_count, pdf_page_size_mm, pdf_text
 
 
 def test_the_invoice_names_facility_patient_sha_numbers_codes_and_total(
@@ -79,25 +76,6 @@ def test_a_folder_that_cannot_be_written_is_an_os_error_and_leaves_nothing(
     with pytest.raises(OSError):
         write_sha_invoice_pdf(claim_document(), tmp_path / "gone" / "x.pdf", "Upendo Clinic")
     assert list(tmp_path.iterdir()) == []
-
-
-def answer_print_dialog(file_name: str | None) -> None:
-    """On the next print dialog, print to the PDF ``file_name``, or cancel."""
-
-    def answer() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QPrintDialog):
-            QTimer.singleShot(10, answer)
-            return
-        if file_name is None:
-            dialog.reject()
-            return
-        target = dialog.findChild(QLineEdit, "filename")
-        assert target is not None, "Qt's print dialog has its print-to-file name field"
-        target.setText(file_name)
-        dialog.accept()
-
-    QTimer.singleShot(0, answer)
 
 
 def test_printing_goes_through_the_print_dialog(qtbot: QtBot, tmp_path: Path) -> None:
