@@ -1,10 +1,12 @@
-"""Small pieces the screens share: errors shown next to form fields, and
-a label for flagged values."""
+"""Small pieces the screens share: errors shown next to form fields, a
+label for flagged values, and asking where to save a file."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from clinic.errors import FieldError
 
@@ -73,3 +75,11 @@ class ErrorForm:
     def error_text(self, name: str) -> str:
         wrapped = self.fields[name]
         return wrapped.error.text() if wrapped.error.isVisible() else ""
+
+
+def ask_save_path(
+    parent: QWidget, title: str, suggested: str | Path, file_filter: str
+) -> Path | None:
+    """The file the person picks in Qt's save dialog, or None if they cancel."""
+    name, _filter = QFileDialog.getSaveFileName(parent, title, str(suggested), file_filter)
+    return Path(name) if name else None

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -81,7 +80,7 @@ from desktop.screens.billing.receipt import (
     save_receipt_pdf,
 )
 from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE
-from desktop.widgets import ERROR_STYLE
+from desktop.widgets import ERROR_STYLE, ask_save_path
 
 REFRESH_MS = 30_000
 TOTAL_STYLE = "font-size: 13pt; font-weight: bold;"
@@ -841,15 +840,14 @@ class BillingScreen(Screen):
         if payment is None:
             return None
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(
+            path = ask_save_path(
                 self,
                 self.tr("Save receipt"),
-                str(Path.home() / f"{payment.receipt_number}.pdf"),
+                Path.home() / f"{payment.receipt_number}.pdf",
                 self.tr("PDF files (*.pdf)"),
             )
-            if not name:
+            if path is None:
                 return None
-            path = Path(name)
         try:
             save_receipt_pdf(
                 self.receipt_for(payment), path, copy=self._is_copy(payment), page=self.page()

@@ -53,7 +53,7 @@ from desktop.printing import local_time
 from desktop.screens.claims.labels import period_text, status_text, tr
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import error_text
-from desktop.widgets import ERROR_STYLE
+from desktop.widgets import ERROR_STYLE, ask_save_path
 
 OK_STYLE = "color: #1b5e20;"
 MAX_BATCH = 1000
@@ -429,15 +429,14 @@ class BatchPanel(QWidget):
         if batch is None:
             return
         if path is None:
-            chosen, _filter = QFileDialog.getSaveFileName(
+            path = ask_save_path(
                 self,
                 tr("Export the SHA CSV"),
                 f"sha-batch-{batch.branch_code}-{batch.period_start:%Y%m%d}.csv",
                 tr("CSV files (*.csv)"),
             )
-            if not chosen:
+            if path is None:
                 return
-            path = Path(chosen)
         store, target, batch_id = self.ctx.store, path, batch.id
 
         def work() -> Exported:

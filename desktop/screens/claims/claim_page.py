@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -56,7 +55,7 @@ from desktop.screens.claims.labels import STATUS_COLOURS, move_text, status_text
 from desktop.screens.claims.sha_invoice import print_sha_invoice, write_sha_invoice_pdf
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import error_text
-from desktop.widgets import ERROR_STYLE, ErrorForm
+from desktop.widgets import ERROR_STYLE, ErrorForm, ask_save_path
 
 C = ClaimStatus
 OK_STYLE = "color: #1b5e20; font-weight: bold;"
@@ -693,15 +692,14 @@ class ClaimPage(QWidget):
         if self.data is None:
             return None
         if path is None:
-            chosen, _filter = QFileDialog.getSaveFileName(
+            path = ask_save_path(
                 self,
                 tr("Save the SHA invoice"),
                 f"sha-invoice-{self.data.document.number}.pdf",
                 tr("PDF files (*.pdf)"),
             )
-            if not chosen:
+            if path is None:
                 return None
-            path = Path(chosen)
         write_sha_invoice_pdf(self.data.document, path, self.data.clinic_name)
         self.show_message(tr("Saved {path}").format(path=path))
         return path

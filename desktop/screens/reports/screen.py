@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -51,6 +50,7 @@ from desktop.screens.reports.chart import chart_view
 from desktop.screens.reports.model import ReportTableModel
 from desktop.screens.reports.pdf import write_report_pdf
 from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE, HEADING_STYLE
+from desktop.widgets import ask_save_path
 
 BUSY_AFTER_MS = 1000
 """A report that takes longer than this shows a busy bar."""
@@ -429,11 +429,9 @@ class ReportsScreen(Screen):
         }
         request = self.result.request
         suggested = Path.home() / f"{self.result.name}-{request.start}-{request.end}.{kind}"
-        name, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export the report"), str(suggested), filters[kind]
-        )
-        if name:
-            self.export_to(kind, Path(name))
+        path = ask_save_path(self, self.tr("Export the report"), suggested, filters[kind])
+        if path is not None:
+            self.export_to(kind, path)
 
     def export_to(self, kind: str, path: Path) -> None:
         """Write the report on screen to ``path`` as ``kind`` (csv, xlsx,

@@ -4,12 +4,10 @@ takes, close it with the counted cash, print the cash-up."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -33,6 +31,7 @@ from desktop.screens.shifts.data import ShiftView, my_open_shift, shift_view
 from desktop.screens.shifts.labels import variance_colour, variance_text
 from desktop.screens.shifts.models import MethodsModel, PaymentsModel
 from desktop.screens.shifts.money_edit import MoneyField
+from desktop.widgets import ask_save_path
 
 BANNER_OK = (
     "background: #e3f2e1; color: #1b5e20; border: 1px solid #a5d6a7;"
@@ -347,13 +346,11 @@ class ShiftPanel(QWidget):
         if self.shift is None:
             return
         name = f"cash-up-{local_time(self.shift.opened_at, '%Y-%m-%d-%H%M')}.pdf"
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Save the cash-up"), name, self.tr("PDF files (*.pdf)")
-        )
-        if not path:
+        path = ask_save_path(self, self.tr("Save the cash-up"), name, self.tr("PDF files (*.pdf)"))
+        if path is None:
             return
         try:
-            write_cash_up_pdf(self.shift, Path(path))
+            write_cash_up_pdf(self.shift, path)
         except OSError as error:
             self.show_message(self.tr("Could not save the cash-up: %s") % error, error=True)
             return
