@@ -29,7 +29,7 @@ from clinic.reports.catalogue import (
 from clinic.reports.export import write_atomically, write_csv, write_xlsx
 from clinic.reports.moh705 import form, read_form
 from clinic.reports.names import DAILY_CASH, REPORT_NAMES, SHIFTS
-from clinic.store import LocalStore
+from clinic.store import PATIENT_AGES_INDEX, LocalStore, open_local_store
 from sync.apply import begin_bulk_load, end_bulk_load
 from tests.reports_data import MONTH_END, MONTH_START, Expected, generate
 
@@ -301,3 +301,20 @@ def test_moh705_reads_dates_of_birth_from_their_index_also_after_a_bulk_load(
     with store.write() as session:
         end_bulk_load(session)
     assert "COVERING INDEX ix_patients_id_date_of_birth" in _moh705_plan(store)
+
+
+def test_opening_the_store_gives_the_index_its_statistics_again(
+    month: Month, store: LocalStore
+) -> None:
+    with store.engine.begin() as connection:  # as a data set built with its indexes set aside
+        (sql,) = connection.exec_driver_sql(
+            f"SELECT sql FROM sqlite_master WHERE name = '{PATIENT_AGES_INDEX}'"
+        ).scalars()
+        connection.exec_driver_sql(f"DROP INDEX {PATIENT_AGES_INDEX}")
+        connection.exec_driver_sql(sql)
+    assert "COVERING INDEX ix_patients_id_date_of_birth" not in _moh705_plan(store)
+    reopened = open_local_store(store.path.parent)
+    try:
+        assert "COVERING INDEX ix_patients_id_date_of_birth" in _moh705_plan(reopened)
+    finally:
+        reopened.close()

@@ -1,5 +1,6 @@
 """the MOH 705 reads patients' dates of birth from an index on (id,
-date_of_birth) alone, with the statistics that make SQLite's planner take it
+date_of_birth) alone (opening the store writes the statistics that make
+SQLite's planner take it: clinic.store.PATIENT_AGES_STATISTICS)
 
 Revision ID: 0008
 Revises: 0007
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from clinic.store import PATIENT_AGES_INDEX, PATIENT_AGES_STATISTICS
+from clinic.store import PATIENT_AGES_INDEX
 
 revision: str = '0008'
 down_revision: str | None = '0007'
@@ -20,8 +21,6 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('patients', schema=None) as batch_op:
         batch_op.create_index(PATIENT_AGES_INDEX, ['id', 'date_of_birth'], unique=False)
-    for statement in PATIENT_AGES_STATISTICS:
-        op.execute(statement)
 
 
 def downgrade() -> None:
