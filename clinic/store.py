@@ -49,6 +49,24 @@ def _search_key(value: str | None) -> str | None:
     return None if value is None else number_search_key(value)
 
 
+# The MOH 705 reads each visit's patient's date of birth from the
+# (id, date_of_birth) index alone; SQLite's planner takes it over the primary
+# key's index only when sqlite_stat1 says it finds one row per id. The row
+# written says just that, with the table size SQLite assumes without
+# statistics, so it holds for a store of any size and changes no other plan.
+# Dropping an index drops its statistics, so opening the store writes them
+# (also after a data set built with its indexes set aside) and so does the
+# end of a bulk load.
+PATIENT_AGES_INDEX = "ix_patients_id_date_of_birth"
+PATIENT_AGES_STATISTICS = (
+    "ANALYZE sqlite_schema",  # makes sqlite_stat1 if the store has none
+    f"DELETE FROM sqlite_stat1 WHERE idx = '{PATIENT_AGES_INDEX}'",
+    "INSERT INTO sqlite_stat1 (tbl, idx, stat)"
+    f" VALUES ('patients', '{PATIENT_AGES_INDEX}', '1000000 1 1')",
+    "ANALYZE sqlite_schema",  # this connection reads them again; new ones read them on opening
+)
+
+
 def create_sqlite_engine(path: Path) -> Engine:
     """An engine on an SQLite file with the store's connection settings.
 
@@ -161,6 +179,8 @@ def open_local_store(data_dir: Path) -> LocalStore:
         _write=sessionmaker(engine.execution_options(begin_immediate=True), expire_on_commit=False),
     )
     with store.write() as session:
+        for statement in PATIENT_AGES_STATISTICS:
+            session.connection().exec_driver_sql(statement)
         if session.get(StoreSetting, DEVICE_ID_KEY) is None:
             session.add(StoreSetting(key=DEVICE_ID_KEY, value=str(uuid7())))
     return store

@@ -41,6 +41,7 @@ from sqlalchemy.sql.schema import Table
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import OutboxEntry, StoreSetting
 from clinic.patients.search_index import indexed_at_once, pause_indexing, resume_indexing
+from clinic.store import PATIENT_AGES_STATISTICS
 
 INDEX_AT_ONCE_FROM = 100
 """New patients in one page from which the search index is built at once."""
@@ -200,5 +201,7 @@ def end_bulk_load(session: Session) -> None:
     cursor = _raw_cursor(session.connection())
     for sql in note.value["indexes"]:
         cursor.execute(sql)
+    for statement in PATIENT_AGES_STATISTICS:
+        cursor.execute(statement)
     resume_indexing(cursor, note.value["search"])
     session.delete(note)

@@ -45,9 +45,13 @@ class ServicePrice(SyncColumns, Base):
 
 class Invoice(SyncColumns, Base):
     __tablename__ = "invoices"
-    __table_args__ = (Index("ix_invoices_branch_id_issued_at", "branch_id", "issued_at"),)
+    __table_args__ = (
+        Index("ix_invoices_branch_id_issued_at", "branch_id", "issued_at"),
+        # The visit register sums a visit's invoices from this index alone.
+        Index("ix_invoices_visit_id_total", "visit_id", "deleted_at", "status", "total_cents"),
+    )
 
-    visit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("visits.id"))
     patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
     status: Mapped[InvoiceStatus] = mapped_column(

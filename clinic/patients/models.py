@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import Base, SyncColumns
@@ -23,6 +23,11 @@ class Patient(SyncColumns, Base):
     """
 
     __tablename__ = "patients"
+    __table_args__ = (
+        # The MOH 705 reads patients' dates of birth from this index alone
+        # (on SQLite with the statistics of clinic.store.PATIENT_AGES_STATISTICS).
+        Index("ix_patients_id_date_of_birth", "id", "date_of_birth"),
+    )
 
     op_number: Mapped[str] = mapped_column(String(32), index=True)
     legacy_number: Mapped[str | None] = mapped_column(String(32), index=True)

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, null, select, union_all
 from sqlalchemy.orm import Session
 
 from clinic.enums import VisitStatus
@@ -207,38 +207,62 @@ def _moh705(name: str, request: ReportRequest, session: Session) -> ReportResult
         Visit.status != VisitStatus.CANCELLED,
         Visit.deleted_at.is_(None),
     )
-    cases: dict[int, Counter[int]] = {row.number: Counter() for row in sheet.rows}
-    unknown_cases: Counter[int] = Counter()
-    for day, system, code, band, edge_dob, count in session.execute(
+    # One statement: the month's visits with their patient's age band (each
+    # patient looked up once per visit, in order of id, on an index holding
+    # the date of birth), then their diagnoses by day, code and band, and
+    # the visits by day, first or not, and band.
+    ordered = select(Visit.id, Visit.visit_date, Visit.is_new, Visit.patient_id).where(*in_month)
+    month = ordered.order_by(Visit.patient_id).subquery()
+    visits = (
+        select(month.c.id, month.c.visit_date, month.c.is_new, ages.band, ages.edge_dob)
+        .join(Patient, Patient.id == month.c.patient_id)
+        .cte("month_visits")
+        .prefix_with("MATERIALIZED")
+    )
+    diagnoses = (
         select(
-            Visit.visit_date,
+            visits.c.visit_date,
             Diagnosis.code_system,
             Diagnosis.code,
-            ages.band,
-            ages.edge_dob,
+            null().label("is_new"),
+            visits.c.band,
+            visits.c.edge_dob,
             func.count(),
         )
-        .join(Visit, Visit.id == Diagnosis.visit_id)
-        .join(Patient, Patient.id == Visit.patient_id)
-        .where(*in_month, Diagnosis.deleted_at.is_(None))
-        .group_by(Visit.visit_date, Diagnosis.code_system, Diagnosis.code, ages.band, ages.edge_dob)
-    ):
-        group = ages.group(band, edge_dob, day)
-        if group == wanted:
-            cases[sheet.row_of(system, code).number][day.day] += count
-        elif group == _AgeGroups.UNKNOWN:
-            unknown_cases[day.day] += count
+        .join(Diagnosis, Diagnosis.visit_id == visits.c.id)
+        .where(Diagnosis.deleted_at.is_(None))
+        .group_by(
+            visits.c.visit_date,
+            Diagnosis.code_system,
+            Diagnosis.code,
+            visits.c.band,
+            visits.c.edge_dob,
+        )
+    )
+    attendances_by_day = select(
+        visits.c.visit_date,
+        null(),
+        null(),
+        visits.c.is_new,
+        visits.c.band,
+        visits.c.edge_dob,
+        func.count(),
+    ).group_by(visits.c.visit_date, visits.c.is_new, visits.c.band, visits.c.edge_dob)
+    cases: dict[int, Counter[int]] = {row.number: Counter() for row in sheet.rows}
+    unknown_cases: Counter[int] = Counter()
     first: Counter[int] = Counter()
     again: Counter[int] = Counter()
     unknown_visits: Counter[int] = Counter()
-    for day, is_new, band, edge_dob, count in session.execute(
-        select(Visit.visit_date, Visit.is_new, ages.band, ages.edge_dob, func.count())
-        .join(Patient, Patient.id == Visit.patient_id)
-        .where(*in_month)
-        .group_by(Visit.visit_date, Visit.is_new, ages.band, ages.edge_dob)
+    for day, system, code, is_new, band, edge_dob, count in session.execute(
+        union_all(diagnoses, attendances_by_day)
     ):
         group = ages.group(band, edge_dob, day)
-        if group == wanted:
+        if system is not None:  # a diagnosis
+            if group == wanted:
+                cases[sheet.row_of(system, code).number][day.day] += count
+            elif group == _AgeGroups.UNKNOWN:
+                unknown_cases[day.day] += count
+        elif group == wanted:
             (first if is_new else again)[day.day] += count
         elif group == _AgeGroups.UNKNOWN:
             unknown_visits[day.day] += count

@@ -82,7 +82,18 @@ class Diagnosis(SyncColumns, Base):
 
     __tablename__ = "diagnoses"
     __table_args__ = (
-        Index("ix_diagnoses_visit_id_code", "visit_id", "deleted_at", "code_system", "code"),
+        # The MOH 705 and the visit register read a visit's diagnoses from
+        # this index alone (the register in its order: primary first).
+        Index(
+            "ix_diagnoses_visit_id_code",
+            "visit_id",
+            "deleted_at",
+            "code_system",
+            "code",
+            "is_primary",
+            "created_at",
+            "id",
+        ),
     )
 
     visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visits.id"), index=True)

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
@@ -27,7 +29,8 @@ from clinic.reports.catalogue import (
 from clinic.reports.export import write_atomically, write_csv, write_xlsx
 from clinic.reports.moh705 import form, read_form
 from clinic.reports.names import DAILY_CASH, REPORT_NAMES, SHIFTS
-from clinic.store import LocalStore
+from clinic.store import PATIENT_AGES_INDEX, LocalStore, open_local_store
+from sync.apply import begin_bulk_load, end_bulk_load
 from tests.reports_data import MONTH_END, MONTH_START, Expected, generate
 
 SYSTEM = Actor(device_id=uuid.uuid4())
@@ -278,3 +281,54 @@ def test_a_failed_write_leaves_the_old_file_and_no_scraps(month: Month, tmp_path
     assert [p.name for p in folder.iterdir()] == ["cash.csv"]
     write_csv(result, target)
     assert target.read_text(encoding="utf-8-sig").startswith("Daily cash,")
+
+
+def _moh705_plan(store: LocalStore) -> str:
+    """SQLite's plan for the MOH 705's statement, on a new connection."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    store.engine.dispose()  # connections read the statistics when they open
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        with store.session() as session:
+            request = ReportRequest(MONTH_START, MONTH_END, None)
+            run_report("moh705a", request, session=session, actor=SYSTEM)
+            ((statement, parameters),) = [s for s in statements if "month_visits" in s[0]]
+            plan = session.connection().exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters
+            )
+            return "\n".join(row[-1] for row in plan)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+
+
+def test_moh705_reads_dates_of_birth_from_their_index_also_after_a_bulk_load(
+    month: Month, store: LocalStore
+) -> None:
+    assert "COVERING INDEX ix_patients_id_date_of_birth" in _moh705_plan(store)
+    with store.write() as session:
+        begin_bulk_load(session)
+    assert "ix_patients_id_date_of_birth" not in _moh705_plan(store)
+    with store.write() as session:
+        end_bulk_load(session)
+    assert "COVERING INDEX ix_patients_id_date_of_birth" in _moh705_plan(store)
+
+
+def test_opening_the_store_gives_the_index_its_statistics_again(
+    month: Month, store: LocalStore
+) -> None:
+    with store.engine.begin() as connection:  # as a data set built with its indexes set aside
+        (sql,) = connection.exec_driver_sql(
+            f"SELECT sql FROM sqlite_master WHERE name = '{PATIENT_AGES_INDEX}'"
+        ).scalars()
+        connection.exec_driver_sql(f"DROP INDEX {PATIENT_AGES_INDEX}")
+        connection.exec_driver_sql(sql)
+    assert "COVERING INDEX ix_patients_id_date_of_birth" not in _moh705_plan(store)
+    reopened = open_local_store(store.path.parent)
+    try:
+        assert "COVERING INDEX ix_patients_id_date_of_birth" in _moh705_plan(reopened)
+    finally:
+        reopened.close()
