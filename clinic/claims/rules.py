@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.billing.models import Invoice
@@ -18,7 +19,7 @@ from clinic.billing.rules import REASON_MAX, REFERENCE_MAX, clean_text
 from clinic.billing.service import MAX_QUANTITY
 from clinic.claims.completeness import missing
 from clinic.claims.document import load_claim_document
-from clinic.claims.models import ClaimBatch
+from clinic.claims.models import Claim, ClaimBatch, ClaimStatusChange
 from clinic.enums import ClaimStatus, Role
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.permissions import Data, may_write
@@ -241,3 +242,28 @@ def check_claim_item(after: Mapping[str, Any]) -> None:
         check_amount(after["tariff_cents"], "tariff_cents", allow_zero=True)
     _checked_text(after, "intervention_code", NUMBER_MAX)
     _checked_text(after, "description", DESCRIPTION_MAX)
+
+
+def check_move_recorded(session: Session, after: Mapping[str, Any]) -> None:
+    """A claim's history row records a move the claim made: one the state
+    machine has, from where the claim's last recorded move left it (its
+    making, from nothing to DRAFT, comes first), to where the claim is now.
+    A forged, repeated or replayed row raises NotAllowed."""
+    claim = session.get(Claim, after.get("claim_id")) if after.get("claim_id") else None
+    from_status, to_status = after.get("from_status"), after.get("to_status")
+    last = session.scalars(
+        select(ClaimStatusChange.to_status)
+        .where(
+            ClaimStatusChange.claim_id == after.get("claim_id"),
+            ClaimStatusChange.id != after.get("id"),
+            ClaimStatusChange.deleted_at.is_(None),
+        )
+        .order_by(ClaimStatusChange.changed_at.desc(), ClaimStatusChange.created_at.desc())
+        .limit(1)
+    ).first()
+    made = from_status is None and to_status == C.DRAFT
+    moved = from_status in CLAIM_TRANSITIONS and to_status in CLAIM_TRANSITIONS[from_status]
+    if claim is None or claim.status != to_status or last != from_status or not (made or moved):
+        raise NotAllowed(
+            "A claim's history records the moves the claim made, each from where the last left it"
+        )

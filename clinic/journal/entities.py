@@ -37,6 +37,7 @@ from clinic.claims.rules import (
     check_claim_change,
     check_claim_item,
     check_claim_move,
+    check_move_recorded,
 )
 from clinic.claims.service import refresh_claim_for_invoice
 from clinic.clock import clinic_today
@@ -380,10 +381,7 @@ def _batch_state(
 def _move_recorded(
     session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
-    """A claim's history records the moves it made, as it made them."""
-    claim = session.get(Claim, after.get("claim_id")) if after.get("claim_id") else None
-    if claim is None or claim.status != after.get("to_status"):
-        raise Refused("A claim's history records the status the claim moved to")
+    _refusing(lambda: check_move_recorded(session, after))
 
 
 def _claim_follows_payment(session: Session, payment: Any, actor: Actor) -> None:

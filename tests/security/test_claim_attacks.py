@@ -279,7 +279,9 @@ def test_a_forged_history_nul_bytes_and_huge_amounts_are_refused(clinic: Clinic)
     )
     assert outcomes(answer) == ["refused"] * 6
     reasons = refused(answer)
-    assert reasons[1] == "A claim's history records the status the claim moved to"
+    assert reasons[1] == (
+        "A claim's history records the moves the claim made, each from where the last left it"
+    )
     assert (
         reasons[2]
         == "claimed_cents: KES 10,000,000,000.00 is more than KES 100,000,000.00; check the zeros"
@@ -295,3 +297,37 @@ def test_a_forged_history_nul_bytes_and_huge_amounts_are_refused(clinic: Clinic)
         None,
         SHA_NUMBER,
     )
+
+
+def test_a_history_row_that_records_no_move_is_refused(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    draft = claim(clinic)
+    made = ClaimStatusChange(claim_id=draft.id, from_status=None, to_status=S.DRAFT, changed_at=NOW)
+    clinic.add(made)
+
+    def history(from_status: str | None, to_status: str) -> dict[str, Any]:
+        return mutation(
+            "claim_status_changes",
+            uuid.uuid4(),
+            "insert",
+            claim_id=str(draft.id),
+            from_status=from_status,
+            to_status=to_status,
+            changed_at=datetime.now(UTC).isoformat(),
+        )
+
+    answer = claims.push(
+        history("REJECTED", "DRAFT"),
+        history(None, "DRAFT"),
+        history("DRAFT", "DRAFT"),
+        mutation("claims", draft.id, preauthorisation_number="PA-7"),
+    )
+    assert outcomes(answer) == ["refused"] * 3 + ["applied"]
+    assert set(refused(answer).values()) == {
+        "A claim's history records the moves the claim made, each from where the last left it"
+    }
+    with clinic.db.sessions() as session:
+        kept = session.scalars(
+            select(ClaimStatusChange).where(ClaimStatusChange.claim_id == draft.id)
+        ).all()
+    assert [row.id for row in kept] == [made.id]
