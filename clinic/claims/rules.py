@@ -62,6 +62,17 @@ LOCKED_ONCE_SENT = frozenset(
     }
 )
 """What SHA was sent: unchanged while SHA holds the claim."""
+ANSWERED_BY: Mapping[str, frozenset[ClaimStatus]] = {
+    "submitted_at": frozenset({C.SUBMITTED}),
+    "rejection_reason": frozenset({C.REJECTED}),
+    "approved_cents": frozenset({C.APPROVED, C.PARTIALLY_APPROVED}),
+    "paid_cents": frozenset({C.PAID}),
+    "paid_on": frozenset({C.PAID}),
+    "payment_reference": frozenset({C.PAID}),
+}
+"""SHA's answer, field by field, and the moves that record it: set by the
+move to one of those statuses, it changes with no other change (a paid claim
+is not edited back; a claim not sent has no answer)."""
 NUMBER_MAX = 32
 PREAUTHORISATION_MAX = 64
 DESCRIPTION_MAX = 200
@@ -133,6 +144,19 @@ def _answered(values: Mapping[str, Any], status: ClaimStatus) -> None:
                 "paid_cents",
                 f"{format_kes(values['paid_cents'])} paid is more than the"
                 f" {format_kes(values['approved_cents'])} SHA approved",
+            )
+
+
+def _answer_kept(
+    after: Mapping[str, Any], before: Mapping[str, Any] | None, status: ClaimStatus
+) -> None:
+    moved = before is not None and before.get("status") != status
+    for name, statuses in ANSWERED_BY.items():
+        kept = before.get(name) if before is not None else None
+        if after.get(name) != kept and not (moved and status in statuses):
+            raise NotAllowed(
+                f"{name} is SHA's answer, recorded by the claim's move to"
+                f" {' or '.join(sorted(s.value for s in statuses))}; it changes with no other"
             )
 
 
@@ -211,6 +235,7 @@ def check_claim_change(
     _checked_text(after, "rejection_reason", REASON_MAX)
     _checked_text(after, "payment_reference", REFERENCE_MAX)
     _answered(after, status)
+    _answer_kept(after, before, status)
     _names_its_visit(session, after, before)
     _batch_fits(session, after, before)
     if status == C.READY and (before is None or before.get("status") != C.READY):

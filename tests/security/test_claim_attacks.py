@@ -331,3 +331,64 @@ def test_a_history_row_that_records_no_move_is_refused(clinic: Clinic) -> None:
             select(ClaimStatusChange).where(ClaimStatusChange.claim_id == draft.id)
         ).all()
     assert [row.id for row in kept] == [made.id]
+
+
+def test_shas_answer_changes_only_with_the_move_that_records_it(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    sent_batch = batch(clinic, clinic.main, submitted_at=NOW)
+    answered: dict[str, Any] = {"batch_id": sent_batch.id, "submitted_at": NOW}
+    paid = claim(
+        clinic,
+        status=S.PAID,
+        approved_cents=400_00,
+        paid_cents=400_00,
+        paid_on=NOW.date(),
+        payment_reference="SHA-PAY-1",
+        **answered,
+    )
+    approved = claim(clinic, status=S.APPROVED, approved_cents=400_00, **answered)
+    rejected = claim(clinic, status=S.REJECTED, rejection_reason="No preauthorisation", **answered)
+    draft = claim(clinic)
+    answer = claims.push(
+        mutation("claims", paid.id, paid_cents=1),
+        mutation("claims", paid.id, approved_cents=300_00),
+        mutation("claims", paid.id, paid_on="2026-01-01"),
+        mutation("claims", paid.id, payment_reference="SHA-PAY-2"),
+        mutation("claims", approved.id, approved_cents=1),
+        mutation("claims", rejected.id, rejection_reason="Approved after all"),
+        mutation("claims", draft.id, approved_cents=500_00),
+        mutation("claims", draft.id, paid_cents=500_00, paid_on="2026-11-30"),
+        mutation("claims", rejected.id, status="DRAFT", approved_cents=500_00),
+        mutation("claims", rejected.id, status="DRAFT"),
+    )
+    assert outcomes(answer) == ["refused"] * 9 + ["applied"]
+    reasons = refused(answer)
+    assert reasons[1] == (
+        "paid_cents is SHA's answer, recorded by the claim's move to PAID; it changes with no other"
+    )
+    assert reasons[5] == (
+        "approved_cents is SHA's answer, recorded by the claim's move to APPROVED or"
+        " PARTIALLY_APPROVED; it changes with no other"
+    )
+    assert reasons[6] == (
+        "rejection_reason is SHA's answer, recorded by the claim's move to REJECTED;"
+        " it changes with no other"
+    )
+    held = clinic.get(Claim, paid.id)
+    assert (held.approved_cents, held.paid_cents, held.paid_on, held.payment_reference) == (
+        400_00,
+        400_00,
+        NOW.date(),
+        "SHA-PAY-1",
+    )
+    assert clinic.get(Claim, approved.id).approved_cents == 400_00
+    back = clinic.get(Claim, rejected.id)
+    assert (back.status, back.rejection_reason, back.approved_cents) == (
+        S.DRAFT,
+        "No preauthorisation",
+        None,
+    )
+    assert (clinic.get(Claim, draft.id).approved_cents, clinic.get(Claim, draft.id).paid_cents) == (
+        None,
+        None,
+    )
