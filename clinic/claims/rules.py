@@ -11,16 +11,16 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clinic.billing.models import Invoice
+from clinic.billing.models import Invoice, Payment
 from clinic.billing.rules import REASON_MAX, REFERENCE_MAX, clean_text
 from clinic.billing.service import MAX_QUANTITY
 from clinic.claims.completeness import missing
 from clinic.claims.document import load_claim_document
 from clinic.claims.models import Claim, ClaimBatch, ClaimStatusChange
-from clinic.enums import ClaimStatus, Role
+from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.permissions import Data, may_write
 from clinic.rules.money import check_amount, format_kes
@@ -197,6 +197,64 @@ def _names_its_visit(
         raise InvalidValue("invoice_id", "A claim is made from its visit's invoice")
 
 
+def sha_paid_cents(invoice_id: uuid.UUID, *, session: Session) -> int:
+    """What SHA's payments on the invoice add up to, reversals taken off."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+                Payment.invoice_id == invoice_id,
+                Payment.method == PaymentMethod.SHA,
+                Payment.deleted_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def payments_known(session: Session, invoice: Invoice) -> bool:
+    """Whether this store knows what was paid on the invoice, and how: a
+    claims manager's PC holds invoices but not payments (claims managers do
+    not read payments), so there a claim keeps the SHA share the server found."""
+    held = session.scalar(
+        select(Payment.id)
+        .where(Payment.invoice_id == invoice.id, Payment.deleted_at.is_(None))
+        .limit(1)
+    )
+    return held is not None or invoice.paid_cents == 0
+
+
+def _claims_what_sha_paid(
+    session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> None:
+    """A new claim is the visit's only one, for an invoice SHA paid on; what a
+    claim claims is what SHA's payments on its invoice add up to, wherever the
+    store holds them (the server; a claims PC does not read payments)."""
+    if before is None:
+        others = select(Claim.id).where(
+            Claim.visit_id == after.get("visit_id"),
+            Claim.id != after.get("id"),
+            Claim.deleted_at.is_(None),
+        )
+        if session.scalar(others.limit(1)) is not None:
+            raise NotAllowed("The visit has its claim already; work on that one")
+    invoice = session.get(Invoice, after["invoice_id"])
+    if invoice is None or not payments_known(session, invoice):
+        return
+    paid = max(0, sha_paid_cents(invoice.id, session=session))
+    if before is None and paid == 0:
+        raise InvalidValue(
+            "visit_id",
+            "No SHA payment is recorded for this visit: claims are made for visits SHA pays"
+            " for, wholly or partly (the cashier records the SHA payment)",
+        )
+    changed = before is None or before.get("claimed_cents") != after.get("claimed_cents")
+    if changed and after.get("claimed_cents") != paid:
+        raise InvalidValue(
+            "claimed_cents",
+            f"A claim claims the {format_kes(paid)} SHA's payments on its invoice add up to",
+        )
+
+
 def _ready(session: Session, after: Mapping[str, Any], today: date) -> None:
     claim_id = after.get("id")
     if not isinstance(claim_id, uuid.UUID):
@@ -237,6 +295,7 @@ def check_claim_change(
     _answered(after, status)
     _answer_kept(after, before, status)
     _names_its_visit(session, after, before)
+    _claims_what_sha_paid(session, after, before)
     _batch_fits(session, after, before)
     if status == C.READY and (before is None or before.get("status") != C.READY):
         _ready(session, after, today)

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from clinic.billing.models import Invoice
+from clinic.billing.models import Invoice, Payment
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
-from clinic.enums import BatchPeriod, ClaimStatus, Role
+from clinic.enums import BatchPeriod, ClaimStatus, PaymentMethod, Role
 from clinic.journal.models import AuditEvent
 from server.database import Database
 from tests.central import MakeStaff, bearer, login
@@ -392,3 +392,61 @@ def test_shas_answer_changes_only_with_the_move_that_records_it(clinic: Clinic) 
         None,
         None,
     )
+
+
+def test_a_claim_for_a_visit_sha_did_not_pay_or_claimed_twice_or_above_the_sha_share_is_refused(
+    clinic: Clinic,
+) -> None:
+    claims = clinic.device("claims_manager")
+    first = claim(clinic)
+    clinic.add(
+        Payment(
+            invoice_id=first.invoice_id,
+            branch_id=first.branch_id,
+            method=PaymentMethod.SHA,
+            amount_cents=500_00,
+            cashier_id=clinic.staff["cashier"].id,
+            received_at=NOW,
+        )
+    )
+    unpaid = visit(clinic)
+    bill = Invoice(
+        visit_id=unpaid.id,
+        patient_id=unpaid.patient_id,
+        branch_id=unpaid.branch_id,
+        total_cents=500_00,
+        issued_at=NOW,
+    )
+    clinic.add(bill)
+
+    def new_claim(of: Any, invoice_id: uuid.UUID) -> dict[str, Any]:
+        return mutation(
+            "claims",
+            uuid.uuid4(),
+            "insert",
+            visit_id=str(of.visit_id if isinstance(of, Claim) else of.id),
+            patient_id=str(of.patient_id),
+            invoice_id=str(invoice_id),
+            branch_id=str(of.branch_id),
+            sha_member_number=SHA_NUMBER,
+            claimed_cents=500_00,
+        )
+
+    answer = claims.push(
+        new_claim(unpaid, bill.id),
+        new_claim(first, first.invoice_id),
+        mutation("claims", first.id, claimed_cents=900_00),
+        mutation("claims", first.id, preauthorisation_number="PA-9"),
+    )
+    assert outcomes(answer) == ["refused"] * 3 + ["applied"]
+    reasons = refused(answer)
+    assert reasons[1].startswith("visit_id: No SHA payment is recorded for this visit")
+    assert reasons[2] == "The visit has its claim already; work on that one"
+    assert reasons[3] == (
+        "claimed_cents: A claim claims the KES 500.00 SHA's payments on its invoice add up to"
+    )
+    with clinic.db.sessions() as session:
+        held = session.scalars(
+            select(Claim).where(Claim.visit_id.in_([unpaid.id, first.visit_id]))
+        ).all()
+    assert [(c.id, c.claimed_cents) for c in held] == [(first.id, 500_00)]
