@@ -301,8 +301,19 @@ def check_claim_change(
         _ready(session, after, today)
 
 
-def check_batch_change(after: Mapping[str, Any]) -> None:
-    """A batch's period runs forwards. Raises InvalidValue."""
+def check_batch_change(session: Session, after: Mapping[str, Any]) -> None:
+    """A batch's period runs forwards; a batch holding claims is not deleted
+    (its claims would name a batch that is gone). Raises InvalidValue or NotAllowed."""
+    if after.get("deleted_at") is not None and after.get("id") is not None:
+        held = session.scalar(
+            select(func.count())
+            .select_from(Claim)
+            .where(Claim.batch_id == after.get("id"), Claim.deleted_at.is_(None))
+        )
+        if held:
+            raise NotAllowed(
+                f"The batch holds {held} claim{'s' if held != 1 else ''}; take them out of it first"
+            )
     start, end = after.get("period_start"), after.get("period_end")
     if isinstance(start, date) and isinstance(end, date) and end < start:
         raise InvalidValue("period_end", "The period ends on or after the day it starts")

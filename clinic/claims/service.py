@@ -529,7 +529,7 @@ def create_batch(
     ]
     start, end = batch_period_bounds(period, min(days), max(days))
     batch = ClaimBatch(branch_id=branch_id, period=period, period_start=start, period_end=end)
-    check_batch_change(column_values(batch))
+    check_batch_change(session, column_values(batch))
     record_insert(session, actor, batch, action="create_claim_batch")
     today = clinic_today()
     for claim in claims:
@@ -568,6 +568,6 @@ def submit_batch(
     before = snapshot(batch)
     batch.submitted_at = utcnow()
     batch.reference = cleaned
-    check_batch_change(column_values(batch))
+    check_batch_change(session, column_values(batch))
     record_update(session, actor, batch, before, action="submit_claim_batch")
     return batch

@@ -373,9 +373,9 @@ def _claim_item_state(
 
 
 def _batch_state(
-    _session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
-    _refusing(lambda: check_batch_change(after))
+    _refusing(lambda: check_batch_change(session, after))
 
 
 def _move_recorded(

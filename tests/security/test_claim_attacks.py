@@ -450,3 +450,17 @@ def test_a_claim_for_a_visit_sha_did_not_pay_or_claimed_twice_or_above_the_sha_s
             select(Claim).where(Claim.visit_id.in_([unpaid.id, first.visit_id]))
         ).all()
     assert [(c.id, c.claimed_cents) for c in held] == [(first.id, 500_00)]
+
+
+def test_a_batch_holding_claims_is_not_deleted(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    held, empty = batch(clinic, clinic.main), batch(clinic, clinic.main)
+    ready = claim(clinic, status=S.READY, batch_id=held.id)
+    answer = claims.push(
+        mutation("claim_batches", held.id, deleted_at=NOW.isoformat()),
+        mutation("claim_batches", empty.id, deleted_at=NOW.isoformat()),
+    )
+    assert outcomes(answer) == ["refused", "applied"]
+    assert refused(answer)[1] == "The batch holds 1 claim; take them out of it first"
+    assert clinic.get(ClaimBatch, held.id).deleted_at is None
+    assert clinic.get(Claim, ready.id).batch_id == held.id
