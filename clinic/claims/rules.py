@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clinic.billing.models import Invoice, Payment
+from clinic.billing.models import Invoice, InvoiceLine, Payment
 from clinic.billing.rules import REASON_MAX, REFERENCE_MAX, clean_text
 from clinic.billing.service import MAX_QUANTITY
 from clinic.claims.completeness import missing
@@ -320,9 +320,10 @@ def check_batch_change(session: Session, after: Mapping[str, Any]) -> None:
     _checked_text(after, "reference", REFERENCE_MAX)
 
 
-def check_claim_item(after: Mapping[str, Any]) -> None:
-    """A claim line's values: a quantity, amounts within bounds, clean text.
-    Raises InvalidValue."""
+def check_claim_item(session: Session, after: Mapping[str, Any]) -> None:
+    """A claim line's values: a quantity, amounts within bounds, clean text;
+    and, kept, a line of its claim's invoice claiming what that line bills
+    (SHA is not claimed for what was not billed). Raises InvalidValue."""
     quantity = after.get("quantity", 1)
     if (
         isinstance(quantity, bool)
@@ -337,6 +338,21 @@ def check_claim_item(after: Mapping[str, Any]) -> None:
         check_amount(after["tariff_cents"], "tariff_cents", allow_zero=True)
     _checked_text(after, "intervention_code", NUMBER_MAX)
     _checked_text(after, "description", DESCRIPTION_MAX)
+    if after.get("deleted_at") is not None:
+        return
+    claim = session.get(Claim, after["claim_id"]) if after.get("claim_id") else None
+    line_id = after.get("invoice_line_id")
+    line = session.get(InvoiceLine, line_id) if line_id else None
+    if (
+        claim is None
+        or line is None
+        or line.deleted_at is not None
+        or (line.invoice_id != claim.invoice_id)
+    ):
+        raise InvalidValue("invoice_line_id", "A claim line is a line of its claim's invoice")
+    for name in ("service_id", "description", "quantity", "amount_cents"):
+        if after.get(name) != getattr(line, name):
+            raise InvalidValue(name, "A claim line claims what its invoice line bills")
 
 
 def check_move_recorded(session: Session, after: Mapping[str, Any]) -> None:

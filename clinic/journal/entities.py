@@ -369,7 +369,7 @@ def _claim_state(
 def _claim_item_state(
     session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
-    _refusing(lambda: check_claim_item(after))
+    _refusing(lambda: check_claim_item(session, after))
 
 
 def _batch_state(

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from clinic.billing.models import Invoice, Payment
+from clinic.billing.models import Invoice, InvoiceLine, Payment
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
 from clinic.enums import BatchPeriod, ClaimStatus, PaymentMethod, Role
 from clinic.journal.models import AuditEvent
@@ -464,3 +464,58 @@ def test_a_batch_holding_claims_is_not_deleted(clinic: Clinic) -> None:
     assert refused(answer)[1] == "The batch holds 1 claim; take them out of it first"
     assert clinic.get(ClaimBatch, held.id).deleted_at is None
     assert clinic.get(Claim, ready.id).batch_id == held.id
+
+
+def test_a_claim_line_claims_what_its_invoice_line_bills(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    draft = claim(clinic)
+    billed = InvoiceLine(
+        invoice_id=draft.invoice_id,
+        description="Consultation (new)",
+        unit_price_cents=500_00,
+        amount_cents=500_00,
+    )
+    theirs = claim(clinic, clinic.west)
+    other_line = InvoiceLine(
+        invoice_id=theirs.invoice_id,
+        description="Consultation (new)",
+        unit_price_cents=500_00,
+        amount_cents=500_00,
+    )
+    clinic.add(billed, other_line)
+
+    def line(invoice_line: uuid.UUID | None, **values: Any) -> dict[str, Any]:
+        return mutation(
+            "claim_items",
+            uuid.uuid4(),
+            "insert",
+            claim_id=str(draft.id),
+            invoice_line_id=str(invoice_line) if invoice_line else None,
+            intervention_code="SHA-PHC-OP-001",
+            **{
+                "description": "Consultation (new)",
+                "quantity": 1,
+                "amount_cents": 500_00,
+                **values,
+            },
+        )
+
+    answer = claims.push(
+        line(None, description="Appendicectomy", amount_cents=90_000_00),
+        line(other_line.id),
+        line(billed.id, amount_cents=5_000_00),
+        line(billed.id, quantity=3),
+        line(billed.id),
+    )
+    assert outcomes(answer) == ["refused"] * 4 + ["applied"]
+    reasons = refused(answer)
+    assert (
+        reasons[1] == reasons[2] == "invoice_line_id: A claim line is a line of its claim's invoice"
+    )
+    assert reasons[3] == "amount_cents: A claim line claims what its invoice line bills"
+    assert reasons[4] == "quantity: A claim line claims what its invoice line bills"
+    with clinic.db.sessions() as session:
+        lines = session.scalars(
+            select(ClaimItem.invoice_line_id).where(ClaimItem.claim_id == draft.id)
+        ).all()
+    assert sorted(lines, key=str) == sorted([None, billed.id], key=str)
