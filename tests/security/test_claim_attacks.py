@@ -105,6 +105,32 @@ def test_approved_above_claimed_is_refused(
     assert client.get(f"/api/claims/{claim['id']}", headers=admin).json()["approved_cents"] is None
 
 
+@pytest.mark.postgres
+def test_another_branchs_claim_and_batch_are_not_read_nor_exported(
+    client: TestClient, make_staff: MakeStaff, admin: dict[str, str]
+) -> None:
+    west = bearer(login(client, make_staff(Role.CLAIMS_MANAGER, branch_code="WEST")))
+    main = claim_for(client, admin, sha_visit(client, admin)["visit_id"])
+    for status in ("READY", "INVOICE_GENERATED"):
+        assert move(client, admin, main["id"], status).status_code == 200
+    batch = client.post(
+        "/api/claim-batches", json={"claim_ids": [main["id"]], "period": "WEEKLY"}, headers=admin
+    ).json()
+    for path in (
+        f"/api/claims/{main['id']}",
+        f"/api/claims/{main['id']}/fhir",
+        f"/api/claim-batches/{batch['id']}",
+        f"/api/claim-batches/{batch['id']}/sha.csv",
+    ):
+        assert_error(client.get(path, headers=west), 403, "forbidden", message="another branch")
+    listed = client.get("/api/claims", params={"branch": "MAIN"}, headers=west)
+    assert_error(listed, 403, "forbidden", message="own branch")
+    own = client.get("/api/claims", headers=west)
+    assert own.status_code == 200 and main["id"] not in own.text
+    submitted = client.post(f"/api/claim-batches/{batch['id']}/submit", headers=west)
+    assert_error(submitted, 403, "forbidden", message="another branch")
+
+
 # --- through sync -------------------------------------------------------------
 
 
