@@ -171,6 +171,11 @@ def _batch_fits(
         raise InvalidValue("batch_id", "No such batch")
     if batch.branch_id != after.get("branch_id"):
         raise NotAllowed("A batch holds one branch's claims; this claim is another branch's")
+    submitting = after.get("status") == C.SUBMITTED and (
+        before is None or before.get("status") != C.SUBMITTED
+    )
+    if submitting and batch.submitted_at is None:
+        raise NotAllowed("Claims are submitted with their batch: submit the batch")
     joining = before is None or before.get("batch_id") != batch_id
     if joining and batch.submitted_at is not None:
         raise NotAllowed("The batch was submitted to SHA; it takes no more claims")

@@ -562,12 +562,12 @@ def submit_batch(
             f"{len(waiting)} of the batch's claims have no SHA invoice generated yet: print"
             " each one's SHA invoice for the patient to sign first"
         )
-    today = clinic_today()
-    for claim in claims:
-        _move(session, actor, claim, C.SUBMITTED, today=today, reason=cleaned)
     before = snapshot(batch)
     batch.submitted_at = utcnow()
     batch.reference = cleaned
     check_batch_change(session, column_values(batch))
     record_update(session, actor, batch, before, action="submit_claim_batch")
+    today = clinic_today()
+    for claim in claims:  # after the batch, as a PC pushes them: a claim goes with its batch
+        _move(session, actor, claim, C.SUBMITTED, today=today, reason=cleaned)
     return batch

@@ -545,3 +545,17 @@ def test_a_claim_line_claims_what_its_invoice_line_bills(clinic: Clinic) -> None
             select(ClaimItem.invoice_line_id).where(ClaimItem.claim_id == draft.id)
         ).all()
     assert sorted(lines, key=str) == sorted([None, billed.id], key=str)
+
+
+def test_a_claim_is_submitted_with_its_batch_only(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    open_batch = batch(clinic, clinic.main)
+    invoiced = claim(clinic, status=S.INVOICE_GENERATED, batch_id=open_batch.id)
+    answer = claims.push(
+        mutation("claims", invoiced.id, status="SUBMITTED", submitted_at=NOW.isoformat()),
+        mutation("claim_batches", open_batch.id, submitted_at=NOW.isoformat()),
+        mutation("claims", invoiced.id, status="SUBMITTED", submitted_at=NOW.isoformat()),
+    )
+    assert outcomes(answer) == ["refused", "applied", "applied"]
+    assert refused(answer)[1] == "Claims are submitted with their batch: submit the batch"
+    assert clinic.get(Claim, invoiced.id).status == S.SUBMITTED
