@@ -9,8 +9,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from clinic.billing.models import Invoice
 from clinic.enums import InvoiceStatus, PaymentMethod
-from clinic.errors import InvalidValue
+from clinic.errors import InvalidValue, NotAllowed
 from clinic.rules.money import MAX_AMOUNT_CENTS, format_kes
 from clinic.rules.mpesa import clean_mpesa_code
 
@@ -112,3 +115,11 @@ def check_payment_values(values: Mapping[str, Any]) -> None:
             max_length=REASON_MAX,
             required="Say why the payment is reversed",
         )
+
+
+def check_payment_branch(session: Session, values: Mapping[str, Any]) -> None:
+    """A payment is taken at the branch of its invoice (a cashier's till
+    takes its own branch's money only). Raises NotAllowed."""
+    invoice = session.get(Invoice, values["invoice_id"]) if values.get("invoice_id") else None
+    if invoice is not None and invoice.branch_id != values.get("branch_id"):
+        raise NotAllowed("A payment is taken at the branch of its invoice")

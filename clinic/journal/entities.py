@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service, ServicePrice, Shift
-from clinic.billing.rules import check_payment_values
+from clinic.billing.rules import check_payment_branch, check_payment_values
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
 from clinic.claims.rules import (
     LOCKED_ONCE_SENT,
@@ -296,6 +296,12 @@ def _payment_values(values: Mapping[str, Any]) -> None:
         raise Refused(str(error)) from None
 
 
+def _payment_state(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    _refusing(lambda: check_payment_branch(session, after))
+
+
 def _invoice_paid(session: Session, values: Mapping[str, Any]) -> bool:
     invoice_id = values.get("invoice_id")
     return invoice_id is not None and bool(
@@ -503,6 +509,7 @@ SYNCED: dict[str, SyncedEntity] = {
             numbers=frozenset({"receipt_number"}),
             authored=frozenset({"cashier_id"}),
             check_values=_payment_values,
+            check_state=_payment_state,
             on_applied=_claim_follows_payment,
             # Two PCs may reverse one payment offline: the second to arrive is refused.
             lock=Lock(

@@ -22,7 +22,7 @@ from clinic.journal.models import AuditEvent
 from server.database import Database
 from tests.central import MakeStaff, bearer, login
 from tests.security.conftest import Clinic, mutation
-from tests.security.test_sync_attacks import outcomes, refused, visit
+from tests.security.test_sync_attacks import outcomes, payment_insert, refused, visit
 from tests.server.claims_helpers import claim_for, move, sha_visit
 from tests.server.helpers import assert_error
 
@@ -559,3 +559,25 @@ def test_a_claim_is_submitted_with_its_batch_only(clinic: Clinic) -> None:
     assert outcomes(answer) == ["refused", "applied", "applied"]
     assert refused(answer)[1] == "Claims are submitted with their batch: submit the batch"
     assert clinic.get(Claim, invoiced.id).status == S.SUBMITTED
+
+
+def test_a_payment_on_another_branchs_invoice_is_refused_and_makes_no_claim(
+    clinic: Clinic,
+) -> None:
+    till = clinic.device("cashier")
+    seen = visit(clinic, clinic.west)
+    bill = Invoice(
+        visit_id=seen.id,
+        patient_id=seen.patient_id,
+        branch_id=seen.branch_id,
+        total_cents=500_00,
+        issued_at=NOW,
+    )
+    clinic.add(bill)
+    sha = payment_insert(clinic, bill, 500_00, "cashier")
+    sha["changes"] |= {"branch_id": str(clinic.main), "method": "SHA"}
+    answer = till.push(sha)
+    assert refused(answer) == {1: "A payment is taken at the branch of its invoice"}
+    assert clinic.get(Payment, uuid.UUID(sha["row_id"])) is None
+    with clinic.db.sessions() as session:
+        assert session.scalars(select(Claim).where(Claim.visit_id == seen.id)).all() == []
