@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service, ServicePrice, Shift
-from clinic.billing.rules import check_payment_branch, check_payment_values
+from clinic.billing.rules import check_invoice_visit, check_payment_branch, check_payment_values
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
 from clinic.claims.rules import (
     LOCKED_ONCE_SENT,
@@ -296,6 +296,12 @@ def _payment_values(values: Mapping[str, Any]) -> None:
         raise Refused(str(error)) from None
 
 
+def _invoice_state(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    _refusing(lambda: check_invoice_visit(session, after))
+
+
 def _payment_state(
     session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
@@ -490,7 +496,13 @@ SYNCED: dict[str, SyncedEntity] = {
             pulled_by_branch=True,
             authored=frozenset({"cashier_id"}),
         ),
-        SyncedEntity(Invoice, Data.INVOICES, branch=own_branch, pulled_by_branch=True),
+        SyncedEntity(
+            Invoice,
+            Data.INVOICES,
+            branch=own_branch,
+            pulled_by_branch=True,
+            check_state=_invoice_state,
+        ),
         SyncedEntity(
             InvoiceLine,
             Data.INVOICES,

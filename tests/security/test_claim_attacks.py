@@ -581,3 +581,30 @@ def test_a_payment_on_another_branchs_invoice_is_refused_and_makes_no_claim(
     assert clinic.get(Payment, uuid.UUID(sha["row_id"])) is None
     with clinic.db.sessions() as session:
         assert session.scalars(select(Claim).where(Claim.visit_id == seen.id)).all() == []
+
+
+def test_an_invoice_for_another_branchs_visit_or_patient_is_refused(clinic: Clinic) -> None:
+    till = clinic.device("cashier")
+    theirs, ours = visit(clinic, clinic.west), visit(clinic)
+
+    def invoice(of: Any, patient_id: uuid.UUID) -> dict[str, Any]:
+        return mutation(
+            "invoices",
+            uuid.uuid4(),
+            "insert",
+            visit_id=str(of.id),
+            patient_id=str(patient_id),
+            branch_id=str(clinic.main),
+            total_cents=500_00,
+            issued_at=NOW.isoformat(),
+        )
+
+    answer = till.push(
+        invoice(theirs, theirs.patient_id),
+        invoice(ours, theirs.patient_id),
+        invoice(ours, ours.patient_id),
+    )
+    assert outcomes(answer) == ["refused", "refused", "applied"]
+    reasons = refused(answer)
+    assert reasons[1] == "An invoice belongs to the branch of its visit"
+    assert reasons[2] == "patient_id: The invoice names another patient than its visit's"
