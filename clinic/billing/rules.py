@@ -9,10 +9,14 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from clinic.billing.models import Invoice
 from clinic.enums import InvoiceStatus, PaymentMethod
-from clinic.errors import InvalidValue
+from clinic.errors import InvalidValue, NotAllowed
 from clinic.rules.money import MAX_AMOUNT_CENTS, format_kes
 from clinic.rules.mpesa import clean_mpesa_code
+from clinic.visits.models import Visit
 
 REFERENCE_MAX = 64
 REASON_MAX = 500
@@ -112,3 +116,23 @@ def check_payment_values(values: Mapping[str, Any]) -> None:
             max_length=REASON_MAX,
             required="Say why the payment is reversed",
         )
+
+
+def check_payment_branch(session: Session, values: Mapping[str, Any]) -> None:
+    """A payment is taken at the branch of its invoice (a cashier's till
+    takes its own branch's money only). Raises NotAllowed."""
+    invoice = session.get(Invoice, values["invoice_id"]) if values.get("invoice_id") else None
+    if invoice is not None and invoice.branch_id != values.get("branch_id"):
+        raise NotAllowed("A payment is taken at the branch of its invoice")
+
+
+def check_invoice_visit(session: Session, values: Mapping[str, Any]) -> None:
+    """An invoice bills a visit of its own branch, for that visit's patient.
+    Raises NotAllowed or InvalidValue."""
+    visit = session.get(Visit, values["visit_id"]) if values.get("visit_id") else None
+    if visit is None:
+        raise InvalidValue("visit_id", "No such visit")
+    if visit.branch_id != values.get("branch_id"):
+        raise NotAllowed("An invoice belongs to the branch of its visit")
+    if visit.patient_id != values.get("patient_id"):
+        raise InvalidValue("patient_id", "The invoice names another patient than its visit's")

@@ -11,15 +11,16 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clinic.billing.models import Invoice
+from clinic.billing.models import Invoice, InvoiceLine, Payment
 from clinic.billing.rules import REASON_MAX, REFERENCE_MAX, clean_text
 from clinic.billing.service import MAX_QUANTITY
 from clinic.claims.completeness import missing
 from clinic.claims.document import load_claim_document
-from clinic.claims.models import ClaimBatch
-from clinic.enums import ClaimStatus, Role
+from clinic.claims.models import Claim, ClaimBatch, ClaimStatusChange
+from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.permissions import Data, may_write
 from clinic.rules.money import check_amount, format_kes
@@ -61,6 +62,17 @@ LOCKED_ONCE_SENT = frozenset(
     }
 )
 """What SHA was sent: unchanged while SHA holds the claim."""
+ANSWERED_BY: Mapping[str, frozenset[ClaimStatus]] = {
+    "submitted_at": frozenset({C.SUBMITTED}),
+    "rejection_reason": frozenset({C.REJECTED}),
+    "approved_cents": frozenset({C.APPROVED, C.PARTIALLY_APPROVED}),
+    "paid_cents": frozenset({C.PAID}),
+    "paid_on": frozenset({C.PAID}),
+    "payment_reference": frozenset({C.PAID}),
+}
+"""SHA's answer, field by field, and the moves that record it: set by the
+move to one of those statuses, it changes with no other change (a paid claim
+is not edited back; a claim not sent has no answer)."""
 NUMBER_MAX = 32
 PREAUTHORISATION_MAX = 64
 DESCRIPTION_MAX = 200
@@ -135,6 +147,19 @@ def _answered(values: Mapping[str, Any], status: ClaimStatus) -> None:
             )
 
 
+def _answer_kept(
+    after: Mapping[str, Any], before: Mapping[str, Any] | None, status: ClaimStatus
+) -> None:
+    moved = before is not None and before.get("status") != status
+    for name, statuses in ANSWERED_BY.items():
+        kept = before.get(name) if before is not None else None
+        if after.get(name) != kept and not (moved and status in statuses):
+            raise NotAllowed(
+                f"{name} is SHA's answer, recorded by the claim's move to"
+                f" {' or '.join(sorted(s.value for s in statuses))}; it changes with no other"
+            )
+
+
 def _batch_fits(
     session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
 ) -> None:
@@ -146,6 +171,11 @@ def _batch_fits(
         raise InvalidValue("batch_id", "No such batch")
     if batch.branch_id != after.get("branch_id"):
         raise NotAllowed("A batch holds one branch's claims; this claim is another branch's")
+    submitting = after.get("status") == C.SUBMITTED and (
+        before is None or before.get("status") != C.SUBMITTED
+    )
+    if submitting and batch.submitted_at is None:
+        raise NotAllowed("Claims are submitted with their batch: submit the batch")
     joining = before is None or before.get("batch_id") != batch_id
     if joining and batch.submitted_at is not None:
         raise NotAllowed("The batch was submitted to SHA; it takes no more claims")
@@ -170,6 +200,64 @@ def _names_its_visit(
     invoice = session.get(Invoice, after["invoice_id"]) if after.get("invoice_id") else None
     if invoice is None or invoice.visit_id != visit.id:
         raise InvalidValue("invoice_id", "A claim is made from its visit's invoice")
+
+
+def sha_paid_cents(invoice_id: uuid.UUID, *, session: Session) -> int:
+    """What SHA's payments on the invoice add up to, reversals taken off."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+                Payment.invoice_id == invoice_id,
+                Payment.method == PaymentMethod.SHA,
+                Payment.deleted_at.is_(None),
+            )
+        )
+        or 0
+    )
+
+
+def payments_known(session: Session, invoice: Invoice) -> bool:
+    """Whether this store knows what was paid on the invoice, and how: a
+    claims manager's PC holds invoices but not payments (claims managers do
+    not read payments), so there a claim keeps the SHA share the server found."""
+    held = session.scalar(
+        select(Payment.id)
+        .where(Payment.invoice_id == invoice.id, Payment.deleted_at.is_(None))
+        .limit(1)
+    )
+    return held is not None or invoice.paid_cents == 0
+
+
+def _claims_what_sha_paid(
+    session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> None:
+    """A new claim is the visit's only one, for an invoice SHA paid on; what a
+    claim claims is what SHA's payments on its invoice add up to, wherever the
+    store holds them (the server; a claims PC does not read payments)."""
+    if before is None:
+        others = select(Claim.id).where(
+            Claim.visit_id == after.get("visit_id"),
+            Claim.id != after.get("id"),
+            Claim.deleted_at.is_(None),
+        )
+        if session.scalar(others.limit(1)) is not None:
+            raise NotAllowed("The visit has its claim already; work on that one")
+    invoice = session.get(Invoice, after["invoice_id"])
+    if invoice is None or not payments_known(session, invoice):
+        return
+    paid = max(0, sha_paid_cents(invoice.id, session=session))
+    if before is None and paid == 0:
+        raise InvalidValue(
+            "visit_id",
+            "No SHA payment is recorded for this visit: claims are made for visits SHA pays"
+            " for, wholly or partly (the cashier records the SHA payment)",
+        )
+    changed = before is None or before.get("claimed_cents") != after.get("claimed_cents")
+    if changed and after.get("claimed_cents") != paid:
+        raise InvalidValue(
+            "claimed_cents",
+            f"A claim claims the {format_kes(paid)} SHA's payments on its invoice add up to",
+        )
 
 
 def _ready(session: Session, after: Mapping[str, Any], today: date) -> None:
@@ -210,23 +298,37 @@ def check_claim_change(
     _checked_text(after, "rejection_reason", REASON_MAX)
     _checked_text(after, "payment_reference", REFERENCE_MAX)
     _answered(after, status)
+    _answer_kept(after, before, status)
     _names_its_visit(session, after, before)
+    _claims_what_sha_paid(session, after, before)
     _batch_fits(session, after, before)
     if status == C.READY and (before is None or before.get("status") != C.READY):
         _ready(session, after, today)
 
 
-def check_batch_change(after: Mapping[str, Any]) -> None:
-    """A batch's period runs forwards. Raises InvalidValue."""
+def check_batch_change(session: Session, after: Mapping[str, Any]) -> None:
+    """A batch's period runs forwards; a batch holding claims is not deleted
+    (its claims would name a batch that is gone). Raises InvalidValue or NotAllowed."""
+    if after.get("deleted_at") is not None and after.get("id") is not None:
+        held = session.scalar(
+            select(func.count())
+            .select_from(Claim)
+            .where(Claim.batch_id == after.get("id"), Claim.deleted_at.is_(None))
+        )
+        if held:
+            raise NotAllowed(
+                f"The batch holds {held} claim{'s' if held != 1 else ''}; take them out of it first"
+            )
     start, end = after.get("period_start"), after.get("period_end")
     if isinstance(start, date) and isinstance(end, date) and end < start:
         raise InvalidValue("period_end", "The period ends on or after the day it starts")
     _checked_text(after, "reference", REFERENCE_MAX)
 
 
-def check_claim_item(after: Mapping[str, Any]) -> None:
-    """A claim line's values: a quantity, amounts within bounds, clean text.
-    Raises InvalidValue."""
+def check_claim_item(session: Session, after: Mapping[str, Any]) -> None:
+    """A claim line's values: a quantity, amounts within bounds, clean text;
+    and, kept, a line of its claim's invoice claiming what that line bills
+    (SHA is not claimed for what was not billed). Raises InvalidValue."""
     quantity = after.get("quantity", 1)
     if (
         isinstance(quantity, bool)
@@ -241,3 +343,43 @@ def check_claim_item(after: Mapping[str, Any]) -> None:
         check_amount(after["tariff_cents"], "tariff_cents", allow_zero=True)
     _checked_text(after, "intervention_code", NUMBER_MAX)
     _checked_text(after, "description", DESCRIPTION_MAX)
+    if after.get("deleted_at") is not None:
+        return
+    claim = session.get(Claim, after["claim_id"]) if after.get("claim_id") else None
+    line_id = after.get("invoice_line_id")
+    line = session.get(InvoiceLine, line_id) if line_id else None
+    if (
+        claim is None
+        or line is None
+        or line.deleted_at is not None
+        or (line.invoice_id != claim.invoice_id)
+    ):
+        raise InvalidValue("invoice_line_id", "A claim line is a line of its claim's invoice")
+    for name in ("service_id", "description", "quantity", "amount_cents"):
+        if after.get(name) != getattr(line, name):
+            raise InvalidValue(name, "A claim line claims what its invoice line bills")
+
+
+def check_move_recorded(session: Session, after: Mapping[str, Any]) -> None:
+    """A claim's history row records a move the claim made: one the state
+    machine has, from where the claim's last recorded move left it (its
+    making, from nothing to DRAFT, comes first), to where the claim is now.
+    A forged, repeated or replayed row raises NotAllowed."""
+    claim = session.get(Claim, after.get("claim_id")) if after.get("claim_id") else None
+    from_status, to_status = after.get("from_status"), after.get("to_status")
+    last = session.scalars(
+        select(ClaimStatusChange.to_status)
+        .where(
+            ClaimStatusChange.claim_id == after.get("claim_id"),
+            ClaimStatusChange.id != after.get("id"),
+            ClaimStatusChange.deleted_at.is_(None),
+        )
+        .order_by(ClaimStatusChange.changed_at.desc(), ClaimStatusChange.created_at.desc())
+        .limit(1)
+    ).first()
+    made = from_status is None and to_status == C.DRAFT
+    moved = from_status in CLAIM_TRANSITIONS and to_status in CLAIM_TRANSITIONS[from_status]
+    if claim is None or claim.status != to_status or last != from_status or not (made or moved):
+        raise NotAllowed(
+            "A claim's history records the moves the claim made, each from where the last left it"
+        )

@@ -26,11 +26,11 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
-from clinic.billing.models import Invoice, Payment, Service
+from clinic.billing.models import Invoice, Service
 from clinic.billing.rules import REASON_MAX, REFERENCE_MAX, clean_text
 from clinic.billing.service import check_own_branch, get_invoice, invoice_lines
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
@@ -41,10 +41,12 @@ from clinic.claims.rules import (
     check_batch_change,
     check_claim_change,
     check_claim_move,
+    payments_known,
+    sha_paid_cents,
 )
 from clinic.clock import clinic_today
 from clinic.db import column_values, utcnow
-from clinic.enums import BatchPeriod, ClaimStatus, InvoiceStatus, PaymentMethod
+from clinic.enums import BatchPeriod, ClaimStatus, InvoiceStatus
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.journal.service import record_delete, record_insert, record_update, snapshot
 from clinic.patients.models import Patient
@@ -137,20 +139,6 @@ def get_batch(batch_id: uuid.UUID, *, session: Session) -> ClaimBatch:
     return batch
 
 
-def sha_paid_cents(invoice_id: uuid.UUID, *, session: Session) -> int:
-    """What SHA's payments on the invoice add up to, reversals taken off."""
-    return int(
-        session.scalar(
-            select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
-                Payment.invoice_id == invoice_id,
-                Payment.method == PaymentMethod.SHA,
-                Payment.deleted_at.is_(None),
-            )
-        )
-        or 0
-    )
-
-
 # --- making and refreshing drafts ----------------------------------------------------
 
 
@@ -166,18 +154,6 @@ def _claimed_invoice(visit: Visit, session: Session) -> Invoice | None:
         .order_by(Invoice.issued_at.desc(), Invoice.id)
     ).all()
     return next((i for i in invoices if sha_paid_cents(i.id, session=session) > 0), None)
-
-
-def _payments_known(session: Session, invoice: Invoice) -> bool:
-    """Whether this store knows what was paid on the invoice, and how: a
-    claims manager's PC holds invoices but not payments (claims managers do
-    not read payments), so there a claim keeps the SHA share the server found."""
-    held = session.scalar(
-        select(Payment.id)
-        .where(Payment.invoice_id == invoice.id, Payment.deleted_at.is_(None))
-        .limit(1)
-    )
-    return held is not None or invoice.paid_cents == 0
 
 
 def _member_number(text: str | None) -> str:
@@ -218,7 +194,7 @@ def _follow_invoice(session: Session, actor: Actor, claim: Claim, invoice: Invoi
         principal = patient.sha_principal_number
         claim.sha_principal_number = _member_number(principal) if principal else None
     claim.invoice_id = invoice.id
-    if _payments_known(session, invoice):
+    if payments_known(session, invoice):
         claim.claimed_cents = max(0, sha_paid_cents(invoice.id, session=session))
     check_claim_change(session, column_values(claim), previous, today=clinic_today())
     record_update(session, actor, claim, before, action="refresh_claim")
@@ -279,7 +255,7 @@ def create_claim(visit_id: uuid.UUID, *, session: Session, actor: Actor) -> Clai
     if invoice is not None:
         return _new_claim(session, actor, visit, invoice)
     invoices = session.scalars(select(Invoice).where(Invoice.visit_id == visit.id)).all()
-    if not all(_payments_known(session, i) for i in invoices):
+    if not all(payments_known(session, i) for i in invoices):
         raise InvalidValue(
             "visit_id",
             "This PC does not hold the visit's payments: the server makes the claim when the"
@@ -553,7 +529,7 @@ def create_batch(
     ]
     start, end = batch_period_bounds(period, min(days), max(days))
     batch = ClaimBatch(branch_id=branch_id, period=period, period_start=start, period_end=end)
-    check_batch_change(column_values(batch))
+    check_batch_change(session, column_values(batch))
     record_insert(session, actor, batch, action="create_claim_batch")
     today = clinic_today()
     for claim in claims:
@@ -586,12 +562,12 @@ def submit_batch(
             f"{len(waiting)} of the batch's claims have no SHA invoice generated yet: print"
             " each one's SHA invoice for the patient to sign first"
         )
-    today = clinic_today()
-    for claim in claims:
-        _move(session, actor, claim, C.SUBMITTED, today=today, reason=cleaned)
     before = snapshot(batch)
     batch.submitted_at = utcnow()
     batch.reference = cleaned
-    check_batch_change(column_values(batch))
+    check_batch_change(session, column_values(batch))
     record_update(session, actor, batch, before, action="submit_claim_batch")
+    today = clinic_today()
+    for claim in claims:  # after the batch, as a PC pushes them: a claim goes with its batch
+        _move(session, actor, claim, C.SUBMITTED, today=today, reason=cleaned)
     return batch

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
 from clinic.billing.models import Invoice, InvoiceLine, Payment, Service, ServicePrice, Shift
-from clinic.billing.rules import check_payment_values
+from clinic.billing.rules import check_invoice_visit, check_payment_branch, check_payment_values
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
 from clinic.claims.rules import (
     LOCKED_ONCE_SENT,
@@ -37,6 +37,7 @@ from clinic.claims.rules import (
     check_claim_change,
     check_claim_item,
     check_claim_move,
+    check_move_recorded,
 )
 from clinic.claims.service import refresh_claim_for_invoice
 from clinic.clock import clinic_today
@@ -295,6 +296,18 @@ def _payment_values(values: Mapping[str, Any]) -> None:
         raise Refused(str(error)) from None
 
 
+def _invoice_state(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    _refusing(lambda: check_invoice_visit(session, after))
+
+
+def _payment_state(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    _refusing(lambda: check_payment_branch(session, after))
+
+
 def _invoice_paid(session: Session, values: Mapping[str, Any]) -> bool:
     invoice_id = values.get("invoice_id")
     return invoice_id is not None and bool(
@@ -368,22 +381,19 @@ def _claim_state(
 def _claim_item_state(
     session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
-    _refusing(lambda: check_claim_item(after))
+    _refusing(lambda: check_claim_item(session, after))
 
 
 def _batch_state(
-    _session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
-    _refusing(lambda: check_batch_change(after))
+    _refusing(lambda: check_batch_change(session, after))
 
 
 def _move_recorded(
     session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
-    """A claim's history records the moves it made, as it made them."""
-    claim = session.get(Claim, after.get("claim_id")) if after.get("claim_id") else None
-    if claim is None or claim.status != after.get("to_status"):
-        raise Refused("A claim's history records the status the claim moved to")
+    _refusing(lambda: check_move_recorded(session, after))
 
 
 def _claim_follows_payment(session: Session, payment: Any, actor: Actor) -> None:
@@ -486,7 +496,13 @@ SYNCED: dict[str, SyncedEntity] = {
             pulled_by_branch=True,
             authored=frozenset({"cashier_id"}),
         ),
-        SyncedEntity(Invoice, Data.INVOICES, branch=own_branch, pulled_by_branch=True),
+        SyncedEntity(
+            Invoice,
+            Data.INVOICES,
+            branch=own_branch,
+            pulled_by_branch=True,
+            check_state=_invoice_state,
+        ),
         SyncedEntity(
             InvoiceLine,
             Data.INVOICES,
@@ -505,6 +521,7 @@ SYNCED: dict[str, SyncedEntity] = {
             numbers=frozenset({"receipt_number"}),
             authored=frozenset({"cashier_id"}),
             check_values=_payment_values,
+            check_state=_payment_state,
             on_applied=_claim_follows_payment,
             # Two PCs may reverse one payment offline: the second to arrive is refused.
             lock=Lock(

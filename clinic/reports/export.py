@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from clinic.reports.base import Cell, Column, ColumnKind, ReportResult, Table
+from clinic.rules.spreadsheet import text_cell
 
 MONEY_FORMAT = "#,##0.00"
 COUNT_FORMAT = "#,##0"
@@ -46,19 +47,19 @@ def _kes(cents: int) -> str:
 
 
 def _csv_rows(table: Table) -> list[Sequence[Cell]]:
-    """The table's lines for CSV: money as KES; the csv module writes the
-    rest itself (None as nothing, a date as YYYY-MM-DD)."""
+    """The table's lines for CSV: money as KES, text that a spreadsheet
+    would run as a formula neutralised (a residence typed ``=HYPERLINK(...)``);
+    the csv module writes the rest itself (None as nothing, a date as YYYY-MM-DD)."""
     lines = [*table.rows, table.totals] if table.totals is not None else list(table.rows)
-    money = [i for i, c in enumerate(table.columns) if c.kind == ColumnKind.MONEY]
-    if not money:
-        return lines
+    money = {i for i, c in enumerate(table.columns) if c.kind == ColumnKind.MONEY}
     out: list[Sequence[Cell]] = []
     for row in lines:
         copy = list(row)
-        for i in money:
-            cell = copy[i]
-            if isinstance(cell, int):
+        for i, cell in enumerate(copy):
+            if i in money and isinstance(cell, int):
                 copy[i] = _kes(cell)
+            elif isinstance(cell, str):
+                copy[i] = text_cell(cell)
         out.append(copy)
     return out
 
@@ -113,6 +114,9 @@ def _write_sheet(book: Workbook, table: Table, name: str, first: bool) -> None:
     lines = [*table.rows, table.totals] if table.totals is not None else table.rows
     for row in lines:
         sheet.append([_file_value(c, v) for c, v in zip(table.columns, row, strict=True)])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # openpyxl takes text starting with = for a formula
+                cell.data_type = "s"
     if table.totals is not None:
         for cell in sheet[sheet.max_row]:
             cell.font = bold

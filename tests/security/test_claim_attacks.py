@@ -15,14 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from clinic.billing.models import Invoice
+from clinic.billing.models import Invoice, InvoiceLine, Payment
 from clinic.claims.models import Claim, ClaimBatch, ClaimItem, ClaimStatusChange
-from clinic.enums import BatchPeriod, ClaimStatus, Role
+from clinic.enums import BatchPeriod, ClaimStatus, PaymentMethod, Role
 from clinic.journal.models import AuditEvent
 from server.database import Database
 from tests.central import MakeStaff, bearer, login
 from tests.security.conftest import Clinic, mutation
-from tests.security.test_sync_attacks import outcomes, refused, visit
+from tests.security.test_sync_attacks import outcomes, payment_insert, refused, visit
 from tests.server.claims_helpers import claim_for, move, sha_visit
 from tests.server.helpers import assert_error
 
@@ -103,6 +103,32 @@ def test_approved_above_claimed_is_refused(
         assert_error(above, 422, "invalid", fields={"approved_cents"})
     assert written(central) == before
     assert client.get(f"/api/claims/{claim['id']}", headers=admin).json()["approved_cents"] is None
+
+
+@pytest.mark.postgres
+def test_another_branchs_claim_and_batch_are_not_read_nor_exported(
+    client: TestClient, make_staff: MakeStaff, admin: dict[str, str]
+) -> None:
+    west = bearer(login(client, make_staff(Role.CLAIMS_MANAGER, branch_code="WEST")))
+    main = claim_for(client, admin, sha_visit(client, admin)["visit_id"])
+    for status in ("READY", "INVOICE_GENERATED"):
+        assert move(client, admin, main["id"], status).status_code == 200
+    batch = client.post(
+        "/api/claim-batches", json={"claim_ids": [main["id"]], "period": "WEEKLY"}, headers=admin
+    ).json()
+    for path in (
+        f"/api/claims/{main['id']}",
+        f"/api/claims/{main['id']}/fhir",
+        f"/api/claim-batches/{batch['id']}",
+        f"/api/claim-batches/{batch['id']}/sha.csv",
+    ):
+        assert_error(client.get(path, headers=west), 403, "forbidden", message="another branch")
+    listed = client.get("/api/claims", params={"branch": "MAIN"}, headers=west)
+    assert_error(listed, 403, "forbidden", message="own branch")
+    own = client.get("/api/claims", headers=west)
+    assert own.status_code == 200 and main["id"] not in own.text
+    submitted = client.post(f"/api/claim-batches/{batch['id']}/submit", headers=west)
+    assert_error(submitted, 403, "forbidden", message="another branch")
 
 
 # --- through sync -------------------------------------------------------------
@@ -279,7 +305,9 @@ def test_a_forged_history_nul_bytes_and_huge_amounts_are_refused(clinic: Clinic)
     )
     assert outcomes(answer) == ["refused"] * 6
     reasons = refused(answer)
-    assert reasons[1] == "A claim's history records the status the claim moved to"
+    assert reasons[1] == (
+        "A claim's history records the moves the claim made, each from where the last left it"
+    )
     assert (
         reasons[2]
         == "claimed_cents: KES 10,000,000,000.00 is more than KES 100,000,000.00; check the zeros"
@@ -295,3 +323,288 @@ def test_a_forged_history_nul_bytes_and_huge_amounts_are_refused(clinic: Clinic)
         None,
         SHA_NUMBER,
     )
+
+
+def test_a_history_row_that_records_no_move_is_refused(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    draft = claim(clinic)
+    made = ClaimStatusChange(claim_id=draft.id, from_status=None, to_status=S.DRAFT, changed_at=NOW)
+    clinic.add(made)
+
+    def history(from_status: str | None, to_status: str) -> dict[str, Any]:
+        return mutation(
+            "claim_status_changes",
+            uuid.uuid4(),
+            "insert",
+            claim_id=str(draft.id),
+            from_status=from_status,
+            to_status=to_status,
+            changed_at=datetime.now(UTC).isoformat(),
+        )
+
+    answer = claims.push(
+        history("REJECTED", "DRAFT"),
+        history(None, "DRAFT"),
+        history("DRAFT", "DRAFT"),
+        mutation("claims", draft.id, preauthorisation_number="PA-7"),
+    )
+    assert outcomes(answer) == ["refused"] * 3 + ["applied"]
+    assert set(refused(answer).values()) == {
+        "A claim's history records the moves the claim made, each from where the last left it"
+    }
+    with clinic.db.sessions() as session:
+        kept = session.scalars(
+            select(ClaimStatusChange).where(ClaimStatusChange.claim_id == draft.id)
+        ).all()
+    assert [row.id for row in kept] == [made.id]
+
+
+def test_shas_answer_changes_only_with_the_move_that_records_it(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    sent_batch = batch(clinic, clinic.main, submitted_at=NOW)
+    answered: dict[str, Any] = {"batch_id": sent_batch.id, "submitted_at": NOW}
+    paid = claim(
+        clinic,
+        status=S.PAID,
+        approved_cents=400_00,
+        paid_cents=400_00,
+        paid_on=NOW.date(),
+        payment_reference="SHA-PAY-1",
+        **answered,
+    )
+    approved = claim(clinic, status=S.APPROVED, approved_cents=400_00, **answered)
+    rejected = claim(clinic, status=S.REJECTED, rejection_reason="No preauthorisation", **answered)
+    draft = claim(clinic)
+    answer = claims.push(
+        mutation("claims", paid.id, paid_cents=1),
+        mutation("claims", paid.id, approved_cents=300_00),
+        mutation("claims", paid.id, paid_on="2026-01-01"),
+        mutation("claims", paid.id, payment_reference="SHA-PAY-2"),
+        mutation("claims", approved.id, approved_cents=1),
+        mutation("claims", rejected.id, rejection_reason="Approved after all"),
+        mutation("claims", draft.id, approved_cents=500_00),
+        mutation("claims", draft.id, paid_cents=500_00, paid_on="2026-11-30"),
+        mutation("claims", rejected.id, status="DRAFT", approved_cents=500_00),
+        mutation("claims", rejected.id, status="DRAFT"),
+    )
+    assert outcomes(answer) == ["refused"] * 9 + ["applied"]
+    reasons = refused(answer)
+    assert reasons[1] == (
+        "paid_cents is SHA's answer, recorded by the claim's move to PAID; it changes with no other"
+    )
+    assert reasons[5] == (
+        "approved_cents is SHA's answer, recorded by the claim's move to APPROVED or"
+        " PARTIALLY_APPROVED; it changes with no other"
+    )
+    assert reasons[6] == (
+        "rejection_reason is SHA's answer, recorded by the claim's move to REJECTED;"
+        " it changes with no other"
+    )
+    held = clinic.get(Claim, paid.id)
+    assert (held.approved_cents, held.paid_cents, held.paid_on, held.payment_reference) == (
+        400_00,
+        400_00,
+        NOW.date(),
+        "SHA-PAY-1",
+    )
+    assert clinic.get(Claim, approved.id).approved_cents == 400_00
+    back = clinic.get(Claim, rejected.id)
+    assert (back.status, back.rejection_reason, back.approved_cents) == (
+        S.DRAFT,
+        "No preauthorisation",
+        None,
+    )
+    assert (clinic.get(Claim, draft.id).approved_cents, clinic.get(Claim, draft.id).paid_cents) == (
+        None,
+        None,
+    )
+
+
+def test_a_claim_for_a_visit_sha_did_not_pay_or_claimed_twice_or_above_the_sha_share_is_refused(
+    clinic: Clinic,
+) -> None:
+    claims = clinic.device("claims_manager")
+    first = claim(clinic)
+    clinic.add(
+        Payment(
+            invoice_id=first.invoice_id,
+            branch_id=first.branch_id,
+            method=PaymentMethod.SHA,
+            amount_cents=500_00,
+            cashier_id=clinic.staff["cashier"].id,
+            received_at=NOW,
+        )
+    )
+    unpaid = visit(clinic)
+    bill = Invoice(
+        visit_id=unpaid.id,
+        patient_id=unpaid.patient_id,
+        branch_id=unpaid.branch_id,
+        total_cents=500_00,
+        issued_at=NOW,
+    )
+    clinic.add(bill)
+
+    def new_claim(of: Any, invoice_id: uuid.UUID) -> dict[str, Any]:
+        return mutation(
+            "claims",
+            uuid.uuid4(),
+            "insert",
+            visit_id=str(of.visit_id if isinstance(of, Claim) else of.id),
+            patient_id=str(of.patient_id),
+            invoice_id=str(invoice_id),
+            branch_id=str(of.branch_id),
+            sha_member_number=SHA_NUMBER,
+            claimed_cents=500_00,
+        )
+
+    answer = claims.push(
+        new_claim(unpaid, bill.id),
+        new_claim(first, first.invoice_id),
+        mutation("claims", first.id, claimed_cents=900_00),
+        mutation("claims", first.id, preauthorisation_number="PA-9"),
+    )
+    assert outcomes(answer) == ["refused"] * 3 + ["applied"]
+    reasons = refused(answer)
+    assert reasons[1].startswith("visit_id: No SHA payment is recorded for this visit")
+    assert reasons[2] == "The visit has its claim already; work on that one"
+    assert reasons[3] == (
+        "claimed_cents: A claim claims the KES 500.00 SHA's payments on its invoice add up to"
+    )
+    with clinic.db.sessions() as session:
+        held = session.scalars(
+            select(Claim).where(Claim.visit_id.in_([unpaid.id, first.visit_id]))
+        ).all()
+    assert [(c.id, c.claimed_cents) for c in held] == [(first.id, 500_00)]
+
+
+def test_a_batch_holding_claims_is_not_deleted(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    held, empty = batch(clinic, clinic.main), batch(clinic, clinic.main)
+    ready = claim(clinic, status=S.READY, batch_id=held.id)
+    answer = claims.push(
+        mutation("claim_batches", held.id, deleted_at=NOW.isoformat()),
+        mutation("claim_batches", empty.id, deleted_at=NOW.isoformat()),
+    )
+    assert outcomes(answer) == ["refused", "applied"]
+    assert refused(answer)[1] == "The batch holds 1 claim; take them out of it first"
+    assert clinic.get(ClaimBatch, held.id).deleted_at is None
+    assert clinic.get(Claim, ready.id).batch_id == held.id
+
+
+def test_a_claim_line_claims_what_its_invoice_line_bills(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    draft = claim(clinic)
+    billed = InvoiceLine(
+        invoice_id=draft.invoice_id,
+        description="Consultation (new)",
+        unit_price_cents=500_00,
+        amount_cents=500_00,
+    )
+    theirs = claim(clinic, clinic.west)
+    other_line = InvoiceLine(
+        invoice_id=theirs.invoice_id,
+        description="Consultation (new)",
+        unit_price_cents=500_00,
+        amount_cents=500_00,
+    )
+    clinic.add(billed, other_line)
+
+    def line(invoice_line: uuid.UUID | None, **values: Any) -> dict[str, Any]:
+        return mutation(
+            "claim_items",
+            uuid.uuid4(),
+            "insert",
+            claim_id=str(draft.id),
+            invoice_line_id=str(invoice_line) if invoice_line else None,
+            intervention_code="SHA-PHC-OP-001",
+            **{
+                "description": "Consultation (new)",
+                "quantity": 1,
+                "amount_cents": 500_00,
+                **values,
+            },
+        )
+
+    answer = claims.push(
+        line(None, description="Appendicectomy", amount_cents=90_000_00),
+        line(other_line.id),
+        line(billed.id, amount_cents=5_000_00),
+        line(billed.id, quantity=3),
+        line(billed.id),
+    )
+    assert outcomes(answer) == ["refused"] * 4 + ["applied"]
+    reasons = refused(answer)
+    assert (
+        reasons[1] == reasons[2] == "invoice_line_id: A claim line is a line of its claim's invoice"
+    )
+    assert reasons[3] == "amount_cents: A claim line claims what its invoice line bills"
+    assert reasons[4] == "quantity: A claim line claims what its invoice line bills"
+    with clinic.db.sessions() as session:
+        lines = session.scalars(
+            select(ClaimItem.invoice_line_id).where(ClaimItem.claim_id == draft.id)
+        ).all()
+    assert sorted(lines, key=str) == sorted([None, billed.id], key=str)
+
+
+def test_a_claim_is_submitted_with_its_batch_only(clinic: Clinic) -> None:
+    claims = clinic.device("claims_manager")
+    open_batch = batch(clinic, clinic.main)
+    invoiced = claim(clinic, status=S.INVOICE_GENERATED, batch_id=open_batch.id)
+    answer = claims.push(
+        mutation("claims", invoiced.id, status="SUBMITTED", submitted_at=NOW.isoformat()),
+        mutation("claim_batches", open_batch.id, submitted_at=NOW.isoformat()),
+        mutation("claims", invoiced.id, status="SUBMITTED", submitted_at=NOW.isoformat()),
+    )
+    assert outcomes(answer) == ["refused", "applied", "applied"]
+    assert refused(answer)[1] == "Claims are submitted with their batch: submit the batch"
+    assert clinic.get(Claim, invoiced.id).status == S.SUBMITTED
+
+
+def test_a_payment_on_another_branchs_invoice_is_refused_and_makes_no_claim(
+    clinic: Clinic,
+) -> None:
+    till = clinic.device("cashier")
+    seen = visit(clinic, clinic.west)
+    bill = Invoice(
+        visit_id=seen.id,
+        patient_id=seen.patient_id,
+        branch_id=seen.branch_id,
+        total_cents=500_00,
+        issued_at=NOW,
+    )
+    clinic.add(bill)
+    sha = payment_insert(clinic, bill, 500_00, "cashier")
+    sha["changes"] |= {"branch_id": str(clinic.main), "method": "SHA"}
+    answer = till.push(sha)
+    assert refused(answer) == {1: "A payment is taken at the branch of its invoice"}
+    assert clinic.get(Payment, uuid.UUID(sha["row_id"])) is None
+    with clinic.db.sessions() as session:
+        assert session.scalars(select(Claim).where(Claim.visit_id == seen.id)).all() == []
+
+
+def test_an_invoice_for_another_branchs_visit_or_patient_is_refused(clinic: Clinic) -> None:
+    till = clinic.device("cashier")
+    theirs, ours = visit(clinic, clinic.west), visit(clinic)
+
+    def invoice(of: Any, patient_id: uuid.UUID) -> dict[str, Any]:
+        return mutation(
+            "invoices",
+            uuid.uuid4(),
+            "insert",
+            visit_id=str(of.id),
+            patient_id=str(patient_id),
+            branch_id=str(clinic.main),
+            total_cents=500_00,
+            issued_at=NOW.isoformat(),
+        )
+
+    answer = till.push(
+        invoice(theirs, theirs.patient_id),
+        invoice(ours, theirs.patient_id),
+        invoice(ours, ours.patient_id),
+    )
+    assert outcomes(answer) == ["refused", "refused", "applied"]
+    reasons = refused(answer)
+    assert reasons[1] == "An invoice belongs to the branch of its visit"
+    assert reasons[2] == "patient_id: The invoice names another patient than its visit's"
