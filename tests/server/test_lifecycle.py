@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,25 +78,30 @@ def _gone(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def data_dir() -> Iterator[Path]:
     """One server data folder for the module, its PostgreSQL made and
     migrated once (``initdb`` is the slow part); whatever a failing test
-    left running on it is stopped at the end."""
-    folder = tmp_path_factory.mktemp("lifecycle").resolve() / "server"
-    folder.mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "server", "--data-dir", str(folder), "migrate"],
-        cwd=ROOT,
-        env=_environment(folder),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    yield folder
-    for leftover in _postmasters(folder / PGDATA):
-        leftover.kill()
+    left running on it is stopped at the end. Not under pytest's own
+    temporary folder: run as root, PostgreSQL runs as another user that the
+    server lets through the folders above ``pgdata``, and each pytest
+    session that starts meanwhile takes that access back from
+    ``/tmp/pytest-of-root``."""
+    with tempfile.TemporaryDirectory(prefix="seth-clinic-lifecycle-") as temporary:
+        folder = Path(temporary).resolve() / "server"
+        folder.mkdir()
+        done = subprocess.run(
+            [sys.executable, "-m", "server", "--data-dir", str(folder), "migrate"],
+            cwd=ROOT,
+            env=_environment(folder),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        yield folder
+        for leftover in _postmasters(folder / PGDATA):
+            leftover.kill()
 
 
 @pytest.fixture
