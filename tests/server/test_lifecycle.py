@@ -3,8 +3,9 @@
 The desktop app starts the clinic server the way "this PC is the clinic
 server" and the demo do (``desktop.local_server``, from a worker thread);
 the server starts its embedded PostgreSQL. Killing the app stops both;
-stopping the server stops its PostgreSQL; a server killed outright leaves a
-postmaster the next start on the same data folder cleans up, then works.
+stopping or killing the server stops its PostgreSQL; one left running all
+the same (its watcher killed too) is stopped by the next start on the same
+data folder, which then works.
 """
 
 from __future__ import annotations
@@ -169,14 +170,47 @@ def test_stopping_the_server_stops_postgresql(clean: Path) -> None:
     assert not (pgdata / "postmaster.pid").exists()
 
 
-def test_the_next_start_cleans_up_after_a_killed_server(clean: Path) -> None:
+def _watcher(server: LocalServer) -> psutil.Process:
+    """The watcher the server forked to stop PostgreSQL if it is killed:
+    its one child that is not PostgreSQL."""
+    assert server.process is not None
+    children = psutil.Process(server.process.pid).children()
+    watchers = [child for child in children if child.name() != "postgres"]
+    assert len(watchers) == 1, f"not one watcher among {children}"
+    return watchers[0]
+
+
+def test_killing_the_server_stops_postgresql(clean: Path) -> None:
+    pgdata = clean / PGDATA
+    killed = _start(clean)
+    assert killed.process is not None
+    postmaster = _postmasters(pgdata)
+    assert len(postmaster) == 1
+    killed.process.kill()
+    killed.process.wait(timeout=10)
+    _wait_until(lambda: _gone(postmaster[0].pid), "PostgreSQL still runs after its server's kill")
+    assert not (pgdata / "postmaster.pid").exists(), "PostgreSQL did not shut down cleanly"
+
+    server = _start(clean)
+    server.stop()
+    assert server.process is not None and server.process.returncode == 0
+
+
+def test_the_next_start_cleans_up_a_postgresql_left_running(clean: Path) -> None:
+    """With its watcher killed too (or none: Windows), a killed server's
+    PostgreSQL runs on until the next start on its data folder stops it."""
     pgdata = clean / PGDATA
     killed = _start(clean)
     assert killed.process is not None
     orphan = _postmasters(pgdata)
     assert len(orphan) == 1
+    watcher = _watcher(killed)
+    watcher.kill()
+    _wait_until(lambda: _gone(watcher.pid), "the watcher still runs")
     killed.process.kill()
     killed.process.wait(timeout=10)
+    time.sleep(1)
+    assert orphan[0].is_running(), "nothing was left running to clean up"
 
     server = _start(clean)
     try:
@@ -198,6 +232,7 @@ def test_a_stale_postmaster_pid_is_removed_at_start(clean: Path) -> None:
     assert killed.process is not None
     postmaster = _postmasters(pgdata)[0]
     backends = postmaster.children()
+    _watcher(killed).kill()
     killed.process.kill()
     killed.process.wait(timeout=10)
     postmaster.kill()
