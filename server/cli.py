@@ -99,7 +99,6 @@ def _stop_when_stdin_closes() -> None:
         signal.raise_signal(signal.SIGTERM)
 
     stdin = sys.stdin.fileno()
-
     threading.Thread(target=watch, name="stop-with-stdin", daemon=True).start()
 
 

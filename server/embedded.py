@@ -33,6 +33,7 @@ more is removed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import signal
@@ -171,7 +172,8 @@ class OwnerOnlyPostgres(PostgresServer):
             pid, writable = self._watcher
             self._watcher = None
             os.close(writable)
-            os.waitpid(pid, 0)
+            with contextlib.suppress(ChildProcessError):  # reaped already
+                os.waitpid(pid, 0)
 
     def _forget_the_dead(self) -> None:
         """Drop from the list of processes using the server those that
