@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from clinic.actor import Actor
+from clinic.backup import RESTORED_KEY
 from clinic.db import utcnow, uuid7
 from clinic.enums import ChangeOperation
 from clinic.journal.entities import SYNCED
@@ -230,8 +231,23 @@ class SyncEngine:
     # --- push ------------------------------------------------------------
 
     def push(self, report: SyncReport) -> None:
+        """Push the outbox and the audit events. A store restored from a
+        backup (``clinic.backup``) first pushes what the backup held, under
+        the device id it held (the server applies each change once, and
+        answers one it has applied with its row), then enrols as a new
+        device: what was written since goes under the new id, so no
+        sequence number is used twice."""
+        restored = self.store.get_setting(RESTORED_KEY)
+        if restored is not None:
+            self._push_batches(report, restored["outbox_through"], restored["audit_through"])
+            self.enroll_as_new_device()
+        self._push_batches(report)
+
+    def _push_batches(
+        self, report: SyncReport, outbox_through: int | None = None, audit_through: int = 0
+    ) -> None:
         while True:
-            mutations, events = self._next_batch()
+            mutations, events = self._next_batch(outbox_through, audit_through)
             if not mutations and not events:
                 return
             body = PushRequest(
@@ -252,13 +268,22 @@ class SyncEngine:
             if not mutations:
                 return
 
-    def _next_batch(self) -> tuple[list[Mutation], list[PushedAuditEvent]]:
+    def _next_batch(
+        self, outbox_through: int | None = None, audit_through: int = 0
+    ) -> tuple[list[Mutation], list[PushedAuditEvent]]:
         """The outbox's next mutations and the audit events not yet
-        accepted, as many of each as fit a push."""
+        accepted, as many of each as fit a push; with ``outbox_through``
+        only those up to that sequence, and the audit events up to
+        ``audit_through``."""
         device_id = self.store.device_id
+        outbox = select(OutboxEntry)
+        audit_limit = []
+        if outbox_through is not None:
+            outbox = outbox.where(OutboxEntry.sequence <= outbox_through)
+            audit_limit.append(AuditEvent.device_sequence <= audit_through)
         with self.store.session() as session:
             entries = session.scalars(
-                select(OutboxEntry).order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
+                outbox.order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
             ).all()
             pushed_through = (
                 session.scalar(
@@ -271,6 +296,7 @@ class SyncEngine:
                 .where(
                     AuditEvent.device_id == device_id,
                     AuditEvent.device_sequence > pushed_through,
+                    *audit_limit,
                 )
                 .order_by(AuditEvent.device_sequence)
                 .limit(MAX_PUSH_MUTATIONS)
@@ -362,6 +388,7 @@ class SyncEngine:
             session.merge(StoreSetting(key=FORMER_IDS_KEY, value=former_ids))
             session.merge(StoreSetting(key=DEVICE_ID_KEY, value=str(new_id)))
             session.merge(StoreSetting(key=AUDIT_PUSHED_KEY, value=0))
+            session.execute(delete(StoreSetting).where(StoreSetting.key == RESTORED_KEY))
         self.transport.device_id = new_id
         self.transport.tokens = TokenStore(new_id)
 
