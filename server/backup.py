@@ -42,7 +42,9 @@ def _run(engine: Engine, program: str, *args: str) -> str:
     BackupRefused with the tool's first line of complaint when it fails."""
     url = engine.url
     conninfo = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
-    env = {**os.environ, "PGPASSWORD": url.password or "", "PGCONNECT_TIMEOUT": "10"}
+    env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
     result = subprocess.run(
         [str(tool(program)), *args, f"--dbname={conninfo}"],
         env=env,
