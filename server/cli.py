@@ -154,6 +154,8 @@ def _backup(args: argparse.Namespace) -> None:
         print(f"Backed up the central database to {args.file}.")
     except BackupRefused as error:
         raise CommandFailed(str(error)) from None
+    except OSError as error:
+        raise CommandFailed(f"cannot write {args.file}: {error.strerror or error}") from None
     finally:
         database.close()
 
