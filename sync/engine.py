@@ -37,6 +37,7 @@ from clinic.journal.models import (
     StoreSetting,
     SyncRun,
 )
+from clinic.journal.service import move_to_new_chain
 from clinic.migrate import head_revision
 from clinic.numbering.service import BLOCK_SIZE, add_lease, blocks_wanted, replace_provisional
 from clinic.rules.numbers import NumberKind
@@ -240,7 +241,7 @@ class SyncEngine:
         restored = self.store.get_setting(RESTORED_KEY)
         if restored is not None:
             self._push_batches(report, restored["outbox_through"], restored["audit_through"])
-            self.enroll_as_new_device()
+            self.enroll_as_new_device(audit_pushed_through=restored["audit_through"])
         self._push_batches(report)
 
     def _push_batches(
@@ -373,10 +374,13 @@ class SyncEngine:
                 table.update().where(table.c.id == entry.row_id).values(deleted_at=utcnow())
             )
 
-    def enroll_as_new_device(self) -> None:
+    def enroll_as_new_device(self, *, audit_pushed_through: int | None = None) -> None:
         """This data folder was restored or copied: take a new device id (the
         server enrols it with the same user and branch) and keep every
-        queued change, to be pushed under the new id."""
+        queued change, to be pushed under the new id. With
+        ``audit_pushed_through`` (a restored store, whose old id's events up
+        to there are pushed) its later events move to the new id's chain."""
+        old_id = self.store.device_id
         new_id = uuid7()
         tokens = self.transport.call(
             "POST", "/api/sync/enroll", {**self._versions(), "new_device_id": str(new_id)}
@@ -384,7 +388,9 @@ class SyncEngine:
         TokenStore(new_id).save(Tokens(tokens["access_token"], tokens["refresh_token"]))
         with self.store.write() as session:
             former = session.get(StoreSetting, FORMER_IDS_KEY)
-            former_ids = [*(former.value if former else []), str(self.store.device_id)]
+            former_ids = [*(former.value if former else []), str(old_id)]
+            if audit_pushed_through is not None:
+                move_to_new_chain(session, old_id, audit_pushed_through, new_id)
             session.merge(StoreSetting(key=FORMER_IDS_KEY, value=former_ids))
             session.merge(StoreSetting(key=DEVICE_ID_KEY, value=str(new_id)))
             session.merge(StoreSetting(key=AUDIT_PUSHED_KEY, value=0))

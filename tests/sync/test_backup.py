@@ -213,6 +213,21 @@ def test_a_restored_store_syncs_as_a_new_device_and_nothing_moves_twice(
 
         again = restored.engine.sync()
         assert (again.pushed, again.pulled, again.rejected) == (0, 0, [])
+        # The audit events written since the restore moved to the new
+        # device's chain, which the server accepted whole.
+        assert report.audit_problem is None and again.audit_problem is None
+        with store.session() as session:
+            local_audit = {
+                device: sorted(session.scalars(
+                    select(AuditEvent.id).where(AuditEvent.device_id == device)
+                ))
+                for device in (old_device, new_device)
+            }  # fmt: skip
+        with central.sessions() as session:
+            for device, events in local_audit.items():
+                held = session.scalars(select(AuditEvent.id).where(AuditEvent.device_id == device))
+                assert set(events) <= set(held), device
+        assert len(local_audit[new_device]) >= 3  # Peter, his number, Grace's phone
         desk.engine.sync()
         other.engine.sync()
         assert_converged(central, [restored, desk, other])
