@@ -176,12 +176,15 @@ def restore_store(backup: Path, data_dir: Path) -> BackupInfo:
         try:
             upgrade(engine, "local")
             with Session(engine) as session, session.begin():
-                marker = {
-                    "device_id": info.device_id,
-                    "outbox_through": info.outbox_through,
-                    "audit_through": info.audit_through,
-                }
-                session.merge(StoreSetting(key=RESTORED_KEY, value=marker))
+                # A backup of a restored store not synced since keeps the
+                # first restore's marker: its old id's numbers end there.
+                if session.get(StoreSetting, RESTORED_KEY) is None:
+                    marker = {
+                        "device_id": info.device_id,
+                        "outbox_through": info.outbox_through,
+                        "audit_through": info.audit_through,
+                    }
+                    session.add(StoreSetting(key=RESTORED_KEY, value=marker))
                 session.execute(update(NumberLease).values(next=NumberLease.last + 1))
         finally:
             engine.dispose()

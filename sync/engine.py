@@ -175,6 +175,7 @@ class SyncEngine:
             run = SyncRun(started_at=utcnow())
             session.add(run)
         try:
+            self.finish_restore(report)
             self.top_up_numbers(report)
             self.push(report)
             self.pull(report)
@@ -197,6 +198,18 @@ class SyncEngine:
                 run.pushed, run.pulled = report.pushed, report.pulled
                 run.conflicts, run.rejected = report.conflicts, len(report.rejected)
                 run.error = error
+
+    def finish_restore(self, report: SyncReport) -> None:
+        """A store restored from a backup (``clinic.backup``) first pushes
+        what the backup held, under the device id it held (the server
+        applies each change once, and answers one it has applied with its
+        row), then enrols as a new device: what was written since goes
+        under the new id, so no sequence number is used twice. Nothing to
+        do for any other store."""
+        restored = self.store.get_setting(RESTORED_KEY)
+        if restored is not None:
+            self.push(report, restored["outbox_through"], restored["audit_through"])
+            self.enroll_as_new_device(audit_pushed_through=restored["audit_through"])
 
     # --- numbers ---------------------------------------------------------
 
@@ -231,22 +244,11 @@ class SyncEngine:
 
     # --- push ------------------------------------------------------------
 
-    def push(self, report: SyncReport) -> None:
-        """Push the outbox and the audit events. A store restored from a
-        backup (``clinic.backup``) first pushes what the backup held, under
-        the device id it held (the server applies each change once, and
-        answers one it has applied with its row), then enrols as a new
-        device: what was written since goes under the new id, so no
-        sequence number is used twice."""
-        restored = self.store.get_setting(RESTORED_KEY)
-        if restored is not None:
-            self._push_batches(report, restored["outbox_through"], restored["audit_through"])
-            self.enroll_as_new_device(audit_pushed_through=restored["audit_through"])
-        self._push_batches(report)
-
-    def _push_batches(
+    def push(
         self, report: SyncReport, outbox_through: int | None = None, audit_through: int = 0
     ) -> None:
+        """Push the outbox and the audit events not yet accepted; with
+        ``outbox_through``, only up to there (see :meth:`_next_batch`)."""
         while True:
             mutations, events = self._next_batch(outbox_through, audit_through)
             if not mutations and not events:

@@ -300,3 +300,37 @@ def test_the_daily_backup_is_taken_once_a_day_and_seven_are_kept(
     assert made[-1] is not None
     assert read_backup(made[-1]).device_id == str(store.device_id)
     assert uuid.UUID(read_backup(made[-1]).device_id) == store.device_id
+
+
+def test_a_backup_of_a_restored_store_not_synced_since_keeps_the_first_restores_marker(
+    store: LocalStore, receptionist: Actor, tmp_path: Path
+) -> None:
+    def registered(target: LocalStore, name: str) -> None:
+        with target.write() as session:
+            register_patient(
+                PatientDetails(first_name=name, last_name="Wambui"),
+                session=session,
+                actor=receptionist,
+                today=TODAY,
+            )
+
+    registered(store, "Grace")
+    first = tmp_path / "first.backup"
+    assert seth_clinic(["--data-dir", str(store.path.parent), "backup", str(first)]) == 0
+    assert seth_clinic(["--data-dir", str(tmp_path / "a"), "restore", str(first)]) == 0
+    restored = open_local_store(tmp_path / "a")
+    try:
+        marker = restored.get_setting(RESTORED_KEY)
+        assert marker["outbox_through"] == 1 and marker["audit_through"] >= 1
+        registered(restored, "Mercy")  # sequence 2 of the old id: the old PC may have its own
+        second = tmp_path / "second.backup"
+        assert seth_clinic(["--data-dir", str(restored.path.parent), "backup", str(second)]) == 0
+    finally:
+        restored.close()
+    assert read_backup(second).outbox_through == 2
+    assert seth_clinic(["--data-dir", str(tmp_path / "b"), "restore", str(second)]) == 0
+    again = open_local_store(tmp_path / "b")
+    try:
+        assert again.get_setting(RESTORED_KEY) == marker
+    finally:
+        again.close()
