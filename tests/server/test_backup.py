@@ -123,3 +123,24 @@ def test_a_restore_is_refused_with_a_reason_and_changes_nothing(
     assert tables == 0
 
     assert "cannot write" in refused("backup", str(tmp_path / "no-such-folder" / "x.dump"))
+
+
+def test_the_embedded_database_is_backed_up_and_restored_into_a_new_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without DATABASE_URL: the embedded PostgreSQL (password and socket of
+    its own) in one data folder, restored into another's."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("JWT_SECRET", "s" * 48)
+    monkeypatch.setenv(cli.PASSWORD_ENV, "a-long-enough-password")
+    first, second = tmp_path / "first", tmp_path / "second"
+    backup = tmp_path / "central.dump"
+    add_grace = ["create-user", "grace", "--role", "nurse"]
+
+    assert cli.main(["--data-dir", str(first), *add_grace]) == 0
+    assert cli.main(["--data-dir", str(first), "backup", str(backup)]) == 0
+    assert cli.main(["--data-dir", str(second), "restore", str(backup)]) == 0
+    capsys.readouterr()
+
+    assert cli.main(["--data-dir", str(second), *add_grace]) == 1
+    assert "The username grace is taken" in capsys.readouterr().err
