@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
+from collections.abc import Callable
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import date
@@ -57,6 +58,11 @@ DAILY_KEEP = 7
 DAILY_NAME = re.compile(r"^clinic-(\d{4}-\d{2}-\d{2})\.sqlite3$")
 
 
+PROGRESS_PAGES = 1024
+"""Pages (4 MiB) copied between two progress reports."""
+Progress = Callable[[int, int], None]
+
+
 class BackupRefused(Exception):
     """A backup or restore that cannot be done; the message says why and
     what to do. Nothing was changed."""
@@ -74,11 +80,19 @@ class BackupInfo:
     """Changes the backup holds that had not been pushed when it was taken."""
 
 
-def backup_store(store_path: Path, destination: Path) -> BackupInfo:
+def backup_store(
+    store_path: Path, destination: Path, progress: Progress | None = None
+) -> BackupInfo:
     """Copy the store at ``store_path`` to ``destination`` (replaced whole),
     while other connections read and write it. Raises BackupRefused when
     there is no store there, OSError when ``destination`` cannot be written
-    (then it is left as it was)."""
+    (then it is left as it was).
+
+    Without ``progress`` the copy is one step, one read transaction. With
+    it the copy goes :data:`PROGRESS_PAGES` pages at a time, calling
+    ``progress(copied, total)`` (pages) after each on the calling thread;
+    SQLite starts it again when another connection writes in between, so
+    the copy is still the store at one moment."""
     if not _holds_a_store(store_path):
         raise BackupRefused(f"{store_path.parent} holds no clinic data to back up")
     destination = Path(destination)
@@ -86,7 +100,14 @@ def backup_store(store_path: Path, destination: Path) -> BackupInfo:
         raise BackupRefused("the backup file cannot be the store itself; name another file")
     with replaced_whole(destination) as temporary:
         with closing(_connect(store_path)) as source, closing(_connect(temporary)) as target:
-            source.backup(target)  # one step: one read transaction, one moment
+            if progress is None:
+                source.backup(target)  # one step: one read transaction, one moment
+            else:
+                source.backup(
+                    target,
+                    pages=PROGRESS_PAGES,
+                    progress=lambda _status, left, total: progress(total - left, total),
+                )
             target.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
         info = read_backup(temporary)
         temporary.chmod(FILE_MODE)
@@ -204,14 +225,33 @@ def daily_backup(store_path: Path, today: date, *, keep: int = DAILY_KEEP) -> Pa
     if not target.exists():
         backup_store(store_path, target)
         made = target
-    dated = sorted(
-        (match.group(1), path)
-        for path in folder.iterdir()
-        if (match := DAILY_NAME.match(path.name)) is not None
-    )
-    for _day, path in dated[:-keep] if keep else dated:
-        path.unlink(missing_ok=True)
+    kept = kept_backups(store_path)
+    for old in kept[:-keep] if keep else kept:
+        old.path.unlink(missing_ok=True)
     return made
+
+
+@dataclass(frozen=True)
+class DailyBackup:
+    day: date
+    path: Path
+    size: int
+    """Bytes."""
+
+
+def kept_backups(store_path: Path) -> list[DailyBackup]:
+    """The daily backups kept beside the store at ``store_path``, oldest
+    first."""
+    folder = store_path.parent / DAILY_FOLDER
+    if not folder.is_dir():
+        return []
+    kept = []
+    for path in folder.iterdir():
+        match = DAILY_NAME.match(path.name)
+        if match is not None:
+            with suppress(FileNotFoundError):
+                kept.append(DailyBackup(date.fromisoformat(match[1]), path, path.stat().st_size))
+    return sorted(kept, key=lambda backup: backup.day)
 
 
 def _local_scripts() -> ScriptDirectory:
