@@ -7,11 +7,13 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from clinic.backup import daily_backup
+from clinic.clock import clinic_today
 from clinic.journal.models import StoreSetting
 from clinic.paths import resources_dir
 from clinic.store import LocalStore, open_local_store
@@ -24,6 +26,11 @@ from desktop.sync_controller import SyncController
 from sync.auth import SERVER_URL_KEY, login_online
 from sync.engine import SyncEngine
 from sync.transport import Transport
+
+DAILY_BACKUP_CHECK_MS = 60 * 60 * 1000
+"""How often a running app looks whether today's backup is taken yet."""
+if TYPE_CHECKING:
+    from desktop.main_window import MainWindow
 
 SERVER_MODE_KEY = "server_mode"
 DEMO_NOTICE_KEY = "demo_logins"
@@ -60,6 +67,27 @@ def run_with_progress(label: str, work: Callable[[], T]) -> T:
         raise outcome["error"]
     result: T = outcome["result"]
     return result
+
+
+def schedule_daily_backups(ctx: AppContext, window: MainWindow) -> QTimer:
+    """Take today's backup of the store (``clinic.backup.daily_backup``: the
+    data folder's ``backups``, seven kept) now and, while the app runs,
+    on each new Nairobi day (looked at hourly), on the database worker. A
+    failure is shown in the status bar. The timer belongs to ``window``."""
+
+    def take() -> None:
+        ctx.db.submit(
+            lambda: daily_backup(ctx.store.path, clinic_today()),
+            lambda _made: None,
+            lambda error: window.show_message(f"Today's backup failed: {error}", 60),
+        )
+
+    timer = QTimer(window)
+    timer.setInterval(DAILY_BACKUP_CHECK_MS)
+    timer.timeout.connect(take)
+    timer.start()
+    take()
+    return timer
 
 
 def _local_server(
@@ -150,6 +178,7 @@ def main(data_dir: Path) -> int:
         if login.offline_reason:
             window.show_message(f"Working offline: {login.offline_reason}", 15)
         window.show()
+        schedule_daily_backups(ctx, window)
         if sync is not None:
             sync.start()
         code = app.exec()

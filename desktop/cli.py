@@ -9,6 +9,8 @@
     seth-clinic [--data-dir DIR] sync
     seth-clinic [--data-dir DIR] report NAME --from DATE --to DATE --out FILE.(csv|xlsx|pdf)
                                  [--branch CODE]
+    seth-clinic [--data-dir DIR] backup FILE
+    seth-clinic [--data-dir DIR] restore FILE
 
 The data folder is ``--data-dir``, else ``SETH_CLINIC_DATA_DIR``, else the
 platform's user data folder. Every failure exits non-zero with a one-line
@@ -46,6 +48,7 @@ from typing import NoReturn
 from sqlalchemy import select
 
 from clinic.actor import Actor
+from clinic.backup import BackupRefused, backup_store, restore_store
 from clinic.clock import clinic_today
 from clinic.errors import InvalidValue
 from clinic.journal.service import to_jsonable
@@ -184,6 +187,19 @@ def build_parser() -> argparse.ArgumentParser:
     reporting.add_argument("--to", dest="end", metavar="DATE", type=_day, required=True)
     reporting.add_argument("--out", metavar="FILE", type=Path, required=True)
     reporting.add_argument("--branch", metavar="CODE")
+    backing_up = commands.add_parser(
+        "backup",
+        help="write a consistent copy of this PC's data to FILE, also while the app runs",
+        description="FILE is written whole or not at all, readable by its owner alone.",
+    )
+    backing_up.add_argument("file", metavar="FILE", type=Path)
+    restoring = commands.add_parser(
+        "restore",
+        help="make this PC's data from a backup, into an empty data folder",
+        description="The data folder must hold no clinic data. At its next sync the"
+        " restored data sends what the backup held, then enrols as a new device.",
+    )
+    restoring.add_argument("file", metavar="FILE", type=Path)
     return parser
 
 
@@ -206,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
             return _sync(data_dir)
         if args.command == "report":
             return _report(data_dir, args.name, args.start, args.end, args.out, args.branch)
+        if args.command == "backup":
+            return _backup(data_dir, args.file)
+        if args.command == "restore":
+            return _restore(data_dir, args.file)
         return _start_desktop(data_dir)
     except SystemExit as exit_:  # --help ends the parse on purpose
         return exit_.code if isinstance(exit_.code, int) else EXIT_FAILED
@@ -382,6 +402,31 @@ def _report(
     except OSError as error:
         raise CommandFailed(f"cannot write {out}: {error.strerror or error}") from None
     print(f"Wrote {result.title}, {start.isoformat()} to {end.isoformat()}, to {out}")
+    return 0
+
+
+def _backup(data_dir: Path, file: Path) -> int:
+    try:
+        info = backup_store(data_dir / STORE_FILE, file)
+    except BackupRefused as error:
+        raise CommandFailed(str(error)) from None
+    except OSError as error:
+        raise CommandFailed(f"cannot write {file}: {error.strerror or error}") from None
+    print(f"Backed up {data_dir} to {file} ({info.pending} changes not yet synced).")
+    return 0
+
+
+def _restore(data_dir: Path, file: Path) -> int:
+    try:
+        info = restore_store(file, data_dir)
+    except BackupRefused as error:
+        raise CommandFailed(str(error)) from None
+    except OSError as error:
+        raise CommandFailed(f"cannot restore into {data_dir}: {error.strerror or error}") from None
+    print(
+        f"Restored {file} into {data_dir} ({info.pending} changes not yet synced). At its"
+        " next sync it sends them, then enrols as a new device."
+    )
     return 0
 
 

@@ -74,6 +74,9 @@ SCREENS = (
         "reports", "desktop.screens.reports", "ReportsScreen", lambda r: bool(reports_for(r))
     ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
+    ScreenEntry(
+        "backup", "desktop.screens.admin.backup", "BackupScreen", lambda r: r == Role.ADMIN
+    ),
 )
 
 

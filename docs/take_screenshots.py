@@ -6,6 +6,7 @@
     python docs/take_screenshots.py claims   (only the claims manager's screens, the SHA
                                               invoice and a FHIR claim bundle)
     python docs/take_screenshots.py reports  (only the Reports screen and its sample exports)
+    python docs/take_screenshots.py backup   (only the admin's Backups screen)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
@@ -54,8 +55,8 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
 
 def main() -> None:
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "billing", "no-keyring", "claims", "reports"):
-        sys.exit("usage: take_screenshots.py [billing | no-keyring | claims | reports]")
+    if only not in (None, "billing", "no-keyring", "claims", "reports", "backup"):
+        sys.exit("usage: take_screenshots.py [billing | no-keyring | claims | reports | backup]")
     work = Path(tempfile.mkdtemp(prefix="seth-shots-"))
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
@@ -170,9 +171,11 @@ def shoot(work: Path, only: str | None = None) -> None:
         window.online_label.setText(window.tr("● Online"))
         return window
 
-    if only in ("claims", "reports"):
+    if only in ("claims", "reports", "backup"):
         if only == "claims":
             shoot_claims(store, window_for, save, wait_until)
+        elif only == "backup":
+            shoot_backup(store, work, window_for, save, wait_until)
         else:
             shoot_reports(window_for, save, wait_until)
         server.stop()
@@ -193,6 +196,7 @@ def shoot(work: Path, only: str | None = None) -> None:
         manager.close()
         shoot_reports(window_for, save, wait_until)
         shoot_claims(store, window_for, save, wait_until)
+        shoot_backup(store, work, window_for, save, wait_until)
     server.stop()
     store.close()
     pg.cleanup()
@@ -620,6 +624,27 @@ def shoot_claims(
     SAMPLES.mkdir(parents=True, exist_ok=True)
     print("saved", write_sha_invoice_pdf(sent, SAMPLES / "sha-invoice.pdf", clinic_name(store)))
     print("saved", write_claim_bundle(sent, SAMPLES / "claim-bundle.json"))
+
+
+def shoot_backup(store: Any, work: Path, window_for: Any, save: Any, wait_until: Any) -> None:
+    """The admin's Backups screen: the daily backups of the last week and a
+    backup just written to a USB disk."""
+    from datetime import timedelta
+
+    from clinic.backup import daily_backup
+    from clinic.clock import clinic_today
+
+    today = clinic_today()
+    for days_ago in range(6, -1, -1):
+        daily_backup(store.path, today - timedelta(days=days_ago))
+    manager = window_for("manager", sync=False)
+    screen = manager.show_screen("backup")
+    usb = work / "KINGSTON"
+    usb.mkdir()
+    screen.back_up_to(usb / f"seth-clinic-{today.isoformat()}.sqlite3")
+    wait_until(lambda: screen.outcome.text().startswith("Backed up"))
+    save(manager, "40-admin-backups", 1.0)
+    manager.close()
 
 
 # --- reports --------------------------------------------------------------------

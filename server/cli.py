@@ -1,4 +1,5 @@
-"""``seth-clinic-server``: serve the API, migrate the database, create users."""
+"""``seth-clinic-server``: serve the API, migrate the database, create users,
+back the database up and restore it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 
+from clinic.backup import BackupRefused
 from clinic.enums import Role
 from clinic.errors import InvalidValue
 from clinic.org.service import create_user
@@ -53,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
         "--branch", help="branch code (default MAIN; an admin without one acts for all branches)"
     )
     create.add_argument("--full-name", help="defaults to the username")
+    backing_up = commands.add_parser(
+        "backup", help="dump the central database to FILE (pg_dump's custom format)"
+    )
+    backing_up.add_argument("file", metavar="FILE")
+    restoring = commands.add_parser(
+        "restore", help="restore a backup into a new, empty database, then migrate it"
+    )
+    restoring.add_argument("file", metavar="FILE")
     return parser
 
 
@@ -177,6 +187,35 @@ def _create_user(args: argparse.Namespace) -> None:
         database.close()
 
 
+def _backup(args: argparse.Namespace) -> None:
+    from server.backup import backup_database
+
+    database = open_database(load_settings(args.data_dir))
+    try:
+        backup_database(database.engine, args.file)
+        print(f"Backed up the central database to {args.file}.")
+    except BackupRefused as error:
+        raise CommandFailed(str(error)) from None
+    except OSError as error:
+        raise CommandFailed(f"cannot write {args.file}: {error.strerror or error}") from None
+    finally:
+        database.close()
+
+
+def _restore(args: argparse.Namespace) -> None:
+    from server.backup import restore_database
+
+    database = open_database(load_settings(args.data_dir))
+    try:
+        restore_database(database.engine, args.file)
+        migrate(database)
+        print(f"Restored {args.file} into the central database.")
+    except BackupRefused as error:
+        raise CommandFailed(str(error)) from None
+    finally:
+        database.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
@@ -184,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "migrate": _migrate,
         "create-user": _create_user,
         "seed-demo": _seed_demo,
+        "backup": _backup,
+        "restore": _restore,
     }
     try:
         commands[args.command](args)

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from clinic.actor import Actor
+from clinic.backup import RESTORED_KEY
 from clinic.db import utcnow, uuid7
 from clinic.enums import ChangeOperation
 from clinic.journal.entities import SYNCED
@@ -36,6 +37,7 @@ from clinic.journal.models import (
     StoreSetting,
     SyncRun,
 )
+from clinic.journal.service import move_to_new_chain
 from clinic.migrate import head_revision
 from clinic.numbering.service import BLOCK_SIZE, add_lease, blocks_wanted, replace_provisional
 from clinic.rules.numbers import NumberKind
@@ -173,6 +175,7 @@ class SyncEngine:
             run = SyncRun(started_at=utcnow())
             session.add(run)
         try:
+            self.finish_restore(report)
             self.top_up_numbers(report)
             self.push(report)
             self.pull(report)
@@ -195,6 +198,18 @@ class SyncEngine:
                 run.pushed, run.pulled = report.pushed, report.pulled
                 run.conflicts, run.rejected = report.conflicts, len(report.rejected)
                 run.error = error
+
+    def finish_restore(self, report: SyncReport) -> None:
+        """A store restored from a backup (``clinic.backup``) first pushes
+        what the backup held, under the device id it held (the server
+        applies each change once, and answers one it has applied with its
+        row), then enrols as a new device: what was written since goes
+        under the new id, so no sequence number is used twice. Nothing to
+        do for any other store."""
+        restored = self.store.get_setting(RESTORED_KEY)
+        if restored is not None:
+            self.push(report, restored["outbox_through"], restored["audit_through"])
+            self.enroll_as_new_device(audit_pushed_through=restored["audit_through"])
 
     # --- numbers ---------------------------------------------------------
 
@@ -229,9 +244,13 @@ class SyncEngine:
 
     # --- push ------------------------------------------------------------
 
-    def push(self, report: SyncReport) -> None:
+    def push(
+        self, report: SyncReport, outbox_through: int | None = None, audit_through: int = 0
+    ) -> None:
+        """Push the outbox and the audit events not yet accepted; with
+        ``outbox_through``, only up to there (see :meth:`_next_batch`)."""
         while True:
-            mutations, events = self._next_batch()
+            mutations, events = self._next_batch(outbox_through, audit_through)
             if not mutations and not events:
                 return
             body = PushRequest(
@@ -252,13 +271,22 @@ class SyncEngine:
             if not mutations:
                 return
 
-    def _next_batch(self) -> tuple[list[Mutation], list[PushedAuditEvent]]:
+    def _next_batch(
+        self, outbox_through: int | None = None, audit_through: int = 0
+    ) -> tuple[list[Mutation], list[PushedAuditEvent]]:
         """The outbox's next mutations and the audit events not yet
-        accepted, as many of each as fit a push."""
+        accepted, as many of each as fit a push; with ``outbox_through``
+        only those up to that sequence, and the audit events up to
+        ``audit_through``."""
         device_id = self.store.device_id
+        outbox = select(OutboxEntry)
+        audit_limit = []
+        if outbox_through is not None:
+            outbox = outbox.where(OutboxEntry.sequence <= outbox_through)
+            audit_limit.append(AuditEvent.device_sequence <= audit_through)
         with self.store.session() as session:
             entries = session.scalars(
-                select(OutboxEntry).order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
+                outbox.order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
             ).all()
             pushed_through = (
                 session.scalar(
@@ -271,6 +299,7 @@ class SyncEngine:
                 .where(
                     AuditEvent.device_id == device_id,
                     AuditEvent.device_sequence > pushed_through,
+                    *audit_limit,
                 )
                 .order_by(AuditEvent.device_sequence)
                 .limit(MAX_PUSH_MUTATIONS)
@@ -347,10 +376,13 @@ class SyncEngine:
                 table.update().where(table.c.id == entry.row_id).values(deleted_at=utcnow())
             )
 
-    def enroll_as_new_device(self) -> None:
+    def enroll_as_new_device(self, *, audit_pushed_through: int | None = None) -> None:
         """This data folder was restored or copied: take a new device id (the
         server enrols it with the same user and branch) and keep every
-        queued change, to be pushed under the new id."""
+        queued change, to be pushed under the new id. With
+        ``audit_pushed_through`` (a restored store, whose old id's events up
+        to there are pushed) its later events move to the new id's chain."""
+        old_id = self.store.device_id
         new_id = uuid7()
         tokens = self.transport.call(
             "POST", "/api/sync/enroll", {**self._versions(), "new_device_id": str(new_id)}
@@ -358,10 +390,13 @@ class SyncEngine:
         TokenStore(new_id).save(Tokens(tokens["access_token"], tokens["refresh_token"]))
         with self.store.write() as session:
             former = session.get(StoreSetting, FORMER_IDS_KEY)
-            former_ids = [*(former.value if former else []), str(self.store.device_id)]
+            former_ids = [*(former.value if former else []), str(old_id)]
+            if audit_pushed_through is not None:
+                move_to_new_chain(session, old_id, audit_pushed_through, new_id)
             session.merge(StoreSetting(key=FORMER_IDS_KEY, value=former_ids))
             session.merge(StoreSetting(key=DEVICE_ID_KEY, value=str(new_id)))
             session.merge(StoreSetting(key=AUDIT_PUSHED_KEY, value=0))
+            session.execute(delete(StoreSetting).where(StoreSetting.key == RESTORED_KEY))
         self.transport.device_id = new_id
         self.transport.tokens = TokenStore(new_id)
 

@@ -123,6 +123,36 @@ def record_audit(
     return event
 
 
+def move_to_new_chain(
+    session: Session, from_device: uuid.UUID, after: int, to_device: uuid.UUID
+) -> int:
+    """Move ``from_device``'s events after sequence ``after`` to the end of
+    ``to_device``'s chain, in order, each linked and hashed again; how many.
+    For a PC's events that never left it, written under a device id it is
+    giving up (a restored store's, see ``clinic.backup``): the server has,
+    or may get from elsewhere, other events under those numbers."""
+    moving = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.device_id == from_device, AuditEvent.device_sequence > after)
+        .order_by(AuditEvent.device_sequence)
+    ).all()
+    last = session.execute(
+        select(AuditEvent.device_sequence, AuditEvent.hash)
+        .where(AuditEvent.device_id == to_device)
+        .order_by(AuditEvent.device_sequence.desc())
+        .limit(1)
+    ).first()
+    sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    for event in moving:
+        event.device_id = to_device
+        event.device_sequence = sequence
+        event.prev_hash = prev_hash
+        event.hash = event_hash(prev_hash, audit_payload(event))
+        sequence, prev_hash = sequence + 1, event.hash
+    session.info.pop(CHAIN_KEY, None)
+    return len(moving)
+
+
 @sqlalchemy_event.listens_for(Session, "after_soft_rollback")
 def _forget_chains(session: Session, _transaction: Any) -> None:
     """A rolled-back transaction's audit events are gone: read the chain's

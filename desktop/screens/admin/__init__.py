@@ -1,0 +1,1 @@
+"""The admin's desk (issue 14): one folder per part."""

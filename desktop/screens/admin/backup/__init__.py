@@ -1,0 +1,3 @@
+from desktop.screens.admin.backup.screen import BackupScreen
+
+__all__ = ["BackupScreen"]
