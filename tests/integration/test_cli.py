@@ -229,7 +229,8 @@ def test_listing_a_folder_without_clinic_data_fails(tmp_path: Path) -> None:
         (
             ["register"],
             "seth-clinic: argument COMMAND: invalid choice: 'register' (choose from"
-            " 'import-patients', 'patients', 'login', 'sync', 'report') (see seth-clinic --help)",
+            " 'import-patients', 'patients', 'login', 'sync', 'report', 'backup', 'restore')"
+            " (see seth-clinic --help)",
         ),
     ],
 )

@@ -29,6 +29,7 @@ from clinic.org.models import Device
 from clinic.patients.importer import import_paper_register
 from clinic.patients.models import Patient
 from clinic.rules.numbers import NumberKind, format_number
+from clinic.visits.service import open_visit
 from server.database import Database
 from sync.auth import LoginFailed, is_new_pc, login_offline, login_online
 from sync.credentials import NoKeyring, TokenStore, keyring_available, secure_backend
@@ -136,10 +137,14 @@ def test_a_push_whose_answer_was_lost_is_applied_once_when_sent_again(
     assert local_patient(desk, patients[0]).version == 2
 
     # The same for money: a payment whose answer was lost exists once.
+    with desk.store.write() as session:
+        visit = open_visit(patients[0], session=session, actor=desk.actor(), today=TODAY).id
+    desk.engine.sync()
     till.engine.sync()
     assert till.user is not None
     with till.store.write() as session:
         invoice = Invoice(
+            visit_id=visit,
             patient_id=patients[0],
             branch_id=till.user.branch_id,
             status=InvoiceStatus.PAID,
