@@ -114,18 +114,24 @@ def backup_store(
     return info
 
 
+def check_starts_with(path: Path, magic: bytes, kind: str) -> None:
+    """BackupRefused unless the file at ``path`` can be read and begins with
+    ``magic``; ``kind`` names what it should be, for the message."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(len(magic))
+    except OSError as error:
+        raise BackupRefused(f"cannot read {path}: {error.strerror or error}") from None
+    if start != magic:
+        raise BackupRefused(f"{path} is not {kind}")
+
+
 def read_backup(path: Path) -> BackupInfo:
     """What the backup at ``path`` holds; BackupRefused (saying why) when it
     is not a sound backup of a store, or one made by a newer version of the
     program than this one."""
     path = Path(path)
-    try:
-        with path.open("rb") as file:
-            header = file.read(len(SQLITE_HEADER))
-    except OSError as error:
-        raise BackupRefused(f"cannot read {path}: {error.strerror or error}") from None
-    if header != SQLITE_HEADER:
-        raise BackupRefused(f"{path} is not a Seth Clinic backup (not an SQLite database)")
+    check_starts_with(path, SQLITE_HEADER, "a Seth Clinic backup (not an SQLite database)")
     engine = create_engine("sqlite://", creator=lambda: _connect_read_only(path, immutable=True))
     try:
         with engine.connect() as connection:

