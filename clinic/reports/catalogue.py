@@ -10,6 +10,7 @@ runs any report on whatever the store holds.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
@@ -86,13 +87,22 @@ def report_refusal(role: Role | None, name: str) -> str | None:
     return f"A {role.value} may not run the {name} report{may}"
 
 
+def sees_every_branch(actor: Actor) -> bool:
+    """An admin, the system itself, or staff of no branch: any branch or all."""
+    return actor.role in (None, Role.ADMIN) or actor.branch_id is None
+
+
+def default_branch(actor: Actor) -> uuid.UUID | None:
+    """The branch a request naming none is for: all branches (None) for
+    whoever :func:`sees_every_branch`, anyone else's own."""
+    return None if sees_every_branch(actor) else actor.branch_id
+
+
 def branch_refusal(actor: Actor, request: ReportRequest) -> str | None:
     """Why ``actor`` may not see the request's branch (or all branches); None if they may."""
-    if actor.role in (None, Role.ADMIN) or actor.branch_id is None:
+    if sees_every_branch(actor) or request.branch_id == actor.branch_id:
         return None
-    if request.branch_id != actor.branch_id:
-        return "You may see reports of your own branch only; pick your branch"
-    return None
+    return "You may see reports of your own branch only; pick your branch"
 
 
 def run_report(

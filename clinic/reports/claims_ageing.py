@@ -29,6 +29,7 @@ from clinic.reports.base import (
     Table,
 )
 from clinic.reports.names import CLAIMS_AGEING
+from clinic.reports.shared import column_total
 
 TITLE = "SHA claims ageing"
 
@@ -112,13 +113,7 @@ def ageing_table(figures: FollowUp) -> Table:
         [STATUS_LABELS[row.status], row.count, *row.cents, row.outstanding_cents]
         for row in figures.ageing
     ]
-    totals: list[Cell] = [
-        "Total",
-        sum(row.count for row in figures.ageing),
-        *(sum(row.cents[i] for row in figures.ageing) for i in range(len(AGE_BUCKETS))),
-        sum(row.outstanding_cents for row in figures.ageing),
-    ]
-    return Table(AGEING_TITLE, columns, rows, totals)
+    return Table(AGEING_TITLE, columns, rows, _totals(rows, len(columns)))
 
 
 def status_table(figures: FollowUp) -> Table:
@@ -133,14 +128,7 @@ def status_table(figures: FollowUp) -> Table:
         [STATUS_LABELS[s.status], s.count, s.claimed_cents, s.approved_cents, s.paid_cents]
         for s in figures.by_status
     ]
-    totals: list[Cell] = [
-        "Total",
-        sum(s.count for s in figures.by_status),
-        sum(s.claimed_cents for s in figures.by_status),
-        sum(s.approved_cents for s in figures.by_status),
-        sum(s.paid_cents for s in figures.by_status),
-    ]
-    return Table(STATUS_TITLE, columns, rows, totals)
+    return Table(STATUS_TITLE, columns, rows, _totals(rows, len(columns)))
 
 
 def reasons_table(figures: FollowUp) -> Table:
@@ -152,12 +140,7 @@ def reasons_table(figures: FollowUp) -> Table:
     rows: list[list[Cell]] = [
         [r.reason, r.count, r.claimed_cents] for r in figures.rejection_reasons
     ]
-    totals: list[Cell] = [
-        "Total",
-        sum(r.count for r in figures.rejection_reasons),
-        sum(r.claimed_cents for r in figures.rejection_reasons),
-    ]
-    return Table(REASONS_TITLE, columns, rows, totals)
+    return Table(REASONS_TITLE, columns, rows, _totals(rows, len(columns)))
 
 
 def paid_table(figures: FollowUp) -> Table:
@@ -180,17 +163,14 @@ def paid_table(figures: FollowUp) -> Table:
         ]
         for m in figures.paid_by_month
     ]
-    claimed = sum(m.claimed_cents for m in figures.paid_by_month)
-    paid = sum(m.paid_cents for m in figures.paid_by_month)
-    totals: list[Cell] = [
-        "Total",
-        sum(m.count for m in figures.paid_by_month),
-        claimed,
-        sum(m.approved_cents for m in figures.paid_by_month),
-        paid,
-        _percent(paid, claimed),
-    ]
+    totals = _totals(rows, len(columns) - 1)
+    totals.append(_percent(column_total(rows, 4), column_total(rows, 2)))
     return Table(PAID_TITLE, columns, rows, totals)
+
+
+def _totals(rows: list[list[Cell]], width: int) -> list[Cell]:
+    """The totals row: "Total", then the sum of each of the next columns up to ``width``."""
+    return ["Total", *(column_total(rows, i) for i in range(1, width))]
 
 
 def _month(first: date) -> str:

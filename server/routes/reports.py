@@ -12,10 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from clinic.enums import Role
 from clinic.org.models import Branch
 from clinic.reports.base import ReportRequest
-from clinic.reports.catalogue import ReportRefused, check_name, report_refusal, run_report
+from clinic.reports.catalogue import (
+    ReportRefused,
+    check_name,
+    default_branch,
+    report_refusal,
+    run_report,
+)
 from clinic.reports.export import render_csv, render_xlsx, to_json
 from server.deps import CurrentUser, DbSession
 from server.errors import ApiError, forbidden
@@ -68,7 +73,7 @@ def report(
     refusal = report_refusal(caller.role, name)
     if refusal is not None:
         raise forbidden(refusal)
-    branch_id = caller.branch_id if branch is None and caller.role != Role.ADMIN else None
+    branch_id = default_branch(caller.actor())
     if branch is not None:
         branch_id = session.scalar(select(Branch.id).where(Branch.code == branch))
         if branch_id is None:
