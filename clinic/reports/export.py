@@ -24,7 +24,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from clinic.reports.base import Cell, Column, ColumnKind, ReportResult, Table
-from clinic.rules.spreadsheet import text_cell
+from clinic.rules.spreadsheet import text_row
 
 MONEY_FORMAT = "#,##0.00"
 COUNT_FORMAT = "#,##0"
@@ -51,15 +51,13 @@ def _csv_rows(table: Table) -> list[Sequence[Cell]]:
     would run as a formula neutralised (a residence typed ``=HYPERLINK(...)``);
     the csv module writes the rest itself (None as nothing, a date as YYYY-MM-DD)."""
     lines = [*table.rows, table.totals] if table.totals is not None else list(table.rows)
-    money = {i for i, c in enumerate(table.columns) if c.kind == ColumnKind.MONEY}
+    money = [i for i, c in enumerate(table.columns) if c.kind == ColumnKind.MONEY]
     out: list[Sequence[Cell]] = []
     for row in lines:
-        copy = list(row)
-        for i, cell in enumerate(copy):
-            if i in money and isinstance(cell, int):
+        copy = text_row(row)
+        for i in money:
+            if isinstance(cell := copy[i], int):
                 copy[i] = _kes(cell)
-            elif isinstance(cell, str):
-                copy[i] = text_cell(cell)
         out.append(copy)
     return out
 

@@ -3,10 +3,10 @@ patient, age on the day, sex, new or revisit, residence, diagnoses,
 clinician, status, amount billed), and the visits counted by day, status
 and clinician.
 
-Three queries on the same range (visits with their patients, diagnoses,
-invoices), joined in Python: a month of a busy clinic is tens of thousands
-of lines, and grouping diagnoses into one cell in SQL is spelt differently
-on SQLite and PostgreSQL.
+Two queries on the same range, joined in Python: the visits with their
+patients and what their invoices bill, then their diagnoses (a month of a
+busy clinic is tens of thousands of lines, and grouping diagnoses into one
+cell in SQL is spelt differently on SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -76,19 +76,15 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
     ):
         codes_of[key].append(code)
     diagnoses = {key: ", ".join(codes) for key, codes in codes_of.items()}
-    billed: dict[Any, int] = {
-        key: int(total)
-        for key, total in session.execute(
-            select(as_stored(invoice.visit_id), func.sum(invoice.total_cents))
-            .join(Visit.__table__, visit.id == invoice.visit_id)
-            .where(
-                *in_range,
-                invoice.status != InvoiceStatus.CANCELLED.value,
-                invoice.deleted_at.is_(None),
-            )
-            .group_by(invoice.visit_id)
+    billed = (
+        select(func.sum(invoice.total_cents))
+        .where(
+            invoice.visit_id == visit.id,
+            invoice.deleted_at.is_(None),
+            invoice.status != InvoiceStatus.CANCELLED.value,
         )
-    }
+        .scalar_subquery()
+    )
     names = staff_names(session=session, stored=True)
     codes = {
         as_id: code for as_id, code in session.execute(select(as_stored(Branch.id), Branch.code))
@@ -110,6 +106,7 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
         home,
         who,
         status,
+        total,
     ) in session.execute(
         select(
             visit_id,
@@ -125,6 +122,7 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
             patient.residence,
             as_stored(visit.clinician_id),
             type_coerce(visit.status, String),
+            billed,
         )
         .join(Patient.__table__, patient.id == visit.patient_id)
         .where(*in_range)
@@ -142,7 +140,7 @@ def visit_register(request: ReportRequest, session: Session) -> ReportResult:
             diagnoses.get(key, ""),
             clinician,
             labels.VISIT_STATUSES[status],
-            billed.get(key, 0),
+            int(total or 0),
         ]
         if several:
             line.insert(1, codes.get(branch, ""))
