@@ -74,6 +74,7 @@ SEARCH_CLASSES = (
     "name, 3 letters",
     "name, 4+ letters",
     "two names",
+    "full name, one misspelt",
     "OP number, full",
     "OP number, no check digit",
     "OP number, part",
@@ -221,6 +222,25 @@ def _typed(draw: Draw, text: str) -> str:
     return text.lower() if draw.random() < 0.8 else text
 
 
+def _misspelt(draw: Draw, name: str) -> str:
+    """``name`` as a hurried hand writes it: one letter missing, extra or
+    wrong, or two neighbours swapped (never the name itself)."""
+    while True:
+        at = draw.below(len(name) - 1)
+        letter = draw.pick("abcdefghijklmnopqrstuvwxyz")
+        head, tail = name[:at], name[at:]
+        typed = draw.pick(
+            (
+                head + tail[1:],
+                head + letter + tail,
+                head + letter + tail[1:],
+                head + tail[1] + tail[0] + tail[2:],
+            )
+        )
+        if typed.lower() != name.lower():
+            return typed
+
+
 def make_queries(store: LocalStore, per_class: int, seed: int) -> list[Query]:
     """``per_class`` queries of each class, made from randomly chosen patients
     and shuffled together (so a slow spell of the machine hits every class)."""
@@ -255,6 +275,13 @@ def make_queries(store: LocalStore, per_class: int, seed: int) -> list[Query]:
         first, *others = names(patient)
         queries.append(
             Query("two names", _typed(draw, f"{first} {pick(others or [first])}"), patient["id"])
+        )
+        patient = take(lambda p: any(len(x) >= 4 for x in names(p)))
+        written = names(patient)
+        wrong = pick([i for i, x in enumerate(written) if len(x) >= 4])
+        written[wrong] = _misspelt(draw, written[wrong])
+        queries.append(
+            Query("full name, one misspelt", _typed(draw, " ".join(written)), patient["id"])
         )
         patient = take(lambda p: True)
         op = parse_number(patient["op_number"])

@@ -131,6 +131,9 @@ def test_search_get_and_update(client: TestClient, reception: Headers) -> None:
     by_name = client.get("/api/patients", params={"q": surname}, headers=reception)
     assert by_name.status_code == 200
     assert [p["id"] for p in by_name.json()] == [patient["id"]]
+    misspelt = surname[:3] + surname[4:]
+    by_misspelt = client.get("/api/patients", params={"q": misspelt}, headers=reception)
+    assert [p["id"] for p in by_misspelt.json()] == [patient["id"]]
     by_number = client.get("/api/patients", params={"q": patient["op_number"]}, headers=reception)
     assert [p["id"] for p in by_number.json()] == [patient["id"]]
     assert_error(
