@@ -1,16 +1,19 @@
 """Wakes long-polling pulls when a change is committed.
 
 One background thread LISTENs on the change channel over a connection of its
-own and bumps a generation counter on every notification; a waiting pull
-remembers the generation before it looks for changes and sleeps until it
-moves, so a change committed in between is never slept through.
+own (one LISTEN per server process) and bumps a generation counter on every
+notification; a waiting pull remembers the generation before it looks for
+changes and awaits its moving, so a change committed in between is never
+slept through. Waiting pulls are futures on the event loop, not threads: a
+thousand PCs waiting hold no worker thread, and the API stays free for
+pushes and logins.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-import time
 
 import psycopg
 
@@ -23,13 +26,14 @@ class ChangeNotifier:
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo
         self._generation = 0
-        self._condition = threading.Condition()
+        self._lock = threading.Lock()
+        self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def generation(self) -> int:
-        with self._condition:
+        with self._lock:
             return self._generation
 
     def start(self) -> None:
@@ -45,22 +49,30 @@ class ChangeNotifier:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def wait(self, seen: int, timeout: float) -> bool:
-        """Sleep until the generation moves past ``seen`` or ``timeout``
-        seconds pass; whether it moved."""
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while self._generation == seen:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._condition.wait(remaining)
+    async def wait(self, seen: int, timeout: float) -> bool:
+        """Await the generation moving past ``seen``, for at most ``timeout``
+        seconds; whether it moved."""
+        loop = asyncio.get_running_loop()
+        moved: asyncio.Future[None] = loop.create_future()
+        with self._lock:
+            if self._generation != seen:
+                return True
+            self._waiting.add((loop, moved))
+        try:
+            await asyncio.wait_for(moved, timeout)
             return True
+        except TimeoutError:
+            return False
+        finally:
+            with self._lock:
+                self._waiting.discard((loop, moved))
 
     def _bump(self) -> None:
-        with self._condition:
+        with self._lock:
             self._generation += 1
-            self._condition.notify_all()
+            woken, self._waiting = self._waiting, set()
+        for loop, moved in woken:
+            loop.call_soon_threadsafe(_settle, moved)
 
     def _listen(self) -> None:
         while not self._stopping.is_set():
@@ -75,3 +87,8 @@ class ChangeNotifier:
                 logger.warning("change listener lost its connection; reconnecting")
                 self._bump()
                 self._stopping.wait(1.0)
+
+
+def _settle(moved: asyncio.Future[None]) -> None:
+    if not moved.done():  # not timed out meanwhile
+        moved.set_result(None)

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from clinic.clock import clinic_today
 from clinic.db import utcnow
@@ -134,10 +135,14 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
 
 
 @router.post("/pull", response_model=PullResponse, responses=ERRORS)
-def pull(body: PullRequest, request: Request, caller: CurrentUser, session: DbSession) -> Response:
+async def pull(
+    body: PullRequest, request: Request, caller: CurrentUser, session: DbSession
+) -> Response:
     """The changes after ``cursor`` in the device's scope, as whole rows
     grouped by table, tables in dependency order. With ``wait_seconds`` the
-    answer waits (up to 25 s) for a change when there is none yet."""
+    answer waits (up to 25 s) for a change when there is none yet: the wait
+    is a future on the event loop (``server.notifier``), and only the reads
+    take a worker thread."""
     check_protocol(body)
     scope = scope_of(caller)
     try:
@@ -153,15 +158,14 @@ def pull(body: PullRequest, request: Request, caller: CurrentUser, session: DbSe
     deadline_wait = body.wait_seconds
     while True:
         seen = notifier.generation if notifier else 0
-        page = read_page(session, scope, cursor, body.limit)
-        session.rollback()
+        page = await run_in_threadpool(_read_page_and_let_go, session, scope, cursor, body.limit)
         if page is not None or deadline_wait <= 0 or notifier is None:
             break
         started = utcnow()
-        notifier.wait(seen, min(deadline_wait, 1.0))
+        await notifier.wait(seen, min(deadline_wait, 1.0))
         deadline_wait -= (utcnow() - started).total_seconds()
     if page is not None:
-        _audit_clinical_pull(session, caller, scope, page)
+        await run_in_threadpool(_audit_clinical_pull, session, caller, scope, page)
     tables = page.body() if page else "[]"
     next_cursor = json.dumps(page.cursor if page else body.cursor)
     more = json.dumps(page.more if page else False)
@@ -176,6 +180,14 @@ def pull(body: PullRequest, request: Request, caller: CurrentUser, session: DbSe
         f'"server_time":{server_time}}}',
         media_type="application/json",
     )
+
+
+def _read_page_and_let_go(session: Session, scope: Scope, cursor: Any, limit: int) -> Page | None:
+    """One read of the change feed; its connection goes back to the pool
+    before the pull waits."""
+    page = read_page(session, scope, cursor, limit)
+    session.rollback()
+    return page
 
 
 def _audit_clinical_pull(session: Session, caller: Caller, scope: Scope, page: Page) -> None:

@@ -15,9 +15,11 @@ from sqlalchemy import select
 from clinic.enums import Role
 from clinic.journal.models import ChangeLogEntry
 from clinic.journal.service import log_central_change
+from clinic.migrate import head_revision
 from clinic.patients.models import Patient
 from server.database import SERVER_DEVICE_ID, Database
 from sync.engine import SyncReport
+from sync.protocol import PROTOCOL_VERSION
 from sync.transport import Transport
 from tests.sync.conftest import MakePc, MakeStaff, Pc, register
 
@@ -167,6 +169,53 @@ def test_a_long_polling_pull_hears_of_another_pcs_push_within_seconds(
     assert delay < 5.0
     assert answered["pulled"] == 1
     assert patient_ids(waiting_room) == {grace}
+
+
+WAITING_PULLS = 50
+"""More than the server's 40 worker threads."""
+
+
+def test_more_pcs_waiting_than_worker_threads_all_hear_of_a_push(
+    make_pc: MakePc, make_staff: MakeStaff
+) -> None:
+    """Waiting pulls hold no worker thread: with more of them waiting than
+    the server has threads, a push still goes through and wakes every one,
+    long before their waits run out."""
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk, waiting_room = make_pc("desk"), make_pc("waiting")
+    desk.login(reception)
+    waiting_room.login(reception)
+    transport = waiting_room.engine.transport
+    versions = {"protocol": PROTOCOL_VERSION, "schema": head_revision("local")}
+    cursor = None
+    while True:
+        answer = transport.call("POST", "/api/sync/pull", {**versions, "cursor": cursor})
+        cursor = answer["cursor"]
+        if not answer["more"]:
+            break
+    heard: list[set[str]] = []
+
+    def wait_for_news() -> None:
+        answer = transport.call(
+            "POST",
+            "/api/sync/pull",
+            {**versions, "cursor": cursor, "wait_seconds": 20},
+            timeout=transport.long_poll_timeout(20),
+        )
+        heard.append({row[t["columns"].index("id")] for t in answer["tables"] for row in t["rows"]})
+
+    waiting = [threading.Thread(target=wait_for_news) for _ in range(WAITING_PULLS)]
+    for thread in waiting:
+        thread.start()
+    time.sleep(2.0)
+    assert heard == []
+    grace = register(desk, "Grace", "Wambui")
+    desk.engine.push(SyncReport())
+    deadline = time.monotonic() + 10
+    for thread in waiting:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert len(heard) == WAITING_PULLS
+    assert all(grace.hex in ids for ids in heard), heard[:1]
 
 
 def test_pull_pages_follow_the_cursor_to_the_end(
