@@ -36,6 +36,8 @@ class Data(StrEnum):
     AUDIT = "audit"
     PRICE_LIST = "price_list"
     CONFLICTS = "conflicts"
+    MERGES = "merges"
+    """Which patient record another was merged into: admins merge."""
 
 
 CLINICAL_DATA = frozenset(
@@ -75,6 +77,7 @@ READ: dict[Data, frozenset[Role]] = {
     Data.AUDIT: frozenset(),
     Data.PRICE_LIST: frozenset(Role),
     Data.CONFLICTS: frozenset(Role),
+    Data.MERGES: frozenset(Role),
 }
 
 WRITE: dict[Data, frozenset[Role]] = {
@@ -97,6 +100,7 @@ WRITE: dict[Data, frozenset[Role]] = {
     Data.AUDIT: frozenset(),
     Data.PRICE_LIST: frozenset(),
     Data.CONFLICTS: frozenset(),
+    Data.MERGES: frozenset(),
 }
 
 

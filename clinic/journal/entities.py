@@ -46,6 +46,7 @@ from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.models import Conflict
 from clinic.org.models import Branch, Device, User
+from clinic.patients.merge import merge_refusal
 from clinic.patients.models import Patient
 from clinic.patients.service import EDITABLE_FIELDS, clean_patient_fields
 from clinic.permissions import Data, may_read, may_write
@@ -270,6 +271,26 @@ def _patient_values(values: Mapping[str, Any]) -> None:
             raise Refused(f"{name}: {values[name]!r} is not in its checked form")
 
 
+def _patient_state(
+    session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> None:
+    """A merged record is not edited (the edit would land where nobody looks:
+    it is refused naming the kept one), and a merge keeps the merge rules."""
+    kept_id = after.get("merged_into")
+    if before is not None and before.get("merged_into") is not None and kept_id is not None:
+        edited = sorted(n for n in EDITABLE_FIELDS if after.get(n) != before.get(n))
+        if edited:
+            kept = session.get(Patient, kept_id)
+            into = kept.op_number if kept is not None else "another patient"
+            raise Refused(
+                f"This patient was merged into {into}; make the change there ({', '.join(edited)})"
+            )
+    if kept_id != (before or {}).get("merged_into"):
+        refusal = merge_refusal(session, after, kept_id)
+        if refusal is not None:
+            raise Refused(refusal)
+
+
 def _vital_values(values: Mapping[str, Any]) -> None:
     try:
         assess_vitals({k: v for k, v in values.items() if k in VITALS})
@@ -422,8 +443,10 @@ SYNCED: dict[str, SyncedEntity] = {
         SyncedEntity(
             Patient,
             Data.PATIENTS,
+            field_data={"merged_into": Data.MERGES},
             numbers=frozenset({"op_number"}),
             check_values=_patient_values,
+            check_state=_patient_state,
         ),
         SyncedEntity(
             Visit,

@@ -22,6 +22,7 @@ from clinic.billing.models import Invoice
 from clinic.enums import InvoiceStatus, Sex
 from clinic.errors import FieldError, InvalidValue, ValidationFailed
 from clinic.patients.importer import ImportReport, PaperRegister, import_paper_register
+from clinic.patients.merge import record_ids
 from clinic.patients.models import Patient
 from clinic.patients.search import ACTIVE, SUMMARY_COLUMNS, PatientSummary
 from clinic.patients.service import (
@@ -115,7 +116,7 @@ def open_balance_cents(patient_id: uuid.UUID, *, session: Session) -> int:
     more than they were billed."""
     owed = session.scalar(
         select(func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents), 0)).where(
-            Invoice.patient_id == patient_id,
+            Invoice.patient_id.in_(record_ids(patient_id, session=session)),
             Invoice.deleted_at.is_(None),
             Invoice.status != InvoiceStatus.CANCELLED,
         )

@@ -13,8 +13,9 @@ full-text query (bm25 over 500,000 names is where the time would go):
 3. a fragment of any of the numbers, anywhere inside it (three characters at
    least: the trigram index needs them).
 
-Merged and deleted patients are not found. A query of fewer than two
-characters finds nothing.
+Deleted patients are not found. A patient merged into another is found
+only by an exact number, and it finds the one they were merged into. A
+query of fewer than two characters finds nothing.
 """
 
 from __future__ import annotations
@@ -105,11 +106,12 @@ def _exact_ids(session: Session, query: str, limit: int, *, indexed: bool) -> li
         where = " OR ".join(f"{column} IN ({marks})" for column in IDENTIFIER_COLUMNS)
         return _sql(
             session,
-            f"SELECT id FROM patients WHERE ({where}) AND {LIVE} LIMIT ?",
+            f"SELECT coalesce(merged_into, id) FROM patients WHERE ({where})"
+            " AND deleted_at IS NULL LIMIT ?",
             (*forms * len(IDENTIFIER_COLUMNS), limit),
         )
     rows = session.execute(
-        select(Patient.id)
+        select(func.coalesce(Patient.merged_into, Patient.id))
         .where(
             or_(
                 Patient.op_number.in_(forms),
@@ -118,7 +120,7 @@ def _exact_ids(session: Session, query: str, limit: int, *, indexed: bool) -> li
                 Patient.sha_number.in_(forms),
                 Patient.legacy_number.in_(forms),
             ),
-            *ACTIVE,
+            Patient.deleted_at.is_(None),
         )
         .limit(limit)
     )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.enums import VisitStatus
+from clinic.patients.merge import record_ids
 from clinic.patients.models import Patient
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
 
@@ -147,7 +148,10 @@ def patient_visits(session: Session, patient_id: uuid.UUID) -> list[VisitSummary
     """A patient's visits, newest first, with their diagnosis codes."""
     visits = session.scalars(
         select(Visit)
-        .where(Visit.patient_id == patient_id, Visit.deleted_at.is_(None))
+        .where(
+            Visit.patient_id.in_(record_ids(patient_id, session=session)),
+            Visit.deleted_at.is_(None),
+        )
         .order_by(Visit.visit_date.desc())
     ).all()
     codes: dict[uuid.UUID, list[str]] = {}

@@ -22,6 +22,7 @@ from clinic.db import utcnow
 from clinic.enums import LabStatus, VisitStatus
 from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.service import record_delete, record_insert, record_update, snapshot
+from clinic.patients.merge import record_ids
 from clinic.patients.models import Patient
 from clinic.patients.service import get_patient
 from clinic.rules.diagnoses import Diagnosis as CodedDiagnosis
@@ -84,7 +85,7 @@ def is_new_this_year(session: Session, patient_id: uuid.UUID, visit_date: date) 
         select(func.count())
         .select_from(Visit)
         .where(
-            Visit.patient_id == patient_id,
+            Visit.patient_id.in_(record_ids(patient_id, session=session)),
             Visit.visit_date >= date(visit_date.year, 1, 1),
             Visit.visit_date < visit_date,
             Visit.status != S.CANCELLED,
