@@ -75,6 +75,12 @@ SCREENS = (
     ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
     ScreenEntry(
+        "merge",
+        "desktop.screens.admin.merge.screen",
+        "MergeScreen",
+        lambda r: may_write(r, Data.MERGES),
+    ),
+    ScreenEntry(
         "backup", "desktop.screens.admin.backup", "BackupScreen", lambda r: r == Role.ADMIN
     ),
 )

@@ -176,6 +176,7 @@ def shoot(work: Path, only: str | None = None) -> None:
             shoot_claims(store, window_for, save, wait_until)
         elif only == "backup":
             shoot_backup(store, work, window_for, save, wait_until)
+            shoot_merge(store, window_for, save, wait_until)
         else:
             shoot_reports(window_for, save, wait_until)
         server.stop()
@@ -197,6 +198,7 @@ def shoot(work: Path, only: str | None = None) -> None:
         shoot_reports(window_for, save, wait_until)
         shoot_claims(store, window_for, save, wait_until)
         shoot_backup(store, work, window_for, save, wait_until)
+        shoot_merge(store, window_for, save, wait_until)
     server.stop()
     store.close()
     pg.cleanup()
@@ -644,6 +646,52 @@ def shoot_backup(store: Any, work: Path, window_for: Any, save: Any, wait_until:
     screen.back_up_to(usb / f"seth-clinic-{today.isoformat()}.sqlite3")
     wait_until(lambda: screen.outcome.text().startswith("Backed up"))
     save(manager, "40-admin-backups", 1.0)
+    manager.close()
+
+
+def shoot_merge(store: Any, window_for: Any, save: Any, wait_until: Any) -> None:
+    """Merging duplicates: a demo patient registered a second time from a
+    paper register (surname misspelt, with her ID and a date of birth), the
+    two side by side with the values to take ticked."""
+    from sqlalchemy import select
+
+    from clinic.actor import Actor
+    from clinic.clock import clinic_today
+    from clinic.enums import Role
+    from clinic.patients.models import Patient
+    from clinic.patients.service import PatientDetails, register_patient
+
+    manager = window_for("manager")
+    with store.session() as session:
+        first = session.scalars(
+            select(Patient)
+            .where(Patient.national_id.is_(None), Patient.date_of_birth.is_not(None))
+            .order_by(Patient.created_at)
+            .limit(1)
+        ).one()
+        kept_op, first_name, last_name = first.op_number, first.first_name, first.last_name
+    actor = Actor(device_id=store.device_id, role=Role.RECEPTIONIST)
+    misspelt = (last_name or "Otieno")[:-1] + "y"
+    with store.write() as session:
+        register_patient(
+            PatientDetails(
+                first_name=first_name,
+                last_name=misspelt,
+                national_id="27451190",
+                residence="Kawangware",
+                legacy_number="REG-2019-0412",
+            ),
+            session=session,
+            actor=actor,
+            today=clinic_today(),
+        )
+    screen = manager.show_screen("merge")
+    for picker, query in ((screen.kept, kept_op), (screen.duplicate, "27451190")):
+        picker.query.setText(query)
+        picker.search()
+        wait_until(lambda picker=picker: picker.chosen is not None)
+    wait_until(lambda: screen.merge_button.isEnabled())
+    save(manager, "47-admin-merge", 0.5)
     manager.close()
 
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from clinic.actor import Actor
 from clinic.db import column_values
@@ -37,8 +38,7 @@ from clinic.permissions import Data, may_write
 
 
 def _describe(patient: Patient) -> str:
-    name = " ".join(n for n in (patient.first_name, patient.last_name) if n)
-    return f"{patient.op_number} ({name})"
+    return f"{patient.op_number} ({_name(patient)})"
 
 
 def _check_admin(actor: Actor, what: str) -> None:
@@ -125,3 +125,44 @@ def record_ids(patient_id: uuid.UUID, *, session: Session) -> list[uuid.UUID]:
         select(Patient.id).where(Patient.merged_into == patient_id, Patient.deleted_at.is_(None))
     ).all()
     return [patient_id, *merged]
+
+
+@dataclass(frozen=True)
+class MergedRecord:
+    """A merge as the admin's list shows it."""
+
+    merged_id: uuid.UUID
+    merged_op_number: str
+    merged_name: str
+    kept_id: uuid.UUID
+    kept_op_number: str
+    kept_name: str
+    merged_at: datetime
+
+
+def merged_records(*, session: Session, limit: int = 200) -> list[MergedRecord]:
+    """The merged records, latest merge first."""
+    kept = aliased(Patient)
+    rows = session.execute(
+        select(Patient, kept)
+        .join(kept, kept.id == Patient.merged_into)
+        .where(Patient.deleted_at.is_(None))
+        .order_by(Patient.updated_at.desc())
+        .limit(limit)
+    )
+    return [
+        MergedRecord(
+            merged.id,
+            merged.op_number,
+            _name(merged),
+            into.id,
+            into.op_number,
+            _name(into),
+            merged.updated_at,
+        )
+        for merged, into in rows
+    ]
+
+
+def _name(patient: Patient) -> str:
+    return " ".join(n for n in (patient.first_name, patient.middle_name, patient.last_name) if n)

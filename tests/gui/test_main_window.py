@@ -35,6 +35,7 @@ EXPECTED_SCREENS = {
         "Claims",
         "Reports",
         "Sync",
+        "Merge patients",
         "Backups",
     ],
 }

@@ -1,0 +1,1 @@
+"""Merging duplicate patients, for admins."""
