@@ -19,6 +19,7 @@ from clinic.journal.models import OutboxEntry, RejectedChange
 from clinic.journal.service import record_delete
 from clinic.migrate import head_revision
 from clinic.org.models import Branch
+from clinic.patients.merge import merge_patients
 from clinic.patients.models import Patient
 from clinic.visits.models import Diagnosis, Triage, Visit
 from clinic.visits.service import (
@@ -241,6 +242,38 @@ def test_an_update_to_a_patient_deleted_elsewhere_is_refused_and_the_tombstone_s
     for pc in (a, b):
         pc.engine.sync()
         assert local_patient(pc, grace).deleted_at == deleted_at
+
+
+def test_a_merge_syncs_and_an_offline_edit_of_the_merged_record_is_refused_naming_the_kept_one(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    office, desk = make_pc("office"), make_pc("desk")
+    office.login(make_staff(Role.ADMIN, "manager"))
+    desk.login(reception)
+    kept = register(desk, "Grace", "Wambui", phone="0722114455")
+    twin = register(desk, "Grace", "Wambuy", national_id="23456789")
+    desk.engine.sync()
+    office.engine.sync()
+
+    with office.store.write() as session:
+        merge_patients(
+            kept, twin, ("national_id",), session=session, actor=office.actor(), today=TODAY
+        )
+    edit_patient(desk, twin, residence="Kawangware")  # offline: the desk has not heard
+    office.engine.sync()
+    report = desk.engine.sync()
+
+    kept_op = server_patient(central, kept).op_number
+    assert report.rejected == [
+        f"patients {twin}: This patient was merged into {kept_op}; make the change there"
+        " (residence)"
+    ]
+    assert server_patient(central, twin).merged_into == kept
+    assert server_patient(central, kept).national_id == "23456789"
+    assert local_patient(desk, twin).merged_into == kept
+    assert local_patient(desk, twin).residence is None
+    assert local_patient(desk, kept).national_id == "23456789"
 
 
 def test_a_signed_visits_notes_are_not_changed_by_a_pushed_update(
