@@ -175,6 +175,35 @@ class AuditEventOut(Output):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     occurred_at: datetime
+    username: str | None = None
+
+
+class ChainBreakOut(Output):
+    """Where a device's audit chain breaks: the event found there (its
+    number and id), what is wrong (``edited``, ``missing``, ``reordered``,
+    ``repeated``, ``unlinked``) and a sentence saying so."""
+
+    sequence: int
+    event_id: uuid.UUID
+    problem: str
+    detail: str
+
+
+class AuditChainOut(Output):
+    device_id: uuid.UUID | None
+    device_name: str | None
+    events: int
+    last_sequence: int
+    intact: bool
+    broken: ChainBreakOut | None
+
+
+class AuditVerifyOut(Output):
+    """Every device's audit chain on the server, broken ones first."""
+
+    intact: bool
+    checked_at: datetime
+    chains: list[AuditChainOut]
 
 
 # --- patients ---------------------------------------------------------------

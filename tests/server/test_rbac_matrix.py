@@ -566,6 +566,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: (f"/api/devices/{w.device()}/revoke", None, None),
     ),
     Endpoint("GET", "/api/audit", roles("admin"), _fixed("/api/audit", entity="patients")),
+    Endpoint("GET", "/api/audit/verify", roles("admin"), _fixed("/api/audit/verify")),
     # operations (no token needed at all; see test_only_login_refresh_and_health_are_open)
     Endpoint("GET", "/api/health", roles("all"), _fixed("/api/health")),
     Endpoint("GET", "/metrics", roles("all"), _fixed("/metrics")),
