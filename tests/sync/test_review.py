@@ -1,0 +1,171 @@
+"""What an admin settles after syncs (issue 14), end to end on a real server:
+a conflict flipped on the admin's PC lands everywhere; a refused change
+fixed and sent again is applied; one let go leaves an audit event the
+server holds."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select
+
+from clinic.enums import ChangeOperation, Role
+from clinic.errors import InvalidValue, NotAllowed
+from clinic.journal.audit import AuditSearch, search_audit
+from clinic.journal.models import Conflict, OutboxEntry, RejectedChange
+from clinic.journal.review import (
+    UNSTORABLE,
+    dismiss_rejected,
+    open_conflicts,
+    open_rejections,
+    record_view,
+    resend_rejected,
+    resolve_conflict,
+)
+from server.database import Database
+from sync.engine import sync_status
+from tests.sync.conftest import (
+    MakePc,
+    MakeStaff,
+    Pc,
+    edit_patient,
+    local_patient,
+    register,
+    server_patient,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
+
+def _queue_by_hand(pc: Pc, row_id: uuid.UUID, changes: dict[str, Any]) -> None:
+    """A patient change no service would write: the server refuses it."""
+    assert pc.user is not None
+    with pc.store.write() as session:
+        session.execute(
+            insert(OutboxEntry).values(
+                entity="patients",
+                row_id=row_id,
+                operation=ChangeOperation.UPDATE,
+                changes=changes,
+                base_version=1,
+                user_id=pc.user.user_id,
+            )
+        )
+
+
+def test_a_conflict_flipped_by_the_admin_lands_on_every_pc(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    admin = make_staff(Role.ADMIN, "head", branch_code=None)
+    a, b, office = make_pc("desk-a"), make_pc("desk-b"), make_pc("office")
+    a.login(reception)
+    b.login(reception)
+    office.login(admin)
+    grace = register(a, "Grace", "Wambui", phone="0722114455")
+    a.engine.sync()
+    b.engine.sync()
+    edit_patient(b, grace, residence="Kibera")
+    edit_patient(a, grace, residence="Kisumu")
+    b.engine.sync()
+    a.engine.sync()
+    office.engine.sync()
+
+    with office.store.session() as session:
+        (conflict,) = open_conflicts(session)
+        view = record_view("patients", grace, session=session)
+    assert (conflict.noun, conflict.field) == ("patient", "residence")
+    assert (conflict.winning_value, conflict.losing_value) == ("Kisumu", "Kibera")
+    assert conflict.winning_user == conflict.losing_user == "wanjiru"
+    assert conflict.winning_device is not None and conflict.losing_device is not None
+    assert conflict.lost_at is not None and conflict.lost_at < conflict.won_at
+    assert ("residence", "Kisumu") in view.fields and ("first_name", "Grace") in view.fields
+    assert not any(name in {"version", "device_id"} for name, _ in view.fields)
+
+    with office.store.write() as session:
+        resolve_conflict(conflict.id, keep_losing=True, session=session, actor=office.actor())
+    with office.store.write() as session, pytest.raises(NotAllowed):
+        resolve_conflict(conflict.id, keep_losing=False, session=session, actor=office.actor())
+    office.engine.sync()
+    a.engine.sync()
+    b.engine.sync()
+
+    assert server_patient(central, grace).residence == "Kibera"
+    with central.sessions() as session:
+        settled = session.get(Conflict, conflict.id)
+        assert settled is not None
+        assert (settled.resolution, settled.resolved_by) == ("flipped", admin.id)
+    for pc in (a, b, office):
+        assert local_patient(pc, grace).residence == "Kibera"
+        assert sync_status(pc.store).conflicts == 0
+    with office.store.session() as session:
+        assert open_conflicts(session) == []
+        assert [c.id for c in open_conflicts(session, settled=True)] == [conflict.id]
+
+
+def test_a_refused_change_fixed_and_sent_again_is_applied(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk = make_pc("desk")
+    desk.login(reception)
+    grace = register(desk, "Grace", "Wambui", residence="Kibera")
+    desk.engine.sync()
+    _queue_by_hand(desk, grace, {"residence": "Kisu\x00mu", "national_id": "12345678"})
+    report = desk.engine.sync()
+    assert len(report.rejected) == 1 and "NUL" in report.rejected[0]
+
+    with desk.store.session() as session:
+        (refused,) = open_rejections(session)
+    assert refused.fixable == {"residence": "Kisu\x00mu", "national_id": "12345678"}
+    assert "NUL" in refused.reason
+    with desk.store.write() as session:
+        # a fix naming a field the change did not carry changes nothing
+        with pytest.raises(InvalidValue) as wrong:
+            resend_rejected(
+                refused.id, fixes={"phone": "0700"}, session=session, actor=desk.actor()
+            )
+        assert wrong.value.field == "phone"
+    with desk.store.write() as session:
+        resend_rejected(
+            refused.id, fixes={"residence": "Kisumu"}, session=session, actor=desk.actor()
+        )
+    assert desk.engine.sync().rejected == []
+
+    on_server = server_patient(central, grace)
+    assert (on_server.residence, on_server.national_id) == ("Kisumu", "12345678")
+    with desk.store.session() as session:
+        assert open_rejections(session) == []
+        assert session.scalar(select(RejectedChange.resolved_at)) is not None
+
+
+def test_a_refused_change_let_go_is_audited_on_the_server(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk = make_pc("desk")
+    desk.login(reception)
+    grace = register(desk, "Grace", "Wambui", residence="Kibera")
+    desk.engine.sync()
+    _queue_by_hand(desk, grace, {"residence": "Kisu\x00mu"})
+    desk.engine.sync()
+    with desk.store.session() as session:
+        (refused,) = open_rejections(session)
+    with desk.store.write() as session:
+        dismiss_rejected(refused.id, session=session, actor=desk.actor())
+    with desk.store.write() as session, pytest.raises(NotAllowed):
+        dismiss_rejected(refused.id, session=session, actor=desk.actor())
+    desk.engine.sync()
+
+    assert server_patient(central, grace).residence == "Kibera"
+    assert local_patient(desk, grace).residence == "Kibera"
+    with central.sessions() as session:
+        (event,) = search_audit(
+            AuditSearch(patient_id=grace, action="discard_rejected"), session=session
+        )
+    assert event.user_id == reception.id and event.username == "wanjiru"
+    # the NUL the server refused would stop the PC's audit chain: left out
+    assert event.before == {"residence": UNSTORABLE}
+    assert event.after == {"refused_because": refused.reason}
