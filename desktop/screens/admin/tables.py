@@ -1,0 +1,92 @@
+"""What the admin's review screens share: read-only tables of rows picked
+one at a time, times in Nairobi, stored values as text, and running a
+settling action on the database thread with its refusal shown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from clinic.clock import NAIROBI
+from clinic.errors import InvalidValue, NotAllowed
+from desktop.context import AppContext
+
+
+def review_table(headers: list[str], name: str) -> QTableWidget:
+    """A table of whole rows, one selected at a time, not editable."""
+    table = QTableWidget(0, len(headers))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setWordWrap(False)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.clearSelection()
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            table.setItem(r, c, item)
+
+
+def selected_row(table: QTableWidget) -> int | None:
+    rows = table.selectionModel().selectedRows()
+    return rows[0].row() if rows else None
+
+
+def when(moment: datetime | None, *, with_date: bool = True) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(NAIROBI).strftime("%d %b %H:%M" if with_date else "%H:%M")
+
+
+def value_text(value: Any) -> str:
+    """A stored (JSON) value as staff read it; nothing is empty."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def run_write(
+    parent: QWidget,
+    ctx: AppContext,
+    work: Callable[[], None],
+    done: Callable[[], None],
+    on_invalid: Callable[[InvalidValue], None] | None = None,
+) -> None:
+    """Run ``work`` (a write in its own transaction) on the database thread;
+    then push it and call ``done``. A refusal (NotAllowed, or InvalidValue
+    without ``on_invalid``) is shown in a message box; nothing was written."""
+
+    def finished(_result: object) -> None:
+        ctx.saved()
+        done()
+
+    def failed(error: BaseException) -> None:
+        if isinstance(error, InvalidValue) and on_invalid is not None:
+            on_invalid(error)
+            return
+        if not isinstance(error, NotAllowed | InvalidValue):
+            raise error
+        QMessageBox.warning(parent, parent.tr("Not done"), str(error))
+
+    ctx.db.submit(work, finished, failed)
