@@ -52,6 +52,10 @@ from sync.transport import ServerRefused, Unreachable
 BROKEN = QColor("#b00020")
 
 
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
 @dataclass(frozen=True)
 class _Choices:
     users: list[tuple[uuid.UUID, str]]
@@ -98,7 +102,7 @@ class AuditScreen(Screen):
         self.patient.setObjectName("patient")
         self.patient.setPlaceholderText(self.tr("OP number, phone or name"))
         self.patient.returnPressed.connect(self.search)
-        today = QDate.currentDate()
+        today = QDate(ctx.today())  # the clinic's day, not the PC's zone's
         self.since = QDateEdit(today.addDays(-7))
         self.until = QDateEdit(today)
         for edit in (self.since, self.until):
@@ -390,7 +394,7 @@ class AuditScreen(Screen):
             if checked.chains is None:
                 lines.append(
                     self.tr("%1 could not be checked: %2")
-                    .replace("%1", checked.where.capitalize())
+                    .replace("%1", _sentence(checked.where))
                     .replace("%2", checked.problem or "")
                 )
                 continue
@@ -399,14 +403,14 @@ class AuditScreen(Screen):
             if broken:
                 lines.append(
                     self.tr("%1: %2 of %3 chains BROKEN")
-                    .replace("%1", checked.where.capitalize())
+                    .replace("%1", _sentence(checked.where))
                     .replace("%2", str(len(broken)))
                     .replace("%3", str(len(checked.chains)))
                 )
             else:
                 lines.append(
                     self.tr("%1: all %2 chains intact (%3 events)")
-                    .replace("%1", checked.where.capitalize())
+                    .replace("%1", _sentence(checked.where))
                     .replace("%2", str(len(checked.chains)))
                     .replace("%3", str(events))
                 )
