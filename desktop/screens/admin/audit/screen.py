@@ -102,7 +102,8 @@ class AuditScreen(Screen):
         self.patient.setObjectName("patient")
         self.patient.setPlaceholderText(self.tr("OP number, phone or name"))
         self.patient.returnPressed.connect(self.search)
-        today = QDate(ctx.today())  # the clinic's day, not the PC's zone's
+        day = ctx.today()  # the clinic's day, not the PC's time zone's
+        today = QDate(day.year, day.month, day.day)
         self.since = QDateEdit(today.addDays(-7))
         self.until = QDateEdit(today)
         for edit in (self.since, self.until):
