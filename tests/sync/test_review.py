@@ -9,7 +9,8 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from pytestqt.qtbot import QtBot
+from sqlalchemy import insert, select, text
 
 from clinic.enums import ChangeOperation, Role
 from clinic.errors import InvalidValue, NotAllowed
@@ -24,6 +25,10 @@ from clinic.journal.review import (
     resend_rejected,
     resolve_conflict,
 )
+from desktop.context import AppContext
+from desktop.runner import DbRunner
+from desktop.screens.admin.audit import AuditScreen
+from desktop.sync_controller import SyncController
 from server.database import Database
 from sync.engine import sync_status
 from tests.sync.conftest import (
@@ -169,3 +174,52 @@ def test_a_refused_change_let_go_is_audited_on_the_server(
     # the NUL the server refused would stop the PC's audit chain: left out
     assert event.before == {"residence": UNSTORABLE}
     assert event.after == {"refused_because": refused.reason}
+
+
+def test_the_audit_screen_searches_the_server_and_its_verify_shows_a_deleted_event(
+    qtbot: QtBot, make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    admin = make_staff(Role.ADMIN, "head", branch_code=None)
+    desk, office = make_pc("desk"), make_pc("office")
+    desk.login(reception)
+    for name in ("Grace", "Baraka", "Achieng", "Zawadi"):
+        register(desk, name, "Wambui")
+    desk.engine.sync()
+    office.login(admin)
+    assert office.user is not None
+    ctx = AppContext(
+        store=office.store,
+        db=DbRunner(),
+        user=office.user,
+        sync=SyncController(office.store, office.engine),
+    )
+    screen = AuditScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.show()
+    try:
+        screen.refresh()
+        qtbot.waitUntil(lambda: screen.user.findText("wanjiru") > 0)
+        screen.user.setCurrentIndex(screen.user.findText("wanjiru"))
+        screen.search_button.click()
+        # the desk's events live on the server, not on the office PC
+        qtbot.waitUntil(lambda: screen.table.rowCount() == 4, timeout=10_000)
+        assert "the server (every PC)" in screen.outcome.text()
+
+        with central.engine.begin() as connection:
+            connection.execute(
+                text("DELETE FROM audit_events WHERE device_id = :d AND device_sequence = 2"),
+                {"d": desk.store.device_id},
+            )
+        screen.verify_button.click()
+        qtbot.waitUntil(lambda: "BROKEN" in screen.verdict.text(), timeout=10_000)
+        assert screen.verdict.text().startswith("The server: 1 of ")
+        assert screen.verdict.text().endswith(" · This PC: no events to check")
+        details = [
+            screen.chains.item(r, 3).text()  # type: ignore[union-attr]
+            for r in range(screen.chains.rowCount())
+        ]
+        assert "Event 2 is missing (deleted) before event 3" in details
+    finally:
+        screen.net.shutdown()
+        ctx.db.shutdown()

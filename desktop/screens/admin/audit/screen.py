@@ -401,7 +401,11 @@ class AuditScreen(Screen):
                 continue
             broken = [c for c in checked.chains if c.broken is not None]
             events = sum(c.events for c in checked.chains)
-            if broken:
+            if not checked.chains:
+                lines.append(
+                    self.tr("%1: no events to check").replace("%1", _sentence(checked.where))
+                )
+            elif broken:
                 lines.append(
                     self.tr("%1: %2 of %3 chains BROKEN")
                     .replace("%1", _sentence(checked.where))
