@@ -176,6 +176,9 @@ class AuditEventOut(Output):
     after: dict[str, Any] | None
     occurred_at: datetime
     username: str | None = None
+    device_name: str | None = None
+    record: str | None = None
+    """The row in words (the patient's name and OP number, "visit of ...")."""
 
 
 class ChainBreakOut(Output):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from clinic.errors import InvalidValue
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import AuditEvent
+from clinic.journal.records import describe_records
 from clinic.journal.service import ChainBreak, find_break
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device, User
@@ -45,18 +46,22 @@ class AuditSearch:
 
 @dataclass(frozen=True)
 class AuditRecord:
-    """One event as an admin reads it: who (with their username), what, on
-    which row, the values before and after."""
+    """One event as an admin reads it: who (with their username), on which
+    PC (with its name), what, on which row (described, see
+    :func:`clinic.journal.records.describe_records`), the values before and
+    after."""
 
     id: uuid.UUID
     occurred_at: datetime
     device_id: uuid.UUID | None
+    device_name: str | None
     device_sequence: int
     user_id: uuid.UUID | None
     username: str | None
     action: str
     entity: str
     entity_id: uuid.UUID | None
+    record: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
@@ -98,7 +103,11 @@ def search_audit(search: AuditSearch, *, session: Session) -> list[AuditRecord]:
     """The events matching ``search``, newest first, at most ``limit``.
     Raises InvalidValue (nothing read) for a search that is not valid."""
     _checked(search)
-    query = select(AuditEvent, User.username).outerjoin(User, User.id == AuditEvent.user_id)
+    query = (
+        select(AuditEvent, User.username, Device.name)
+        .outerjoin(User, User.id == AuditEvent.user_id)
+        .outerjoin(Device, Device.id == AuditEvent.device_id)
+    )
     equal = {
         AuditEvent.user_id: search.user_id,
         AuditEvent.action: search.action,
@@ -116,21 +125,28 @@ def search_audit(search: AuditSearch, *, session: Session) -> list[AuditRecord]:
     if search.until is not None:
         query = query.where(AuditEvent.occurred_at < search.until)
     query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(search.limit)
+    found = session.execute(query).all()
+    records = describe_records(
+        [(e.entity, e.entity_id) for e, _, _ in found if e.entity_id is not None],
+        session=session,
+    )
     return [
         AuditRecord(
             id=event.id,
             occurred_at=event.occurred_at,
             device_id=event.device_id,
+            device_name=device_name,
             device_sequence=event.device_sequence,
             user_id=event.user_id,
             username=username,
             action=event.action,
             entity=event.entity,
             entity_id=event.entity_id,
+            record=records.get((event.entity, event.entity_id)) if event.entity_id else None,
             before=event.before,
             after=event.after,
         )
-        for event, username in session.execute(query)
+        for event, username, device_name in found
     ]
 
 

@@ -14,18 +14,13 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer, select
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
-from clinic.db import SYNC_COLUMN_NAMES, column_values, utcnow
+from clinic.db import SYNC_COLUMN_NAMES, utcnow
 from clinic.enums import ChangeOperation
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import AuditEvent, Conflict, RejectedChange, SyncRun
-from clinic.journal.service import (
-    record_audit,
-    record_insert,
-    record_update,
-    snapshot,
-    to_jsonable,
-)
+from clinic.journal.records import describe_records, noun_of
+from clinic.journal.service import record_audit, record_insert, record_update, snapshot
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device, User
 
@@ -40,6 +35,7 @@ class ConflictItem:
     entity: str
     noun: str
     row_id: uuid.UUID
+    record: str
     field: str
     winning_value: Any
     losing_value: Any
@@ -54,23 +50,12 @@ class ConflictItem:
 
 
 @dataclass(frozen=True)
-class RecordView:
-    """A record's current fields, as text, in the model's column order; the
-    sync bookkeeping columns and the server-only ones left out."""
-
-    entity: str
-    noun: str
-    row_id: uuid.UUID
-    fields: list[tuple[str, str]]
-    deleted: bool
-
-
-@dataclass(frozen=True)
 class RejectedItem:
     id: uuid.UUID
     entity: str
     noun: str
     row_id: uuid.UUID
+    record: str
     operation: ChangeOperation
     changes: dict[str, Any]
     reason: str
@@ -123,12 +108,14 @@ def open_conflicts(session: Session, *, settled: bool = False) -> list[ConflictI
         Device.name,
         {d for c in rows for d in (c.winning_device_id, c.losing_device_id)},
     )
+    records = describe_records([(c.entity, c.row_id) for c in rows], session=session)
     return [
         ConflictItem(
             id=c.id,
             entity=c.entity,
-            noun=SYNCED[c.entity].noun if c.entity in SYNCED else c.entity,
+            noun=noun_of(c.entity),
             row_id=c.row_id,
+            record=records[c.entity, c.row_id],
             field=c.field,
             winning_value=c.winning_value,
             losing_value=c.losing_value,
@@ -145,43 +132,20 @@ def open_conflicts(session: Session, *, settled: bool = False) -> list[ConflictI
     ]
 
 
-def _as_text(value: Any) -> str:
-    value = to_jsonable(value)
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def record_view(entity: str, row_id: uuid.UUID, *, session: Session) -> RecordView:
-    """The record a conflict or a refused change is about, as it is now on
-    this PC. Raises NotAllowed when this PC does not hold it."""
-    if entity not in SYNCED:
-        raise NotAllowed(f"There is no {entity} table")
-    synced = SYNCED[entity]
-    row = session.get(synced.model, row_id)
-    if row is None:
-        raise NotAllowed(f"This PC does not hold that {synced.noun}")
-    values = column_values(row)
-    shown = [
-        (name, _as_text(value))
-        for name, value in values.items()
-        if name not in SYNC_COLUMN_NAMES and name not in synced.server_only
-    ]
-    return RecordView(entity, synced.noun, row_id, shown, row.deleted_at is not None)
-
-
 def open_rejections(session: Session) -> list[RejectedItem]:
     rows = session.scalars(
         select(RejectedChange)
         .where(RejectedChange.resolved_at.is_(None))
         .order_by(RejectedChange.rejected_at.desc())
-    )
+    ).all()
+    records = describe_records([(r.entity, r.row_id) for r in rows], session=session)
     return [
         RejectedItem(
             r.id,
             r.entity,
-            SYNCED[r.entity].noun if r.entity in SYNCED else r.entity,
+            noun_of(r.entity),
             r.row_id,
+            records[r.entity, r.row_id],
             r.operation,
             r.changes,
             r.reason,

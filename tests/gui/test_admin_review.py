@@ -105,20 +105,24 @@ def test_a_conflict_is_shown_with_both_sides_and_the_record_and_can_be_flipped(
     screen = shown(qtbot, ConflictsScreen(ctx))
     qtbot.waitUntil(lambda: screen.table.rowCount() == 1)
 
+    op_number = _patient(store, grace).op_number
     row = _cells(screen.table, 0)
-    assert row[0].startswith("patient ")
+    assert row[0] == f"Grace Wambui · {op_number}"
     assert row[1:3] == ["residence", "Kisumu"]
-    assert row[3].startswith("wanjiru on front-desk")
+    assert row[3].startswith("wanjiru · ")
     assert row[4] == "Kibera"
-    assert row[5].startswith("otieno on back-office")
+    assert row[5].startswith("otieno · ")
     assert screen.count.text() == "1 to settle"
     assert not screen.flip.isEnabled()
 
     screen.table.selectRow(0)
     qtbot.waitUntil(lambda: screen.record.rowCount() > 0)
-    assert screen.record_title.text() == "The patient now"
+    sides = screen.sides.text()
+    assert sides.startswith("Residence: kept “Kisumu” (wanjiru on front-desk at ")
+    assert "the other value “Kibera” (otieno on back-office at " in sides
+    assert screen.record_title.text() == f"Grace Wambui · {op_number} now"
     fields = dict(_rows(screen.record))
-    assert fields["first_name"] == "Grace" and fields["residence"] == "Kisumu"
+    assert fields["first name"] == "Grace" and fields["residence"] == "Kisumu"
     assert "version" not in fields
     (bold,) = [
         screen.record.item(r, 0).text()  # type: ignore[union-attr]
@@ -200,7 +204,7 @@ def test_a_refused_change_is_fixed_in_its_form_and_sent_again(
     screen = shown(qtbot, RefusedScreen(make_context(Role.ADMIN)))
     qtbot.waitUntil(lambda: screen.table.rowCount() == 1)
     row = _cells(screen.table, 0)
-    assert row[1].startswith("patient ")
+    assert row[1] == f"Grace Wambui · {_patient(store, grace).op_number}"
     assert row[2] == "date_of_birth, residence"
     assert row[3] == "residence: contains a NUL character; remove it"
     assert not screen.resend.isEnabled()

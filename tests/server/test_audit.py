@@ -200,6 +200,9 @@ def test_the_log_is_searched_by_user_patient_action_and_time(
     assert {e["username"] for e in mine} == {clerk.username}
     about = search(patient_id=patient["id"])
     assert {e["entity_id"] for e in about} == {patient["id"], visit["id"]}
+    name = f"Wanjiru {patient['last_name']}"
+    assert {e["record"] for e in about} == {f"{name} · {patient['op_number']}", f"visit of {name}"}
+    assert {e["device_name"] for e in about} == {"Central server"}
     (edit,) = [e for e in about if e["before"] is not None and "residence" in e["before"]]
     assert edit["before"] == {"residence": None}
     assert edit["after"] == {"residence": "Kisumu"}

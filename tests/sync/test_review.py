@@ -16,12 +16,12 @@ from clinic.enums import ChangeOperation, Role
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.journal.audit import AuditSearch, search_audit
 from clinic.journal.models import Conflict, OutboxEntry, RejectedChange
+from clinic.journal.records import record_view
 from clinic.journal.review import (
     UNSTORABLE,
     dismiss_rejected,
     open_conflicts,
     open_rejections,
-    record_view,
     resend_rejected,
     resolve_conflict,
 )

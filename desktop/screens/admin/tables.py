@@ -4,10 +4,8 @@ settling action on the database thread with its refusal shown."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -57,13 +55,6 @@ def when(moment: datetime | None, *, with_date: bool = True) -> str:
     if moment is None:
         return ""
     return moment.astimezone(NAIROBI).strftime("%d %b %H:%M" if with_date else "%H:%M")
-
-
-def value_text(value: Any) -> str:
-    """A stored (JSON) value as staff read it; nothing is empty."""
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def run_write(

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -40,12 +41,13 @@ from clinic.journal.audit import (
     search_audit,
     verify_chains,
 )
+from clinic.journal.records import value_text
 from clinic.org.models import User
 from clinic.patients.search import PatientSummary, search_patients
 from desktop.context import AppContext
 from desktop.runner import DbRunner
 from desktop.screens.admin.audit.server import search_on_server, verify_on_server
-from desktop.screens.admin.tables import fill, review_table, selected_row, value_text, when
+from desktop.screens.admin.tables import fill, review_table, selected_row, when
 from desktop.screens.base import Screen
 from sync.transport import ServerRefused, Unreachable
 
@@ -151,7 +153,10 @@ class AuditScreen(Screen):
         )
         self.values.verticalHeader().hide()
         self.values.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.values.horizontalHeader().setStretchLastSection(True)
+        header = self.values.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -313,8 +318,9 @@ class AuditScreen(Screen):
                     when(r.occurred_at),
                     r.username or "",
                     r.action,
-                    f"{r.entity} {str(r.entity_id)[:8] if r.entity_id else ''}".strip(),
-                    f"{str(r.device_id)[:8] if r.device_id else ''} · {r.device_sequence}",
+                    r.record or r.entity,
+                    f"{r.device_name or (str(r.device_id)[:8] if r.device_id else '')}"
+                    f" · {r.device_sequence}",
                 ]
                 for r in found.records
             ],
@@ -350,7 +356,6 @@ class AuditScreen(Screen):
                 if changed:
                     cell.setFont(bold)
                 self.values.setItem(r, c, cell)
-        self.values.resizeColumnsToContents()
 
     # --- verifying ---------------------------------------------------------------
 

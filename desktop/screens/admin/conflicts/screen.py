@@ -24,20 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from clinic.errors import NotAllowed
-from clinic.journal.review import (
-    ConflictItem,
-    RecordView,
-    open_conflicts,
-    record_view,
-    resolve_conflict,
-)
+from clinic.journal.records import RecordView, record_view, value_text
+from clinic.journal.review import ConflictItem, open_conflicts, resolve_conflict
 from desktop.context import AppContext
 from desktop.screens.admin.tables import (
     fill,
     review_table,
     run_write,
     selected_row,
-    value_text,
     when,
 )
 from desktop.screens.base import Screen
@@ -50,8 +44,13 @@ class _Opened:
     problem: str | None
 
 
+def _by(user: str | None, moment: datetime | None) -> str:
+    return " · ".join(p for p in (user or "?", when(moment)) if p)
+
+
 def _side(user: str | None, device: str | None, moment: datetime | None) -> str:
-    parts = [user or "?", f"on {device}" if device else "", when(moment)]
+    """Who, on which PC, when: a side of a conflict in full."""
+    parts = [user or "?", f"on {device}" if device else "", f"at {when(moment)}" if moment else ""]
     return " ".join(p for p in parts if p)
 
 
@@ -80,9 +79,9 @@ class ConflictsScreen(Screen):
                 self.tr("Record"),
                 self.tr("Field"),
                 self.tr("Kept value"),
-                self.tr("Kept: by, PC, when"),
+                self.tr("Kept: by, when"),
                 self.tr("Other value"),
-                self.tr("Other: by, PC, when"),
+                self.tr("Other: by, when"),
                 self.tr("Settled"),
             ],
             "conflicts",
@@ -115,6 +114,10 @@ class ConflictsScreen(Screen):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        self.sides = QLabel()
+        self.sides.setObjectName("conflict_sides")
+        self.sides.setWordWrap(True)
+        right_layout.addWidget(self.sides)
         right_layout.addWidget(self.record_title)
         right_layout.addWidget(self.record, 1)
 
@@ -150,12 +153,12 @@ class ConflictsScreen(Screen):
             self.table,
             [
                 [
-                    f"{c.noun} {str(c.row_id)[:8]}",
-                    c.field,
+                    c.record,
+                    c.field.replace("_", " "),
                     value_text(c.winning_value),
-                    _side(c.winning_user, c.winning_device, c.won_at),
+                    _by(c.winning_user, c.won_at),
                     value_text(c.losing_value),
-                    _side(c.losing_user, c.losing_device, c.lost_at),
+                    _by(c.losing_user, c.lost_at),
                     f"{c.resolution} {when(c.resolved_at)}" if c.resolution else "",
                 ]
                 for c in items
@@ -167,6 +170,7 @@ class ConflictsScreen(Screen):
             else self.tr("%n to settle", "", len(items))
         )
         self.record.setRowCount(0)
+        self.sides.clear()
         self.record_title.setText(self.tr("Pick a conflict to see its record"))
         self._enable_buttons()
 
@@ -182,6 +186,14 @@ class ConflictsScreen(Screen):
         if row is None:
             return
         conflict = self.items[row]
+        self.sides.setText(
+            self.tr("%1: kept %2 (%3, reached the server last); the other value %4 (%5).")
+            .replace("%1", conflict.field.replace("_", " ").capitalize())
+            .replace("%2", f"“{value_text(conflict.winning_value)}”")
+            .replace("%3", _side(conflict.winning_user, conflict.winning_device, conflict.won_at))
+            .replace("%4", f"“{value_text(conflict.losing_value)}”")
+            .replace("%5", _side(conflict.losing_user, conflict.losing_device, conflict.lost_at))
+        )
 
         def load() -> _Opened:
             with self.ctx.store.session() as session:
@@ -203,7 +215,7 @@ class ConflictsScreen(Screen):
             self.record.setRowCount(0)
             return
         view = opened.record
-        title = self.tr("The %1 now").replace("%1", view.noun)
+        title = self.tr("%1 now").replace("%1", conflict.record)
         if view.deleted:
             title += " " + self.tr("(deleted)")
         self.record_title.setText(title)
@@ -211,7 +223,7 @@ class ConflictsScreen(Screen):
         bold = QFont()
         bold.setBold(True)
         for r, (name, text) in enumerate(view.fields):
-            cells = (QTableWidgetItem(name), QTableWidgetItem(text))
+            cells = (QTableWidgetItem(name.replace("_", " ")), QTableWidgetItem(text))
             for c, cell in enumerate(cells):
                 cell.setToolTip(text)
                 if name == conflict.field:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic.errors import FieldError, InvalidValue
+from clinic.journal.records import value_text
 from clinic.journal.review import RejectedItem, dismiss_rejected, open_rejections, resend_rejected
 from desktop.context import AppContext
 from desktop.screens.admin.tables import (
@@ -25,7 +26,6 @@ from desktop.screens.admin.tables import (
     review_table,
     run_write,
     selected_row,
-    value_text,
     when,
 )
 from desktop.screens.base import Screen
@@ -123,7 +123,7 @@ class RefusedScreen(Screen):
             [
                 [
                     when(r.rejected_at),
-                    f"{r.noun} {str(r.row_id)[:8]}",
+                    r.record,
                     ", ".join(sorted(r.fixable)),
                     r.reason,
                 ]
