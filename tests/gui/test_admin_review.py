@@ -316,7 +316,7 @@ def test_verify_finds_an_edited_event_in_this_pcs_chain(
     screen = shown(qtbot, AuditScreen(make_context(Role.ADMIN)))
     qtbot.mouseClick(screen.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "intact" in screen.verdict.text())
-    assert screen.verdict.text() == "This PC: all 1 chains intact (3 events)"
+    assert screen.verdict.text() == "This PC: all intact (1 chain(s), 3 events)"
     assert _rows(screen.chains)[0][2:] == ["3", "Intact"]
 
     with store.write() as session:

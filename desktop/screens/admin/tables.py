@@ -16,13 +16,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic.clock import NAIROBI
+from clinic.clock import NAIROBI, clinic_today
 from clinic.errors import InvalidValue, NotAllowed
 from desktop.context import AppContext
 
 
-def review_table(headers: list[str], name: str) -> QTableWidget:
-    """A table of whole rows, one selected at a time, not editable."""
+def review_table(headers: list[str], name: str, elastic: int = -1) -> QTableWidget:
+    """A table of whole rows, one selected at a time, not editable. Columns
+    fit their contents but column ``elastic`` (the last by default), which
+    takes the room left and shortens its text (whole in the tooltip)."""
     table = QTableWidget(0, len(headers))
     table.setObjectName(name)
     table.setHorizontalHeaderLabels(headers)
@@ -31,8 +33,9 @@ def review_table(headers: list[str], name: str) -> QTableWidget:
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setWordWrap(False)
     table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(elastic % len(headers), QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -52,9 +55,12 @@ def selected_row(table: QTableWidget) -> int | None:
 
 
 def when(moment: datetime | None, *, with_date: bool = True) -> str:
+    """A time in Nairobi; the day only when ``with_date`` and not today."""
     if moment is None:
         return ""
-    return moment.astimezone(NAIROBI).strftime("%d %b %H:%M" if with_date else "%H:%M")
+    local = moment.astimezone(NAIROBI)
+    today = local.date() == clinic_today()
+    return local.strftime("%d %b %H:%M" if with_date and not today else "%H:%M")
 
 
 def run_write(

@@ -142,6 +142,7 @@ class AuditScreen(Screen):
                 self.tr("PC · event"),
             ],
             "audit_events",
+            elastic=3,
         )
         self.table.itemSelectionChanged.connect(self._show_values)
         self.values_title = QLabel(self.tr("Pick an event to see its values"))
@@ -419,7 +420,7 @@ class AuditScreen(Screen):
                 )
             else:
                 lines.append(
-                    self.tr("%1: all %2 chains intact (%3 events)")
+                    self.tr("%1: all intact (%2 chain(s), %3 events)")
                     .replace("%1", _sentence(checked.where))
                     .replace("%2", str(len(checked.chains)))
                     .replace("%3", str(events))

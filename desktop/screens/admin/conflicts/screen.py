@@ -85,6 +85,7 @@ class ConflictsScreen(Screen):
                 self.tr("Settled"),
             ],
             "conflicts",
+            elastic=0,
         )
         self.table.itemSelectionChanged.connect(self._open_selected)
         self.keep = QPushButton(self.tr("Keep the kept value"))
@@ -164,6 +165,7 @@ class ConflictsScreen(Screen):
                 for c in items
             ],
         )
+        self.table.setColumnHidden(6, not self.settled.isChecked())
         self.count.setText(
             self.tr("%n settled", "", len(items))
             if self.settled.isChecked()

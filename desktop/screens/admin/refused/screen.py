@@ -97,7 +97,7 @@ class RefusedScreen(Screen):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([680, 460])
+        splitter.setSizes([760, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(about)
