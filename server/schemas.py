@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -179,6 +179,34 @@ class AuditEventOut(Output):
     device_name: str | None = None
     record: str | None = None
     """The row in words (the patient's name and OP number, "visit of ...")."""
+
+
+class ConflictOut(Output):
+    """A same-field conflict: the record (in words), the field, both values,
+    each side's user and PC and when it reached the server; how it was
+    settled, if it was."""
+
+    id: uuid.UUID
+    entity: str
+    row_id: uuid.UUID
+    record: str
+    field: str
+    winning_value: Any
+    losing_value: Any
+    won_at: datetime
+    winning_user: str | None
+    winning_device: str | None
+    lost_at: datetime | None
+    losing_user: str | None
+    losing_device: str | None
+    resolution: str | None
+    resolved_at: datetime | None
+
+
+class ConflictResolve(Input):
+    keep: Literal["kept", "other"] = Field(
+        description="kept: the value the record holds stays; other: the other value replaces it"
+    )
 
 
 class ChainBreakOut(Output):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -96,6 +97,18 @@ def open_conflicts(session: Session, *, settled: bool = False) -> list[ConflictI
         .where(done, Conflict.deleted_at.is_(None))
         .order_by(Conflict.created_at.desc())
     ).all()
+    return _conflict_items(session, rows)
+
+
+def conflict_item(conflict_id: uuid.UUID, *, session: Session) -> ConflictItem:
+    """One conflict as the inbox shows it; LookupError when there is none."""
+    conflict = session.get(Conflict, conflict_id)
+    if conflict is None or conflict.deleted_at is not None:
+        raise LookupError(f"No conflict with id {conflict_id}")
+    return _conflict_items(session, [conflict])[0]
+
+
+def _conflict_items(session: Session, rows: Sequence[Conflict]) -> list[ConflictItem]:
     users = _names(
         session,
         User,
@@ -175,9 +188,13 @@ def resolve_conflict(
     conflict_id: uuid.UUID, *, keep_losing: bool, session: Session, actor: Actor
 ) -> None:
     """Close a conflict: keep the winning value, or flip to the losing one
-    (an ordinary recorded change of the row, which syncs like any other)."""
+    (an ordinary recorded change of the row, which syncs like any other).
+    Raises LookupError for no such conflict, NotAllowed when it is settled
+    already or its record is gone."""
     conflict = session.get(Conflict, conflict_id)
-    if conflict is None or conflict.resolved_at is not None:
+    if conflict is None or conflict.deleted_at is not None:
+        raise LookupError(f"No conflict with id {conflict_id}")
+    if conflict.resolved_at is not None:
         raise NotAllowed("This conflict is already resolved")
     if keep_losing:
         row = _row(session, conflict.entity, conflict.row_id)
