@@ -18,7 +18,7 @@ from clinic.errors import InvalidValue
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import AuditEvent
 from clinic.journal.records import describe_records
-from clinic.journal.service import ChainBreak, find_break
+from clinic.journal.service import ChainBreak, ChainProblem, find_break
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device, User
 
@@ -198,3 +198,31 @@ def verify_chains(*, session: Session) -> list[ChainReport]:
         for device_id, count, last, name in counts
     ]
     return sorted(reports, key=lambda r: (r.broken is None, r.device_name or "", str(r.device_id)))
+
+
+def check_server_copy(
+    copy: ChainReport | None, device_id: uuid.UUID, pushed_through: int, *, session: Session
+) -> ChainBreak | None:
+    """Compare the server's copy of this PC's chain (``copy``, None when it
+    holds none) with what the server accepted from this PC
+    (``pushed_through``, its last sequence): events deleted from the end of
+    the copy leave it whole but short, which only this comparison shows.
+    The break names the first missing event, as this PC holds it."""
+    held = copy.last_sequence if copy is not None else 0
+    if held >= pushed_through:
+        return None
+    first = held + 1
+    event_id = session.scalar(
+        select(AuditEvent.id).where(
+            AuditEvent.device_id == device_id, AuditEvent.device_sequence == first
+        )
+    )
+    if event_id is None:  # this PC's own chain is short too: its own check says so
+        return None
+    gone = f"event {first}" if first == pushed_through else f"events {first} to {pushed_through}"
+    return ChainBreak(
+        first,
+        event_id,
+        ChainProblem.MISSING,
+        f"The server no longer holds {gone} that this PC sent it (deleted)",
+    )

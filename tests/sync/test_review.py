@@ -223,3 +223,48 @@ def test_the_audit_screen_searches_the_server_and_its_verify_shows_a_deleted_eve
     finally:
         screen.net.shutdown()
         ctx.db.shutdown()
+
+
+def test_verify_on_a_pc_finds_its_last_events_deleted_on_the_server(
+    qtbot: QtBot, make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    admin = make_staff(Role.ADMIN, "head", branch_code=None)
+    desk = make_pc("desk")
+    desk.login(reception)
+    for name in ("Grace", "Baraka", "Achieng"):
+        register(desk, name, "Wambui")
+    desk.login(admin)  # syncs: the server holds all the desk's events
+    with central.engine.begin() as connection:
+        last = connection.scalar(
+            text("SELECT max(device_sequence) FROM audit_events WHERE device_id = :d"),
+            {"d": desk.store.device_id},
+        )
+        # the end of a chain deleted: what is left is whole, only shorter
+        connection.execute(
+            text("DELETE FROM audit_events WHERE device_id = :d AND device_sequence >= :s"),
+            {"d": desk.store.device_id, "s": last - 1},
+        )
+    assert desk.user is not None
+    ctx = AppContext(
+        store=desk.store,
+        db=DbRunner(),
+        user=desk.user,
+        sync=SyncController(desk.store, desk.engine),
+    )
+    screen = AuditScreen(ctx)
+    qtbot.addWidget(screen)
+    try:
+        screen.verify_button.click()
+        qtbot.waitUntil(lambda: "BROKEN" in screen.verdict.text(), timeout=10_000)
+        assert screen.verdict.text().startswith("The server: 1 of ")
+        rows = [
+            [screen.chains.item(r, c).text() for c in range(4)]  # type: ignore[union-attr]
+            for r in range(screen.chains.rowCount())
+        ]
+        expected = f"The server no longer holds events {last - 1} to {last} that this PC sent it"
+        assert [r[0] for r in rows if r[3].startswith(expected)] == ["the server"]
+        assert [r[3] for r in rows if r[0] == "this PC"] == ["Intact"]
+    finally:
+        screen.net.shutdown()
+        ctx.db.shutdown()

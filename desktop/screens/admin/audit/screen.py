@@ -38,6 +38,7 @@ from clinic.journal.audit import (
     AuditSearch,
     ChainReport,
     audit_actions,
+    check_server_copy,
     search_audit,
     verify_chains,
 )
@@ -49,6 +50,7 @@ from desktop.runner import DbRunner
 from desktop.screens.admin.audit.server import search_on_server, verify_on_server
 from desktop.screens.admin.tables import fill, review_table, selected_row, when
 from desktop.screens.base import Screen
+from sync.engine import AUDIT_PUSHED_KEY
 from sync.transport import ServerRefused, Unreachable
 
 BROKEN = QColor("#b00020")
@@ -362,21 +364,52 @@ class AuditScreen(Screen):
 
     def verify(self) -> None:
         """Check this PC's chains (on the store's worker) and, when there is
-        a server, every PC's chain there (on the network worker)."""
+        a server, every PC's chain there (on the network worker); then hold
+        the server's copy of this PC's chain against what the server
+        accepted from it (events deleted from its end)."""
         self.verify_button.setEnabled(False)
         self.verdict.setText(self.tr("Verifying…"))
         collected: list[_Checked] = []
         waiting = 1 + (self.ctx.sync is not None)
         here = self.tr("this PC")
+        store = self.ctx.store
 
         def local() -> _Checked:
-            with self.ctx.store.session() as session:
+            with store.session() as session:
                 return _Checked(here, verify_chains(session=session), None)
+
+        def with_copy_checked(server: _Checked) -> _Checked:
+            """``server`` with this PC's chain there held against what this
+            PC sent (on the store's worker)."""
+            assert server.chains is not None
+            pushed_through = int(store.get_setting(AUDIT_PUSHED_KEY) or 0)
+            ours = next((c for c in server.chains if c.device_id == store.device_id), None)
+            if ours is not None and ours.broken is not None:
+                return server
+            with store.session() as session:
+                short = check_server_copy(ours, store.device_id, pushed_through, session=session)
+            if short is None:
+                return server
+            others = [c for c in server.chains if c is not ours]
+            mine = ChainReport(
+                store.device_id,
+                ours.device_name if ours else None,
+                ours.events if ours else 0,
+                ours.last_sequence if ours else 0,
+                short,
+            )
+            return replace(server, chains=[mine, *others])
 
         def arrived(checked: _Checked) -> None:
             collected.append(checked)
             if len(collected) == waiting:
                 self._show_checked(sorted(collected, key=lambda c: c.where == here))
+
+        def from_server(checked: _Checked) -> None:
+            if checked.chains is None:
+                arrived(checked)
+            else:
+                self.ctx.db.submit(lambda: with_copy_checked(checked), arrived)
 
         self.ctx.db.submit(local, arrived)
         if self.ctx.sync is not None:
@@ -389,7 +422,7 @@ class AuditScreen(Screen):
                 arrived(_Checked(server, None, str(error)))
 
             self.net.submit(
-                lambda: _Checked(server, verify_on_server(transport), None), arrived, failed
+                lambda: _Checked(server, verify_on_server(transport), None), from_server, failed
             )
 
     def _show_checked(self, results: list[_Checked]) -> None:
