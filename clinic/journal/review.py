@@ -224,12 +224,12 @@ def _fixed_value(column: Any, text: str) -> Any:
     if not text:
         return None
     kind = column.type
+    if isinstance(kind, Boolean):
+        answers = {"yes": True, "true": True, "no": False, "false": False}
+        if text.lower() not in answers:
+            raise InvalidValue(column.name, "answer yes or no")
+        return answers[text.lower()]
     try:
-        if isinstance(kind, Boolean):
-            answers = {"yes": True, "true": True, "no": False, "false": False}
-            if text.lower() not in answers:
-                raise InvalidValue(column.name, "answer yes or no")
-            return answers[text.lower()]
         if isinstance(kind, Integer | BigInteger):
             return int(text)
         if isinstance(kind, Float):
