@@ -32,6 +32,7 @@ from desktop.sync_controller import SyncController
 from server.database import Database
 from sync.engine import sync_status
 from tests.sync.conftest import (
+    LiveServer,
     MakePc,
     MakeStaff,
     Pc,
@@ -265,6 +266,33 @@ def test_verify_on_a_pc_finds_its_last_events_deleted_on_the_server(
         expected = f"The server no longer holds events {last - 1} to {last} that this PC sent it"
         assert [r[0] for r in rows if r[3].startswith(expected)] == ["the server"]
         assert [r[3] for r in rows if r[0] == "this PC"] == ["Intact"]
+    finally:
+        screen.net.shutdown()
+        ctx.db.shutdown()
+
+
+def test_the_audit_search_falls_back_to_the_pcs_log_when_the_server_cannot_be_asked(
+    qtbot: QtBot, make_pc: MakePc, make_staff: MakeStaff, live_server: LiveServer
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk = make_pc("desk")
+    desk.login(reception)
+    register(desk, "Grace", "Wambui")
+    assert desk.user is not None
+    ctx = AppContext(
+        store=desk.store,
+        db=DbRunner(),
+        user=desk.user,
+        sync=SyncController(desk.store, desk.engine),
+    )
+    screen = AuditScreen(ctx)
+    qtbot.addWidget(screen)
+    live_server.stop()
+    try:
+        screen.search_button.click()
+        qtbot.waitUntil(lambda: screen.table.rowCount() == 1, timeout=15_000)
+        assert "this PC's log, as the server could not be asked" in screen.outcome.text()
+        assert screen.table.item(0, 1).text() == "wanjiru"  # type: ignore[union-attr]
     finally:
         screen.net.shutdown()
         ctx.db.shutdown()

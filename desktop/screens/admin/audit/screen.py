@@ -276,9 +276,8 @@ class AuditScreen(Screen):
 
             def unreachable(error: BaseException) -> None:
                 if isinstance(error, Unreachable | ServerRefused):
-                    where = self.tr("this PC's log: the server did not answer (%1)").replace(
-                        "%1", str(error)
-                    )
+                    where = self.tr("this PC's log, as the server could not be asked (%1)")
+                    where = where.replace("%1", str(error))
                     local(given, patient, where)
                 else:
                     self._search_failed(error)
