@@ -73,7 +73,21 @@ SCREENS = (
     ScreenEntry(
         "reports", "desktop.screens.reports", "ReportsScreen", lambda r: bool(reports_for(r))
     ),
-    ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
+    ScreenEntry(
+        "conflicts",
+        "desktop.screens.admin.conflicts",
+        "ConflictsScreen",
+        lambda r: may_write(r, Data.CONFLICTS),
+    ),
+    ScreenEntry(
+        "refused", "desktop.screens.admin.refused", "RefusedScreen", lambda r: r == Role.ADMIN
+    ),
+    ScreenEntry(
+        "audit", "desktop.screens.admin.audit", "AuditScreen", lambda r: may_read(r, Data.AUDIT)
+    ),
+    ScreenEntry(
+        "sync", "desktop.screens.admin.sync_history", "SyncHistoryScreen", lambda r: r == Role.ADMIN
+    ),
     ScreenEntry(
         "merge",
         "desktop.screens.admin.merge.screen",
@@ -196,6 +210,8 @@ class MainWindow(QMainWindow):
         self.sync_button = QPushButton(self.tr("Sync now"))
         self.sync_button.setEnabled(self.ctx.sync is not None)
         self.sync_button.clicked.connect(self.sync_now)
+        for label in (self.conflicts_label, self.rejected_label):
+            label.linkActivated.connect(self.open_screen)
         for widget in (
             self.online_label,
             self.pending_label,
@@ -224,6 +240,10 @@ class MainWindow(QMainWindow):
             self.ctx.sync.sync_now()
             self.show_message(self.tr("Syncing…"), 3)
 
+    def _linked(self, key: str, text: str) -> str:
+        """``text`` as a link that opens screen ``key``, for a user who has it."""
+        return f'<a href="{key}">{text}</a>' if key in self.screens else text
+
     def show_sync_state(self, state: SyncState) -> None:
         status = state.status
         self.online_label.setText(self.tr("● Online") if state.online else self.tr("○ Offline"))
@@ -233,9 +253,13 @@ class MainWindow(QMainWindow):
         self.last_sync_label.setText(
             self.tr("Last sync: %s") % describe_last_sync(status.last_sync)
         )
-        self.conflicts_label.setText(self.tr("%n conflicts", "", status.conflicts))
+        self.conflicts_label.setText(
+            self._linked("conflicts", self.tr("%n conflicts", "", status.conflicts))
+        )
         self.conflicts_label.setVisible(status.conflicts > 0)
-        self.rejected_label.setText(self.tr("%n rejected", "", status.rejected))
+        self.rejected_label.setText(
+            self._linked("refused", self.tr("%n rejected", "", status.rejected))
+        )
         self.rejected_label.setStyleSheet("color: #b00020;" if status.rejected else "")
         self.rejected_label.setVisible(status.rejected > 0)
         skew = status.clock_skew_seconds

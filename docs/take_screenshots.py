@@ -7,6 +7,8 @@
                                               invoice and a FHIR claim bundle)
     python docs/take_screenshots.py reports  (only the Reports screen and its sample exports)
     python docs/take_screenshots.py backup   (only the admin's Backups screen)
+    python docs/take_screenshots.py journal  (only the admin's conflicts, audit log
+                                              and refused changes)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
@@ -55,8 +57,11 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
 
 def main() -> None:
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "billing", "no-keyring", "claims", "reports", "backup"):
-        sys.exit("usage: take_screenshots.py [billing | no-keyring | claims | reports | backup]")
+    if only not in (None, "billing", "no-keyring", "claims", "reports", "backup", "journal"):
+        sys.exit(
+            "usage: take_screenshots.py"
+            " [billing | no-keyring | claims | reports | backup | journal]"
+        )
     work = Path(tempfile.mkdtemp(prefix="seth-shots-"))
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
@@ -171,12 +176,37 @@ def shoot(work: Path, only: str | None = None) -> None:
         window.online_label.setText(window.tr("● Online"))
         return window
 
-    if only in ("claims", "reports", "backup"):
+    def admin_window() -> MainWindow:
+        """The manager at this PC with its sync engine (not running): the
+        screens that ask the server do."""
+        from desktop.sync_controller import SyncController
+
+        user = login_online(store, transport, "manager", DEMO_PASSWORD)
+        engine_.sync()
+        ctx = AppContext(store=store, db=DbRunner(), user=user, sync=SyncController(store, engine_))
+        window = MainWindow(ctx, QSettings())
+        window.resize(WIDTH, HEIGHT)
+        window.show()
+        return window
+
+    if only in ("claims", "reports", "backup", "journal"):
         if only == "claims":
             shoot_claims(store, window_for, save, wait_until)
         elif only == "backup":
             shoot_backup(store, work, window_for, save, wait_until)
             shoot_merge(store, window_for, save, wait_until)
+        elif only == "journal":
+            shoot_journal(
+                store,
+                transport,
+                engine_,
+                work,
+                server.url,
+                database,
+                admin_window,
+                save,
+                wait_until,
+            )
         else:
             shoot_reports(window_for, save, wait_until)
         server.stop()
@@ -199,6 +229,9 @@ def shoot(work: Path, only: str | None = None) -> None:
         shoot_claims(store, window_for, save, wait_until)
         shoot_backup(store, work, window_for, save, wait_until)
         shoot_merge(store, window_for, save, wait_until)
+        shoot_journal(
+            store, transport, engine_, work, server.url, database, admin_window, save, wait_until
+        )
     server.stop()
     store.close()
     pg.cleanup()
@@ -692,6 +725,117 @@ def shoot_merge(store: Any, window_for: Any, save: Any, wait_until: Any) -> None
         wait_until(lambda picker=picker: picker.chosen is not None)
     wait_until(lambda: screen.merge_button.isEnabled())
     save(manager, "47-admin-merge", 0.5)
+
+
+# --- the admin's review: conflicts, audit, refused changes ------------------------
+
+
+def shoot_journal(
+    store: Any,
+    here_transport: Any,
+    here_engine: Any,
+    work: Path,
+    server_url: str,
+    database: Any,
+    admin_window: Any,
+    save: Any,
+    wait_until: Any,
+) -> None:
+    """What an admin settles after a day of offline work, made the way it
+    happens: a second PC edits the same patients before syncing (conflicts)
+    and signs a visit this PC is still writing notes for (a refused change);
+    then someone deletes one of the second PC's audit events in PostgreSQL,
+    which Verify finds."""
+    from sqlalchemy import select, text
+
+    from clinic.actor import Actor
+    from clinic.clock import clinic_today
+    from clinic.enums import Role, VisitStatus
+    from clinic.patients.models import Patient
+    from clinic.patients.service import update_patient
+    from clinic.store import open_local_store
+    from clinic.visits.models import Visit
+    from clinic.visits.service import ConsultationNotes, record_consultation, sign_visit
+    from server.demo import DEMO_PASSWORD
+    from sync.auth import login_online
+    from sync.engine import SyncEngine
+    from sync.transport import Transport
+
+    ward = open_local_store(work / "pc-ward")
+    ward_transport = Transport(server_url, ward.device_id)
+    login_online(ward, ward_transport, "manager", DEMO_PASSWORD, device_roles=list(Role))
+    ward_engine = SyncEngine(ward, ward_transport)
+    ward_engine.sync()
+    here_engine.sync()
+
+    def actor(pc: Any, transport: Any, username: str) -> Actor:
+        user = login_online(pc, transport, username, DEMO_PASSWORD)
+        return Actor(pc.device_id, user.user_id, user.role, user.branch_id)
+
+    with store.session() as session:
+        patients = list(session.scalars(select(Patient.id).order_by(Patient.op_number).limit(3)))
+        visit = session.scalar(
+            select(Visit.id).where(Visit.status == VisitStatus.IN_CONSULTATION).limit(1)
+        )
+    today = clinic_today()
+    edits = [
+        ({"residence": "Kibera"}, {"residence": "Kawangware"}),
+        ({"phone": "0722114455"}, {"phone": "0733998877"}),
+        ({"residence": "Ruiru"}, {"residence": "Juja"}),
+    ]
+    ward_reception = actor(ward, ward_transport, "reception")
+    here_reception = actor(store, here_transport, "reception")
+    for patient_id, (theirs, ours) in zip(patients, edits, strict=True):
+        with ward.write() as session:
+            update_patient(patient_id, theirs, session=session, actor=ward_reception, today=today)
+        with store.write() as session:
+            update_patient(patient_id, ours, session=session, actor=here_reception, today=today)
+    if visit is not None:
+        ward_clinician = actor(ward, ward_transport, "clinician")
+        with ward.write() as session:
+            notes = ConsultationNotes(complaint="Cough for a week", diagnoses=["R05"])
+            record_consultation(visit, notes, session=session, actor=ward_clinician)
+            sign_visit(visit, session=session, actor=ward_clinician)
+        here_clinician = actor(store, here_transport, "clinician")
+        with store.write() as session:
+            notes = ConsultationNotes(
+                complaint="Cough and fever", plan="Amoxicillin 500 mg for 5 days"
+            )
+            record_consultation(visit, notes, session=session, actor=here_clinician)
+    # The ward syncs first: this PC's edits reach the server last and win.
+    ward_engine.sync()
+    here_engine.sync()
+    ward_engine.sync()
+    with database.engine.begin() as connection:
+        connection.execute(
+            text("DELETE FROM audit_events WHERE device_id = :d AND device_sequence = 3"),
+            {"d": ward.device_id},
+        )
+    ward_transport.close()
+    ward.close()
+
+    manager = admin_window()
+    conflicts = manager.show_screen("conflicts")
+    wait_until(lambda: conflicts.table.rowCount() >= 3)
+    conflicts.table.selectRow(0)
+    wait_until(lambda: conflicts.record.rowCount() > 0)
+    save(manager, "44-admin-conflicts", 1.0)
+
+    audit = manager.show_screen("audit")
+    wait_until(lambda: audit.user.count() > 1)
+    audit.user.setCurrentIndex(audit.user.findText("reception"))
+    audit.action.setCurrentText("update_patient")
+    audit.search()
+    wait_until(lambda: audit.table.rowCount() > 0)
+    audit.table.selectRow(0)
+    audit.verify()
+    wait_until(lambda: "BROKEN" in audit.verdict.text() or "intact" in audit.verdict.text())
+    save(manager, "45-admin-audit", 1.0)
+
+    refused = manager.show_screen("refused")
+    wait_until(lambda: refused.table.rowCount() > 0)
+    refused.table.selectRow(0)
+    save(manager, "46-admin-refused", 1.0)
     manager.close()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -175,6 +175,66 @@ class AuditEventOut(Output):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     occurred_at: datetime
+    username: str | None = None
+    device_name: str | None = None
+    record: str | None = None
+    """The row in words (the patient's name and OP number, "visit of ...")."""
+
+
+class ConflictOut(Output):
+    """A same-field conflict: the record (in words), the field, both values,
+    each side's user and PC and when it reached the server; how it was
+    settled, if it was."""
+
+    id: uuid.UUID
+    entity: str
+    row_id: uuid.UUID
+    record: str
+    field: str
+    winning_value: Any
+    losing_value: Any
+    won_at: datetime
+    winning_user: str | None
+    winning_device: str | None
+    lost_at: datetime | None
+    losing_user: str | None
+    losing_device: str | None
+    resolution: str | None
+    resolved_at: datetime | None
+
+
+class ConflictResolve(Input):
+    keep: Literal["kept", "other"] = Field(
+        description="kept: the value the record holds stays; other: the other value replaces it"
+    )
+
+
+class ChainBreakOut(Output):
+    """Where a device's audit chain breaks: the event found there (its
+    number and id), what is wrong (``edited``, ``missing``, ``reordered``,
+    ``repeated``, ``unlinked``) and a sentence saying so."""
+
+    sequence: int
+    event_id: uuid.UUID
+    problem: str
+    detail: str
+
+
+class AuditChainOut(Output):
+    device_id: uuid.UUID | None
+    device_name: str | None
+    events: int
+    last_sequence: int
+    intact: bool
+    broken: ChainBreakOut | None
+
+
+class AuditVerifyOut(Output):
+    """Every device's audit chain on the server, broken ones first."""
+
+    intact: bool
+    checked_at: datetime
+    chains: list[AuditChainOut]
 
 
 # --- patients ---------------------------------------------------------------

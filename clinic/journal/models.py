@@ -59,7 +59,9 @@ class OutboxEntry(Base):
 class Conflict(SyncColumns, Base):
     """The same field changed on two PCs: the later change at the server won,
     and the other value is kept here for staff to review and flip. PCs
-    that may not see the values hold them empty."""
+    that may not see the values hold them empty. Each side names its device
+    and user; the winning change reached the server at ``created_at``, the
+    losing one at ``losing_at``."""
 
     __tablename__ = "conflicts"
 
@@ -70,6 +72,9 @@ class Conflict(SyncColumns, Base):
     losing_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     winning_device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     losing_device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    winning_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    losing_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    losing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(String(20))
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

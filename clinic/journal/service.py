@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from sqlalchemy import event as sqlalchemy_event
@@ -166,20 +166,98 @@ def _chains_end_with_the_transaction(session: Session) -> None:
     session.info.pop(CHAIN_KEY, None)
 
 
+class ChainProblem(StrEnum):
+    """How a device's audit chain breaks at an event."""
+
+    EDITED = "edited"
+    """The event's contents no longer match its hash."""
+    MISSING = "missing"
+    """Events before it are gone (deleted)."""
+    REORDERED = "reordered"
+    """It is whole, but was written under another number."""
+    REPEATED = "repeated"
+    """Another event already carries its number."""
+    UNLINKED = "unlinked"
+    """It is whole but does not follow the event before it: that one was
+    rewritten (and hashed again) or replaced."""
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where a chain breaks: the number and id of the event found there,
+    what is wrong, and a sentence saying so for the admin."""
+
+    sequence: int
+    event_id: uuid.UUID
+    problem: ChainProblem
+    detail: str
+
+
+REORDER_WINDOW = 1000
+"""How far from its place an event's original number is looked for."""
+
+
+def _written_as(event: AuditEvent, payload: dict[str, Any]) -> int | None:
+    """The number an event whose hash fails was written under, when only
+    its number changed (events swapped); None when it was edited."""
+    here = event.device_sequence
+    for number in range(max(1, here - REORDER_WINDOW), here + REORDER_WINDOW + 1):
+        if number != here and event.hash == event_hash(
+            event.prev_hash, payload | {"device_sequence": number}
+        ):
+            return number
+    return None
+
+
+def find_break(events: Iterable[AuditEvent]) -> ChainBreak | None:
+    """The first place one device's chain breaks, or None when it is whole.
+    ``events`` are that device's events in sequence order (a stream is
+    fine: it stops reading at the break). Deleting the last events leaves
+    a whole, shorter chain: only a copy held elsewhere (the server's of a
+    PC's pushed events) shows those."""
+    prev_hash = GENESIS_HASH
+    expected = 1
+    for event in events:
+        here = event.device_sequence
+        payload = audit_payload(event)
+
+        def broken(problem: ChainProblem, detail: str, event: AuditEvent = event) -> ChainBreak:
+            return ChainBreak(event.device_sequence, event.id, problem, detail)
+
+        if here < expected:
+            return broken(ChainProblem.REPEATED, f"Another event already carries number {here}")
+        if event.hash != event_hash(event.prev_hash, payload):
+            written_as = _written_as(event, payload)
+            if written_as is not None:
+                return broken(
+                    ChainProblem.REORDERED,
+                    f"Event {here} was written as event {written_as}: events were reordered",
+                )
+            return broken(ChainProblem.EDITED, f"Event {here} was changed after it was written")
+        if here > expected:
+            gone = (
+                f"Event {expected} is"
+                if here == expected + 1
+                else (f"Events {expected} to {here - 1} are")
+            )
+            return broken(ChainProblem.MISSING, f"{gone} missing (deleted) before event {here}")
+        if event.prev_hash != prev_hash:
+            return broken(
+                ChainProblem.UNLINKED,
+                f"Event {here} does not follow event {here - 1}:"
+                f" event {here - 1} was rewritten or replaced",
+            )
+        prev_hash = event.hash
+        expected += 1
+    return None
+
+
 def verify_chain(events: list[AuditEvent]) -> int | None:
     """The device sequence of the first event that breaks the chain (edited,
     missing or reordered), or None when the chain is whole. ``events`` are one
     device's events in sequence order, starting at sequence 1."""
-    prev_hash = GENESIS_HASH
-    for expected, event in enumerate(events, start=1):
-        if (
-            event.device_sequence != expected
-            or event.prev_hash != prev_hash
-            or event.hash != event_hash(prev_hash, audit_payload(event))
-        ):
-            return event.device_sequence
-        prev_hash = event.hash
-    return None
+    found = find_break(events)
+    return found.sequence if found is not None else None
 
 
 def is_central(session: Session) -> bool:

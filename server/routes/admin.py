@@ -1,4 +1,5 @@
-"""Admin only: users and roles, devices (list, revoke), the audit log."""
+"""Admin only: users and roles, devices (list, revoke), the audit log and
+the check of its hash chains."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 from clinic.db import utcnow
 from clinic.enums import Role
 from clinic.errors import AlreadyTaken
-from clinic.journal.models import AuditEvent
+from clinic.journal.audit import SEARCH_LIMIT, AuditSearch, search_audit, verify_chains
 from clinic.journal.service import changed_fields, log_central_change, record_audit, snapshot
 from clinic.org import service as org
 from clinic.org.models import Device, User
@@ -20,7 +21,16 @@ from server.database import SERVER_DEVICE_ID
 from server.deps import Admin, DbSession
 from server.errors import ApiError, not_found
 from server.models import RefreshToken
-from server.schemas import AuditEventOut, DeviceOut, UserCreate, UserOut, UserUpdate
+from server.schemas import (
+    AuditChainOut,
+    AuditEventOut,
+    AuditVerifyOut,
+    ChainBreakOut,
+    DeviceOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
 from server.security import hash_password, password_problem
 
 router = APIRouter(prefix="/api", tags=["admin"])
@@ -175,27 +185,44 @@ def audit_log(
     entity: Annotated[str | None, Query(max_length=40)] = None,
     entity_id: uuid.UUID | None = None,
     user_id: uuid.UUID | None = None,
+    patient_id: uuid.UUID | None = None,
     device_id: uuid.UUID | None = None,
     action: Annotated[str | None, Query(max_length=40)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT)] = 100,
 ) -> list[AuditEventOut]:
-    """The audit log, newest first, filtered by any of the parameters."""
-    query = select(AuditEvent)
-    filters = {
-        AuditEvent.entity: entity,
-        AuditEvent.entity_id: entity_id,
-        AuditEvent.user_id: user_id,
-        AuditEvent.device_id: device_id,
-        AuditEvent.action: action,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            query = query.where(column == value)
-    if since is not None:
-        query = query.where(AuditEvent.occurred_at >= _aware(since))
-    if until is not None:
-        query = query.where(AuditEvent.occurred_at < _aware(until))
-    query = query.order_by(AuditEvent.occurred_at.desc()).limit(limit)
-    return [AuditEventOut.model_validate(e) for e in session.scalars(query)]
+    """The audit log, newest first, filtered by any of the parameters
+    (:func:`clinic.journal.audit.search_audit`; ``patient_id``: the events
+    on the patient and on the rows that name them)."""
+    search = AuditSearch(
+        user_id=user_id,
+        patient_id=patient_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        device_id=device_id,
+        since=_aware(since) if since is not None else None,
+        until=_aware(until) if until is not None else None,
+        limit=limit,
+    )
+    return [AuditEventOut.model_validate(e) for e in search_audit(search, session=session)]
+
+
+@router.get("/audit/verify", response_model=AuditVerifyOut, responses=ERRORS)
+def verify_audit(caller: Admin, session: DbSession) -> AuditVerifyOut:
+    """Check every device's audit chain the server holds
+    (:func:`clinic.journal.audit.verify_chains`): each is intact, or
+    breaks at an event that was edited, deleted or reordered."""
+    chains = [
+        AuditChainOut(
+            device_id=chain.device_id,
+            device_name=chain.device_name,
+            events=chain.events,
+            last_sequence=chain.last_sequence,
+            intact=chain.broken is None,
+            broken=ChainBreakOut.model_validate(chain.broken) if chain.broken else None,
+        )
+        for chain in verify_chains(session=session)
+    ]
+    return AuditVerifyOut(intact=all(c.intact for c in chains), checked_at=utcnow(), chains=chains)

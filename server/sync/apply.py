@@ -67,16 +67,21 @@ def _check_branch(entity: SyncedEntity, session: Session, author: User, device: 
 
 def _other_devices_fields(
     session: Session, entity: str, row_id: uuid.UUID, since: int, device_id: uuid.UUID
-) -> set[str]:
+) -> dict[str, ChangeLogEntry]:
+    """The fields other devices (or the server) changed since version
+    ``since``, each with the last feed entry that changed it: who and when,
+    for a conflict's losing side."""
     entries = session.scalars(
-        select(ChangeLogEntry.fields).where(
+        select(ChangeLogEntry)
+        .where(
             ChangeLogEntry.entity == entity,
             ChangeLogEntry.row_id == row_id,
             ChangeLogEntry.version > since,
             or_(ChangeLogEntry.device_id.is_(None), ChangeLogEntry.device_id != device_id),
         )
+        .order_by(ChangeLogEntry.version)
     )
-    return {name for fields in entries for name in fields}
+    return {name: entry for entry in entries for name in entry.fields}
 
 
 def _author(session: Session, pusher: User, device: Device, user_id: uuid.UUID | None) -> User:
@@ -113,6 +118,7 @@ def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -
     _check_branch(entity, session, author, device, values, row)
     entity.check_change(session, values, row)
     conflicts: list[ConflictNote] = []
+    changed_elsewhere: dict[str, ChangeLogEntry] = {}
     if inserting:
         row = entity.model(**values)
         row.id = mutation.row_id
@@ -152,6 +158,10 @@ def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -
             winning_value=note.winning_value,
             losing_value=note.losing_value,
             winning_device_id=device.id,
+            winning_user_id=author.id,
+            losing_device_id=changed_elsewhere[note.field].device_id,
+            losing_user_id=changed_elsewhere[note.field].user_id,
+            losing_at=changed_elsewhere[note.field].received_at,
             device_id=device.id,
         )
         session.add(conflict)

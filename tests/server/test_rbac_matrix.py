@@ -29,7 +29,7 @@ from clinic.billing.models import Service, Shift
 from clinic.claims.models import Claim
 from clinic.db import utcnow
 from clinic.enums import ClaimStatus, Role, VisitStatus
-from clinic.journal.models import AuditEvent
+from clinic.journal.models import AuditEvent, Conflict
 from clinic.org.models import Branch, User
 from clinic.visits.models import Visit
 from clinic.visits.rules import TRANSITIONS
@@ -139,6 +139,22 @@ class World:
         )
         assert response.status_code == 200, response.text
         return device_id
+
+    def conflict(self) -> str:
+        """A conflict on a patient's residence, as the server's apply
+        records one when two PCs pushed the field."""
+        patient_id = uuid.UUID(self.patient())
+        with self.database.sessions.begin() as session:
+            conflict = Conflict(
+                entity="patients",
+                row_id=patient_id,
+                field="residence",
+                winning_value=None,
+                losing_value="Kibera",
+                winning_device_id=SERVER_DEVICE_ID,
+            )
+            add_central(session, conflict)
+            return str(conflict.id)
 
     def service_id(self, code: str = "CONS-NEW") -> str:
         with self.database.sessions() as session:
@@ -566,6 +582,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: (f"/api/devices/{w.device()}/revoke", None, None),
     ),
     Endpoint("GET", "/api/audit", roles("admin"), _fixed("/api/audit", entity="patients")),
+    Endpoint("GET", "/api/audit/verify", roles("admin"), _fixed("/api/audit/verify")),
+    Endpoint("GET", "/api/conflicts", roles("admin"), _fixed("/api/conflicts")),
+    Endpoint(
+        "POST",
+        "/api/conflicts/{conflict_id}/resolve",
+        roles("admin"),
+        lambda w: (f"/api/conflicts/{w.conflict()}/resolve", {"keep": "other"}, None),
+    ),
     # operations (no token needed at all; see test_only_login_refresh_and_health_are_open)
     Endpoint("GET", "/api/health", roles("all"), _fixed("/api/health")),
     Endpoint("GET", "/metrics", roles("all"), _fixed("/metrics")),

@@ -115,6 +115,13 @@ def test_the_same_field_edited_on_two_pcs_is_won_by_the_later_push_and_kept_as_a
     on_server = server_patient(central, grace)
     assert (on_server.phone, on_server.residence) == (winner, "Kibera")
     assert conflicts_on_server(central) == [("patients", grace, "phone", winner, loser)]
+    with central.sessions() as session:
+        (conflict,) = session.scalars(select(Conflict))
+        # both sides named: a's change won when it arrived, b's lost, earlier
+        assert conflict.winning_device_id == a.store.device_id
+        assert conflict.losing_device_id == b.store.device_id
+        assert conflict.winning_user_id == conflict.losing_user_id == a.actor().user_id
+        assert conflict.losing_at is not None and conflict.losing_at < conflict.created_at
     assert_converged(central, [a, b, c])
     for pc in (a, b, c):
         # Reception PCs count the conflict; only admins see its values.

@@ -1,0 +1,3 @@
+from desktop.screens.admin.audit.screen import AuditScreen
+
+__all__ = ["AuditScreen"]

@@ -1,0 +1,3 @@
+from desktop.screens.admin.conflicts.screen import ConflictsScreen
+
+__all__ = ["ConflictsScreen"]

@@ -1,0 +1,3 @@
+from desktop.screens.admin.refused.screen import RefusedScreen
+
+__all__ = ["RefusedScreen"]

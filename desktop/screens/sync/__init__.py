@@ -1,3 +1,0 @@
-from desktop.screens.sync.screen import SyncScreen
-
-__all__ = ["SyncScreen"]
