@@ -296,7 +296,7 @@ def expiring_soon(
 ) -> list[ExpiringBatch]:
     """Batches with stock at the branch that expired or expire within
     ``within_days`` of ``today``, first to expire first."""
-    names = dict(session.execute(select(Service.id, Service.name)).tuples().all())
+    names = {row.id: row.name for row in session.execute(select(Service.id, Service.name))}
     last = today + timedelta(days=within_days)
     return [
         ExpiringBatch(
