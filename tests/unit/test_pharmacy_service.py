@@ -6,6 +6,7 @@ and the refusals (a negative receipt, an adjustment without a reason)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -81,15 +82,22 @@ def _status(store: LocalStore, visit: Visit) -> VisitStatus:
         return found.status
 
 
-def _line_id(store: LocalStore, visit: Visit, drug: str) -> object:
+def _branch(actor: Actor) -> uuid.UUID:
+    assert actor.branch_id is not None
+    return actor.branch_id
+
+
+def _line_id(store: LocalStore, visit: Visit, drug: str) -> uuid.UUID:
     with store.session() as session:
-        return session.scalar(
+        found = session.scalar(
             select(Prescription.id).where(
                 Prescription.visit_id == visit.id,
                 Prescription.drug == drug,
                 Prescription.deleted_at.is_(None),
             )
         )
+    assert found is not None
+    return found
 
 
 def test_partial_dispensing_leaves_the_rest_owed_until_it_is_given(
@@ -107,22 +115,21 @@ def test_partial_dispensing_leaves_the_rest_owed_until_it_is_given(
     assert first.warnings == [] and not first.visit_completed
     assert _lines(store, visit)["Amoxicillin 500 mg"] == (6, 9, False)
     with store.session() as session:
-        (entry,) = pharmacy_worklist(session, pharmacist.branch_id)
+        (entry,) = pharmacy_worklist(session, _branch(pharmacist))
     assert (entry.visit_id, entry.lines_owed, entry.units_owed) == (visit.id, 2, 19)
     with store.write() as session:
         dispense(pcm, 10, session=session, actor=pharmacist)
     assert _status(store, visit) == VisitStatus.WAITING_PHARMACY
-    with store.write() as session:
-        with pytest.raises(InvalidValue, match="Only 9 are still owed"):
-            dispense(amox, 10, session=session, actor=pharmacist)
+    with store.write() as session, pytest.raises(InvalidValue, match="Only 9 are still owed"):
+        dispense(amox, 10, session=session, actor=pharmacist)
     with store.write() as session:
         last = dispense(amox, 9, session=session, actor=pharmacist)
     assert last.visit_completed
     assert _status(store, visit) == VisitStatus.COMPLETED
     assert _lines(store, visit)["Amoxicillin 500 mg"] == (15, 0, False)
     with store.session() as session:
-        assert on_hand(session, pharmacist.branch_id, drug_id(session, AMOX)) == 85
-        assert pharmacy_worklist(session, pharmacist.branch_id) == []
+        assert on_hand(session, _branch(pharmacist), drug_id(session, AMOX)) == 85
+        assert pharmacy_worklist(session, _branch(pharmacist)) == []
         line = session.get(Prescription, amox)
         assert line is not None and line.dispensed_by == pharmacist.user_id
 
@@ -136,9 +143,8 @@ def test_a_line_closed_with_a_reason_owes_nothing_and_completes_the_visit(
         dispense(pcm, 10, session=session, actor=pharmacist)
         with pytest.raises(InvalidValue, match="close the line with a reason"):
             dispense(amox, 0, session=session, actor=pharmacist)
-    with store.write() as session:
-        with pytest.raises(InvalidValue, match="Say why"):
-            dispense(amox, 5, session=session, actor=pharmacist, close_reason="  ")
+    with store.write() as session, pytest.raises(InvalidValue, match="Say why"):
+        dispense(amox, 5, session=session, actor=pharmacist, close_reason="  ")
     with store.write() as session:
         done = dispense(
             amox, 5, session=session, actor=pharmacist, close_reason="Patient buys the rest"
@@ -146,7 +152,7 @@ def test_a_line_closed_with_a_reason_owes_nothing_and_completes_the_visit(
     assert done.visit_completed and done.line.owed == 0 and done.line.closed
     assert done.warnings and "Only 0 in stock" in done.warnings[0]
     with store.session() as session:
-        assert on_hand(session, pharmacist.branch_id, drug_id(session, AMOX)) == -5
+        assert on_hand(session, _branch(pharmacist), drug_id(session, AMOX)) == -5
 
 
 def test_another_drug_is_given_only_with_a_reason(
@@ -155,9 +161,8 @@ def test_another_drug_is_given_only_with_a_reason(
     amox = _line_id(store, visit, "Amoxicillin 500 mg")
     with store.session() as session:
         al = drug_id(session, AL)
-    with store.write() as session:
-        with pytest.raises(InvalidValue) as refused:
-            dispense(amox, 1, session=session, actor=pharmacist, service_id=al)
+    with store.write() as session, pytest.raises(InvalidValue) as refused:
+        dispense(amox, 1, session=session, actor=pharmacist, service_id=al)
     assert refused.value.field == "substitution_reason"
     with store.write() as session:
         given = dispense(
@@ -165,7 +170,7 @@ def test_another_drug_is_given_only_with_a_reason(
         )
     assert given.line.dispensings[0].drug_name.startswith("Artemether")
     with store.session() as session:
-        assert on_hand(session, pharmacist.branch_id, al) == -1
+        assert on_hand(session, _branch(pharmacist), al) == -1
 
 
 def test_dispensing_takes_the_first_expiring_batch_first_and_warns_beyond_stock(
@@ -180,7 +185,7 @@ def test_dispensing_takes_the_first_expiring_batch_first_and_warns_beyond_stock(
         given = dispense(amox, 6, session=session, actor=pharmacist)
     assert given.warnings == []
     with store.session() as session:
-        stock = {b.batch: b.on_hand for b in batch_stock(session, pharmacist.branch_id)}
+        stock = {b.batch: b.on_hand for b in batch_stock(session, _branch(pharmacist))}
     assert stock == {"SOON": 0, "LATER": 8}
     with store.write() as session:
         beyond = dispense(amox, 9, session=session, actor=pharmacist)
@@ -188,7 +193,7 @@ def test_dispensing_takes_the_first_expiring_batch_first_and_warns_beyond_stock(
         "Only 8 in stock, 9 given: the stock count may be behind; count this drug"
     ]
     with store.session() as session:
-        stock = {b.batch: b.on_hand for b in batch_stock(session, pharmacist.branch_id)}
+        stock = {b.batch: b.on_hand for b in batch_stock(session, _branch(pharmacist))}
     assert stock == {"SOON": 0, "LATER": -1}
 
 
@@ -207,9 +212,8 @@ def test_a_negative_receipt_and_an_adjustment_without_a_reason_are_refused(
         (MovementInput(amox, K.DISPENSE, -1, "B1"), "kind", "Dispense from the prescription"),
     ]
     for entry, field, message in bad:
-        with store.write() as session:
-            with pytest.raises(InvalidValue, match=message) as refused:
-                record_movement(entry, session=session, actor=pharmacist)
+        with store.write() as session, pytest.raises(InvalidValue, match=message) as refused:
+            record_movement(entry, session=session, actor=pharmacist)
         assert refused.value.field == field
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(StockMovement)) == 0
@@ -233,7 +237,7 @@ def test_a_count_records_the_difference_as_an_adjustment(
     assert counted is not None
     assert (counted.kind, counted.quantity, counted.reason) == (K.ADJUSTMENT, -7, "Count on shelf")
     with store.session() as session:
-        assert on_hand(session, pharmacist.branch_id, pcm) == 93
+        assert on_hand(session, _branch(pharmacist), pcm) == 93
 
 
 def test_low_stock_and_expiring_soon(store: LocalStore, pharmacist: Actor) -> None:
@@ -244,8 +248,8 @@ def test_low_stock_and_expiring_soon(store: LocalStore, pharmacist: Actor) -> No
         set_reorder_level(drug_id(session, AMOX), 50, session=session, actor=pharmacist)
         set_reorder_level(drug_id(session, PCM), 100, session=session, actor=pharmacist)
     with store.session() as session:
-        low = low_stock(session, pharmacist.branch_id)
-        expiring = expiring_soon(session, pharmacist.branch_id, TODAY)
+        low = low_stock(session, _branch(pharmacist))
+        expiring = expiring_soon(session, _branch(pharmacist), TODAY)
     assert [(d.code, d.on_hand, d.reorder_level) for d in low] == [(AMOX, 20, 50)]
     assert [(e.batch, e.on_hand, e.expired) for e in expiring] == [
         ("AL-OLD", 5, True),
@@ -254,7 +258,7 @@ def test_low_stock_and_expiring_soon(store: LocalStore, pharmacist: Actor) -> No
     with store.write() as session:
         set_reorder_level(drug_id(session, AMOX), 10, session=session, actor=pharmacist)
     with store.session() as session:
-        assert low_stock(session, pharmacist.branch_id) == []
+        assert low_stock(session, _branch(pharmacist)) == []
 
 
 def test_dispensing_waits_for_the_pharmacy_and_the_own_branch(
@@ -272,9 +276,8 @@ def test_dispensing_waits_for_the_pharmacy_and_the_own_branch(
         session.flush()
         west = make_actor(store, other, Role.PHARMACIST)
     amox = _line_id(store, visit, "Amoxicillin 500 mg")
-    with store.write() as session:
-        with pytest.raises(NotAllowed, match="another branch"):
-            dispense(amox, 1, session=session, actor=west)
+    with store.write() as session, pytest.raises(NotAllowed, match="another branch"):
+        dispense(amox, 1, session=session, actor=west)
     with store.session() as session:
         assert session.scalar(select(func.count()).select_from(Dispensing)) == 0
 
