@@ -305,27 +305,24 @@ def _payment_values(values: Mapping[str, Any]) -> None:
         raise Refused(str(error)) from None
 
 
-def _refusing_values(
-    check: Callable[[Mapping[str, Any]], None],
-) -> Callable[[Mapping[str, Any]], None]:
-    """A clinic value rule for a new row as sent, its refusal in staff's words."""
-
-    def checked(values: Mapping[str, Any]) -> None:
-        _refusing(lambda: check(values))
-
-    return checked
-
-
 def _dispensing_state(
     session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
-    _refusing(lambda: check_dispensing_state(session, after))
+    def check() -> None:
+        check_dispensing_values(after)
+        check_dispensing_state(session, after)
+
+    _refusing(check)
 
 
 def _movement_state(
     session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
-    _refusing(lambda: check_movement_state(session, after))
+    def check() -> None:
+        check_movement_values(after)
+        check_movement_state(session, after)
+
+    _refusing(check)
 
 
 def _reorder_level_state(
@@ -532,14 +529,14 @@ SYNCED: dict[str, SyncedEntity] = {
             authored=frozenset({"amended_by"}),
         ),
         # Dispensings and stock movements are only ever added: two PCs
-        # dispensing offline add up after sync and never conflict.
+        # dispensing offline add up after sync and never conflict. Their
+        # values are checked as the new row, once an edit is refused.
         SyncedEntity(
             Dispensing,
             Data.DISPENSING,
             branch=visit_branch,
             append_only=True,
             authored=frozenset({"dispensed_by"}),
-            check_values=_refusing_values(check_dispensing_values),
             check_state=_dispensing_state,
         ),
         SyncedEntity(
@@ -549,7 +546,6 @@ SYNCED: dict[str, SyncedEntity] = {
             pulled_by_branch=True,
             append_only=True,
             authored=frozenset({"moved_by"}),
-            check_values=_refusing_values(check_movement_values),
             check_state=_movement_state,
         ),
         SyncedEntity(

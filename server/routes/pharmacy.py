@@ -34,7 +34,7 @@ from clinic.pharmacy.service import (
 )
 from clinic.visits.models import Prescription
 from clinic.visits.service import get_visit
-from server.deps import Caller, DbSession, reader_of, working_branch, writer_of
+from server.deps import Caller, DbSession, own_branch_only, reader_of, working_branch, writer_of
 from server.schemas import (
     DispensedOut,
     DispensingIn,
@@ -81,11 +81,12 @@ def dispense_line(body: DispensingIn, caller: DispensingWriter, session: DbSessi
     """Dispense a line of a visit of the caller's branch waiting at the
     pharmacy; ``warnings`` says when it took more than the stock on hand.
     An admin of all branches dispenses from the visit's branch's stock."""
-    actor = caller.actor()
-    if caller.branch_id is None:
-        prescription = session.get(Prescription, body.prescription_id)
-        if prescription is not None:
-            actor = caller.actor(get_visit(prescription.visit_id, session=session).branch_id)
+    prescription = session.get(Prescription, body.prescription_id)
+    if prescription is None or prescription.deleted_at is not None:
+        raise LookupError(f"No prescription line with id {body.prescription_id}")
+    visit = get_visit(prescription.visit_id, session=session)
+    own_branch_only(caller, visit.branch_id, "visit")
+    actor = caller.actor(visit.branch_id)
     done = dispense(
         body.prescription_id,
         body.quantity,

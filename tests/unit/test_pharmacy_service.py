@@ -291,6 +291,6 @@ def test_the_registry_refuses_changing_or_deleting_a_movement() -> None:
         movements.check_change(None, {"quantity": 500}, row)  # type: ignore[arg-type]
     with pytest.raises(Refused, match="never changed"):
         movements.check_change(None, {"deleted_at": date(2026, 1, 1)}, row)  # type: ignore[arg-type]
+    assert movements.check_state is not None
     with pytest.raises(Refused, match="A receipt adds stock"):
-        assert movements.check_values is not None
-        movements.check_values({"kind": "receipt", "quantity": -3, "batch": "B"})
+        movements.check_state(None, {"kind": "receipt", "quantity": -3, "batch": "B"}, None)  # type: ignore[arg-type]
