@@ -55,7 +55,7 @@ def _cell(table: QTableWidget, row: int, column: int) -> str:
 def _open_first_visit(qtbot: QtBot, screen: PharmacyScreen) -> None:
     panel = screen.dispensing
     qtbot.waitUntil(lambda: panel.worklist.rowCount() == 1)
-    assert "Wanjiku" in _cell(panel.worklist, 0, 1)
+    assert "Wanjiku" in _cell(panel.worklist, 0, 0)
     panel.worklist.selectRow(0)
     qtbot.waitUntil(lambda: panel.lines.rowCount() == 2 and panel.form_box.isEnabled())
 

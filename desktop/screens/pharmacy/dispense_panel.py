@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -52,7 +53,9 @@ BANNER_ERROR = (
 )
 
 
-def read_only_table(columns: list[str], name: str) -> QTableWidget:
+def read_only_table(columns: list[str], name: str, stretch: int = -1) -> QTableWidget:
+    """A table to read, sized to its contents but for column ``stretch``
+    (the last unless told), which takes the width left."""
     table = QTableWidget(0, len(columns))
     table.setObjectName(name)
     table.setHorizontalHeaderLabels(columns)
@@ -63,12 +66,24 @@ def read_only_table(columns: list[str], name: str) -> QTableWidget:
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    header.setSectionResizeMode(stretch % len(columns), QHeaderView.ResizeMode.Stretch)
     return table
 
 
+def wide_combo(name: str, characters: int = 24) -> QComboBox:
+    """A picker that takes the width of its form, for the price list's
+    longer drug names and batch numbers."""
+    combo = QComboBox()
+    combo.setObjectName(name)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    return combo
+
+
 def fill(table: QTableWidget, rows: list[list[str]], keys: list[Any] | None = None) -> None:
-    """Put ``rows`` of text in ``table``; ``keys`` ride on each row's first cell."""
+    """Put ``rows`` of text in ``table`` (a cell of several lines makes its
+    row taller); ``keys`` ride on each row's first cell."""
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
@@ -78,6 +93,7 @@ def fill(table: QTableWidget, rows: list[list[str]], keys: list[Any] | None = No
             if c == 0 and keys is not None:
                 item.setData(Qt.ItemDataRole.UserRole, keys[r])
             table.setItem(r, c, item)
+    table.resizeRowsToContents()
 
 
 def combo_index(combo: QComboBox, key: Any) -> int:
@@ -102,8 +118,9 @@ class DispensePanel(QWidget):
         self.visit: VisitAtPharmacy | None = None
         self.entries: list[WorklistEntry] = []
         self.worklist = read_only_table(
-            [self.tr("Date"), self.tr("Patient"), self.tr("OP number"), self.tr("Owed")],
+            [self.tr("Patient"), self.tr("OP number"), self.tr("Owed"), self.tr("Since")],
             "pharmacy_worklist",
+            stretch=0,
         )
         self.worklist.itemSelectionChanged.connect(self._visit_chosen)
         left = QGroupBox(self.tr("Waiting at the pharmacy"))
@@ -127,14 +144,14 @@ class DispensePanel(QWidget):
                 self.tr("Owed"),
             ],
             "pharmacy_lines",
+            stretch=0,
         )
         self.lines.itemSelectionChanged.connect(self._line_chosen)
 
         self.form_box = QGroupBox(self.tr("Dispense the line"))
         layout = QFormLayout(self.form_box)
         self.form = ErrorForm(layout)
-        self.drug = QComboBox()
-        self.drug.setObjectName("dispense_drug")
+        self.drug = wide_combo("dispense_drug")
         self.form.add("service_id", self.tr("Drug given"), self.drug)
         self.quantity = QSpinBox()
         self.quantity.setObjectName("dispense_quantity")
@@ -184,7 +201,7 @@ class DispensePanel(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 5)
-        splitter.setSizes([330, 820])
+        splitter.setSizes([420, 730])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         outer.addWidget(splitter)
@@ -215,10 +232,10 @@ class DispensePanel(QWidget):
             self.worklist,
             [
                 [
-                    e.visit_date.strftime("%d %b"),
                     e.patient_name,
                     e.op_number,
                     self.tr("%n line(s)", "", e.lines_owed),
+                    e.visit_date.strftime("%d %b"),
                 ]
                 for e in entries
             ],

@@ -9,10 +9,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDateEdit,
     QFormLayout,
     QGroupBox,
@@ -40,6 +39,7 @@ from desktop.screens.pharmacy.dispense_panel import (
     combo_index,
     fill,
     read_only_table,
+    wide_combo,
 )
 from desktop.widgets import ErrorForm
 
@@ -49,8 +49,8 @@ def _day(value: date | None) -> str:
 
 
 def _batches(drug: DrugStock) -> str:
-    return "; ".join(
-        f"{b.batch or '—'} ({_day(b.expiry) or '?'}): {b.on_hand}" for b in drug.batches
+    return "\n".join(
+        f"{b.batch or '—'} · {_day(b.expiry) or '?'} · {b.on_hand}" for b in drug.batches
     )
 
 
@@ -62,7 +62,7 @@ class DrugForm(QGroupBox):
         self.setObjectName(name)
         self.layout_ = QFormLayout(self)
         self.form = ErrorForm(self.layout_)
-        self.drug = QComboBox()
+        self.drug = wide_combo(f"{name}_drug", 16)
         self.form.add("service_id", self.tr("Drug"), self.drug)
 
     def set_drugs(self, choices: list[tuple[uuid.UUID, str]]) -> None:
@@ -116,16 +116,17 @@ class StockPanel(QWidget):
                 self.tr("On hand"),
                 self.tr("Reorder at"),
                 self.tr("Next expiry"),
-                self.tr("Batches (expiry): on hand"),
+                self.tr("Batches · expiry · on hand"),
             ],
             "stock_on_hand",
         )
         self.low = read_only_table(
-            [self.tr("Drug"), self.tr("On hand"), self.tr("Reorder at")], "low_stock"
+            [self.tr("Drug"), self.tr("On hand"), self.tr("Reorder at")], "low_stock", stretch=0
         )
         self.expiring = read_only_table(
             [self.tr("Drug"), self.tr("Batch"), self.tr("Expiry"), self.tr("On hand")],
             "expiring_soon",
+            stretch=0,
         )
         lists = QTabWidget()
         lists.setObjectName("stock_lists")
@@ -154,8 +155,7 @@ class StockPanel(QWidget):
         )
 
         self.count = DrugForm(self.tr("Count a batch"), "count_form")
-        self.count_batch = QComboBox()
-        self.count_batch.setObjectName("count_batch")
+        self.count_batch = wide_combo("count_batch", 16)
         self.count.form.add("batch", self.tr("Batch"), self.count_batch)
         self.count.drug.currentIndexChanged.connect(self._count_batches)
         self.counted = _quantity("counted")
@@ -175,12 +175,10 @@ class StockPanel(QWidget):
             self.tr("&Set level"), "set_reorder_level", self.set_level
         )
 
-        forms = QVBoxLayout()
+        forms = QHBoxLayout()
         for form in (self.receive, self.count, self.reorder):
-            form.setMaximumWidth(380)
-            forms.addWidget(form)
-        forms.addStretch(1)
-        body = QHBoxLayout()
+            forms.addWidget(form, 1, Qt.AlignmentFlag.AlignTop)
+        body = QVBoxLayout()
         body.addWidget(lists, 1)
         body.addLayout(forms)
         layout = QVBoxLayout(self)
