@@ -695,8 +695,7 @@ def shoot_pharmacy(
     panel.counselling.setText("Take after meals; finish all 15 capsules")
     panel.dispense()
     wait_until(lambda: panel.message.isVisible())
-    wait_until(lambda: panel.lines.item(0, 5) is not None and panel.lines.item(0, 5).text() == "10")
-    panel.lines.selectRow(1)
+    wait_until(lambda: panel.given.rowCount() == 1)
     save(window, "55-pharmacy-dispense", 1.0)
 
     screen.tabs.setCurrentWidget(screen.stock)

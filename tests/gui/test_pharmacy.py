@@ -19,7 +19,7 @@ from clinic.actor import Actor
 from clinic.billing.service import seed_price_list
 from clinic.clock import clinic_today
 from clinic.enums import Role
-from clinic.org.models import Branch
+from clinic.org.models import Branch, User
 from clinic.pharmacy.queries import on_hand
 from clinic.store import LocalStore
 from desktop.screens.pharmacy import PharmacyScreen
@@ -44,7 +44,18 @@ def screen(
             first_name="Wanjiku",
         )
         receive(session, admin, AMOX, 10, "AMX-77", TODAY + timedelta(days=365))
-    return shown(qtbot, PharmacyScreen(make_context(Role.PHARMACIST, "Njeri Pharm")))
+    ctx = make_context(Role.PHARMACIST, "Njeri Pharm")
+    with store.write() as session:  # the staff list a PC pulls names the pharmacist
+        session.add(
+            User(
+                id=ctx.user.user_id,
+                username=ctx.user.username,
+                full_name=ctx.user.full_name,
+                role=Role.PHARMACIST,
+                branch_id=branch.id,
+            )
+        )
+    return shown(qtbot, PharmacyScreen(ctx))
 
 
 def _cell(table: QTableWidget, row: int, column: int) -> str:
@@ -76,6 +87,13 @@ def test_part_of_a_line_is_given_the_rest_shown_owed_and_stock_warned(
     assert "Only 10 in stock, 12 given" in panel.message.text()
     qtbot.waitUntil(lambda: _cell(panel.lines, 0, 5) == "12")
     assert _cell(panel.lines, 0, 6) == "3"
+    assert panel.given.rowCount() == 1
+    assert [_cell(panel.given, 0, c) for c in (1, 2, 3, 4)] == [
+        "Njeri Pharm",
+        "Amoxicillin 500 mg capsule",
+        "12",
+        "Finish the course",
+    ]
     with store.session() as session:
         assert on_hand(session, branch.id, drug_id(session, AMOX)) == -2
 

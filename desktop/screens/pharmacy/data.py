@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from clinic.billing.models import Service
 from clinic.enums import ServiceKind
+from clinic.org.models import User
 from clinic.patients.models import Patient
 from clinic.pharmacy.queries import (
     DrugStock,
@@ -56,6 +57,8 @@ class VisitAtPharmacy:
     drugs: list[DrugChoice]
     clinic_name: str
     """For the label."""
+    staff: dict[uuid.UUID, str]
+    """Who dispensed, by user id."""
 
 
 def worklist(session: Session, branch_id: uuid.UUID | None) -> list[WorklistEntry]:
@@ -66,13 +69,20 @@ def visit_at_pharmacy(session: Session, visit_id: uuid.UUID, clinic: str) -> Vis
     visit = get_visit(visit_id, session=session)
     patient = session.get(Patient, visit.patient_id)
     assert patient is not None
+    lines = visit_lines(session, visit.id)
+    given_by = {d.dispensed_by for line in lines for d in line.dispensings}
+    staff = {
+        row.id: row.full_name
+        for row in session.execute(select(User.id, User.full_name).where(User.id.in_(given_by)))
+    }
     return VisitAtPharmacy(
         visit_id=visit.id,
         patient_name=patient.full_name,
         op_number=patient.op_number,
-        lines=visit_lines(session, visit.id),
+        lines=lines,
         drugs=drug_choices(session),
         clinic_name=clinic,
+        staff=staff,
     )
 
 

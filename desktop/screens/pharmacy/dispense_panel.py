@@ -33,7 +33,7 @@ from clinic.pharmacy.queries import LineState, WorklistEntry
 from clinic.pharmacy.rules import MAX_STOCK_QUANTITY
 from clinic.pharmacy.service import Dispensed, dispense
 from desktop.context import AppContext
-from desktop.printing import clinic_name
+from desktop.printing import clinic_name, local_time
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.pharmacy.data import VisitAtPharmacy, visit_at_pharmacy, worklist
 from desktop.screens.pharmacy.label import DispensingLabel, print_label
@@ -147,6 +147,17 @@ class DispensePanel(QWidget):
             stretch=0,
         )
         self.lines.itemSelectionChanged.connect(self._line_chosen)
+        self.given = read_only_table(
+            [
+                self.tr("Given on"),
+                self.tr("By"),
+                self.tr("Drug given"),
+                self.tr("Quantity"),
+                self.tr("Notes"),
+            ],
+            "pharmacy_given",
+        )
+        self.given.setMaximumHeight(110)
 
         self.form_box = QGroupBox(self.tr("Dispense the line"))
         layout = QFormLayout(self.form_box)
@@ -195,6 +206,7 @@ class DispensePanel(QWidget):
         right_layout.addWidget(self.heading)
         right_layout.addWidget(self.message)
         right_layout.addWidget(self.lines, 1)
+        right_layout.addWidget(self.given)
         right_layout.addWidget(self.form_box)
         splitter = QSplitter()
         splitter.addWidget(left)
@@ -307,6 +319,20 @@ class DispensePanel(QWidget):
         line = self.current_line()
         self.form.clear_errors()
         self.form_box.setEnabled(line is not None)
+        staff = self.visit.staff if self.visit is not None else {}
+        fill(
+            self.given,
+            [
+                [
+                    local_time(d.dispensed_at),
+                    staff.get(d.dispensed_by, ""),
+                    d.drug_name,
+                    str(d.quantity),
+                    " · ".join(t for t in (d.counselling, d.substitution_reason) if t),
+                ]
+                for d in (line.dispensings if line is not None else [])
+            ],
+        )
         if line is None:
             return
         self.dispense_button.setEnabled(not line.done)
