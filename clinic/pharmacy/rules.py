@@ -129,7 +129,8 @@ def prescribed_drug(session: Session, prescription: Prescription) -> Service | N
 def check_dispensing_state(session: Session, after: Mapping[str, Any]) -> None:
     """A dispensing is against a live prescription line of its visit, gives
     a drug of the price list, and says why when the drug is another than
-    the one prescribed."""
+    the one prescribed (a line naming no drug of the list is given as the
+    pharmacist picks)."""
     prescription = session.get(Prescription, after.get("prescription_id"))
     if (
         prescription is None
@@ -143,9 +144,11 @@ def check_dispensing_state(session: Session, after: Mapping[str, Any]) -> None:
         return
     given = drug(session, after.get("service_id"))
     prescribed = prescribed_drug(session, prescription)
-    if (prescribed is None or prescribed.id != given.id) and not (
-        after.get("substitution_reason") or ""
-    ).strip():
+    if (
+        prescribed is not None
+        and prescribed.id != given.id
+        and not (after.get("substitution_reason") or "").strip()
+    ):
         raise InvalidValue(
             "substitution_reason",
             f"{given.name} is not what was prescribed ({prescription.drug}): say why it is given",

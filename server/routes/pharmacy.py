@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from clinic.clock import clinic_today
+from clinic.journal.service import record_audit
 from clinic.permissions import Data
 from clinic.pharmacy.models import StockMovement
 from clinic.pharmacy.queries import (
@@ -69,9 +70,20 @@ def worklist(caller: DispensingReader, session: DbSession) -> list[WorklistOut]:
 
 @router.get("/pharmacy/visits/{visit_id}/lines", response_model=list[LineOut], responses=ERRORS)
 def lines(visit_id: uuid.UUID, caller: DispensingReader, session: DbSession) -> list[LineOut]:
-    """A visit's prescription lines: prescribed, given, owed, and each dispensing."""
+    """A visit's prescription lines: prescribed, given, owed, and each
+    dispensing; reading them is recorded in the audit log."""
     get_visit(visit_id, session=session)
-    return [LineOut.model_validate(line) for line in visit_lines(session, visit_id)]
+    lines = [LineOut.model_validate(line) for line in visit_lines(session, visit_id)]
+    record_audit(
+        session,
+        caller.actor(),
+        action="read_clinical_record",
+        entity="visits",
+        entity_id=visit_id,
+        after={"parts": ["prescriptions", "dispensing"]},
+    )
+    session.commit()
+    return lines
 
 
 @router.post(

@@ -14,11 +14,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from clinic.actor import Actor
 from clinic.billing.service import seed_price_list
 from clinic.clock import clinic_today
 from clinic.enums import Role
+from clinic.journal.models import AuditEvent
 from clinic.org.models import Branch, User
 from clinic.pharmacy.queries import on_hand
 from clinic.store import LocalStore
@@ -69,6 +71,20 @@ def _open_first_visit(qtbot: QtBot, screen: PharmacyScreen) -> None:
     assert "Wanjiku" in _cell(panel.worklist, 0, 0)
     panel.worklist.selectRow(0)
     qtbot.waitUntil(lambda: panel.lines.rowCount() == 2 and panel.form_box.isEnabled())
+
+
+def test_opening_a_visit_is_an_audited_read_of_its_record(
+    qtbot: QtBot, screen: PharmacyScreen, store: LocalStore
+) -> None:
+    _open_first_visit(qtbot, screen)
+    visit_id = screen.dispensing.worklist.item(0, 0).data(Qt.ItemDataRole.UserRole)
+    with store.session() as session:
+        reads = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "read_clinical_record", AuditEvent.entity_id == visit_id
+            )
+        ).all()
+    assert [r.after for r in reads] == [{"screen": "pharmacy"}]
 
 
 def test_part_of_a_line_is_given_the_rest_shown_owed_and_stock_warned(

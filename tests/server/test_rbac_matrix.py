@@ -47,6 +47,7 @@ from tests.server.helpers import (
     database_from_template,
     unique_name,
 )
+from tests.server.pharmacy_helpers import pharmacy_visit
 
 pytestmark = pytest.mark.postgres
 
@@ -119,26 +120,7 @@ class World:
 
     def pharmacy_line(self) -> str:
         """An owed prescription line of a new signed visit waiting at the pharmacy."""
-        visit_id = self.visit()
-        body = {
-            "complaint": "Fever",
-            "diagnoses": ["B54"],
-            "prescriptions": [
-                {
-                    "drug": "Paracetamol 500 mg",
-                    "dose": "1 g",
-                    "frequency": "TDS",
-                    "duration": "3 days",
-                    "quantity": 18,
-                }
-            ],
-        }
-        consulted = self.client.put(
-            f"/api/visits/{visit_id}/consultation", json=body, headers=self.admin
-        )
-        assert consulted.status_code == 200, consulted.text
-        signed = self.client.post(f"/api/visits/{visit_id}/sign", headers=self.admin)
-        assert signed.json()["status"] == "WAITING_PHARMACY", signed.text
+        visit_id = pharmacy_visit(self.client, self.admin)
         lines = self.client.get(f"/api/pharmacy/visits/{visit_id}/lines", headers=self.admin)
         line_id: str = lines.json()[0]["prescription_id"]
         return line_id

@@ -37,6 +37,7 @@ from clinic.pharmacy.service import (
 )
 from clinic.store import LocalStore
 from clinic.visits.models import Prescription, Visit
+from clinic.visits.service import PrescriptionInput
 from tests.conftest import TODAY, make_actor
 from tests.pharmacy_data import AL, AMOX, PCM, drug_id, receive, visit_at_pharmacy
 
@@ -294,3 +295,25 @@ def test_the_registry_refuses_changing_or_deleting_a_movement() -> None:
     assert movements.check_state is not None
     with pytest.raises(Refused, match="A receipt adds stock"):
         movements.check_state(None, {"kind": "receipt", "quantity": -3, "batch": "B"}, None)  # type: ignore[arg-type]
+
+
+def test_a_line_naming_no_listed_drug_is_given_as_the_pharmacist_picks(
+    store: LocalStore, actors: dict[Role, Actor], pharmacist: Actor
+) -> None:
+    with store.write() as session:
+        visit = visit_at_pharmacy(
+            session,
+            receptionist=actors[Role.RECEPTIONIST],
+            clinician=actors[Role.CLINICAL_OFFICER],
+            today=TODAY,
+            prescriptions=[PrescriptionInput("Dawa ya kikohozi", "10 ml", "TDS", "5 days", 1)],
+        )
+    line = _line_id(store, visit, "Dawa ya kikohozi")
+    with store.write() as session, pytest.raises(InvalidValue) as refused:
+        dispense(line, 1, session=session, actor=pharmacist)
+    assert refused.value.field == "service_id"
+    with store.write() as session:
+        given = dispense(
+            line, 1, session=session, actor=pharmacist, service_id=drug_id(session, PCM)
+        )
+    assert given.visit_completed and given.line.dispensings[0].drug_name.startswith("Paracetamol")

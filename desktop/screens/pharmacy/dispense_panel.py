@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic.errors import FieldError, InvalidValue, NotAllowed
+from clinic.journal.service import record_audit
 from clinic.pharmacy.queries import LineState, WorklistEntry
 from clinic.pharmacy.rules import MAX_STOCK_QUANTITY
 from clinic.pharmacy.service import Dispensed, dispense
@@ -258,7 +259,7 @@ class DispensePanel(QWidget):
             self.worklist.selectRow(ids.index(shown))
         self.worklist.blockSignals(False)
         if shown is not None:
-            self.load_visit(shown)
+            self.load_visit(shown, audit=False)
 
     def _failed(self, error: BaseException) -> None:
         self.show_message(str(error), BANNER_ERROR)
@@ -268,12 +269,27 @@ class DispensePanel(QWidget):
         if visit_id is not None:
             self.load_visit(visit_id)
 
-    def load_visit(self, visit_id: uuid.UUID) -> None:
+    def load_visit(self, visit_id: uuid.UUID, *, audit: bool = True) -> None:
+        """Show a visit's lines; opening one (``audit``) is a read of the
+        patient's clinical record, and the audit log says so."""
         store = self.ctx.store
+        actor = self.ctx.actor()
 
         def work() -> VisitAtPharmacy:
-            with store.session() as session:
-                return visit_at_pharmacy(session, visit_id, clinic_name(store))
+            if not audit:
+                with store.session() as session:
+                    return visit_at_pharmacy(session, visit_id, clinic_name(store))
+            with store.write() as session:
+                shown = visit_at_pharmacy(session, visit_id, clinic_name(store))
+                record_audit(
+                    session,
+                    actor,
+                    action="read_clinical_record",
+                    entity="visits",
+                    entity_id=visit_id,
+                    after={"screen": "pharmacy"},
+                )
+                return shown
 
         submit_for(self, self.ctx.db, work, DispensePanel._show_visit, DispensePanel._failed)
 
