@@ -77,7 +77,9 @@ def test_opening_a_visit_is_an_audited_read_of_its_record(
     qtbot: QtBot, screen: PharmacyScreen, store: LocalStore
 ) -> None:
     _open_first_visit(qtbot, screen)
-    visit_id = screen.dispensing.worklist.item(0, 0).data(Qt.ItemDataRole.UserRole)
+    first = screen.dispensing.worklist.item(0, 0)
+    assert first is not None
+    visit_id = first.data(Qt.ItemDataRole.UserRole)
     with store.session() as session:
         reads = session.scalars(
             select(AuditEvent).where(
