@@ -16,7 +16,7 @@ from clinic.billing.models import Service
 from clinic.enums import ServiceKind, VisitStatus
 from clinic.patients.models import Patient
 from clinic.pharmacy.models import Dispensing, ReorderLevel, StockMovement
-from clinic.pharmacy.rules import prescribed_drug
+from clinic.pharmacy.rules import listed_drugs, prescribed_drug
 from clinic.visits.models import Prescription, Visit
 
 EXPIRING_WITHIN_DAYS = 90
@@ -80,11 +80,12 @@ def visit_lines(session: Session, visit_id: uuid.UUID) -> list[LineState]:
     ).all()
     for dispensing, name in rows:
         given[dispensing.prescription_id].append((dispensing, name or ""))
+    listed = listed_drugs(session)
     lines = []
     for p in prescriptions:
         done = given[p.id]
         closing = next((d for d, _ in done if d.closes_line), None)
-        matched = prescribed_drug(session, p)
+        matched = prescribed_drug(session, p, listed)
         lines.append(
             LineState(
                 prescription_id=p.id,

@@ -113,17 +113,27 @@ def drug(session: Session, service_id: object, field: str = "service_id") -> Ser
     return service
 
 
-def prescribed_drug(session: Session, prescription: Prescription) -> Service | None:
-    """The price list's drug a prescription line names (by id, else by
-    name, as its bill is made), or None when none matches."""
-    listed = session.scalars(
-        select(Service).where(
-            Service.deleted_at.is_(None),
-            Service.active.is_(True),
-            Service.kind == ServiceKind.DRUG,
+def listed_drugs(session: Session) -> list[Service]:
+    """The price list's active drugs."""
+    return list(
+        session.scalars(
+            select(Service).where(
+                Service.deleted_at.is_(None),
+                Service.active.is_(True),
+                Service.kind == ServiceKind.DRUG,
+            )
         )
-    ).all()
-    return match_service(session, listed, prescription.service_id, prescription.drug)
+    )
+
+
+def prescribed_drug(
+    session: Session, prescription: Prescription, listed: list[Service] | None = None
+) -> Service | None:
+    """The price list's drug a prescription line names (by id, else by
+    name among ``listed``, the active drugs unless given, as its bill is
+    made), or None when none matches."""
+    drugs = listed_drugs(session) if listed is None else listed
+    return match_service(session, drugs, prescription.service_id, prescription.drug)
 
 
 def check_dispensing_state(session: Session, after: Mapping[str, Any]) -> None:
