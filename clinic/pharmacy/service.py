@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from clinic.actor import Actor
 from clinic.billing.rules import REASON_MAX, clean_text
 from clinic.billing.service import check_own_branch
-from clinic.db import utcnow
+from clinic.db import column_values, utcnow
 from clinic.enums import StockMovementKind, VisitStatus
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.journal.service import record_insert, record_update, snapshot
@@ -122,7 +122,7 @@ def dispense(
         dispensed_by=actor.user_id,
         dispensed_at=now,
     )
-    values = {c.key: getattr(row, c.key) for c in Dispensing.__table__.columns}
+    values = column_values(row)
     check_dispensing_values(values)
     check_dispensing_state(session, values)
     record_insert(session, actor, row, action="dispense")
@@ -223,7 +223,7 @@ def record_movement(entry: MovementInput, *, session: Session, actor: Actor) -> 
         moved_by=actor.user_id,
         moved_at=utcnow(),
     )
-    values = {c.key: getattr(movement, c.key) for c in StockMovement.__table__.columns}
+    values = column_values(movement)
     check_movement_values(values)
     check_movement_state(session, values)
     record_insert(session, actor, movement, action=f"stock_{entry.kind.value}")
