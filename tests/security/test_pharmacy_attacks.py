@@ -24,6 +24,7 @@ from tests.central import MakeStaff, bearer, login
 from tests.security.conftest import Clinic, mutation
 from tests.security.test_sync_attacks import applied, refused, visit
 from tests.server.helpers import assert_error
+from tests.server.pharmacy_helpers import pharmacy_visit
 
 pytestmark = pytest.mark.postgres
 
@@ -275,3 +276,29 @@ def test_another_branchs_stock_through_the_api(
         assert answer.status_code in (404, 405), answer.text
     listed = client.get("/api/stock/movements", headers=pharmacist).json()
     assert [(m["id"], m["quantity"]) for m in listed] == [(movement_id, 30)]
+
+
+def test_bad_dispensings_through_the_api_are_refused(
+    client: TestClient, central: Database, make_staff: MakeStaff, pharmacist: dict[str, str]
+) -> None:
+    admin = bearer(login(client, make_staff(Role.ADMIN, branch_code=None)))
+    visit_id = pharmacy_visit(client, admin)
+    (line,) = client.get(f"/api/pharmacy/visits/{visit_id}/lines", headers=admin).json()
+    body = {"prescription_id": line["prescription_id"], "quantity": 6}
+    west = bearer(login(client, make_staff(Role.PHARMACIST, branch_code="WEST")))
+    clinician = bearer(login(client, make_staff(Role.CLINICAL_OFFICER)))
+    cases = [
+        (pharmacist, {"quantity": 10**12}, 422, {"quantity"}),
+        (pharmacist, {"quantity": -3}, 422, {"quantity"}),
+        (pharmacist, {"counselling": "Take\x00 with food"}, 422, {"counselling"}),
+        (pharmacist, {"dispensed_by": str(uuid.uuid4())}, 422, {"dispensed_by"}),
+        (pharmacist, {"service_id": str(_drug(central, "DRG-AL24"))}, 422, {"substitution_reason"}),
+        (west, {}, 403, set()),
+        (clinician, {}, 403, set()),
+    ]
+    for headers, values, status, fields in cases:
+        answer = client.post("/api/pharmacy/dispensings", json={**body, **values}, headers=headers)
+        assert_error(answer, status, fields=fields)
+    with central.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Dispensing)) == 0
+    assert _movements(central) == 0
