@@ -284,10 +284,10 @@ def test_bad_dispensings_through_the_api_are_refused(
     admin = bearer(login(client, make_staff(Role.ADMIN, branch_code=None)))
     visit_id = pharmacy_visit(client, admin)
     (line,) = client.get(f"/api/pharmacy/visits/{visit_id}/lines", headers=admin).json()
-    body = {"prescription_id": line["prescription_id"], "quantity": 6}
+    body: dict[str, Any] = {"prescription_id": line["prescription_id"], "quantity": 6}
     west = bearer(login(client, make_staff(Role.PHARMACIST, branch_code="WEST")))
     clinician = bearer(login(client, make_staff(Role.CLINICAL_OFFICER)))
-    cases = [
+    cases: list[tuple[dict[str, str], dict[str, Any], int, set[str]]] = [
         (pharmacist, {"quantity": 10**12}, 422, {"quantity"}),
         (pharmacist, {"quantity": -3}, 422, {"quantity"}),
         (pharmacist, {"counselling": "Take\x00 with food"}, 422, {"counselling"}),
