@@ -247,15 +247,43 @@ def count_stock(
     drug(session, service_id)
     counted = check_quantity(counted, "counted", lowest=0)
     name = clean_text(batch, "batch", max_length=BATCH_MAX, required=None) or ""
-    held = sum(
-        b.on_hand
-        for b in batch_stock(session, branch_id, service_id)
-        if b.batch == name and b.expiry == expiry
-    )
+    held = _held(session, branch_id, service_id, name, expiry)
     if counted == held:
         return None
     return record_movement(
         MovementInput(service_id, K.ADJUSTMENT, counted - held, name, expiry, reason),
+        session=session,
+        actor=actor,
+    )
+
+
+def _held(
+    session: Session, branch_id: uuid.UUID, service_id: uuid.UUID, batch: str, expiry: date | None
+) -> int:
+    return sum(
+        b.on_hand
+        for b in batch_stock(session, branch_id, service_id)
+        if b.batch == batch and b.expiry == expiry
+    )
+
+
+def write_off_batch(
+    service_id: uuid.UUID,
+    batch: str,
+    expiry: date | None,
+    reason: str | None,
+    *,
+    session: Session,
+    actor: Actor,
+) -> StockMovement:
+    """Take what is left of a batch out of the stock as an expiry
+    write-off. Raises NotAllowed when the ledger holds none of it."""
+    branch_id = _branch(actor)
+    held = _held(session, branch_id, service_id, batch, expiry)
+    if held <= 0:
+        raise NotAllowed(f"Batch {batch or '(none)'} has nothing in stock to write off")
+    return record_movement(
+        MovementInput(service_id, K.EXPIRY, -held, batch, expiry, reason),
         session=session,
         actor=actor,
     )

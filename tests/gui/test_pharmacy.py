@@ -187,3 +187,23 @@ def test_the_stock_tab_receives_counts_and_lists_low_stock(
     assert [_cell(panel.low, 0, c) for c in range(3)] == ["Amoxicillin 500 mg capsule", "97", "120"]
     with store.session() as session:
         assert on_hand(session, branch.id, drug_id(session, AMOX)) == 97
+
+
+def test_an_expired_batch_is_written_off_from_the_expiring_list(
+    qtbot: QtBot, screen: PharmacyScreen, store: LocalStore, branch: Branch
+) -> None:
+    admin = make_actor(store, branch, Role.ADMIN)
+    with store.write() as session:
+        receive(session, admin, AMOX, 6, "AMX-OLD", clinic_today() - timedelta(days=2))
+    screen.tabs.setCurrentWidget(screen.stock)
+    panel = screen.stock
+    qtbot.waitUntil(lambda: panel.expiring.rowCount() == 1)
+    assert _cell(panel.expiring, 0, 1) == "AMX-OLD"
+    assert "(expired)" in _cell(panel.expiring, 0, 2)
+    panel.lists.setCurrentIndex(2)
+    panel.expiring.selectRow(0)
+    qtbot.mouseClick(panel.write_off_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.expiring.rowCount() == 0)
+    assert "written off" in panel.message.text()
+    with store.session() as session:
+        assert on_hand(session, branch.id, drug_id(session, AMOX)) == 10

@@ -34,6 +34,7 @@ from clinic.pharmacy.service import (
     dispense,
     record_movement,
     set_reorder_level,
+    write_off_batch,
 )
 from clinic.store import LocalStore
 from clinic.visits.models import Prescription, Visit
@@ -317,3 +318,20 @@ def test_a_line_naming_no_listed_drug_is_given_as_the_pharmacist_picks(
             line, 1, session=session, actor=pharmacist, service_id=drug_id(session, PCM)
         )
     assert given.visit_completed and given.line.dispensings[0].drug_name.startswith("Paracetamol")
+
+
+def test_an_expired_batch_is_written_off_whole_and_once(
+    store: LocalStore, pharmacist: Actor
+) -> None:
+    old = TODAY - timedelta(days=3)
+    with store.write() as session:
+        receive(session, pharmacist, AL, 30, "AL-OLD", old)
+        receive(session, pharmacist, AL, 40, "AL-NEW", TODAY + timedelta(days=400))
+        al = drug_id(session, AL)
+        written = write_off_batch(al, "AL-OLD", old, "Expired", session=session, actor=pharmacist)
+    assert (written.kind, written.quantity, written.reason) == (K.EXPIRY, -30, "Expired")
+    with store.write() as session, pytest.raises(NotAllowed, match="nothing in stock"):
+        write_off_batch(al, "AL-OLD", old, "Expired", session=session, actor=pharmacist)
+    with store.session() as session:
+        assert on_hand(session, _branch(pharmacist), al) == 40
+        assert expiring_soon(session, _branch(pharmacist), TODAY) == []

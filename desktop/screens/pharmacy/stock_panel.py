@@ -29,7 +29,13 @@ from clinic.enums import StockMovementKind
 from clinic.errors import FieldError, InvalidValue, NotAllowed
 from clinic.pharmacy.queries import DrugStock
 from clinic.pharmacy.rules import MAX_STOCK_QUANTITY
-from clinic.pharmacy.service import MovementInput, count_stock, record_movement, set_reorder_level
+from clinic.pharmacy.service import (
+    MovementInput,
+    count_stock,
+    record_movement,
+    set_reorder_level,
+    write_off_batch,
+)
 from desktop.context import AppContext
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.pharmacy.data import StockView, stock_view
@@ -39,6 +45,7 @@ from desktop.screens.pharmacy.dispense_panel import (
     combo_index,
     fill,
     read_only_table,
+    row_key,
     wide_combo,
 )
 from desktop.widgets import ErrorForm
@@ -128,11 +135,19 @@ class StockPanel(QWidget):
             "expiring_soon",
             stretch=0,
         )
+        self.write_off_button = QPushButton(self.tr("&Write off the chosen batch"))
+        self.write_off_button.setObjectName("write_off")
+        self.write_off_button.clicked.connect(self.write_off)
+        expiring_page = QWidget()
+        expiring_layout = QVBoxLayout(expiring_page)
+        expiring_layout.setContentsMargins(0, 0, 0, 0)
+        expiring_layout.addWidget(self.expiring, 1)
+        expiring_layout.addWidget(self.write_off_button, 0, Qt.AlignmentFlag.AlignRight)
         lists = QTabWidget()
         lists.setObjectName("stock_lists")
         lists.addTab(self.on_hand, self.tr("On hand"))
         lists.addTab(self.low, self.tr("Low stock"))
-        lists.addTab(self.expiring, self.tr("Expiring soon"))
+        lists.addTab(expiring_page, self.tr("Expiring soon"))
         self.lists = lists
 
         self.receive = DrugForm(self.tr("Receive stock"), "receive_form")
@@ -242,6 +257,7 @@ class StockPanel(QWidget):
                 ]
                 for e in view.expiring
             ],
+            [(e.service_id, e.batch, e.expiry, e.name) for e in view.expiring],
         )
         choices = [(c.service_id, c.name) for c in view.choices]
         for form in (self.receive, self.count, self.reorder):
@@ -267,9 +283,10 @@ class StockPanel(QWidget):
 
     # --- acting ---------------------------------------------------------------
 
-    def _write(self, form: DrugForm, work: Callable[[Any], Any], done: str) -> None:
+    def _write(self, form: DrugForm | None, work: Callable[[Any], Any], done: str) -> None:
         """Run ``work(session)`` in a write on the database thread; show
-        ``done`` and reload, or put the refusal next to its field."""
+        ``done`` and reload, or put the refusal next to its field of
+        ``form`` (else above the lists)."""
         ctx = self.ctx
 
         def run() -> Any:
@@ -278,15 +295,16 @@ class StockPanel(QWidget):
 
         def ok(panel: StockPanel, _result: Any) -> None:
             ctx.saved()
-            form.form.clear_errors()
+            if form is not None:
+                form.form.clear_errors()
             panel.show_message(done)
             panel.refresh()
 
         def refused(panel: StockPanel, error: BaseException) -> None:
-            if isinstance(error, InvalidValue):
+            if isinstance(error, InvalidValue) and form is not None:
                 unplaced = form.form.show_errors([FieldError(error.field, error.reason)])
                 panel.show_message(" ".join(unplaced) or None, BANNER_ERROR)
-            elif isinstance(error, NotAllowed | LookupError):
+            elif isinstance(error, InvalidValue | NotAllowed | LookupError):
                 panel.show_message(str(error), BANNER_ERROR)
             else:
                 raise error
@@ -322,6 +340,22 @@ class StockPanel(QWidget):
                 service_id, batch, expiry, counted, reason, session=session, actor=actor
             ),
             self.tr("Count recorded for %1").replace("%1", self.count.drug.currentText()),
+        )
+
+    def write_off(self) -> None:
+        """Write off what is left of the batch chosen on the expiring list."""
+        chosen = row_key(self.expiring)
+        if chosen is None:
+            self.show_message(self.tr("Choose a batch on the list first"), BANNER_ERROR)
+            return
+        service_id, batch, expiry, name = chosen
+        actor = self.ctx.actor()
+        self._write(
+            None,
+            lambda session: write_off_batch(
+                service_id, batch, expiry, "Expired", session=session, actor=actor
+            ),
+            self.tr("Batch %1 of %2 written off").replace("%1", batch).replace("%2", name),
         )
 
     def set_level(self) -> None:
