@@ -81,6 +81,17 @@ class LabStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class StockMovementKind(StrEnum):
+    """Why a drug's stock moved: in (receipt, return), out (dispense, expiry
+    write-off), or either way (adjustment, after a count)."""
+
+    RECEIPT = "receipt"
+    DISPENSE = "dispense"
+    RETURN = "return"
+    ADJUSTMENT = "adjustment"
+    EXPIRY = "expiry"
+
+
 class ChangeOperation(StrEnum):
     INSERT = "insert"
     UPDATE = "update"

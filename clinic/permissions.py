@@ -27,6 +27,8 @@ class Data(StrEnum):
     LAB_REQUESTS = "lab_requests"
     LAB_RESULTS = "lab_results"
     DISPENSING = "dispensing"
+    STOCK = "stock"
+    """A branch's drug stock ledger and reorder levels."""
     INVOICES = "invoices"
     PAYMENTS = "payments"
     SHIFTS = "shifts"
@@ -67,6 +69,7 @@ READ: dict[Data, frozenset[Role]] = {
     Data.LAB_REQUESTS: CLINICAL_READERS | {R.LAB_TECHNICIAN},
     Data.LAB_RESULTS: CLINICAL_READERS | {R.LAB_TECHNICIAN},
     Data.DISPENSING: CLINICAL_READERS | {R.PHARMACIST},
+    Data.STOCK: CLINICAL_READERS | {R.PHARMACIST},
     Data.INVOICES: MONEY_READERS | {R.CLAIMS_MANAGER},
     Data.PAYMENTS: MONEY_READERS,
     Data.SHIFTS: MONEY_READERS,
@@ -91,6 +94,7 @@ WRITE: dict[Data, frozenset[Role]] = {
     Data.LAB_REQUESTS: frozenset({R.CLINICAL_OFFICER}),
     Data.LAB_RESULTS: frozenset({R.LAB_TECHNICIAN}),
     Data.DISPENSING: frozenset({R.PHARMACIST}),
+    Data.STOCK: frozenset({R.PHARMACIST}),
     Data.INVOICES: MONEY_READERS,
     Data.PAYMENTS: MONEY_READERS,
     Data.SHIFTS: MONEY_READERS,

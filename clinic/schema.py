@@ -17,6 +17,7 @@ from clinic.journal.models import (
 from clinic.numbering.models import NumberLease
 from clinic.org.models import Branch, Device, OfflineLogin, User
 from clinic.patients.models import Patient
+from clinic.pharmacy.models import Dispensing, ReorderLevel, StockMovement
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
 
 metadata = Base.metadata
@@ -34,6 +35,7 @@ __all__ = [
     "Conflict",
     "Device",
     "Diagnosis",
+    "Dispensing",
     "Invoice",
     "InvoiceLine",
     "LabRequest",
@@ -44,9 +46,11 @@ __all__ = [
     "Payment",
     "Prescription",
     "RejectedChange",
+    "ReorderLevel",
     "Service",
     "ServicePrice",
     "Shift",
+    "StockMovement",
     "StoreSetting",
     "SyncRun",
     "Triage",

@@ -62,6 +62,12 @@ SCREENS = (
         lambda r: may_write(r, Data.INVOICES),
     ),
     ScreenEntry(
+        "pharmacy",
+        "desktop.screens.pharmacy",
+        "PharmacyScreen",
+        lambda r: may_write(r, Data.DISPENSING),
+    ),
+    ScreenEntry(
         "shifts", "desktop.screens.shifts", "ShiftsScreen", lambda r: may_write(r, Data.SHIFTS)
     ),
     ScreenEntry(

@@ -9,6 +9,7 @@
     python docs/take_screenshots.py backup   (only the admin's Backups screen)
     python docs/take_screenshots.py journal  (only the admin's conflicts, audit log
                                               and refused changes)
+    python docs/take_screenshots.py pharmacy (only the pharmacist's dispensing and stock)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
@@ -55,13 +56,14 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
     return xvfb
 
 
+SCENES = ("billing", "no-keyring", "claims", "reports", "backup", "journal", "pharmacy")
+"""What can be taken alone (the first argument); none: every screen."""
+
+
 def main() -> None:
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "billing", "no-keyring", "claims", "reports", "backup", "journal"):
-        sys.exit(
-            "usage: take_screenshots.py"
-            " [billing | no-keyring | claims | reports | backup | journal]"
-        )
+    if only not in (None, *SCENES):
+        sys.exit(f"usage: take_screenshots.py [{' | '.join(SCENES)}]")
     work = Path(tempfile.mkdtemp(prefix="seth-shots-"))
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
@@ -189,9 +191,11 @@ def shoot(work: Path, only: str | None = None) -> None:
         window.show()
         return window
 
-    if only in ("claims", "reports", "backup", "journal"):
+    if only in SCENES[2:]:
         if only == "claims":
             shoot_claims(store, window_for, save, wait_until)
+        elif only == "pharmacy":
+            shoot_pharmacy(store, window_for, save, wait_until)
         elif only == "backup":
             shoot_backup(store, work, window_for, save, wait_until)
             shoot_merge(store, window_for, save, wait_until)
@@ -227,6 +231,7 @@ def shoot(work: Path, only: str | None = None) -> None:
         manager.close()
         shoot_reports(window_for, save, wait_until)
         shoot_claims(store, window_for, save, wait_until)
+        shoot_pharmacy(store, window_for, save, wait_until)
         shoot_backup(store, work, window_for, save, wait_until)
         shoot_merge(store, window_for, save, wait_until)
         shoot_journal(
@@ -659,6 +664,77 @@ def shoot_claims(
     SAMPLES.mkdir(parents=True, exist_ok=True)
     print("saved", write_sha_invoice_pdf(sent, SAMPLES / "sha-invoice.pdf", clinic_name(store)))
     print("saved", write_claim_bundle(sent, SAMPLES / "claim-bundle.json"))
+
+
+PRESCRIBED = (
+    ("Amoxicillin 500 mg", "500 mg", "TDS", "5 days", 15, "Finish the course"),
+    ("Paracetamol 500 mg", "1 g", "TDS", "3 days", 18, None),
+    ("Artemether-lumefantrine 20/120 mg", "4 tablets", "BD", "3 days", 24, "Take with food"),
+    ("Chlorphenamine 4 mg", "4 mg", "TDS", "5 days", 15, None),
+)
+
+
+def shoot_pharmacy(
+    store: Any,
+    window_for: Callable[[str], Any],
+    save: Callable[..., None],
+    wait_until: Callable[..., None],
+) -> None:
+    """The pharmacist's desk: the clinician signs prescriptions for a few of
+    today's visits; the pharmacist gives part of one line (the rest owed)
+    with counselling, then opens the stock of the branch."""
+    from sqlalchemy import select
+
+    from clinic.enums import VisitStatus
+    from clinic.visits.models import Visit
+    from clinic.visits.service import (
+        ConsultationNotes,
+        PrescriptionInput,
+        record_consultation,
+        sign_visit,
+    )
+
+    clinician = window_for("clinician")
+    actor = clinician.ctx.actor()
+    with store.write() as session:
+        waiting = session.scalars(
+            select(Visit.id)
+            .where(
+                Visit.branch_id == actor.branch_id,
+                Visit.visit_date == clinician.ctx.today(),
+                Visit.status.in_((VisitStatus.REGISTERED, VisitStatus.TRIAGED)),
+            )
+            .order_by(Visit.queue_position)
+            .limit(4)
+        ).all()
+        for n, visit_id in enumerate(waiting):
+            lines = [PRESCRIBED[(n + k) % len(PRESCRIBED)] for k in range(1 + n % 3)]
+            notes = ConsultationNotes(
+                complaint="Fever and cough",
+                diagnoses=["J06.9"],
+                prescriptions=[PrescriptionInput(*line) for line in lines],
+            )
+            record_consultation(visit_id, notes, session=session, actor=actor)
+            sign_visit(visit_id, session=session, actor=actor)
+    clinician.close()
+
+    window = window_for("pharmacy")  # syncs: the clinician's prescriptions, the branch's stock
+    screen = window.show_screen("pharmacy")
+    panel = screen.dispensing
+    wait_until(lambda: panel.worklist.rowCount() >= 2)
+    panel.worklist.selectRow(1)
+    wait_until(lambda: panel.lines.rowCount() >= 2 and panel.form_box.isEnabled())
+    panel.quantity.setValue(10)
+    panel.counselling.setText("Take after meals; finish all 15 capsules")
+    panel.dispense()
+    wait_until(lambda: panel.message.isVisible())
+    wait_until(lambda: panel.given.rowCount() == 1)
+    save(window, "55-pharmacy-dispense", 1.0)
+
+    screen.tabs.setCurrentWidget(screen.stock)
+    wait_until(lambda: screen.stock.on_hand.rowCount() > 5)
+    save(window, "56-pharmacy-stock", 1.0)
+    window.close()
 
 
 def shoot_backup(store: Any, work: Path, window_for: Any, save: Any, wait_until: Any) -> None:

@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from clinic.actor import Actor
 from clinic.clock import clinic_today
 from clinic.db import utcnow
 from clinic.demo.claims import seed_claims
@@ -48,6 +49,7 @@ from clinic.demo.history import (
     first_day,
 )
 from clinic.demo.people import People
+from clinic.demo.stock import seed_stock
 from clinic.enums import Role
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import ChangeLogEntry
@@ -270,6 +272,7 @@ DEMO_USERS = (
     ("nurse", "Achieng Otieno", Role.NURSE),
     ("clinician", "Brian Kiprono", Role.CLINICAL_OFFICER),
     ("cashier", "Halima Abdi", Role.CASHIER),
+    ("pharmacy", "Mercy Chebet", Role.PHARMACIST),
     ("claims", "Faith Njeri", Role.CLAIMS_MANAGER),
     ("manager", "Peter Mwangi", Role.ADMIN),
 )
@@ -329,6 +332,11 @@ def seed_demo(database: Database, pc_id: uuid.UUID | None = None) -> str:
             claims_manager_id=staff["claims"],
             today=clinic_today(),
         )
+        main_id = session.scalar(select(Branch.id).where(Branch.code == MAIN_BRANCH))
+        pharmacist = Actor(
+            SERVER_DEVICE_ID, user_id=staff["pharmacy"], role=Role.PHARMACIST, branch_id=main_id
+        )
+        seed_stock(session, actor=pharmacist, today=clinic_today())
     names = ", ".join(username for username, _name, _role in DEMO_USERS)
     return (
         f"Demo clinic: made-up patients only. Log in as {names} "

@@ -27,6 +27,7 @@ from clinic.enums import (
     Role,
     ServiceKind,
     Sex,
+    StockMovementKind,
     VisitStatus,
 )
 from clinic.org.service import USERNAME_PATTERN
@@ -689,3 +690,137 @@ class ClaimBatchOut(Output):
     reference: str | None
     claimed_cents: int = 0
     claims: list[ClaimOut] = []
+
+
+# --- pharmacy and stock -------------------------------------------------------
+# Quantities are units; a count beyond a column's range is a 422 here, a
+# narrower rule (a receipt above 0) is the clinic's, with its own message.
+
+
+class DispensingIn(Input):
+    prescription_id: uuid.UUID
+    quantity: WholeNumber
+    service_id: uuid.UUID | None = None
+    """The drug given, when it is not the one prescribed."""
+    substitution_reason: str | None = Field(default=None, max_length=REASON_MAX)
+    counselling: str | None = Field(default=None, max_length=1000)
+    close_reason: str | None = Field(default=None, max_length=REASON_MAX)
+    """Closes the line: the rest is no longer owed."""
+
+
+class GivenOut(Output):
+    quantity: int
+    drug_name: str
+    substitution_reason: str | None
+    counselling: str | None
+    dispensed_by: uuid.UUID
+    dispensed_at: datetime
+
+
+class LineOut(Output):
+    prescription_id: uuid.UUID
+    visit_id: uuid.UUID
+    drug: str
+    dose: str
+    frequency: str
+    duration: str
+    instructions: str | None
+    prescribed: int
+    given: int
+    owed: int
+    closed: bool
+    close_reason: str | None
+    prescribed_drug_id: uuid.UUID | None
+    prescribed_drug_name: str | None
+    dispensings: list[GivenOut]
+
+
+class DispensedOut(BaseModel):
+    id: uuid.UUID
+    line: LineOut
+    warnings: list[str]
+    """A dispensing beyond the stock on hand (the count may be behind)."""
+    visit_completed: bool
+
+
+class WorklistOut(Output):
+    visit_id: uuid.UUID
+    visit_date: date
+    patient_id: uuid.UUID
+    patient_name: str
+    op_number: str
+    lines: int
+    lines_owed: int
+    units_owed: int
+
+
+class StockMovementIn(Input):
+    service_id: uuid.UUID
+    kind: StockMovementKind
+    quantity: WholeNumber
+    """Signed: receipts and returns above 0, expiry write-offs below 0."""
+    batch: str | None = Field(default=None, max_length=40)
+    expiry: date | None = None
+    reason: str | None = Field(default=None, max_length=REASON_MAX)
+    branch_code: str | None = Field(default=None, max_length=16)
+
+
+class StockCountIn(Input):
+    service_id: uuid.UUID
+    batch: str | None = Field(default=None, max_length=40)
+    expiry: date | None = None
+    counted: WholeNumber
+    reason: str | None = Field(default=None, max_length=REASON_MAX)
+    branch_code: str | None = Field(default=None, max_length=16)
+
+
+class ReorderLevelIn(Input):
+    service_id: uuid.UUID
+    level: WholeNumber
+    branch_code: str | None = Field(default=None, max_length=16)
+
+
+class ReorderLevelOut(Output):
+    service_id: uuid.UUID
+    branch_id: uuid.UUID
+    level: int
+
+
+class StockMovementOut(Output):
+    id: uuid.UUID
+    service_id: uuid.UUID
+    branch_id: uuid.UUID
+    batch: str
+    expiry: date | None
+    quantity: int
+    kind: StockMovementKind
+    reason: str | None
+    dispensing_id: uuid.UUID | None
+    moved_by: uuid.UUID
+    moved_at: datetime
+
+
+class BatchStockOut(Output):
+    batch: str
+    expiry: date | None
+    on_hand: int
+
+
+class DrugStockOut(Output):
+    service_id: uuid.UUID
+    code: str
+    name: str
+    on_hand: int
+    reorder_level: int | None
+    low: bool
+    nearest_expiry: date | None
+    batches: list[BatchStockOut]
+
+
+class ExpiringBatchOut(Output):
+    service_id: uuid.UUID
+    name: str
+    batch: str
+    expiry: date
+    on_hand: int
+    expired: bool

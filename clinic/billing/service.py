@@ -345,7 +345,7 @@ def get_visit_for_billing(visit_id: uuid.UUID, *, session: Session) -> Visit:
     return visit
 
 
-def _match_service(
+def match_service(
     session: Session, listed: Sequence[Service], service_id: uuid.UUID | None, name: str
 ) -> Service | None:
     """The service a request names: by id, else by name among ``listed``
@@ -412,7 +412,7 @@ def propose_lines(visit_id: uuid.UUID, *, session: Session) -> list[ProposedLine
     for lab in labs:
         if lab.status == LabStatus.CANCELLED:
             continue
-        add(_match_service(session, listed, lab.service_id, lab.test_name), lab.test_name, 1, "lab")
+        add(match_service(session, listed, lab.service_id, lab.test_name), lab.test_name, 1, "lab")
     prescriptions = session.scalars(
         select(Prescription)
         .where(Prescription.visit_id == visit.id, Prescription.deleted_at.is_(None))
@@ -420,7 +420,7 @@ def propose_lines(visit_id: uuid.UUID, *, session: Session) -> list[ProposedLine
     ).all()
     for p in prescriptions:
         add(
-            _match_service(session, listed, p.service_id, p.drug),
+            match_service(session, listed, p.service_id, p.drug),
             p.drug,
             p.quantity,
             "prescription",

@@ -50,6 +50,15 @@ from clinic.patients.merge import merge_refusal
 from clinic.patients.models import Patient
 from clinic.patients.service import EDITABLE_FIELDS, clean_patient_fields
 from clinic.permissions import Data, may_read, may_write
+from clinic.pharmacy.models import Dispensing, ReorderLevel, StockMovement
+from clinic.pharmacy.rules import (
+    check_dispensing_state,
+    check_dispensing_values,
+    check_movement_state,
+    check_movement_values,
+    check_quantity,
+    drug,
+)
 from clinic.rules.numbers import PROVISIONAL_PREFIX
 from clinic.rules.vitals import VITALS, assess_vitals
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
@@ -317,6 +326,36 @@ def _payment_values(values: Mapping[str, Any]) -> None:
         raise Refused(str(error)) from None
 
 
+def _dispensing_state(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    def check() -> None:
+        check_dispensing_values(after)
+        check_dispensing_state(session, after)
+
+    _refusing(check)
+
+
+def _movement_state(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    def check() -> None:
+        check_movement_values(after)
+        check_movement_state(session, after)
+
+    _refusing(check)
+
+
+def _reorder_level_state(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    def check() -> None:
+        drug(session, after.get("service_id"))
+        check_quantity(after.get("level"), "level", lowest=0)
+
+    _refusing(check)
+
+
 def _invoice_state(
     session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
@@ -511,6 +550,34 @@ SYNCED: dict[str, SyncedEntity] = {
             branch=visit_branch,
             append_only=True,
             authored=frozenset({"amended_by"}),
+        ),
+        # Dispensings and stock movements are only ever added: two PCs
+        # dispensing offline add up after sync and never conflict. Their
+        # values are checked as the new row, once an edit is refused.
+        SyncedEntity(
+            Dispensing,
+            Data.DISPENSING,
+            branch=visit_branch,
+            append_only=True,
+            authored=frozenset({"dispensed_by"}),
+            check_state=_dispensing_state,
+        ),
+        SyncedEntity(
+            StockMovement,
+            Data.STOCK,
+            branch=own_branch,
+            pulled_by_branch=True,
+            append_only=True,
+            authored=frozenset({"moved_by"}),
+            check_state=_movement_state,
+        ),
+        SyncedEntity(
+            ReorderLevel,
+            Data.STOCK,
+            branch=own_branch,
+            pulled_by_branch=True,
+            write_once=frozenset({"service_id", "branch_id"}),
+            check_state=_reorder_level_state,
         ),
         SyncedEntity(
             Shift,

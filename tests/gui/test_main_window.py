@@ -22,7 +22,7 @@ EXPECTED_SCREENS = {
     Role.NURSE: ["Patients", "Queue", "Triage"],
     Role.CLINICAL_OFFICER: ["Patients", "Queue", "Consultation"],
     Role.CASHIER: ["Patients", "Queue", "Billing", "Shifts and cash-up", "Reports"],
-    Role.PHARMACIST: ["Patients", "Queue", "Billing", "Shifts and cash-up"],
+    Role.PHARMACIST: ["Patients", "Queue", "Billing", "Pharmacy", "Shifts and cash-up"],
     Role.LAB_TECHNICIAN: ["Patients", "Queue"],
     Role.CLAIMS_MANAGER: ["Patients", "Queue", "Claims", "Reports"],
     Role.ADMIN: [
@@ -31,6 +31,7 @@ EXPECTED_SCREENS = {
         "Triage",
         "Consultation",
         "Billing",
+        "Pharmacy",
         "Shifts and cash-up",
         "Claims",
         "Reports",

@@ -47,6 +47,7 @@ from tests.server.helpers import (
     database_from_template,
     unique_name,
 )
+from tests.server.pharmacy_helpers import pharmacy_visit
 
 pytestmark = pytest.mark.postgres
 
@@ -116,6 +117,13 @@ class World:
         response = self.client.post(f"/api/visits/{visit_id}/sign", headers=self.admin)
         assert response.status_code == 200, response.text
         return visit_id
+
+    def pharmacy_line(self) -> str:
+        """An owed prescription line of a new signed visit waiting at the pharmacy."""
+        visit_id = pharmacy_visit(self.client, self.admin)
+        lines = self.client.get(f"/api/pharmacy/visits/{visit_id}/lines", headers=self.admin)
+        line_id: str = lines.json()[0]["prescription_id"]
+        return line_id
 
     def user(self) -> str:
         with self.database.sessions.begin() as session:
@@ -558,6 +566,63 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/api/claim-batches/{batch_id}/sha.csv",
         roles("claims_manager admin"),
         lambda w: (f"/api/claim-batches/{w.batch()}/sha.csv", None, None),
+    ),
+    # pharmacy: pharmacists dispense and move their branch's stock; clinicians read
+    Endpoint(
+        "GET",
+        "/api/pharmacy/worklist",
+        roles("nurse clinical_officer pharmacist admin"),
+        _fixed("/api/pharmacy/worklist"),
+    ),
+    Endpoint(
+        "GET",
+        "/api/pharmacy/visits/{visit_id}/lines",
+        roles("nurse clinical_officer pharmacist admin"),
+        lambda w: (f"/api/pharmacy/visits/{w.visit()}/lines", None, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/pharmacy/dispensings",
+        roles("pharmacist admin"),
+        lambda w: (
+            "/api/pharmacy/dispensings",
+            {"prescription_id": w.pharmacy_line(), "quantity": 6},
+            None,
+        ),
+    ),
+    *(
+        Endpoint("GET", path, roles("nurse clinical_officer pharmacist admin"), _fixed(path))
+        for path in ("/api/stock", "/api/stock/low", "/api/stock/expiring", "/api/stock/movements")
+    ),
+    Endpoint(
+        "POST",
+        "/api/stock/movements",
+        roles("pharmacist admin"),
+        lambda w: (
+            "/api/stock/movements",
+            {"service_id": w.service_id("DRG-PCM500"), "kind": "receipt", "quantity": 100},
+            None,
+        ),
+    ),
+    Endpoint(
+        "POST",
+        "/api/stock/counts",
+        roles("pharmacist admin"),
+        lambda w: (
+            "/api/stock/counts",
+            {"service_id": w.service_id("DRG-IBU400"), "counted": 3, "reason": "Shelf count"},
+            None,
+        ),
+    ),
+    Endpoint(
+        "PUT",
+        "/api/stock/reorder-levels",
+        roles("pharmacist admin"),
+        lambda w: (
+            "/api/stock/reorder-levels",
+            {"service_id": w.service_id("DRG-PCM500"), "level": 50},
+            None,
+        ),
     ),
     # admin only: users, devices, audit
     Endpoint(

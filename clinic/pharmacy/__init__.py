@@ -1,0 +1,1 @@
+"""The pharmacy: dispensing prescriptions and the drug stock as a ledger."""
