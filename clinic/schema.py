@@ -14,6 +14,7 @@ from clinic.journal.models import (
     StoreSetting,
     SyncRun,
 )
+from clinic.lab.models import LabResult
 from clinic.numbering.models import NumberLease
 from clinic.org.models import Branch, Device, OfflineLogin, User
 from clinic.patients.models import Patient
@@ -37,6 +38,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "LabRequest",
+    "LabResult",
     "NumberLease",
     "OfflineLogin",
     "OutboxEntry",

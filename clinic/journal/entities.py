@@ -45,6 +45,8 @@ from clinic.db import SyncColumns
 from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.models import Conflict
+from clinic.lab.models import LabResult
+from clinic.lab.rules import check_result_row
 from clinic.org.models import Branch, Device, User
 from clinic.patients.models import Patient
 from clinic.patients.service import EDITABLE_FIELDS, clean_patient_fields
@@ -396,6 +398,18 @@ def _move_recorded(
     _refusing(lambda: check_move_recorded(session, after))
 
 
+def _lab_result_state(
+    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+) -> None:
+    _refusing(lambda: check_result_row(session, after))
+
+
+def _lab_request_branch(session: Session, values: Mapping[str, Any]) -> uuid.UUID | None:
+    request_id = values.get("lab_request_id")
+    request = session.get(LabRequest, request_id) if request_id is not None else None
+    return visit_branch(session, {"visit_id": request.visit_id}) if request is not None else None
+
+
 def _claim_follows_payment(session: Session, payment: Any, actor: Actor) -> None:
     if payment.method == PaymentMethod.SHA:
         refresh_claim_for_invoice(payment.invoice_id, session=session, actor=actor)
@@ -481,6 +495,16 @@ SYNCED: dict[str, SyncedEntity] = {
             authored=frozenset({"resulted_by"}),
             write_once=ON_VISIT,
             lock=signed_with_visit("lab requests", ("test_name", "service_id", "notes")),
+        ),
+        # Results are the lab technician's alone; the server recomputes each
+        # one's unit, range and flag for the patient rather than trust them.
+        SyncedEntity(
+            LabResult,
+            Data.LAB_RESULTS,
+            branch=_lab_request_branch,
+            authored=frozenset({"entered_by"}),
+            write_once=frozenset({"lab_request_id", "analyte"}),
+            check_state=_lab_result_state,
         ),
         SyncedEntity(
             Amendment,
