@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.enums import VisitStatus
+from clinic.lab.queries import visits_with_critical_results
 from clinic.patients.models import Patient
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
 
@@ -28,6 +29,8 @@ class QueueEntry:
     is_new: bool
     arrived_at: datetime
     signed: bool
+    critical_results: bool = False
+    """A lab result of the visit is critical: the clinician must see it now."""
 
 
 def todays_queue(
@@ -45,6 +48,8 @@ def todays_queue(
         query = query.where(Visit.branch_id == branch_id)
     if not include_closed:
         query = query.where(Visit.status.not_in([VisitStatus.COMPLETED, VisitStatus.CANCELLED]))
+    rows = session.execute(query).all()
+    critical = visits_with_critical_results(session, [visit.id for visit, _ in rows])
     return [
         QueueEntry(
             visit_id=visit.id,
@@ -58,8 +63,9 @@ def todays_queue(
             is_new=visit.is_new,
             arrived_at=visit.created_at,
             signed=visit.signed_at is not None,
+            critical_results=visit.id in critical,
         )
-        for visit, patient in session.execute(query)
+        for visit, patient in rows
     ]
 
 
