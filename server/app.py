@@ -18,7 +18,7 @@ from server.errors import install_error_handlers
 from server.notifier import ChangeNotifier
 from server.observability import Metrics, RequestMiddleware
 from server.ratelimit import SlidingWindowLimiter
-from server.routes import admin, auth, billing, claims, patients, reports, visits
+from server.routes import admin, auth, billing, claims, lab, patients, reports, visits
 from server.schemas import ErrorOut, HealthOut
 from server.sync import routes as sync_routes
 
@@ -69,6 +69,7 @@ def create_app(settings: Settings, database: Database, *, notify: bool = True) -
         visits.router,
         billing.router,
         claims.router,
+        lab.router,
         reports.router,
         admin.router,
     )

@@ -377,6 +377,67 @@ class VisitDetailOut(VisitOut):
     amendments: list[AmendmentOut] | None = None
 
 
+# --- the lab -------------------------------------------------------------------
+
+
+class LabResultsIn(Input):
+    """A requested test's results by the catalogue's field codes (``hb``,
+    ``result``): a number, one of the field's values, or text."""
+
+    values: dict[str, float | str | None] = Field(max_length=40)
+
+
+class LabWorkItemOut(Output):
+    request_id: uuid.UUID
+    visit_id: uuid.UUID
+    patient_id: uuid.UUID
+    op_number: str
+    patient_name: str
+    sex: str
+    date_of_birth: date | None
+    test_name: str
+    notes: str | None
+    requested_at: datetime
+    clinician: str
+    status: str
+    critical: bool
+
+
+class LabFieldOut(BaseModel):
+    code: str
+    label: str
+    kind: str
+    unit: str
+    values: list[str]
+    """A coded result's allowed values."""
+    reference_range: str
+    """The normal range for this patient's age and sex."""
+    required: bool
+
+
+class LabResultOut(Output):
+    analyte: str
+    label: str
+    shown: str
+    reference_range: str
+    flag: str | None
+    abnormal: bool
+    entered_at: datetime
+    entered_by: str
+
+
+class LabSheetOut(BaseModel):
+    request_id: uuid.UUID
+    visit_id: uuid.UUID
+    test_name: str
+    patient_name: str
+    op_number: str
+    status: str
+    notes: str | None
+    fields: list[LabFieldOut]
+    results: list[LabResultOut]
+
+
 class HealthOut(BaseModel):
     status: str
     database: bool

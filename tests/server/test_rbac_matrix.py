@@ -117,6 +117,19 @@ class World:
         assert response.status_code == 200, response.text
         return visit_id
 
+    def lab_request(self, test_name: str = "Malaria RDT") -> str:
+        """A test requested at a signed visit at MAIN (the visit waits for the lab)."""
+        visit_id = self.visit()
+        body = {**CONSULTATION_BODY, "lab_requests": [{"test_name": test_name}]}
+        response = self.client.put(
+            f"/api/visits/{visit_id}/consultation", json=body, headers=self.admin
+        )
+        assert response.status_code == 200, response.text
+        request_id: str = response.json()["lab_requests"][0]["id"]
+        response = self.client.post(f"/api/visits/{visit_id}/sign", headers=self.admin)
+        assert response.status_code == 200, response.text
+        return request_id
+
     def user(self) -> str:
         with self.database.sessions.begin() as session:
             user = User(
@@ -542,6 +555,29 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "/api/claim-batches/{batch_id}/sha.csv",
         roles("claims_manager admin"),
         lambda w: (f"/api/claim-batches/{w.batch()}/sha.csv", None, None),
+    ),
+    # the lab: clinicians and the lab read requests and results; the lab enters results
+    Endpoint(
+        "GET",
+        "/api/lab/worklist",
+        roles("nurse clinical_officer lab_technician admin"),
+        _fixed("/api/lab/worklist"),
+    ),
+    Endpoint(
+        "GET",
+        "/api/lab/requests/{request_id}",
+        roles("nurse clinical_officer lab_technician admin"),
+        lambda w: (f"/api/lab/requests/{w.lab_request()}", None, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/lab/requests/{request_id}/results",
+        roles("lab_technician admin"),
+        lambda w: (
+            f"/api/lab/requests/{w.lab_request()}/results",
+            {"values": {"result": "NEGATIVE"}},
+            None,
+        ),
     ),
     # admin only: users, devices, audit
     Endpoint(
