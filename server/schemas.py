@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 
 from clinic.billing.rules import REASON_MAX, REFERENCE_MAX
@@ -384,7 +384,7 @@ class LabResultsIn(Input):
     """A requested test's results by the catalogue's field codes (``hb``,
     ``result``): a number, one of the field's values, or text."""
 
-    values: dict[str, float | str | None] = Field(max_length=40)
+    values: dict[str, StrictFloat | StrictStr | None] = Field(max_length=40)
 
 
 class LabWorkItemOut(Output):
