@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.enums import VisitStatus
-from clinic.lab.queries import visits_with_critical_results
+from clinic.lab.queries import RequestResults, visit_lab_results, visits_with_critical_results
 from clinic.patients.models import Patient
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
 
@@ -95,6 +95,8 @@ class VisitRecord:
     prescriptions: list[Prescription]
     lab_requests: list[LabRequest]
     amendments: list[Amendment]
+    lab_results: list[RequestResults] = field(default_factory=list)
+    """Each lab request with its results, for showing beside the request."""
 
 
 def visit_record(session: Session, visit_id: uuid.UUID) -> VisitRecord:
@@ -137,6 +139,7 @@ def visit_record(session: Session, visit_id: uuid.UUID) -> VisitRecord:
         prescriptions=children(Prescription),
         lab_requests=children(LabRequest),
         amendments=children(Amendment),
+        lab_results=visit_lab_results(session, visit_id),
     )
 
 

@@ -19,21 +19,15 @@ from clinic.lab.models import LabResult
 from clinic.lab.queries import lab_worklist, result_sheet, visit_lab_results
 from clinic.lab.rules import check_result_row
 from clinic.lab.service import record_lab_results
-from clinic.org.models import Branch, User
+from clinic.org.models import Branch
 from clinic.patients.models import Patient
-from clinic.patients.service import PatientDetails, register_patient
 from clinic.rules.vitals import Flag
 from clinic.store import LocalStore
 from clinic.visits.models import LabRequest, Visit
 from clinic.visits.queries import todays_queue
-from clinic.visits.service import (
-    ConsultationNotes,
-    LabRequestInput,
-    open_visit,
-    record_consultation,
-    sign_visit,
-)
+from tests import lab_data
 from tests.conftest import TODAY, make_actor
+from tests.lab_data import CLINICIAN, TECHNICIAN, add_user, requests_of, visit_status
 
 CATALOGUE = lab_catalogue()
 HB = CATALOGUE.find("Haemoglobin (Hb)").field("hb")
@@ -133,25 +127,8 @@ def test_a_test_the_catalogue_does_not_know_takes_free_text() -> None:
 @pytest.fixture
 def actors(store: LocalStore, branch: Branch) -> dict[Role, Actor]:
     actors = {role: make_actor(store, branch, role) for role in Role}
-    with store.write() as session:
-        session.add(
-            User(
-                id=actors[Role.CLINICAL_OFFICER].user_id,
-                username="co",
-                full_name="Dr. Achieng Odhiambo",
-                role=Role.CLINICAL_OFFICER,
-                branch_id=branch.id,
-            )
-        )
-        session.add(
-            User(
-                id=actors[Role.LAB_TECHNICIAN].user_id,
-                username="lab",
-                full_name="Brian Kiprono",
-                role=Role.LAB_TECHNICIAN,
-                branch_id=branch.id,
-            )
-        )
+    add_user(store, actors[Role.CLINICAL_OFFICER], CLINICIAN)
+    add_user(store, actors[Role.LAB_TECHNICIAN], TECHNICIAN)
     return actors
 
 
@@ -163,45 +140,12 @@ def waiting_for_lab(
     born: date | None = date(1990, 5, 17),
     sex: Sex = Sex.FEMALE,
 ) -> Visit:
-    """A visit signed with ``tests`` requested: it waits for the lab."""
-    with store.write() as session:
-        patient = register_patient(
-            PatientDetails(first_name="Mary", last_name="Otieno", date_of_birth=born, sex=sex),
-            session=session,
-            actor=actors[Role.RECEPTIONIST],
-            today=TODAY,
-        ).patient
-        visit = open_visit(
-            patient.id, session=session, actor=actors[Role.RECEPTIONIST], today=TODAY
-        )
-        notes = ConsultationNotes(
-            complaint="Fever for 3 days",
-            diagnoses=["B54"],
-            lab_requests=[LabRequestInput(test_name=name) for name in tests],
-        )
-        co = actors[Role.CLINICAL_OFFICER]
-        record_consultation(visit.id, notes, session=session, actor=co)
-        sign_visit(visit.id, session=session, actor=co)
-        assert visit.status == VisitStatus.WAITING_LAB
-        return visit
-
-
-def requests_of(store: LocalStore, visit: Visit) -> dict[str, uuid.UUID]:
-    with store.session() as session:
-        rows = session.scalars(select(LabRequest).where(LabRequest.visit_id == visit.id))
-        return {r.test_name: r.id for r in rows}
+    return lab_data.waiting_for_lab(store, actors, tests, day=TODAY, born=born, sex=sex)
 
 
 def enter(store: LocalStore, actor: Actor, request_id: uuid.UUID, **values: object) -> LabRequest:
     with store.write() as session:
         return record_lab_results(request_id, values, session=session, actor=actor)
-
-
-def visit_status(store: LocalStore, visit: Visit) -> VisitStatus:
-    with store.session() as session:
-        found = session.get(Visit, visit.id)
-        assert found is not None
-        return found.status
 
 
 def test_results_are_flagged_for_the_patient_and_the_visit_returns_after_the_last_test(
@@ -222,9 +166,9 @@ def test_results_are_flagged_for_the_patient_and_the_visit_returns_after_the_las
     )
     assert done.status == LabStatus.RESULTED and done.resulted_by == lab.user_id
     assert "Haemoglobin 6.4 g/dL (CRITICAL_LOW)" in (done.result or "")
-    assert visit_status(store, visit) == VisitStatus.WAITING_LAB
+    assert visit_status(store, visit.id) == VisitStatus.WAITING_LAB
     enter(store, lab, requests["Malaria RDT"], result="Positive")
-    assert visit_status(store, visit) == VisitStatus.IN_CONSULTATION
+    assert visit_status(store, visit.id) == VisitStatus.IN_CONSULTATION
 
     with store.session() as session:
         rows = {
@@ -281,7 +225,7 @@ def test_entering_results_again_replaces_them(store: LocalStore, actors: dict[Ro
     assert live == [12.6]
     assert sheet.entered == {"hb": "12.6"}
     assert [(r.shown, r.flag, r.entered_by) for r in sheet.results] == [
-        ("12.6 g/dL", Flag.NORMAL, "Brian Kiprono")
+        ("12.6 g/dL", Flag.NORMAL, TECHNICIAN)
     ]
 
 
@@ -314,7 +258,7 @@ def test_the_worklist_is_todays_requests_oldest_first_with_the_clinician(
         (first.id, "Hb"),
         (second.id, "Urinalysis"),
     ]
-    assert {i.clinician for i in items} == {"Dr. Achieng Odhiambo"}
+    assert {i.clinician for i in items} == {CLINICIAN}
     assert elsewhere == [] and tomorrow == []
     enter(store, actors[Role.LAB_TECHNICIAN], items[0].request_id, result="NEGATIVE")
     with store.session() as session:

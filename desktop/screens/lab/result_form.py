@@ -174,11 +174,11 @@ class ResultForm(QWidget):
         for row in self.rows.values():
             row.error.hide()
         for error in errors:
-            row = self.rows.get(error.field)
-            if row is not None:
-                row.error.setText(error.reason)
-                row.error.show()
-                self._style(row, "error")
+            refused = self.rows.get(error.field)
+            if refused is not None:
+                refused.error.setText(error.reason)
+                refused.error.show()
+                self._style(refused, "error")
 
     def unplaced(self, errors: list[FieldError]) -> list[FieldError]:
         return [e for e in errors if e.field not in self.rows]
