@@ -47,6 +47,7 @@ from clinic.demo.history import (
     epoch_ms,
     first_day,
 )
+from clinic.demo.lab import seed_lab_work
 from clinic.demo.people import People
 from clinic.enums import Role
 from clinic.journal.entities import SYNCED
@@ -271,6 +272,7 @@ DEMO_USERS = (
     ("clinician", "Brian Kiprono", Role.CLINICAL_OFFICER),
     ("cashier", "Halima Abdi", Role.CASHIER),
     ("claims", "Faith Njeri", Role.CLAIMS_MANAGER),
+    ("lab", "Mercy Chebet", Role.LAB_TECHNICIAN),
     ("manager", "Peter Mwangi", Role.ADMIN),
 )
 DEMO_PATIENTS = 3000
@@ -327,6 +329,13 @@ def seed_demo(database: Database, pc_id: uuid.UUID | None = None) -> str:
             device_id=SERVER_DEVICE_ID,
             cashier_id=staff["cashier"],
             claims_manager_id=staff["claims"],
+            today=clinic_today(),
+        )
+        seed_lab_work(
+            session,
+            device_id=SERVER_DEVICE_ID,
+            lab_technician_id=staff["lab"],
+            branch_code=MAIN_BRANCH,
             today=clinic_today(),
         )
     names = ", ".join(username for username, _name, _role in DEMO_USERS)
