@@ -7,6 +7,8 @@
                                               invoice and a FHIR claim bundle)
     python docs/take_screenshots.py reports  (only the Reports screen and its sample exports)
     python docs/take_screenshots.py backup   (only the admin's Backups screen)
+    python docs/take_screenshots.py lab      (only the lab's worklist, a result form, and
+                                              the critical result in the clinician's queue)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
@@ -55,8 +57,10 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
 
 def main() -> None:
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "billing", "no-keyring", "claims", "reports", "backup"):
-        sys.exit("usage: take_screenshots.py [billing | no-keyring | claims | reports | backup]")
+    if only not in (None, "billing", "no-keyring", "claims", "reports", "backup", "lab"):
+        sys.exit(
+            "usage: take_screenshots.py [billing | no-keyring | claims | reports | backup | lab]"
+        )
     work = Path(tempfile.mkdtemp(prefix="seth-shots-"))
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
@@ -171,9 +175,11 @@ def shoot(work: Path, only: str | None = None) -> None:
         window.online_label.setText(window.tr("● Online"))
         return window
 
-    if only in ("claims", "reports", "backup"):
+    if only in ("claims", "reports", "backup", "lab"):
         if only == "claims":
             shoot_claims(store, window_for, save, wait_until)
+        elif only == "lab":
+            shoot_lab(window_for, save, wait_until)
         elif only == "backup":
             shoot_backup(store, work, window_for, save, wait_until)
         else:
@@ -197,6 +203,7 @@ def shoot(work: Path, only: str | None = None) -> None:
         shoot_reports(window_for, save, wait_until)
         shoot_claims(store, window_for, save, wait_until)
         shoot_backup(store, work, window_for, save, wait_until)
+        shoot_lab(window_for, save, wait_until)
     server.stop()
     store.close()
     pg.cleanup()
@@ -624,6 +631,44 @@ def shoot_claims(
     SAMPLES.mkdir(parents=True, exist_ok=True)
     print("saved", write_sha_invoice_pdf(sent, SAMPLES / "sha-invoice.pdf", clinic_name(store)))
     print("saved", write_claim_bundle(sent, SAMPLES / "claim-bundle.json"))
+
+
+def shoot_lab(
+    window_for: Callable[[str], Any], save: Callable[..., None], wait_until: Callable[..., None]
+) -> None:
+    """The lab technician's day on the demo clinic: today's worklist (one
+    result already in, and critical), a full haemogram entered with its
+    values flagged; then the clinician's queue marking the critical result."""
+    from PySide6.QtWidgets import QLineEdit
+
+    lab = window_for("lab")  # logs in as the demo's lab technician and syncs
+    screen = lab.show_screen("lab")
+    screen.show_done.setChecked(True)
+    wait_until(lambda: screen.model.rowCount() > 2)
+    save(lab, "50-lab-worklist", 1.0)
+
+    items = screen.model.items
+    row = next(
+        (i for i, item in enumerate(items) if item.test_name == "Full haemogram"),
+        next(i for i, item in enumerate(items) if item.status == "REQUESTED"),
+    )
+    screen.table.selectRow(row)
+    wait_until(lambda: screen.detail.isVisible() and bool(screen.form.rows))
+    typed = {"wbc": "14.2", "hb": "9.1", "hct": "28", "mcv": "74", "platelets": "38"}
+    for code, value in typed.items():
+        edit = screen.form.findChild(QLineEdit, code)
+        if edit is not None:
+            edit.setText(value)
+    screen.save()
+    wait_until(lambda: screen.message.isVisible())
+    save(lab, "51-lab-results", 1.0)
+    lab.close()
+
+    clinician = window_for("clinician")  # syncs the results in
+    queue = clinician.show_screen("queue")
+    wait_until(lambda: any(e.critical_results for e in queue.model.entries))
+    save(clinician, "52-lab-critical-in-queue", 1.0)
+    clinician.close()
 
 
 def shoot_backup(store: Any, work: Path, window_for: Any, save: Any, wait_until: Any) -> None:

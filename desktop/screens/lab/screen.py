@@ -1,6 +1,6 @@
 """The lab technician's screen: today's worklist of requested tests at this
 branch (oldest first, with the patient and the requesting clinician) and,
-beside it, the result form of the test chosen in it.
+under it, the result form of the test chosen in it.
 
 Saving enters the test's results through :func:`clinic.lab.service.record_lab_results`
 (flagged for the patient's age and sex; the visit goes back to the clinician
@@ -192,7 +192,7 @@ class LabScreen(Screen):
 
         self.detail = QWidget()
         detail_layout = QVBoxLayout(self.detail)
-        detail_layout.setContentsMargins(8, 0, 0, 0)
+        detail_layout.setContentsMargins(0, 6, 0, 0)
         detail_layout.addWidget(self.patient)
         detail_layout.addWidget(self.test)
         detail_layout.addWidget(scroll, 1)
@@ -205,13 +205,14 @@ class LabScreen(Screen):
         right_layout.addWidget(self.detail, 1)
         self.detail.hide()
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        # The worklist above the form: each keeps the PC's full width.
+        splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.table)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 4)
-        splitter.setSizes([640, 520])
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([250, 420])
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
