@@ -45,7 +45,8 @@ from clinic.db import SyncColumns
 from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.models import Conflict
-from clinic.lab.models import LabResult
+from clinic.lab.catalogue import parse_test
+from clinic.lab.models import LabResult, LabTestOverride
 from clinic.lab.rules import check_result_row
 from clinic.org.models import Branch, Device, User
 from clinic.patients.models import Patient
@@ -398,6 +399,14 @@ def _move_recorded(
     _refusing(lambda: check_move_recorded(session, after))
 
 
+def _lab_test_values(values: Mapping[str, Any]) -> None:
+    if "definition" not in values:
+        return
+    _refusing(lambda: parse_test(values["definition"]))
+    if "code" in values and values["definition"].get("code") != values["code"]:
+        raise Refused("code: the definition is of another test")
+
+
 def _lab_result_state(
     session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
 ) -> None:
@@ -433,6 +442,8 @@ SYNCED: dict[str, SyncedEntity] = {
         SyncedEntity(Service, Data.PRICE_LIST),
         # A price is added from a date, never edited: past days keep theirs.
         SyncedEntity(ServicePrice, Data.PRICE_LIST, append_only=True),
+        # The lab's catalogue is set and read as the price list is.
+        SyncedEntity(LabTestOverride, Data.PRICE_LIST, check_values=_lab_test_values),
         SyncedEntity(
             Patient,
             Data.PATIENTS,

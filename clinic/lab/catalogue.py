@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -181,6 +183,13 @@ FREE_TEXT = LabField("result", "Result", ResultKind.TEXT)
 class Catalogue:
     tests: tuple[LabTest, ...]
 
+    def with_tests(self, tests: Iterable[LabTest]) -> Catalogue:
+        """This catalogue with ``tests`` in place of those of their codes
+        (new codes added at the end)."""
+        replaced = {t.code: t for t in tests}
+        kept = [replaced.pop(t.code, t) for t in self.tests]
+        return Catalogue((*kept, *replaced.values()))
+
     def find(self, test_name: str) -> LabTest:
         """The test a request names (its name, code or an alias, in any
         case); a test of its own with one free-text result otherwise."""
@@ -191,53 +200,196 @@ class Catalogue:
         return LabTest("", test_name.strip(), (), (FREE_TEXT,))
 
 
-def _field(raw: dict[str, Any]) -> LabField:
-    kind = ResultKind(raw["kind"])
-    bands = tuple(
-        LabBand(
-            Sex(b["sex"]) if b.get("sex") else None,
-            ReferenceBand(
-                b.get("below_age_years"),
-                b.get("normal_low"),
-                b.get("normal_high"),
-                b.get("critical_low"),
-                b.get("critical_high"),
-            ),
+CODE = re.compile(r"[A-Z][A-Z0-9-]{1,31}")
+FIELD_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+VALUE_CODE = re.compile(r"[A-Za-z0-9<>:+_.-]{1,40}")
+
+
+def _text(raw: object, where: str, limit: int, *, required: bool = True) -> str:
+    if raw is None and not required:
+        return ""
+    if not isinstance(raw, str) or (required and not raw.strip()):
+        raise InvalidValue(where, "write it as text")
+    if "\x00" in raw or len(raw) > limit:
+        raise InvalidValue(where, f"keep it to {limit} characters, without NUL characters")
+    return raw.strip()
+
+
+def _number(raw: object, where: str) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        raise InvalidValue(where, "write a number")
+    if abs(raw) > 1e9:
+        raise InvalidValue(where, "a limit above a billion cannot be right")
+    return float(raw)
+
+
+def _list(raw: object, where: str, limit: int) -> list[Any]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > limit:
+        raise InvalidValue(where, f"give a list of at most {limit}")
+    return raw
+
+
+def _mapping(raw: object, where: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise InvalidValue(where, "give an object of named values")
+    return raw
+
+
+def _band(raw: object, where: str) -> LabBand:
+    band = _mapping(raw, where)
+    sex = band.get("sex")
+    if sex not in (None, Sex.FEMALE.value, Sex.MALE.value):
+        raise InvalidValue(f"{where}.sex", "F, M, or null for anyone")
+    limits = {
+        name: _number(band.get(name), f"{where}.{name}")
+        for name in (
+            "below_age_years",
+            "normal_low",
+            "normal_high",
+            "critical_low",
+            "critical_high",
         )
-        for b in raw.get("bands", ())
+    }
+    ordered = [limits[n] for n in ("critical_low", "normal_low", "normal_high", "critical_high")]
+    known = [v for v in ordered if v is not None]
+    if known != sorted(known):
+        raise InvalidValue(
+            where, "limits must rise: critical low, normal low, normal high, critical high"
+        )
+    below = limits["below_age_years"]
+    if below is not None and not 0 < below <= 130:
+        raise InvalidValue(f"{where}.below_age_years", "an age in years above 0")
+    return LabBand(
+        Sex(sex) if sex else None,
+        ReferenceBand(
+            below,
+            limits["normal_low"],
+            limits["normal_high"],
+            limits["critical_low"],
+            limits["critical_high"],
+        ),
     )
+
+
+def _field(raw: object, where: str) -> LabField:
+    entry = _mapping(raw, where)
+    code = _text(entry.get("code"), f"{where}.code", 40)
+    if not FIELD_CODE.fullmatch(code):
+        raise InvalidValue(f"{where}.code", "lower-case letters, digits and _, such as hb")
+    try:
+        kind = ResultKind(entry.get("kind"))
+    except ValueError:
+        kinds = ", ".join(k.value for k in ResultKind)
+        raise InvalidValue(f"{where}.kind", f"choose one of {kinds}") from None
+    values = [
+        _text(v, f"{where}.values", 40) for v in _list(entry.get("values"), f"{where}.values", 30)
+    ]
+    if kind is ResultKind.CODED and not values:
+        raise InvalidValue(f"{where}.values", "list the values a coded result may take")
+    if any(not VALUE_CODE.fullmatch(v) for v in values):
+        raise InvalidValue(f"{where}.values", "values are short codes such as POSITIVE or 1+")
+    abnormal = [
+        _text(v, f"{where}.abnormal", 40)
+        for v in _list(entry.get("abnormal"), f"{where}.abnormal", 30)
+    ]
+    if not set(abnormal) <= set(values):
+        raise InvalidValue(f"{where}.abnormal", "abnormal values must be among the values")
+    plausible_min = _number(entry.get("plausible_min", 0), f"{where}.plausible_min") or 0.0
+    plausible_max = _number(entry.get("plausible_max", 0), f"{where}.plausible_max") or 0.0
+    if kind is ResultKind.NUMERIC and not plausible_min < plausible_max:
+        raise InvalidValue(f"{where}.plausible_max", "must be above plausible_min")
+    decimals = entry.get("decimals", 0)
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 4:
+        raise InvalidValue(f"{where}.decimals", "a whole number from 0 to 4")
+    required = entry.get("required", True)
+    if not isinstance(required, bool):
+        raise InvalidValue(f"{where}.required", "true or false")
     return LabField(
-        code=raw["code"],
-        label=raw["label"],
+        code=code,
+        label=_text(entry.get("label"), f"{where}.label", 60),
         kind=kind,
-        unit=raw.get("unit", ""),
-        decimals=int(raw.get("decimals", 0)),
-        plausible_min=float(raw.get("plausible_min", 0)),
-        plausible_max=float(raw.get("plausible_max", 0)),
-        bands=bands,
-        values=tuple(raw.get("values", ())),
-        abnormal=frozenset(raw.get("abnormal", ())),
-        required=bool(raw.get("required", True)),
+        unit=_text(entry.get("unit"), f"{where}.unit", 20, required=False),
+        decimals=decimals,
+        plausible_min=plausible_min,
+        plausible_max=plausible_max,
+        bands=tuple(
+            _band(b, f"{where}.bands[{i}]")
+            for i, b in enumerate(_list(entry.get("bands"), f"{where}.bands", 20))
+        ),
+        values=tuple(values),
+        abnormal=frozenset(abnormal),
+        required=required,
+    )
+
+
+def parse_test(raw: object, where: str = "test") -> LabTest:
+    """A test as the catalogue file (or an admin) writes it. Raises
+    InvalidValue naming the part (``test.fields[1].bands[0].normal_low``)
+    and saying what to fix."""
+    entry = _mapping(raw, where)
+    code = _text(entry.get("code"), f"{where}.code", 32)
+    if not CODE.fullmatch(code):
+        raise InvalidValue(f"{where}.code", "capitals, digits and -, such as LAB-HB")
+    fields = [
+        _field(f, f"{where}.fields[{i}]")
+        for i, f in enumerate(_list(entry.get("fields"), f"{where}.fields", 40))
+    ]
+    if not fields:
+        raise InvalidValue(f"{where}.fields", "a test has at least one result")
+    if len({f.code for f in fields}) != len(fields):
+        raise InvalidValue(f"{where}.fields", "each result needs a code of its own")
+    return LabTest(
+        code=code,
+        name=_text(entry.get("name"), f"{where}.name", 200),
+        aliases=tuple(
+            _text(a, f"{where}.aliases", 200)
+            for a in _list(entry.get("aliases"), f"{where}.aliases", 20)
+        ),
+        fields=tuple(fields),
     )
 
 
 def read_catalogue(path: Path) -> Catalogue:
     """The catalogue in a JSON file shaped as ``resources/lab_tests.json``."""
     document = json.loads(path.read_text(encoding="utf-8"))
-    return Catalogue(
-        tuple(
-            LabTest(
-                code=t["code"],
-                name=t["name"],
-                aliases=tuple(t.get("aliases", ())),
-                fields=tuple(_field(f) for f in t["fields"]),
-            )
-            for t in document["tests"]
-        )
-    )
+    return Catalogue(tuple(parse_test(t, f"tests[{i}]") for i, t in enumerate(document["tests"])))
 
 
 @cache
 def lab_catalogue() -> Catalogue:
     """The catalogue that ships with the program (read once)."""
     return read_catalogue(resources_dir() / "lab_tests.json")
+
+
+def test_definition(test: LabTest) -> dict[str, Any]:
+    """A test written as the catalogue file writes it (what :func:`parse_test` reads)."""
+    fields = []
+    for lab_field in test.fields:
+        entry: dict[str, Any] = {
+            "code": lab_field.code,
+            "label": lab_field.label,
+            "kind": lab_field.kind.value,
+            "required": lab_field.required,
+        }
+        if lab_field.kind is ResultKind.NUMERIC:
+            entry |= {
+                "unit": lab_field.unit,
+                "decimals": lab_field.decimals,
+                "plausible_min": lab_field.plausible_min,
+                "plausible_max": lab_field.plausible_max,
+                "bands": [
+                    {"sex": b.sex.value if b.sex else None, **asdict(b.band)}
+                    for b in lab_field.bands
+                ],
+            }
+        if lab_field.kind is ResultKind.CODED:
+            entry |= {
+                "values": list(lab_field.values),
+                "abnormal": [v for v in lab_field.values if v in lab_field.abnormal],
+            }
+        fields.append(entry)
+    return {"code": test.code, "name": test.name, "aliases": list(test.aliases), "fields": fields}

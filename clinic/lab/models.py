@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, Text, Uuid
+from sqlalchemy import JSON, Float, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import Base, SyncColumns, UTCDateTime
@@ -28,3 +29,15 @@ class LabResult(SyncColumns, Base):
     flag: Mapped[str | None] = mapped_column(String(16))
     entered_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LabTestOverride(SyncColumns, Base):
+    """An admin's version of a test of the shipped catalogue (same ``code``),
+    or a test of the clinic's own: its ``definition`` is written as a test of
+    ``resources/lab_tests.json`` and replaces the shipped one on every PC. Of
+    two versions of one code (two admins offline), the later written wins."""
+
+    __tablename__ = "lab_test_overrides"
+
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)

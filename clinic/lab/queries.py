@@ -12,9 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from clinic.enums import LabStatus, Sex
-from clinic.lab.catalogue import LabTest, ResultValue, lab_catalogue
+from clinic.lab.catalogue import LabTest, ResultValue
 from clinic.lab.models import LabResult
-from clinic.lab.rules import CRITICAL, patient_band, request_patient, show_value
+from clinic.lab.rules import (
+    CRITICAL,
+    clinic_catalogue,
+    patient_band,
+    request_patient,
+    show_value,
+)
 from clinic.lab.service import current_results, get_lab_request
 from clinic.org.models import User
 from clinic.patients.models import Patient
@@ -183,7 +189,7 @@ def _lines(session: Session, test: LabTest, rows: list[LabResult]) -> list[Resul
 
 def visit_lab_results(session: Session, visit_id: uuid.UUID) -> list[RequestResults]:
     """A visit's lab requests, each with its results (the consultation shows them)."""
-    catalogue = lab_catalogue()
+    catalogue = clinic_catalogue(session)
     requests = session.scalars(
         select(LabRequest)
         .where(LabRequest.visit_id == visit_id, LabRequest.deleted_at.is_(None))
@@ -230,7 +236,7 @@ def result_sheet(session: Session, request_id: uuid.UUID) -> ResultSheet:
     request = get_lab_request(request_id, session=session)
     visit, patient = request_patient(session, request)
     age_years, _sex = patient_band(visit, patient)
-    test = lab_catalogue().find(request.test_name)
+    test = clinic_catalogue(session).find(request.test_name)
     rows = current_results(request.id, session=session)
     entered = {}
     for row in rows:

@@ -9,11 +9,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.enums import Sex
 from clinic.errors import FieldError, InvalidValue, ValidationFailed
-from clinic.lab.catalogue import LabField, LabTest, ResultValue, lab_catalogue
+from clinic.lab.catalogue import (
+    Catalogue,
+    LabField,
+    LabTest,
+    ResultValue,
+    lab_catalogue,
+    parse_test,
+)
+from clinic.lab.models import LabTestOverride
 from clinic.patients.models import Patient
 from clinic.rules.ages import years_of_age
 from clinic.rules.vitals import Flag
@@ -91,6 +100,18 @@ def assess_results(
     return assessed
 
 
+def clinic_catalogue(session: Session) -> Catalogue:
+    """The shipped catalogue with the clinic's own versions of its tests
+    (:class:`LabTestOverride`; of two of one code, the later written)."""
+    rows = session.scalars(
+        select(LabTestOverride)
+        .where(LabTestOverride.deleted_at.is_(None))
+        .order_by(LabTestOverride.updated_at, LabTestOverride.id)
+    )
+    latest = {row.code: row.definition for row in rows}
+    return lab_catalogue().with_tests(parse_test(d) for d in latest.values())
+
+
 def request_patient(session: Session, request: LabRequest) -> tuple[Visit, Patient]:
     visit = session.get(Visit, request.visit_id)
     patient = session.get(Patient, visit.patient_id) if visit is not None else None
@@ -112,7 +133,7 @@ def check_result_row(session: Session, values: Mapping[str, Any]) -> None:
     request = session.get(LabRequest, values.get("lab_request_id"))
     if request is None or request.deleted_at is not None:
         raise InvalidValue("lab_request_id", "There is no such lab request")
-    test = lab_catalogue().find(request.test_name)
+    test = clinic_catalogue(session).find(request.test_name)
     lab_field = test.field(str(values.get("analyte")))
     sent = [values.get(k) for k in ("value_number", "value_code", "value_text")]
     given = [v for v in sent if v is not None]

@@ -21,9 +21,15 @@ from clinic.db import utcnow
 from clinic.enums import LabStatus, VisitStatus
 from clinic.errors import NotAllowed
 from clinic.journal.service import record_delete, record_insert, record_update, snapshot
-from clinic.lab.catalogue import lab_catalogue
-from clinic.lab.models import LabResult
-from clinic.lab.rules import AssessedResult, assess_results, patient_band, request_patient
+from clinic.lab.catalogue import LabTest, parse_test, test_definition
+from clinic.lab.models import LabResult, LabTestOverride
+from clinic.lab.rules import (
+    AssessedResult,
+    assess_results,
+    clinic_catalogue,
+    patient_band,
+    request_patient,
+)
 from clinic.visits.models import LabRequest
 from clinic.visits.service import CLOSED, move_visit
 
@@ -76,7 +82,7 @@ def record_lab_results(
     if visit.status in CLOSED:
         raise NotAllowed(f"The visit is {visit.status.value}; its results no longer change")
     age_years, sex = patient_band(visit, patient)
-    test = lab_catalogue().find(request.test_name)
+    test = clinic_catalogue(session).find(request.test_name)
     assessed = assess_results(test, values, age_years=age_years, sex=sex)
     for old in current_results(request.id, session=session):
         record_delete(session, actor, old, action="replace_lab_result")
@@ -115,3 +121,30 @@ def record_lab_results(
     if not waiting and visit.status == VisitStatus.WAITING_LAB:
         move_visit(visit.id, VisitStatus.IN_CONSULTATION, session=session, actor=actor)
     return request
+
+
+def set_lab_test(definition: Mapping[str, object], *, session: Session, actor: Actor) -> LabTest:
+    """Set the clinic's version of a catalogue test (by its ``code``), or add
+    a test of its own, written as a test of ``resources/lab_tests.json``.
+    Raises InvalidValue naming the part to fix; nothing is written then.
+    Results already entered keep the range and flag they were given."""
+    test = parse_test(dict(definition))
+    stored = test_definition(test)
+    row = session.scalars(
+        select(LabTestOverride)
+        .where(LabTestOverride.code == test.code, LabTestOverride.deleted_at.is_(None))
+        .order_by(LabTestOverride.updated_at.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        record_insert(
+            session,
+            actor,
+            LabTestOverride(code=test.code, definition=stored),
+            action="set_lab_test",
+        )
+    elif row.definition != stored:
+        before = snapshot(row)
+        row.definition = stored
+        record_update(session, actor, row, before, action="set_lab_test")
+    return test

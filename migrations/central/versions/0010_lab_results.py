@@ -1,5 +1,6 @@
 """lab results: one row per result of a lab request, with its unit, the
-patient's normal range and its flag
+patient's normal range and its flag; and the clinic's own versions of the
+lab catalogue's tests
 
 Revision ID: 0010
 Revises: 0009
@@ -19,6 +20,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('lab_test_overrides',
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Uuid(), nullable=True),
+    sa.Column('device_id', sa.Uuid(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', clinic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lab_test_overrides'))
+    )
+    op.create_index(
+        op.f('ix_lab_test_overrides_code'), 'lab_test_overrides', ['code'], unique=False
+    )
     op.create_table('lab_results',
     sa.Column('lab_request_id', sa.Uuid(), nullable=False),
     sa.Column('analyte', sa.String(length=40), nullable=False),
@@ -46,5 +62,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_lab_test_overrides_code'), table_name='lab_test_overrides')
+    op.drop_table('lab_test_overrides')
     op.drop_index(op.f('ix_lab_results_lab_request_id'), table_name='lab_results')
     op.drop_table('lab_results')

@@ -1,5 +1,6 @@
 """lab results: one row per result of a lab request, with its unit, the
-patient's normal range and its flag
+patient's normal range and its flag; and the clinic's own versions of the
+lab catalogue's tests
 
 Revision ID: 0010
 Revises: 0009
@@ -19,6 +20,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('lab_test_overrides',
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', clinic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Uuid(), nullable=True),
+    sa.Column('device_id', sa.Uuid(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('deleted_at', clinic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lab_test_overrides'))
+    )
+    with op.batch_alter_table('lab_test_overrides', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lab_test_overrides_code'), ['code'], unique=False)
     op.create_table('lab_results',
     sa.Column('lab_request_id', sa.Uuid(), nullable=False),
     sa.Column('analyte', sa.String(length=40), nullable=False),
@@ -47,6 +62,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('lab_test_overrides', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lab_test_overrides_code'))
+    op.drop_table('lab_test_overrides')
     with op.batch_alter_table('lab_results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lab_results_lab_request_id'))
     op.drop_table('lab_results')
