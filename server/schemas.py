@@ -387,6 +387,22 @@ class LabResultsIn(Input):
     values: dict[str, StrictFloat | StrictStr | None] = Field(max_length=40)
 
 
+class LabTestIn(Input):
+    """A test of the lab catalogue as ``resources/lab_tests.json`` writes it
+    (its code is in the path); each part is checked by the clinic's rules."""
+
+    name: str = Field(max_length=200)
+    aliases: list[str] = Field(default=[], max_length=20)
+    fields: list[dict[str, Any]] = Field(max_length=40)
+
+
+class LabTestOut(BaseModel):
+    code: str
+    name: str
+    aliases: list[str]
+    fields: list[dict[str, Any]]
+
+
 class LabWorkItemOut(Output):
     request_id: uuid.UUID
     visit_id: uuid.UUID

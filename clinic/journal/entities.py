@@ -402,7 +402,10 @@ def _move_recorded(
 def _lab_test_values(values: Mapping[str, Any]) -> None:
     if "definition" not in values:
         return
-    _refusing(lambda: parse_test(values["definition"]))
+    try:
+        parse_test(values["definition"])
+    except InvalidValue as error:
+        raise Refused(f"{error.field}: {error.reason}") from None
     if "code" in values and values["definition"].get("code") != values["code"]:
         raise Refused("code: the definition is of another test")
 

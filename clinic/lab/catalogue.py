@@ -281,7 +281,7 @@ def _field(raw: object, where: str) -> LabField:
     if not FIELD_CODE.fullmatch(code):
         raise InvalidValue(f"{where}.code", "lower-case letters, digits and _, such as hb")
     try:
-        kind = ResultKind(entry.get("kind"))
+        kind = ResultKind(str(entry.get("kind")))
     except ValueError:
         kinds = ", ".join(k.value for k in ResultKind)
         raise InvalidValue(f"{where}.kind", f"choose one of {kinds}") from None
@@ -365,7 +365,7 @@ def lab_catalogue() -> Catalogue:
     return read_catalogue(resources_dir() / "lab_tests.json")
 
 
-def test_definition(test: LabTest) -> dict[str, Any]:
+def definition_of(test: LabTest) -> dict[str, Any]:
     """A test written as the catalogue file writes it (what :func:`parse_test` reads)."""
     fields = []
     for lab_field in test.fields:

@@ -21,7 +21,7 @@ from clinic.db import utcnow
 from clinic.enums import LabStatus, VisitStatus
 from clinic.errors import NotAllowed
 from clinic.journal.service import record_delete, record_insert, record_update, snapshot
-from clinic.lab.catalogue import LabTest, parse_test, test_definition
+from clinic.lab.catalogue import LabTest, definition_of, parse_test
 from clinic.lab.models import LabResult, LabTestOverride
 from clinic.lab.rules import (
     AssessedResult,
@@ -129,7 +129,7 @@ def set_lab_test(definition: Mapping[str, object], *, session: Session, actor: A
     Raises InvalidValue naming the part to fix; nothing is written then.
     Results already entered keep the range and flag they were given."""
     test = parse_test(dict(definition))
-    stored = test_definition(test)
+    stored = definition_of(test)
     row = session.scalars(
         select(LabTestOverride)
         .where(LabTestOverride.code == test.code, LabTestOverride.deleted_at.is_(None))

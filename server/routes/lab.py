@@ -1,7 +1,8 @@
 """The lab: the worklist of requested tests, and each request's results.
 Lab technicians write results (and nothing else of the record); clinicians
 and lab technicians read them (DESIGN.md's tables, in ``clinic.permissions``).
-Results go to the caller's own branch; an admin without a branch acts for all."""
+Results go to the caller's own branch; an admin without a branch acts for all.
+Everyone reads the test catalogue; admins set it, as they set the price list."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from clinic.clock import clinic_today
 from clinic.journal.service import record_audit
+from clinic.lab.catalogue import definition_of
 from clinic.lab.queries import lab_worklist, result_sheet
-from clinic.lab.rules import request_patient
-from clinic.lab.service import get_lab_request, record_lab_results
+from clinic.lab.rules import clinic_catalogue, request_patient
+from clinic.lab.service import get_lab_request, record_lab_results, set_lab_test
 from clinic.permissions import Data
 from server.deps import (
     Caller,
+    CurrentUser,
     DbSession,
     own_branch_only,
     reader_of,
@@ -31,6 +34,8 @@ from server.schemas import (
     LabResultOut,
     LabResultsIn,
     LabSheetOut,
+    LabTestIn,
+    LabTestOut,
     LabWorkItemOut,
 )
 
@@ -39,6 +44,7 @@ router = APIRouter(prefix="/api/lab", tags=["lab"])
 RequestReader = Annotated[Caller, Depends(reader_of(Data.LAB_REQUESTS))]
 ResultReader = Annotated[Caller, Depends(reader_of(Data.LAB_RESULTS))]
 Technician = Annotated[Caller, Depends(writer_of(Data.LAB_RESULTS))]
+CatalogueWriter = Annotated[Caller, Depends(writer_of(Data.PRICE_LIST))]
 ERRORS: dict[int | str, dict[str, object]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
 
 
@@ -71,6 +77,29 @@ def _sheet(session: Session, request_id: uuid.UUID) -> LabSheetOut:
 def _own_branch_request(session: Session, caller: Caller, request_id: uuid.UUID) -> None:
     visit, _patient = request_patient(session, get_lab_request(request_id, session=session))
     own_branch_only(caller, visit.branch_id, "lab request")
+
+
+@router.get("/tests", response_model=list[LabTestOut], responses={401: {}})
+def list_tests(_caller: CurrentUser, session: DbSession) -> list[LabTestOut]:
+    """The lab catalogue as the clinic has it: the shipped tests with the
+    clinic's own versions in their place."""
+    return [
+        LabTestOut.model_validate(definition_of(test)) for test in clinic_catalogue(session).tests
+    ]
+
+
+@router.put("/tests/{code}", response_model=LabTestOut, responses=ERRORS)
+def put_test(
+    code: Annotated[str, Path(max_length=32)],
+    body: LabTestIn,
+    caller: CatalogueWriter,
+    session: DbSession,
+) -> LabTestOut:
+    """Set the clinic's version of a test (its units, values, ranges), or
+    add a test of its own; results already entered keep theirs."""
+    test = set_lab_test({"code": code, **body.model_dump()}, session=session, actor=caller.actor())
+    session.commit()
+    return LabTestOut.model_validate(definition_of(test))
 
 
 @router.get("/worklist", response_model=list[LabWorkItemOut], responses={401: {}, 403: {}, 422: {}})

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from clinic.actor import Actor
 from clinic.enums import LabStatus, Role, Sex, VisitStatus
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
-from clinic.lab.catalogue import ResultKind, lab_catalogue
-from clinic.lab.models import LabResult
+from clinic.lab.catalogue import ResultKind, definition_of, lab_catalogue, parse_test
+from clinic.lab.models import LabResult, LabTestOverride
 from clinic.lab.queries import lab_worklist, result_sheet, visit_lab_results
 from clinic.lab.rules import check_result_row
-from clinic.lab.service import record_lab_results
+from clinic.lab.service import record_lab_results, set_lab_test
 from clinic.org.models import Branch
 from clinic.patients.models import Patient
 from clinic.rules.vitals import Flag
@@ -330,3 +330,84 @@ def test_patients_sex_is_what_chooses_the_band(
         assert patient is not None and patient.sex == Sex.MALE
         sheet = result_sheet(session, requests_of(store, visit)["Hb"])
     assert sheet.test.field("hb").range_text(sheet.age_years, sheet.sex) == "13.5\N{EN DASH}17.5"
+
+
+# --- the clinic's own catalogue ------------------------------------------------
+
+
+def test_every_shipped_test_reads_back_as_it_is_written() -> None:
+    for test in CATALOGUE.tests:
+        assert parse_test(definition_of(test)) == test
+
+
+def test_an_admins_version_of_a_test_sets_the_ranges_new_results_are_flagged_against(
+    store: LocalStore, actors: dict[Role, Actor]
+) -> None:
+    visit = waiting_for_lab(store, actors, ["Hb", "Serum ferritin"], sex=Sex.MALE)
+    requests = requests_of(store, visit)
+    definition = definition_of(CATALOGUE.find("Hb"))
+    definition["fields"][0]["bands"] = [
+        {"sex": None, "below_age_years": None, "normal_low": 13.0, "normal_high": 18.0,
+         "critical_low": 8.0, "critical_high": 21.0}
+    ]  # fmt: skip
+    ferritin = {
+        "code": "LAB-FER",
+        "name": "Serum ferritin",
+        "fields": [
+            {"code": "ferritin", "label": "Ferritin", "kind": "numeric", "unit": "ng/mL",
+             "plausible_min": 1, "plausible_max": 5000,
+             "bands": [{"sex": None, "normal_low": 30, "normal_high": 400}]}
+        ],
+    }  # fmt: skip
+    admin = actors[Role.ADMIN]
+    with store.write() as session:
+        set_lab_test(definition, session=session, actor=admin)
+        set_lab_test(ferritin, session=session, actor=admin)
+    lab = actors[Role.LAB_TECHNICIAN]
+    enter(store, lab, requests["Hb"], hb="7.5")
+    enter(store, lab, requests["Serum ferritin"], ferritin="12")
+    with store.session() as session:
+        hb = result_sheet(session, requests["Hb"]).results[0]
+        fer = result_sheet(session, requests["Serum ferritin"]).results[0]
+        overrides = session.scalar(select(func.count()).select_from(LabTestOverride))
+    assert (hb.flag, hb.reference_range) == (Flag.CRITICAL_LOW, "13\N{EN DASH}18")
+    assert (fer.shown, fer.flag) == ("12 ng/mL", Flag.LOW)
+    with store.write() as session:
+        set_lab_test(definition, session=session, actor=admin)  # the same again: no change
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(LabTestOverride)) == overrides == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"code": "lab hb"}, "test.code"),
+        ({"fields": []}, "test.fields"),
+        ({"name": "Hb\x00"}, "test.name"),
+        ({"fields": [{"code": "hb", "label": "Hb", "kind": "graph"}]}, "test.fields[0].kind"),
+        (
+            {"fields": [{"code": "r", "label": "R", "kind": "coded", "values": ["A"],
+                         "abnormal": ["B"]}]},
+            "test.fields[0].abnormal",
+        ),
+        (
+            {"fields": [{"code": "x", "label": "X", "kind": "numeric", "plausible_max": 10,
+                         "bands": [{"normal_low": 5, "normal_high": 2}]}]},
+            "test.fields[0].bands[0]",
+        ),
+        (
+            {"fields": [{"code": "x", "label": "X", "kind": "numeric", "plausible_max": 10,
+                         "bands": [{"normal_low": 1e308}]}]},
+            "test.fields[0].bands[0].normal_low",
+        ),
+    ],
+)  # fmt: skip
+def test_a_bad_version_of_a_test_names_the_part_to_fix_and_writes_nothing(
+    store: LocalStore, actors: dict[Role, Actor], change: dict[str, object], where: str
+) -> None:
+    definition = definition_of(CATALOGUE.find("Hb")) | change
+    with pytest.raises(InvalidValue) as refused, store.write() as session:
+        set_lab_test(definition, session=session, actor=actors[Role.ADMIN])
+    assert refused.value.field == where
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(LabTestOverride)) == 0
