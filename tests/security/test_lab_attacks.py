@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from clinic.enums import LabStatus, Role, VisitStatus
 from clinic.journal.models import AuditEvent
-from clinic.lab.models import LabResult
+from clinic.lab.models import LabResult, LabTestOverride
 from clinic.patients.models import Patient
 from clinic.visits.models import Diagnosis, LabRequest, Visit
 from server.database import Database
@@ -271,3 +271,72 @@ def test_absurd_values_nul_bytes_and_forged_flags_are_refused_in_a_push(
     [refusal] = _refused(answer)
     assert reason in refusal
     assert _results_of(clinic, request) == 0
+
+
+# --- the catalogue ----------------------------------------------------------------
+
+GLUCOSE = {
+    "code": "glucose",
+    "label": "Glucose",
+    "kind": "numeric",
+    "unit": "mmol/L",
+    "plausible_min": 0.5,
+    "plausible_max": 50,
+    "bands": [{"sex": None, "normal_low": 3.9, "normal_high": 7.8}],
+}
+
+
+def _overrides(central: Database) -> int:
+    with central.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(LabTestOverride)) or 0)
+
+
+def test_only_an_admin_sets_the_catalogue_and_a_bad_test_is_a_422_over_rest(
+    client: TestClient, central: Database, admin: dict[str, str], lab: dict[str, str]
+) -> None:
+    body = {"name": "Random blood sugar (RBS)", "fields": [GLUCOSE]}
+    assert_error(client.put("/api/lab/tests/LAB-RBS", json=body, headers=lab), 403, "forbidden")
+    for bad, field in (
+        (
+            {"fields": [GLUCOSE | {"bands": [{"normal_low": 1e308}]}]},
+            "test.fields[0].bands[0].normal_low",
+        ),
+        ({"fields": [GLUCOSE | {"kind": "chart"}]}, "test.fields[0].kind"),
+        ({"fields": [GLUCOSE | {"label": "Glu\u0000cose"}]}, "fields"),
+        ({"fields": []}, "test.fields"),
+    ):
+        response = client.put("/api/lab/tests/LAB-RBS", json=body | bad, headers=admin)
+        assert_error(response, 422, fields={field})
+    assert_error(client.put("/api/lab/tests/lab%20rbs", json=body, headers=admin), 422)
+    assert _overrides(central) == 0
+    done = client.put("/api/lab/tests/LAB-RBS", json=body, headers=admin)
+    assert done.status_code == 200, done.text
+    listed = {t["code"]: t for t in client.get("/api/lab/tests", headers=lab).json()}
+    assert listed["LAB-RBS"]["fields"][0]["bands"][0]["critical_low"] is None
+    assert _overrides(central) == 1
+
+
+def test_a_pushed_catalogue_change_is_the_admins_alone_and_checked(clinic: Clinic) -> None:
+    bench = clinic.device("lab_technician")
+    office = clinic.device("admin")
+    test = {"code": "LAB-RBS", "name": "Random blood sugar (RBS)", "fields": [GLUCOSE]}
+    by_lab = bench.push(
+        mutation("lab_test_overrides", uuid.uuid4(), "insert", code="LAB-RBS", definition=test)
+    )
+    assert _refused(by_lab) == ["A lab_technician may not change price list"]
+    forged = office.push(
+        mutation(
+            "lab_test_overrides",
+            uuid.uuid4(),
+            "insert",
+            code="LAB-RBS",
+            definition=test | {"fields": [GLUCOSE | {"decimals": 99}]},
+        ),
+        mutation("lab_test_overrides", uuid.uuid4(), "insert", code="LAB-HB", definition=test),
+        mutation("lab_test_overrides", uuid.uuid4(), "insert", code="LAB-RBS", definition=test),
+    )
+    assert _outcomes(forged) == ["refused", "refused", "applied"]
+    assert _refused(forged) == [
+        "test.fields[0].decimals: a whole number from 0 to 4",
+        "code: the definition is of another test",
+    ]

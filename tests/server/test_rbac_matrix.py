@@ -556,7 +556,30 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         roles("claims_manager admin"),
         lambda w: (f"/api/claim-batches/{w.batch()}/sha.csv", None, None),
     ),
-    # the lab: clinicians and the lab read requests and results; the lab enters results
+    # the lab: everyone reads the catalogue, admins set it (as the price list);
+    # clinicians and the lab read requests and results; the lab enters results
+    Endpoint("GET", "/api/lab/tests", roles("all"), _fixed("/api/lab/tests")),
+    Endpoint(
+        "PUT",
+        "/api/lab/tests/{code}",
+        roles("admin"),
+        _fixed(
+            "/api/lab/tests/LAB-GLU-F",
+            {
+                "name": "Fasting blood sugar",
+                "fields": [
+                    {
+                        "code": "glucose",
+                        "label": "Glucose",
+                        "kind": "numeric",
+                        "unit": "mmol/L",
+                        "plausible_min": 0.5,
+                        "plausible_max": 50,
+                    }
+                ],
+            },
+        ),
+    ),  # fmt: skip
     Endpoint(
         "GET",
         "/api/lab/worklist",
