@@ -5,8 +5,10 @@ result as the clinician then sees it, in the queue and in the consultation."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -17,6 +19,7 @@ from clinic.enums import Role, Sex, VisitStatus
 from clinic.lab.models import LabResult
 from clinic.org.models import Branch
 from clinic.store import LocalStore
+from desktop.main_window import MainWindow
 from desktop.screens.consultation import ConsultationScreen
 from desktop.screens.lab import LabScreen
 from desktop.screens.queue.screen import QueueScreen
@@ -68,6 +71,10 @@ def label(screen: LabScreen, name: str) -> QLabel:
     found = screen.form.findChild(QLabel, name)
     assert found is not None
     return found
+
+
+def tmp_settings(store: LocalStore) -> Path:
+    return Path(store.path).parent / "settings.ini"
 
 
 def results_count(store: LocalStore) -> int:
@@ -199,3 +206,26 @@ def test_the_clinician_sees_a_critical_result_in_the_queue_and_beside_the_reques
     assert "Random blood sugar (RBS)" in text and "Critical" in text
     assert "Glucose 2.1 mmol/L (Critical low)" in text
     assert "Malaria RDT</b>: <i>waiting for the lab</i>" in text
+
+
+def test_the_lab_opens_a_visit_from_the_queue_at_its_first_test_to_do(
+    qtbot: QtBot, make_context: MakeContext, store: LocalStore, actors: dict[Role, Actor]
+) -> None:
+    today = clinic_today()
+    waiting_for_lab(store, actors, ["Hb"], day=today)
+    second = waiting_for_lab(store, actors, ["Widal test"], day=today, name=("Juma", "Mwangi"))
+    ctx = make_context(Role.LAB_TECHNICIAN, TECHNICIAN)
+    window = MainWindow(ctx, QSettings(str(tmp_settings(store)), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    queue = window.show_screen("queue")
+    assert isinstance(queue, QueueScreen)
+    qtbot.waitUntil(lambda: queue.model.rowCount() == 2)
+    queue.table.selectRow(
+        next(r for r, e in enumerate(queue.model.entries) if e.visit_id == second.id)
+    )
+    queue.open_selected()
+    lab = window.current_screen()
+    assert isinstance(lab, LabScreen)
+    qtbot.waitUntil(lambda: lab.detail.isVisible() and bool(lab.form.rows))
+    assert "Widal test" in lab.test.text() and "Juma Mwangi" in lab.patient.text()

@@ -128,6 +128,7 @@ class LabScreen(Screen):
         super().__init__(ctx)
         self.request_id: uuid.UUID | None = None
         self.sheet: ResultSheet | None = None
+        self._wanted_visit: uuid.UUID | None = None
         self.may_enter = may_write(ctx.user.role, Data.LAB_RESULTS)
 
         heading = QLabel(self.tr("Lab worklist"))
@@ -252,11 +253,28 @@ class LabScreen(Screen):
                 self.table.selectionModel().blockSignals(True)
                 self.table.selectRow(row)
                 self.table.selectionModel().blockSignals(False)
+        if self._wanted_visit is not None:
+            wanted, self._wanted_visit = self._wanted_visit, None
+            self._select_visit(wanted)
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if rows:
             self.open_request(self.model.items[rows[0].row()].request_id)
+
+    def open_visit(self, visit_id: uuid.UUID) -> None:
+        """Show the first test of a visit still waiting for its results (the
+        queue opens a visit waiting for the lab here)."""
+        if not self._select_visit(visit_id):
+            self._wanted_visit = visit_id
+            self.refresh()
+
+    def _select_visit(self, visit_id: uuid.UUID) -> bool:
+        for row, item in enumerate(self.model.items):
+            if item.visit_id == visit_id and item.status == LabStatus.REQUESTED:
+                self.table.selectRow(row)
+                return True
+        return False
 
     # --- one test ---------------------------------------------------------
 

@@ -61,6 +61,7 @@ WORK_SCREEN = {
         },
     ),
     Role.CASHIER: ("billing", {VisitStatus.WAITING_PHARMACY, VisitStatus.COMPLETED}),
+    Role.LAB_TECHNICIAN: ("lab", {VisitStatus.WAITING_LAB}),
 }
 
 
