@@ -229,3 +229,47 @@ def test_the_lab_opens_a_visit_from_the_queue_at_its_first_test_to_do(
     assert isinstance(lab, LabScreen)
     qtbot.waitUntil(lambda: lab.detail.isVisible() and bool(lab.form.rows))
     assert "Widal test" in lab.test.text() and "Juma Mwangi" in lab.patient.text()
+
+
+def test_an_admin_sets_a_tests_ranges_in_the_catalogue_tab_and_the_lab_flags_by_them(
+    qtbot: QtBot, make_context: MakeContext, store: LocalStore, actors: dict[Role, Actor]
+) -> None:
+    technician = lab_screen(qtbot, make_context, store)
+    assert technician.catalogue is None
+    admin = shown(qtbot, LabScreen(make_context(Role.ADMIN, "Peter Mwangi")))
+    assert admin.catalogue is not None
+    panel = admin.catalogue
+    admin.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.tests.count() > 10)
+    row = next(r for r in range(panel.tests.count()) if "LAB-RBS" in panel.tests.item(r).text())
+    panel.tests.setCurrentRow(row)
+    assert '"normal_high": 7.8' in panel.editor.toPlainText()
+
+    panel.editor.setPlainText(
+        panel.editor.toPlainText().replace('"normal_high": 7.8', '"normal_high": ')
+    )
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    assert panel.message.isVisible() and panel.message.text().startswith("Line ")
+
+    panel.editor.setPlainText(
+        panel.editor.toPlainText().replace('"normal_high": ', '"normal_high": "high"')
+    )
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "normal_high" in panel.message.text())
+    assert panel.message.text() == "test.fields[0].bands[0].normal_high: write a number"
+
+    panel.editor.setPlainText(
+        panel.editor.toPlainText().replace('"normal_high": "high"', '"normal_high": 11.1')
+    )
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message.text().startswith("Saved LAB-RBS"))
+    assert "LAB-RBS  (clinic's version)" in panel.tests.currentItem().text()
+
+    visit = waiting_for_lab(store, actors, ["RBS"], day=clinic_today())
+    technician.refresh()
+    qtbot.waitUntil(lambda: technician.model.rowCount() == 1)
+    pick(qtbot, technician, 0)
+    assert label(technician, "glucose_range").text() == "3.9\N{EN DASH}11.1"
+    qtbot.keyClicks(edit(technician, "glucose"), "9.5")
+    assert label(technician, "glucose_flag").text() == "Normal"
+    assert visit_status(store, visit.id) == VisitStatus.WAITING_LAB

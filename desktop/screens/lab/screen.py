@@ -1,6 +1,7 @@
 """The lab technician's screen: today's worklist of requested tests at this
 branch (oldest first, with the patient and the requesting clinician) and,
-under it, the result form of the test chosen in it.
+under it, the result form of the test chosen in it; for admins, a second tab
+where they set the test catalogue.
 
 Saving enters the test's results through :func:`clinic.lab.service.record_lab_results`
 (flagged for the patient's age and sex; the visit goes back to the clinician
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +41,7 @@ from clinic.permissions import Data, may_write
 from clinic.visits.models import Visit
 from desktop.context import AppContext
 from desktop.screens.base import Screen
+from desktop.screens.lab.catalogue_panel import CataloguePanel
 from desktop.screens.lab.result_form import ResultForm
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.visit_screen import (
@@ -215,9 +218,22 @@ class LabScreen(Screen):
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([250, 420])
 
+        worklist = QWidget()
+        worklist_layout = QVBoxLayout(worklist)
+        worklist_layout.setContentsMargins(0, 0, 0, 0)
+        worklist_layout.addLayout(top)
+        worklist_layout.addWidget(splitter, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        self.catalogue: CataloguePanel | None = None
+        if may_write(ctx.user.role, Data.PRICE_LIST):
+            self.catalogue = CataloguePanel(ctx)
+            self.tabs = QTabWidget()
+            self.tabs.addTab(worklist, self.tr("Worklist"))
+            self.tabs.addTab(self.catalogue, self.tr("Test catalogue"))
+            self.tabs.currentChanged.connect(lambda _index: self.refresh())
+            layout.addWidget(self.tabs)
+        else:
+            layout.addWidget(worklist)
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -230,6 +246,9 @@ class LabScreen(Screen):
     # --- the worklist -----------------------------------------------------
 
     def refresh(self) -> None:
+        if self.catalogue is not None and self.tabs.currentWidget() is self.catalogue:
+            self.catalogue.refresh()
+            return
         ctx = self.ctx
         branch_id = ctx.actor().branch_id
         day = ctx.today()
