@@ -7,8 +7,9 @@
                                               invoice and a FHIR claim bundle)
     python docs/take_screenshots.py reports  (only the Reports screen and its sample exports)
     python docs/take_screenshots.py backup   (only the admin's Backups screen)
-    python docs/take_screenshots.py lab      (only the lab's worklist, a result form, and
-                                              the critical result in the clinician's queue)
+    python docs/take_screenshots.py lab      (only the lab's worklist, a result form, the
+                                              critical result in the clinician's queue and
+                                              the admin's test catalogue)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
@@ -638,7 +639,8 @@ def shoot_lab(
 ) -> None:
     """The lab technician's day on the demo clinic: today's worklist (one
     result already in, and critical), a full haemogram entered with its
-    values flagged; then the clinician's queue marking the critical result."""
+    values flagged; then the clinician's queue marking the critical result,
+    and the admin's view of the test catalogue."""
     from PySide6.QtWidgets import QLineEdit
 
     lab = window_for("lab")  # logs in as the demo's lab technician and syncs
@@ -669,6 +671,17 @@ def shoot_lab(
     wait_until(lambda: any(e.critical_results for e in queue.model.entries))
     save(clinician, "52-lab-critical-in-queue", 1.0)
     clinician.close()
+
+    manager = window_for("manager", sync=False)
+    lab_admin = manager.show_screen("lab")
+    panel = lab_admin.catalogue
+    lab_admin.tabs.setCurrentWidget(panel)
+    wait_until(lambda: panel.tests.count() > 10)
+    panel.tests.setCurrentRow(
+        next(r for r in range(panel.tests.count()) if "LAB-HB" in panel.tests.item(r).text())
+    )
+    save(manager, "53-lab-catalogue", 1.0)
+    manager.close()
 
 
 def shoot_backup(store: Any, work: Path, window_for: Any, save: Any, wait_until: Any) -> None:

@@ -410,9 +410,18 @@ def _lab_test_values(values: Mapping[str, Any]) -> None:
         raise Refused("code: the definition is of another test")
 
 
+LAB_RESULT_VALUES = (
+    "analyte", "value_number", "value_code", "value_text", "unit", "reference_range", "flag"
+)  # fmt: skip
+
+
 def _lab_result_state(
-    session: Session, after: Mapping[str, Any], _before: Mapping[str, Any] | None
+    session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
 ) -> None:
+    # A result replaced is deleted as it was entered, even if the catalogue
+    # has changed since: only what a change sets is checked.
+    if before is not None and all(after[k] == before[k] for k in LAB_RESULT_VALUES):
+        return
     _refusing(lambda: check_result_row(session, after))
 
 

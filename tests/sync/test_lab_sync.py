@@ -98,3 +98,24 @@ def test_results_entered_offline_reach_the_clinician_with_their_critical_mark(
     assert entry.critical_results and entry.status == VisitStatus.IN_CONSULTATION
     assert beside["Hb"].critical and beside["Hb"].results[0].shown == "7.4 g/dL"
     assert beside["Malaria RDT"].results[0].shown == "Negative"
+
+    # The admin changes the ranges again; the lab corrects the result under
+    # them: the old result is deleted as it was entered, the new one checked.
+    hb["fields"][0]["bands"][0]["normal_low"] = 12.0
+    with office.store.write() as session:
+        set_lab_test(hb, session=session, actor=office.actor())
+    office.engine.sync()
+    bench.engine.sync()
+    with bench.store.write() as session:
+        record_lab_results(work[0].request_id, {"hb": "7.6"}, session=session, actor=bench.actor())
+    outcome = bench.engine.sync()
+    assert not outcome.rejected, outcome
+    with central.sessions() as session:
+        live = session.scalars(
+            select(LabResult).where(LabResult.analyte == "hb", LabResult.deleted_at.is_(None))
+        ).all()
+        deleted = session.scalars(
+            select(LabResult).where(LabResult.analyte == "hb", LabResult.deleted_at.is_not(None))
+        ).all()
+    assert [(r.value_number, r.reference_range) for r in live] == [(7.6, "12\N{EN DASH}18")]
+    assert [(r.value_number, r.reference_range) for r in deleted] == [(7.4, "13\N{EN DASH}18")]
