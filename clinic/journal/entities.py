@@ -45,7 +45,7 @@ from clinic.db import SyncColumns
 from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.models import Conflict
-from clinic.lab.catalogue import parse_test
+from clinic.lab.catalogue import definition_of, parse_test
 from clinic.lab.models import LabResult, LabTestOverride
 from clinic.lab.rules import check_result_row
 from clinic.org.models import Branch, Device, User
@@ -403,11 +403,13 @@ def _lab_test_values(values: Mapping[str, Any]) -> None:
     if "definition" not in values:
         return
     try:
-        parse_test(values["definition"])
+        test = parse_test(values["definition"])
     except InvalidValue as error:
         raise Refused(f"{error.field}: {error.reason}") from None
-    if "code" in values and values["definition"].get("code") != values["code"]:
+    if "code" in values and test.code != values["code"]:
         raise Refused("code: the definition is of another test")
+    if definition_of(test) != values["definition"]:
+        raise Refused("definition: not in its checked form (unknown or missing parts)")
 
 
 LAB_RESULT_VALUES = (
@@ -455,7 +457,12 @@ SYNCED: dict[str, SyncedEntity] = {
         # A price is added from a date, never edited: past days keep theirs.
         SyncedEntity(ServicePrice, Data.PRICE_LIST, append_only=True),
         # The lab's catalogue is set and read as the price list is.
-        SyncedEntity(LabTestOverride, Data.PRICE_LIST, check_values=_lab_test_values),
+        SyncedEntity(
+            LabTestOverride,
+            Data.PRICE_LIST,
+            write_once=frozenset({"code"}),
+            check_values=_lab_test_values,
+        ),
         SyncedEntity(
             Patient,
             Data.PATIENTS,

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from clinic.enums import LabStatus, Role, VisitStatus
 from clinic.journal.models import AuditEvent
+from clinic.lab.catalogue import definition_of, parse_test
 from clinic.lab.models import LabResult, LabTestOverride
 from clinic.patients.models import Patient
 from clinic.visits.models import Diagnosis, LabRequest, Visit
@@ -319,7 +320,9 @@ def test_only_an_admin_sets_the_catalogue_and_a_bad_test_is_a_422_over_rest(
 def test_a_pushed_catalogue_change_is_the_admins_alone_and_checked(clinic: Clinic) -> None:
     bench = clinic.device("lab_technician")
     office = clinic.device("admin")
-    test = {"code": "LAB-RBS", "name": "Random blood sugar (RBS)", "fields": [GLUCOSE]}
+    test = definition_of(
+        parse_test({"code": "LAB-RBS", "name": "Random blood sugar (RBS)", "fields": [GLUCOSE]})
+    )
     by_lab = bench.push(
         mutation("lab_test_overrides", uuid.uuid4(), "insert", code="LAB-RBS", definition=test)
     )
@@ -333,10 +336,18 @@ def test_a_pushed_catalogue_change_is_the_admins_alone_and_checked(clinic: Clini
             definition=test | {"fields": [GLUCOSE | {"decimals": 99}]},
         ),
         mutation("lab_test_overrides", uuid.uuid4(), "insert", code="LAB-HB", definition=test),
+        mutation(
+            "lab_test_overrides",
+            uuid.uuid4(),
+            "insert",
+            code="LAB-RBS",
+            definition=definition_of(parse_test(test)) | {"script": "<b>"},
+        ),
         mutation("lab_test_overrides", uuid.uuid4(), "insert", code="LAB-RBS", definition=test),
     )
-    assert _outcomes(forged) == ["refused", "refused", "applied"]
+    assert _outcomes(forged) == ["refused", "refused", "refused", "applied"]
     assert _refused(forged) == [
         "test.fields[0].decimals: a whole number from 0 to 4",
         "code: the definition is of another test",
+        "definition: not in its checked form (unknown or missing parts)",
     ]
