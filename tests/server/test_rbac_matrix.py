@@ -579,7 +579,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 ],
             },
         ),
-    ),  # fmt: skip
+    ),
     Endpoint(
         "GET",
         "/api/lab/worklist",
