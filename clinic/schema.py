@@ -14,6 +14,7 @@ from clinic.journal.models import (
     StoreSetting,
     SyncRun,
 )
+from clinic.lab.models import LabResult, LabTestOverride
 from clinic.numbering.models import NumberLease
 from clinic.org.models import Branch, Device, OfflineLogin, User
 from clinic.patients.models import Patient
@@ -39,6 +40,8 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "LabRequest",
+    "LabResult",
+    "LabTestOverride",
     "NumberLease",
     "OfflineLogin",
     "OutboxEntry",

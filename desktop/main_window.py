@@ -56,6 +56,9 @@ SCREENS = (
         lambda r: may_write(r, Data.CLINICAL_NOTES),
     ),
     ScreenEntry(
+        "lab", "desktop.screens.lab", "LabScreen", lambda r: may_write(r, Data.LAB_RESULTS)
+    ),
+    ScreenEntry(
         "billing",
         "desktop.screens.billing",
         "BillingScreen",
@@ -155,6 +158,8 @@ class MainWindow(QMainWindow):
         start = (
             "queue" if "queue" in self.screens and user.role != Role.RECEPTIONIST else "patients"
         )
+        if user.role == Role.LAB_TECHNICIAN:
+            start = "lab"
         self.show_screen(start if start in self.screens else next(iter(self.screens)))
 
     # --- navigation ------------------------------------------------------

@@ -10,6 +10,9 @@
     python docs/take_screenshots.py journal  (only the admin's conflicts, audit log
                                               and refused changes)
     python docs/take_screenshots.py pharmacy (only the pharmacist's dispensing and stock)
+    python docs/take_screenshots.py lab      (only the lab's worklist, a result form, the
+                                              critical result in the clinician's queue and
+                                              the admin's test catalogue)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
@@ -56,7 +59,7 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
     return xvfb
 
 
-SCENES = ("billing", "no-keyring", "claims", "reports", "backup", "journal", "pharmacy")
+SCENES = ("billing", "no-keyring", "claims", "reports", "backup", "journal", "pharmacy", "lab")
 """What can be taken alone (the first argument); none: every screen."""
 
 
@@ -196,6 +199,8 @@ def shoot(work: Path, only: str | None = None) -> None:
             shoot_claims(store, window_for, save, wait_until)
         elif only == "pharmacy":
             shoot_pharmacy(store, window_for, save, wait_until)
+        elif only == "lab":
+            shoot_lab(window_for, save, wait_until)
         elif only == "backup":
             shoot_backup(store, work, window_for, save, wait_until)
             shoot_merge(store, window_for, save, wait_until)
@@ -237,6 +242,7 @@ def shoot(work: Path, only: str | None = None) -> None:
         shoot_journal(
             store, transport, engine_, work, server.url, database, admin_window, save, wait_until
         )
+        shoot_lab(window_for, save, wait_until)
     server.stop()
     store.close()
     pg.cleanup()
@@ -735,6 +741,56 @@ def shoot_pharmacy(
     wait_until(lambda: screen.stock.on_hand.rowCount() > 5)
     save(window, "56-pharmacy-stock", 1.0)
     window.close()
+
+
+def shoot_lab(
+    window_for: Callable[[str], Any], save: Callable[..., None], wait_until: Callable[..., None]
+) -> None:
+    """The lab technician's day on the demo clinic: today's worklist (one
+    result already in, and critical), a full haemogram entered with its
+    values flagged; then the clinician's queue marking the critical result,
+    and the admin's view of the test catalogue."""
+    from PySide6.QtWidgets import QLineEdit
+
+    lab = window_for("lab")  # logs in as the demo's lab technician and syncs
+    screen = lab.show_screen("lab")
+    screen.show_done.setChecked(True)
+    wait_until(lambda: screen.model.rowCount() > 2)
+    save(lab, "50-lab-worklist", 1.0)
+
+    items = screen.model.items
+    row = next(
+        (i for i, item in enumerate(items) if item.test_name == "Full haemogram"),
+        next(i for i, item in enumerate(items) if item.status == "REQUESTED"),
+    )
+    screen.table.selectRow(row)
+    wait_until(lambda: screen.detail.isVisible() and bool(screen.form.rows))
+    typed = {"wbc": "14.2", "hb": "9.1", "hct": "28", "mcv": "74", "platelets": "38"}
+    for code, value in typed.items():
+        edit = screen.form.findChild(QLineEdit, code)
+        if edit is not None:
+            edit.setText(value)
+    screen.save()
+    wait_until(lambda: screen.message.isVisible())
+    save(lab, "51-lab-results", 1.0)
+    lab.close()
+
+    clinician = window_for("clinician")  # syncs the results in
+    queue = clinician.show_screen("queue")
+    wait_until(lambda: any(e.critical_results for e in queue.model.entries))
+    save(clinician, "52-lab-critical-in-queue", 1.0)
+    clinician.close()
+
+    manager = window_for("manager", sync=False)
+    lab_admin = manager.show_screen("lab")
+    panel = lab_admin.catalogue
+    lab_admin.tabs.setCurrentWidget(panel)
+    wait_until(lambda: panel.tests.count() > 10)
+    panel.tests.setCurrentRow(
+        next(r for r in range(panel.tests.count()) if "LAB-HB" in panel.tests.item(r).text())
+    )
+    save(manager, "53-lab-catalogue", 1.0)
+    manager.close()
 
 
 def shoot_backup(store: Any, work: Path, window_for: Any, save: Any, wait_until: Any) -> None:

@@ -48,6 +48,7 @@ from clinic.demo.history import (
     epoch_ms,
     first_day,
 )
+from clinic.demo.lab import seed_lab_work
 from clinic.demo.people import People
 from clinic.demo.stock import seed_stock
 from clinic.enums import Role
@@ -274,6 +275,7 @@ DEMO_USERS = (
     ("cashier", "Halima Abdi", Role.CASHIER),
     ("pharmacy", "Mercy Chebet", Role.PHARMACIST),
     ("claims", "Faith Njeri", Role.CLAIMS_MANAGER),
+    ("lab", "Mercy Chebet", Role.LAB_TECHNICIAN),
     ("manager", "Peter Mwangi", Role.ADMIN),
 )
 DEMO_PATIENTS = 3000
@@ -337,6 +339,13 @@ def seed_demo(database: Database, pc_id: uuid.UUID | None = None) -> str:
             SERVER_DEVICE_ID, user_id=staff["pharmacy"], role=Role.PHARMACIST, branch_id=main_id
         )
         seed_stock(session, actor=pharmacist, today=clinic_today())
+        seed_lab_work(
+            session,
+            device_id=SERVER_DEVICE_ID,
+            lab_technician_id=staff["lab"],
+            branch_code=MAIN_BRANCH,
+            today=clinic_today(),
+        )
     names = ", ".join(username for username, _name, _role in DEMO_USERS)
     return (
         f"Demo clinic: made-up patients only. Log in as {names} "

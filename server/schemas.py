@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictStr, field_validator
 from pydantic_core import PydanticCustomError
 
 from clinic.billing.rules import REASON_MAX, REFERENCE_MAX
@@ -436,6 +436,83 @@ class VisitDetailOut(VisitOut):
     prescriptions: list[PrescriptionOut] | None = None
     lab_requests: list[LabRequestOut] | None = None
     amendments: list[AmendmentOut] | None = None
+
+
+# --- the lab -------------------------------------------------------------------
+
+
+class LabResultsIn(Input):
+    """A requested test's results by the catalogue's field codes (``hb``,
+    ``result``): a number, one of the field's values, or text."""
+
+    values: dict[str, StrictFloat | StrictStr | None] = Field(max_length=40)
+
+
+class LabTestIn(Input):
+    """A test of the lab catalogue as ``resources/lab_tests.json`` writes it
+    (its code is in the path); each part is checked by the clinic's rules."""
+
+    name: str = Field(max_length=200)
+    aliases: list[str] = Field(default=[], max_length=20)
+    fields: list[dict[str, Any]] = Field(max_length=40)
+
+
+class LabTestOut(BaseModel):
+    code: str
+    name: str
+    aliases: list[str]
+    fields: list[dict[str, Any]]
+
+
+class LabWorkItemOut(Output):
+    request_id: uuid.UUID
+    visit_id: uuid.UUID
+    patient_id: uuid.UUID
+    op_number: str
+    patient_name: str
+    sex: str
+    date_of_birth: date | None
+    test_name: str
+    notes: str | None
+    requested_at: datetime
+    clinician: str
+    status: str
+    critical: bool
+
+
+class LabFieldOut(BaseModel):
+    code: str
+    label: str
+    kind: str
+    unit: str
+    values: list[str]
+    """A coded result's allowed values."""
+    reference_range: str
+    """The normal range for this patient's age and sex."""
+    required: bool
+
+
+class LabResultOut(Output):
+    analyte: str
+    label: str
+    shown: str
+    reference_range: str
+    flag: str | None
+    abnormal: bool
+    entered_at: datetime
+    entered_by: str
+
+
+class LabSheetOut(BaseModel):
+    request_id: uuid.UUID
+    visit_id: uuid.UUID
+    test_name: str
+    patient_name: str
+    op_number: str
+    status: str
+    notes: str | None
+    fields: list[LabFieldOut]
+    results: list[LabResultOut]
 
 
 class HealthOut(BaseModel):

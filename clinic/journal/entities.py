@@ -45,6 +45,9 @@ from clinic.db import SyncColumns
 from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.models import Conflict
+from clinic.lab.catalogue import definition_of, parse_test
+from clinic.lab.models import LabResult, LabTestOverride
+from clinic.lab.rules import check_result_row
 from clinic.org.models import Branch, Device, User
 from clinic.patients.merge import merge_refusal
 from clinic.patients.models import Patient
@@ -456,6 +459,40 @@ def _move_recorded(
     _refusing(lambda: check_move_recorded(session, after))
 
 
+def _lab_test_values(values: Mapping[str, Any]) -> None:
+    if "definition" not in values:
+        return
+    try:
+        test = parse_test(values["definition"])
+    except InvalidValue as error:
+        raise Refused(f"{error.field}: {error.reason}") from None
+    if "code" in values and test.code != values["code"]:
+        raise Refused("code: the definition is of another test")
+    if definition_of(test) != values["definition"]:
+        raise Refused("definition: not in its checked form (unknown or missing parts)")
+
+
+LAB_RESULT_VALUES = (
+    "analyte", "value_number", "value_code", "value_text", "unit", "reference_range", "flag"
+)  # fmt: skip
+
+
+def _lab_result_state(
+    session: Session, after: Mapping[str, Any], before: Mapping[str, Any] | None
+) -> None:
+    # A result replaced is deleted as it was entered, even if the catalogue
+    # has changed since: only what a change sets is checked.
+    if before is not None and all(after[k] == before[k] for k in LAB_RESULT_VALUES):
+        return
+    _refusing(lambda: check_result_row(session, after))
+
+
+def _lab_request_branch(session: Session, values: Mapping[str, Any]) -> uuid.UUID | None:
+    request_id = values.get("lab_request_id")
+    request = session.get(LabRequest, request_id) if request_id is not None else None
+    return visit_branch(session, {"visit_id": request.visit_id}) if request is not None else None
+
+
 def _claim_follows_payment(session: Session, payment: Any, actor: Actor) -> None:
     if payment.method == PaymentMethod.SHA:
         refresh_claim_for_invoice(payment.invoice_id, session=session, actor=actor)
@@ -479,6 +516,13 @@ SYNCED: dict[str, SyncedEntity] = {
         SyncedEntity(Service, Data.PRICE_LIST),
         # A price is added from a date, never edited: past days keep theirs.
         SyncedEntity(ServicePrice, Data.PRICE_LIST, append_only=True),
+        # The lab's catalogue is set and read as the price list is.
+        SyncedEntity(
+            LabTestOverride,
+            Data.PRICE_LIST,
+            write_once=frozenset({"code"}),
+            check_values=_lab_test_values,
+        ),
         SyncedEntity(
             Patient,
             Data.PATIENTS,
@@ -543,6 +587,16 @@ SYNCED: dict[str, SyncedEntity] = {
             authored=frozenset({"resulted_by"}),
             write_once=ON_VISIT,
             lock=signed_with_visit("lab requests", ("test_name", "service_id", "notes")),
+        ),
+        # Results are the lab technician's alone; the server recomputes each
+        # one's unit, range and flag for the patient rather than trust them.
+        SyncedEntity(
+            LabResult,
+            Data.LAB_RESULTS,
+            branch=_lab_request_branch,
+            authored=frozenset({"entered_by"}),
+            write_once=frozenset({"lab_request_id", "analyte"}),
+            check_state=_lab_result_state,
         ),
         SyncedEntity(
             Amendment,

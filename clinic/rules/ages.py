@@ -141,3 +141,11 @@ def under_five(dob: date, on: date) -> bool:
     """Whether a child born on ``dob`` is under five years old on ``on``, as
     the MOH 705A counts (705B is five and over)."""
     return on < fifth_birthday(dob)
+
+
+def years_of_age(dob: date | None, on: date) -> float | None:
+    """Age in years (with a fraction) on ``on``, as the reference ranges of
+    vitals and lab results take it; None without a date of birth."""
+    if dob is None:
+        return None
+    return (on - dob).days / 365.25

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.enums import VisitStatus
+from clinic.lab.queries import RequestResults, visit_lab_results, visits_with_critical_results
 from clinic.patients.merge import record_ids
 from clinic.patients.models import Patient
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
@@ -29,6 +30,8 @@ class QueueEntry:
     is_new: bool
     arrived_at: datetime
     signed: bool
+    critical_results: bool = False
+    """A lab result of the visit is critical: the clinician must see it now."""
 
 
 def todays_queue(
@@ -46,6 +49,8 @@ def todays_queue(
         query = query.where(Visit.branch_id == branch_id)
     if not include_closed:
         query = query.where(Visit.status.not_in([VisitStatus.COMPLETED, VisitStatus.CANCELLED]))
+    rows = session.execute(query).all()
+    critical = visits_with_critical_results(session, [visit.id for visit, _ in rows])
     return [
         QueueEntry(
             visit_id=visit.id,
@@ -59,8 +64,9 @@ def todays_queue(
             is_new=visit.is_new,
             arrived_at=visit.created_at,
             signed=visit.signed_at is not None,
+            critical_results=visit.id in critical,
         )
-        for visit, patient in session.execute(query)
+        for visit, patient in rows
     ]
 
 
@@ -90,6 +96,8 @@ class VisitRecord:
     prescriptions: list[Prescription]
     lab_requests: list[LabRequest]
     amendments: list[Amendment]
+    lab_results: list[RequestResults] = field(default_factory=list)
+    """Each lab request with its results, for showing beside the request."""
 
 
 def visit_record(session: Session, visit_id: uuid.UUID) -> VisitRecord:
@@ -132,6 +140,7 @@ def visit_record(session: Session, visit_id: uuid.UUID) -> VisitRecord:
         prescriptions=children(Prescription),
         lab_requests=children(LabRequest),
         amendments=children(Amendment),
+        lab_results=visit_lab_results(session, visit_id),
     )
 
 

@@ -25,6 +25,7 @@ from clinic.journal.service import record_delete, record_insert, record_update, 
 from clinic.patients.merge import record_ids
 from clinic.patients.models import Patient
 from clinic.patients.service import get_patient
+from clinic.rules.ages import years_of_age
 from clinic.rules.diagnoses import Diagnosis as CodedDiagnosis
 from clinic.rules.diagnoses import check_icd10, check_icd11_format
 from clinic.rules.vitals import assess_vitals
@@ -156,12 +157,6 @@ def move_visit(
     return visit
 
 
-def _patient_age_years(patient: Patient, on: date) -> float | None:
-    if patient.date_of_birth is None:
-        return None
-    return (on - patient.date_of_birth).days / 365.25
-
-
 class CriticalVitals(NotAllowed):
     """Critical readings were entered without confirming them; ``names`` lists them."""
 
@@ -186,7 +181,9 @@ def record_triage(
     if visit.status in CLOSED:
         raise NotAllowed(f"The visit is {visit.status.value}; vitals cannot be added")
     patient = get_patient(visit.patient_id, session=session)
-    assessment = assess_vitals(readings, age_years=_patient_age_years(patient, visit.visit_date))
+    assessment = assess_vitals(
+        readings, age_years=years_of_age(patient.date_of_birth, visit.visit_date)
+    )
     if assessment.critical and not confirm_critical:
         raise CriticalVitals(assessment.critical)
     triage = Triage(

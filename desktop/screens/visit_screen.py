@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -216,11 +216,19 @@ class WaitingList(QWidget):
                 entry.patient_name,
                 sex_text(entry.sex),
                 row.age,
-                status_text(entry.status),
+                status_text(entry.status)
+                + (
+                    self.tr("  \N{WARNING SIGN} critical lab result")
+                    if entry.critical_results
+                    else ""
+                ),
                 row.waited,
             )
             for column, value in enumerate(values):
-                self.table.setItem(index, column, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                if entry.critical_results:
+                    item.setForeground(QColor("#c62828"))
+                self.table.setItem(index, column, item)
         self.empty.setVisible(not rows)
         self.open_button.setEnabled(bool(rows))
         if rows:

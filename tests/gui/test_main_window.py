@@ -23,13 +23,14 @@ EXPECTED_SCREENS = {
     Role.CLINICAL_OFFICER: ["Patients", "Queue", "Consultation"],
     Role.CASHIER: ["Patients", "Queue", "Billing", "Shifts and cash-up", "Reports"],
     Role.PHARMACIST: ["Patients", "Queue", "Billing", "Pharmacy", "Shifts and cash-up"],
-    Role.LAB_TECHNICIAN: ["Patients", "Queue"],
+    Role.LAB_TECHNICIAN: ["Patients", "Queue", "Lab"],
     Role.CLAIMS_MANAGER: ["Patients", "Queue", "Claims", "Reports"],
     Role.ADMIN: [
         "Patients",
         "Queue",
         "Triage",
         "Consultation",
+        "Lab",
         "Billing",
         "Pharmacy",
         "Shifts and cash-up",
@@ -67,14 +68,17 @@ def test_each_role_sees_only_its_screens(
     assert shown == EXPECTED_SCREENS[role]
 
 
-def test_reception_starts_on_patients_and_the_clinician_on_the_queue(
+def test_reception_starts_on_patients_the_clinician_on_the_queue_the_lab_on_its_worklist(
     qtbot: QtBot, make_context: MakeContext, tmp_path: Path
 ) -> None:
     reception = window_for(qtbot, make_context, Role.RECEPTIONIST, tmp_path)
     clinician = window_for(qtbot, make_context, Role.CLINICAL_OFFICER, tmp_path)
 
+    lab = window_for(qtbot, make_context, Role.LAB_TECHNICIAN, tmp_path)
+
     assert reception.current_screen().title() == "Patients"
     assert clinician.current_screen().title() == "Queue"
+    assert lab.current_screen().title() == "Lab"
 
 
 def test_ctrl_f_goes_to_the_patient_search_from_any_screen(

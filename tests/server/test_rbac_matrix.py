@@ -125,6 +125,19 @@ class World:
         line_id: str = lines.json()[0]["prescription_id"]
         return line_id
 
+    def lab_request(self, test_name: str = "Malaria RDT") -> str:
+        """A test requested at a signed visit at MAIN (the visit waits for the lab)."""
+        visit_id = self.visit()
+        body = {**CONSULTATION_BODY, "lab_requests": [{"test_name": test_name}]}
+        response = self.client.put(
+            f"/api/visits/{visit_id}/consultation", json=body, headers=self.admin
+        )
+        assert response.status_code == 200, response.text
+        request_id: str = response.json()["lab_requests"][0]["id"]
+        response = self.client.post(f"/api/visits/{visit_id}/sign", headers=self.admin)
+        assert response.status_code == 200, response.text
+        return request_id
+
     def user(self) -> str:
         with self.database.sessions.begin() as session:
             user = User(
@@ -621,6 +634,52 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda w: (
             "/api/stock/reorder-levels",
             {"service_id": w.service_id("DRG-PCM500"), "level": 50},
+            None,
+        ),
+    ),
+    # the lab: everyone reads the catalogue, admins set it (as the price list);
+    # clinicians and the lab read requests and results; the lab enters results
+    Endpoint("GET", "/api/lab/tests", roles("all"), _fixed("/api/lab/tests")),
+    Endpoint(
+        "PUT",
+        "/api/lab/tests/{code}",
+        roles("admin"),
+        _fixed(
+            "/api/lab/tests/LAB-GLU-F",
+            {
+                "name": "Fasting blood sugar",
+                "fields": [
+                    {
+                        "code": "glucose",
+                        "label": "Glucose",
+                        "kind": "numeric",
+                        "unit": "mmol/L",
+                        "plausible_min": 0.5,
+                        "plausible_max": 50,
+                    }
+                ],
+            },
+        ),
+    ),
+    Endpoint(
+        "GET",
+        "/api/lab/worklist",
+        roles("nurse clinical_officer lab_technician admin"),
+        _fixed("/api/lab/worklist"),
+    ),
+    Endpoint(
+        "GET",
+        "/api/lab/requests/{request_id}",
+        roles("nurse clinical_officer lab_technician admin"),
+        lambda w: (f"/api/lab/requests/{w.lab_request()}", None, None),
+    ),
+    Endpoint(
+        "POST",
+        "/api/lab/requests/{request_id}/results",
+        roles("lab_technician admin"),
+        lambda w: (
+            f"/api/lab/requests/{w.lab_request()}/results",
+            {"values": {"result": "NEGATIVE"}},
             None,
         ),
     ),

@@ -50,6 +50,7 @@ from clinic.visits.service import (
 from desktop.screens.consultation.amendments import AmendDialog, AmendmentsTable, note_label
 from desktop.screens.consultation.diagnoses import DiagnosisPicker
 from desktop.screens.consultation.orders import Column, OrdersTable
+from desktop.screens.lab.summary import results_summary
 from desktop.screens.triage.vitals_form import CRITICAL, flag_text, vital_label
 from desktop.screens.visit_screen import (
     BANNER_ERROR_STYLE,
@@ -216,10 +217,17 @@ class ConsultationScreen(VisitScreen):
             [Column("test_name", self.tr("Test")), Column("notes", self.tr("Notes for the lab"))],
         )
         self.labs.setObjectName("lab_requests")
+        self.lab_results = QLabel()
+        self.lab_results.setObjectName("lab_results")
+        self.lab_results.setWordWrap(True)
+        self.lab_results.setTextFormat(Qt.TextFormat.RichText)
+        self.lab_results.setStyleSheet("background: #f7f7f7; padding: 4px; border-radius: 3px;")
+        self.lab_results.hide()
         orders_box = QGroupBox(self.tr("Orders"))
         orders_layout = QVBoxLayout(orders_box)
         orders_layout.addWidget(self.prescriptions, 5)
         orders_layout.addWidget(self.labs, 4)
+        orders_layout.addWidget(self.lab_results)
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -324,6 +332,9 @@ class ConsultationScreen(VisitScreen):
             if latest is not None
             else self.tr("<i>No vitals recorded at this visit.</i>")
         )
+        results = results_summary(record.lab_results)
+        self.lab_results.setText(self.tr("<b>Lab results</b><br>%s") % results if results else "")
+        self.lab_results.setVisible(bool(results))
         if signed:
             self.signed_note.setText(
                 self.tr("Signed %s") % local_time(record.signed_at, with_date=True)

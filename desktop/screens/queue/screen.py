@@ -44,6 +44,8 @@ STATUS_LABELS = {
     VisitStatus.CANCELLED: "Cancelled",
 }
 CLOSED = (VisitStatus.COMPLETED, VisitStatus.CANCELLED)
+CRITICAL_COLOUR = "#c62828"
+"""A visit with a critical lab result: the clinician must see it now."""
 REFRESH_MS = 30_000
 
 WORK_SCREEN = {
@@ -59,6 +61,7 @@ WORK_SCREEN = {
         },
     ),
     Role.CASHIER: ("billing", {VisitStatus.WAITING_PHARMACY, VisitStatus.COMPLETED}),
+    Role.LAB_TECHNICIAN: ("lab", {VisitStatus.WAITING_LAB}),
 }
 
 
@@ -133,10 +136,15 @@ class QueueModel(QAbstractTableModel):
             if column == 4:
                 return age_on(entry.date_of_birth, self.now.date()) if entry.date_of_birth else ""
             if column == 5:
-                return self.tr(STATUS_LABELS[entry.status])
+                mark = self.tr("  \N{WARNING SIGN} critical lab result")
+                return self.tr(STATUS_LABELS[entry.status]) + (
+                    mark if entry.critical_results else ""
+                )
             if column == 6:
                 return "" if entry.status in CLOSED else waited(entry, self.now)
             return self.tr("New") if entry.is_new else self.tr("Revisit")
+        if role == Qt.ItemDataRole.ForegroundRole and entry.critical_results:
+            return QBrush(QColor(CRITICAL_COLOUR))
         if role == Qt.ItemDataRole.ForegroundRole and entry.status in CLOSED:
             return QBrush(QColor("#777777"))
         if role == Qt.ItemDataRole.BackgroundRole and entry.visit_id == self.next_id:

@@ -1,0 +1,1 @@
+"""The lab: the test catalogue, results on lab requests, and the worklist."""

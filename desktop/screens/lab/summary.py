@@ -1,0 +1,51 @@
+"""A visit's lab results as the clinician reads them beside the requests:
+each test with its results, abnormal ones amber, critical ones red."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QCoreApplication
+
+from clinic.enums import LabStatus
+from clinic.lab.queries import RequestResults, ResultLine
+from desktop.screens.triage.vitals_form import flag_text
+
+CRITICAL_COLOUR = "#c62828"
+ABNORMAL_COLOUR = "#8a5a00"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("LabResults", text)
+
+
+def _line(line: ResultLine) -> str:
+    text = f"{html.escape(line.label)} {html.escape(line.shown)}"
+    if line.flag is not None and line.abnormal:
+        text += f" ({html.escape(flag_text(line.flag))})"
+    if line.reference_range:
+        text += f' <span style="color:#616161">[{html.escape(line.reference_range)}]</span>'
+    if line.critical:
+        return f'<b style="color:{CRITICAL_COLOUR}">{text}</b>'
+    if line.abnormal:
+        return f'<b style="color:{ABNORMAL_COLOUR}">{text}</b>'
+    return text
+
+
+def results_summary(requests: list[RequestResults]) -> str:
+    """Rich text: one line per requested test; empty without requests."""
+    lines = []
+    for request in requests:
+        name = f"<b>{html.escape(request.test_name)}</b>"
+        if request.status == LabStatus.RESULTED and request.results:
+            mark = (
+                f'<span style="color:{CRITICAL_COLOUR}">\N{WARNING SIGN} {_tr("Critical")}</span> '
+                if request.critical
+                else ""
+            )
+            lines.append(f"{mark}{name}: " + "; ".join(_line(r) for r in request.results))
+        elif request.status == LabStatus.CANCELLED:
+            lines.append(f"{name}: <i>{_tr('cancelled')}</i>")
+        else:
+            lines.append(f"{name}: <i>{_tr('waiting for the lab')}</i>")
+    return "<br>".join(lines)
