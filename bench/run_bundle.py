@@ -1,0 +1,242 @@
+"""Smoke test of the built PyInstaller bundle, with its size and start times.
+
+    ./dev bundle --check                       (builds it, then runs this)
+    python -m bench.run_bundle [dist/seth-clinic]
+
+Runs the bundle's executable as a clinic PC would, each time from an empty
+temporary folder with no Python variables set, on new data folders:
+
+1. ``--help``, timed (the best of a few runs, and the first);
+2. ``import-patients`` of a three-row paper register into a new data folder
+   (it makes and migrates a new store), then ``patients --json``, which must
+   list the three, and ``patients QUERY --json``, which must find one;
+3. ``server --help``, and ``server migrate`` on a new server data folder: the
+   bundled PostgreSQL is made, started and migrated, then stopped;
+4. the desktop app on a new data folder on a virtual screen (Xvfb): a visible
+   window of the app's own process must appear (``xdotool``), timed from
+   the start; the app must still be running then; the screen is saved as
+   ``build/bundle-check/first-window.png`` and the app is closed.
+
+Each step that fails stops the check with what went wrong (exit status 1).
+Linux only: it needs ``Xvfb``, ``xdotool`` and ImageMagick's ``import``
+(Debian: ``xvfb xdotool imagemagick``, and Qt's ``libxcb-cursor0``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "build" / "bundle-check" / "first-window.png"
+WINDOW_TIMEOUT = 60.0
+HELP_RUNS = 5
+REGISTER = (
+    "NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER\n"
+    "Wanjiku Kamau,34,Thika,101,0712345678\n"
+    "Otieno Ochieng,8,Kisumu,102,\n"
+    "Akinyi Atieno,61,Nakuru,103,0722000111\n"
+)
+
+
+class CheckFailed(Exception):
+    """A step of the check failed; the message says which and why."""
+
+
+def _environment(home: Path) -> dict[str, str]:
+    """The user's environment without Python's or the project's variables,
+    with ``home`` as HOME (the app's default folders land there)."""
+    drop = ("PYTHON", "VIRTUAL_ENV", "SETH_CLINIC", "DATABASE_URL", "QT_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home))
+    return env
+
+
+def _run(
+    executable: Path, *args: str, work: Path, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [str(executable), *args],
+        cwd=work,
+        env=_environment(work),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise CheckFailed(
+            f"'seth-clinic {' '.join(args)}' exited {done.returncode}:\n{done.stderr.strip()}"
+        )
+    return done
+
+
+def check_help(executable: Path, work: Path) -> tuple[float, float]:
+    """The first and the best time to ``--help``, in seconds."""
+    times = []
+    for _ in range(HELP_RUNS):
+        start = time.perf_counter()
+        done = _run(executable, "--help", work=work)
+        times.append(time.perf_counter() - start)
+        if not done.stdout.startswith("usage: seth-clinic"):
+            raise CheckFailed(f"--help printed no usage:\n{done.stdout[:500]}")
+    return times[0], min(times)
+
+
+def check_patients(executable: Path, work: Path) -> None:
+    data = work / "pc"
+    register = work / "register.csv"
+    register.write_text(REGISTER, encoding="utf-8")
+    _run(executable, "--data-dir", str(data), "import-patients", str(register), work=work)
+    listed = json.loads(
+        _run(executable, "--data-dir", str(data), "patients", "--json", work=work).stdout
+    )
+    names = sorted(f"{p['first_name']} {p['last_name']}" for p in listed)
+    if names != ["Akinyi Atieno", "Otieno Ochieng", "Wanjiku Kamau"]:
+        raise CheckFailed(f"patients --json listed {names}, not the three imported")
+    found = json.loads(
+        _run(executable, "--data-dir", str(data), "patients", "Otieno", "--json", work=work).stdout
+    )
+    if [p["residence"] for p in found] != ["Kisumu"]:
+        raise CheckFailed(f"patients Otieno --json found {found}, not Otieno Ochieng")
+
+
+def check_server(executable: Path, work: Path) -> float:
+    """``server --help``, then ``server migrate`` on a new folder; the
+    seconds the migration took (PostgreSQL made and started included)."""
+    done = _run(executable, "server", "--help", work=work)
+    if "seed-demo" not in done.stdout:
+        raise CheckFailed(f"server --help did not list the server's commands:\n{done.stdout}")
+    start = time.perf_counter()
+    done = _run(executable, "server", "--data-dir", str(work / "server"), "migrate", work=work)
+    if "up to date" not in done.stdout:
+        raise CheckFailed(f"server migrate said:\n{done.stdout}{done.stderr}")
+    return time.perf_counter() - start
+
+
+def _virtual_screen(work: Path) -> tuple[subprocess.Popen[bytes], str]:
+    for tool in ("Xvfb", "xdotool", "import"):
+        if shutil.which(tool) is None:
+            raise CheckFailed(f"{tool} is not installed (Debian: xvfb xdotool imagemagick)")
+    ready_read, ready_write = os.pipe()
+    # -displayfd: Xvfb picks a free display and writes its number when ready.
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(ready_write), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        pass_fds=(ready_write,),
+        cwd=work,
+    )
+    os.close(ready_write)
+    with os.fdopen(ready_read) as ready:
+        number = ready.readline().strip()
+    if not number:
+        xvfb.kill()
+        raise CheckFailed("Xvfb did not start")
+    return xvfb, f":{number}"
+
+
+def _visible_window(pid: int, display: str) -> str | None:
+    done = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--pid", str(pid)],
+        env={**os.environ, "DISPLAY": display},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    windows = done.stdout.split()
+    return windows[0] if windows else None
+
+
+def check_first_window(executable: Path, work: Path) -> tuple[float, str]:
+    """Seconds from the start to the app's first visible window, and its title."""
+    xvfb, display = _virtual_screen(work)
+    env = {**_environment(work), "DISPLAY": display}
+    try:
+        start = time.perf_counter()
+        app = subprocess.Popen(
+            [str(executable), "--data-dir", str(work / "gui")],
+            cwd=work,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            while (window := _visible_window(app.pid, display)) is None:
+                if app.poll() is not None:
+                    output = app.stdout.read() if app.stdout else ""
+                    raise CheckFailed(
+                        f"the app exited {app.returncode} before showing a window:\n{output}"
+                    )
+                if time.perf_counter() - start > WINDOW_TIMEOUT:
+                    raise CheckFailed(f"the app showed no window within {WINDOW_TIMEOUT:.0f} s")
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - start
+            time.sleep(1.0)  # let it paint, and show it still runs
+            if app.poll() is not None:
+                raise CheckFailed(f"the app exited {app.returncode} just after its window showed")
+            title = subprocess.run(
+                ["xdotool", "getwindowname", window],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["import", "-window", "root", str(SCREENSHOT)], env=env, check=True)
+        finally:
+            app.terminate()
+            try:
+                app.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                app.kill()
+                app.wait()
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
+    return elapsed, title
+
+
+def _size(folder: Path) -> str:
+    return subprocess.run(
+        ["du", "-sh", str(folder)], capture_output=True, text=True, check=True
+    ).stdout.split()[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run_bundle", description=__doc__)
+    parser.add_argument("bundle", nargs="?", type=Path, default=ROOT / "dist" / "seth-clinic")
+    args = parser.parse_args()
+    executable = args.bundle.resolve() / "seth-clinic"
+    if not executable.is_file():
+        print(f"no bundle at {args.bundle}: build it with ./dev bundle", file=sys.stderr)
+        return 1
+    print(f"bundle {args.bundle}: {_size(args.bundle)}")
+    with tempfile.TemporaryDirectory(prefix="seth-clinic-bundle-check-") as temporary:
+        work = Path(temporary).resolve()
+        try:
+            first, best = check_help(executable, work)
+            print(f"--help: first {first:.2f} s, best of {HELP_RUNS} {best:.2f} s")
+            check_patients(executable, work)
+            print(
+                "import-patients, patients --json, patients QUERY --json on a new data folder: ok"
+            )
+            migrated = check_server(executable, work)
+            print(f"server --help: ok; server migrate on a new folder: ok in {migrated:.1f} s")
+            seconds, title = check_first_window(executable, work)
+            print(f"first window '{title}' after {seconds:.2f} s (screen: {SCREENSHOT})")
+        except CheckFailed as failure:
+            print(f"bundle check FAILED: {failure}", file=sys.stderr)
+            return 1
+    print("bundle check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
