@@ -10,8 +10,11 @@ temporary folder with no Python variables set, on new data folders:
 2. ``import-patients`` of a three-row paper register into a new data folder
    (it makes and migrates a new store), then ``patients --json``, which must
    list the three, and ``patients QUERY --json``, which must find one;
-3. ``server --help``, and ``server migrate`` on a new server data folder: the
-   bundled PostgreSQL is made, started and migrated, then stopped;
+3. ``server --help``; on a new server data folder ``server migrate`` (the
+   bundled PostgreSQL is made, started and migrated, then stopped) and
+   ``server seed-demo`` (the demo clinic's data, as the app's demo makes it);
+   then ``server serve --stop-with-stdin``, as the app starts it, must answer
+   ``/api/health`` and stop when its standard input closes;
 4. the desktop app on a new data folder on a virtual screen (Xvfb): a visible
    window of the app's own process must appear (``xdotool``), timed from
    the start; the app must still be running then; the screen is saved as
@@ -28,15 +31,18 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "build" / "bundle-check" / "first-window.png"
 WINDOW_TIMEOUT = 60.0
+SERVER_TIMEOUT = 120.0
 HELP_RUNS = 5
 REGISTER = (
     "NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER\n"
@@ -108,17 +114,71 @@ def check_patients(executable: Path, work: Path) -> None:
         raise CheckFailed(f"patients Otieno --json found {found}, not Otieno Ochieng")
 
 
-def check_server(executable: Path, work: Path) -> float:
-    """``server --help``, then ``server migrate`` on a new folder; the
-    seconds the migration took (PostgreSQL made and started included)."""
+def check_server(executable: Path, work: Path) -> dict[str, float]:
+    """``server --help``; on a new server folder ``server migrate`` and
+    ``server seed-demo`` (the demo clinic's data), then ``server serve``
+    until it answers, stopped by closing its standard input as the app does.
+    The seconds each took (PostgreSQL made and started included)."""
     done = _run(executable, "server", "--help", work=work)
     if "seed-demo" not in done.stdout:
         raise CheckFailed(f"server --help did not list the server's commands:\n{done.stdout}")
+    folder = str(work / "server")
+    times = {}
     start = time.perf_counter()
-    done = _run(executable, "server", "--data-dir", str(work / "server"), "migrate", work=work)
+    done = _run(executable, "server", "--data-dir", folder, "migrate", work=work)
     if "up to date" not in done.stdout:
         raise CheckFailed(f"server migrate said:\n{done.stdout}{done.stderr}")
-    return time.perf_counter() - start
+    times["migrate"] = time.perf_counter() - start
+    start = time.perf_counter()
+    done = _run(executable, "server", "--data-dir", folder, "seed-demo", work=work)
+    if "reception" not in done.stdout:
+        raise CheckFailed(f"server seed-demo showed no demo logins:\n{done.stdout}")
+    times["seed-demo"] = time.perf_counter() - start
+    times["serve"] = _serve(executable, work, folder)
+    return times
+
+
+def _serve(executable: Path, work: Path, folder: str) -> float:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = ["server", "--data-dir", folder, "serve", "--port", str(port), "--stop-with-stdin"]
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [str(executable), *command],
+        cwd=work,
+        env=_environment(work),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while not _answers(f"http://127.0.0.1:{port}/api/health"):
+            if server.poll() is not None:
+                raise CheckFailed(f"server serve exited {server.returncode} before answering")
+            if time.perf_counter() - start > SERVER_TIMEOUT:
+                raise CheckFailed(f"server serve did not answer within {SERVER_TIMEOUT:.0f} s")
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - start
+        assert server.stdin is not None
+        server.stdin.close()
+        try:
+            server.wait(timeout=SERVER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise CheckFailed("server serve did not stop when its standard input closed") from None
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    return elapsed
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1.0) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
 
 
 def _virtual_screen(work: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -227,8 +287,12 @@ def main() -> int:
             print(
                 "import-patients, patients --json, patients QUERY --json on a new data folder: ok"
             )
-            migrated = check_server(executable, work)
-            print(f"server --help: ok; server migrate on a new folder: ok in {migrated:.1f} s")
+            took = check_server(executable, work)
+            print(
+                "server --help: ok; on a new folder: server migrate"
+                f" {took['migrate']:.1f} s, seed-demo {took['seed-demo']:.1f} s,"
+                f" serve answering after {took['serve']:.1f} s and stopped with its stdin"
+            )
             seconds, title = check_first_window(executable, work)
             print(f"first window '{title}' after {seconds:.2f} s (screen: {SCREENSHOT})")
         except CheckFailed as failure:
