@@ -229,7 +229,8 @@ def test_listing_a_folder_without_clinic_data_fails(tmp_path: Path) -> None:
         (
             ["register"],
             "seth-clinic: argument COMMAND: invalid choice: 'register' (choose from"
-            " 'import-patients', 'patients', 'login', 'sync', 'report', 'backup', 'restore')"
+            " 'import-patients', 'patients', 'login', 'sync', 'report', 'backup', 'restore',"
+            " 'server')"
             " (see seth-clinic --help)",
         ),
     ],
