@@ -16,9 +16,14 @@ temporary folder with no Python variables set, on new data folders:
    then ``server serve --stop-with-stdin``, as the app starts it, must answer
    ``/api/health`` and stop when its standard input closes;
 4. the desktop app on a new data folder on a virtual screen (Xvfb): a visible
-   window of the app's own process must appear (``xdotool``), timed from
-   the start; the app must still be running then; the screen is saved as
-   ``build/bundle-check/first-window.png`` and the app is closed.
+   window of the app's own process, the first start, must appear (timed from
+   the start) and stay; then, driven with keys as a person would, the demo
+   clinic is chosen there (the app starts the bundled server), ``reception``
+   logs in with the demo password and the main window shows; the first sync
+   must bring the demo's patients to the PC (``patients --json``) and one of
+   them must be found by name; then the app is closed, and within two minutes
+   no process may be left that names its data folder (the demo server, its
+   PostgreSQL). Screens in ``build/bundle-check/``.
 
 Each step that fails stops the check with what went wrong (exit status 1).
 Linux only: it needs ``Xvfb``, ``xdotool`` and ImageMagick's ``import``
@@ -37,10 +42,13 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
+from server.demo import DEMO_PASSWORD
+
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOT = ROOT / "build" / "bundle-check" / "first-window.png"
+SCREENSHOTS = ROOT / "build" / "bundle-check"
 WINDOW_TIMEOUT = 60.0
 SERVER_TIMEOUT = 120.0
 HELP_RUNS = 5
@@ -62,6 +70,7 @@ def _environment(home: Path) -> dict[str, str]:
     drop = ("PYTHON", "VIRTUAL_ENV", "SETH_CLINIC", "DATABASE_URL", "QT_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home))
+    env.update(LANG="C.UTF-8", LANGUAGE="en")  # the window titles it waits for are English
     return env
 
 
@@ -201,55 +210,95 @@ def _virtual_screen(work: Path) -> tuple[subprocess.Popen[bytes], str]:
     return xvfb, f":{number}"
 
 
-def _visible_window(pid: int, display: str) -> str | None:
-    done = subprocess.run(
-        ["xdotool", "search", "--onlyvisible", "--pid", str(pid)],
-        env={**os.environ, "DISPLAY": display},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    windows = done.stdout.split()
-    return windows[0] if windows else None
+class Screen:
+    """The app's windows on the virtual screen, seen and driven with xdotool
+    as a person would: the pointer over a window, then keys."""
+
+    def __init__(self, display: str, app: subprocess.Popen[str]) -> None:
+        self.env = {**os.environ, "DISPLAY": display}
+        self.app = app
+
+    def _xdotool(self, *args: str) -> str:
+        return subprocess.run(
+            ["xdotool", *args], env=self.env, capture_output=True, text=True, check=False
+        ).stdout
+
+    def windows(self) -> dict[str, str]:
+        """The app's visible windows: id to title."""
+        ids = self._xdotool("search", "--onlyvisible", "--pid", str(self.app.pid)).split()
+        return {window: self._xdotool("getwindowname", window).strip() for window in ids}
+
+    def wait_for(self, what: str, found: Callable[[str], bool], timeout: float) -> str:
+        """The first visible window whose title ``found`` accepts; fails when
+        the app exits or ``timeout`` seconds pass first."""
+        start = time.perf_counter()
+        while True:
+            for window, title in self.windows().items():
+                if found(title):
+                    return window
+            if self.app.poll() is not None:
+                output = self.app.stdout.read() if self.app.stdout else ""
+                raise CheckFailed(f"the app exited {self.app.returncode} before {what}:\n{output}")
+            if time.perf_counter() - start > timeout:
+                raise CheckFailed(f"no {what} within {timeout:.0f} s (windows: {self.windows()})")
+            time.sleep(0.1)
+
+    def keys(self, window: str, *keys: str, text: str | None = None) -> None:
+        """Point at ``window`` (keyboard focus follows the pointer: no window
+        manager), then type ``text`` or press ``keys``."""
+        self._xdotool("mousemove", "--window", window, "40", "40")
+        if text is not None:
+            self._xdotool("type", "--delay", "30", text)
+        if keys:
+            self._xdotool("key", "--delay", "100", *keys)
+        time.sleep(0.3)
+
+    def save(self, name: str) -> Path:
+        path = SCREENSHOTS / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["import", "-window", "root", str(path)], env=self.env, check=True)
+        return path
 
 
-def check_first_window(executable: Path, work: Path) -> tuple[float, str]:
-    """Seconds from the start to the app's first visible window, and its title."""
+def check_desktop(executable: Path, work: Path) -> dict[str, float]:
+    """The desktop app on a new data folder: its first window (timed), then
+    the demo clinic chosen there, a demo login and the first sync; closed,
+    nothing it started may be left running. Seconds for each."""
     xvfb, display = _virtual_screen(work)
-    env = {**_environment(work), "DISPLAY": display}
+    data = work / "gui"
+    took = {}
     try:
         start = time.perf_counter()
         app = subprocess.Popen(
-            [str(executable), "--data-dir", str(work / "gui")],
+            [str(executable), "--data-dir", str(data)],
             cwd=work,
-            env=env,
+            env={**_environment(work), "DISPLAY": display},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
+        screen = Screen(display, app)
         try:
-            while (window := _visible_window(app.pid, display)) is None:
-                if app.poll() is not None:
-                    output = app.stdout.read() if app.stdout else ""
-                    raise CheckFailed(
-                        f"the app exited {app.returncode} before showing a window:\n{output}"
-                    )
-                if time.perf_counter() - start > WINDOW_TIMEOUT:
-                    raise CheckFailed(f"the app showed no window within {WINDOW_TIMEOUT:.0f} s")
-                time.sleep(0.05)
-            elapsed = time.perf_counter() - start
+            first = screen.wait_for("a window", lambda title: True, WINDOW_TIMEOUT)
+            took["first window"] = time.perf_counter() - start
             time.sleep(1.0)  # let it paint, and show it still runs
-            if app.poll() is not None:
-                raise CheckFailed(f"the app exited {app.returncode} just after its window showed")
-            title = subprocess.run(
-                ["xdotool", "getwindowname", window],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["import", "-window", "root", str(SCREENSHOT)], env=env, check=True)
+            if "first start" not in screen.windows().get(first, ""):
+                raise CheckFailed(f"the first window is not the first start: {screen.windows()}")
+            screen.save("first-window.png")
+            screen.keys(first, "Down", "Down", "Return")  # "Try a demo clinic", Continue
+            start = time.perf_counter()
+            login = screen.wait_for("the login", lambda t: t.endswith("log in"), SERVER_TIMEOUT * 2)
+            took["demo server"] = time.perf_counter() - start
+            screen.keys(login, text="reception")
+            screen.keys(login, "Tab")
+            screen.keys(login, text=DEMO_PASSWORD)
+            screen.keys(login, "Return")
+            start = time.perf_counter()
+            screen.wait_for("the main window", lambda t: "(receptionist)" in t, SERVER_TIMEOUT)
+            took["login"] = time.perf_counter() - start
+            _first_sync(executable, work, data)
+            took["first sync"] = time.perf_counter() - start
+            screen.save("demo-patients.png")
         finally:
             app.terminate()
             try:
@@ -260,7 +309,51 @@ def check_first_window(executable: Path, work: Path) -> tuple[float, str]:
     finally:
         xvfb.terminate()
         xvfb.wait()
-    return elapsed, title
+    took["all stopped"] = _nothing_left(data)
+    return took
+
+
+def _first_sync(executable: Path, work: Path, data: Path) -> None:
+    """Wait until the PC's store holds the demo's patients, then search one."""
+    start = time.perf_counter()
+    while True:
+        done = _run(
+            executable, "--data-dir", str(data), "patients", "--limit", "1", "--json", work=work
+        )
+        if listed := json.loads(done.stdout):
+            break
+        if time.perf_counter() - start > SERVER_TIMEOUT:
+            raise CheckFailed("the demo's patients did not reach the PC (no first sync)")
+        time.sleep(1.0)
+    patient = listed[0]
+    done = _run(
+        executable, "--data-dir", str(data), "patients", patient["last_name"], "--json", work=work
+    )
+    if patient["id"] not in {found["id"] for found in json.loads(done.stdout)}:
+        raise CheckFailed(f"searching {patient['last_name']} did not find {patient['op_number']}")
+
+
+def _nothing_left(data: Path) -> float:
+    """Seconds until no process names ``data`` (the demo server and its
+    PostgreSQL) once the app is closed; fails after SERVER_TIMEOUT."""
+    start = time.perf_counter()
+    while left := _processes_naming(data):
+        if time.perf_counter() - start > SERVER_TIMEOUT:
+            raise CheckFailed(f"left running after the app closed: {left}")
+        time.sleep(0.5)
+    return time.perf_counter() - start
+
+
+def _processes_naming(folder: Path) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(folder) in command:
+            found.append(f"{entry.name}: {command.strip()}")
+    return found
 
 
 def _size(folder: Path) -> str:
@@ -293,8 +386,14 @@ def main() -> int:
                 f" {took['migrate']:.1f} s, seed-demo {took['seed-demo']:.1f} s,"
                 f" serve answering after {took['serve']:.1f} s and stopped with its stdin"
             )
-            seconds, title = check_first_window(executable, work)
-            print(f"first window '{title}' after {seconds:.2f} s (screen: {SCREENSHOT})")
+            took = check_desktop(executable, work)
+            print(
+                f"desktop: first window after {took['first window']:.2f} s;"
+                f" demo clinic: server up after {took['demo server']:.1f} s, login"
+                f" {took['login']:.1f} s, first sync done {took['first sync']:.1f} s after"
+                f" login; closed: its server and PostgreSQL gone {took['all stopped']:.1f} s"
+                f" later (screens: {SCREENSHOTS})"
+            )
         except CheckFailed as failure:
             print(f"bundle check FAILED: {failure}", file=sys.stderr)
             return 1
