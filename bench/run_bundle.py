@@ -6,7 +6,8 @@
 Runs the bundle's executable as a clinic PC would, each time from an empty
 temporary folder with no Python variables set, on new data folders:
 
-1. ``--help``, timed (the best of a few runs, and the first);
+1. ``--help``, timed (the best of a few runs, and the first), and
+   ``--version``, which must be pyproject.toml's;
 2. ``import-patients`` of a three-row paper register into a new data folder
    (it makes and migrates a new store), then ``patients --json``, which must
    list the three, and ``patients QUERY --json``, which must find one;
@@ -41,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -102,6 +104,10 @@ def check_help(executable: Path, work: Path) -> tuple[float, float]:
         times.append(time.perf_counter() - start)
         if not done.stdout.startswith("usage: seth-clinic"):
             raise CheckFailed(f"--help printed no usage:\n{done.stdout[:500]}")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    version = _run(executable, "--version", work=work).stdout.strip()
+    if version != f"seth-clinic {pyproject['project']['version']}":
+        raise CheckFailed(f"--version said '{version}', not pyproject.toml's version")
     return times[0], min(times)
 
 

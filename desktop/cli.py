@@ -3,6 +3,7 @@
 ::
 
     seth-clinic [--data-dir DIR]                           the desktop app
+    seth-clinic --version
     seth-clinic [--data-dir DIR] import-patients FILE.csv  paper-register import
     seth-clinic [--data-dir DIR] patients [QUERY] [--limit N] [--json]
     seth-clinic [--data-dir DIR] login --server URL --user NAME
@@ -73,6 +74,7 @@ from clinic.reports.export import WRITERS
 from clinic.reports.names import REPORT_NAMES
 from clinic.rules.phones import format_phone_for_display
 from clinic.store import STORE_FILE, LocalStore, open_local_store, resolve_data_dir
+from clinic.version import app_version
 from sync.auth import SERVER_URL_KEY, login_online
 from sync.engine import SKEW_WARNING_SECONDS, SyncEngine, SyncReport
 from sync.transport import ServerRefused, Transport, Unreachable
@@ -141,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Seth Clinic. Without a command, starts the desktop app.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {app_version()}")
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
