@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from clinic.backup import daily_backup
@@ -146,6 +147,7 @@ def main(data_dir: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     QCoreApplication.setOrganizationName("Seth Clinic")
     QCoreApplication.setApplicationName("Seth Clinic")
+    app.setWindowIcon(QIcon(str(resources_dir() / "icon.png")))
     apply_style(app)
     store = open_local_store(data_dir)
     local_server: LocalServer | None = None

@@ -3,6 +3,7 @@
 ::
 
     seth-clinic [--data-dir DIR]                           the desktop app
+    seth-clinic --version
     seth-clinic [--data-dir DIR] import-patients FILE.csv  paper-register import
     seth-clinic [--data-dir DIR] patients [QUERY] [--limit N] [--json]
     seth-clinic [--data-dir DIR] login --server URL --user NAME
@@ -11,6 +12,7 @@
                                  [--branch CODE]
     seth-clinic [--data-dir DIR] backup FILE
     seth-clinic [--data-dir DIR] restore FILE
+    seth-clinic server [SERVER ARGS...]                     the central server
 
 The data folder is ``--data-dir``, else ``SETH_CLINIC_DATA_DIR``, else the
 platform's user data folder. Every failure exits non-zero with a one-line
@@ -19,6 +21,11 @@ reason on stderr (2 for a command line that cannot be understood or, for
 interrupted; 1 for anything else), never a traceback. The subcommands never import Qt: the
 desktop app is imported only when it is started, and Qt's printing (offscreen, no
 window) only when ``report`` writes a PDF.
+
+``server`` runs ``seth-clinic-server`` with the rest of the command line
+(``seth-clinic server --help``): the PyInstaller bundle has one executable,
+and this is how it starts the clinic server it ships
+(``desktop.local_server.server_command``).
 
 On a PC without a secure keyring the login's tokens last one run: ``login``
 says so, and ``sync`` logs in first at each run as ``SETH_CLINIC_USER`` with
@@ -67,6 +74,7 @@ from clinic.reports.export import WRITERS
 from clinic.reports.names import REPORT_NAMES
 from clinic.rules.phones import format_phone_for_display
 from clinic.store import STORE_FILE, LocalStore, open_local_store, resolve_data_dir
+from clinic.version import app_version
 from sync.auth import SERVER_URL_KEY, login_online
 from sync.engine import SKEW_WARNING_SECONDS, SyncEngine, SyncReport
 from sync.transport import ServerRefused, Transport, Unreachable
@@ -135,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Seth Clinic. Without a command, starts the desktop app.",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {app_version()}")
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -200,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
         " restored data sends what the backup held, then enrols as a new device.",
     )
     restoring.add_argument("file", metavar="FILE", type=Path)
+    server = commands.add_parser(
+        "server",
+        help=f"the central server's commands (see {PROG} server --help)",
+        add_help=False,
+        prefix_chars="\0",  # no options of its own: every word goes to the server
+    )
+    server.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -211,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
             reconfigure(errors="backslashreplace")
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "server":
+            return _server(args.data_dir, args.arguments)
         data_dir = resolve_data_dir(args.data_dir)
         if args.command == "import-patients":
             return _import_patients(data_dir, args.file)
@@ -447,6 +465,19 @@ def _pdf_writer(store: LocalStore, branch_name: str | None) -> Callable[[ReportR
         write_report_pdf(result, path, name, branch_name=branch_name)
 
     return write
+
+
+def _server(data_dir: str | None, arguments: list[str]) -> int:
+    """``seth-clinic-server`` ``arguments``, on the data folder given before
+    ``server`` if any (else the server's own ``--data-dir`` or default)."""
+    try:
+        server_cli = importlib.import_module("server.cli")
+    except ImportError as error:
+        raise CommandFailed(
+            f"the server is not installed with this program ({error}); install seth-clinic[server]"
+        ) from None
+    status = server_cli.main([*(["--data-dir", data_dir] if data_dir else []), *arguments])
+    return status if isinstance(status, int) else EXIT_FAILED
 
 
 def _start_desktop(data_dir: Path) -> int:

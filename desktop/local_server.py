@@ -43,6 +43,12 @@ def _answers(url: str) -> bool:
 
 
 def server_command(data_dir: Path, *args: str) -> list[str]:
+    """The command line that runs ``seth-clinic-server`` ``args`` on the
+    server's data folder ``data_dir``: ``python -m server`` from a checkout
+    or an install, and in the PyInstaller bundle (which has no Python to
+    run ``-m``) the bundle's own executable with its ``server`` command."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "server", "--data-dir", str(data_dir), *args]
     return [sys.executable, "-m", "server", "--data-dir", str(data_dir), *args]
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 import types
 from collections.abc import Callable
 from datetime import date
@@ -229,7 +230,8 @@ def test_listing_a_folder_without_clinic_data_fails(tmp_path: Path) -> None:
         (
             ["register"],
             "seth-clinic: argument COMMAND: invalid choice: 'register' (choose from"
-            " 'import-patients', 'patients', 'login', 'sync', 'report', 'backup', 'restore')"
+            " 'import-patients', 'patients', 'login', 'sync', 'report', 'backup', 'restore',"
+            " 'server')"
             " (see seth-clinic --help)",
         ),
     ],
@@ -329,3 +331,11 @@ def test_an_import_that_stops_keeps_the_parts_before_and_says_how_to_finish(
         "015/25",
         "017/25",
     ]
+
+
+def test_the_version_is_pyproject_s(capsys: pytest.CaptureFixture[str]) -> None:
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    version = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"seth-clinic {version}\n"

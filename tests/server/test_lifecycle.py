@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from desktop.local_server import LocalServer, start_local_server
+from desktop.local_server import LocalServer, server_command, start_local_server
 from server.embedded import PGDATA
 from tests.server.test_live_server import _environment, _free_port
 
@@ -91,7 +91,7 @@ def data_dir() -> Iterator[Path]:
         folder = Path(temporary).resolve() / "server"
         folder.mkdir()
         done = subprocess.run(
-            [sys.executable, "-m", "server", "--data-dir", str(folder), "migrate"],
+            server_command(folder, "migrate"),
             cwd=ROOT,
             env=_environment(folder),
             capture_output=True,
