@@ -4,6 +4,7 @@ PyInstaller bundle alike."""
 from __future__ import annotations
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 
@@ -21,3 +22,12 @@ def migrations_dir(tree: str) -> Path:
 
 def resources_dir() -> Path:
     return bundle_root() / "resources"
+
+
+def app_version() -> str:
+    """The installed program's version (``unknown`` in a checkout that was
+    never installed)."""
+    try:
+        return version("seth-clinic")
+    except PackageNotFoundError:
+        return "unknown"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from clinic.paths import app_version
 from server.config import Settings
 from server.database import Database
 from server.deps import get_database, refuse_nul_in_url
@@ -21,13 +21,6 @@ from server.ratelimit import SlidingWindowLimiter
 from server.routes import admin, auth, billing, claims, patients, reports, visits
 from server.schemas import ErrorOut, HealthOut
 from server.sync import routes as sync_routes
-
-
-def app_version() -> str:
-    try:
-        return version("seth-clinic")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def create_app(settings: Settings, database: Database, *, notify: bool = True) -> FastAPI:

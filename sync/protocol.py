@@ -69,9 +69,14 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+APP_VERSION_PATTERN = r"^[0-9A-Za-z.+_-]{1,40}$"
+
+
 class Versioned(Message):
     protocol: int
     schema_version: str = Field(alias="schema", max_length=64)
+    app_version: str | None = Field(default=None, pattern=APP_VERSION_PATTERN)
+    """The PC's program version, kept on its device row for the admin."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -102,6 +107,8 @@ class PushedAuditEvent(Message):
 
 class PushRequest(Versioned):
     client_time: AwareDatetime
+    pending: int | None = Field(default=None, ge=0, le=BIGGEST_VERSION)
+    """The changes the PC still has to push after these (the admin sees it)."""
     mutations: list[Mutation] = Field(max_length=MAX_PUSH_MUTATIONS)
     audit_events: list[PushedAuditEvent] = Field(default=[], max_length=MAX_PUSH_MUTATIONS)
 

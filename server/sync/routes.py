@@ -123,6 +123,11 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
     # Kept within its column: a clock decades off (a dead CMOS battery) still syncs.
     device.clock_skew_seconds = max(-MAX_SKEW_SECONDS, min(MAX_SKEW_SECONDS, round(skew)))
     device.last_seen_at = now
+    # What the PC reports for the admin's device list (not fed to other
+    # PCs: every push would wake every device of the clinic).
+    device.app_version = body.app_version or device.app_version
+    if body.pending is not None:
+        device.pending_changes = body.pending
     session.commit()
     return PushResponse(
         results=results,
@@ -139,6 +144,9 @@ def pull(body: PullRequest, request: Request, caller: CurrentUser, session: DbSe
     grouped by table, tables in dependency order. With ``wait_seconds`` the
     answer waits (up to 25 s) for a change when there is none yet."""
     check_protocol(body)
+    if body.app_version is not None and body.app_version != caller.device.app_version:
+        caller.device.app_version = body.app_version
+        session.commit()
     scope = scope_of(caller)
     try:
         cursor = decode_cursor(scope, body.cursor)
