@@ -73,6 +73,27 @@ SCREENS = (
     ScreenEntry(
         "reports", "desktop.screens.reports", "ReportsScreen", lambda r: bool(reports_for(r))
     ),
+    ScreenEntry(
+        "users",
+        "desktop.screens.admin.users",
+        "UsersScreen",
+        lambda r: may_write(r, Data.USERS),
+    ),
+    ScreenEntry(
+        "devices",
+        "desktop.screens.admin.devices",
+        "DevicesScreen",
+        lambda r: may_write(r, Data.DEVICES),
+    ),
+    ScreenEntry(
+        "branches", "desktop.screens.admin.branches", "BranchesScreen", lambda r: r == Role.ADMIN
+    ),
+    ScreenEntry(
+        "prices",
+        "desktop.screens.admin.prices",
+        "PricesScreen",
+        lambda r: may_write(r, Data.PRICE_LIST),
+    ),
     ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
     ScreenEntry(
         "backup", "desktop.screens.admin.backup", "BackupScreen", lambda r: r == Role.ADMIN

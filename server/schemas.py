@@ -125,8 +125,10 @@ class BranchOut(Output):
 
 
 class BranchCreate(Input):
-    code: str = Field(min_length=1, max_length=16)
-    name: str = Field(min_length=1, max_length=120)
+    """Blank code or name: the service says what to give."""
+
+    code: str = Field(max_length=16)
+    name: str = Field(max_length=120)
     kmhfl_code: str | None = Field(default=None, max_length=16)
     sha_facility_id: str | None = Field(default=None, max_length=32)
 
@@ -134,8 +136,8 @@ class BranchCreate(Input):
 class BranchUpdate(Input):
     """The fields sent change; null clears the KMHFL code or SHA facility id."""
 
-    code: str | None = Field(default=None, min_length=1, max_length=16)
-    name: str | None = Field(default=None, min_length=1, max_length=120)
+    code: str | None = Field(default=None, max_length=16)
+    name: str | None = Field(default=None, max_length=120)
     kmhfl_code: str | None = Field(default=None, max_length=16)
     sha_facility_id: str | None = Field(default=None, max_length=32)
 
