@@ -73,6 +73,10 @@ SCREENS = (
     ScreenEntry(
         "reports", "desktop.screens.reports", "ReportsScreen", lambda r: bool(reports_for(r))
     ),
+    ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
+    ScreenEntry(
+        "backup", "desktop.screens.admin.backup", "BackupScreen", lambda r: r == Role.ADMIN
+    ),
     ScreenEntry(
         "users",
         "desktop.screens.admin.users",
@@ -93,10 +97,6 @@ SCREENS = (
         "desktop.screens.admin.prices",
         "PricesScreen",
         lambda r: may_write(r, Data.PRICE_LIST),
-    ),
-    ScreenEntry("sync", "desktop.screens.sync", "SyncScreen", lambda r: r == Role.ADMIN),
-    ScreenEntry(
-        "backup", "desktop.screens.admin.backup", "BackupScreen", lambda r: r == Role.ADMIN
     ),
 )
 

@@ -36,6 +36,10 @@ EXPECTED_SCREENS = {
         "Reports",
         "Sync",
         "Backups",
+        "Staff",
+        "PCs",
+        "Branches",
+        "Price list",
     ],
 }
 
