@@ -251,9 +251,11 @@ def test_without_a_server_the_screens_say_it_is_needed(
     assert not alone.body.isEnabled() and not alone.retry.isVisible()
 
     live_server.stop()
+    users = shown(qtbot, UsersScreen(context(office, contexts)))
     screens: list[ServerScreen] = [
-        shown(qtbot, cls(context(office, contexts)))
-        for cls in (UsersScreen, DevicesScreen, BranchesScreen)
+        users,
+        shown(qtbot, DevicesScreen(context(office, contexts))),
+        shown(qtbot, BranchesScreen(context(office, contexts))),
     ]
     for screen in screens:
         qtbot.waitUntil(screen.notice_box.isVisible, timeout=15_000)
@@ -261,7 +263,6 @@ def test_without_a_server_the_screens_say_it_is_needed(
         assert not screen.body.isEnabled() and screen.retry.isVisible()
 
     live_server.start()
-    users = screens[0]
     qtbot.mouseClick(users.retry, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: users.table.rowCount() == 1, timeout=15_000)
     assert users.body.isEnabled() and not users.notice_box.isVisible()
