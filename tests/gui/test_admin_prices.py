@@ -22,7 +22,7 @@ from tests.gui.conftest import MakeContext, shown
 def _cells(screen: PricesScreen) -> list[list[str]]:
     table = screen.table
     return [
-        [table.item(r, c).text() for c in range(table.columnCount())]
+        [item.text() if (item := table.item(r, c)) else "" for c in range(table.columnCount())]
         for r in range(table.rowCount())
     ]
 

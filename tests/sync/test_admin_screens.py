@@ -64,7 +64,7 @@ def context(pc: Pc, contexts: list[AppContext], *, server: bool = True) -> AppCo
 def cells(screen: UsersScreen | DevicesScreen | BranchesScreen) -> list[list[str]]:
     table = screen.table
     return [
-        [table.item(r, c).text() for c in range(table.columnCount())]
+        [item.text() if (item := table.item(r, c)) else "" for c in range(table.columnCount())]
         for r in range(table.rowCount())
     ]
 
