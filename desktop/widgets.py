@@ -96,8 +96,10 @@ def ask_save_path(
     return Path(name) if name else None
 
 
-def rows_table(headers: list[str]) -> QTableWidget:
-    """A read-only table of a few hundred rows at most, one selected at a time."""
+def rows_table(headers: list[str], stretch: int | None = None) -> QTableWidget:
+    """A read-only table of a few hundred rows at most, one selected at a
+    time; column ``stretch`` (else the last) takes the width the others,
+    sized to their contents, leave."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -105,7 +107,10 @@ def rows_table(headers: list[str]) -> QTableWidget:
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().hide()
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    if stretch is None:
+        table.horizontalHeader().setStretchLastSection(True)
+    else:
+        table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 

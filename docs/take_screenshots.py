@@ -7,6 +7,7 @@
                                               invoice and a FHIR claim bundle)
     python docs/take_screenshots.py reports  (only the Reports screen and its sample exports)
     python docs/take_screenshots.py backup   (only the admin's Backups screen)
+    python docs/take_screenshots.py admin    (only the admin's staff, PCs and price list)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
@@ -55,8 +56,10 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
 
 def main() -> None:
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "billing", "no-keyring", "claims", "reports", "backup"):
-        sys.exit("usage: take_screenshots.py [billing | no-keyring | claims | reports | backup]")
+    if only not in (None, "billing", "no-keyring", "claims", "reports", "backup", "admin"):
+        sys.exit(
+            "usage: take_screenshots.py [billing | no-keyring | claims | reports | backup | admin]"
+        )
     work = Path(tempfile.mkdtemp(prefix="seth-shots-"))
     sys.path.insert(0, str(ROOT))
     os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.FileKeyring"
@@ -171,11 +174,13 @@ def shoot(work: Path, only: str | None = None) -> None:
         window.online_label.setText(window.tr("● Online"))
         return window
 
-    if only in ("claims", "reports", "backup"):
+    if only in ("claims", "reports", "backup", "admin"):
         if only == "claims":
             shoot_claims(store, window_for, save, wait_until)
         elif only == "backup":
             shoot_backup(store, work, window_for, save, wait_until)
+        elif only == "admin":
+            shoot_admin(store, engine_, server.url, save, wait_until)
         else:
             shoot_reports(window_for, save, wait_until)
         server.stop()
@@ -197,6 +202,7 @@ def shoot(work: Path, only: str | None = None) -> None:
         shoot_reports(window_for, save, wait_until)
         shoot_claims(store, window_for, save, wait_until)
         shoot_backup(store, work, window_for, save, wait_until)
+        shoot_admin(store, engine_, server.url, save, wait_until)
     server.stop()
     store.close()
     pg.cleanup()
@@ -645,6 +651,90 @@ def shoot_backup(store: Any, work: Path, window_for: Any, save: Any, wait_until:
     wait_until(lambda: screen.outcome.text().startswith("Backed up"))
     save(manager, "40-admin-backups", 1.0)
     manager.close()
+
+
+def shoot_admin(store: Any, engine: Any, server_url: str, save: Any, wait_until: Any) -> None:
+    """The admin's desk: staff (one of them just given a one-time
+    password), the clinic's PCs with what each reported at its last sync
+    (one of them revoked), and the price list with a price rise to come."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtCore import QDate, QSettings
+
+    from clinic.clock import clinic_today
+    from clinic.migrate import head_revision
+    from desktop.context import AppContext
+    from desktop.main_window import MainWindow
+    from desktop.runner import DbRunner
+    from desktop.sync_controller import SyncController
+    from server.demo import DEMO_PASSWORD
+    from sync.auth import login_online
+    from sync.protocol import PROTOCOL_VERSION
+    from sync.transport import Transport
+
+    # Four more PCs, each logging in and syncing once as its staff would.
+    pcs = (
+        ("RECEPTION-1", "reception", "0.1.0", 0, 12),
+        ("TRIAGE-ROOM", "nurse", "0.1.0", 3, -20),
+        ("CASH-DESK", "cashier", "0.1.0", 0, 2),
+        ("CO-LAPTOP", "clinician", "0.0.9", 41, 900),
+    )
+    stolen = ""
+    for name, username, version, pending, skew in pcs:
+        pc = Transport(server_url, uuid.uuid4())
+        pc.login(username, DEMO_PASSWORD, name)
+        pc.call(
+            "POST",
+            "/api/sync/push",
+            {
+                "protocol": PROTOCOL_VERSION,
+                "schema": head_revision("local"),
+                "app_version": version,
+                "pending": pending,
+                "client_time": (datetime.now(UTC) + timedelta(seconds=skew)).isoformat(),
+                "mutations": [],
+            },
+        )
+        stolen = str(pc.device_id)
+        pc.close()
+
+    user = login_online(store, engine.transport, "manager", DEMO_PASSWORD)
+    engine.sync()
+    ctx = AppContext(store=store, db=DbRunner(), user=user, sync=SyncController(store, engine))
+    window = MainWindow(ctx, QSettings())
+    window.resize(1366, 768)
+    window.show()
+    window.online_label.setText(window.tr("● Online"))
+
+    users = window.show_screen("users")
+    wait_until(lambda: users.table.rowCount() > 0)
+    cashier = next(i for i, u in enumerate(users.staff.users) if u["username"] == "cashier")
+    users.table.selectRow(cashier)
+    users.reset_password()
+    wait_until(lambda: "One-time password" in users.outcome.text())
+    save(window, "41-admin-users", 1.0)
+
+    devices = window.show_screen("devices")
+    wait_until(lambda: devices.table.rowCount() >= len(pcs))
+    devices.table.selectRow(next(i for i, d in enumerate(devices.pcs.devices) if d["id"] == stolen))
+    devices.revoke_selected()
+    wait_until(lambda: any(d["revoked_at"] for d in devices.pcs.devices))
+    triage = next(i for i, d in enumerate(devices.pcs.devices) if d["name"] == "TRIAGE-ROOM")
+    devices.table.selectRow(triage)
+    save(window, "42-admin-devices", 1.0)
+
+    prices = window.show_screen("prices")
+    wait_until(lambda: prices.table.rowCount() > 0)
+    rdt = next(i for i, row in enumerate(prices.rows) if row.code == "LAB-MRDT")
+    prices.table.selectRow(rdt)
+    prices.new_price.setText("350")
+    starts = clinic_today().replace(day=1) + timedelta(days=40)
+    prices.price_from.setDate(QDate(starts.year, starts.month, 1))
+    save(window, "43-admin-prices", 1.0)
+    window.close()
+    ctx.db.shutdown()
+    ctx.net.shutdown()
 
 
 # --- reports --------------------------------------------------------------------

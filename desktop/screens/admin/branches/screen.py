@@ -41,7 +41,8 @@ class BranchesScreen(ServerScreen):
         top.addWidget(heading, 1)
         top.addWidget(new)
         self.table = rows_table(
-            [self.tr("Code"), self.tr("Name"), self.tr("KMHFL code"), self.tr("SHA facility id")]
+            [self.tr("Code"), self.tr("Name"), self.tr("KMHFL code"), self.tr("SHA facility id")],
+            stretch=1,
         )
         self.table.itemSelectionChanged.connect(self._show_selected)
         self.fields = {name: QLineEdit() for name in FIELDS}

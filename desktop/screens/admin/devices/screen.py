@@ -43,7 +43,7 @@ def _load(api: AdminApi) -> Pcs:
 def _when(value: str | None) -> str:
     if not value:
         return ""
-    return datetime.fromisoformat(value).astimezone(NAIROBI).strftime("%d %b %Y %H:%M")
+    return datetime.fromisoformat(value).astimezone(NAIROBI).strftime("%d %b %H:%M")
 
 
 class DevicesScreen(ServerScreen):
@@ -69,7 +69,8 @@ class DevicesScreen(ServerScreen):
                 self.tr("Clock"),
                 self.tr("Pending"),
                 self.tr("Status"),
-            ]
+            ],
+            stretch=2,
         )
         self.table.itemSelectionChanged.connect(self._show_selected)
 
@@ -121,7 +122,7 @@ class DevicesScreen(ServerScreen):
                 [
                     device["name"],
                     pcs.branches.get(device["branch_id"], ""),
-                    ", ".join(role_text(role) for role in device["roles"]),
+                    self._serves(device["roles"]),
                     _when(device["last_seen_at"]),
                     device["app_version"] or "",
                     self._skew(device["clock_skew_seconds"]),
@@ -134,6 +135,11 @@ class DevicesScreen(ServerScreen):
             ],
         )
         self._show_selected()
+
+    def _serves(self, roles: list[str]) -> str:
+        if set(roles) >= {role.value for role in Role}:
+            return self.tr("Every role")
+        return ", ".join(role_text(role) for role in roles)
 
     def _skew(self, seconds: int | None) -> str:
         if seconds is None:

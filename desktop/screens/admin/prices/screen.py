@@ -65,7 +65,8 @@ class PricesScreen(Screen):
                 self.tr("Price today"),
                 self.tr("SHA code"),
                 self.tr("On the list"),
-            ]
+            ],
+            stretch=1,
         )
         self.table.itemSelectionChanged.connect(self._show_selected)
 
@@ -123,8 +124,8 @@ class PricesScreen(Screen):
         columns = QHBoxLayout()
         columns.addWidget(self.table, 1)
         columns.addLayout(side)
-        self.editor.setFixedWidth(420)
-        self.pricing.setFixedWidth(420)
+        self.editor.setFixedWidth(380)
+        self.pricing.setFixedWidth(380)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(columns, 1)

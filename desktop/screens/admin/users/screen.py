@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
 )
 
@@ -62,7 +63,8 @@ class UsersScreen(ServerScreen):
                 self.tr("Role"),
                 self.tr("Branch"),
                 self.tr("Status"),
-            ]
+            ],
+            stretch=1,
         )
         self.table.itemSelectionChanged.connect(self._show_selected)
 
@@ -73,7 +75,9 @@ class UsersScreen(ServerScreen):
             self.role.addItem(role_text(role), role.value)
         self.branch = QComboBox()
         self.password = QLineEdit()
-        self.password.setPlaceholderText(self.tr("at least 10 characters; changed at first login"))
+        self.password.setPlaceholderText(self.tr("at least 10 characters"))
+        for combo in (self.role, self.branch):
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.form = ErrorForm(QFormLayout())
         self.form.add("username", self.tr("Username"), self.username)
         self.form.add("full_name", self.tr("Full name"), self.full_name)
