@@ -201,6 +201,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
+        self._sync_problem = ""
         self.online_label = QLabel()
         self.pending_label = QLabel()
         self.last_sync_label = QLabel()
@@ -258,7 +259,12 @@ class MainWindow(QMainWindow):
         if skew is not None:
             self.clock_label.setText(self.tr("PC clock is %d min off") % round(abs(skew) / 60))
         if state.message and not state.online:
-            self.show_message(state.message, 10)
+            # Kept until sync works again: a revoked PC, or a server that
+            # wants a newer app, is refused at every try and says why.
+            self._sync_problem = state.message
+            self.statusBar().showMessage(state.message)
+        elif state.online and self.statusBar().currentMessage() == self._sync_problem:
+            self.statusBar().clearMessage()
 
     # --- layout memory ---------------------------------------------------
 
