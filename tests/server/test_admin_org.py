@@ -369,3 +369,22 @@ def test_an_admin_sets_the_roles_a_pc_serves(
             )
         )
         assert event.after == {"roles": ["nurse", "cashier"]}
+
+
+def test_the_command_line_refuses_an_unknown_role_naming_the_roles(
+    central: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", central.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv(cli.PASSWORD_ENV, "a-long-enough-password")
+
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["--data-dir", str(tmp_path), "create-user", "new.one", "--role", "boss"])
+
+    assert refused.value.code == 2
+    error = capsys.readouterr().err
+    assert "invalid choice: 'boss'" in error and "receptionist" in error
+    with central.sessions() as session:
+        assert session.scalar(select(User.id).where(User.username == "new.one")) is None
