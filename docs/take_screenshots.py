@@ -667,6 +667,9 @@ def shoot_admin(store: Any, engine: Any, server_url: str, save: Any, wait_until:
     from desktop.context import AppContext
     from desktop.main_window import MainWindow
     from desktop.runner import DbRunner
+    from desktop.screens.admin.devices import DevicesScreen
+    from desktop.screens.admin.prices import PricesScreen
+    from desktop.screens.admin.users import UsersScreen
     from desktop.sync_controller import SyncController
     from server.demo import DEMO_PASSWORD
     from sync.auth import login_online
@@ -708,6 +711,7 @@ def shoot_admin(store: Any, engine: Any, server_url: str, save: Any, wait_until:
     window.online_label.setText(window.tr("● Online"))
 
     users = window.show_screen("users")
+    assert isinstance(users, UsersScreen)
     wait_until(lambda: users.table.rowCount() > 0)
     cashier = next(i for i, u in enumerate(users.staff.users) if u["username"] == "cashier")
     users.table.selectRow(cashier)
@@ -716,6 +720,7 @@ def shoot_admin(store: Any, engine: Any, server_url: str, save: Any, wait_until:
     save(window, "41-admin-users", 1.0)
 
     devices = window.show_screen("devices")
+    assert isinstance(devices, DevicesScreen)
     wait_until(lambda: devices.table.rowCount() >= len(pcs))
     devices.table.selectRow(next(i for i, d in enumerate(devices.pcs.devices) if d["id"] == stolen))
     devices.revoke_selected()
@@ -725,6 +730,7 @@ def shoot_admin(store: Any, engine: Any, server_url: str, save: Any, wait_until:
     save(window, "42-admin-devices", 1.0)
 
     prices = window.show_screen("prices")
+    assert isinstance(prices, PricesScreen)
     wait_until(lambda: prices.table.rowCount() > 0)
     rdt = next(i for i, row in enumerate(prices.rows) if row.code == "LAB-MRDT")
     prices.table.selectRow(rdt)
