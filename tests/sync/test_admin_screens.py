@@ -94,6 +94,7 @@ def test_an_admin_adds_changes_and_deactivates_staff(
     screen = shown(qtbot, UsersScreen(context(office, contexts)))
     qtbot.waitUntil(lambda: screen.table.rowCount() == 2)
     assert cells(screen)[0][:4] == ["head", "Head", "Admin", "All branches"]
+    assert screen.branch.currentData() == "MAIN"
 
     qtbot.keyClicks(screen.username, "m.achieng")
     qtbot.keyClicks(screen.full_name, "Mary Achieng")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic.enums import Role
+from clinic.org.models import MAIN_BRANCH
 from desktop.context import AppContext
 from desktop.screens.admin.labels import role_text
 from desktop.screens.admin.server import AdminApi, Json, ServerScreen
@@ -130,6 +131,11 @@ class UsersScreen(ServerScreen):
                 return str(branch["code"])
         return ""
 
+    def _home(self) -> str:
+        """Where new staff go unless chosen: the admin's own branch (for an
+        admin of all branches, MAIN)."""
+        return self._branch_code(str(self.ctx.user.branch_id)) or MAIN_BRANCH
+
     def _show(self, staff: Staff) -> None:
         self.staff = staff
         chosen = self.branch.currentData()
@@ -137,6 +143,7 @@ class UsersScreen(ServerScreen):
         self.branch.addItem(self.tr("All branches (admins only)"), ALL_BRANCHES)
         for branch in staff.branches:
             self.branch.addItem(f"{branch['code']} — {branch['name']}", branch["code"])
+        chosen = self._home() if chosen is None else chosen
         self.branch.setCurrentIndex(max(0, self.branch.findData(chosen)))
         fill_table(
             self.table,
@@ -192,7 +199,7 @@ class UsersScreen(ServerScreen):
             field.clear()
             field.setEnabled(True)
         self.role.setCurrentIndex(self.role.findData(Role.RECEPTIONIST.value))
-        self.branch.setCurrentIndex(max(0, self.branch.findData("MAIN")))
+        self.branch.setCurrentIndex(max(0, self.branch.findData(self._home())))
         self.save.setText(self.tr("Add user"))
         self.active.setEnabled(False)
         self.reset.setEnabled(False)
