@@ -1,7 +1,9 @@
 """The wire protocol between a clinic PC and the central server.
 
 Shared by both sides; every request states ``protocol`` (this module's
-:data:`PROTOCOL_VERSION`) and ``schema`` (the PC's local migration head). The
+:data:`PROTOCOL_VERSION`) and ``schema`` (the PC's local migration head), and
+may state ``app_version`` (the PC's program, which the admin sees; a push
+also its ``pending`` changes still to push after it). The
 server serves the current and the previous protocol version and answers an
 older one with 426 and an "update the app" message.
 
