@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -166,6 +167,7 @@ def test_a_one_time_password_is_shown_once_and_must_be_changed(
 
 def test_the_pcs_show_what_they_reported_and_a_revoked_pc_is_told_why(
     qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
     office: Pc,
     make_pc: MakePc,
     make_staff: MakeStaff,
@@ -200,7 +202,12 @@ def test_the_pcs_show_what_they_reported_and_a_revoked_pc_is_told_why(
     qtbot.addWidget(window)
     window.show()
     screen.table.selectRow(row_of(screen, name))
-    screen.revoke_selected()
+    answers = iter([QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes])
+    monkeypatch.setattr(QMessageBox, "question", lambda *_args: next(answers))
+    screen.ask_revoke()
+    qtbot.wait(300)
+    assert cells(screen)[row_of(screen, name)][7] == "Active"
+    screen.ask_revoke()
     qtbot.waitUntil(lambda: cells(screen)[row_of(screen, name)][7].startswith("Revoked"))
     assert not screen.save_roles.isEnabled() and not screen.revoke.isEnabled()
 
