@@ -270,7 +270,8 @@ def update_user(
     """Change a user's fields named in ``changes`` (of :data:`USER_FIELDS`:
     ``branch_code`` None makes an admin one of all branches), or with
     ``password_hash`` set a one-time password they must change at their
-    next login (action ``update_user``; the audit leaves the hash out).
+    next login (actions ``update_user`` and ``reset_password``; the audit
+    leaves the hash out).
 
     An inactive user's tokens stop working at their next request (the
     server checks ``active`` on every one); the caller ends their
@@ -302,10 +303,12 @@ def update_user(
         if user.id == actor.user_id and changes["active"] is False:
             raise NotAllowed("You may not deactivate your own account; ask another admin")
         user.active = bool(changes["active"])
+    record_update(session, actor, user, before, action="update_user")
     if password_hash is not None:
+        before = snapshot(user)
         user.password_hash = password_hash
         user.must_change_password = True
-    record_update(session, actor, user, before, action="update_user")
+        record_update(session, actor, user, before, action="reset_password")
     return user
 
 

@@ -246,7 +246,7 @@ def test_an_unknown_role_is_refused_naming_the_roles(
 
 
 def test_a_password_reset_is_one_time_and_ends_the_users_sessions(
-    client: TestClient, make_staff: MakeStaff, root_headers: dict[str, str]
+    client: TestClient, make_staff: MakeStaff, root_headers: dict[str, str], central: Database
 ) -> None:
     cashier = make_staff(Role.CASHIER, "otieno")
     tokens = login(client, cashier)
@@ -259,6 +259,13 @@ def test_a_password_reset_is_one_time_and_ends_the_users_sessions(
 
     assert reset.status_code == 200, reset.text
     assert reset.json()["must_change_password"] is True
+    with central.sessions() as session:
+        (event,) = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.entity_id == cashier.id, AuditEvent.action == "reset_password"
+            )
+        )
+        assert event.after is not None and "password_hash" not in event.after
     refreshed = client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert_error(refreshed, 401, "unauthorized")
     answer = client.post(
