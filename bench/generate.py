@@ -135,7 +135,14 @@ TABLES = {
             "devices",
             ("id", "name", "branch_id", "enrolled_at", "last_seen_at", "created_at"),
             {"updated_at": "last_seen_at"},
-            {**BY_SERVER, "revoked_at": "NULL", "clock_skew_seconds": "0", "roles": EVERY_ROLE},
+            {
+                **BY_SERVER,
+                "revoked_at": "NULL",
+                "clock_skew_seconds": "0",
+                "roles": EVERY_ROLE,
+                "app_version": "NULL",
+                "pending_changes": "NULL",
+            },
         ),
         Table(
             "users",

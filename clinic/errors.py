@@ -45,3 +45,8 @@ class ValidationFailed(ValueError):
 class NotAllowed(PermissionError):
     """The action breaks a rule of the clinic's workflow (a signed visit, a
     second open visit the same day, a status move that does not exist)."""
+
+
+class Forbidden(NotAllowed):
+    """The actor's role or branch does not reach this (an admin of one
+    branch changing another's staff); the API answers it as a 403."""

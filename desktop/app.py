@@ -187,6 +187,7 @@ def main(data_dir: Path) -> int:
         if sync is not None:
             sync.stop()
         ctx.db.shutdown()
+        ctx.net.shutdown()
         return code
     except Exception as error:
         QMessageBox.critical(None, "Seth Clinic", str(error))

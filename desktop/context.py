@@ -1,10 +1,11 @@
 """What every screen works with: the store, the database thread, the sync
-controller, who is logged in, and how to ask for another screen."""
+controller (and its connection to the server, with a thread for calls to
+it), who is logged in, and how to ask for another screen."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -14,6 +15,7 @@ from clinic.store import LocalStore
 from desktop.runner import DbRunner
 from desktop.sync_controller import SyncController
 from sync.auth import BRANCH_ID_KEY, SignedIn
+from sync.transport import Transport
 
 
 class Navigator(Protocol):
@@ -39,6 +41,13 @@ class AppContext:
     user: SignedIn
     sync: SyncController | None
     navigator: Navigator | None = None
+    net: DbRunner = field(default_factory=DbRunner)
+    """Calls to the central server the screens make (the admin's desk), on
+    a worker of their own: a slow server never holds up the store's."""
+
+    def transport(self) -> Transport | None:
+        """This PC's connection to the clinic server (None: none is set up)."""
+        return self.sync.engine.transport if self.sync is not None else None
 
     def actor(self) -> Actor:
         """The logged-in user at this PC, writing for this PC's branch."""

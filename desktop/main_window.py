@@ -106,6 +106,27 @@ SCREENS = (
     ScreenEntry(
         "backup", "desktop.screens.admin.backup", "BackupScreen", lambda r: r == Role.ADMIN
     ),
+    ScreenEntry(
+        "users",
+        "desktop.screens.admin.users",
+        "UsersScreen",
+        lambda r: may_write(r, Data.USERS),
+    ),
+    ScreenEntry(
+        "devices",
+        "desktop.screens.admin.devices",
+        "DevicesScreen",
+        lambda r: may_write(r, Data.DEVICES),
+    ),
+    ScreenEntry(
+        "branches", "desktop.screens.admin.branches", "BranchesScreen", lambda r: r == Role.ADMIN
+    ),
+    ScreenEntry(
+        "prices",
+        "desktop.screens.admin.prices",
+        "PricesScreen",
+        lambda r: may_write(r, Data.PRICE_LIST),
+    ),
 )
 
 
@@ -211,6 +232,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
+        self._sync_problem = ""
         self.online_label = QLabel()
         self.pending_label = QLabel()
         self.last_sync_label = QLabel()
@@ -278,7 +300,12 @@ class MainWindow(QMainWindow):
         if skew is not None:
             self.clock_label.setText(self.tr("PC clock is %d min off") % round(abs(skew) / 60))
         if state.message and not state.online:
-            self.show_message(state.message, 10)
+            # Kept until sync works again: a revoked PC, or a server that
+            # wants a newer app, is refused at every try and says why.
+            self._sync_problem = state.message
+            self.statusBar().showMessage(state.message)
+        elif state.online and self.statusBar().currentMessage() == self._sync_problem:
+            self.statusBar().clearMessage()
 
     # --- layout memory ---------------------------------------------------
 

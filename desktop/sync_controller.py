@@ -114,7 +114,13 @@ class SyncController(QObject):
             report = SyncReport()
             try:
                 self.engine.pull(report, wait_seconds=LONG_POLL_SECONDS)
-            except (Unreachable, ServerRefused):
+            except Unreachable:
+                self._stopping.wait(backoff.next_delay())
+                continue
+            except ServerRefused as refusal:
+                # Said, not swallowed: a sync with nothing to push leaves the
+                # pull to this loop, and a revoked PC must hear why.
+                self._report(False, refusal.message)
                 self._stopping.wait(backoff.next_delay())
                 continue
             except Exception:

@@ -1,12 +1,23 @@
 """Small pieces the screens share: errors shown next to form fields, a
-label for flagged values, and asking where to save a file."""
+label for flagged values, read-only tables of rows, and asking where to
+save a file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from clinic.errors import FieldError
 
@@ -83,3 +94,37 @@ def ask_save_path(
     """The file the person picks in Qt's save dialog, or None if they cancel."""
     name, _filter = QFileDialog.getSaveFileName(parent, title, str(suggested), file_filter)
     return Path(name) if name else None
+
+
+def rows_table(headers: list[str], stretch: int | None = None) -> QTableWidget:
+    """A read-only table of a few hundred rows at most, one selected at a
+    time; column ``stretch`` (else the last) takes the width the others,
+    sized to their contents, leave."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch is None:
+        table.horizontalHeader().setStretchLastSection(True)
+    else:
+        table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:
+    """Show ``rows`` (texts by column) in ``table``, keeping the selected row."""
+    selected = selected_row(table)
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    if selected is not None and selected < len(rows):
+        table.selectRow(selected)
+
+
+def selected_row(table: QTableWidget) -> int | None:
+    rows = table.selectionModel().selectedRows()
+    return rows[0].row() if rows else None

@@ -13,6 +13,7 @@
     python docs/take_screenshots.py lab      (only the lab's worklist, a result form, the
                                               critical result in the clinician's queue and
                                               the admin's test catalogue)
+    python docs/take_screenshots.py admin    (only the admin's staff, PCs and price list)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
@@ -59,7 +60,17 @@ def virtual_screen() -> subprocess.Popen[bytes] | None:
     return xvfb
 
 
-SCENES = ("billing", "no-keyring", "claims", "reports", "backup", "journal", "pharmacy", "lab")
+SCENES = (
+    "billing",
+    "no-keyring",
+    "claims",
+    "reports",
+    "backup",
+    "journal",
+    "pharmacy",
+    "lab",
+    "admin",
+)
 """What can be taken alone (the first argument); none: every screen."""
 
 
@@ -216,6 +227,8 @@ def shoot(work: Path, only: str | None = None) -> None:
                 save,
                 wait_until,
             )
+        elif only == "admin":
+            shoot_admin(store, engine_, server.url, save, wait_until)
         else:
             shoot_reports(window_for, save, wait_until)
         server.stop()
@@ -243,6 +256,7 @@ def shoot(work: Path, only: str | None = None) -> None:
             store, transport, engine_, work, server.url, database, admin_window, save, wait_until
         )
         shoot_lab(window_for, save, wait_until)
+        shoot_admin(store, engine_, server.url, save, wait_until)
     server.stop()
     store.close()
     pg.cleanup()
@@ -969,6 +983,96 @@ def shoot_journal(
     refused.table.selectRow(0)
     save(manager, "46-admin-refused", 1.0)
     manager.close()
+
+
+def shoot_admin(store: Any, engine: Any, server_url: str, save: Any, wait_until: Any) -> None:
+    """The admin's desk: staff (one of them just given a one-time
+    password), the clinic's PCs with what each reported at its last sync
+    (one of them revoked), and the price list with a price rise to come."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtCore import QDate, QSettings
+
+    from clinic.clock import clinic_today
+    from clinic.migrate import head_revision
+    from desktop.context import AppContext
+    from desktop.main_window import MainWindow
+    from desktop.runner import DbRunner
+    from desktop.screens.admin.devices import DevicesScreen
+    from desktop.screens.admin.prices import PricesScreen
+    from desktop.screens.admin.users import UsersScreen
+    from desktop.sync_controller import SyncController
+    from server.demo import DEMO_PASSWORD
+    from sync.auth import login_online
+    from sync.protocol import PROTOCOL_VERSION
+    from sync.transport import Transport
+
+    # Four more PCs, each logging in and syncing once as its staff would.
+    pcs = (
+        ("RECEPTION-1", "reception", "0.1.0", 0, 12),
+        ("TRIAGE-ROOM", "nurse", "0.1.0", 3, -20),
+        ("CASH-DESK", "cashier", "0.1.0", 0, 2),
+        ("CO-LAPTOP", "clinician", "0.0.9", 41, 900),
+    )
+    stolen = ""
+    for name, username, version, pending, skew in pcs:
+        pc = Transport(server_url, uuid.uuid4())
+        pc.login(username, DEMO_PASSWORD, name)
+        pc.call(
+            "POST",
+            "/api/sync/push",
+            {
+                "protocol": PROTOCOL_VERSION,
+                "schema": head_revision("local"),
+                "app_version": version,
+                "pending": pending,
+                "client_time": (datetime.now(UTC) + timedelta(seconds=skew)).isoformat(),
+                "mutations": [],
+            },
+        )
+        stolen = str(pc.device_id)
+        pc.close()
+
+    user = login_online(store, engine.transport, "manager", DEMO_PASSWORD)
+    engine.sync()
+    ctx = AppContext(store=store, db=DbRunner(), user=user, sync=SyncController(store, engine))
+    window = MainWindow(ctx, QSettings())
+    window.resize(1366, 768)
+    window.show()
+    window.online_label.setText(window.tr("● Online"))
+
+    users = window.show_screen("users")
+    assert isinstance(users, UsersScreen)
+    wait_until(lambda: users.table.rowCount() > 0)
+    cashier = next(i for i, u in enumerate(users.staff.users) if u["username"] == "cashier")
+    users.table.selectRow(cashier)
+    users.reset_password()
+    wait_until(lambda: "One-time password" in users.outcome.text())
+    save(window, "41-admin-users", 1.0)
+
+    devices = window.show_screen("devices")
+    assert isinstance(devices, DevicesScreen)
+    wait_until(lambda: devices.table.rowCount() >= len(pcs))
+    devices.table.selectRow(next(i for i, d in enumerate(devices.pcs.devices) if d["id"] == stolen))
+    devices.revoke_selected()
+    wait_until(lambda: any(d["revoked_at"] for d in devices.pcs.devices))
+    triage = next(i for i, d in enumerate(devices.pcs.devices) if d["name"] == "TRIAGE-ROOM")
+    devices.table.selectRow(triage)
+    save(window, "42-admin-devices", 1.0)
+
+    prices = window.show_screen("prices")
+    assert isinstance(prices, PricesScreen)
+    wait_until(lambda: prices.table.rowCount() > 0)
+    rdt = next(i for i, row in enumerate(prices.rows) if row.code == "LAB-MRDT")
+    prices.table.selectRow(rdt)
+    prices.new_price.setText("350")
+    starts = clinic_today().replace(day=1) + timedelta(days=40)
+    prices.price_from.setDate(QDate(starts.year, starts.month, 1))
+    save(window, "43-admin-prices", 1.0)
+    window.close()
+    ctx.db.shutdown()
+    ctx.net.shutdown()
 
 
 # --- reports --------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""``seth-clinic-server``: serve the API, migrate the database, create users,
-back the database up and restore it."""
+"""``seth-clinic-server``: serve the API, migrate the database, create users
+and branches, back the database up and restore it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from clinic.backup import BackupRefused
 from clinic.enums import Role
 from clinic.errors import InvalidValue
-from clinic.org.service import create_user
+from clinic.org.service import create_branch, create_user
 from server.config import ConfigError, forwarded_header_options, load_settings
 from server.database import SERVER_ACTOR, create_first_admin, migrate, open_database
 from server.security import hash_password, password_problem
@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         "--branch", help="branch code (default MAIN; an admin without one acts for all branches)"
     )
     create.add_argument("--full-name", help="defaults to the username")
+    branch = commands.add_parser("create-branch", help="add a branch")
+    branch.add_argument("code", help="a short code in capitals, like WEST")
+    branch.add_argument("--name", required=True)
+    branch.add_argument("--kmhfl", help="its Kenya Master Health Facility List code")
+    branch.add_argument("--sha-facility", help="its SHA facility id")
     backing_up = commands.add_parser(
         "backup", help="dump the central database to FILE (pg_dump's custom format)"
     )
@@ -187,6 +192,27 @@ def _create_user(args: argparse.Namespace) -> None:
         database.close()
 
 
+def _create_branch(args: argparse.Namespace) -> None:
+    database = open_database(load_settings(args.data_dir))
+    try:
+        migrate(database)
+        with database.sessions.begin() as session:
+            branch = create_branch(
+                args.code,
+                args.name,
+                kmhfl_code=args.kmhfl,
+                sha_facility_id=args.sha_facility,
+                session=session,
+                actor=SERVER_ACTOR,
+            )
+            code = branch.code
+        print(f"Created branch {code}.")
+    except InvalidValue as error:
+        raise CommandFailed(f"{error.field}: {error.reason}") from None
+    finally:
+        database.close()
+
+
 def _backup(args: argparse.Namespace) -> None:
     from server.backup import backup_database
 
@@ -222,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": _serve,
         "migrate": _migrate,
         "create-user": _create_user,
+        "create-branch": _create_branch,
         "seed-demo": _seed_demo,
         "backup": _backup,
         "restore": _restore,

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
+from clinic.errors import AlreadyTaken, Forbidden, InvalidValue, NotAllowed, ValidationFailed
 from clinic.visits.rules import MoveForbidden
 from server.observability import logger, request_id_var, safe_traceback
 
@@ -89,6 +89,11 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = [{"field": e.field, "reason": e.reason} for e in error.errors]
         return error_response(422, "invalid", "Some values are not valid", fields)
 
+    @app.exception_handler(AlreadyTaken)
+    async def taken(_request: Request, error: AlreadyTaken) -> JSONResponse:
+        fields = [{"field": error.field, "reason": error.reason}]
+        return error_response(409, "exists", error.reason, fields)
+
     @app.exception_handler(InvalidValue)
     async def invalid_value(_request: Request, error: InvalidValue) -> JSONResponse:
         fields = [{"field": error.field, "reason": error.reason}]
@@ -96,6 +101,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(MoveForbidden)
     async def move_forbidden(_request: Request, error: MoveForbidden) -> JSONResponse:
+        return error_response(403, "forbidden", str(error))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden_here(_request: Request, error: Forbidden) -> JSONResponse:
         return error_response(403, "forbidden", str(error))
 
     @app.exception_handler(NotAllowed)

@@ -121,6 +121,26 @@ class BranchOut(Output):
     id: uuid.UUID
     code: str
     name: str
+    kmhfl_code: str | None = None
+    sha_facility_id: str | None = None
+
+
+class BranchCreate(Input):
+    """Blank code or name: the service says what to give."""
+
+    code: str = Field(max_length=16)
+    name: str = Field(max_length=120)
+    kmhfl_code: str | None = Field(default=None, max_length=16)
+    sha_facility_id: str | None = Field(default=None, max_length=32)
+
+
+class BranchUpdate(Input):
+    """The fields sent change; null clears the KMHFL code or SHA facility id."""
+
+    code: str | None = Field(default=None, max_length=16)
+    name: str | None = Field(default=None, max_length=120)
+    kmhfl_code: str | None = Field(default=None, max_length=16)
+    sha_facility_id: str | None = Field(default=None, max_length=32)
 
 
 class UserOut(Output):
@@ -160,9 +180,20 @@ class DeviceOut(Output):
     id: uuid.UUID
     name: str
     branch_id: uuid.UUID
+    roles: list[Role]
     enrolled_at: datetime | None
     revoked_at: datetime | None
     last_seen_at: datetime | None
+    """Its last call to the server: its last sync."""
+    clock_skew_seconds: int | None
+    app_version: str | None
+    pending_changes: int | None
+    """Changes it still had to push after its last push, as it reported them."""
+
+
+class DeviceUpdate(Input):
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    """The roles the PC serves (DESIGN.md, Sync 10)."""
 
 
 class AuditEventOut(Output):

@@ -42,6 +42,7 @@ from clinic.migrate import head_revision
 from clinic.numbering.service import BLOCK_SIZE, add_lease, blocks_wanted, replace_provisional
 from clinic.rules.numbers import NumberKind
 from clinic.store import DEVICE_ID_KEY, LocalStore
+from clinic.version import app_version
 from sync.apply import (
     BULK_LOAD_KEY,
     apply_row,
@@ -165,7 +166,11 @@ class SyncEngine:
         self._pulling = threading.Lock()
 
     def _versions(self) -> dict[str, Any]:
-        return {"protocol": PROTOCOL_VERSION, "schema": head_revision("local")}
+        return {
+            "protocol": PROTOCOL_VERSION,
+            "schema": head_revision("local"),
+            "app_version": app_version(),
+        }
 
     def sync(self) -> SyncReport:
         """Push, pull and top up numbers; records the run. Raises the
@@ -253,10 +258,12 @@ class SyncEngine:
             mutations, events = self._next_batch(outbox_through, audit_through)
             if not mutations and not events:
                 return
+            with self.store.session() as session:
+                waiting = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
             body = PushRequest(
-                protocol=PROTOCOL_VERSION,
-                schema=head_revision("local"),
+                **self._versions(),
                 client_time=utcnow(),
+                pending=waiting - len(mutations),
                 mutations=mutations,
                 audit_events=events,
             ).model_dump(mode="json", by_alias=True)

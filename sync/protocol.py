@@ -1,7 +1,9 @@
 """The wire protocol between a clinic PC and the central server.
 
 Shared by both sides; every request states ``protocol`` (this module's
-:data:`PROTOCOL_VERSION`) and ``schema`` (the PC's local migration head). The
+:data:`PROTOCOL_VERSION`) and ``schema`` (the PC's local migration head), and
+may state ``app_version`` (the PC's program, which the admin sees; a push
+also its ``pending`` changes still to push after it). The
 server serves the current and the previous protocol version and answers an
 older one with 426 and an "update the app" message.
 
@@ -69,9 +71,14 @@ class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+APP_VERSION_PATTERN = r"^[0-9A-Za-z.+_-]{1,40}$"
+
+
 class Versioned(Message):
     protocol: int
     schema_version: str = Field(alias="schema", max_length=64)
+    app_version: str | None = Field(default=None, pattern=APP_VERSION_PATTERN)
+    """The PC's program version, kept on its device row for the admin."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -102,6 +109,8 @@ class PushedAuditEvent(Message):
 
 class PushRequest(Versioned):
     client_time: AwareDatetime
+    pending: int | None = Field(default=None, ge=0, le=BIGGEST_VERSION)
+    """The changes the PC still has to push after these (the admin sees it)."""
     mutations: list[Mutation] = Field(max_length=MAX_PUSH_MUTATIONS)
     audit_events: list[PushedAuditEvent] = Field(default=[], max_length=MAX_PUSH_MUTATIONS)
 

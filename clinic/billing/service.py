@@ -40,7 +40,7 @@ from clinic.billing.rules import (
 from clinic.clock import NAIROBI, day_bounds
 from clinic.db import utcnow
 from clinic.enums import InvoiceStatus, LabStatus, PaymentMethod, Role, ServiceKind, VisitStatus
-from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
+from clinic.errors import FieldError, Forbidden, InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.service import (
     is_central,
     record_audit,
@@ -52,6 +52,7 @@ from clinic.numbering.service import next_number
 from clinic.org.models import Branch
 from clinic.paths import resources_dir
 from clinic.patients.models import Patient
+from clinic.permissions import Data, may_write
 from clinic.rules.money import check_amount, format_kes, parse_kes
 from clinic.rules.numbers import NumberKind
 from clinic.visits.models import LabRequest, Prescription, Visit
@@ -163,6 +164,14 @@ def seed_price_list(
     return len(rows)
 
 
+def check_price_writer(actor: Actor) -> None:
+    """Only roles that may write the price list change it (an admin); an
+    actor without a role is the system (the starter list, the demo).
+    Raises Forbidden."""
+    if actor.role is not None and not may_write(actor.role, Data.PRICE_LIST):
+        raise Forbidden(f"A {actor.role.value} may not change the price list")
+
+
 def get_service(service_id: uuid.UUID, *, session: Session) -> Service:
     service = session.get(Service, service_id)
     if service is None or service.deleted_at is not None:
@@ -216,7 +225,9 @@ def create_service(
     sha_intervention_code: str | None = None,
 ) -> Service:
     """Add a service to the price list with its first price. Raises
-    ValidationFailed for bad values, NotAllowed for a code already listed."""
+    Forbidden for an actor who may not change the price list,
+    ValidationFailed for bad values or a code already listed."""
+    check_price_writer(actor)
     errors: list[FieldError] = []
     values: dict[str, object] = {}
     checks = (
@@ -272,7 +283,9 @@ def update_service(
 ) -> Service:
     """Rename a service, set or clear its SHA intervention code, or take it
     off (``active`` False) or back on the list. Prices change with
-    :func:`set_price`, from a date."""
+    :func:`set_price`, from a date. Raises Forbidden for an actor who may
+    not change the price list, InvalidValue naming the field."""
+    check_price_writer(actor)
     service = get_service(service_id, session=session)
     before = snapshot(service)
     if name is not None:
@@ -299,7 +312,10 @@ def set_price(
     today: date,
 ) -> ServicePrice:
     """A new price from ``effective_from`` (today or later: bills already
-    made keep the price they were made with, and days gone by keep theirs)."""
+    made keep the price they were made with, and days gone by keep theirs).
+    Raises Forbidden for an actor who may not change the price list,
+    InvalidValue naming the field."""
+    check_price_writer(actor)
     get_service(service_id, session=session)
     check_amount(price_cents, "price_cents", allow_zero=True)
     if effective_from < today:

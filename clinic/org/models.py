@@ -42,6 +42,8 @@ class Device(SyncColumns, Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clock_skew_seconds: Mapped[int | None] = mapped_column(Integer)
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    app_version: Mapped[str | None] = mapped_column(String(40))
+    pending_changes: Mapped[int | None] = mapped_column(Integer)
 
 
 class User(SyncColumns, Base):

@@ -1,5 +1,6 @@
-"""Admin only: users and roles, devices (list, revoke), the audit log and
-the check of its hash chains."""
+"""Admin only: branches, users and roles, devices (the roles they serve,
+revoking them), the audit log and the check of its hash chains. The rules
+are :mod:`clinic.org.service`'s and :mod:`clinic.journal.audit`'s."""
 
 from __future__ import annotations
 
@@ -8,15 +9,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select, update
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from clinic.db import utcnow
-from clinic.enums import Role
-from clinic.errors import AlreadyTaken
 from clinic.journal.audit import SEARCH_LIMIT, AuditSearch, search_audit, verify_chains
-from clinic.journal.service import changed_fields, log_central_change, record_audit, snapshot
 from clinic.org import service as org
-from clinic.org.models import Device, User
+from clinic.org.models import User
 from server.database import SERVER_DEVICE_ID
 from server.deps import Admin, DbSession
 from server.errors import ApiError, not_found
@@ -25,8 +24,12 @@ from server.schemas import (
     AuditChainOut,
     AuditEventOut,
     AuditVerifyOut,
+    BranchCreate,
+    BranchOut,
+    BranchUpdate,
     ChainBreakOut,
     DeviceOut,
+    DeviceUpdate,
     UserCreate,
     UserOut,
     UserUpdate,
@@ -48,18 +51,64 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _user_snapshot(user: User) -> dict[str, Any]:
-    return {
-        "username": user.username,
-        "role": user.role.value,
-        "branch_id": str(user.branch_id) if user.branch_id else None,
-        "active": user.active,
-    }
+def _end_sessions(
+    session: Session, *, user_id: uuid.UUID | None = None, device_id: uuid.UUID | None = None
+) -> None:
+    """Revoke the refresh tokens of a user or a device: no new access token
+    comes from them (the access tokens out there are refused already, the
+    server checks the user and the device on every request)."""
+    tokens = update(RefreshToken).where(RefreshToken.revoked_at.is_(None))
+    if user_id is not None:
+        tokens = tokens.where(RefreshToken.user_id == user_id)
+    if device_id is not None:
+        tokens = tokens.where(RefreshToken.device_id == device_id)
+    session.execute(tokens.values(revoked_at=utcnow()))
+
+
+# --- branches ----------------------------------------------------------------
+
+
+@router.get("/branches", response_model=list[BranchOut], responses=ERRORS)
+def list_branches(caller: Admin, session: DbSession) -> list[BranchOut]:
+    """Every branch, by code."""
+    return [BranchOut.model_validate(b) for b in org.list_branches(session=session)]
+
+
+@router.post("/branches", response_model=BranchOut, status_code=201, responses=ERRORS)
+def create_branch(body: BranchCreate, caller: Admin, session: DbSession) -> BranchOut:
+    """Add a branch (an admin of all branches); a taken code answers 409."""
+    branch = org.create_branch(
+        body.code,
+        body.name,
+        kmhfl_code=body.kmhfl_code,
+        sha_facility_id=body.sha_facility_id,
+        session=session,
+        actor=caller.actor(),
+    )
+    session.commit()
+    return BranchOut.model_validate(branch)
+
+
+@router.patch("/branches/{branch_id}", response_model=BranchOut, responses=ERRORS)
+def edit_branch(
+    branch_id: uuid.UUID, body: BranchUpdate, caller: Admin, session: DbSession
+) -> BranchOut:
+    """Change a branch's code, name, KMHFL code or SHA facility id (null
+    clears the last two)."""
+    branch = org.update_branch(
+        branch_id, body.model_dump(exclude_unset=True), session=session, actor=caller.actor()
+    )
+    session.commit()
+    return BranchOut.model_validate(branch)
+
+
+# --- users -------------------------------------------------------------------
 
 
 @router.get("/users", response_model=list[UserOut], responses=ERRORS)
 def list_users(caller: Admin, session: DbSession) -> list[UserOut]:
-    users = session.scalars(select(User).where(User.deleted_at.is_(None)).order_by(User.username))
+    """The staff the caller manages (an admin of one branch: that branch's)."""
+    users = org.list_users(session=session, actor=caller.actor())
     return [UserOut.model_validate(u) for u in users]
 
 
@@ -70,111 +119,78 @@ def create_user(body: UserCreate, caller: Admin, session: DbSession) -> UserOut:
     problem = password_problem(body.password, body.username)
     if problem:
         raise _invalid("password", problem)
-    try:
-        user = org.create_user(
-            body.username,
-            body.full_name,
-            body.role,
-            password_hash=hash_password(body.password),
-            branch_code=body.branch_code,
-            must_change_password=True,
-            session=session,
-            actor=caller.actor(),
-        )
-    except AlreadyTaken as error:
-        fields = [{"field": error.field, "reason": error.reason}]
-        raise ApiError(409, "exists", error.reason, fields) from None
+    user = org.create_user(
+        body.username,
+        body.full_name,
+        body.role,
+        password_hash=hash_password(body.password),
+        branch_code=body.branch_code,
+        must_change_password=True,
+        session=session,
+        actor=caller.actor(),
+    )
     session.commit()
     return UserOut.model_validate(user)
 
 
 @router.patch("/users/{user_id}", response_model=UserOut, responses=ERRORS)
 def edit_user(user_id: uuid.UUID, body: UserUpdate, caller: Admin, session: DbSession) -> UserOut:
-    """Change a user's name, role, branch or active flag, or set a new
+    """Change a user's name, role, branch or active flag, or set a one-time
     password (which they change at their next login). Deactivating a user
-    ends their sessions at once."""
-    user = session.get(User, user_id)
-    if user is None or user.deleted_at is not None:
-        raise not_found(f"No user with id {user_id}")
-    before = _user_snapshot(user)
-    row_before = snapshot(user)
+    or resetting their password ends their sessions at once."""
     changes = body.model_dump(exclude_unset=True)
-    if "full_name" in changes and body.full_name is not None:
-        user.full_name = body.full_name
-    if body.role is not None:
-        user.role = body.role
-    if "branch_code" in changes:
-        user.branch_id = org.branch_named(body.branch_code, session=session)
-    if user.branch_id is None and user.role != Role.ADMIN:
-        raise _invalid("branch_code", "Only an admin may work without a branch; choose one")
-    if body.active is not None:
-        user.active = body.active
-    if body.password is not None:
-        problem = password_problem(body.password, user.username)
+    password = changes.pop("password", None)
+    target = session.get(User, user_id)
+    if target is None:
+        raise not_found(f"No user with id {user_id}")
+    password_hash = None
+    if password is not None:
+        problem = password_problem(password, target.username)
         if problem:
             raise _invalid("password", problem)
-        user.password_hash = hash_password(body.password)
-        user.must_change_password = True
-    if body.active is False or body.password is not None:
-        session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
-    session.flush()
-    log_central_change(
-        session,
-        user,
-        list(changed_fields(row_before, snapshot(user))),
-        device_id=SERVER_DEVICE_ID,
-        user_id=caller.user.id,
+        password_hash = hash_password(password)
+    user = org.update_user(
+        user_id, changes, password_hash=password_hash, session=session, actor=caller.actor()
     )
-    record_audit(
-        session,
-        caller.actor(),
-        action="update_user",
-        entity="users",
-        entity_id=user.id,
-        before=before,
-        after=_user_snapshot(user) | {"password_reset": body.password is not None},
-    )
+    if not user.active or password_hash is not None:
+        _end_sessions(session, user_id=user.id)
     session.commit()
     return UserOut.model_validate(user)
 
 
+# --- devices -----------------------------------------------------------------
+
+
 @router.get("/devices", response_model=list[DeviceOut], responses=ERRORS)
 def list_devices(caller: Admin, session: DbSession) -> list[DeviceOut]:
-    devices = session.scalars(
-        select(Device).where(Device.id != SERVER_DEVICE_ID).order_by(Device.enrolled_at)
+    """Every PC the caller manages, with what it reported at its last sync."""
+    devices = org.list_devices(
+        session=session, actor=caller.actor(), server_device=SERVER_DEVICE_ID
     )
     return [DeviceOut.model_validate(d) for d in devices]
 
 
+@router.patch("/devices/{device_id}", response_model=DeviceOut, responses=ERRORS)
+def edit_device(
+    device_id: uuid.UUID, body: DeviceUpdate, caller: Admin, session: DbSession
+) -> DeviceOut:
+    """Set the roles a PC serves; its next pull is in the new scope."""
+    if device_id == SERVER_DEVICE_ID:
+        raise not_found(f"No device with id {device_id}")
+    device = org.set_device_roles(device_id, body.roles, session=session, actor=caller.actor())
+    session.commit()
+    return DeviceOut.model_validate(device)
+
+
 @router.post("/devices/{device_id}/revoke", response_model=DeviceOut, responses=ERRORS)
 def revoke_device(device_id: uuid.UUID, caller: Admin, session: DbSession) -> DeviceOut:
-    """Revoke a device: its tokens stop working at once."""
-    device = session.get(Device, device_id)
-    if device is None or device.id == SERVER_DEVICE_ID:
+    """Revoke a device: its tokens stop working at once, and its next sync
+    is refused with "This device was revoked; ask an admin"."""
+    if device_id == SERVER_DEVICE_ID:
         raise not_found(f"No device with id {device_id}")
-    if device.revoked_at is None:
-        device.revoked_at = utcnow()
-        log_central_change(
-            session, device, ["revoked_at"], device_id=SERVER_DEVICE_ID, user_id=caller.user.id
-        )
-        session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.device_id == device.id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=device.revoked_at)
-        )
-        record_audit(
-            session,
-            caller.actor(),
-            action="revoke_device",
-            entity="devices",
-            entity_id=device.id,
-            after={"revoked_at": device.revoked_at.isoformat()},
-        )
-        session.commit()
+    device = org.revoke_device(device_id, session=session, actor=caller.actor())
+    _end_sessions(session, device_id=device.id)
+    session.commit()
     return DeviceOut.model_validate(device)
 
 

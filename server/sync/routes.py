@@ -124,6 +124,11 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
     # Kept within its column: a clock decades off (a dead CMOS battery) still syncs.
     device.clock_skew_seconds = max(-MAX_SKEW_SECONDS, min(MAX_SKEW_SECONDS, round(skew)))
     device.last_seen_at = now
+    # What the PC reports for the admin's device list (not fed to other
+    # PCs: every push would wake every device of the clinic).
+    device.app_version = body.app_version or device.app_version
+    if body.pending is not None:
+        device.pending_changes = body.pending
     session.commit()
     return PushResponse(
         results=results,
@@ -144,6 +149,9 @@ async def pull(
     is a future on the event loop (``server.notifier``), and only the reads
     take a worker thread."""
     check_protocol(body)
+    if body.app_version is not None and body.app_version != caller.device.app_version:
+        caller.device.app_version = body.app_version
+        session.commit()
     scope = scope_of(caller)
     try:
         cursor = decode_cursor(scope, body.cursor)

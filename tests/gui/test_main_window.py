@@ -42,6 +42,10 @@ EXPECTED_SCREENS = {
         "Sync",
         "Merge patients",
         "Backups",
+        "Staff",
+        "PCs",
+        "Branches",
+        "Price list",
     ],
 }
 
@@ -119,6 +123,8 @@ def test_the_status_bar_shows_what_sync_reports(
     assert window.clock_label.text() == "PC clock is 15 min off"
     assert not window.clock_label.isHidden()
     assert window.statusBar().currentMessage() == "no network"
+    window.show_sync_state(SyncState(online=True, status=status))
+    assert window.statusBar().currentMessage() == ""
 
 
 def test_the_window_size_is_remembered(

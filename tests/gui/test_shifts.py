@@ -58,7 +58,7 @@ class Desk:
                 ServiceKind.CONSULTATION,
                 5_000_00,
                 session=session,
-                actor=receptionist,
+                actor=Actor(device_id=store.device_id),
                 effective_from=self.today,
             ).id
         self.patients = 0

@@ -177,6 +177,13 @@ class World:
             add_central(session, conflict)
             return str(conflict.id)
 
+    def branch(self) -> str:
+        """A branch of its own, added by the server."""
+        with self.database.sessions.begin() as session:
+            branch = Branch(code=f"B-{uuid.uuid4().hex[:8].upper()}", name="Matrix branch")
+            add_central(session, branch)
+            return str(branch.id)
+
     def service_id(self, code: str = "CONS-NEW") -> str:
         with self.database.sessions() as session:
             return str(session.scalar(select(Service.id).where(Service.code == code)))
@@ -370,6 +377,10 @@ def _new_service_body() -> dict[str, Any]:
         "kind": "procedure",
         "price_cents": 100_00,
     }
+
+
+def _new_branch_request(_world: World) -> Request:
+    return "/api/branches", {"code": f"B-{uuid.uuid4().hex[:8].upper()}", "name": "Matrix"}, None
 
 
 def _open_shift_request(world: World) -> Request:
@@ -698,7 +709,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         roles("admin"),
         lambda w: (f"/api/users/{w.user()}", {"full_name": "Renamed Person"}, None),
     ),
+    Endpoint("GET", "/api/branches", roles("admin"), _fixed("/api/branches")),
+    Endpoint("POST", "/api/branches", roles("admin"), _new_branch_request),
+    Endpoint(
+        "PATCH",
+        "/api/branches/{branch_id}",
+        roles("admin"),
+        lambda w: (f"/api/branches/{w.branch()}", {"name": "Renamed branch"}, None),
+    ),
     Endpoint("GET", "/api/devices", roles("admin"), _fixed("/api/devices")),
+    Endpoint(
+        "PATCH",
+        "/api/devices/{device_id}",
+        roles("admin"),
+        lambda w: (f"/api/devices/{w.device()}", {"roles": ["nurse", "admin"]}, None),
+    ),
     Endpoint(
         "POST",
         "/api/devices/{device_id}/revoke",

@@ -517,7 +517,9 @@ def calls_to(pc: Pc, path: str) -> list[dict[str, Any]]:
 
     def call(method: str, called: str, body: Any = None, **kwargs: Any) -> Any:
         if called == path:
-            bodies.append({k: v for k, v in body.items() if k not in {"protocol", "schema"}})
+            bodies.append(
+                {k: v for k, v in body.items() if k not in {"protocol", "schema", "app_version"}}
+            )
         return real_call(method, called, body, **kwargs)
 
     pc.transport.call = call  # type: ignore[method-assign]

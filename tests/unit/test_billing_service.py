@@ -36,10 +36,11 @@ from clinic.billing.service import (
     seed_price_list,
     set_price,
     shift_report,
+    update_service,
 )
 from clinic.clock import NAIROBI
 from clinic.enums import ChangeOperation, InvoiceStatus, PaymentMethod, Role, ServiceKind
-from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
+from clinic.errors import Forbidden, InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.entities import SYNCED, Refused
 from clinic.journal.models import AuditEvent, OutboxEntry
 from clinic.numbering.service import add_lease
@@ -214,6 +215,29 @@ def test_a_new_service_needs_a_fresh_code_and_good_values(
             "LAB-TSH", "TSH again", "lab", 1, session=session, actor=admin, effective_from=TODAY
         )
     assert [e.field for e in taken.value.errors] == ["code"]
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.ADMIN], ids=str)
+def test_only_an_admin_changes_the_price_list(
+    store: LocalStore, priced: dict[str, Service], actors: dict[Role, Actor], role: Role
+) -> None:
+    actor = actors[role]
+    rdt = priced["LAB-MRDT"]
+    with store.session() as session:
+        outbox = session.scalar(select(func.count()).select_from(OutboxEntry))
+    changes = (
+        lambda session: create_service(
+            "LAB-NEW", "New", "lab", 1_00, session=session, actor=actor, effective_from=TODAY
+        ),
+        lambda session: update_service(rdt.id, name="Cheap", session=session, actor=actor),
+        lambda session: set_price(rdt.id, 1, TODAY, session=session, actor=actor, today=TODAY),
+    )
+    for change in changes:
+        with pytest.raises(Forbidden, match="may not change the price list"), store.write() as s:
+            change(s)
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEntry)) == outbox
+        assert price_on(rdt.id, TODAY, session=session) == 200_00
 
 
 # --- invoices ---------------------------------------------------------------------

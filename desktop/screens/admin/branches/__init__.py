@@ -1,0 +1,3 @@
+from desktop.screens.admin.branches.screen import BranchesScreen
+
+__all__ = ["BranchesScreen"]

@@ -1,0 +1,3 @@
+from desktop.screens.admin.devices.screen import DevicesScreen
+
+__all__ = ["DevicesScreen"]

@@ -1,0 +1,3 @@
+from desktop.screens.admin.prices.screen import PricesScreen
+
+__all__ = ["PricesScreen"]

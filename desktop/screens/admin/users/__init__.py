@@ -1,0 +1,3 @@
+from desktop.screens.admin.users.screen import UsersScreen
+
+__all__ = ["UsersScreen"]
