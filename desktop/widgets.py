@@ -96,31 +96,38 @@ def ask_save_path(
     return Path(name) if name else None
 
 
-def rows_table(headers: list[str], stretch: int | None = None) -> QTableWidget:
+def rows_table(headers: list[str], stretch: int = -1, name: str = "") -> QTableWidget:
     """A read-only table of a few hundred rows at most, one selected at a
-    time; column ``stretch`` (else the last) takes the width the others,
-    sized to their contents, leave."""
+    time; the columns fit their contents but column ``stretch`` (the last
+    by default), which takes the width left and shortens its text (whole in
+    the tooltip). ``name`` is its object name, for tests."""
     table = QTableWidget(0, len(headers))
+    if name:
+        table.setObjectName(name)
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setWordWrap(False)
     table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    if stretch is None:
-        table.horizontalHeader().setStretchLastSection(True)
-    else:
-        table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch % len(headers), QHeaderView.ResizeMode.Stretch)
     return table
 
 
-def fill_table(table: QTableWidget, rows: list[list[str]]) -> None:
-    """Show ``rows`` (texts by column) in ``table``, keeping the selected row."""
-    selected = selected_row(table)
+def fill_table(table: QTableWidget, rows: list[list[str]], *, keep_selection: bool = True) -> None:
+    """Show ``rows`` (texts by column) in ``table``, each text whole in its
+    tooltip; the selected row stays selected unless ``keep_selection`` is
+    False (the rows changed under it)."""
+    selected = selected_row(table) if keep_selection else None
+    table.clearSelection()
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            table.setItem(r, c, item)
     if selected is not None and selected < len(rows):
         table.selectRow(selected)
 

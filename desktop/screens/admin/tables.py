@@ -1,6 +1,6 @@
-"""What the admin's review screens share: read-only tables of rows picked
-one at a time, times in Nairobi, stored values as text, and running a
-settling action on the database thread with its refusal shown."""
+"""What the admin's review screens share: times in Nairobi, and running a
+settling action on the database thread with its refusal shown (their tables
+are :func:`desktop.widgets.rows_table`'s)."""
 
 from __future__ import annotations
 
@@ -8,50 +8,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QMessageBox,
-    QTableWidget,
-    QTableWidgetItem,
     QWidget,
 )
 
 from clinic.clock import NAIROBI, clinic_today
 from clinic.errors import InvalidValue, NotAllowed
 from desktop.context import AppContext
-
-
-def review_table(headers: list[str], name: str, elastic: int = -1) -> QTableWidget:
-    """A table of whole rows, one selected at a time, not editable. Columns
-    fit their contents but column ``elastic`` (the last by default), which
-    takes the room left and shortens its text (whole in the tooltip)."""
-    table = QTableWidget(0, len(headers))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(elastic % len(headers), QHeaderView.ResizeMode.Stretch)
-    return table
-
-
-def fill(table: QTableWidget, rows: list[list[str]]) -> None:
-    table.clearSelection()
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            table.setItem(r, c, item)
-
-
-def selected_row(table: QTableWidget) -> int | None:
-    rows = table.selectionModel().selectedRows()
-    return rows[0].row() if rows else None
 
 
 def when(moment: datetime | None, *, with_date: bool = True) -> str:

@@ -48,8 +48,9 @@ from clinic.patients.search import PatientSummary, search_patients
 from desktop.context import AppContext
 from desktop.runner import DbRunner
 from desktop.screens.admin.audit.server import search_on_server, verify_on_server
-from desktop.screens.admin.tables import fill, review_table, selected_row, when
+from desktop.screens.admin.tables import when
 from desktop.screens.base import Screen
+from desktop.widgets import fill_table, rows_table, selected_row
 from sync.engine import AUDIT_PUSHED_KEY
 from sync.transport import ServerRefused, Unreachable
 
@@ -135,7 +136,7 @@ class AuditScreen(Screen):
         self.outcome.setObjectName("search_outcome")
         self.outcome.setWordWrap(True)
 
-        self.table = review_table(
+        self.table = rows_table(
             [
                 self.tr("When"),
                 self.tr("User"),
@@ -143,8 +144,8 @@ class AuditScreen(Screen):
                 self.tr("Record"),
                 self.tr("PC · event"),
             ],
-            "audit_events",
-            elastic=3,
+            name="audit_events",
+            stretch=3,
         )
         self.table.itemSelectionChanged.connect(self._show_values)
         self.values_title = QLabel(self.tr("Pick an event to see its values"))
@@ -173,9 +174,9 @@ class AuditScreen(Screen):
         self.verdict = QLabel()
         self.verdict.setObjectName("verify_verdict")
         self.verdict.setWordWrap(True)
-        self.chains = review_table(
+        self.chains = rows_table(
             [self.tr("Checked on"), self.tr("PC"), self.tr("Events"), self.tr("Result")],
-            "audit_chains",
+            name="audit_chains",
         )
         self.chains.setMaximumHeight(150)
         self.chains.hide()
@@ -313,7 +314,7 @@ class AuditScreen(Screen):
                 + " · "
                 + self.tr("searched %1").replace("%1", found.where)
             )
-        fill(
+        fill_table(
             self.table,
             [
                 [
@@ -326,6 +327,7 @@ class AuditScreen(Screen):
                 ]
                 for r in found.records
             ],
+            keep_selection=False,
         )
         self.values.setRowCount(0)
         self.values_title.setText(self.tr("Pick an event to see its values"))
@@ -471,7 +473,7 @@ class AuditScreen(Screen):
                 )
         self.verdict.setText(" · ".join(lines))
         self.verdict.setStyleSheet("color: #b00020; font-weight: bold;" if broken_rows else "")
-        fill(self.chains, rows)
+        fill_table(self.chains, rows, keep_selection=False)
         for r in broken_rows:
             for c in range(self.chains.columnCount()):
                 item = self.chains.item(r, c)

@@ -27,14 +27,9 @@ from clinic.errors import NotAllowed
 from clinic.journal.records import RecordView, record_view, value_text
 from clinic.journal.review import ConflictItem, open_conflicts, resolve_conflict
 from desktop.context import AppContext
-from desktop.screens.admin.tables import (
-    fill,
-    review_table,
-    run_write,
-    selected_row,
-    when,
-)
+from desktop.screens.admin.tables import run_write, when
 from desktop.screens.base import Screen
+from desktop.widgets import fill_table, rows_table, selected_row
 
 
 @dataclass(frozen=True)
@@ -74,7 +69,7 @@ class ConflictsScreen(Screen):
             )
         )
         about.setWordWrap(True)
-        self.table = review_table(
+        self.table = rows_table(
             [
                 self.tr("Record"),
                 self.tr("Field"),
@@ -84,8 +79,8 @@ class ConflictsScreen(Screen):
                 self.tr("Other: by, when"),
                 self.tr("Settled"),
             ],
-            "conflicts",
-            elastic=0,
+            name="conflicts",
+            stretch=0,
         )
         self.table.itemSelectionChanged.connect(self._open_selected)
         self.keep = QPushButton(self.tr("Keep the kept value"))
@@ -150,7 +145,7 @@ class ConflictsScreen(Screen):
 
     def _show(self, items: list[ConflictItem]) -> None:
         self.items = items
-        fill(
+        fill_table(
             self.table,
             [
                 [
@@ -164,6 +159,7 @@ class ConflictsScreen(Screen):
                 ]
                 for c in items
             ],
+            keep_selection=False,
         )
         self.table.setColumnHidden(6, not self.settled.isChecked())
         self.count.setText(

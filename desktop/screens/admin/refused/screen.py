@@ -21,15 +21,9 @@ from clinic.errors import FieldError, InvalidValue
 from clinic.journal.records import value_text
 from clinic.journal.review import RejectedItem, dismiss_rejected, open_rejections, resend_rejected
 from desktop.context import AppContext
-from desktop.screens.admin.tables import (
-    fill,
-    review_table,
-    run_write,
-    selected_row,
-    when,
-)
+from desktop.screens.admin.tables import run_write, when
 from desktop.screens.base import Screen
-from desktop.widgets import ErrorForm
+from desktop.widgets import ErrorForm, fill_table, rows_table, selected_row
 
 
 class RefusedScreen(Screen):
@@ -48,14 +42,14 @@ class RefusedScreen(Screen):
             )
         )
         about.setWordWrap(True)
-        self.table = review_table(
+        self.table = rows_table(
             [
                 self.tr("When"),
                 self.tr("Record"),
                 self.tr("Fields"),
                 self.tr("Why the server refused it"),
             ],
-            "refused",
+            name="refused",
         )
         self.table.itemSelectionChanged.connect(self._open_selected)
         self.count = QLabel()
@@ -118,7 +112,7 @@ class RefusedScreen(Screen):
 
     def _show(self, items: list[RejectedItem]) -> None:
         self.items = items
-        fill(
+        fill_table(
             self.table,
             [
                 [
@@ -129,6 +123,7 @@ class RefusedScreen(Screen):
                 ]
                 for r in items
             ],
+            keep_selection=False,
         )
         self.count.setText(self.tr("%n to deal with", "", len(items)))
         self._open(None)

@@ -7,9 +7,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from clinic.journal.review import RunItem, sync_history
 from desktop.context import AppContext
-from desktop.screens.admin.tables import fill, review_table, when
+from desktop.screens.admin.tables import when
 from desktop.screens.base import Screen
 from desktop.sync_controller import SyncState
+from desktop.widgets import fill_table, rows_table
 
 
 class SyncHistoryScreen(Screen):
@@ -33,7 +34,7 @@ class SyncHistoryScreen(Screen):
         self.state = QLabel()
         self.state.setObjectName("sync_state")
         self.state.setWordWrap(True)
-        self.runs = review_table(
+        self.runs = rows_table(
             [
                 self.tr("Started"),
                 self.tr("Finished"),
@@ -43,7 +44,7 @@ class SyncHistoryScreen(Screen):
                 self.tr("Refused"),
                 self.tr("Problem"),
             ],
-            "sync_runs",
+            name="sync_runs",
         )
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -63,7 +64,7 @@ class SyncHistoryScreen(Screen):
         self.ctx.db.submit(load, self._show)
 
     def _show(self, runs: list[RunItem]) -> None:
-        fill(
+        fill_table(
             self.runs,
             [
                 [
@@ -77,6 +78,7 @@ class SyncHistoryScreen(Screen):
                 ]
                 for r in runs
             ],
+            keep_selection=False,
         )
 
     def _show_state(self, state: SyncState) -> None:
