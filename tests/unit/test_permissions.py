@@ -34,7 +34,7 @@ R = Role
         (Data.CLINICAL_NOTES, {R.NURSE, R.CLINICAL_OFFICER}, {R.CLINICAL_OFFICER}),
         (Data.INVOICES, {R.CASHIER, R.PHARMACIST, R.CLAIMS_MANAGER}, {R.CASHIER, R.PHARMACIST}),
     ],
-    ids=str,
+    ids=["claims", "diagnoses", "clinical_notes", "invoices"],
 )
 def test_who_reads_and_writes_claims_and_what_they_name(
     data: Data, readers: set[Role], writers: set[Role]
