@@ -147,7 +147,11 @@ def shoot(work: Path, only: str | None = None) -> None:
     )
     migrate(database)
     notice = seed_demo(database)
-    settings = Settings(data_dir=work, database_url=None, jwt_secret="s" * 48)
+    # Every scene logs its staff in anew: more than the ten logins a minute
+    # the server lets one user make.
+    settings = Settings(
+        data_dir=work, database_url=None, jwt_secret="s" * 48, login_rate_per_minute=1000
+    )
     server = ThreadedServer(lambda: create_app(settings, database))
     server.start()
 
@@ -897,6 +901,7 @@ def shoot_journal(
     from clinic.actor import Actor
     from clinic.clock import clinic_today
     from clinic.enums import Role, VisitStatus
+    from clinic.org.models import Branch
     from clinic.patients.models import Patient
     from clinic.patients.service import update_patient
     from clinic.store import open_local_store
@@ -920,8 +925,24 @@ def shoot_journal(
 
     with store.session() as session:
         patients = list(session.scalars(select(Patient.id).order_by(Patient.op_number).limit(3)))
+        # A visit still being seen (after the other scenes, any not signed yet).
         visit = session.scalar(
-            select(Visit.id).where(Visit.status == VisitStatus.IN_CONSULTATION).limit(1)
+            select(Visit.id)
+            .join(Branch, Branch.id == Visit.branch_id)
+            .where(
+                Branch.code == "MAIN",
+                Visit.signed_at.is_(None),
+                Visit.status.in_(
+                    (
+                        VisitStatus.IN_CONSULTATION,
+                        VisitStatus.WAITING_CONSULTATION,
+                        VisitStatus.TRIAGED,
+                        VisitStatus.REGISTERED,
+                    )
+                ),
+            )
+            .order_by((Visit.status == VisitStatus.IN_CONSULTATION).desc(), Visit.visit_date.desc())
+            .limit(1)
         )
     today = clinic_today()
     edits = [
