@@ -38,7 +38,7 @@ from clinic.permissions import Data, may_write
 
 
 def _describe(patient: Patient) -> str:
-    return f"{patient.op_number} ({_name(patient)})"
+    return f"{patient.op_number} ({patient.full_name})"
 
 
 def _check_admin(actor: Actor, what: str) -> None:
@@ -154,15 +154,11 @@ def merged_records(*, session: Session, limit: int = 200) -> list[MergedRecord]:
         MergedRecord(
             merged.id,
             merged.op_number,
-            _name(merged),
+            merged.full_name,
             into.id,
             into.op_number,
-            _name(into),
+            into.full_name,
             merged.updated_at,
         )
         for merged, into in rows
     ]
-
-
-def _name(patient: Patient) -> str:
-    return " ".join(n for n in (patient.first_name, patient.middle_name, patient.last_name) if n)

@@ -34,7 +34,7 @@ from clinic.patients.search import MIN_QUERY_LENGTH, PatientSummary, search_pati
 from desktop.context import AppContext
 from desktop.screens.base import Screen
 from desktop.screens.patients.display import date_text, error_text, phone_text, sex_label
-from desktop.widgets import ERROR_STYLE
+from desktop.widgets import ERROR_STYLE, fill_table, rows_table, selected_row
 
 DIFFERENT = QBrush(QColor("#fff4d6"))
 SEARCH_LIMIT = 8
@@ -127,15 +127,9 @@ class MergeScreen(Screen):
         actions = QHBoxLayout()
         actions.addWidget(self.message, 1)
         actions.addWidget(self.merge_button)
-        self.merges = QTableWidget(0, 3)
-        self.merges.setHorizontalHeaderLabels(
-            [self.tr("Duplicate"), self.tr("Merged into"), self.tr("When")]
+        self.merges = rows_table(
+            [self.tr("Duplicate"), self.tr("Merged into"), self.tr("When")], stretch=1
         )
-        self.merges.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.merges.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.merges.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.merges.verticalHeader().hide()
-        self.merges.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.merges.setMaximumHeight(96)
         self.undo_button = QPushButton(self.tr("Undo merge…"))
         self.undo_button.setEnabled(False)
@@ -311,21 +305,24 @@ class MergeScreen(Screen):
 
     def _show_merges(self, merges: list[MergedRecord]) -> None:
         self._listed = merges
-        self.merges.setRowCount(len(merges))
-        for row, merge in enumerate(merges):
-            cells = (
-                f"{merge.merged_op_number}  {merge.merged_name}",
-                f"{merge.kept_op_number}  {merge.kept_name}",
-                f"{merge.merged_at:%d/%m/%Y %H:%M}",
-            )
-            for column, text in enumerate(cells):
-                self.merges.setItem(row, column, QTableWidgetItem(text))
+        fill_table(
+            self.merges,
+            [
+                [
+                    f"{merge.merged_op_number}  {merge.merged_name}",
+                    f"{merge.kept_op_number}  {merge.kept_name}",
+                    f"{merge.merged_at:%d/%m/%Y %H:%M}",
+                ]
+                for merge in merges
+            ],
+            keep_selection=False,
+        )
 
     def ask_to_undo(self) -> None:
-        rows = self.merges.selectionModel().selectedRows()
-        if not rows:
+        row = selected_row(self.merges)
+        if row is None:
             return
-        merge = self._listed[rows[0].row()]
+        merge = self._listed[row]
         answer = QMessageBox.question(
             self,
             self.tr("Undo merge"),
