@@ -19,7 +19,7 @@ from clinic.journal.entities import SYNCED
 from clinic.journal.models import AuditEvent
 from clinic.journal.records import describe_records
 from clinic.journal.service import ChainBreak, ChainProblem, find_break
-from clinic.journal.wire import BadValue, decode_values
+from clinic.journal.wire import decode_checked
 from clinic.org.models import Device, User
 
 SEARCH_LIMIT = 1000
@@ -71,11 +71,7 @@ def _checked(search: AuditSearch) -> None:
     anything sensible (text the database cannot hold, a range backwards)."""
     table: Any = AuditEvent.__table__
     given = {"action": search.action, "entity": search.entity}
-    try:
-        decode_values(table, {k: v for k, v in given.items() if v is not None})
-    except BadValue as error:
-        field, _, reason = str(error).partition(": ")
-        raise InvalidValue(field, reason) from None
+    decode_checked(table, {k: v for k, v in given.items() if v is not None})
     for name, moment in (("since", search.since), ("until", search.until)):
         if moment is not None and moment.tzinfo is None:
             raise InvalidValue(name, "a time needs its time zone")
@@ -85,7 +81,7 @@ def _checked(search: AuditSearch) -> None:
         raise InvalidValue("limit", f"ask for 1 to {SEARCH_LIMIT} events")
 
 
-def _about_patient(session: Session, patient_id: uuid.UUID) -> ColumnElement[bool]:
+def _about_patient(patient_id: uuid.UUID) -> ColumnElement[bool]:
     """Events on the patient, or on a row of any synced table whose
     ``patient_id`` is the patient."""
     rows: list[ColumnElement[bool]] = [
@@ -119,7 +115,7 @@ def search_audit(search: AuditSearch, *, session: Session) -> list[AuditRecord]:
         if value is not None:
             query = query.where(column == value)
     if search.patient_id is not None:
-        query = query.where(_about_patient(session, search.patient_id))
+        query = query.where(_about_patient(search.patient_id))
     if search.since is not None:
         query = query.where(AuditEvent.occurred_at >= search.since)
     if search.until is not None:

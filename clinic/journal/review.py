@@ -22,7 +22,7 @@ from clinic.journal.entities import SYNCED
 from clinic.journal.models import AuditEvent, Conflict, RejectedChange, SyncRun
 from clinic.journal.records import describe_records, noun_of
 from clinic.journal.service import record_audit, record_insert, record_update, snapshot
-from clinic.journal.wire import BadValue, decode_values
+from clinic.journal.wire import BadValue, decode_checked, decode_values
 from clinic.org.models import Device, User
 
 
@@ -263,11 +263,7 @@ def resend_rejected(
         if name not in fields or name in SYNC_COLUMN_NAMES:
             raise InvalidValue(name, "this field is not part of the refused change")
         fields[name] = _fixed_value(table.columns[name], text)
-    try:
-        values = decode_values(table, fields)
-    except BadValue as error:
-        field, _, reason = str(error).partition(": ")
-        raise InvalidValue(field, reason) from None
+    values = decode_checked(table, fields)
     if rejected.operation == ChangeOperation.INSERT:
         row = session.get(SYNCED[rejected.entity].model, rejected.row_id)
         if row is None:

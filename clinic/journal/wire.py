@@ -18,6 +18,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Date, Enum, Float, Integer, St
 from sqlalchemy.sql.schema import Column, Table
 
 from clinic.db import UTCDateTime
+from clinic.errors import InvalidValue
 
 
 class BadValue(ValueError):
@@ -127,3 +128,13 @@ def decode_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
             raise BadValue(f"{name}: no such field in {table.name}")
         decoded[name] = _decode(column, value)
     return decoded
+
+
+def decode_checked(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """:func:`decode_values` for a service: a value that does not fit is
+    InvalidValue naming its field, as staff's other mistakes are."""
+    try:
+        return decode_values(table, values)
+    except BadValue as error:
+        field, _, reason = str(error).partition(": ")
+        raise InvalidValue(field, reason) from None

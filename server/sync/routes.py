@@ -149,10 +149,10 @@ async def pull(
     is a future on the event loop (``server.notifier``), and only the reads
     take a worker thread."""
     check_protocol(body)
+    scope = scope_of(caller)
     if body.app_version is not None and body.app_version != caller.device.app_version:
         caller.device.app_version = body.app_version
-        session.commit()
-    scope = scope_of(caller)
+        await run_in_threadpool(session.commit)
     try:
         cursor = decode_cursor(scope, body.cursor)
     except ValueError:

@@ -222,7 +222,7 @@ def test_the_audit_screen_searches_the_server_and_its_verify_shows_a_deleted_eve
         ]
         assert "Event 2 is missing (deleted) before event 3" in details
     finally:
-        screen.net.shutdown()
+        screen.ctx.net.shutdown()
         ctx.db.shutdown()
 
 
@@ -267,7 +267,7 @@ def test_verify_on_a_pc_finds_its_last_events_deleted_on_the_server(
         assert [r[0] for r in rows if r[3].startswith(expected)] == ["the server"]
         assert [r[3] for r in rows if r[0] == "this PC"] == ["Intact"]
     finally:
-        screen.net.shutdown()
+        screen.ctx.net.shutdown()
         ctx.db.shutdown()
 
 
@@ -294,5 +294,5 @@ def test_the_audit_search_falls_back_to_the_pcs_log_when_the_server_cannot_be_as
         assert "this PC's log, as the server could not be asked" in screen.outcome.text()
         assert screen.table.item(0, 1).text() == "wanjiru"  # type: ignore[union-attr]
     finally:
-        screen.net.shutdown()
+        screen.ctx.net.shutdown()
         ctx.db.shutdown()

@@ -46,7 +46,6 @@ from clinic.journal.records import value_text
 from clinic.org.models import User
 from clinic.patients.search import PatientSummary, search_patients
 from desktop.context import AppContext
-from desktop.runner import DbRunner
 from desktop.screens.admin.audit.server import search_on_server, verify_on_server
 from desktop.screens.admin.tables import when
 from desktop.screens.base import Screen
@@ -88,7 +87,6 @@ class AuditScreen(Screen):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
         self.records: list[AuditRecord] = []
-        self.net = DbRunner()
         heading = QLabel(self.tr("Audit log"))
         heading.setObjectName("heading")
         self.verify_button = QPushButton(self.tr("Verify the chains"))
@@ -244,7 +242,7 @@ class AuditScreen(Screen):
         if search is None:
             return
         typed = self.patient.text().strip()
-        transport = self.ctx.sync.engine.transport if self.ctx.sync is not None else None
+        transport = self.ctx.transport()
         self.search_button.setEnabled(False)
         self.outcome.setText(self.tr("Searching…"))
 
@@ -283,7 +281,7 @@ class AuditScreen(Screen):
                 else:
                     self._search_failed(error)
 
-            self.net.submit(ask, self._show_found, unreachable)
+            self.ctx.net.submit(ask, self._show_found, unreachable)
 
         self.ctx.db.submit(find_patient, with_patient, self._search_failed)
 
@@ -413,8 +411,8 @@ class AuditScreen(Screen):
                 self.ctx.db.submit(lambda: with_copy_checked(checked), arrived)
 
         self.ctx.db.submit(local, arrived)
-        if self.ctx.sync is not None:
-            transport = self.ctx.sync.engine.transport
+        transport = self.ctx.transport()
+        if transport is not None:
             server = self.tr("the server")
 
             def failed(error: BaseException) -> None:
@@ -422,7 +420,7 @@ class AuditScreen(Screen):
                     raise error
                 arrived(_Checked(server, None, str(error)))
 
-            self.net.submit(
+            self.ctx.net.submit(
                 lambda: _Checked(server, verify_on_server(transport), None), from_server, failed
             )
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,6 +31,7 @@ from clinic.backup import (
 from clinic.clock import clinic_today
 from desktop.context import AppContext
 from desktop.screens.base import Screen
+from desktop.widgets import ask_save_path
 
 
 class BackupScreen(Screen):
@@ -94,11 +94,11 @@ class BackupScreen(Screen):
 
     def _choose_file(self) -> None:
         suggested = str(Path.home() / f"seth-clinic-{clinic_today().isoformat()}.sqlite3")
-        name, _filter = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             self, self.tr("Back up to"), suggested, self.tr("Seth Clinic backup (*.sqlite3)")
         )
-        if name:
-            self.back_up_to(Path(name))
+        if path is not None:
+            self.back_up_to(path)
 
     def back_up_to(self, destination: Path) -> None:
         """Back the store up to ``destination`` on the database thread,

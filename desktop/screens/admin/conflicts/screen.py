@@ -129,7 +129,10 @@ class ConflictsScreen(Screen):
         layout.addWidget(splitter, 1)
         self._enable_buttons()
         if ctx.sync is not None:
-            ctx.sync.sig_state_changed.connect(lambda _state: self.refresh())
+            # Shown screens only: opening one refreshes it anyway.
+            ctx.sync.sig_state_changed.connect(
+                lambda _state: self.refresh() if self.isVisible() else None
+            )
 
     def title(self) -> str:
         return self.tr("Conflicts")

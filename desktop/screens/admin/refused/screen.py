@@ -98,7 +98,10 @@ class RefusedScreen(Screen):
         layout.addWidget(splitter, 1)
         self._open(None)
         if ctx.sync is not None:
-            ctx.sync.sig_state_changed.connect(lambda _state: self.refresh())
+            # Shown screens only: opening one refreshes it anyway.
+            ctx.sync.sig_state_changed.connect(
+                lambda _state: self.refresh() if self.isVisible() else None
+            )
 
     def title(self) -> str:
         return self.tr("Refused changes")

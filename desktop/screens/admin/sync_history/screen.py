@@ -90,7 +90,8 @@ class SyncHistoryScreen(Screen):
             .replace("%3", f" · {state.message}" if state.message else "")
         )
         self.sync_now.setEnabled(True)
-        self.refresh()
+        if self.isVisible():  # opening the screen refreshes it anyway
+            self.refresh()
 
     def _sync_now(self) -> None:
         if self.ctx.sync is not None:
