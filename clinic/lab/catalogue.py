@@ -41,6 +41,11 @@ class ResultKind(StrEnum):
     TEXT = "text"
 
 
+def coded_text(code: str) -> str:
+    """A coded value as staff read it: ``NON_REACTIVE`` is ``Non reactive``."""
+    return code.replace("_", " ").capitalize()
+
+
 @dataclass(frozen=True)
 class LabBand:
     """A reference band for one sex (None: anyone)."""

@@ -19,6 +19,7 @@ from clinic.lab.catalogue import (
     LabField,
     LabTest,
     ResultValue,
+    coded_text,
     lab_catalogue,
     parse_test,
 )
@@ -57,7 +58,7 @@ def show_value(lab_field: LabField, value: ResultValue) -> str:
             return number
         return f"{number}%" if lab_field.unit == "%" else f"{number} {lab_field.unit}"
     if value.code is not None:
-        return value.code.replace("_", " ").capitalize()
+        return coded_text(value.code)
     return value.text or ""
 
 

@@ -64,7 +64,9 @@ class LineState:
         return self.owed == 0
 
 
-def visit_lines(session: Session, visit_id: uuid.UUID) -> list[LineState]:
+def visit_lines(
+    session: Session, visit_id: uuid.UUID, listed: list[Service] | None = None
+) -> list[LineState]:
     """The visit's live prescription lines in the order they were written."""
     prescriptions = session.scalars(
         select(Prescription)
@@ -80,7 +82,8 @@ def visit_lines(session: Session, visit_id: uuid.UUID) -> list[LineState]:
     ).all()
     for dispensing, name in rows:
         given[dispensing.prescription_id].append((dispensing, name or ""))
-    listed = listed_drugs(session)
+    if listed is None:
+        listed = listed_drugs(session)
     lines = []
     for p in prescriptions:
         done = given[p.id]
@@ -148,8 +151,9 @@ def pharmacy_worklist(session: Session, branch_id: uuid.UUID | None) -> list[Wor
     if branch_id is not None:
         query = query.where(Visit.branch_id == branch_id)
     entries = []
+    listed = listed_drugs(session)
     for visit, patient in session.execute(query).all():
-        lines = visit_lines(session, visit.id)
+        lines = visit_lines(session, visit.id, listed)
         entries.append(
             WorklistEntry(
                 visit_id=visit.id,
@@ -278,7 +282,12 @@ def stock_on_hand(session: Session, branch_id: uuid.UUID) -> list[DrugStock]:
 
 def low_stock(session: Session, branch_id: uuid.UUID) -> list[DrugStock]:
     """Drugs at or below their reorder level at the branch, emptiest first."""
-    low = [d for d in stock_on_hand(session, branch_id) if d.low]
+    return lowest_first(stock_on_hand(session, branch_id))
+
+
+def lowest_first(drugs: list[DrugStock]) -> list[DrugStock]:
+    """Of ``drugs``, those at or below their reorder level, emptiest first."""
+    low = [d for d in drugs if d.low]
     return sorted(low, key=lambda d: (d.on_hand - (d.reorder_level or 0), d.name))
 
 

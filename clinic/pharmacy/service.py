@@ -129,7 +129,8 @@ def dispense(
     warnings = []
     if quantity and given_id is not None:
         warnings = _take_from_stock(session, actor, branch_id, given_id, quantity, row, now)
-    after = _line(session, prescription_id)
+    lines = visit_lines(session, visit.id)
+    after = next(other for other in lines if other.prescription_id == prescription_id)
     if after.done:
         prescription = session.get(Prescription, prescription_id)
         assert prescription is not None
@@ -137,7 +138,7 @@ def dispense(
         prescription.dispensed_at = now
         prescription.dispensed_by = actor.user_id
         record_update(session, actor, prescription, before, action="prescription_dispensed")
-    completed = all(other.done for other in visit_lines(session, visit.id))
+    completed = all(other.done for other in lines)
     if completed:
         move_visit(visit.id, VisitStatus.COMPLETED, session=session, actor=actor)
     return Dispensed(row, after, warnings, completed)

@@ -16,8 +16,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QWidget
 
 from clinic.errors import FieldError, InvalidValue
-from clinic.lab.catalogue import LabField, LabTest, ResultKind
-from clinic.rules.vitals import Flag
+from clinic.lab.catalogue import LabField, LabTest, ResultKind, coded_text
 from desktop.screens.triage.vitals_form import FIELD_STYLES, FLAG_STYLES, flag_kind, flag_text
 from desktop.widgets import ERROR_STYLE
 
@@ -32,11 +31,6 @@ _COMBO_STYLE = {
     "critical": "QComboBox { background: #fde0dc; border: 2px solid #c62828; }",
     "error": "QComboBox { border: 2px solid #b00020; }",
 }
-
-
-def coded_text(code: str) -> str:
-    """A coded value as staff read it: ``NON_REACTIVE`` is ``Non reactive``."""
-    return code.replace("_", " ").capitalize()
 
 
 @dataclass
@@ -155,19 +149,6 @@ class ResultForm(QWidget):
         """What is typed or chosen, by field code (blanks left out)."""
         return {code: text for code in self.rows if (text := self.raw(code).strip())}
 
-    def flags(self) -> dict[str, Flag]:
-        """The flag of each readable numeric value."""
-        flags = {}
-        for code, row in self.rows.items():
-            try:
-                value = row.field.read(self.raw(code))
-            except InvalidValue:
-                continue
-            flag = row.field.flag(value, self.age_years, self.sex) if value else None
-            if flag is not None:
-                flags[code] = flag
-        return flags
-
     def show_errors(self, errors: list[FieldError]) -> None:
         """The service's refusals, each under its field (others are returned
         to the caller by :meth:`unplaced`)."""
@@ -189,7 +170,7 @@ class ResultForm(QWidget):
         self._update(code, reveal=False)
         self.sig_changed.emit()
 
-    def _update(self, code: str, *, reveal: bool) -> str | None:
+    def _update(self, code: str, *, reveal: bool) -> None:
         row = self.rows[code]
         try:
             value = row.field.read(self.raw(code))
@@ -200,7 +181,7 @@ class ResultForm(QWidget):
                 row.error.setText(error.reason)
                 row.error.show()
                 self._style(row, "error")
-            return error.reason
+            return
         row.error.hide()
         flag = row.field.flag(value, self.age_years, self.sex) if value is not None else None
         abnormal = value is not None and row.field.is_abnormal(value)
@@ -213,7 +194,6 @@ class ResultForm(QWidget):
             row.flag.clear()
         row.flag.setStyleSheet(FLAG_STYLES[kind] if row.flag.text() else "")
         self._style(row, kind)
-        return None
 
     def _style(self, row: ResultRow, kind: str) -> None:
         if isinstance(row.input, QComboBox):

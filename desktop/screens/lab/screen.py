@@ -44,6 +44,7 @@ from desktop.screens.base import Screen
 from desktop.screens.lab.catalogue_panel import CataloguePanel
 from desktop.screens.lab.result_form import ResultForm
 from desktop.screens.patients.calls import submit_for
+from desktop.screens.queue.screen import CRITICAL_COLOUR
 from desktop.screens.visit_screen import (
     BANNER_ERROR_STYLE,
     BANNER_OK_STYLE,
@@ -53,7 +54,6 @@ from desktop.screens.visit_screen import (
 )
 
 REFRESH_MS = 30_000
-CRITICAL_COLOUR = "#c62828"
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from PySide6.QtCore import QCoreApplication
 
 from clinic.enums import LabStatus
 from clinic.lab.queries import RequestResults, ResultLine
+from desktop.screens.queue.screen import CRITICAL_COLOUR
 from desktop.screens.triage.vitals_form import flag_text
 
-CRITICAL_COLOUR = "#c62828"
 ABNORMAL_COLOUR = "#8a5a00"
 
 

@@ -10,21 +10,18 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic.billing.models import Service
-from clinic.enums import ServiceKind
 from clinic.org.models import User
 from clinic.patients.models import Patient
 from clinic.pharmacy.queries import (
     DrugStock,
     ExpiringBatch,
     LineState,
-    WorklistEntry,
     expiring_soon,
-    low_stock,
-    pharmacy_worklist,
+    lowest_first,
     stock_on_hand,
     visit_lines,
 )
+from clinic.pharmacy.rules import listed_drugs
 from clinic.visits.service import get_visit
 
 
@@ -36,16 +33,7 @@ class DrugChoice:
 
 def drug_choices(session: Session) -> list[DrugChoice]:
     """The price list's active drugs, by name."""
-    rows = session.execute(
-        select(Service.id, Service.name)
-        .where(
-            Service.kind == ServiceKind.DRUG,
-            Service.active.is_(True),
-            Service.deleted_at.is_(None),
-        )
-        .order_by(Service.name)
-    )
-    return [DrugChoice(row.id, row.name) for row in rows]
+    return [DrugChoice(s.id, s.name) for s in sorted(listed_drugs(session), key=lambda s: s.name)]
 
 
 @dataclass(frozen=True)
@@ -59,10 +47,6 @@ class VisitAtPharmacy:
     """For the label."""
     staff: dict[uuid.UUID, str]
     """Who dispensed, by user id."""
-
-
-def worklist(session: Session, branch_id: uuid.UUID | None) -> list[WorklistEntry]:
-    return pharmacy_worklist(session, branch_id)
 
 
 def visit_at_pharmacy(session: Session, visit_id: uuid.UUID, clinic: str) -> VisitAtPharmacy:
@@ -95,9 +79,10 @@ class StockView:
 
 
 def stock_view(session: Session, branch_id: uuid.UUID, today: date) -> StockView:
+    drugs = stock_on_hand(session, branch_id)
     return StockView(
-        drugs=stock_on_hand(session, branch_id),
-        low=low_stock(session, branch_id),
+        drugs=drugs,
+        low=lowest_first(drugs),
         expiring=expiring_soon(session, branch_id, today),
         choices=drug_choices(session),
     )

@@ -9,13 +9,11 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -30,44 +28,30 @@ from PySide6.QtWidgets import (
 
 from clinic.errors import FieldError, InvalidValue, NotAllowed
 from clinic.journal.service import record_audit
-from clinic.pharmacy.queries import LineState, WorklistEntry
+from clinic.pharmacy.queries import LineState, WorklistEntry, pharmacy_worklist
 from clinic.pharmacy.rules import MAX_STOCK_QUANTITY
 from clinic.pharmacy.service import Dispensed, dispense
 from desktop.context import AppContext
 from desktop.printing import clinic_name, local_time
 from desktop.screens.patients.calls import submit_for
-from desktop.screens.pharmacy.data import VisitAtPharmacy, visit_at_pharmacy, worklist
+from desktop.screens.pharmacy.data import VisitAtPharmacy, visit_at_pharmacy
 from desktop.screens.pharmacy.label import DispensingLabel, print_label
-from desktop.widgets import ErrorForm
+from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE
+from desktop.widgets import ErrorForm, rows_table
 
-BANNER_OK = (
-    "background: #e3f2e1; color: #1b5e20; border: 1px solid #a5d6a7;"
-    " border-radius: 3px; padding: 6px 10px;"
-)
 BANNER_WARNING = (
     "background: #fff4e5; color: #8a4b00; border: 1px solid #ffcc80;"
-    " border-radius: 3px; padding: 6px 10px;"
-)
-BANNER_ERROR = (
-    "background: #fdecea; color: #b00020; border: 1px solid #f5c6cb;"
     " border-radius: 3px; padding: 6px 10px;"
 )
 
 
 def read_only_table(columns: list[str], name: str, stretch: int = -1) -> QTableWidget:
     """A table to read, sized to its contents but for column ``stretch``
-    (the last unless told), which takes the width left."""
-    table = QTableWidget(0, len(columns))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(columns)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
+    (the last unless told), which takes the width left; rows alternate in
+    colour and, unlike :func:`rows_table`'s, their text wraps."""
+    table = rows_table(columns, stretch, name)
+    table.setWordWrap(True)
     table.setAlternatingRowColors(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch % len(columns), QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -221,7 +205,7 @@ class DispensePanel(QWidget):
 
     # --- showing --------------------------------------------------------------
 
-    def show_message(self, text: str | None, style: str = BANNER_OK) -> None:
+    def show_message(self, text: str | None, style: str = BANNER_OK_STYLE) -> None:
         self.message.setText(text or "")
         self.message.setStyleSheet(style)
         self.message.setVisible(bool(text))
@@ -233,7 +217,7 @@ class DispensePanel(QWidget):
 
         def work() -> list[WorklistEntry]:
             with store.session() as session:
-                return worklist(session, branch_id)
+                return pharmacy_worklist(session, branch_id)
 
         submit_for(self, self.ctx.db, work, DispensePanel._show_worklist, DispensePanel._failed)
 
@@ -262,7 +246,7 @@ class DispensePanel(QWidget):
             self.load_visit(shown, audit=False)
 
     def _failed(self, error: BaseException) -> None:
-        self.show_message(str(error), BANNER_ERROR)
+        self.show_message(str(error), BANNER_ERROR_STYLE)
 
     def _visit_chosen(self) -> None:
         visit_id = row_key(self.worklist)
@@ -398,7 +382,9 @@ class DispensePanel(QWidget):
         if done.visit_completed:
             text += " · " + self.tr("Every line is done: the visit is completed")
         warnings = " ".join(done.warnings)
-        self.show_message(f"{text}. {warnings}".strip(), BANNER_WARNING if warnings else BANNER_OK)
+        self.show_message(
+            f"{text}. {warnings}".strip(), BANNER_WARNING if warnings else BANNER_OK_STYLE
+        )
         self.sig_dispensed.emit()
         self.refresh()
 
@@ -406,9 +392,9 @@ class DispensePanel(QWidget):
         self.dispense_button.setEnabled(True)
         if isinstance(error, InvalidValue):
             unplaced = self.form.show_errors([FieldError(error.field, error.reason)])
-            self.show_message(" ".join(unplaced) or None, BANNER_ERROR)
+            self.show_message(" ".join(unplaced) or None, BANNER_ERROR_STYLE)
         elif isinstance(error, NotAllowed | LookupError):
-            self.show_message(str(error), BANNER_ERROR)
+            self.show_message(str(error), BANNER_ERROR_STYLE)
         else:
             raise error
 

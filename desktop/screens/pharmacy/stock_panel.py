@@ -40,14 +40,13 @@ from desktop.context import AppContext
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.pharmacy.data import StockView, stock_view
 from desktop.screens.pharmacy.dispense_panel import (
-    BANNER_ERROR,
-    BANNER_OK,
     combo_index,
     fill,
     read_only_table,
     row_key,
     wide_combo,
 )
+from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE
 from desktop.widgets import ErrorForm
 
 
@@ -203,7 +202,7 @@ class StockPanel(QWidget):
 
     # --- showing --------------------------------------------------------------
 
-    def show_message(self, text: str | None, style: str = BANNER_OK) -> None:
+    def show_message(self, text: str | None, style: str = BANNER_OK_STYLE) -> None:
         self.message.setText(text or "")
         self.message.setStyleSheet(style)
         self.message.setVisible(bool(text))
@@ -212,7 +211,7 @@ class StockPanel(QWidget):
         branch_id = self.ctx.actor().branch_id
         if branch_id is None:
             self.show_message(
-                self.tr("Stock belongs to a branch; log in at a branch"), BANNER_ERROR
+                self.tr("Stock belongs to a branch; log in at a branch"), BANNER_ERROR_STYLE
             )
             return
         store, today = self.ctx.store, self.ctx.today()
@@ -224,7 +223,7 @@ class StockPanel(QWidget):
         submit_for(self, self.ctx.db, work, StockPanel._show, StockPanel._failed)
 
     def _failed(self, error: BaseException) -> None:
-        self.show_message(str(error), BANNER_ERROR)
+        self.show_message(str(error), BANNER_ERROR_STYLE)
 
     def _show(self, view: StockView) -> None:
         self.view = view
@@ -303,9 +302,9 @@ class StockPanel(QWidget):
         def refused(panel: StockPanel, error: BaseException) -> None:
             if isinstance(error, InvalidValue) and form is not None:
                 unplaced = form.form.show_errors([FieldError(error.field, error.reason)])
-                panel.show_message(" ".join(unplaced) or None, BANNER_ERROR)
+                panel.show_message(" ".join(unplaced) or None, BANNER_ERROR_STYLE)
             elif isinstance(error, InvalidValue | NotAllowed | LookupError):
-                panel.show_message(str(error), BANNER_ERROR)
+                panel.show_message(str(error), BANNER_ERROR_STYLE)
             else:
                 raise error
 
@@ -346,7 +345,7 @@ class StockPanel(QWidget):
         """Write off what is left of the batch chosen on the expiring list."""
         chosen = row_key(self.expiring)
         if chosen is None:
-            self.show_message(self.tr("Choose a batch on the list first"), BANNER_ERROR)
+            self.show_message(self.tr("Choose a batch on the list first"), BANNER_ERROR_STYLE)
             return
         service_id, batch, expiry, name = chosen
         actor = self.ctx.actor()
