@@ -1,0 +1,4481 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="sw" sourcelanguage="en">
+<context>
+    <name></name>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claimed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>containing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New batch from ready claims</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claims</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Submitted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA portal reference (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Submit to SHA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export SHA CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export FHIR bundles…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claims in the batch (double-click to open):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ready claims of visits from {start} to {end}, not in a batch:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make a batch of {count} claims ({amount})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch made with {count} claims.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch submitted: its {count} claims are locked as submitted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export the SHA CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Folder for the FHIR bundles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrote {count} file(s) to {folder}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the price list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bring up to date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reception corrects the patient&apos;s details.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The clinician corrects the consultation (an amendment once signed).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An admin corrects the price list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Once the invoice is right, bring the draft claim up to date from it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>← Back to the list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Esc</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print SHA invoice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claim</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Facility</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clinician</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnoses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Intervention code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA tariff</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What SHA would reject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take the patient&apos;s SHA numbers and the invoice&apos;s lines again, after reception, the cashier or the price list fixed them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move the claim</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Approved (KES)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid (KES)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (dependant of {principal})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>signed {when}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not signed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA rejected this claim: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Brought up to date from the patient and the invoice.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✓ Nothing missing: SHA has what it needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} to fix before the claim can be ready:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claims are submitted with their batch, on the Batches tab.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A paid claim is closed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your role cannot move claims.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Moved to: {status}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The claim was not moved: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the SHA invoice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All branches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visits from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ages in days since submission, on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Approved / paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sent, not paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient name, OP number or SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} claims, {amount} claimed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA claims</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Follow-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Intersex</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Triaged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for lab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for pharmacy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Legacy number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Residence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>National ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Principal&apos;s SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next of kin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next of kin&apos;s phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AmendDialog</name>
+    <message>
+        <source>Amend signed notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why the signed note is changed (required)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Now reads</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amended text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save amendment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The signed text stays as it was; the amendment is kept beside it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AmendmentsTable</name>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Old → new</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>AuditScreen</name>
+    <message>
+        <source>Audit log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Verify the chains</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check that no event was edited, deleted or reordered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number, phone or name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PC · event</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pick an event to see its values</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checked on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Anyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the search: the last day comes before the first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this PC&apos;s log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the server (every PC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this PC&apos;s log, as the server could not be asked (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the search: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No patient matches %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> about %1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n event(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>searched %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 by %2, %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the PC itself</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Verifying…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this PC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 could not be checked: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: no events to check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3 chains BROKEN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: all intact (%2 chain(s), %3 events)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Intact</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BackupScreen</name>
+    <message>
+        <source>Backups</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back up now…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The app backs this PC&apos;s data up each day into %1 and keeps the last %2. To restore one, use seth-clinic restore FILE into an empty data folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back up to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seth Clinic backup (*.sqlite3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Backed up to %1 (%2 changes not yet synced).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The backup failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BillState</name>
+    <message>
+        <source>To bill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unpaid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Part paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BillingScreen</name>
+    <message>
+        <source>Billing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Waiting to pay today&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a visit from the list to bill it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a service: type to search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Create invoice  (Ctrl+Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A4 page</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>80 mm roll</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print receipt…  (Ctrl+P)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save receipt as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reverse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paper</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payments and receipts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n waiting</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%s due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not billed yet: check the lines, then create the invoice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invoice %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unpaid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>part paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paid in full</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No open shift on this PC: cash needs one (open it on the Shifts screen).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pick a service from the price list first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantity must be a whole number from 1 to 10,000</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not on the price list: %s. Select the line and add the right service in its place, or remove it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invoice created. Take the payment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>M-Pesa code used before</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>M-Pesa code %s was used before:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the M-Pesa message. Take this payment anyway?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take it anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Used before; check the code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not save the receipt: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt %s saved to %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not print the receipt: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt %s sent to the printer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reversal receipt %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>BranchesScreen</name>
+    <message>
+        <source>Branches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New branch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KMHFL code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA facility id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. WEST</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the facility&apos;s number, e.g. 13023</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add branch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CashUpPanel</name>
+    <message>
+        <source>&amp;Show</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shifts (every PC, as far as synced)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The branch&apos;s day by method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This PC has no branch yet: log in online once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not read the cash-up: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No shifts were opened at this branch on this day.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%d shifts: expected cash %s, counted %s, variance %s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%d still open: their cash is expected but not yet counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CataloguePanel</name>
+    <message>
+        <source>&amp;New test</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A band applies below its age in years (null: everyone older) to sex F, M or null (anyone); the first that fits the patient is used. Values outside normal_low to normal_high are flagged low or high, beyond a critical limit critical. Results already entered keep the flags they were given.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Save this test</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  (clinic&apos;s version)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Line %d, column %d: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the test as one JSON object { … }</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved %s: new results are flagged by it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Claims</name>
+    <message>
+        <source>Draft</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA invoice printed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Submitted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Partially approved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back to draft</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark ready</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Submitted to SHA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Approved by SHA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Partly approved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rejected by SHA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid by SHA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Weekly</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Monthly</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CloseShiftDialog</name>
+    <message>
+        <source>Close the shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opening float</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash taken (net)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected cash in the drawer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%s expected (not counted here)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 12,450</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use the notes and coins total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Variance (counted − expected)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep it open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closing is final: payments after it need a new shift.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ConflictsScreen</name>
+    <message>
+        <source>Conflicts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show settled ones</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two PCs changed the same field before they synced. The change that reached the server last was kept; keep it, or use the other value instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kept value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kept: by, when</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Other value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Other: by, when</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Settled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep the kept value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use the other value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pick a conflict to see its record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n settled</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n to settle</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1: kept %2 (%3, reached the server last); the other value %4 (%5).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(deleted)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ConsultationScreen</name>
+    <message>
+        <source>Consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No patients are waiting for consultation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Presenting complaint and its duration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History of the presenting illness, past history, allergies</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>General and systemic examination findings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Management plan, advice, follow-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Amend…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amendments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No amendments.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnoses (WHO ICD-10)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Prescriptions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add &amp;drug</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drug</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dose</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Frequency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lab requests</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add &amp;test</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes for the lab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Orders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Save draft (Ctrl+S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Si&amp;gn…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Vitals %s:&lt;/b&gt; %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;i&gt;No vitals recorded at this visit.&lt;/i&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Lab results&lt;/b&gt;&lt;br&gt;%s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%s — as signed; amended, see Amendments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This visit is closed (%s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Draft saved at %s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign the consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signing makes the notes final; changes after this are amendments.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Sign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed. The notes are final.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Consultation signed for %s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The draft is saved but not signed: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>see the messages above</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing was saved: correct the marked fields.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not save: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amendment to %s saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DenominationCount</name>
+    <message>
+        <source>Count by notes and coins (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Coins</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%s ×</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes and coins: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DeviceRolesBox</name>
+    <message>
+        <source>This PC is for:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This PC is new: an admin logging in for the first time ticks the work it is for (left empty, it is for admins only). Anyone else leaves these empty, and the PC serves their own role.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reception</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Triage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pharmacy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claims</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All (admin)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DevicesScreen</name>
+    <message>
+        <source>PCs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reload</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Branch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Serves</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>App</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pending</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the roles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoke this PC…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a PC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Staff log in only on PCs that serve their role (admins on any). A PC that may hold more after a change pulls it at its next sync. A revoked PC is refused at its next sync; its work not yet synced stays on it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoked %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>right</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min fast</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min slow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 serves:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoke this PC?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoke %1? Nobody can sync or log in online from it again; its work not yet synced stays on it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosisPicker</name>
+    <message>
+        <source>Search ICD-10 by code or words: B54, malaria…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter or double-click adds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 1F40.Z</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add ICD-11</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chosen (first is primary)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ICD-11 code for SHA:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search failed: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No ICD-10 diagnosis matches “%s”.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ICD-11 %s (for SHA)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  · primary</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The first is the primary diagnosis.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DispensePanel</name>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Owed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting at the pharmacy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a patient on the left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drug prescribed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dose</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Frequency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Prescribed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Given on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drug given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dispense the line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantity given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only when another drug is given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why another drug</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. Take after meals; finish the course</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counselling</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close the line: the rest is not owed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. Patient buys the rest elsewhere</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why it is closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Dispense</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print &amp;label…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On A4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 given: %2 of %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n still owed</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Every line is done: the visit is completed</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DrugForm</name>
+    <message>
+        <source>Drug</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FirstStartDialog</name>
+    <message>
+        <source>Seth Clinic — first start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Connect to the clinic&apos;s server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This PC is the clinic server (single-PC clinic)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Try a demo clinic with made-up patients</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seth Clinic keeps working when the internet is down and syncs with the clinic&apos;s server when it is back. Where is the server?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type the server&apos;s address, e.g. http://192.168.1.10:8750</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Flag</name>
+    <message>
+        <source>Normal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Critical low</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Critical high</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ImportDialog</name>
+    <message>
+        <source>Import paper register</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose CSV file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A register saved as CSV, with the columns NAME, AGE, RESIDENCE, NUMBER and PHONE NUMBER.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Problems found (nothing imported yet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What happens</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the paper register</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading the register…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview: the first {shown} of {total} rows</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows: {read}  ·  would be imported: {imported}  ·  already imported (skipped): {skipped}  ·  would be rejected: {rejected}  ·  values to flag for review: {flagged}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is imported until you press Import.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No problems found. Nothing is imported until you press Import.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The register has no rows to import.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Importing… the rest of the app keeps working.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rows read: {read}  ·  imported: {imported}  ·  already imported (skipped): {skipped}  ·  rejected: {rejected}  ·  values flagged for review: {flagged}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Imported {n} patients.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Imported 1 patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The import failed and nothing was imported: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LabResult</name>
+    <message>
+        <source>number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>choose</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LabScreen</name>
+    <message>
+        <source>Lab worklist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show tests with results</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Save results (Ctrl+S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a test in the worklist to enter its results.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Worklist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Test catalogue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n test(s) waiting</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>  ·  age not recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Entered by %s at %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Critical result: %s. Tell the clinician now; the queue marks the visit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Results saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> The visit went back to the clinician.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the results marked in red.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LinesModel</name>
+    <message>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unit price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  — not on the price list</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Seth Clinic — log in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This PC has no secure keyring to keep your login (on Linux, a Secret Service such as gnome-keyring). Seth Clinic keeps it in memory until you close the app and will ask for your password at each start; it never writes it to a file. While the server cannot be reached at a start, you work offline and sync after your next login online.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seth Clinic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type your username and password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Logging in…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%s. Untick the boxes under “This PC is for” and log in again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Login failed: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Seth Clinic — %s (%s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>● Online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>○ Offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n pending</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Last sync: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n conflicts</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n rejected</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>PC clock is %d min off</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MergeScreen</name>
+    <message>
+        <source>Merge duplicate patients</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The duplicate&apos;s visits and bills follow the kept record, and its numbers find it. Tick the duplicate&apos;s values the kept record should take.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep this record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merge this duplicate into it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kept record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duplicate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merge…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merged into</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Undo merge…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merged records</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merge patients</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pick two different records.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Middle name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Residence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>National ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Principal&apos;s SHA no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Legacy number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next of kin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next of kin&apos;s phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{dup} will be merged into {kept}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Merge {dup} ({dup_name}) into {kept} ({kept_name})? The duplicate&apos;s visits and bills will show on {kept}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{dup} was merged into {kept}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Undo merge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make {dup} a patient of their own again? Their visits and bills go back to them. Values {kept} took in the merge stay on {kept}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{dup} is a patient of their own again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MethodsModel</name>
+    <message>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reversed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Variance</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MoneyField</name>
+    <message>
+        <source>Type the amount in shillings, like 2,000</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The amount cannot be negative</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MpesaPanel</name>
+    <message>
+        <source>&amp;Import till statement (CSV)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Match again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payments from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export the till&apos;s statement from M-Pesa for Business as CSV and import it here: each line is matched with the M-Pesa payments taken at this branch.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On statement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Copy this list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copy the list shown, to paste into a follow-up sheet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Matched (%d)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only on the statement (%d)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payments not on the statement (%d)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amounts differ (%d)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import the M-Pesa till statement</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv *.txt);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This PC has no branch yet: log in online once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading %s…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The last day is before the first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not reconcile the statement: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%s: %d statement lines against %d M-Pesa payments of %s. Matched %d; only on the statement %d; payments not on the statement %d; amounts differ %d; not money in (withdrawals, charges, failed) %d.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Line %d: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>… and %d more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%d lines of the statement could not be read:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copied %d rows.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Note</name>
+    <message>
+        <source>Complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Examination</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OrdersTable</name>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Row %d: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PasswordChangeDialog</name>
+    <message>
+        <source>Choose your password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your password was set by an admin; choose your own (10 characters or more).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The two new passwords differ</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PatientDialog</name>
+    <message>
+        <source>Register a new patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit patient {op}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not known</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not known</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 33yrs, 9mths, 2wks, 3days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>07xx xxx xxx</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>village, estate or town</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>for a dependant: the member&apos;s SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>old OP or register number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. mother, husband</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First name *</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Middle name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Age as written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Residence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Numbers and next of kin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>National ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Principal&apos;s SHA no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Legacy number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next of kin</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next of kin&apos;s phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Already registered? These patients share some details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open this patient instead</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Register anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated from an age as written; change it to the real date if known</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Registering…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing was saved: correct the fields marked below.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is registered yet. Open the patient who is already registered, or register a new patient anyway.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PatientPage</name>
+    <message>
+        <source>← Back to search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Esc</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open visit today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open balance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit history</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New / revisit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnoses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA claim</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No visits yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print SHA invoice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The SHA invoice of the selected visit&apos;s claim, for the patient to sign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (estimated)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{value} — needs checking</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This value was missing or wrong in the paper register; check it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This patient was merged into another patient record.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Owed on unpaid invoices</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid more than billed (credit)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing owed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revisit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also check: {others}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit opened: number {n} in today&apos;s queue.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The visit was not opened: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PatientPicker</name>
+    <message>
+        <source>Name, OP number, phone or ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PatientTableModel</name>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Residence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>National ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Estimated from an age as written; the date of birth is not known</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PatientsScreen</name>
+    <message>
+        <source>Patients</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name, OP number, phone, ID or SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+F</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ctrl+N</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Import paper register…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All patients, in order of registration. Type at least 2 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type at least 2 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The first {n} patients found: type more to narrow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 patient found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} patients found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>0 patients found. Ctrl+N registers a new patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search failed: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not load patients: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Registered {name} with OP number {op}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Registered {name}: {op}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PaymentMethod</name>
+    <message>
+        <source>Cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>M-Pesa</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bank</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Insurance</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PaymentPanel</name>
+    <message>
+        <source>Take payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tendered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take payment  (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>M-Pesa code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Card ref.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>approval code (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bank ref.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>slip number (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA ref.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pre-authorisation (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Scheme/member</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PaymentsModel</name>
+    <message>
+        <source>Receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reversal: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reversed by %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reversal reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%s reversal</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PharmacyScreen</name>
+    <message>
+        <source>Pharmacy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dispense</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PricesScreen</name>
+    <message>
+        <source>Price list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Price today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On the list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KES, e.g. 1,500</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA intervention code, if SHA pays</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On the price list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KES</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Set the new price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A new price from a date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bills already made keep their prices, and so do days gone by.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved %1; it reaches the other PCs at the next sync.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QueueModel</name>
+    <message>
+        <source>Bill</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  (next)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  N{WARNING SIGN} critical lab result</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revisit</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QueueScreen</name>
+    <message>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Today&apos;s queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n waiting</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n seen today</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancel visit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why is %s&apos;s visit cancelled?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not done</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Receipt</name>
+    <message>
+        <source>REVERSAL RECEIPT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>RECEIPT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unit price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reversed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reverses receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tendered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid to date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RecordedVitals</name>
+    <message>
+        <source>BMI</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RefusedScreen</name>
+    <message>
+        <source>Refused changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes from this PC that the server refused. The record went back to the server&apos;s version; fix a refused change and send it again, or discard it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fields</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why the server refused it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pick a refused change to fix it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n to deal with</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The refused change to the %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReportsScreen</name>
+    <message>
+        <source>Reports</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Excel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Branch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pick a report, the days and the branch, then Run.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not read the branches: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All branches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This branch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not make the report: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export the report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not save the report: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ResultForm</name>
+    <message>
+        <source>Result</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Flag</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Normal range</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (if any)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>— %s —</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Abnormal</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReverseDialog</name>
+    <message>
+        <source>Reverse payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reverse receipt %s (%s, %s)? Say why; the reason is printed and kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reverse</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Role</name>
+    <message>
+        <source>Receptionist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nurse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clinical officer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pharmacist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claims manager</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lab technician</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Admin</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ServerScreen</name>
+    <message>
+        <source>Try again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This needs the clinic server, and this PC has none set up: it works on its own data only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This needs the clinic server, which cannot be reached now. The rest of the app works offline; try again when the network is back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The clinic server did not accept this PC&apos;s login: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not done: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Sex</name>
+    <message>
+        <source>Female</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Intersex</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sex not recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ShiftPanel</name>
+    <message>
+        <source>Open a shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Count the cash in the drawer before the first patient pays, and type it as the opening float.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>e.g. 2,000 or 1,250.50</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opening float (KES)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Open shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opening float</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash taken so far</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected cash in drawer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Variance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By payment method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payments and reversals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Close shift…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Print cash-up…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save cash-up as P&amp;DF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a &amp;new shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your shift is open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shift closed at %s — cash-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%s by %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not yet counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%d payments, %d reversals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shift opened with a float of %s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shift closed. Counted %s, expected %s: %s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not do it: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not print the cash-up: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the cash-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not save the cash-up: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash-up saved to %s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ShiftsModel</name>
+    <message>
+        <source>Cashier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Float</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cash taken</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Variance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Other methods</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ShiftsScreen</name>
+    <message>
+        <source>Shifts and cash-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>My shift</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Branch cash-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>M-Pesa reconciliation</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>StockPanel</name>
+    <message>
+        <source>Drug</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On hand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reorder at</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next expiry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batches · expiry · on hand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expiry</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Write off the chosen batch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Low stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expiring soon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receive stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Receive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Count a batch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why it differs, e.g. breakage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record &amp;count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reorder level</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Set level</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stock belongs to a branch; log in at a branch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(expired)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Low stock (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expiring soon (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No batch in stock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 received</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Count recorded for %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a batch on the list first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch %1 of %2 written off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reorder level set for %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SyncHistoryScreen</name>
+    <message>
+        <source>Sync</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Push this PC&apos;s changes and pull the others&apos; now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This PC has no server to sync with</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pushed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pulled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Conflicts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 · %2 waiting to be pushed%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TriageScreen</name>
+    <message>
+        <source>Triage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for triage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No patients are waiting for triage.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Anything the clinician should know</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Save vitals (Ctrl+S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No vitals recorded yet at this visit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recorded at this visit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ranges for age %s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Age unknown: adult ranges are used.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This visit is closed; vitals cannot be added.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>BMI %s kg/m²</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type at least one reading before saving.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Critical readings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>These readings are critical:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check them on the patient. Save them and alert the clinician now?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save critical readings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Go back and check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Vitals saved for %s (%s).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not save the vitals: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>UsersScreen</name>
+    <message>
+        <source>Staff</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New user</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Branch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>at least 10 characters</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add user</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deactivate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One-time password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All branches (admins only)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All branches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deactivated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active; must change password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reactivate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One-time password for %1: %2
+Give it to them in person; they choose their own at their next login.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Variance</name>
+    <message>
+        <source>short</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>over</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>balanced</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VisitHeader</name>
+    <message>
+        <source>← Waiting list (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opening the visit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Age %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Age unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit of %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VisitScreen</name>
+    <message>
+        <source>Could not read the store: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Seth Clinic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Discard what you typed for %s?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Discard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Keep editing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That visit no longer exists.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not open the visit: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VisitStatus</name>
+    <message>
+        <source>Waiting for triage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Triaged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for lab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting for pharmacy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Vital</name>
+    <message>
+        <source>Temperature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pulse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Respiratory rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Systolic BP</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diastolic BP</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SpO2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Height</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MUAC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Blood glucose</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Vitals</name>
+    <message>
+        <source>BMI %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>VitalsForm</name>
+    <message>
+        <source>Reading</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Flag</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Normal range</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type a number, such as %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Waiting</name>
+    <message>
+        <source>%d h %02d min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%d min</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WaitingList</name>
+    <message>
+        <source>No.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter opens the highlighted patient.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  N{WARNING SIGN} critical lab result</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WaitingModel</name>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bill</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WorklistModel</name>
+    <message>
+        <source>Critical result</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Results in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>To do</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>parent</name>
+    <message>
+        <source>Not done</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>
