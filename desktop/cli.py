@@ -12,6 +12,7 @@
                                  [--branch CODE]
     seth-clinic [--data-dir DIR] backup FILE
     seth-clinic [--data-dir DIR] restore FILE
+    seth-clinic [--data-dir DIR] store-key
     seth-clinic server [SERVER ARGS...]                     the central server
 
 The data folder is ``--data-dir``, else ``SETH_CLINIC_DATA_DIR``, else the
@@ -30,6 +31,11 @@ and this is how it starts the clinic server it ships
 On a PC without a secure keyring the login's tokens last one run: ``login``
 says so, and ``sync`` logs in first at each run as ``SETH_CLINIC_USER`` with
 ``SETH_CLINIC_PASSWORD`` (DESIGN.md, Command line).
+
+The store and its backups are encrypted with the store's key
+(``clinic.store_key``): ``store-key`` prints it, for the admin to keep
+apart from the backups; ``restore`` of a backup made on another PC (or from
+another data folder) takes it from ``SETH_CLINIC_STORE_KEY``.
 
 ``report`` runs offline on the PC's own store, as the system (like
 ``import-patients``): it reports what the store holds, which is what the
@@ -56,6 +62,7 @@ from sqlalchemy import select
 
 from clinic.actor import Actor
 from clinic.backup import BackupRefused, backup_store, restore_store
+from clinic.cipher import StoreState, store_state
 from clinic.clock import clinic_today
 from clinic.errors import InvalidValue
 from clinic.journal.service import to_jsonable
@@ -74,6 +81,7 @@ from clinic.reports.export import WRITERS
 from clinic.reports.names import REPORT_NAMES
 from clinic.rules.phones import format_phone_for_display
 from clinic.store import STORE_FILE, LocalStore, open_local_store, resolve_data_dir
+from clinic.store_key import KEY_ENV, StoreKeyRefused, load_key, parse_key
 from clinic.version import app_version
 from sync.auth import SERVER_URL_KEY, login_online
 from sync.engine import SKEW_WARNING_SECONDS, SyncEngine, SyncReport
@@ -199,16 +207,25 @@ def build_parser() -> argparse.ArgumentParser:
     backing_up = commands.add_parser(
         "backup",
         help="write a consistent copy of this PC's data to FILE, also while the app runs",
-        description="FILE is written whole or not at all, readable by its owner alone.",
+        description="FILE is written whole or not at all, readable by its owner alone,"
+        f" encrypted with the store's key ({PROG} store-key prints it).",
     )
     backing_up.add_argument("file", metavar="FILE", type=Path)
     restoring = commands.add_parser(
         "restore",
         help="make this PC's data from a backup, into an empty data folder",
         description="The data folder must hold no clinic data. At its next sync the"
-        " restored data sends what the backup held, then enrols as a new device.",
+        " restored data sends what the backup held, then enrols as a new device. A backup"
+        f" is opened with the key in {KEY_ENV} (what {PROG} store-key printed where it was"
+        " made); one made before the store was encrypted needs none.",
     )
     restoring.add_argument("file", metavar="FILE", type=Path)
+    commands.add_parser(
+        "store-key",
+        help="print the key that encrypts this PC's data and its backups",
+        description="Keep it apart from the backups (on paper, in a safe): restoring a"
+        f" backup on another PC or into another data folder needs it, in {KEY_ENV}.",
+    )
     server = commands.add_parser(
         "server",
         help=f"the central server's commands (see {PROG} server --help)",
@@ -244,12 +261,17 @@ def main(argv: list[str] | None = None) -> int:
             return _backup(data_dir, args.file)
         if args.command == "restore":
             return _restore(data_dir, args.file)
+        if args.command == "store-key":
+            return _store_key(data_dir)
         return _start_desktop(data_dir)
     except SystemExit as exit_:  # --help ends the parse on purpose
         return exit_.code if isinstance(exit_.code, int) else EXIT_FAILED
     except CommandFailed as error:
         _say_failure(str(error))
         return error.exit_status
+    except StoreKeyRefused as error:
+        _say_failure(str(error))
+        return EXIT_FAILED
     except BrokenPipeError:
         _silence_stdout()  # the reader (``| head``) stopped reading: nothing to say
         return EXIT_FAILED
@@ -435,9 +457,11 @@ def _backup(data_dir: Path, file: Path) -> int:
 
 
 def _restore(data_dir: Path, file: Path) -> int:
+    given = os.environ.get(KEY_ENV)
     try:
-        info = restore_store(file, data_dir)
-    except BackupRefused as error:
+        key = parse_key(given, KEY_ENV) if given else None
+        info = restore_store(file, data_dir, key)
+    except (BackupRefused, StoreKeyRefused) as error:
         raise CommandFailed(str(error)) from None
     except OSError as error:
         raise CommandFailed(f"cannot restore into {data_dir}: {error.strerror or error}") from None
@@ -445,6 +469,13 @@ def _restore(data_dir: Path, file: Path) -> int:
         f"Restored {file} into {data_dir} ({info.pending} changes not yet synced). At its"
         " next sync it sends them, then enrols as a new device."
     )
+    return 0
+
+
+def _store_key(data_dir: Path) -> int:
+    if store_state(data_dir / STORE_FILE) != StoreState.ENCRYPTED:
+        _open_store(data_dir).close()  # a new or plain store is encrypted first
+    print(load_key(data_dir).hex())
     return 0
 
 
