@@ -316,8 +316,8 @@ def _backup_key(path: Path, key: bytes | None) -> bytes | None:
         return None
     if key is None:
         raise BackupRefused(
-            f"{path} is encrypted with the key of the store it was made from; set {KEY_ENV}"
-            " to that key to read it"
+            f"{path} is not a Seth Clinic backup, or one encrypted with the key of the store it"
+            f" was made from: set {KEY_ENV} to that key (what store-key printed there)"
         )
     return key
 

@@ -189,6 +189,16 @@ def store_key_for(path: Path) -> bytes:
     return key
 
 
+def connect_raw(path: Path, *, read_only: bool = False) -> Any:
+    """A DB-API connection to the store at ``path`` (with its key if it is
+    encrypted), for what reads or checks it below SQLAlchemy: tests and
+    benchmarks."""
+    key = load_key(path.parent) if store_state(path) == StoreState.ENCRYPTED else None
+    if read_only:
+        return cipher.connect(f"{path.resolve().as_uri()}?mode=ro", key, uri=True)
+    return cipher.connect(path, key)
+
+
 def open_local_store(data_dir: Path, *, encrypted: bool = True) -> LocalStore:
     """Open (creating or upgrading it first) the store in ``data_dir``,
     encrypted (see :func:`store_key_for`; a plain store is encrypted in place
