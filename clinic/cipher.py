@@ -21,6 +21,8 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from clinic.store_key import KEY_FILE, StoreKeyRefused
 
+DBAPI = sqlcipher
+"""SQLCipher's DB-API module (the ``module`` SQLAlchemy's engines are given)."""
 SQLITE_HEADER = b"SQLite format 3\x00"
 ENCRYPTING_SUFFIX = ".encrypting"
 """The encrypted copy being made beside the store (removed if a crash left one)."""
