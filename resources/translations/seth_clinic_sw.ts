@@ -1988,2494 +1988,2495 @@
     <name>LabResult</name>
     <message>
         <source>number</source>
-        <translation type="unfinished"></translation>
+        <translation>nambari</translation>
     </message>
     <message>
         <source>choose</source>
-        <translation type="unfinished"></translation>
+        <translation>chagua</translation>
     </message>
     <message>
         <source>text</source>
-        <translation type="unfinished"></translation>
+        <translation>maandishi</translation>
     </message>
 </context>
 <context>
     <name>LabScreen</name>
     <message>
         <source>Lab worklist</source>
-        <translation type="unfinished"></translation>
+        <translation>Orodha ya kazi ya maabara</translation>
     </message>
     <message>
         <source>Show tests with results</source>
-        <translation type="unfinished"></translation>
+        <translation>Onyesha vipimo vyenye matokeo</translation>
     </message>
     <message>
         <source>&amp;Save results (Ctrl+S)</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Hifadhi matokeo (Ctrl+S)</translation>
     </message>
     <message>
         <source>Choose a test in the worklist to enter its results.</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua kipimo kwenye orodha ya kazi ili uweke matokeo yake.</translation>
     </message>
     <message>
         <source>Worklist</source>
-        <translation type="unfinished"></translation>
+        <translation>Orodha ya kazi</translation>
     </message>
     <message>
         <source>Test catalogue</source>
-        <translation type="unfinished"></translation>
+        <translation>Katalogi ya vipimo</translation>
     </message>
     <message>
         <source>Lab</source>
-        <translation type="unfinished"></translation>
+        <translation>Maabara</translation>
     </message>
     <message numerus="yes">
         <source>%n test(s) waiting</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Kipimo %n kinasubiri</numerusform>
+            <numerusform>Vipimo %n vinasubiri</numerusform>
         </translation>
     </message>
     <message>
         <source>  ·  age not recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>  ·  umri haujarekodiwa</translation>
     </message>
     <message>
         <source>Entered by %s at %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imewekwa na %s, %s</translation>
     </message>
     <message>
         <source>Critical result: %s. Tell the clinician now; the queue marks the visit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Matokeo hatari: %s. Mjulishe tabibu sasa; foleni inaiwekea ziara alama.</translation>
     </message>
     <message>
         <source>Results saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Matokeo yamehifadhiwa.</translation>
     </message>
     <message>
         <source> The visit went back to the clinician.</source>
-        <translation type="unfinished"></translation>
+        <translation> Ziara imerudishwa kwa tabibu.</translation>
     </message>
     <message>
         <source>Check the results marked in red.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kagua matokeo yaliyowekwa alama nyekundu.</translation>
     </message>
 </context>
 <context>
     <name>LinesModel</name>
     <message>
         <source>Service</source>
-        <translation type="unfinished"></translation>
+        <translation>Huduma</translation>
     </message>
     <message>
         <source>Quantity</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi</translation>
     </message>
     <message>
         <source>Unit price</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei ya kimoja</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi</translation>
     </message>
     <message>
         <source>  — not on the price list</source>
-        <translation type="unfinished"></translation>
+        <translation>  — haipo kwenye orodha ya bei</translation>
     </message>
 </context>
 <context>
     <name>LoginDialog</name>
     <message>
         <source>Seth Clinic — log in</source>
-        <translation type="unfinished"></translation>
+        <translation>Seth Clinic — ingia</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>hakuna</translation>
     </message>
     <message>
         <source>This PC has no secure keyring to keep your login (on Linux, a Secret Service such as gnome-keyring). Seth Clinic keeps it in memory until you close the app and will ask for your password at each start; it never writes it to a file. While the server cannot be reached at a start, you work offline and sync after your next login online.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta hii haina hifadhi salama ya funguo (keyring) ya kutunza kuingia kwako (kwenye Linux, Secret Service kama gnome-keyring). Seth Clinic huitunza kwenye kumbukumbu hadi utakapofunga programu, na itakuuliza nenosiri lako kila inapoanza; haiandiki kamwe kwenye faili. Seva isipofikiwa wakati wa kuanza, unafanya kazi nje ya mtandao na kusawazisha baada ya kuingia tena ukiwa mtandaoni.</translation>
     </message>
     <message>
         <source>Username</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la mtumiaji</translation>
     </message>
     <message>
         <source>Password</source>
-        <translation type="unfinished"></translation>
+        <translation>Nenosiri</translation>
     </message>
     <message>
         <source>Server</source>
-        <translation type="unfinished"></translation>
+        <translation>Seva</translation>
     </message>
     <message>
         <source>Log in</source>
-        <translation type="unfinished"></translation>
+        <translation>Ingia</translation>
     </message>
     <message>
         <source>Seth Clinic</source>
-        <translation type="unfinished"></translation>
+        <translation>Seth Clinic</translation>
     </message>
     <message>
         <source>Type your username and password</source>
-        <translation type="unfinished"></translation>
+        <translation>Andika jina la mtumiaji na nenosiri lako</translation>
     </message>
     <message>
         <source>Logging in…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inaingia…</translation>
     </message>
     <message>
         <source>%s. Untick the boxes under “This PC is for” and log in again.</source>
-        <translation type="unfinished"></translation>
+        <translation>%s. Ondoa alama kwenye visanduku vilivyo chini ya “Kompyuta hii ni ya” kisha uingie tena.</translation>
     </message>
     <message>
         <source>Login failed: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Kuingia kumeshindikana: %s</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
         <source>Seth Clinic — %s (%s)</source>
-        <translation type="unfinished"></translation>
+        <translation>Seth Clinic — %s (%s)</translation>
     </message>
     <message>
         <source>Sync now</source>
-        <translation type="unfinished"></translation>
+        <translation>Sawazisha sasa</translation>
     </message>
     <message>
         <source>● Online</source>
-        <translation type="unfinished"></translation>
+        <translation>● Mtandaoni</translation>
     </message>
     <message>
         <source>○ Offline</source>
-        <translation type="unfinished"></translation>
+        <translation>○ Nje ya mtandao</translation>
     </message>
     <message>
         <source>Syncing…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inasawazisha…</translation>
     </message>
     <message numerus="yes">
         <source>%n pending</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n inasubiri</numerusform>
+            <numerusform>%n zinasubiri</numerusform>
         </translation>
     </message>
     <message>
         <source>Last sync: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Usawazishaji wa mwisho: %s</translation>
     </message>
     <message numerus="yes">
         <source>%n conflicts</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Mgongano %n</numerusform>
+            <numerusform>Migongano %n</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n rejected</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n imekataliwa</numerusform>
+            <numerusform>%n zimekataliwa</numerusform>
         </translation>
     </message>
     <message>
         <source>PC clock is %d min off</source>
-        <translation type="unfinished"></translation>
+        <translation>Saa ya kompyuta imekosea kwa dakika %d</translation>
     </message>
 </context>
 <context>
     <name>MergeScreen</name>
     <message>
         <source>Merge duplicate patients</source>
-        <translation type="unfinished"></translation>
+        <translation>Unganisha wagonjwa waliorudiwa</translation>
     </message>
     <message>
         <source>The duplicate&apos;s visits and bills follow the kept record, and its numbers find it. Tick the duplicate&apos;s values the kept record should take.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara na bili za rekodi iliyorudiwa zinafuata rekodi inayobaki, na nambari zake zinaipata. Weka alama kwenye thamani za rekodi iliyorudiwa ambazo rekodi inayobaki inapaswa kuchukua.</translation>
     </message>
     <message>
         <source>Keep this record</source>
-        <translation type="unfinished"></translation>
+        <translation>Baki na rekodi hii</translation>
     </message>
     <message>
         <source>Merge this duplicate into it</source>
-        <translation type="unfinished"></translation>
+        <translation>Unganisha rekodi hii iliyorudiwa ndani yake</translation>
     </message>
     <message>
         <source>Detail</source>
-        <translation type="unfinished"></translation>
+        <translation>Taarifa</translation>
     </message>
     <message>
         <source>Kept record</source>
-        <translation type="unfinished"></translation>
+        <translation>Rekodi inayobaki</translation>
     </message>
     <message>
         <source>Duplicate</source>
-        <translation type="unfinished"></translation>
+        <translation>Iliyorudiwa</translation>
     </message>
     <message>
         <source>Take</source>
-        <translation type="unfinished"></translation>
+        <translation>Chukua</translation>
     </message>
     <message>
         <source>Merge…</source>
-        <translation type="unfinished"></translation>
+        <translation>Unganisha…</translation>
     </message>
     <message>
         <source>Merged into</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeunganishwa na</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>Lini</translation>
     </message>
     <message>
         <source>Undo merge…</source>
-        <translation type="unfinished"></translation>
+        <translation>Tendua muungano…</translation>
     </message>
     <message>
         <source>Merged records</source>
-        <translation type="unfinished"></translation>
+        <translation>Rekodi zilizounganishwa</translation>
     </message>
     <message>
         <source>Merge patients</source>
-        <translation type="unfinished"></translation>
+        <translation>Unganisha wagonjwa</translation>
     </message>
     <message>
         <source>Pick two different records.</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua rekodi mbili tofauti.</translation>
     </message>
     <message>
         <source>First name</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la kwanza</translation>
     </message>
     <message>
         <source>Middle name</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la kati</translation>
     </message>
     <message>
         <source>Last name</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la ukoo</translation>
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation>Jinsia</translation>
     </message>
     <message>
         <source>Date of birth</source>
-        <translation type="unfinished"></translation>
+        <translation>Tarehe ya kuzaliwa</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>Simu</translation>
     </message>
     <message>
         <source>Residence</source>
-        <translation type="unfinished"></translation>
+        <translation>Makazi</translation>
     </message>
     <message>
         <source>National ID</source>
-        <translation type="unfinished"></translation>
+        <translation>Kitambulisho cha taifa</translation>
     </message>
     <message>
         <source>SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya SHA</translation>
     </message>
     <message>
         <source>Principal&apos;s SHA no.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya SHA ya mwanachama mkuu</translation>
     </message>
     <message>
         <source>Legacy number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya zamani</translation>
     </message>
     <message>
         <source>Next of kin</source>
-        <translation type="unfinished"></translation>
+        <translation>Ndugu wa karibu</translation>
     </message>
     <message>
         <source>Next of kin&apos;s phone</source>
-        <translation type="unfinished"></translation>
+        <translation>Simu ya ndugu wa karibu</translation>
     </message>
     <message>
         <source>Relationship</source>
-        <translation type="unfinished"></translation>
+        <translation>Uhusiano</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>{dup} will be merged into {kept}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{dup} itaunganishwa na {kept}.</translation>
     </message>
     <message>
         <source>Merge {dup} ({dup_name}) into {kept} ({kept_name})? The duplicate&apos;s visits and bills will show on {kept}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Unganisha {dup} ({dup_name}) na {kept} ({kept_name})? Ziara na bili za rekodi iliyorudiwa zitaonekana kwenye {kept}.</translation>
     </message>
     <message>
         <source>{dup} was merged into {kept}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{dup} imeunganishwa na {kept}.</translation>
     </message>
     <message>
         <source>Undo merge</source>
-        <translation type="unfinished"></translation>
+        <translation>Tendua muungano</translation>
     </message>
     <message>
         <source>Make {dup} a patient of their own again? Their visits and bills go back to them. Values {kept} took in the merge stay on {kept}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mfanye {dup} kuwa mgonjwa anayejitegemea tena? Ziara na bili zake zinamrudia. Thamani ambazo {kept} ilichukua katika muungano zinabaki kwenye {kept}.</translation>
     </message>
     <message>
         <source>{dup} is a patient of their own again.</source>
-        <translation type="unfinished"></translation>
+        <translation>{dup} ni mgonjwa anayejitegemea tena.</translation>
     </message>
 </context>
 <context>
     <name>MethodsModel</name>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>Njia</translation>
     </message>
     <message>
         <source>Received</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichopokelewa</translation>
     </message>
     <message>
         <source>Reversed</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichobatilishwa</translation>
     </message>
     <message>
         <source>Expected</source>
-        <translation type="unfinished"></translation>
+        <translation>Kinachotarajiwa</translation>
     </message>
     <message>
         <source>Counted</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichohesabiwa</translation>
     </message>
     <message>
         <source>Variance</source>
-        <translation type="unfinished"></translation>
+        <translation>Tofauti</translation>
     </message>
 </context>
 <context>
     <name>MoneyField</name>
     <message>
         <source>Type the amount in shillings, like 2,000</source>
-        <translation type="unfinished"></translation>
+        <translation>Andika kiasi kwa shilingi, kama 2,000</translation>
     </message>
     <message>
         <source>The amount cannot be negative</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi hakiwezi kuwa hasi</translation>
     </message>
 </context>
 <context>
     <name>MpesaPanel</name>
     <message>
         <source>&amp;Import till statement (CSV)…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Leta taarifa ya till (CSV)…</translation>
     </message>
     <message>
         <source>&amp;Match again</source>
-        <translation type="unfinished"></translation>
+        <translation>Linganisha &amp;tena</translation>
     </message>
     <message>
         <source>Payments from</source>
-        <translation type="unfinished"></translation>
+        <translation>Malipo kuanzia</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation>hadi</translation>
     </message>
     <message>
         <source>Export the till&apos;s statement from M-Pesa for Business as CSV and import it here: each line is matched with the M-Pesa payments taken at this branch.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha taarifa ya till kutoka M-Pesa for Business kama CSV na uilete hapa: kila mstari unalinganishwa na malipo ya M-Pesa yaliyopokelewa katika tawi hili.</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo</translation>
     </message>
     <message>
         <source>Completed</source>
-        <translation type="unfinished"></translation>
+        <translation>Ilikamilika</translation>
     </message>
     <message>
         <source>Receipts</source>
-        <translation type="unfinished"></translation>
+        <translation>Risiti</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo</translation>
     </message>
     <message>
         <source>Line</source>
-        <translation type="unfinished"></translation>
+        <translation>Mstari</translation>
     </message>
     <message>
         <source>Receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>Risiti</translation>
     </message>
     <message>
         <source>On statement</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwenye taarifa</translation>
     </message>
     <message>
         <source>Recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>Iliyorekodiwa</translation>
     </message>
     <message>
         <source>Difference</source>
-        <translation type="unfinished"></translation>
+        <translation>Tofauti</translation>
     </message>
     <message>
         <source>&amp;Copy this list</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Nakili orodha hii</translation>
     </message>
     <message>
         <source>Copy the list shown, to paste into a follow-up sheet</source>
-        <translation type="unfinished"></translation>
+        <translation>Nakili orodha inayoonyeshwa, ili uibandike kwenye karatasi ya ufuatiliaji</translation>
     </message>
     <message>
         <source>Matched (%d)</source>
-        <translation type="unfinished"></translation>
+        <translation>Zimelingana (%d)</translation>
     </message>
     <message>
         <source>Only on the statement (%d)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwenye taarifa tu (%d)</translation>
     </message>
     <message>
         <source>Payments not on the statement (%d)</source>
-        <translation type="unfinished"></translation>
+        <translation>Malipo yasiyo kwenye taarifa (%d)</translation>
     </message>
     <message>
         <source>Amounts differ (%d)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi kinatofautiana (%d)</translation>
     </message>
     <message>
         <source>Import the M-Pesa till statement</source>
-        <translation type="unfinished"></translation>
+        <translation>Leta taarifa ya till ya M-Pesa</translation>
     </message>
     <message>
         <source>CSV files (*.csv *.txt);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za CSV (*.csv *.txt);;Faili zote (*)</translation>
     </message>
     <message>
         <source>This PC has no branch yet: log in online once.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta hii bado haina tawi: ingia ukiwa mtandaoni mara moja.</translation>
     </message>
     <message>
         <source>Reading %s…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inasoma %s…</translation>
     </message>
     <message>
         <source>The last day is before the first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Siku ya mwisho iko kabla ya ya kwanza.</translation>
     </message>
     <message>
         <source>Could not reconcile the statement: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kulinganisha taarifa: %s</translation>
     </message>
     <message>
         <source>%s: %d statement lines against %d M-Pesa payments of %s. Matched %d; only on the statement %d; payments not on the statement %d; amounts differ %d; not money in (withdrawals, charges, failed) %d.</source>
-        <translation type="unfinished"></translation>
+        <translation>%s: mistari %d ya taarifa dhidi ya malipo %d ya M-Pesa ya %s. Zimelingana %d; kwenye taarifa tu %d; malipo yasiyo kwenye taarifa %d; kiasi kinatofautiana %d; si pesa zilizoingia (utoaji, ada, zilizoshindwa) %d.</translation>
     </message>
     <message>
         <source>Line %d: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Mstari %d: %s</translation>
     </message>
     <message>
         <source>… and %d more</source>
-        <translation type="unfinished"></translation>
+        <translation>… na %d zaidi</translation>
     </message>
     <message>
         <source>%d lines of the statement could not be read:</source>
-        <translation type="unfinished"></translation>
+        <translation>Mistari %d ya taarifa haikuweza kusomwa:</translation>
     </message>
     <message>
         <source>Copied %d rows.</source>
-        <translation type="unfinished"></translation>
+        <translation>Safu %d zimenakiliwa.</translation>
     </message>
 </context>
 <context>
     <name>Note</name>
     <message>
         <source>Complaint</source>
-        <translation type="unfinished"></translation>
+        <translation>Malalamiko</translation>
     </message>
     <message>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>Historia</translation>
     </message>
     <message>
         <source>Examination</source>
-        <translation type="unfinished"></translation>
+        <translation>Uchunguzi wa mwili</translation>
     </message>
     <message>
         <source>Plan</source>
-        <translation type="unfinished"></translation>
+        <translation>Mpango</translation>
     </message>
 </context>
 <context>
     <name>OrdersTable</name>
     <message>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>Ondoa</translation>
     </message>
     <message>
         <source>Row %d: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Safu %d: %s</translation>
     </message>
 </context>
 <context>
     <name>PasswordChangeDialog</name>
     <message>
         <source>Choose your password</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua nenosiri lako</translation>
     </message>
     <message>
         <source>Current password</source>
-        <translation type="unfinished"></translation>
+        <translation>Nenosiri la sasa</translation>
     </message>
     <message>
         <source>New password</source>
-        <translation type="unfinished"></translation>
+        <translation>Nenosiri jipya</translation>
     </message>
     <message>
         <source>New password again</source>
-        <translation type="unfinished"></translation>
+        <translation>Nenosiri jipya tena</translation>
     </message>
     <message>
         <source>Your password was set by an admin; choose your own (10 characters or more).</source>
-        <translation type="unfinished"></translation>
+        <translation>Nenosiri lako liliwekwa na msimamizi; chagua lako mwenyewe (herufi 10 au zaidi).</translation>
     </message>
     <message>
         <source>The two new passwords differ</source>
-        <translation type="unfinished"></translation>
+        <translation>Manenosiri mawili mapya yanatofautiana</translation>
     </message>
 </context>
 <context>
     <name>PatientDialog</name>
     <message>
         <source>Register a new patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Sajili mgonjwa mpya</translation>
     </message>
     <message>
         <source>Edit patient {op}</source>
-        <translation type="unfinished"></translation>
+        <translation>Hariri mgonjwa {op}</translation>
     </message>
     <message>
         <source>not known</source>
-        <translation type="unfinished"></translation>
+        <translation>haijulikani</translation>
     </message>
     <message>
         <source>Not known</source>
-        <translation type="unfinished"></translation>
+        <translation>Haijulikani</translation>
     </message>
     <message>
         <source>e.g. 33yrs, 9mths, 2wks, 3days</source>
-        <translation type="unfinished"></translation>
+        <translation>k.m. 33yrs, 9mths, 2wks, 3days</translation>
     </message>
     <message>
         <source>07xx xxx xxx</source>
-        <translation type="unfinished"></translation>
+        <translation>07xx xxx xxx</translation>
     </message>
     <message>
         <source>village, estate or town</source>
-        <translation type="unfinished"></translation>
+        <translation>kijiji, mtaa au mji</translation>
     </message>
     <message>
         <source>for a dependant: the member&apos;s SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>kwa mtegemezi: nambari ya SHA ya mwanachama</translation>
     </message>
     <message>
         <source>old OP or register number</source>
-        <translation type="unfinished"></translation>
+        <translation>nambari ya zamani ya OP au ya rejista</translation>
     </message>
     <message>
         <source>e.g. mother, husband</source>
-        <translation type="unfinished"></translation>
+        <translation>k.m. mama, mume</translation>
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>First name *</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la kwanza *</translation>
     </message>
     <message>
         <source>Middle name</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la kati</translation>
     </message>
     <message>
         <source>Last name</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la ukoo</translation>
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation>Jinsia</translation>
     </message>
     <message>
         <source>Date of birth</source>
-        <translation type="unfinished"></translation>
+        <translation>Tarehe ya kuzaliwa</translation>
     </message>
     <message>
         <source>Age as written</source>
-        <translation type="unfinished"></translation>
+        <translation>Umri kama ulivyoandikwa</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>Simu</translation>
     </message>
     <message>
         <source>Residence</source>
-        <translation type="unfinished"></translation>
+        <translation>Makazi</translation>
     </message>
     <message>
         <source>Numbers and next of kin</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari na ndugu wa karibu</translation>
     </message>
     <message>
         <source>National ID</source>
-        <translation type="unfinished"></translation>
+        <translation>Kitambulisho cha taifa</translation>
     </message>
     <message>
         <source>SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya SHA</translation>
     </message>
     <message>
         <source>Principal&apos;s SHA no.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya SHA ya mwanachama mkuu</translation>
     </message>
     <message>
         <source>Legacy number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya zamani</translation>
     </message>
     <message>
         <source>Next of kin</source>
-        <translation type="unfinished"></translation>
+        <translation>Ndugu wa karibu</translation>
     </message>
     <message>
         <source>Next of kin&apos;s phone</source>
-        <translation type="unfinished"></translation>
+        <translation>Simu ya ndugu wa karibu</translation>
     </message>
     <message>
         <source>Relationship</source>
-        <translation type="unfinished"></translation>
+        <translation>Uhusiano</translation>
     </message>
     <message>
         <source>Already registered? These patients share some details</source>
-        <translation type="unfinished"></translation>
+        <translation>Tayari amesajiliwa? Wagonjwa hawa wana baadhi ya taarifa zinazofanana</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>Why</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwa nini</translation>
     </message>
     <message>
         <source>Open this patient instead</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua mgonjwa huyu badala yake</translation>
     </message>
     <message>
         <source>Register anyway</source>
-        <translation type="unfinished"></translation>
+        <translation>Sajili hata hivyo</translation>
     </message>
     <message>
         <source>Register</source>
-        <translation type="unfinished"></translation>
+        <translation>Sajili</translation>
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Ghairi</translation>
     </message>
     <message>
         <source>Estimated from an age as written; change it to the real date if known</source>
-        <translation type="unfinished"></translation>
+        <translation>Imekadiriwa kutoka umri ulioandikwa; ibadilishe kuwa tarehe halisi ikijulikana</translation>
     </message>
     <message>
         <source>Checking…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inakagua…</translation>
     </message>
     <message>
         <source>Registering…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inasajili…</translation>
     </message>
     <message>
         <source>Saving…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inahifadhi…</translation>
     </message>
     <message>
         <source>Not saved: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Haijahifadhiwa: {reason}</translation>
     </message>
     <message>
         <source>Nothing was saved: correct the fields marked below.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna kilichohifadhiwa: sahihisha sehemu zilizowekwa alama hapa chini.</translation>
     </message>
     <message>
         <source>Nothing is registered yet. Open the patient who is already registered, or register a new patient anyway.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna kilichosajiliwa bado. Fungua mgonjwa ambaye tayari amesajiliwa, au sajili mgonjwa mpya hata hivyo.</translation>
     </message>
 </context>
 <context>
     <name>PatientPage</name>
     <message>
         <source>← Back to search</source>
-        <translation type="unfinished"></translation>
+        <translation>← Rudi kwenye utafutaji</translation>
     </message>
     <message>
         <source>Esc</source>
-        <translation type="unfinished"></translation>
+        <translation>Esc</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inapakia…</translation>
     </message>
     <message>
         <source>Edit</source>
-        <translation type="unfinished"></translation>
+        <translation>Hariri</translation>
     </message>
     <message>
         <source>Open visit today</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua ziara leo</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>Taarifa</translation>
     </message>
     <message>
         <source>Open balance</source>
-        <translation type="unfinished"></translation>
+        <translation>Salio linalodaiwa</translation>
     </message>
     <message>
         <source>Visit history</source>
-        <translation type="unfinished"></translation>
+        <translation>Historia ya ziara</translation>
     </message>
     <message>
         <source>Date</source>
-        <translation type="unfinished"></translation>
+        <translation>Tarehe</translation>
     </message>
     <message>
         <source>New / revisit</source>
-        <translation type="unfinished"></translation>
+        <translation>Mpya / marudio</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali</translation>
     </message>
     <message>
         <source>Diagnoses</source>
-        <translation type="unfinished"></translation>
+        <translation>Utambuzi</translation>
     </message>
     <message>
         <source>SHA claim</source>
-        <translation type="unfinished"></translation>
+        <translation>Dai la SHA</translation>
     </message>
     <message>
         <source>No visits yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bado hakuna ziara.</translation>
     </message>
     <message>
         <source>Print SHA invoice</source>
-        <translation type="unfinished"></translation>
+        <translation>Chapisha ankara ya SHA</translation>
     </message>
     <message>
         <source>The SHA invoice of the selected visit&apos;s claim, for the patient to sign</source>
-        <translation type="unfinished"></translation>
+        <translation>Ankara ya SHA ya dai la ziara iliyochaguliwa, ili mgonjwa aitie sahihi</translation>
     </message>
     <message>
         <source> (estimated)</source>
-        <translation type="unfinished"></translation>
+        <translation> (imekadiriwa)</translation>
     </message>
     <message>
         <source>{value} — needs checking</source>
-        <translation type="unfinished"></translation>
+        <translation>{value} — inahitaji kukaguliwa</translation>
     </message>
     <message>
         <source>not given</source>
-        <translation type="unfinished"></translation>
+        <translation>haijatolewa</translation>
     </message>
     <message>
         <source>This value was missing or wrong in the paper register; check it</source>
-        <translation type="unfinished"></translation>
+        <translation>Thamani hii ilikosekana au ilikosewa kwenye rejista ya karatasi; ikague</translation>
     </message>
     <message>
         <source>This patient was merged into another patient record.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa huyu ameunganishwa na rekodi nyingine ya mgonjwa.</translation>
     </message>
     <message>
         <source>Owed on unpaid invoices</source>
-        <translation type="unfinished"></translation>
+        <translation>Deni la ankara zisizolipwa</translation>
     </message>
     <message>
         <source>Paid more than billed (credit)</source>
-        <translation type="unfinished"></translation>
+        <translation>Amelipa zaidi ya bili (ana salio la ziada)</translation>
     </message>
     <message>
         <source>Nothing owed</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna deni</translation>
     </message>
     <message>
         <source>New</source>
-        <translation type="unfinished"></translation>
+        <translation>Mpya</translation>
     </message>
     <message>
         <source>Revisit</source>
-        <translation type="unfinished"></translation>
+        <translation>Marudio</translation>
     </message>
     <message>
         <source>Yes</source>
-        <translation type="unfinished"></translation>
+        <translation>Ndiyo</translation>
     </message>
     <message>
         <source>Saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Imehifadhiwa.</translation>
     </message>
     <message>
         <source>Also check: {others}</source>
-        <translation type="unfinished"></translation>
+        <translation>Kagua pia: {others}</translation>
     </message>
     <message>
         <source>Visit opened: number {n} in today&apos;s queue.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara imefunguliwa: nambari {n} kwenye foleni ya leo.</translation>
     </message>
     <message>
         <source>The visit was not opened: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara haikufunguliwa: {reason}</translation>
     </message>
 </context>
 <context>
     <name>PatientPicker</name>
     <message>
         <source>Name, OP number, phone or ID</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina, nambari ya OP, simu au kitambulisho</translation>
     </message>
 </context>
 <context>
     <name>PatientTableModel</name>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina</translation>
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation>Jinsia</translation>
     </message>
     <message>
         <source>Age</source>
-        <translation type="unfinished"></translation>
+        <translation>Umri</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>Simu</translation>
     </message>
     <message>
         <source>Residence</source>
-        <translation type="unfinished"></translation>
+        <translation>Makazi</translation>
     </message>
     <message>
         <source>National ID</source>
-        <translation type="unfinished"></translation>
+        <translation>Kitambulisho cha taifa</translation>
     </message>
     <message>
         <source>SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya SHA</translation>
     </message>
     <message>
         <source>Estimated from an age as written; the date of birth is not known</source>
-        <translation type="unfinished"></translation>
+        <translation>Imekadiriwa kutoka umri ulioandikwa; tarehe ya kuzaliwa haijulikani</translation>
     </message>
 </context>
 <context>
     <name>PatientsScreen</name>
     <message>
         <source>Patients</source>
-        <translation type="unfinished"></translation>
+        <translation>Wagonjwa</translation>
     </message>
     <message>
         <source>Name, OP number, phone, ID or SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina, nambari ya OP, simu, kitambulisho au nambari ya SHA</translation>
     </message>
     <message>
         <source>Ctrl+F</source>
-        <translation type="unfinished"></translation>
+        <translation>Ctrl+F</translation>
     </message>
     <message>
         <source>New patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa mpya</translation>
     </message>
     <message>
         <source>Ctrl+N</source>
-        <translation type="unfinished"></translation>
+        <translation>Ctrl+N</translation>
     </message>
     <message>
         <source>Import paper register…</source>
-        <translation type="unfinished"></translation>
+        <translation>Leta rejista ya karatasi…</translation>
     </message>
     <message>
         <source>All patients, in order of registration. Type at least 2 characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wagonjwa wote, kwa mpangilio wa usajili. Andika angalau herufi 2.</translation>
     </message>
     <message>
         <source>Type at least 2 characters</source>
-        <translation type="unfinished"></translation>
+        <translation>Andika angalau herufi 2</translation>
     </message>
     <message>
         <source>The first {n} patients found: type more to narrow</source>
-        <translation type="unfinished"></translation>
+        <translation>Wagonjwa {n} wa kwanza waliopatikana: andika zaidi ili kupunguza</translation>
     </message>
     <message>
         <source>1 patient found</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa 1 amepatikana</translation>
     </message>
     <message>
         <source>{n} patients found</source>
-        <translation type="unfinished"></translation>
+        <translation>Wagonjwa {n} wamepatikana</translation>
     </message>
     <message>
         <source>0 patients found. Ctrl+N registers a new patient.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wagonjwa 0 wamepatikana. Ctrl+N inasajili mgonjwa mpya.</translation>
     </message>
     <message>
         <source>Search failed: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Utafutaji umeshindikana: {reason}</translation>
     </message>
     <message>
         <source>Could not load patients: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kupakia wagonjwa: {reason}</translation>
     </message>
     <message>
         <source>Registered {name} with OP number {op}.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} amesajiliwa kwa nambari ya OP {op}.</translation>
     </message>
     <message>
         <source>Registered {name}: {op}</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} amesajiliwa: {op}</translation>
     </message>
 </context>
 <context>
     <name>PaymentMethod</name>
     <message>
         <source>Cash</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa taslimu</translation>
     </message>
     <message>
         <source>M-Pesa</source>
-        <translation type="unfinished"></translation>
+        <translation>M-Pesa</translation>
     </message>
     <message>
         <source>Card</source>
-        <translation type="unfinished"></translation>
+        <translation>Kadi</translation>
     </message>
     <message>
         <source>Bank</source>
-        <translation type="unfinished"></translation>
+        <translation>Benki</translation>
     </message>
     <message>
         <source>SHA</source>
-        <translation type="unfinished"></translation>
+        <translation>SHA</translation>
     </message>
     <message>
         <source>Insurance</source>
-        <translation type="unfinished"></translation>
+        <translation>Bima</translation>
     </message>
 </context>
 <context>
     <name>PaymentPanel</name>
     <message>
         <source>Take payment</source>
-        <translation type="unfinished"></translation>
+        <translation>Pokea malipo</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi</translation>
     </message>
     <message>
         <source>Reference</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumbukumbu</translation>
     </message>
     <message>
         <source>Tendered</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichotolewa</translation>
     </message>
     <message>
         <source>Change</source>
-        <translation type="unfinished"></translation>
+        <translation>Chenji</translation>
     </message>
     <message>
         <source>Take payment  (Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>Pokea malipo  (Enter)</translation>
     </message>
     <message>
         <source>M-Pesa code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa M-Pesa</translation>
     </message>
     <message>
         <source>Card ref.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumb. ya kadi</translation>
     </message>
     <message>
         <source>approval code (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>msimbo wa idhini (si lazima)</translation>
     </message>
     <message>
         <source>Bank ref.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumb. ya benki</translation>
     </message>
     <message>
         <source>slip number (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>nambari ya stakabadhi (si lazima)</translation>
     </message>
     <message>
         <source>SHA ref.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumb. ya SHA</translation>
     </message>
     <message>
         <source>pre-authorisation (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>idhini ya awali (si lazima)</translation>
     </message>
     <message>
         <source>Scheme/member</source>
-        <translation type="unfinished"></translation>
+        <translation>Mpango/mwanachama</translation>
     </message>
 </context>
 <context>
     <name>PaymentsModel</name>
     <message>
         <source>Receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>Risiti</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation>Saa</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>Njia</translation>
     </message>
     <message>
         <source>Reference</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumbukumbu</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi</translation>
     </message>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation>Keshia</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo</translation>
     </message>
     <message>
         <source>Reversal: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Ubatilishaji: %s</translation>
     </message>
     <message>
         <source>Reversed by %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imebatilishwa na %s</translation>
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>Reversal reason</source>
-        <translation type="unfinished"></translation>
+        <translation>Sababu ya kubatilisha</translation>
     </message>
     <message>
         <source>%s reversal</source>
-        <translation type="unfinished"></translation>
+        <translation>Ubatilishaji wa %s</translation>
     </message>
 </context>
 <context>
     <name>PharmacyScreen</name>
     <message>
         <source>Pharmacy</source>
-        <translation type="unfinished"></translation>
+        <translation>Famasia</translation>
     </message>
     <message>
         <source>Dispense</source>
-        <translation type="unfinished"></translation>
+        <translation>Toa dawa</translation>
     </message>
     <message>
         <source>Stock</source>
-        <translation type="unfinished"></translation>
+        <translation>Akiba</translation>
     </message>
 </context>
 <context>
     <name>PricesScreen</name>
     <message>
         <source>Price list</source>
-        <translation type="unfinished"></translation>
+        <translation>Orodha ya bei</translation>
     </message>
     <message>
         <source>New service</source>
-        <translation type="unfinished"></translation>
+        <translation>Huduma mpya</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo</translation>
     </message>
     <message>
         <source>Service</source>
-        <translation type="unfinished"></translation>
+        <translation>Huduma</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>Aina</translation>
     </message>
     <message>
         <source>Price today</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei ya leo</translation>
     </message>
     <message>
         <source>SHA code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa SHA</translation>
     </message>
     <message>
         <source>On the list</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwenye orodha</translation>
     </message>
     <message>
         <source>KES, e.g. 1,500</source>
-        <translation type="unfinished"></translation>
+        <translation>KES, k.m. 1,500</translation>
     </message>
     <message>
         <source>SHA intervention code, if SHA pays</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa huduma wa SHA, ikiwa SHA inalipa</translation>
     </message>
     <message>
         <source>On the price list</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwenye orodha ya bei</translation>
     </message>
     <message>
         <source>Price</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei</translation>
     </message>
     <message>
         <source>Add service</source>
-        <translation type="unfinished"></translation>
+        <translation>Ongeza huduma</translation>
     </message>
     <message>
         <source>KES</source>
-        <translation type="unfinished"></translation>
+        <translation>KES</translation>
     </message>
     <message>
         <source>New price</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei mpya</translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>Kuanzia</translation>
     </message>
     <message>
         <source>Set the new price</source>
-        <translation type="unfinished"></translation>
+        <translation>Weka bei mpya</translation>
     </message>
     <message>
         <source>A new price from a date</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei mpya kuanzia tarehe fulani</translation>
     </message>
     <message>
         <source>Bills already made keep their prices, and so do days gone by.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bili zilizokwisha kutengenezwa zinabaki na bei zake, vivyo hivyo siku zilizopita.</translation>
     </message>
     <message>
         <source>yes</source>
-        <translation type="unfinished"></translation>
+        <translation>ndiyo</translation>
     </message>
     <message>
         <source>no</source>
-        <translation type="unfinished"></translation>
+        <translation>hapana</translation>
     </message>
     <message>
         <source>Change %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Badilisha %1</translation>
     </message>
     <message>
         <source>Save changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi mabadiliko</translation>
     </message>
     <message>
         <source>Saved %1; it reaches the other PCs at the next sync.</source>
-        <translation type="unfinished"></translation>
+        <translation>Imehifadhiwa: %1; itafika kwenye kompyuta nyingine katika usawazishaji ujao.</translation>
     </message>
 </context>
 <context>
     <name>QueueModel</name>
     <message>
         <source>Bill</source>
-        <translation type="unfinished"></translation>
+        <translation>Bili</translation>
     </message>
     <message>
         <source>  (next)</source>
-        <translation type="unfinished"></translation>
+        <translation>  (anayefuata)</translation>
     </message>
     <message>
         <source>  N{WARNING SIGN} critical lab result</source>
-        <translation type="unfinished"></translation>
+        <translation>  N{WARNING SIGN} matokeo hatari ya maabara</translation>
     </message>
     <message>
         <source>New</source>
-        <translation type="unfinished"></translation>
+        <translation>Mpya</translation>
     </message>
     <message>
         <source>Revisit</source>
-        <translation type="unfinished"></translation>
+        <translation>Marudio</translation>
     </message>
 </context>
 <context>
     <name>QueueScreen</name>
     <message>
         <source>Open</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua</translation>
     </message>
     <message>
         <source>Today&apos;s queue</source>
-        <translation type="unfinished"></translation>
+        <translation>Foleni ya leo</translation>
     </message>
     <message>
         <source>Queue</source>
-        <translation type="unfinished"></translation>
+        <translation>Foleni</translation>
     </message>
     <message numerus="yes">
         <source>%n waiting</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n anasubiri</numerusform>
+            <numerusform>%n wanasubiri</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>, %n seen today</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>, %n ameonwa leo</numerusform>
+            <numerusform>, %n wameonwa leo</numerusform>
         </translation>
     </message>
     <message>
         <source>Cancel visit</source>
-        <translation type="unfinished"></translation>
+        <translation>Ghairi ziara</translation>
     </message>
     <message>
         <source>Why is %s&apos;s visit cancelled?</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwa nini ziara ya %s inaghairiwa?</translation>
     </message>
     <message>
         <source>Not done</source>
-        <translation type="unfinished"></translation>
+        <translation>Haikufanyika</translation>
     </message>
 </context>
 <context>
     <name>Receipt</name>
     <message>
         <source>REVERSAL RECEIPT</source>
-        <translation type="unfinished"></translation>
+        <translation>RISITI YA UBATILISHAJI</translation>
     </message>
     <message>
         <source>RECEIPT</source>
-        <translation type="unfinished"></translation>
+        <translation>RISITI</translation>
     </message>
     <message>
         <source>Receipt no.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya risiti</translation>
     </message>
     <message>
         <source>Date</source>
-        <translation type="unfinished"></translation>
+        <translation>Tarehe</translation>
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>Service</source>
-        <translation type="unfinished"></translation>
+        <translation>Huduma</translation>
     </message>
     <message>
         <source>Qty</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi</translation>
     </message>
     <message>
         <source>Unit price</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei ya kimoja</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi</translation>
     </message>
     <message>
         <source>Total</source>
-        <translation type="unfinished"></translation>
+        <translation>Jumla</translation>
     </message>
     <message>
         <source>Reversed</source>
-        <translation type="unfinished"></translation>
+        <translation>Imebatilishwa</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>Njia</translation>
     </message>
     <message>
         <source>Reverses receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>Inabatilisha risiti</translation>
     </message>
     <message>
         <source>This payment</source>
-        <translation type="unfinished"></translation>
+        <translation>Malipo haya</translation>
     </message>
     <message>
         <source>Tendered</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichotolewa</translation>
     </message>
     <message>
         <source>Change</source>
-        <translation type="unfinished"></translation>
+        <translation>Chenji</translation>
     </message>
     <message>
         <source>Paid to date</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilicholipwa hadi sasa</translation>
     </message>
     <message>
         <source>Balance</source>
-        <translation type="unfinished"></translation>
+        <translation>Salio</translation>
     </message>
 </context>
 <context>
     <name>RecordedVitals</name>
     <message>
         <source>BMI</source>
-        <translation type="unfinished"></translation>
+        <translation>BMI</translation>
     </message>
     <message>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo</translation>
     </message>
 </context>
 <context>
     <name>RefusedScreen</name>
     <message>
         <source>Refused changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Mabadiliko yaliyokataliwa</translation>
     </message>
     <message>
         <source>Changes from this PC that the server refused. The record went back to the server&apos;s version; fix a refused change and send it again, or discard it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mabadiliko kutoka kompyuta hii ambayo seva iliyakataa. Rekodi ilirudi kwenye toleo la seva; rekebisha badiliko lililokataliwa na ulitume tena, au ulitupe.</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>Lini</translation>
     </message>
     <message>
         <source>Record</source>
-        <translation type="unfinished"></translation>
+        <translation>Rekodi</translation>
     </message>
     <message>
         <source>Fields</source>
-        <translation type="unfinished"></translation>
+        <translation>Sehemu</translation>
     </message>
     <message>
         <source>Why the server refused it</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwa nini seva ililikataa</translation>
     </message>
     <message>
         <source>Pick a refused change to fix it</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua badiliko lililokataliwa ili ulirekebishe</translation>
     </message>
     <message>
         <source>Send again</source>
-        <translation type="unfinished"></translation>
+        <translation>Tuma tena</translation>
     </message>
     <message>
         <source>Discard</source>
-        <translation type="unfinished"></translation>
+        <translation>Tupa</translation>
     </message>
     <message numerus="yes">
         <source>%n to deal with</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n la kushughulikia</numerusform>
+            <numerusform>%n ya kushughulikia</numerusform>
         </translation>
     </message>
     <message>
         <source>The refused change to the %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Badiliko lililokataliwa: %1</translation>
     </message>
 </context>
 <context>
     <name>ReportsScreen</name>
     <message>
         <source>Reports</source>
-        <translation type="unfinished"></translation>
+        <translation>Ripoti</translation>
     </message>
     <message>
         <source>&amp;Run</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Endesha</translation>
     </message>
     <message>
         <source>CSV</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV</translation>
     </message>
     <message>
         <source>Excel</source>
-        <translation type="unfinished"></translation>
+        <translation>Excel</translation>
     </message>
     <message>
         <source>Report</source>
-        <translation type="unfinished"></translation>
+        <translation>Ripoti</translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>Kuanzia</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation>hadi</translation>
     </message>
     <message>
         <source>Branch</source>
-        <translation type="unfinished"></translation>
+        <translation>Tawi</translation>
     </message>
     <message>
         <source>Pick a report, the days and the branch, then Run.</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua ripoti, siku na tawi, kisha Endesha.</translation>
     </message>
     <message>
         <source>Export:</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha:</translation>
     </message>
     <message>
         <source>Could not read the branches: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kusoma matawi: %s</translation>
     </message>
     <message>
         <source>All branches</source>
-        <translation type="unfinished"></translation>
+        <translation>Matawi yote</translation>
     </message>
     <message>
         <source>This branch</source>
-        <translation type="unfinished"></translation>
+        <translation>Tawi hili</translation>
     </message>
     <message>
         <source>Could not make the report: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kutengeneza ripoti: %s</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za CSV (*.csv)</translation>
     </message>
     <message>
         <source>Excel workbooks (*.xlsx)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za Excel (*.xlsx)</translation>
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za PDF (*.pdf)</translation>
     </message>
     <message>
         <source>Export the report</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha ripoti</translation>
     </message>
     <message>
         <source>Saved %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imehifadhiwa: %s</translation>
     </message>
     <message>
         <source>Could not save the report: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kuhifadhi ripoti: %s</translation>
     </message>
 </context>
 <context>
     <name>ResultForm</name>
     <message>
         <source>Result</source>
-        <translation type="unfinished"></translation>
+        <translation>Matokeo</translation>
     </message>
     <message>
         <source>Value</source>
-        <translation type="unfinished"></translation>
+        <translation>Thamani</translation>
     </message>
     <message>
         <source>Unit</source>
-        <translation type="unfinished"></translation>
+        <translation>Kizio</translation>
     </message>
     <message>
         <source>Flag</source>
-        <translation type="unfinished"></translation>
+        <translation>Alama</translation>
     </message>
     <message>
         <source>Normal range</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiwango cha kawaida</translation>
     </message>
     <message>
         <source> (if any)</source>
-        <translation type="unfinished"></translation>
+        <translation> (kama kipo)</translation>
     </message>
     <message>
         <source>— %s —</source>
-        <translation type="unfinished"></translation>
+        <translation>— %s —</translation>
     </message>
     <message>
         <source>Abnormal</source>
-        <translation type="unfinished"></translation>
+        <translation>Si kawaida</translation>
     </message>
 </context>
 <context>
     <name>ReverseDialog</name>
     <message>
         <source>Reverse payment</source>
-        <translation type="unfinished"></translation>
+        <translation>Batilisha malipo</translation>
     </message>
     <message>
         <source>Reverse receipt %s (%s, %s)? Say why; the reason is printed and kept.</source>
-        <translation type="unfinished"></translation>
+        <translation>Batilisha risiti %s (%s, %s)? Eleza sababu; sababu inachapishwa na kuhifadhiwa.</translation>
     </message>
     <message>
         <source>Reverse</source>
-        <translation type="unfinished"></translation>
+        <translation>Batilisha</translation>
     </message>
 </context>
 <context>
     <name>Role</name>
     <message>
         <source>Receptionist</source>
-        <translation type="unfinished"></translation>
+        <translation>Mpokezi</translation>
     </message>
     <message>
         <source>Nurse</source>
-        <translation type="unfinished"></translation>
+        <translation>Muuguzi</translation>
     </message>
     <message>
         <source>Clinical officer</source>
-        <translation type="unfinished"></translation>
+        <translation>Tabibu</translation>
     </message>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation>Keshia</translation>
     </message>
     <message>
         <source>Pharmacist</source>
-        <translation type="unfinished"></translation>
+        <translation>Mfamasia</translation>
     </message>
     <message>
         <source>Claims manager</source>
-        <translation type="unfinished"></translation>
+        <translation>Meneja wa madai</translation>
     </message>
     <message>
         <source>Lab technician</source>
-        <translation type="unfinished"></translation>
+        <translation>Fundi wa maabara</translation>
     </message>
     <message>
         <source>Admin</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimamizi</translation>
     </message>
 </context>
 <context>
     <name>ServerScreen</name>
     <message>
         <source>Try again</source>
-        <translation type="unfinished"></translation>
+        <translation>Jaribu tena</translation>
     </message>
     <message>
         <source>This needs the clinic server, and this PC has none set up: it works on its own data only.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hii inahitaji seva ya kliniki, na kompyuta hii haina iliyowekwa: inafanya kazi na data yake tu.</translation>
     </message>
     <message>
         <source>This needs the clinic server, which cannot be reached now. The rest of the app works offline; try again when the network is back.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hii inahitaji seva ya kliniki, ambayo haifikiki sasa. Sehemu nyingine za programu zinafanya kazi nje ya mtandao; jaribu tena mtandao ukirudi.</translation>
     </message>
     <message>
         <source>The clinic server did not accept this PC&apos;s login: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Seva ya kliniki haikukubali kuingia kwa kompyuta hii: %1</translation>
     </message>
     <message>
         <source>Not done: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Haikufanyika: %1</translation>
     </message>
 </context>
 <context>
     <name>Sex</name>
     <message>
         <source>Female</source>
-        <translation type="unfinished"></translation>
+        <translation>Mwanamke</translation>
     </message>
     <message>
         <source>Male</source>
-        <translation type="unfinished"></translation>
+        <translation>Mwanamume</translation>
     </message>
     <message>
         <source>Intersex</source>
-        <translation type="unfinished"></translation>
+        <translation>Jinsia mbili</translation>
     </message>
     <message>
         <source>Sex not recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>Jinsia haijarekodiwa</translation>
     </message>
 </context>
 <context>
     <name>ShiftPanel</name>
     <message>
         <source>Open a shift</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua zamu</translation>
     </message>
     <message>
         <source>Count the cash in the drawer before the first patient pays, and type it as the opening float.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hesabu pesa taslimu zilizo kwenye droo kabla mgonjwa wa kwanza hajalipa, na uandike kiasi hicho kama pesa za kuanzia.</translation>
     </message>
     <message>
         <source>e.g. 2,000 or 1,250.50</source>
-        <translation type="unfinished"></translation>
+        <translation>k.m. 2,000 au 1,250.50</translation>
     </message>
     <message>
         <source>Opening float (KES)</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa za kuanzia (KES)</translation>
     </message>
     <message>
         <source>&amp;Open shift</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Fungua zamu</translation>
     </message>
     <message>
         <source>Shift</source>
-        <translation type="unfinished"></translation>
+        <translation>Zamu</translation>
     </message>
     <message>
         <source>Opened</source>
-        <translation type="unfinished"></translation>
+        <translation>Ilifunguliwa</translation>
     </message>
     <message>
         <source>Opening float</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa za kuanzia</translation>
     </message>
     <message>
         <source>Cash taken so far</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa taslimu zilizopokelewa hadi sasa</translation>
     </message>
     <message>
         <source>Expected cash in drawer</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa taslimu zinazotarajiwa kwenye droo</translation>
     </message>
     <message>
         <source>Cash counted</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa taslimu zilizohesabiwa</translation>
     </message>
     <message>
         <source>Variance</source>
-        <translation type="unfinished"></translation>
+        <translation>Tofauti</translation>
     </message>
     <message>
         <source>Payments</source>
-        <translation type="unfinished"></translation>
+        <translation>Malipo</translation>
     </message>
     <message>
         <source>By payment method</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwa njia ya malipo</translation>
     </message>
     <message>
         <source>Payments and reversals</source>
-        <translation type="unfinished"></translation>
+        <translation>Malipo na ubatilishaji</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Onyesha upya</translation>
     </message>
     <message>
         <source>&amp;Close shift…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Funga zamu…</translation>
     </message>
     <message>
         <source>&amp;Print cash-up…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Chapisha hesabu ya pesa…</translation>
     </message>
     <message>
         <source>Save cash-up as P&amp;DF…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi hesabu ya pesa kama P&amp;DF…</translation>
     </message>
     <message>
         <source>Open a &amp;new shift</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua zamu &amp;mpya</translation>
     </message>
     <message>
         <source>Your shift is open</source>
-        <translation type="unfinished"></translation>
+        <translation>Zamu yako iko wazi</translation>
     </message>
     <message>
         <source>Shift closed at %s — cash-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Zamu ilifungwa %s — hesabu ya pesa</translation>
     </message>
     <message>
         <source>%s by %s</source>
-        <translation type="unfinished"></translation>
+        <translation>%s, na %s</translation>
     </message>
     <message>
         <source>not yet counted</source>
-        <translation type="unfinished"></translation>
+        <translation>bado hazijahesabiwa</translation>
     </message>
     <message>
         <source>%d payments, %d reversals</source>
-        <translation type="unfinished"></translation>
+        <translation>malipo %d, ubatilishaji %d</translation>
     </message>
     <message>
         <source>Shift opened with a float of %s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Zamu imefunguliwa kwa pesa za kuanzia %s.</translation>
     </message>
     <message>
         <source>Shift closed. Counted %s, expected %s: %s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Zamu imefungwa. Zilizohesabiwa %s, zilizotarajiwa %s: %s.</translation>
     </message>
     <message>
         <source>Could not do it: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindikana: %s</translation>
     </message>
     <message>
         <source>Could not print the cash-up: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kuchapisha hesabu ya pesa: %s</translation>
     </message>
     <message>
         <source>Save the cash-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi hesabu ya pesa</translation>
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za PDF (*.pdf)</translation>
     </message>
     <message>
         <source>Could not save the cash-up: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kuhifadhi hesabu ya pesa: %s</translation>
     </message>
     <message>
         <source>Cash-up saved to %s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hesabu ya pesa imehifadhiwa kwenye %s.</translation>
     </message>
 </context>
 <context>
     <name>ShiftsModel</name>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation>Keshia</translation>
     </message>
     <message>
         <source>PC</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta</translation>
     </message>
     <message>
         <source>Opened</source>
-        <translation type="unfinished"></translation>
+        <translation>Ilifunguliwa</translation>
     </message>
     <message>
         <source>Closed</source>
-        <translation type="unfinished"></translation>
+        <translation>Ilifungwa</translation>
     </message>
     <message>
         <source>Float</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa za kuanzia</translation>
     </message>
     <message>
         <source>Cash taken</source>
-        <translation type="unfinished"></translation>
+        <translation>Taslimu zilizopokelewa</translation>
     </message>
     <message>
         <source>Expected cash</source>
-        <translation type="unfinished"></translation>
+        <translation>Taslimu zinazotarajiwa</translation>
     </message>
     <message>
         <source>Counted</source>
-        <translation type="unfinished"></translation>
+        <translation>Zilizohesabiwa</translation>
     </message>
     <message>
         <source>Variance</source>
-        <translation type="unfinished"></translation>
+        <translation>Tofauti</translation>
     </message>
     <message>
         <source>Other methods</source>
-        <translation type="unfinished"></translation>
+        <translation>Njia nyingine</translation>
     </message>
     <message>
         <source>open</source>
-        <translation type="unfinished"></translation>
+        <translation>wazi</translation>
     </message>
 </context>
 <context>
     <name>ShiftsScreen</name>
     <message>
         <source>Shifts and cash-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Zamu na hesabu ya pesa</translation>
     </message>
     <message>
         <source>My shift</source>
-        <translation type="unfinished"></translation>
+        <translation>Zamu yangu</translation>
     </message>
     <message>
         <source>Branch cash-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Hesabu ya pesa ya tawi</translation>
     </message>
     <message>
         <source>M-Pesa reconciliation</source>
-        <translation type="unfinished"></translation>
+        <translation>Ulinganisho wa M-Pesa</translation>
     </message>
 </context>
 <context>
     <name>StockPanel</name>
     <message>
         <source>Drug</source>
-        <translation type="unfinished"></translation>
+        <translation>Dawa</translation>
     </message>
     <message>
         <source>On hand</source>
-        <translation type="unfinished"></translation>
+        <translation>Zilizopo</translation>
     </message>
     <message>
         <source>Reorder at</source>
-        <translation type="unfinished"></translation>
+        <translation>Agiza tena kwa</translation>
     </message>
     <message>
         <source>Next expiry</source>
-        <translation type="unfinished"></translation>
+        <translation>Muda wa kuisha ujao</translation>
     </message>
     <message>
         <source>Batches · expiry · on hand</source>
-        <translation type="unfinished"></translation>
+        <translation>Bechi · muda wa kuisha · zilizopo</translation>
     </message>
     <message>
         <source>Batch</source>
-        <translation type="unfinished"></translation>
+        <translation>Bechi</translation>
     </message>
     <message>
         <source>Expiry</source>
-        <translation type="unfinished"></translation>
+        <translation>Muda wa kuisha</translation>
     </message>
     <message>
         <source>&amp;Write off the chosen batch</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Ondoa bechi iliyochaguliwa</translation>
     </message>
     <message>
         <source>Low stock</source>
-        <translation type="unfinished"></translation>
+        <translation>Akiba ndogo</translation>
     </message>
     <message>
         <source>Expiring soon</source>
-        <translation type="unfinished"></translation>
+        <translation>Inaisha muda hivi karibuni</translation>
     </message>
     <message>
         <source>Receive stock</source>
-        <translation type="unfinished"></translation>
+        <translation>Pokea akiba</translation>
     </message>
     <message>
         <source>Quantity</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi</translation>
     </message>
     <message>
         <source>&amp;Receive</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Pokea</translation>
     </message>
     <message>
         <source>Count a batch</source>
-        <translation type="unfinished"></translation>
+        <translation>Hesabu bechi</translation>
     </message>
     <message>
         <source>Counted</source>
-        <translation type="unfinished"></translation>
+        <translation>Zilizohesabiwa</translation>
     </message>
     <message>
         <source>Why it differs, e.g. breakage</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwa nini inatofautiana, k.m. kuvunjika</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>Sababu</translation>
     </message>
     <message>
         <source>Record &amp;count</source>
-        <translation type="unfinished"></translation>
+        <translation>Rekodi &amp;hesabu</translation>
     </message>
     <message>
         <source>Reorder level</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiwango cha kuagiza tena</translation>
     </message>
     <message>
         <source>&amp;Set level</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Weka kiwango</translation>
     </message>
     <message>
         <source>Stock belongs to a branch; log in at a branch</source>
-        <translation type="unfinished"></translation>
+        <translation>Akiba ni ya tawi; ingia ukiwa kwenye tawi</translation>
     </message>
     <message>
         <source>(expired)</source>
-        <translation type="unfinished"></translation>
+        <translation>(muda umeisha)</translation>
     </message>
     <message>
         <source>Low stock (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Akiba ndogo (%1)</translation>
     </message>
     <message>
         <source>Expiring soon (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Inaisha muda hivi karibuni (%1)</translation>
     </message>
     <message>
         <source>No batch in stock</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna bechi kwenye akiba</translation>
     </message>
     <message>
         <source>%1 received</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 imepokelewa</translation>
     </message>
     <message>
         <source>Count recorded for %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Hesabu imerekodiwa kwa %1</translation>
     </message>
     <message>
         <source>Choose a batch on the list first</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua bechi kwenye orodha kwanza</translation>
     </message>
     <message>
         <source>Batch %1 of %2 written off</source>
-        <translation type="unfinished"></translation>
+        <translation>Bechi %1 ya %2 imeondolewa</translation>
     </message>
     <message>
         <source>Reorder level set for %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiwango cha kuagiza tena kimewekwa kwa %1</translation>
     </message>
 </context>
 <context>
     <name>SyncHistoryScreen</name>
     <message>
         <source>Sync</source>
-        <translation type="unfinished"></translation>
+        <translation>Usawazishaji</translation>
     </message>
     <message>
         <source>Sync now</source>
-        <translation type="unfinished"></translation>
+        <translation>Sawazisha sasa</translation>
     </message>
     <message>
         <source>Push this PC&apos;s changes and pull the others&apos; now</source>
-        <translation type="unfinished"></translation>
+        <translation>Tuma mabadiliko ya kompyuta hii na upokee ya zile nyingine sasa</translation>
     </message>
     <message>
         <source>This PC has no server to sync with</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta hii haina seva ya kusawazisha nayo</translation>
     </message>
     <message>
         <source>Started</source>
-        <translation type="unfinished"></translation>
+        <translation>Ilianza</translation>
     </message>
     <message>
         <source>Finished</source>
-        <translation type="unfinished"></translation>
+        <translation>Ilimaliza</translation>
     </message>
     <message>
         <source>Pushed</source>
-        <translation type="unfinished"></translation>
+        <translation>Zilizotumwa</translation>
     </message>
     <message>
         <source>Pulled</source>
-        <translation type="unfinished"></translation>
+        <translation>Zilizopokelewa</translation>
     </message>
     <message>
         <source>Conflicts</source>
-        <translation type="unfinished"></translation>
+        <translation>Migongano</translation>
     </message>
     <message>
         <source>Refused</source>
-        <translation type="unfinished"></translation>
+        <translation>Zilizokataliwa</translation>
     </message>
     <message>
         <source>Problem</source>
-        <translation type="unfinished"></translation>
+        <translation>Tatizo</translation>
     </message>
     <message>
         <source>running</source>
-        <translation type="unfinished"></translation>
+        <translation>inaendelea</translation>
     </message>
     <message>
         <source>%1 · %2 waiting to be pushed%3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 · %2 zinasubiri kutumwa%3</translation>
     </message>
     <message>
         <source>Online</source>
-        <translation type="unfinished"></translation>
+        <translation>Mtandaoni</translation>
     </message>
     <message>
         <source>Offline</source>
-        <translation type="unfinished"></translation>
+        <translation>Nje ya mtandao</translation>
     </message>
     <message>
         <source>Syncing…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inasawazisha…</translation>
     </message>
 </context>
 <context>
     <name>TriageScreen</name>
     <message>
         <source>Triage</source>
-        <translation type="unfinished"></translation>
+        <translation>Uchunguzi wa awali</translation>
     </message>
     <message>
         <source>Waiting for triage</source>
-        <translation type="unfinished"></translation>
+        <translation>Wanasubiri uchunguzi wa awali</translation>
     </message>
     <message>
         <source>No patients are waiting for triage.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna wagonjwa wanaosubiri uchunguzi wa awali.</translation>
     </message>
     <message>
         <source>Anything the clinician should know</source>
-        <translation type="unfinished"></translation>
+        <translation>Chochote ambacho tabibu anapaswa kujua</translation>
     </message>
     <message>
         <source>&amp;Save vitals (Ctrl+S)</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Hifadhi vipimo muhimu (Ctrl+S)</translation>
     </message>
     <message>
         <source>Vital signs</source>
-        <translation type="unfinished"></translation>
+        <translation>Vipimo muhimu</translation>
     </message>
     <message>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo</translation>
     </message>
     <message>
         <source>No vitals recorded yet at this visit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Bado hakuna vipimo muhimu vilivyorekodiwa katika ziara hii.</translation>
     </message>
     <message>
         <source>Recorded at this visit</source>
-        <translation type="unfinished"></translation>
+        <translation>Vilivyorekodiwa katika ziara hii</translation>
     </message>
     <message>
         <source>Ranges for age %s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Viwango vya umri %s.</translation>
     </message>
     <message>
         <source>Age unknown: adult ranges are used.</source>
-        <translation type="unfinished"></translation>
+        <translation>Umri haujulikani: viwango vya watu wazima vinatumika.</translation>
     </message>
     <message>
         <source>This visit is closed; vitals cannot be added.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara hii imefungwa; vipimo muhimu haviwezi kuongezwa.</translation>
     </message>
     <message>
         <source>BMI %s kg/m²</source>
-        <translation type="unfinished"></translation>
+        <translation>BMI %s kg/m²</translation>
     </message>
     <message>
         <source>Type at least one reading before saving.</source>
-        <translation type="unfinished"></translation>
+        <translation>Andika angalau kipimo kimoja kabla ya kuhifadhi.</translation>
     </message>
     <message>
         <source>Critical readings</source>
-        <translation type="unfinished"></translation>
+        <translation>Vipimo hatari</translation>
     </message>
     <message>
         <source>These readings are critical:</source>
-        <translation type="unfinished"></translation>
+        <translation>Vipimo hivi ni hatari:</translation>
     </message>
     <message>
         <source>Check them on the patient. Save them and alert the clinician now?</source>
-        <translation type="unfinished"></translation>
+        <translation>Vikague kwa mgonjwa. Vihifadhi na umjulishe tabibu sasa?</translation>
     </message>
     <message>
         <source>Save critical readings</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi vipimo hatari</translation>
     </message>
     <message>
         <source>Go back and check</source>
-        <translation type="unfinished"></translation>
+        <translation>Rudi ukague</translation>
     </message>
     <message>
         <source>Vitals saved for %s (%s).</source>
-        <translation type="unfinished"></translation>
+        <translation>Vipimo muhimu vimehifadhiwa kwa %s (%s).</translation>
     </message>
     <message>
         <source>Could not save the vitals: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kuhifadhi vipimo muhimu: %s</translation>
     </message>
 </context>
 <context>
     <name>UsersScreen</name>
     <message>
         <source>Staff</source>
-        <translation type="unfinished"></translation>
+        <translation>Wafanyakazi</translation>
     </message>
     <message>
         <source>New user</source>
-        <translation type="unfinished"></translation>
+        <translation>Mtumiaji mpya</translation>
     </message>
     <message>
         <source>Username</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la mtumiaji</translation>
     </message>
     <message>
         <source>Full name</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina kamili</translation>
     </message>
     <message>
         <source>Role</source>
-        <translation type="unfinished"></translation>
+        <translation>Jukumu</translation>
     </message>
     <message>
         <source>Branch</source>
-        <translation type="unfinished"></translation>
+        <translation>Tawi</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali</translation>
     </message>
     <message>
         <source>at least 10 characters</source>
-        <translation type="unfinished"></translation>
+        <translation>angalau herufi 10</translation>
     </message>
     <message>
         <source>First password</source>
-        <translation type="unfinished"></translation>
+        <translation>Nenosiri la kwanza</translation>
     </message>
     <message>
         <source>Add user</source>
-        <translation type="unfinished"></translation>
+        <translation>Ongeza mtumiaji</translation>
     </message>
     <message>
         <source>Deactivate</source>
-        <translation type="unfinished"></translation>
+        <translation>Zima</translation>
     </message>
     <message>
         <source>One-time password</source>
-        <translation type="unfinished"></translation>
+        <translation>Nenosiri la mara moja</translation>
     </message>
     <message>
         <source>All branches (admins only)</source>
-        <translation type="unfinished"></translation>
+        <translation>Matawi yote (wasimamizi tu)</translation>
     </message>
     <message>
         <source>All branches</source>
-        <translation type="unfinished"></translation>
+        <translation>Matawi yote</translation>
     </message>
     <message>
         <source>Deactivated</source>
-        <translation type="unfinished"></translation>
+        <translation>Amezimwa</translation>
     </message>
     <message>
         <source>Active; must change password</source>
-        <translation type="unfinished"></translation>
+        <translation>Amilifu; lazima abadilishe nenosiri</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>Amilifu</translation>
     </message>
     <message>
         <source>Change %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Badilisha %1</translation>
     </message>
     <message>
         <source>Save changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi mabadiliko</translation>
     </message>
     <message>
         <source>Reactivate</source>
-        <translation type="unfinished"></translation>
+        <translation>Washa tena</translation>
     </message>
     <message>
         <source>One-time password for %1: %2
 Give it to them in person; they choose their own at their next login.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nenosiri la mara moja la %1: %2
+Mpe ana kwa ana; atachagua lake mwenyewe atakapoingia tena.</translation>
     </message>
     <message>
         <source>Saved %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Imehifadhiwa: %1.</translation>
     </message>
 </context>
 <context>
     <name>Variance</name>
     <message>
         <source>short</source>
-        <translation type="unfinished"></translation>
+        <translation>pungufu</translation>
     </message>
     <message>
         <source>over</source>
-        <translation type="unfinished"></translation>
+        <translation>ziada</translation>
     </message>
     <message>
         <source>balanced</source>
-        <translation type="unfinished"></translation>
+        <translation>sawa</translation>
     </message>
 </context>
 <context>
     <name>VisitHeader</name>
     <message>
         <source>← Waiting list (Esc)</source>
-        <translation type="unfinished"></translation>
+        <translation>← Orodha ya wanaosubiri (Esc)</translation>
     </message>
     <message>
         <source>Opening the visit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inafungua ziara…</translation>
     </message>
     <message>
         <source>Age %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Umri %s</translation>
     </message>
     <message>
         <source>Age unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>Umri haujulikani</translation>
     </message>
     <message>
         <source>Visit of %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara ya %s</translation>
     </message>
 </context>
 <context>
     <name>VisitScreen</name>
     <message>
         <source>Could not read the store: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kusoma hifadhidata: %s</translation>
     </message>
     <message>
         <source>Seth Clinic</source>
-        <translation type="unfinished"></translation>
+        <translation>Seth Clinic</translation>
     </message>
     <message>
         <source>Unsaved changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Mabadiliko hayajahifadhiwa</translation>
     </message>
     <message>
         <source>Discard what you typed for %s?</source>
-        <translation type="unfinished"></translation>
+        <translation>Tupa ulichoandika kwa %s?</translation>
     </message>
     <message>
         <source>&amp;Discard</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Tupa</translation>
     </message>
     <message>
         <source>&amp;Keep editing</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Endelea kuhariri</translation>
     </message>
     <message>
         <source>That visit no longer exists.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara hiyo haipo tena.</translation>
     </message>
     <message>
         <source>Could not open the visit: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kufungua ziara: %s</translation>
     </message>
 </context>
 <context>
     <name>VisitStatus</name>
     <message>
         <source>Waiting for triage</source>
-        <translation type="unfinished"></translation>
+        <translation>Anasubiri uchunguzi wa awali</translation>
     </message>
     <message>
         <source>Triaged</source>
-        <translation type="unfinished"></translation>
+        <translation>Amefanyiwa uchunguzi wa awali</translation>
     </message>
     <message>
         <source>Waiting for consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Anasubiri mashauriano</translation>
     </message>
     <message>
         <source>In consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Yuko kwenye mashauriano</translation>
     </message>
     <message>
         <source>Waiting for lab</source>
-        <translation type="unfinished"></translation>
+        <translation>Anasubiri maabara</translation>
     </message>
     <message>
         <source>Waiting for pharmacy</source>
-        <translation type="unfinished"></translation>
+        <translation>Anasubiri famasia</translation>
     </message>
     <message>
         <source>Completed</source>
-        <translation type="unfinished"></translation>
+        <translation>Imekamilika</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeghairiwa</translation>
     </message>
 </context>
 <context>
     <name>Vital</name>
     <message>
         <source>Temperature</source>
-        <translation type="unfinished"></translation>
+        <translation>Joto la mwili</translation>
     </message>
     <message>
         <source>Pulse</source>
-        <translation type="unfinished"></translation>
+        <translation>Mapigo ya moyo</translation>
     </message>
     <message>
         <source>Respiratory rate</source>
-        <translation type="unfinished"></translation>
+        <translation>Kasi ya kupumua</translation>
     </message>
     <message>
         <source>Systolic BP</source>
-        <translation type="unfinished"></translation>
+        <translation>BP ya sistoli</translation>
     </message>
     <message>
         <source>Diastolic BP</source>
-        <translation type="unfinished"></translation>
+        <translation>BP ya diastoli</translation>
     </message>
     <message>
         <source>SpO2</source>
-        <translation type="unfinished"></translation>
+        <translation>SpO2</translation>
     </message>
     <message>
         <source>Weight</source>
-        <translation type="unfinished"></translation>
+        <translation>Uzito</translation>
     </message>
     <message>
         <source>Height</source>
-        <translation type="unfinished"></translation>
+        <translation>Urefu</translation>
     </message>
     <message>
         <source>MUAC</source>
-        <translation type="unfinished"></translation>
+        <translation>MUAC</translation>
     </message>
     <message>
         <source>Blood glucose</source>
-        <translation type="unfinished"></translation>
+        <translation>Sukari ya damu</translation>
     </message>
 </context>
 <context>
     <name>Vitals</name>
     <message>
         <source>BMI %s</source>
-        <translation type="unfinished"></translation>
+        <translation>BMI %s</translation>
     </message>
 </context>
 <context>
     <name>VitalsForm</name>
     <message>
         <source>Reading</source>
-        <translation type="unfinished"></translation>
+        <translation>Kipimo</translation>
     </message>
     <message>
         <source>Unit</source>
-        <translation type="unfinished"></translation>
+        <translation>Kizio</translation>
     </message>
     <message>
         <source>Flag</source>
-        <translation type="unfinished"></translation>
+        <translation>Alama</translation>
     </message>
     <message>
         <source>Normal range</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiwango cha kawaida</translation>
     </message>
     <message>
         <source>Type a number, such as %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Andika nambari, kama %s</translation>
     </message>
 </context>
 <context>
     <name>Waiting</name>
     <message>
         <source>%d h %02d min</source>
-        <translation type="unfinished"></translation>
+        <translation>saa %d dak %02d</translation>
     </message>
     <message>
         <source>%d min</source>
-        <translation type="unfinished"></translation>
+        <translation>dak %d</translation>
     </message>
 </context>
 <context>
     <name>WaitingList</name>
     <message>
         <source>No.</source>
-        <translation type="unfinished"></translation>
+        <translation>Na.</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation>Jinsia</translation>
     </message>
     <message>
         <source>Age</source>
-        <translation type="unfinished"></translation>
+        <translation>Umri</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali</translation>
     </message>
     <message>
         <source>Waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>Amesubiri</translation>
     </message>
     <message>
         <source>&amp;Open</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Fungua</translation>
     </message>
     <message>
         <source>Enter opens the highlighted patient.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter inafungua mgonjwa aliyeangaziwa.</translation>
     </message>
     <message>
         <source>  N{WARNING SIGN} critical lab result</source>
-        <translation type="unfinished"></translation>
+        <translation>  N{WARNING SIGN} matokeo hatari ya maabara</translation>
     </message>
 </context>
 <context>
     <name>WaitingModel</name>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>Bill</source>
-        <translation type="unfinished"></translation>
+        <translation>Bili</translation>
     </message>
 </context>
 <context>
     <name>WorklistModel</name>
     <message>
         <source>Critical result</source>
-        <translation type="unfinished"></translation>
+        <translation>Matokeo hatari</translation>
     </message>
     <message>
         <source>Results in</source>
-        <translation type="unfinished"></translation>
+        <translation>Matokeo yamefika</translation>
     </message>
     <message>
         <source>To do</source>
-        <translation type="unfinished"></translation>
+        <translation>Ya kufanya</translation>
     </message>
 </context>
 <context>
     <name>parent</name>
     <message>
         <source>Not done</source>
-        <translation type="unfinished"></translation>
+        <translation>Haikufanyika</translation>
     </message>
 </context>
 </TS>
