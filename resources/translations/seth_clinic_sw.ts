@@ -341,7 +341,7 @@
     </message>
     <message>
         <source>Ages in days since submission, on {day}</source>
-        <translation>Umri kwa siku tangu kuwasilishwa, kufikia {day}</translation>
+        <translation>Siku tangu kuwasilishwa, kufikia {day}</translation>
     </message>
     <message>
         <source>OP number</source>
@@ -484,7 +484,7 @@
     </message>
     <message>
         <source>Now reads</source>
-        <translation>Yanasomeka sasa</translation>
+        <translation>Ilivyo sasa</translation>
     </message>
     <message>
         <source>Amended text</source>
@@ -519,7 +519,7 @@
     </message>
     <message>
         <source>Old → new</source>
-        <translation>Awali → mapya</translation>
+        <translation>Awali → sasa</translation>
     </message>
     <message>
         <source>Reason</source>
@@ -747,7 +747,7 @@
     <name>BillState</name>
     <message>
         <source>To bill</source>
-        <translation>Kutoza bili</translation>
+        <translation>Haijatozwa</translation>
     </message>
     <message>
         <source>Unpaid</source>
@@ -849,7 +849,7 @@
     </message>
     <message>
         <source>%s due</source>
-        <translation>Inadaiwa %s</translation>
+        <translation>inadaiwa %s</translation>
     </message>
     <message>
         <source>Not billed yet: check the lines, then create the invoice</source>
@@ -881,7 +881,7 @@
     </message>
     <message>
         <source>Quantity must be a whole number from 1 to 10,000</source>
-        <translation>Idadi lazima iwe namba kamili kuanzia 1 hadi 10,000</translation>
+        <translation>Idadi lazima iwe nambari kamili kuanzia 1 hadi 10,000</translation>
     </message>
     <message>
         <source>Not on the price list: %s. Select the line and add the right service in its place, or remove it.</source>
@@ -1188,7 +1188,7 @@
     </message>
     <message>
         <source>Closing is final: payments after it need a new shift.</source>
-        <translation>Kufunga ni kwa mwisho: malipo baada yake yanahitaji zamu mpya.</translation>
+        <translation>Kufunga ni hatua ya mwisho: malipo baada yake yanahitaji zamu mpya.</translation>
     </message>
 </context>
 <context>
@@ -1751,7 +1751,7 @@
     </message>
     <message>
         <source>Only when another drug is given</source>
-        <translation>Tu dawa nyingine inapotolewa</translation>
+        <translation>Pale tu dawa nyingine inapotolewa</translation>
     </message>
     <message>
         <source>Why another drug</source>
