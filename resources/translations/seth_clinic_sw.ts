@@ -5,1983 +5,1983 @@
     <name></name>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>Visit</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara</translation>
     </message>
     <message>
         <source>Claimed</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichodaiwa</translation>
     </message>
     <message>
         <source>containing</source>
-        <translation type="unfinished"></translation>
+        <translation>inayojumuisha</translation>
     </message>
     <message>
         <source>New batch from ready claims</source>
-        <translation type="unfinished"></translation>
+        <translation>Kundi jipya kutoka madai yaliyo tayari</translation>
     </message>
     <message>
         <source>Period</source>
-        <translation type="unfinished"></translation>
+        <translation>Kipindi</translation>
     </message>
     <message>
         <source>Claims</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai</translation>
     </message>
     <message>
         <source>Submitted</source>
-        <translation type="unfinished"></translation>
+        <translation>Imewasilishwa</translation>
     </message>
     <message>
         <source>SHA reference</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumbukumbu ya SHA</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali</translation>
     </message>
     <message>
         <source>SHA portal reference (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumbukumbu ya tovuti ya SHA (si lazima)</translation>
     </message>
     <message>
         <source>Submit to SHA</source>
-        <translation type="unfinished"></translation>
+        <translation>Wasilisha kwa SHA</translation>
     </message>
     <message>
         <source>Export SHA CSV…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha CSV ya SHA…</translation>
     </message>
     <message>
         <source>Export FHIR bundles…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha vifurushi vya FHIR…</translation>
     </message>
     <message>
         <source>Batches</source>
-        <translation type="unfinished"></translation>
+        <translation>Makundi</translation>
     </message>
     <message>
         <source>Claims in the batch (double-click to open):</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai katika kundi (bofya mara mbili kufungua):</translation>
     </message>
     <message>
         <source>Ready claims of visits from {start} to {end}, not in a batch:</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai yaliyo tayari ya ziara kuanzia {start} hadi {end}, yasiyo katika kundi:</translation>
     </message>
     <message>
         <source>not yet</source>
-        <translation type="unfinished"></translation>
+        <translation>bado</translation>
     </message>
     <message>
         <source>Make a batch of {count} claims ({amount})</source>
-        <translation type="unfinished"></translation>
+        <translation>Unda kundi la madai {count} ({amount})</translation>
     </message>
     <message>
         <source>Batch made with {count} claims.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kundi limeundwa likiwa na madai {count}.</translation>
     </message>
     <message>
         <source>Batch submitted: its {count} claims are locked as submitted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kundi limewasilishwa: madai yake {count} yamefungwa kama yaliyowasilishwa.</translation>
     </message>
     <message>
         <source>Export the SHA CSV</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha CSV ya SHA</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za CSV (*.csv)</translation>
     </message>
     <message>
         <source>Folder for the FHIR bundles</source>
-        <translation type="unfinished"></translation>
+        <translation>Folda ya vifurushi vya FHIR</translation>
     </message>
     <message>
         <source>Wrote {count} file(s) to {folder}</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili {count} zimeandikwa kwenye {folder}</translation>
     </message>
     <message>
         <source>Open the patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua mgonjwa</translation>
     </message>
     <message>
         <source>Open the consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua mashauriano</translation>
     </message>
     <message>
         <source>Open the price list</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua orodha ya bei</translation>
     </message>
     <message>
         <source>Bring up to date</source>
-        <translation type="unfinished"></translation>
+        <translation>Sasisha</translation>
     </message>
     <message>
         <source>Reception corrects the patient&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mapokezi hurekebisha taarifa za mgonjwa.</translation>
     </message>
     <message>
         <source>The clinician corrects the consultation (an amendment once signed).</source>
-        <translation type="unfinished"></translation>
+        <translation>Tabibu hurekebisha mashauriano (kwa marekebisho baada ya kutiwa sahihi).</translation>
     </message>
     <message>
         <source>An admin corrects the price list.</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimamizi hurekebisha orodha ya bei.</translation>
     </message>
     <message>
         <source>Once the invoice is right, bring the draft claim up to date from it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ankara ikishakuwa sahihi, sasisha rasimu ya dai kutoka kwayo.</translation>
     </message>
     <message>
         <source>← Back to the list</source>
-        <translation type="unfinished"></translation>
+        <translation>← Rudi kwenye orodha</translation>
     </message>
     <message>
         <source>Esc</source>
-        <translation type="unfinished"></translation>
+        <translation>Esc</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inapakia…</translation>
     </message>
     <message>
         <source>Print SHA invoice</source>
-        <translation type="unfinished"></translation>
+        <translation>Chapisha ankara ya SHA</translation>
     </message>
     <message>
         <source>Save as PDF…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi kama PDF…</translation>
     </message>
     <message>
         <source>Claim</source>
-        <translation type="unfinished"></translation>
+        <translation>Dai</translation>
     </message>
     <message>
         <source>SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya SHA</translation>
     </message>
     <message>
         <source>Facility</source>
-        <translation type="unfinished"></translation>
+        <translation>Kituo</translation>
     </message>
     <message>
         <source>Clinician</source>
-        <translation type="unfinished"></translation>
+        <translation>Tabibu</translation>
     </message>
     <message>
         <source>Diagnoses</source>
-        <translation type="unfinished"></translation>
+        <translation>Utambuzi</translation>
     </message>
     <message>
         <source>Approved</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichoidhinishwa</translation>
     </message>
     <message>
         <source>Paid</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilicholipwa</translation>
     </message>
     <message>
         <source>Item</source>
-        <translation type="unfinished"></translation>
+        <translation>Kipengele</translation>
     </message>
     <message>
         <source>Intervention code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa huduma</translation>
     </message>
     <message>
         <source>Qty</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi</translation>
     </message>
     <message>
         <source>SHA tariff</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiwango cha SHA</translation>
     </message>
     <message>
         <source>Lines</source>
-        <translation type="unfinished"></translation>
+        <translation>Mistari</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>Lini</translation>
     </message>
     <message>
         <source>Move</source>
-        <translation type="unfinished"></translation>
+        <translation>Badilisha hali</translation>
     </message>
     <message>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation>Aliyefanya</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo</translation>
     </message>
     <message>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>Historia</translation>
     </message>
     <message>
         <source>What SHA would reject</source>
-        <translation type="unfinished"></translation>
+        <translation>Ambacho SHA ingekataa</translation>
     </message>
     <message>
         <source>Take the patient&apos;s SHA numbers and the invoice&apos;s lines again, after reception, the cashier or the price list fixed them</source>
-        <translation type="unfinished"></translation>
+        <translation>Chukua tena nambari za SHA za mgonjwa na mistari ya ankara, baada ya mapokezi, keshia au orodha ya bei kuzirekebisha</translation>
     </message>
     <message>
         <source>Move the claim</source>
-        <translation type="unfinished"></translation>
+        <translation>Badilisha hali ya dai</translation>
     </message>
     <message>
         <source>Move to</source>
-        <translation type="unfinished"></translation>
+        <translation>Badilisha kuwa</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>Sababu</translation>
     </message>
     <message>
         <source>Approved (KES)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichoidhinishwa (KES)</translation>
     </message>
     <message>
         <source>Paid (KES)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilicholipwa (KES)</translation>
     </message>
     <message>
         <source>Paid on</source>
-        <translation type="unfinished"></translation>
+        <translation>Tarehe ya malipo</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>hakuna</translation>
     </message>
     <message>
         <source> (dependant of {principal})</source>
-        <translation type="unfinished"></translation>
+        <translation> (mtegemezi wa {principal})</translation>
     </message>
     <message>
         <source>signed {when}</source>
-        <translation type="unfinished"></translation>
+        <translation>imetiwa sahihi {when}</translation>
     </message>
     <message>
         <source>not signed</source>
-        <translation type="unfinished"></translation>
+        <translation>haijatiwa sahihi</translation>
     </message>
     <message>
         <source>SHA rejected this claim: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>SHA imekataa dai hili: {reason}</translation>
     </message>
     <message>
         <source>Brought up to date from the patient and the invoice.</source>
-        <translation type="unfinished"></translation>
+        <translation>Limesasishwa kutoka kwa taarifa za mgonjwa na ankara.</translation>
     </message>
     <message>
         <source>✓ Nothing missing: SHA has what it needs.</source>
-        <translation type="unfinished"></translation>
+        <translation>✓ Hakuna kinachokosekana: SHA ina kila inachohitaji.</translation>
     </message>
     <message>
         <source>{count} to fix before the claim can be ready:</source>
-        <translation type="unfinished"></translation>
+        <translation>Mambo {count} ya kurekebisha kabla dai halijawa tayari:</translation>
     </message>
     <message>
         <source>Claims are submitted with their batch, on the Batches tab.</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai huwasilishwa pamoja na kundi lao, kwenye kichupo cha Makundi.</translation>
     </message>
     <message>
         <source>A paid claim is closed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dai lililolipwa limefungwa.</translation>
     </message>
     <message>
         <source>Your role cannot move claims.</source>
-        <translation type="unfinished"></translation>
+        <translation>Jukumu lako haliruhusiwi kubadilisha hali ya madai.</translation>
     </message>
     <message>
         <source>Moved to: {status}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali mpya: {status}.</translation>
     </message>
     <message>
         <source>The claim was not moved: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali ya dai haikubadilishwa: {reason}</translation>
     </message>
     <message>
         <source>Save the SHA invoice</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi ankara ya SHA</translation>
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za PDF (*.pdf)</translation>
     </message>
     <message>
         <source>Saved {path}</source>
-        <translation type="unfinished"></translation>
+        <translation>Imehifadhiwa {path}</translation>
     </message>
     <message>
         <source>All branches</source>
-        <translation type="unfinished"></translation>
+        <translation>Matawi yote</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation type="unfinished"></translation>
+        <translation>Onyesha</translation>
     </message>
     <message>
         <source>Visits from</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara kuanzia</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation>hadi</translation>
     </message>
     <message>
         <source>Ages in days since submission, on {day}</source>
-        <translation type="unfinished"></translation>
+        <translation>Siku tangu kuwasilishwa, kufikia {day}</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>Approved / paid</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichoidhinishwa / kilicholipwa</translation>
     </message>
     <message>
         <source>All statuses</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali zote</translation>
     </message>
     <message>
         <source>Sent, not paid</source>
-        <translation type="unfinished"></translation>
+        <translation>Imetumwa, haijalipwa</translation>
     </message>
     <message>
         <source>Patient name, OP number or SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la mgonjwa, nambari ya OP au nambari ya SHA</translation>
     </message>
     <message>
         <source>{count} claims, {amount} claimed</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai {count}, jumla iliyodaiwa {amount}</translation>
     </message>
     <message>
         <source>SHA claims</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai ya SHA</translation>
     </message>
     <message>
         <source>Follow-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Ufuatiliaji</translation>
     </message>
     <message>
         <source>Female</source>
-        <translation type="unfinished"></translation>
+        <translation>Mwanamke</translation>
     </message>
     <message>
         <source>Male</source>
-        <translation type="unfinished"></translation>
+        <translation>Mwanamume</translation>
     </message>
     <message>
         <source>Intersex</source>
-        <translation type="unfinished"></translation>
+        <translation>Jinsia mbili</translation>
     </message>
     <message>
         <source>Unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>Haijulikani</translation>
     </message>
     <message>
         <source>Registered</source>
-        <translation type="unfinished"></translation>
+        <translation>Amesajiliwa</translation>
     </message>
     <message>
         <source>Triaged</source>
-        <translation type="unfinished"></translation>
+        <translation>Amechunguzwa awali</translation>
     </message>
     <message>
         <source>Waiting for consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Anasubiri mashauriano</translation>
     </message>
     <message>
         <source>In consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Katika mashauriano</translation>
     </message>
     <message>
         <source>Waiting for lab</source>
-        <translation type="unfinished"></translation>
+        <translation>Anasubiri maabara</translation>
     </message>
     <message>
         <source>Waiting for pharmacy</source>
-        <translation type="unfinished"></translation>
+        <translation>Anasubiri famasia</translation>
     </message>
     <message>
         <source>Completed</source>
-        <translation type="unfinished"></translation>
+        <translation>Imekamilika</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeghairiwa</translation>
     </message>
     <message>
         <source>Legacy number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya zamani</translation>
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation>Jinsia</translation>
     </message>
     <message>
         <source>Date of birth</source>
-        <translation type="unfinished"></translation>
+        <translation>Tarehe ya kuzaliwa</translation>
     </message>
     <message>
         <source>Age</source>
-        <translation type="unfinished"></translation>
+        <translation>Umri</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation>Simu</translation>
     </message>
     <message>
         <source>Residence</source>
-        <translation type="unfinished"></translation>
+        <translation>Makazi</translation>
     </message>
     <message>
         <source>National ID</source>
-        <translation type="unfinished"></translation>
+        <translation>Kitambulisho cha taifa</translation>
     </message>
     <message>
         <source>Principal&apos;s SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya SHA ya mwanachama mkuu</translation>
     </message>
     <message>
         <source>Next of kin</source>
-        <translation type="unfinished"></translation>
+        <translation>Ndugu wa karibu</translation>
     </message>
     <message>
         <source>Relationship</source>
-        <translation type="unfinished"></translation>
+        <translation>Uhusiano</translation>
     </message>
     <message>
         <source>Next of kin&apos;s phone</source>
-        <translation type="unfinished"></translation>
+        <translation>Simu ya ndugu wa karibu</translation>
     </message>
 </context>
 <context>
     <name>AmendDialog</name>
     <message>
         <source>Amend signed notes</source>
-        <translation type="unfinished"></translation>
+        <translation>Rekebisha maelezo yaliyotiwa sahihi</translation>
     </message>
     <message>
         <source>Why the signed note is changed (required)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwa nini maelezo yaliyotiwa sahihi yanabadilishwa (lazima)</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo</translation>
     </message>
     <message>
         <source>Now reads</source>
-        <translation type="unfinished"></translation>
+        <translation>Ilivyo sasa</translation>
     </message>
     <message>
         <source>Amended text</source>
-        <translation type="unfinished"></translation>
+        <translation>Maandishi yaliyorekebishwa</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>Sababu</translation>
     </message>
     <message>
         <source>Save amendment</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi marekebisho</translation>
     </message>
     <message>
         <source>The signed text stays as it was; the amendment is kept beside it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Maandishi yaliyotiwa sahihi yanabaki kama yalivyokuwa; marekebisho yanahifadhiwa kando yake.</translation>
     </message>
     <message>
         <source>(empty)</source>
-        <translation type="unfinished"></translation>
+        <translation>(tupu)</translation>
     </message>
 </context>
 <context>
     <name>AmendmentsTable</name>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>Lini</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo</translation>
     </message>
     <message>
         <source>Old → new</source>
-        <translation type="unfinished"></translation>
+        <translation>Awali → sasa</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>Sababu</translation>
     </message>
 </context>
 <context>
     <name>AuditScreen</name>
     <message>
         <source>Audit log</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumbukumbu za ukaguzi</translation>
     </message>
     <message>
         <source>Verify the chains</source>
-        <translation type="unfinished"></translation>
+        <translation>Thibitisha minyororo</translation>
     </message>
     <message>
         <source>Check that no event was edited, deleted or reordered</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakikisha hakuna tukio lililohaririwa, kufutwa au kupangwa upya</translation>
     </message>
     <message>
         <source>OP number, phone or name</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP, simu au jina</translation>
     </message>
     <message>
         <source>Search</source>
-        <translation type="unfinished"></translation>
+        <translation>Tafuta</translation>
     </message>
     <message>
         <source>User</source>
-        <translation type="unfinished"></translation>
+        <translation>Mtumiaji</translation>
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>Kuanzia</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation>hadi</translation>
     </message>
     <message>
         <source>Action</source>
-        <translation type="unfinished"></translation>
+        <translation>Kitendo</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>Lini</translation>
     </message>
     <message>
         <source>Record</source>
-        <translation type="unfinished"></translation>
+        <translation>Rekodi</translation>
     </message>
     <message>
         <source>PC · event</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta · tukio</translation>
     </message>
     <message>
         <source>Pick an event to see its values</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua tukio kuona thamani zake</translation>
     </message>
     <message>
         <source>Field</source>
-        <translation type="unfinished"></translation>
+        <translation>Sehemu</translation>
     </message>
     <message>
         <source>Before</source>
-        <translation type="unfinished"></translation>
+        <translation>Kabla</translation>
     </message>
     <message>
         <source>After</source>
-        <translation type="unfinished"></translation>
+        <translation>Baada</translation>
     </message>
     <message>
         <source>Checked on</source>
-        <translation type="unfinished"></translation>
+        <translation>Imekaguliwa</translation>
     </message>
     <message>
         <source>PC</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta</translation>
     </message>
     <message>
         <source>Events</source>
-        <translation type="unfinished"></translation>
+        <translation>Matukio</translation>
     </message>
     <message>
         <source>Result</source>
-        <translation type="unfinished"></translation>
+        <translation>Matokeo</translation>
     </message>
     <message>
         <source>Anyone</source>
-        <translation type="unfinished"></translation>
+        <translation>Yeyote</translation>
     </message>
     <message>
         <source>Check the search: the last day comes before the first</source>
-        <translation type="unfinished"></translation>
+        <translation>Angalia utafutaji: siku ya mwisho inatangulia ya kwanza</translation>
     </message>
     <message>
         <source>Searching…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inatafuta…</translation>
     </message>
     <message>
         <source>this PC&apos;s log</source>
-        <translation type="unfinished"></translation>
+        <translation>kumbukumbu za kompyuta hii</translation>
     </message>
     <message>
         <source>the server (every PC)</source>
-        <translation type="unfinished"></translation>
+        <translation>seva (kompyuta zote)</translation>
     </message>
     <message>
         <source>this PC&apos;s log, as the server could not be asked (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>kumbukumbu za kompyuta hii, kwa kuwa seva haikupatikana (%1)</translation>
     </message>
     <message>
         <source>Check the search: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Angalia utafutaji: %1</translation>
     </message>
     <message>
         <source>No patient matches %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna mgonjwa anayelingana na %1</translation>
     </message>
     <message>
         <source> about %1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation> kuhusu %1 (%2)</translation>
     </message>
     <message numerus="yes">
         <source>%n event(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>tukio %n</numerusform>
+            <numerusform>matukio %n</numerusform>
         </translation>
     </message>
     <message>
         <source>searched %1</source>
-        <translation type="unfinished"></translation>
+        <translation>imetafutwa katika %1</translation>
     </message>
     <message>
         <source>%1 by %2, %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 na %2, %3</translation>
     </message>
     <message>
         <source>the PC itself</source>
-        <translation type="unfinished"></translation>
+        <translation>kompyuta yenyewe</translation>
     </message>
     <message>
         <source>Verifying…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inathibitisha…</translation>
     </message>
     <message>
         <source>this PC</source>
-        <translation type="unfinished"></translation>
+        <translation>kompyuta hii</translation>
     </message>
     <message>
         <source>the server</source>
-        <translation type="unfinished"></translation>
+        <translation>seva</translation>
     </message>
     <message>
         <source>%1 could not be checked: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 haikuweza kukaguliwa: %2</translation>
     </message>
     <message>
         <source>%1: no events to check</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: hakuna matukio ya kukagua</translation>
     </message>
     <message>
         <source>%1: %2 of %3 chains BROKEN</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: minyororo %2 kati ya %3 IMEVUNJIKA</translation>
     </message>
     <message>
         <source>%1: all intact (%2 chain(s), %3 events)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: yote iko salama (minyororo %2, matukio %3)</translation>
     </message>
     <message>
         <source>Intact</source>
-        <translation type="unfinished"></translation>
+        <translation>Salama</translation>
     </message>
 </context>
 <context>
     <name>BackupScreen</name>
     <message>
         <source>Backups</source>
-        <translation type="unfinished"></translation>
+        <translation>Nakala rudufu</translation>
     </message>
     <message>
         <source>Back up now…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi nakala sasa…</translation>
     </message>
     <message>
         <source>The app backs this PC&apos;s data up each day into %1 and keeps the last %2. To restore one, use seth-clinic restore FILE into an empty data folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Programu huhifadhi nakala ya data ya kompyuta hii kila siku katika %1 na hubakiza nakala %2 za mwisho. Kurejesha mojawapo, tumia seth-clinic restore FILE kwenye folda tupu ya data.</translation>
     </message>
     <message>
         <source>Day</source>
-        <translation type="unfinished"></translation>
+        <translation>Siku</translation>
     </message>
     <message>
         <source>Size</source>
-        <translation type="unfinished"></translation>
+        <translation>Ukubwa</translation>
     </message>
     <message>
         <source>File</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili</translation>
     </message>
     <message>
         <source>Back up to</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi nakala kwenye</translation>
     </message>
     <message>
         <source>Seth Clinic backup (*.sqlite3)</source>
-        <translation type="unfinished"></translation>
+        <translation>Nakala rudufu ya Seth Clinic (*.sqlite3)</translation>
     </message>
     <message>
         <source>Backed up to %1 (%2 changes not yet synced).</source>
-        <translation type="unfinished"></translation>
+        <translation>Nakala imehifadhiwa kwenye %1 (mabadiliko %2 bado hayajasawazishwa).</translation>
     </message>
     <message>
         <source>The backup failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Kuhifadhi nakala kumeshindikana: %1</translation>
     </message>
 </context>
 <context>
     <name>BillState</name>
     <message>
         <source>To bill</source>
-        <translation type="unfinished"></translation>
+        <translation>Haijatozwa</translation>
     </message>
     <message>
         <source>Unpaid</source>
-        <translation type="unfinished"></translation>
+        <translation>Haijalipwa</translation>
     </message>
     <message>
         <source>Part paid</source>
-        <translation type="unfinished"></translation>
+        <translation>Imelipwa kiasi</translation>
     </message>
     <message>
         <source>Paid</source>
-        <translation type="unfinished"></translation>
+        <translation>Imelipwa</translation>
     </message>
 </context>
 <context>
     <name>BillingScreen</name>
     <message>
         <source>Billing</source>
-        <translation type="unfinished"></translation>
+        <translation>Malipo</translation>
     </message>
     <message>
         <source>&lt;b&gt;Waiting to pay today&lt;/b&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Wanaosubiri kulipa leo&lt;/b&gt;</translation>
     </message>
     <message>
         <source>Open a visit from the list to bill it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua ziara kutoka kwenye orodha ili kuitoza bili.</translation>
     </message>
     <message>
         <source>Add a service: type to search</source>
-        <translation type="unfinished"></translation>
+        <translation>Ongeza huduma: andika kutafuta</translation>
     </message>
     <message>
         <source>Add</source>
-        <translation type="unfinished"></translation>
+        <translation>Ongeza</translation>
     </message>
     <message>
         <source>Remove line</source>
-        <translation type="unfinished"></translation>
+        <translation>Ondoa mstari</translation>
     </message>
     <message>
         <source>Qty</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi</translation>
     </message>
     <message>
         <source>Total</source>
-        <translation type="unfinished"></translation>
+        <translation>Jumla</translation>
     </message>
     <message>
         <source>Paid</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilicholipwa</translation>
     </message>
     <message>
         <source>Balance</source>
-        <translation type="unfinished"></translation>
+        <translation>Salio</translation>
     </message>
     <message>
         <source>Create invoice  (Ctrl+Enter)</source>
-        <translation type="unfinished"></translation>
+        <translation>Unda ankara  (Ctrl+Enter)</translation>
     </message>
     <message>
         <source>Bill</source>
-        <translation type="unfinished"></translation>
+        <translation>Bili</translation>
     </message>
     <message>
         <source>A4 page</source>
-        <translation type="unfinished"></translation>
+        <translation>Ukurasa wa A4</translation>
     </message>
     <message>
         <source>80 mm roll</source>
-        <translation type="unfinished"></translation>
+        <translation>Roli ya mm 80</translation>
     </message>
     <message>
         <source>Print receipt…  (Ctrl+P)</source>
-        <translation type="unfinished"></translation>
+        <translation>Chapisha risiti…  (Ctrl+P)</translation>
     </message>
     <message>
         <source>Save receipt as PDF…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi risiti kama PDF…</translation>
     </message>
     <message>
         <source>Reverse…</source>
-        <translation type="unfinished"></translation>
+        <translation>Batilisha…</translation>
     </message>
     <message>
         <source>Paper</source>
-        <translation type="unfinished"></translation>
+        <translation>Karatasi</translation>
     </message>
     <message>
         <source>Payments and receipts</source>
-        <translation type="unfinished"></translation>
+        <translation>Malipo na risiti</translation>
     </message>
     <message numerus="yes">
         <source>%n waiting</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n anasubiri</numerusform>
+            <numerusform>%n wanasubiri</numerusform>
         </translation>
     </message>
     <message>
         <source>%s due</source>
-        <translation type="unfinished"></translation>
+        <translation>inadaiwa %s</translation>
     </message>
     <message>
         <source>Not billed yet: check the lines, then create the invoice</source>
-        <translation type="unfinished"></translation>
+        <translation>Bado haijatozwa: kagua mistari, kisha unda ankara</translation>
     </message>
     <message>
         <source>Invoice %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Ankara %s</translation>
     </message>
     <message>
         <source>unpaid</source>
-        <translation type="unfinished"></translation>
+        <translation>haijalipwa</translation>
     </message>
     <message>
         <source>part paid</source>
-        <translation type="unfinished"></translation>
+        <translation>imelipwa kiasi</translation>
     </message>
     <message>
         <source>paid in full</source>
-        <translation type="unfinished"></translation>
+        <translation>imelipwa kikamilifu</translation>
     </message>
     <message>
         <source>No open shift on this PC: cash needs one (open it on the Shifts screen).</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna zamu iliyo wazi kwenye kompyuta hii: pesa taslimu zinahitaji zamu (ifungue kwenye skrini ya Zamu).</translation>
     </message>
     <message>
         <source>Pick a service from the price list first</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua huduma kutoka orodha ya bei kwanza</translation>
     </message>
     <message>
         <source>Quantity must be a whole number from 1 to 10,000</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi lazima iwe nambari kamili kuanzia 1 hadi 10,000</translation>
     </message>
     <message>
         <source>Not on the price list: %s. Select the line and add the right service in its place, or remove it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Haiko kwenye orodha ya bei: %s. Chagua mstari na uongeze huduma sahihi mahali pake, au uuondoe.</translation>
     </message>
     <message>
         <source>Invoice created. Take the payment.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ankara imeundwa. Pokea malipo.</translation>
     </message>
     <message>
         <source>Receipt %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Risiti %s</translation>
     </message>
     <message>
         <source>Change %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Chenji %s</translation>
     </message>
     <message>
         <source>M-Pesa code used before</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa M-Pesa umetumika awali</translation>
     </message>
     <message>
         <source>M-Pesa code %s was used before:</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa M-Pesa %s ulitumika awali:</translation>
     </message>
     <message>
         <source>Check the M-Pesa message. Take this payment anyway?</source>
-        <translation type="unfinished"></translation>
+        <translation>Kagua ujumbe wa M-Pesa. Pokea malipo haya hata hivyo?</translation>
     </message>
     <message>
         <source>Take it anyway</source>
-        <translation type="unfinished"></translation>
+        <translation>Pokea hata hivyo</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Ghairi</translation>
     </message>
     <message>
         <source>Used before; check the code</source>
-        <translation type="unfinished"></translation>
+        <translation>Umetumika awali; kagua msimbo</translation>
     </message>
     <message>
         <source>Save receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi risiti</translation>
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za PDF (*.pdf)</translation>
     </message>
     <message>
         <source>Could not save the receipt: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kuhifadhi risiti: %s</translation>
     </message>
     <message>
         <source>Receipt %s saved to %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Risiti %s imehifadhiwa kwenye %s</translation>
     </message>
     <message>
         <source>Could not print the receipt: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kuchapisha risiti: %s</translation>
     </message>
     <message>
         <source>Receipt %s sent to the printer</source>
-        <translation type="unfinished"></translation>
+        <translation>Risiti %s imetumwa kwa printa</translation>
     </message>
     <message>
         <source>Reversal receipt %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Risiti ya kubatilisha %s</translation>
     </message>
 </context>
 <context>
     <name>BranchesScreen</name>
     <message>
         <source>Branches</source>
-        <translation type="unfinished"></translation>
+        <translation>Matawi</translation>
     </message>
     <message>
         <source>New branch</source>
-        <translation type="unfinished"></translation>
+        <translation>Tawi jipya</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina</translation>
     </message>
     <message>
         <source>KMHFL code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa KMHFL</translation>
     </message>
     <message>
         <source>SHA facility id</source>
-        <translation type="unfinished"></translation>
+        <translation>Kitambulisho cha kituo cha SHA</translation>
     </message>
     <message>
         <source>e.g. WEST</source>
-        <translation type="unfinished"></translation>
+        <translation>k.m. WEST</translation>
     </message>
     <message>
         <source>the facility&apos;s number, e.g. 13023</source>
-        <translation type="unfinished"></translation>
+        <translation>nambari ya kituo, k.m. 13023</translation>
     </message>
     <message>
         <source>Add branch</source>
-        <translation type="unfinished"></translation>
+        <translation>Ongeza tawi</translation>
     </message>
     <message>
         <source>Change %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Badilisha %1</translation>
     </message>
     <message>
         <source>Save changes</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi mabadiliko</translation>
     </message>
 </context>
 <context>
     <name>CashUpPanel</name>
     <message>
         <source>&amp;Show</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Onyesha</translation>
     </message>
     <message>
         <source>Day</source>
-        <translation type="unfinished"></translation>
+        <translation>Siku</translation>
     </message>
     <message>
         <source>Shifts (every PC, as far as synced)</source>
-        <translation type="unfinished"></translation>
+        <translation>Zamu (kompyuta zote, kadiri zilivyosawazishwa)</translation>
     </message>
     <message>
         <source>The branch&apos;s day by method</source>
-        <translation type="unfinished"></translation>
+        <translation>Siku ya tawi kwa njia ya malipo</translation>
     </message>
     <message>
         <source>This PC has no branch yet: log in online once.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta hii bado haina tawi: ingia ukiwa mtandaoni mara moja.</translation>
     </message>
     <message>
         <source>Could not read the cash-up: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kusoma hesabu ya pesa: %s</translation>
     </message>
     <message>
         <source>No shifts were opened at this branch on this day.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna zamu zilizofunguliwa katika tawi hili siku hii.</translation>
     </message>
     <message>
         <source>%d shifts: expected cash %s, counted %s, variance %s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Zamu %d: pesa taslimu zinazotarajiwa %s, zilizohesabiwa %s, tofauti %s.</translation>
     </message>
     <message>
         <source>%d still open: their cash is expected but not yet counted.</source>
-        <translation type="unfinished"></translation>
+        <translation>%d bado ziko wazi: pesa zao zinatarajiwa lakini bado hazijahesabiwa.</translation>
     </message>
 </context>
 <context>
     <name>CataloguePanel</name>
     <message>
         <source>&amp;New test</source>
-        <translation type="unfinished"></translation>
+        <translation>Kipimo &amp;kipya</translation>
     </message>
     <message>
         <source>A band applies below its age in years (null: everyone older) to sex F, M or null (anyone); the first that fits the patient is used. Values outside normal_low to normal_high are flagged low or high, beyond a critical limit critical. Results already entered keep the flags they were given.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiwango hutumika chini ya umri wake kwa miaka (null: kila aliye mkubwa zaidi) kwa jinsia F, M au null (yeyote); cha kwanza kinachomfaa mgonjwa ndicho hutumika. Thamani zilizo nje ya normal_low hadi normal_high huwekwa alama ya chini au juu, na zilizozidi kikomo cha hatari huwekwa alama ya hatari. Matokeo yaliyokwisha kuingizwa hubaki na alama yaliyopewa.</translation>
     </message>
     <message>
         <source>&amp;Save this test</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Hifadhi kipimo hiki</translation>
     </message>
     <message>
         <source>  (clinic&apos;s version)</source>
-        <translation type="unfinished"></translation>
+        <translation>  (toleo la kliniki)</translation>
     </message>
     <message>
         <source>Line %d, column %d: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Mstari %d, safu %d: %s</translation>
     </message>
     <message>
         <source>Write the test as one JSON object { … }</source>
-        <translation type="unfinished"></translation>
+        <translation>Andika kipimo kama kitu kimoja cha JSON { … }</translation>
     </message>
     <message>
         <source>Saved %s: new results are flagged by it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Imehifadhiwa %s: matokeo mapya yatawekewa alama kulingana nacho.</translation>
     </message>
 </context>
 <context>
     <name>Claims</name>
     <message>
         <source>Draft</source>
-        <translation type="unfinished"></translation>
+        <translation>Rasimu</translation>
     </message>
     <message>
         <source>Ready</source>
-        <translation type="unfinished"></translation>
+        <translation>Tayari</translation>
     </message>
     <message>
         <source>SHA invoice printed</source>
-        <translation type="unfinished"></translation>
+        <translation>Ankara ya SHA imechapishwa</translation>
     </message>
     <message>
         <source>Submitted</source>
-        <translation type="unfinished"></translation>
+        <translation>Imewasilishwa</translation>
     </message>
     <message>
         <source>Approved</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeidhinishwa</translation>
     </message>
     <message>
         <source>Partially approved</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeidhinishwa kwa sehemu</translation>
     </message>
     <message>
         <source>Rejected</source>
-        <translation type="unfinished"></translation>
+        <translation>Imekataliwa</translation>
     </message>
     <message>
         <source>Paid</source>
-        <translation type="unfinished"></translation>
+        <translation>Imelipwa</translation>
     </message>
     <message>
         <source>Back to draft</source>
-        <translation type="unfinished"></translation>
+        <translation>Rudisha kuwa rasimu</translation>
     </message>
     <message>
         <source>Mark ready</source>
-        <translation type="unfinished"></translation>
+        <translation>Weka tayari</translation>
     </message>
     <message>
         <source>Submitted to SHA</source>
-        <translation type="unfinished"></translation>
+        <translation>Imewasilishwa kwa SHA</translation>
     </message>
     <message>
         <source>Approved by SHA</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeidhinishwa na SHA</translation>
     </message>
     <message>
         <source>Partly approved</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeidhinishwa kwa sehemu</translation>
     </message>
     <message>
         <source>Rejected by SHA</source>
-        <translation type="unfinished"></translation>
+        <translation>Imekataliwa na SHA</translation>
     </message>
     <message>
         <source>Paid by SHA</source>
-        <translation type="unfinished"></translation>
+        <translation>Imelipwa na SHA</translation>
     </message>
     <message>
         <source>Weekly</source>
-        <translation type="unfinished"></translation>
+        <translation>Kila wiki</translation>
     </message>
     <message>
         <source>Monthly</source>
-        <translation type="unfinished"></translation>
+        <translation>Kila mwezi</translation>
     </message>
 </context>
 <context>
     <name>CloseShiftDialog</name>
     <message>
         <source>Close the shift</source>
-        <translation type="unfinished"></translation>
+        <translation>Funga zamu</translation>
     </message>
     <message>
         <source>Opening float</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa za kuanzia</translation>
     </message>
     <message>
         <source>Cash taken (net)</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa taslimu zilizopokelewa (halisi)</translation>
     </message>
     <message>
         <source>Expected cash in the drawer</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa taslimu zinazotarajiwa kwenye droo</translation>
     </message>
     <message>
         <source>%s expected (not counted here)</source>
-        <translation type="unfinished"></translation>
+        <translation>%s zinatarajiwa (hazihesabiwi hapa)</translation>
     </message>
     <message>
         <source>e.g. 12,450</source>
-        <translation type="unfinished"></translation>
+        <translation>k.m. 12,450</translation>
     </message>
     <message>
         <source>Use the notes and coins total</source>
-        <translation type="unfinished"></translation>
+        <translation>Tumia jumla ya noti na sarafu</translation>
     </message>
     <message>
         <source>Cash counted</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa taslimu zilizohesabiwa</translation>
     </message>
     <message>
         <source>Variance (counted − expected)</source>
-        <translation type="unfinished"></translation>
+        <translation>Tofauti (zilizohesabiwa − zinazotarajiwa)</translation>
     </message>
     <message>
         <source>Close shift</source>
-        <translation type="unfinished"></translation>
+        <translation>Funga zamu</translation>
     </message>
     <message>
         <source>Keep it open</source>
-        <translation type="unfinished"></translation>
+        <translation>Iache wazi</translation>
     </message>
     <message>
         <source>Closing is final: payments after it need a new shift.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kufunga ni hatua ya mwisho: malipo baada yake yanahitaji zamu mpya.</translation>
     </message>
 </context>
 <context>
     <name>ConflictsScreen</name>
     <message>
         <source>Conflicts</source>
-        <translation type="unfinished"></translation>
+        <translation>Migongano</translation>
     </message>
     <message>
         <source>Show settled ones</source>
-        <translation type="unfinished"></translation>
+        <translation>Onyesha iliyotatuliwa</translation>
     </message>
     <message>
         <source>Two PCs changed the same field before they synced. The change that reached the server last was kept; keep it, or use the other value instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta mbili zilibadilisha sehemu ile ile kabla ya kusawazisha. Badiliko lililofika kwenye seva mwisho ndilo lililobakizwa; libakize, au tumia thamani nyingine badala yake.</translation>
     </message>
     <message>
         <source>Record</source>
-        <translation type="unfinished"></translation>
+        <translation>Rekodi</translation>
     </message>
     <message>
         <source>Field</source>
-        <translation type="unfinished"></translation>
+        <translation>Sehemu</translation>
     </message>
     <message>
         <source>Kept value</source>
-        <translation type="unfinished"></translation>
+        <translation>Thamani iliyobakizwa</translation>
     </message>
     <message>
         <source>Kept: by, when</source>
-        <translation type="unfinished"></translation>
+        <translation>Iliyobakizwa: na nani, lini</translation>
     </message>
     <message>
         <source>Other value</source>
-        <translation type="unfinished"></translation>
+        <translation>Thamani nyingine</translation>
     </message>
     <message>
         <source>Other: by, when</source>
-        <translation type="unfinished"></translation>
+        <translation>Nyingine: na nani, lini</translation>
     </message>
     <message>
         <source>Settled</source>
-        <translation type="unfinished"></translation>
+        <translation>Umetatuliwa</translation>
     </message>
     <message>
         <source>Keep the kept value</source>
-        <translation type="unfinished"></translation>
+        <translation>Bakiza thamani iliyobakizwa</translation>
     </message>
     <message>
         <source>Use the other value</source>
-        <translation type="unfinished"></translation>
+        <translation>Tumia thamani nyingine</translation>
     </message>
     <message>
         <source>Pick a conflict to see its record</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua mgongano kuona rekodi yake</translation>
     </message>
     <message>
         <source>Now</source>
-        <translation type="unfinished"></translation>
+        <translation>Sasa</translation>
     </message>
     <message numerus="yes">
         <source>%n settled</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n umetatuliwa</numerusform>
+            <numerusform>%n imetatuliwa</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n to settle</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n wa kutatua</numerusform>
+            <numerusform>%n ya kutatua</numerusform>
         </translation>
     </message>
     <message>
         <source>%1: kept %2 (%3, reached the server last); the other value %4 (%5).</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: imebakizwa %2 (%3, ilifika kwenye seva mwisho); thamani nyingine %4 (%5).</translation>
     </message>
     <message>
         <source>%1 now</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 sasa</translation>
     </message>
     <message>
         <source>(deleted)</source>
-        <translation type="unfinished"></translation>
+        <translation>(imefutwa)</translation>
     </message>
 </context>
 <context>
     <name>ConsultationScreen</name>
     <message>
         <source>Consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Mashauriano</translation>
     </message>
     <message>
         <source>Waiting for consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Wanaosubiri mashauriano</translation>
     </message>
     <message>
         <source>No patients are waiting for consultation.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna wagonjwa wanaosubiri mashauriano.</translation>
     </message>
     <message>
         <source>Presenting complaint and its duration</source>
-        <translation type="unfinished"></translation>
+        <translation>Malalamiko makuu na muda wake</translation>
     </message>
     <message>
         <source>History of the presenting illness, past history, allergies</source>
-        <translation type="unfinished"></translation>
+        <translation>Historia ya ugonjwa wa sasa, historia ya awali, mzio</translation>
     </message>
     <message>
         <source>General and systemic examination findings</source>
-        <translation type="unfinished"></translation>
+        <translation>Matokeo ya uchunguzi wa jumla na wa mifumo</translation>
     </message>
     <message>
         <source>Management plan, advice, follow-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Mpango wa matibabu, ushauri, ufuatiliaji</translation>
     </message>
     <message>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo</translation>
     </message>
     <message>
         <source>&amp;Amend…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Rekebisha…</translation>
     </message>
     <message>
         <source>Amendments</source>
-        <translation type="unfinished"></translation>
+        <translation>Marekebisho</translation>
     </message>
     <message>
         <source>No amendments.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna marekebisho.</translation>
     </message>
     <message>
         <source>Diagnoses (WHO ICD-10)</source>
-        <translation type="unfinished"></translation>
+        <translation>Utambuzi (WHO ICD-10)</translation>
     </message>
     <message>
         <source>Prescriptions</source>
-        <translation type="unfinished"></translation>
+        <translation>Dawa zilizoandikwa</translation>
     </message>
     <message>
         <source>Add &amp;drug</source>
-        <translation type="unfinished"></translation>
+        <translation>Ongeza &amp;dawa</translation>
     </message>
     <message>
         <source>Drug</source>
-        <translation type="unfinished"></translation>
+        <translation>Dawa</translation>
     </message>
     <message>
         <source>Dose</source>
-        <translation type="unfinished"></translation>
+        <translation>Dozi</translation>
     </message>
     <message>
         <source>Frequency</source>
-        <translation type="unfinished"></translation>
+        <translation>Marudio</translation>
     </message>
     <message>
         <source>Duration</source>
-        <translation type="unfinished"></translation>
+        <translation>Muda</translation>
     </message>
     <message>
         <source>Quantity</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi</translation>
     </message>
     <message>
         <source>Lab requests</source>
-        <translation type="unfinished"></translation>
+        <translation>Maombi ya maabara</translation>
     </message>
     <message>
         <source>Add &amp;test</source>
-        <translation type="unfinished"></translation>
+        <translation>Ongeza &amp;kipimo</translation>
     </message>
     <message>
         <source>Test</source>
-        <translation type="unfinished"></translation>
+        <translation>Kipimo</translation>
     </message>
     <message>
         <source>Notes for the lab</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo kwa maabara</translation>
     </message>
     <message>
         <source>Orders</source>
-        <translation type="unfinished"></translation>
+        <translation>Maagizo</translation>
     </message>
     <message>
         <source>&amp;Save draft (Ctrl+S)</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Hifadhi rasimu (Ctrl+S)</translation>
     </message>
     <message>
         <source>Si&amp;gn…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Tia sahihi…</translation>
     </message>
     <message>
         <source>&lt;b&gt;Vitals %s:&lt;/b&gt; %s</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Vipimo muhimu %s:&lt;/b&gt; %s</translation>
     </message>
     <message>
         <source>&lt;i&gt;No vitals recorded at this visit.&lt;/i&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;i&gt;Hakuna vipimo muhimu vilivyorekodiwa katika ziara hii.&lt;/i&gt;</translation>
     </message>
     <message>
         <source>&lt;b&gt;Lab results&lt;/b&gt;&lt;br&gt;%s</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;b&gt;Matokeo ya maabara&lt;/b&gt;&lt;br&gt;%s</translation>
     </message>
     <message>
         <source>Signed %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imetiwa sahihi %s</translation>
     </message>
     <message>
         <source>%s — as signed; amended, see Amendments</source>
-        <translation type="unfinished"></translation>
+        <translation>%s — kama ilivyotiwa sahihi; imerekebishwa, tazama Marekebisho</translation>
     </message>
     <message>
         <source>This visit is closed (%s).</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara hii imefungwa (%s).</translation>
     </message>
     <message>
         <source>Draft saved at %s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Rasimu imehifadhiwa saa %s.</translation>
     </message>
     <message>
         <source>Sign the consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Tia sahihi mashauriano</translation>
     </message>
     <message>
         <source>Signing makes the notes final; changes after this are amendments.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kutia sahihi hufanya maelezo kuwa ya mwisho; mabadiliko baada ya hapo ni marekebisho.</translation>
     </message>
     <message>
         <source>&amp;Sign</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Tia sahihi</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Ghairi</translation>
     </message>
     <message>
         <source>Signed. The notes are final.</source>
-        <translation type="unfinished"></translation>
+        <translation>Imetiwa sahihi. Maelezo ni ya mwisho.</translation>
     </message>
     <message>
         <source>Consultation signed for %s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mashauriano ya %s yametiwa sahihi.</translation>
     </message>
     <message>
         <source>The draft is saved but not signed: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Rasimu imehifadhiwa lakini haijatiwa sahihi: %s</translation>
     </message>
     <message>
         <source>see the messages above</source>
-        <translation type="unfinished"></translation>
+        <translation>tazama jumbe zilizo juu</translation>
     </message>
     <message>
         <source>Nothing was saved: correct the marked fields.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna kilichohifadhiwa: rekebisha sehemu zilizowekwa alama.</translation>
     </message>
     <message>
         <source>Could not save: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeshindwa kuhifadhi: %s</translation>
     </message>
     <message>
         <source>Amendment to %s saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Marekebisho ya %s yamehifadhiwa.</translation>
     </message>
 </context>
 <context>
     <name>DenominationCount</name>
     <message>
         <source>Count by notes and coins (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>Hesabu kwa noti na sarafu (si lazima)</translation>
     </message>
     <message>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>Noti</translation>
     </message>
     <message>
         <source>Coins</source>
-        <translation type="unfinished"></translation>
+        <translation>Sarafu</translation>
     </message>
     <message>
         <source>%s ×</source>
-        <translation type="unfinished"></translation>
+        <translation>%s ×</translation>
     </message>
     <message>
         <source>Notes and coins: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Noti na sarafu: %s</translation>
     </message>
 </context>
 <context>
     <name>DeviceRolesBox</name>
     <message>
         <source>This PC is for:</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta hii ni ya:</translation>
     </message>
     <message>
         <source>This PC is new: an admin logging in for the first time ticks the work it is for (left empty, it is for admins only). Anyone else leaves these empty, and the PC serves their own role.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta hii ni mpya: msimamizi anayeingia kwa mara ya kwanza huweka alama kwenye kazi itakayofanyiwa (ikiachwa tupu, ni ya wasimamizi pekee). Mtu mwingine yeyote huziacha tupu, na kompyuta hutumikia jukumu lake mwenyewe.</translation>
     </message>
     <message>
         <source>Reception</source>
-        <translation type="unfinished"></translation>
+        <translation>Mapokezi</translation>
     </message>
     <message>
         <source>Triage</source>
-        <translation type="unfinished"></translation>
+        <translation>Uchunguzi wa awali</translation>
     </message>
     <message>
         <source>Consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Mashauriano</translation>
     </message>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation>Keshia</translation>
     </message>
     <message>
         <source>Pharmacy</source>
-        <translation type="unfinished"></translation>
+        <translation>Famasia</translation>
     </message>
     <message>
         <source>Claims</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai</translation>
     </message>
     <message>
         <source>Lab</source>
-        <translation type="unfinished"></translation>
+        <translation>Maabara</translation>
     </message>
     <message>
         <source>All (admin)</source>
-        <translation type="unfinished"></translation>
+        <translation>Zote (msimamizi)</translation>
     </message>
 </context>
 <context>
     <name>DevicesScreen</name>
     <message>
         <source>PCs</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta</translation>
     </message>
     <message>
         <source>Reload</source>
-        <translation type="unfinished"></translation>
+        <translation>Pakia upya</translation>
     </message>
     <message>
         <source>PC</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta</translation>
     </message>
     <message>
         <source>Branch</source>
-        <translation type="unfinished"></translation>
+        <translation>Tawi</translation>
     </message>
     <message>
         <source>Serves</source>
-        <translation type="unfinished"></translation>
+        <translation>Inahudumia</translation>
     </message>
     <message>
         <source>Last sync</source>
-        <translation type="unfinished"></translation>
+        <translation>Usawazishaji wa mwisho</translation>
     </message>
     <message>
         <source>App</source>
-        <translation type="unfinished"></translation>
+        <translation>Programu</translation>
     </message>
     <message>
         <source>Clock</source>
-        <translation type="unfinished"></translation>
+        <translation>Saa</translation>
     </message>
     <message>
         <source>Pending</source>
-        <translation type="unfinished"></translation>
+        <translation>Yanayosubiri</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali</translation>
     </message>
     <message>
         <source>Save the roles</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi majukumu</translation>
     </message>
     <message>
         <source>Revoke this PC…</source>
-        <translation type="unfinished"></translation>
+        <translation>Batilisha kompyuta hii…</translation>
     </message>
     <message>
         <source>Choose a PC</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua kompyuta</translation>
     </message>
     <message>
         <source>Staff log in only on PCs that serve their role (admins on any). A PC that may hold more after a change pulls it at its next sync. A revoked PC is refused at its next sync; its work not yet synced stays on it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wafanyakazi huingia tu kwenye kompyuta zinazohudumia jukumu lao (wasimamizi kwenye yoyote). Kompyuta inayoweza kushika zaidi baada ya badiliko huvuta data hiyo katika usawazishaji wake ujao. Kompyuta iliyobatilishwa hukataliwa katika usawazishaji wake ujao; kazi yake ambayo bado haijasawazishwa hubaki ndani yake.</translation>
     </message>
     <message>
         <source>Revoked %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Imebatilishwa %1</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished"></translation>
+        <translation>Inatumika</translation>
     </message>
     <message>
         <source>Every role</source>
-        <translation type="unfinished"></translation>
+        <translation>Kila jukumu</translation>
     </message>
     <message>
         <source>right</source>
-        <translation type="unfinished"></translation>
+        <translation>sahihi</translation>
     </message>
     <message>
         <source>%1 min fast</source>
-        <translation type="unfinished"></translation>
+        <translation>dakika %1 mbele</translation>
     </message>
     <message>
         <source>%1 min slow</source>
-        <translation type="unfinished"></translation>
+        <translation>dakika %1 nyuma</translation>
     </message>
     <message>
         <source>%1 serves:</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 inahudumia:</translation>
     </message>
     <message>
         <source>Revoke this PC?</source>
-        <translation type="unfinished"></translation>
+        <translation>Batilisha kompyuta hii?</translation>
     </message>
     <message>
         <source>Revoke %1? Nobody can sync or log in online from it again; its work not yet synced stays on it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Batilisha %1? Hakuna atakayeweza kusawazisha au kuingia mtandaoni kutoka kwayo tena; kazi yake ambayo bado haijasawazishwa hubaki ndani yake.</translation>
     </message>
 </context>
 <context>
     <name>DiagnosisPicker</name>
     <message>
         <source>Search ICD-10 by code or words: B54, malaria…</source>
-        <translation type="unfinished"></translation>
+        <translation>Tafuta ICD-10 kwa msimbo au maneno: B54, malaria…</translation>
     </message>
     <message>
         <source>Enter or double-click adds.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter au kubofya mara mbili huongeza.</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>Ondoa</translation>
     </message>
     <message>
         <source>e.g. 1F40.Z</source>
-        <translation type="unfinished"></translation>
+        <translation>k.m. 1F40.Z</translation>
     </message>
     <message>
         <source>Add ICD-11</source>
-        <translation type="unfinished"></translation>
+        <translation>Ongeza ICD-11</translation>
     </message>
     <message>
         <source>Chosen (first is primary)</source>
-        <translation type="unfinished"></translation>
+        <translation>Uliochaguliwa (wa kwanza ndio mkuu)</translation>
     </message>
     <message>
         <source>ICD-11 code for SHA:</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa ICD-11 kwa SHA:</translation>
     </message>
     <message>
         <source>Searching…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inatafuta…</translation>
     </message>
     <message>
         <source>Search failed: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Utafutaji umeshindikana: %s</translation>
     </message>
     <message>
         <source>No ICD-10 diagnosis matches “%s”.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna utambuzi wa ICD-10 unaolingana na “%s”.</translation>
     </message>
     <message>
         <source>ICD-11 %s (for SHA)</source>
-        <translation type="unfinished"></translation>
+        <translation>ICD-11 %s (kwa SHA)</translation>
     </message>
     <message>
         <source>  · primary</source>
-        <translation type="unfinished"></translation>
+        <translation>  · mkuu</translation>
     </message>
     <message>
         <source>The first is the primary diagnosis.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wa kwanza ndio utambuzi mkuu.</translation>
     </message>
 </context>
 <context>
     <name>DispensePanel</name>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>Owed</source>
-        <translation type="unfinished"></translation>
+        <translation>Hazijatolewa</translation>
     </message>
     <message>
         <source>Since</source>
-        <translation type="unfinished"></translation>
+        <translation>Tangu</translation>
     </message>
     <message>
         <source>Waiting at the pharmacy</source>
-        <translation type="unfinished"></translation>
+        <translation>Wanaosubiri famasia</translation>
     </message>
     <message>
         <source>Choose a patient on the left</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua mgonjwa upande wa kushoto</translation>
     </message>
     <message>
         <source>Drug prescribed</source>
-        <translation type="unfinished"></translation>
+        <translation>Dawa iliyoandikwa</translation>
     </message>
     <message>
         <source>Dose</source>
-        <translation type="unfinished"></translation>
+        <translation>Dozi</translation>
     </message>
     <message>
         <source>Frequency</source>
-        <translation type="unfinished"></translation>
+        <translation>Marudio</translation>
     </message>
     <message>
         <source>Duration</source>
-        <translation type="unfinished"></translation>
+        <translation>Muda</translation>
     </message>
     <message>
         <source>Prescribed</source>
-        <translation type="unfinished"></translation>
+        <translation>Iliyoandikwa</translation>
     </message>
     <message>
         <source>Given</source>
-        <translation type="unfinished"></translation>
+        <translation>Iliyotolewa</translation>
     </message>
     <message>
         <source>Given on</source>
-        <translation type="unfinished"></translation>
+        <translation>Tarehe ya kutolewa</translation>
     </message>
     <message>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation>Aliyetoa</translation>
     </message>
     <message>
         <source>Drug given</source>
-        <translation type="unfinished"></translation>
+        <translation>Dawa iliyotolewa</translation>
     </message>
     <message>
         <source>Quantity</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi</translation>
     </message>
     <message>
         <source>Notes</source>
-        <translation type="unfinished"></translation>
+        <translation>Maelezo</translation>
     </message>
     <message>
         <source>Dispense the line</source>
-        <translation type="unfinished"></translation>
+        <translation>Toa dawa ya mstari huu</translation>
     </message>
     <message>
         <source>Quantity given</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi iliyotolewa</translation>
     </message>
     <message>
         <source>Only when another drug is given</source>
-        <translation type="unfinished"></translation>
+        <translation>Pale tu dawa nyingine inapotolewa</translation>
     </message>
     <message>
         <source>Why another drug</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwa nini dawa nyingine</translation>
     </message>
     <message>
         <source>e.g. Take after meals; finish the course</source>
-        <translation type="unfinished"></translation>
+        <translation>k.m. Meza baada ya kula; maliza dozi yote</translation>
     </message>
     <message>
         <source>Counselling</source>
-        <translation type="unfinished"></translation>
+        <translation>Ushauri</translation>
     </message>
     <message>
         <source>Close the line: the rest is not owed</source>
-        <translation type="unfinished"></translation>
+        <translation>Funga mstari: kilichobaki hakitatolewa</translation>
     </message>
     <message>
         <source>e.g. Patient buys the rest elsewhere</source>
-        <translation type="unfinished"></translation>
+        <translation>k.m. Mgonjwa atanunua zilizobaki kwingine</translation>
     </message>
     <message>
         <source>Why it is closed</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwa nini umefungwa</translation>
     </message>
     <message>
         <source>&amp;Dispense</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Toa dawa</translation>
     </message>
     <message>
         <source>Print &amp;label…</source>
-        <translation type="unfinished"></translation>
+        <translation>Chapisha &amp;lebo…</translation>
     </message>
     <message>
         <source>On A4</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwenye A4</translation>
     </message>
     <message numerus="yes">
         <source>%n line(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>mstari %n</numerusform>
+            <numerusform>mistari %n</numerusform>
         </translation>
     </message>
     <message>
         <source>closed</source>
-        <translation type="unfinished"></translation>
+        <translation>umefungwa</translation>
     </message>
     <message>
         <source>%1 given: %2 of %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 imetolewa: %2 kati ya %3</translation>
     </message>
     <message numerus="yes">
         <source>%n still owed</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n bado haijatolewa</numerusform>
+            <numerusform>%n bado hazijatolewa</numerusform>
         </translation>
     </message>
     <message>
         <source>Every line is done: the visit is completed</source>
-        <translation type="unfinished"></translation>
+        <translation>Kila mstari umekamilika: ziara imekamilika</translation>
     </message>
 </context>
 <context>
     <name>DrugForm</name>
     <message>
         <source>Drug</source>
-        <translation type="unfinished"></translation>
+        <translation>Dawa</translation>
     </message>
 </context>
 <context>
     <name>FirstStartDialog</name>
     <message>
         <source>Seth Clinic — first start</source>
-        <translation type="unfinished"></translation>
+        <translation>Seth Clinic — kuanza kwa mara ya kwanza</translation>
     </message>
     <message>
         <source>Connect to the clinic&apos;s server</source>
-        <translation type="unfinished"></translation>
+        <translation>Jiunge na seva ya kliniki</translation>
     </message>
     <message>
         <source>This PC is the clinic server (single-PC clinic)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta hii ndiyo seva ya kliniki (kliniki ya kompyuta moja)</translation>
     </message>
     <message>
         <source>Try a demo clinic with made-up patients</source>
-        <translation type="unfinished"></translation>
+        <translation>Jaribu kliniki ya majaribio yenye wagonjwa wa kubuni</translation>
     </message>
     <message>
         <source>Continue</source>
-        <translation type="unfinished"></translation>
+        <translation>Endelea</translation>
     </message>
     <message>
         <source>Seth Clinic keeps working when the internet is down and syncs with the clinic&apos;s server when it is back. Where is the server?</source>
-        <translation type="unfinished"></translation>
+        <translation>Seth Clinic huendelea kufanya kazi intaneti ikikatika, na husawazisha na seva ya kliniki inaporudi. Seva iko wapi?</translation>
     </message>
     <message>
         <source>Type the server&apos;s address, e.g. http://192.168.1.10:8750</source>
-        <translation type="unfinished"></translation>
+        <translation>Andika anwani ya seva, k.m. http://192.168.1.10:8750</translation>
     </message>
 </context>
 <context>
     <name>Flag</name>
     <message>
         <source>Normal</source>
-        <translation type="unfinished"></translation>
+        <translation>Kawaida</translation>
     </message>
     <message>
         <source>Low</source>
-        <translation type="unfinished"></translation>
+        <translation>Chini</translation>
     </message>
     <message>
         <source>High</source>
-        <translation type="unfinished"></translation>
+        <translation>Juu</translation>
     </message>
     <message>
         <source>Critical low</source>
-        <translation type="unfinished"></translation>
+        <translation>Hatari chini</translation>
     </message>
     <message>
         <source>Critical high</source>
-        <translation type="unfinished"></translation>
+        <translation>Hatari juu</translation>
     </message>
 </context>
 <context>
     <name>ImportDialog</name>
     <message>
         <source>Import paper register</source>
-        <translation type="unfinished"></translation>
+        <translation>Leta rejista ya karatasi</translation>
     </message>
     <message>
         <source>Choose CSV file…</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua faili ya CSV…</translation>
     </message>
     <message>
         <source>A register saved as CSV, with the columns NAME, AGE, RESIDENCE, NUMBER and PHONE NUMBER.</source>
-        <translation type="unfinished"></translation>
+        <translation>Rejista iliyohifadhiwa kama CSV, yenye safu NAME, AGE, RESIDENCE, NUMBER na PHONE NUMBER.</translation>
     </message>
     <message>
         <source>Preview</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakiki</translation>
     </message>
     <message>
         <source>Line</source>
-        <translation type="unfinished"></translation>
+        <translation>Mstari</translation>
     </message>
     <message>
         <source>Problems found (nothing imported yet)</source>
-        <translation type="unfinished"></translation>
+        <translation>Matatizo yaliyopatikana (hakuna kilicholetwa bado)</translation>
     </message>
     <message>
         <source>Field</source>
-        <translation type="unfinished"></translation>
+        <translation>Sehemu</translation>
     </message>
     <message>
         <source>Value</source>
-        <translation type="unfinished"></translation>
+        <translation>Thamani</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>Sababu</translation>
     </message>
     <message>
         <source>What happens</source>
-        <translation type="unfinished"></translation>
+        <translation>Kitakachofanyika</translation>
     </message>
     <message>
         <source>Import</source>
-        <translation type="unfinished"></translation>
+        <translation>Leta</translation>
     </message>
     <message>
         <source>Close</source>
-        <translation type="unfinished"></translation>
+        <translation>Funga</translation>
     </message>
     <message>
         <source>Choose the paper register</source>
-        <translation type="unfinished"></translation>
+        <translation>Chagua rejista ya karatasi</translation>
     </message>
     <message>
         <source>CSV files (*.csv);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za CSV (*.csv);;Faili zote (*)</translation>
     </message>
     <message>
         <source>Reading the register…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inasoma rejista…</translation>
     </message>
     <message>
         <source>Preview: the first {shown} of {total} rows</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakiki: mistari {shown} ya kwanza kati ya {total}</translation>
     </message>
     <message>
         <source>Rows: {read}  ·  would be imported: {imported}  ·  already imported (skipped): {skipped}  ·  would be rejected: {rejected}  ·  values to flag for review: {flagged}</source>
-        <translation type="unfinished"></translation>
+        <translation>Mistari: {read}  ·  ingeletwa: {imported}  ·  tayari imeletwa (imerukwa): {skipped}  ·  ingekataliwa: {rejected}  ·  thamani za kukaguliwa: {flagged}</translation>
     </message>
     <message>
         <source>Nothing is imported until you press Import.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna kinacholetwa hadi ubonyeze Leta.</translation>
     </message>
     <message>
         <source>No problems found. Nothing is imported until you press Import.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna matatizo yaliyopatikana. Hakuna kinacholetwa hadi ubonyeze Leta.</translation>
     </message>
     <message>
         <source>The register has no rows to import.</source>
-        <translation type="unfinished"></translation>
+        <translation>Rejista haina mistari ya kuleta.</translation>
     </message>
     <message>
         <source>Importing… the rest of the app keeps working.</source>
-        <translation type="unfinished"></translation>
+        <translation>Inaleta… sehemu nyingine za programu zinaendelea kufanya kazi.</translation>
     </message>
     <message>
         <source>Import report</source>
-        <translation type="unfinished"></translation>
+        <translation>Ripoti ya kuleta</translation>
     </message>
     <message>
         <source>Rows read: {read}  ·  imported: {imported}  ·  already imported (skipped): {skipped}  ·  rejected: {rejected}  ·  values flagged for review: {flagged}</source>
-        <translation type="unfinished"></translation>
+        <translation>Mistari iliyosomwa: {read}  ·  imeletwa: {imported}  ·  tayari imeletwa (imerukwa): {skipped}  ·  imekataliwa: {rejected}  ·  thamani za kukaguliwa: {flagged}</translation>
     </message>
     <message>
         <source>Imported {n} patients.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wagonjwa {n} wameletwa.</translation>
     </message>
     <message>
         <source>Imported 1 patient.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa 1 ameletwa.</translation>
     </message>
     <message>
         <source>The import failed and nothing was imported: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Kuleta kumeshindikana na hakuna kilicholetwa: {reason}</translation>
     </message>
 </context>
 <context>
