@@ -264,7 +264,15 @@ def _server(data_dir: str | None, arguments: list[str]) -> int:
     return status if isinstance(status, int) else EXIT_FAILED
 
 
+LOGIN_MODULES = ("sync.auth", "desktop.local_server")
+"""What the login window needs besides Qt. Once Qt is loaded, PySide6 reads
+the source of every module imported after it (for its ``__feature__``
+switches), so these load before Qt: a tenth of a second less to the login."""
+
+
 def _start_desktop(data_dir: Path) -> int:
+    for module in LOGIN_MODULES:
+        importlib.import_module(module)
     app = importlib.import_module("desktop.app")  # Qt is loaded only here
     status = app.main(data_dir)
     return status if isinstance(status, int) else 0
