@@ -40,18 +40,13 @@ from clinic.lab.service import record_lab_results
 from clinic.permissions import Data, may_write
 from clinic.visits.models import Visit
 from desktop.context import AppContext
+from desktop.display import sex_text
 from desktop.screens.base import Screen
 from desktop.screens.lab.catalogue_panel import CataloguePanel
 from desktop.screens.lab.result_form import ResultForm
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.queue.screen import CRITICAL_COLOUR
-from desktop.screens.visit_screen import (
-    BANNER_ERROR_STYLE,
-    BANNER_OK_STYLE,
-    local_time,
-    sex_text,
-    shown_age,
-)
+from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE, local_time, shown_age
 
 REFRESH_MS = 30_000
 

@@ -36,6 +36,7 @@ from clinic.permissions import Data, may_read, may_write
 from clinic.visits.queries import VisitSummary, patient_visits
 from clinic.visits.service import open_visit
 from desktop.context import AppContext
+from desktop.display import sex_text, visit_status_text
 from desktop.printing import clinic_name
 from desktop.screens.claims.sha_invoice import print_sha_invoice
 from desktop.screens.patients.calls import submit_for
@@ -48,8 +49,6 @@ from desktop.screens.patients.display import (
     header_texts,
     kes,
     phone_text,
-    sex_label,
-    status_label,
     table_texts,
 )
 from desktop.screens.patients.register import PatientDialog, SavedPatient
@@ -278,7 +277,7 @@ class PatientPage(QWidget):
         values = {
             "op_number": profile.op_number,
             "legacy_number": profile.legacy_number,
-            "sex": sex_label(profile.sex),
+            "sex": sex_text(profile.sex),
             "date_of_birth": date_text(profile.date_of_birth)
             + (self.tr(" (estimated)") if profile.date_of_birth_estimated else ""),
             "age": age_text(profile.date_of_birth, profile.date_of_birth_estimated, today),
@@ -333,7 +332,7 @@ class PatientPage(QWidget):
             cells = [
                 date_text(visit.visit_date),
                 self.tr("New") if visit.is_new else self.tr("Revisit"),
-                status_label(visit.status),
+                visit_status_text(visit.status),
             ]
             if self.shows_diagnoses:
                 cells.append(visit.diagnoses)

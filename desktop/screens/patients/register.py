@@ -46,13 +46,13 @@ from clinic.patients.service import (
     update_patient,
 )
 from desktop.context import AppContext
+from desktop.display import sex_choices
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import (
     NOTICE_STYLE,
     date_text,
     error_text,
     phone_text,
-    sex_choices,
     table_texts,
 )
 from desktop.widgets import ERROR_STYLE, ErrorForm
