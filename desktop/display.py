@@ -132,6 +132,22 @@ _RESULT_KIND = {
     ResultKind.TEXT: QT_TRANSLATE_NOOP("LabResult", "text"),
 }
 """The hint beside a lab result field: what is typed into it."""
+_DUPLICATE_REASON = {
+    "same national ID": QT_TRANSLATE_NOOP("DuplicateReason", "same national ID"),
+    "same SHA number": QT_TRANSLATE_NOOP("DuplicateReason", "same SHA number"),
+    "same phone": QT_TRANSLATE_NOOP("DuplicateReason", "same phone"),
+    "same name and date of birth": QT_TRANSLATE_NOOP(
+        "DuplicateReason", "same name and date of birth"
+    ),
+}
+"""Why ``clinic.patients.service`` thinks a patient may be registered already."""
+_IMPORT_FIELD = {
+    "name": QT_TRANSLATE_NOOP("ImportField", "name"),
+    "age": QT_TRANSLATE_NOOP("ImportField", "age"),
+    "phone": QT_TRANSLATE_NOOP("ImportField", "phone"),
+    "number": QT_TRANSLATE_NOOP("ImportField", "number"),
+}
+"""The paper register's fields a row of ``clinic.patients.importer`` can fail on."""
 
 
 def _label(context: str, labels: Mapping[str, str], value: str) -> str:
@@ -199,6 +215,14 @@ def note_label(name: str) -> str:
 
 def result_kind_hint(kind: ResultKind | str) -> str:
     return _label("LabResult", _RESULT_KIND, kind)
+
+
+def duplicate_reason_text(reason: str) -> str:
+    return _label("DuplicateReason", _DUPLICATE_REASON, reason)
+
+
+def import_field_text(field: str) -> str:
+    return _label("ImportField", _IMPORT_FIELD, field)
 
 
 def waited_text(minutes: int) -> str:

@@ -188,11 +188,7 @@ class WaitingList(QWidget):
                 sex_text(entry.sex),
                 row.age,
                 visit_status_text(entry.status)
-                + (
-                    self.tr("  \N{WARNING SIGN} critical lab result")
-                    if entry.critical_results
-                    else ""
-                ),
+                + (self.tr("  ⚠ critical lab result") if entry.critical_results else ""),
                 row.waited,
             )
             for column, value in enumerate(values):

@@ -4,343 +4,7 @@
 <context>
     <name></name>
     <message>
-        <source>Patient</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Visit</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Claimed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>containing</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>New batch from ready claims</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Period</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Claims</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Submitted</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>SHA reference</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>SHA portal reference (optional)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Submit to SHA</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Export SHA CSV…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Export FHIR bundles…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Batches</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Claims in the batch (double-click to open):</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Ready claims of visits from {start} to {end}, not in a batch:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>not yet</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Make a batch of {count} claims ({amount})</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Batch made with {count} claims.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Batch submitted: its {count} claims are locked as submitted.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Export the SHA CSV</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Folder for the FHIR bundles</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Wrote {count} file(s) to {folder}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Open the patient</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Open the consultation</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Open the price list</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Bring up to date</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Reception corrects the patient&apos;s details.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The clinician corrects the consultation (an amendment once signed).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>An admin corrects the price list.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Once the invoice is right, bring the draft claim up to date from it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>← Back to the list</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Esc</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Loading…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Print SHA invoice</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Save as PDF…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Claim</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>SHA number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Facility</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Clinician</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Diagnoses</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Approved</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Paid</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Item</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Intervention code</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Qty</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Amount</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>SHA tariff</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Lines</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>When</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Move</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>By</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Note</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>History</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>What SHA would reject</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Take the patient&apos;s SHA numbers and the invoice&apos;s lines again, after reception, the cashier or the price list fixed them</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Move the claim</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Move to</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Approved (KES)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Paid (KES)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Paid on</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>none</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source> (dependant of {principal})</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>signed {when}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>not signed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>SHA rejected this claim: {reason}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Brought up to date from the patient and the invoice.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>✓ Nothing missing: SHA has what it needs.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{count} to fix before the claim can be ready:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Claims are submitted with their batch, on the Batches tab.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A paid claim is closed.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Your role cannot move claims.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Moved to: {status}.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The claim was not moved: {reason}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Save the SHA invoice</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Saved {path}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>All branches</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Show</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Visits from</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>to</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Ages in days since submission, on {day}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -348,79 +12,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Approved / paid</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>All statuses</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Sent, not paid</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Patient name, OP number or SHA number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{count} claims, {amount} claimed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>SHA claims</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Follow-up</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Female</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Male</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Intersex</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Unknown</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Registered</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Triaged</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Waiting for consultation</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>In consultation</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Waiting for lab</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Waiting for pharmacy</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Completed</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Cancelled</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -523,6 +115,10 @@
     </message>
     <message>
         <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(empty)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1039,6 +635,117 @@
     </message>
 </context>
 <context>
+    <name>CashUpPrint</name>
+    <message>
+        <source>still open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%s reversal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No payments in this shift.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Shift cash-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opening float</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>reversals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reversed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Variance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expected cash is the opening float plus cash received less cash given back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payments and reversals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cashier&apos;s signature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checked by</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>CataloguePanel</name>
     <message>
         <source>&amp;New test</source>
@@ -1137,6 +844,366 @@
     </message>
     <message>
         <source>Monthly</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claimed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>containing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New batch from ready claims</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claims</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA reference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA portal reference (optional)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Submit to SHA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export SHA CSV…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export FHIR bundles…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claims in the batch (double-click to open):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ready claims of visits from {start} to {end}, not in a batch:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make a batch of {count} claims ({amount})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch made with {count} claims.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Batch submitted: its {count} claims are locked as submitted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export the SHA CSV</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Folder for the FHIR bundles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wrote {count} file(s) to {folder}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the price list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bring up to date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reception corrects the patient&apos;s details.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The clinician corrects the consultation (an amendment once signed).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An admin corrects the price list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Once the invoice is right, bring the draft claim up to date from it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>← Back to the list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Esc</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print SHA invoice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claim</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Facility</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clinician</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnoses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Intervention code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA tariff</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lines</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What SHA would reject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Take the patient&apos;s SHA numbers and the invoice&apos;s lines again, after reception, the cashier or the price list fixed them</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move the claim</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Approved (KES)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid (KES)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (dependant of {principal})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>signed {when}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not signed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA rejected this claim: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Brought up to date from the patient and the invoice.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>✓ Nothing missing: SHA has what it needs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} to fix before the claim can be ready:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claims are submitted with their batch, on the Batches tab.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A paid claim is closed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your role cannot move claims.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Moved to: {status}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The claim was not moved: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save the SHA invoice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All branches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visits from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ages in days since submission, on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Approved / paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sent, not paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient name, OP number or SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{count} claims, {amount} claimed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA claims</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Follow-up</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1996,6 +2063,21 @@
     </message>
     <message>
         <source>text</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LabResults</name>
+    <message>
+        <source>Critical</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>waiting for the lab</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -3113,6 +3195,21 @@
     </message>
 </context>
 <context>
+    <name>Pharmacy</name>
+    <message>
+        <source>%s, %s, for %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantity: %d</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dispensing label</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>PharmacyScreen</name>
     <message>
         <source>Pharmacy</source>
@@ -3227,7 +3324,46 @@
     </message>
 </context>
 <context>
+    <name>Printing</name>
+    <message>
+        <source>Made on %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>QueueModel</name>
+    <message>
+        <source>No.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Bill</source>
         <translation type="unfinished"></translation>
@@ -3253,6 +3389,22 @@
     <name>QueueScreen</name>
     <message>
         <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send to consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send to pharmacy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Complete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel visit…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3293,11 +3445,19 @@
 <context>
     <name>Receipt</name>
     <message>
+        <source>Receipt %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>REVERSAL RECEIPT</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>RECEIPT</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>COPY</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3368,6 +3528,18 @@
         <source>Balance</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Served by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Thank you. Get well soon.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>RecordedVitals</name>
@@ -3431,6 +3603,32 @@
     </message>
 </context>
 <context>
+    <name>ReportChart</name>
+    <message>
+        <source>KES</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ReportPdf</name>
+    <message>
+        <source>Nothing in this range.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All branches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>page %d of %d</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReportsScreen</name>
     <message>
         <source>Reports</source>
@@ -3486,6 +3684,10 @@
     </message>
     <message>
         <source>Could not make the report: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>made at %s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -3622,6 +3824,25 @@
     </message>
 </context>
 <context>
+    <name>ServiceKind</name>
+    <message>
+        <source>Consultation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lab</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drug</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Procedure</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Sex</name>
     <message>
         <source>Female</source>
@@ -3637,6 +3858,165 @@
     </message>
     <message>
         <source>Sex not recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ShaInvoice</name>
+    <message>
+        <source>SHA invoice %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SOCIAL HEALTH AUTHORITY (SHA) CLAIM INVOICE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KMHFL code: %s · SHA facility ID: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claim number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA member number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Principal member&apos;s SHA number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Dependant</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Principal member</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>National ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Visit date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clinician</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pre-authorisation number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnoses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Coding</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ICD-11 code for SHA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (primary)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No diagnosis recorded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unit price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No services on this claim.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Invoice total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Claimed from SHA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>I confirm that I received the services listed above on the date shown and that the SHA number given is mine or my principal member&apos;s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Patient (or guardian): name, signature, date</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Clinician: name, signature, stamp</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -4115,6 +4495,17 @@
     </message>
     <message>
         <source>Could not save the vitals: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Unit</name>
+    <message>
+        <source>bpm</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>breaths/min</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -46,7 +46,7 @@ from clinic.patients.service import (
     update_patient,
 )
 from desktop.context import AppContext
-from desktop.display import sex_choices
+from desktop.display import duplicate_reason_text, sex_choices
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import (
     NOTICE_STYLE,
@@ -533,7 +533,7 @@ class PatientDialog(QDialog):
                 candidate.op_number,
                 date_text(candidate.date_of_birth),
                 phone_text(candidate.phone),
-                ", ".join(self.tr(reason) for reason in candidate.reasons),
+                ", ".join(duplicate_reason_text(reason) for reason in candidate.reasons),
             ]
             for column, text in enumerate(cells):
                 table.setItem(row, column, QTableWidgetItem(text))

@@ -143,7 +143,7 @@ class QueueModel(QAbstractTableModel):
             if column == 4:
                 return age_on(entry.date_of_birth, self.now.date()) if entry.date_of_birth else ""
             if column == 5:
-                mark = self.tr("  \N{WARNING SIGN} critical lab result")
+                mark = self.tr("  ⚠ critical lab result")
                 return visit_status_text(entry.status) + (mark if entry.critical_results else "")
             if column == 6:
                 return "" if entry.status in CLOSED else waited(entry, self.now)

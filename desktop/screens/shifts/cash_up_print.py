@@ -113,37 +113,37 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = DEFAULT_CLINIC_NAME) ->
     w = {key: e(text) for key, text in w.items()}
     return f"""
 <html><body style="font-family: sans-serif; font-size: 8pt;">
-<h2 style="margin-bottom: 0">{e(clinic_name)} — {{w["shift_cash_up"]}}</h2>
+<h2 style="margin-bottom: 0">{e(clinic_name)} — {w["shift_cash_up"]}</h2>
 <p style="margin-top: 2px">{e(shift.branch)}</p>
 <table cellspacing="0" cellpadding="3">
-<tr><td>{{w["cashier"]}}</td><td><b>{e(shift.cashier)}</b></td>
-    <td width="40"></td><td>{{w["pc"]}}</td><td>{e(shift.device)}</td></tr>
-<tr><td>{{w["opened"]}}</td><td>{e(opened)}</td>
-    <td></td><td>{{w["closed"]}}</td><td>{e(closed)}</td></tr>
-<tr><td>{{w["opening_float"]}}</td><td>{e(format_kes(shift.opening_float_cents))}</td>
-    <td></td><td>{{w["payments"]}}</td>
-    <td>{shift.payment_count} ({{w["reversals"]}}: {shift.reversal_count})</td></tr>
+<tr><td>{w["cashier"]}</td><td><b>{e(shift.cashier)}</b></td>
+    <td width="40"></td><td>{w["pc"]}</td><td>{e(shift.device)}</td></tr>
+<tr><td>{w["opened"]}</td><td>{e(opened)}</td>
+    <td></td><td>{w["closed"]}</td><td>{e(closed)}</td></tr>
+<tr><td>{w["opening_float"]}</td><td>{e(format_kes(shift.opening_float_cents))}</td>
+    <td></td><td>{w["payments"]}</td>
+    <td>{shift.payment_count} ({w["reversals"]}: {shift.reversal_count})</td></tr>
 </table>
-<h3>{{w["by_method"]}}</h3>
+<h3>{w["by_method"]}</h3>
 <table width="100%" border="1" cellspacing="0" cellpadding="4" style="border-collapse: collapse">
-<tr {head}><th align="left">{{w["method"]}}</th><th align="right">{{w["received"]}}</th>
-<th align="right">{{w["reversed"]}}</th><th align="right">{{w["expected"]}}</th>
-<th align="right">{{w["counted"]}}</th><th align="right">{{w["variance"]}}</th></tr>
+<tr {head}><th align="left">{w["method"]}</th><th align="right">{w["received"]}</th>
+<th align="right">{w["reversed"]}</th><th align="right">{w["expected"]}</th>
+<th align="right">{w["counted"]}</th><th align="right">{w["variance"]}</th></tr>
 {"".join(rows)}
 </table>
-<p>{{w["expected_note"]}}</p>
-<h3>{{w["payments_and_reversals"]}}</h3>
+<p>{w["expected_note"]}</p>
+<h3>{w["payments_and_reversals"]}</h3>
 <table width="100%" border="1" cellspacing="0" cellpadding="3" style="border-collapse: collapse">
-<tr {head}><th align="left">{{w["time"]}}</th>
-<th align="left">{{w["receipt"]}}</th>
-<th align="left">{{w["method"]}}</th>
-<th align="right">{{w["amount"]}}</th>
-<th align="left">{{w["reference"]}}</th>
-<th align="left">{{w["patient"]}}</th></tr>
+<tr {head}><th align="left">{w["time"]}</th>
+<th align="left">{w["receipt"]}</th>
+<th align="left">{w["method"]}</th>
+<th align="right">{w["amount"]}</th>
+<th align="left">{w["reference"]}</th>
+<th align="left">{w["patient"]}</th></tr>
 {"".join(payments)}
 </table>
-<p><br/><br/>{{w["signature"]}}: ______________________
-&nbsp;&nbsp;&nbsp;&nbsp;{{w["checked_by"]}}: ______________________</p>
+<p><br/><br/>{w["signature"]}: ______________________
+&nbsp;&nbsp;&nbsp;&nbsp;{w["checked_by"]}: ______________________</p>
 </body></html>
 """
 
