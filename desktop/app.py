@@ -19,6 +19,8 @@ from clinic.journal.models import StoreSetting
 from clinic.paths import resources_dir
 from clinic.store import LocalStore, open_local_store
 from desktop.context import AppContext
+from desktop.display import translate
+from desktop.language import chosen_language, install_translators
 from desktop.local_server import DEMO_PORT, THIS_PC_PORT, LocalServer, seed_demo, start_local_server
 from desktop.runner import DbRunner
 from desktop.screens.login import FirstStartDialog, LoginDialog, PasswordChangeDialog
@@ -80,7 +82,9 @@ def schedule_daily_backups(ctx: AppContext, window: MainWindow) -> QTimer:
         ctx.db.submit(
             lambda: daily_backup(ctx.store.path, clinic_today()),
             lambda _made: None,
-            lambda error: window.show_message(f"Today's backup failed: {error}", 60),
+            lambda error: window.show_message(
+                translate("App", "Today's backup failed: %1").replace("%1", str(error)), 60
+            ),
         )
 
     timer = QTimer(window)
@@ -100,11 +104,11 @@ def _local_server(
     server = start_local_server(data_dir / "server", THIS_PC_PORT)
     notice = None
     if server.one_time_password:
-        notice = (
+        notice = translate(
+            "App",
             "This PC is now the clinic server. Log in as admin with the one-time "
-            f"password {server.one_time_password} (shown only now); you will choose "
-            "your own password next."
-        )
+            "password %1 (shown only now); you will choose your own password next.",
+        ).replace("%1", server.one_time_password)
     return server, notice
 
 
@@ -129,7 +133,9 @@ def _server_for(
     if mode == ServerMode.REMOTE:
         return store.get_setting(SERVER_URL_KEY), None, None
     label = (
-        "Starting the demo clinic…" if mode == ServerMode.DEMO else "Starting the clinic server…"
+        translate("App", "Starting the demo clinic…")
+        if mode == ServerMode.DEMO
+        else translate("App", "Starting the clinic server…")
     )
     server, notice = run_with_progress(
         label, lambda: _local_server(data_dir, mode, store.device_id)
@@ -147,6 +153,7 @@ def main(data_dir: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     QCoreApplication.setOrganizationName("Seth Clinic")
     QCoreApplication.setApplicationName("Seth Clinic")
+    install_translators(app, chosen_language(QSettings()))
     app.setWindowIcon(QIcon(str(resources_dir() / "icon.png")))
     apply_style(app)
     store = open_local_store(data_dir)
@@ -178,7 +185,8 @@ def main(data_dir: Path) -> int:
 
         window = MainWindow(ctx, QSettings())
         if login.offline_reason:
-            window.show_message(f"Working offline: {login.offline_reason}", 15)
+            offline = translate("App", "Working offline: %1")
+            window.show_message(offline.replace("%1", login.offline_reason), 15)
         window.show()
         schedule_daily_backups(ctx, window)
         if sync is not None:

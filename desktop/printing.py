@@ -211,7 +211,11 @@ def paint_pages(device: QPagedPaintDevice, document: QTextDocument, layout: QPag
     page_height = layout.paintRectPixels(device.logicalDpiY()).height()
     painter = QPainter()
     if not painter.begin(device):
-        raise OSError("Could not start printing: the printer or the file is not available")
+        raise OSError(
+            translate(
+                "Printing", "Could not start printing: the printer or the file is not available"
+            )
+        )
     try:
         top = 0.0
         while True:

@@ -233,7 +233,7 @@ def _paint(writer: QPdfWriter, html: str, *, footer: str) -> None:
     line = FOOTER_PT * 1.6 * per_pt
     painter = QPainter()
     if not painter.begin(writer):
-        raise OSError("Could not start the PDF: the file is not available")
+        raise OSError(translate("ReportPdf", "Could not start the PDF: the file is not available"))
     try:
         for page in range(pages):
             if page:
