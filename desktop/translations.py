@@ -13,9 +13,9 @@ message is untranslated.
 When a string moves to another context (a label moved to
 ``desktop.display``), lupdate sees a new message and drops the old one: its
 translation is carried over, as finished, when the dropped messages with the
-same English had one translation. A new message whose English is translated
-in another context gets that translation as a suggestion, left unfinished
-for a translator to confirm.
+same English had one translation. ``--merge TS`` takes another copy's finished
+translations the same way for messages untranslated here (a translator's
+copy made from an older source, whatever git made of the two).
 """
 
 from __future__ import annotations
@@ -113,6 +113,10 @@ def messages(ts: Path) -> list[Message]:
     return found
 
 
+def ts_language(ts: Path) -> str | None:
+    return ET.parse(ts).getroot().get("language")
+
+
 def unfinished(ts: Path) -> list[Message]:
     return [message for message in messages(ts) if not message.finished]
 
@@ -121,14 +125,13 @@ def _carry_over(before: list[Message], ts: Path) -> int:
     """Fill the untranslated messages of the updated ``ts`` from ``before``
     (see the module's docstring); how many were filled."""
     now = {(m.context, m.source) for m in messages(ts)}
+    exact: dict[tuple[str, str], str] = {}
     dropped: dict[str, set[str]] = {}
-    known: dict[str, set[str]] = {}
     for m in before:
         if m.finished:
-            known.setdefault(m.source, set()).add(m.translation)
+            exact[(m.context, m.source)] = m.translation
             if (m.context, m.source) not in now:
                 dropped.setdefault(m.source, set()).add(m.translation)
-    old = {(m.context, m.source) for m in before}
     tree = ET.parse(ts)
     filled = 0
     for context in tree.getroot().iter("context"):
@@ -138,16 +141,16 @@ def _carry_over(before: list[Message], ts: Path) -> int:
             translation = message.find("translation")
             if (
                 translation is None
-                or (name, source) in old
+                or translation.get("type") != "unfinished"
                 or message.get("numerus") == "yes"
-                or (translation.text or "").strip()
             ):
                 continue
-            if len(dropped.get(source, ())) == 1:
+            if (name, source) in exact:
+                translation.text = exact[(name, source)]
+                del translation.attrib["type"]
+            elif len(dropped.get(source, ())) == 1:
                 translation.text = next(iter(dropped[source]))
                 del translation.attrib["type"]
-            elif len(known.get(source, ())) == 1:
-                translation.text = next(iter(known[source]))
             else:
                 continue
             filled += 1
@@ -156,11 +159,14 @@ def _carry_over(before: list[Message], ts: Path) -> int:
     return filled
 
 
-def update(language: str) -> int:
-    """Update the language's .ts (carrying translations over) and compile
-    its .qm; how many messages are left untranslated."""
+def update(language: str, merge: list[Path] | None = None) -> int:
+    """Update the language's .ts (carrying translations over, also from the
+    ``merge`` files: other copies of it, such as a translator's branch) and
+    compile its .qm; how many messages are left untranslated."""
     ts = ts_file(language)
     before = messages(ts) if ts.exists() else []
+    for other in merge or []:
+        before += messages(other)
     lupdate(ts, language)
     if _carry_over(before, ts):
         lupdate(ts, language)  # back to lupdate's own layout
@@ -193,6 +199,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="change nothing; fail when a file is stale or a message untranslated",
     )
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="TS",
+        help="also take the finished translations of TS (e.g. a translator's copy) for "
+        "messages untranslated here",
+    )
     args = parser.parse_args(argv)
     failed = False
     for language in TRANSLATED:
@@ -201,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(problem)
                 failed = True
         else:
-            update(language)
+            update(language, [path for path in args.merge if ts_language(path) == language])
         for message in unfinished(ts_file(language)):
             print(f"untranslated ({language}) [{message.context}] {message.source!r}")
             failed = True

@@ -2,62 +2,10 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="sw" sourcelanguage="en">
 <context>
-    <name></name>
+    <name>AdminTables</name>
     <message>
-        <source>SHA number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>OP number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Registered</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Legacy number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Sex</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Date of birth</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Age</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Phone</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Residence</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>National ID</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Principal&apos;s SHA number</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Next of kin</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Relationship</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Next of kin&apos;s phone</source>
-        <translation type="unfinished"></translation>
+        <source>Not done</source>
+        <translation>Haikufanyika</translation>
     </message>
 </context>
 <context>
@@ -72,7 +20,7 @@
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Dokezo</translation>
     </message>
     <message>
         <source>Now reads</source>
@@ -84,7 +32,7 @@
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Sababu</translation>
     </message>
     <message>
         <source>Save amendment</source>
@@ -96,18 +44,18 @@
     </message>
     <message>
         <source>(empty)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">(tupu)</translation>
     </message>
 </context>
 <context>
     <name>AmendmentsTable</name>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Lini</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Dokezo</translation>
     </message>
     <message>
         <source>Old → new</source>
@@ -115,11 +63,34 @@
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Sababu</translation>
     </message>
     <message>
         <source>(empty)</source>
-        <translation type="unfinished"></translation>
+        <translation>(tupu)</translation>
+    </message>
+</context>
+<context>
+    <name>App</name>
+    <message>
+        <source>Today&apos;s backup failed: %1</source>
+        <translation>Nakala rudufu ya leo imeshindwa: %1</translation>
+    </message>
+    <message>
+        <source>This PC is now the clinic server. Log in as admin with the one-time password %1 (shown only now); you will choose your own password next.</source>
+        <translation>Kompyuta hii sasa ni seva ya kliniki. Ingia kama msimamizi kwa nenosiri la mara moja %1 (linaonyeshwa sasa tu); kisha utachagua nenosiri lako mwenyewe.</translation>
+    </message>
+    <message>
+        <source>Starting the demo clinic…</source>
+        <translation>Inaanzisha kliniki ya majaribio…</translation>
+    </message>
+    <message>
+        <source>Starting the clinic server…</source>
+        <translation>Inaanzisha seva ya kliniki…</translation>
+    </message>
+    <message>
+        <source>Working offline: %1</source>
+        <translation>Unafanya kazi nje ya mtandao: %1</translation>
     </message>
 </context>
 <context>
@@ -150,7 +121,7 @@
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Mgonjwa</translation>
     </message>
     <message>
         <source>From</source>
@@ -158,7 +129,7 @@
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">hadi</translation>
     </message>
     <message>
         <source>Action</source>
@@ -166,7 +137,7 @@
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Lini</translation>
     </message>
     <message>
         <source>Record</source>
@@ -198,7 +169,7 @@
     </message>
     <message>
         <source>PC</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kompyuta</translation>
     </message>
     <message>
         <source>Events</source>
@@ -386,11 +357,11 @@
     </message>
     <message>
         <source>Qty</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Idadi</translation>
     </message>
     <message>
         <source>Total</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Jumla</translation>
     </message>
     <message>
         <source>Paid</source>
@@ -525,7 +496,7 @@
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Faili za PDF (*.pdf)</translation>
     </message>
     <message>
         <source>Could not save the receipt: %s</source>
@@ -560,7 +531,7 @@
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Msimbo</translation>
     </message>
     <message>
         <source>Name</source>
@@ -638,111 +609,111 @@
     <name>CashUpPrint</name>
     <message>
         <source>still open</source>
-        <translation type="unfinished"></translation>
+        <translation>bado iko wazi</translation>
     </message>
     <message>
         <source>%s reversal</source>
-        <translation type="unfinished"></translation>
+        <translation>%s iliyorejeshwa</translation>
     </message>
     <message>
         <source>No payments in this shift.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna malipo katika zamu hii.</translation>
     </message>
     <message>
         <source>Shift cash-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Hesabu ya pesa ya zamu</translation>
     </message>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation>Keshia</translation>
     </message>
     <message>
         <source>PC</source>
-        <translation type="unfinished"></translation>
+        <translation>Kompyuta</translation>
     </message>
     <message>
         <source>Opened</source>
-        <translation type="unfinished"></translation>
+        <translation>Ilifunguliwa</translation>
     </message>
     <message>
         <source>Closed</source>
-        <translation type="unfinished"></translation>
+        <translation>Ilifungwa</translation>
     </message>
     <message>
         <source>Opening float</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa ya kuanzia</translation>
     </message>
     <message>
         <source>Payments</source>
-        <translation type="unfinished"></translation>
+        <translation>Malipo</translation>
     </message>
     <message>
         <source>reversals</source>
-        <translation type="unfinished"></translation>
+        <translation>marejesho</translation>
     </message>
     <message>
         <source>By method</source>
-        <translation type="unfinished"></translation>
+        <translation>Kwa njia ya malipo</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>Njia</translation>
     </message>
     <message>
         <source>Received</source>
-        <translation type="unfinished"></translation>
+        <translation>Imepokelewa</translation>
     </message>
     <message>
         <source>Reversed</source>
-        <translation type="unfinished"></translation>
+        <translation>Imerejeshwa</translation>
     </message>
     <message>
         <source>Expected</source>
-        <translation type="unfinished"></translation>
+        <translation>Inatarajiwa</translation>
     </message>
     <message>
         <source>Counted</source>
-        <translation type="unfinished"></translation>
+        <translation>Imehesabiwa</translation>
     </message>
     <message>
         <source>Variance</source>
-        <translation type="unfinished"></translation>
+        <translation>Tofauti</translation>
     </message>
     <message>
         <source>Expected cash is the opening float plus cash received less cash given back.</source>
-        <translation type="unfinished"></translation>
+        <translation>Pesa taslimu inayotarajiwa ni pesa ya kuanzia pamoja na pesa taslimu iliyopokelewa, ukitoa pesa iliyorudishwa.</translation>
     </message>
     <message>
         <source>Payments and reversals</source>
-        <translation type="unfinished"></translation>
+        <translation>Malipo na marejesho</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation>Saa</translation>
     </message>
     <message>
         <source>Receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>Risiti</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi</translation>
     </message>
     <message>
         <source>Reference</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumbukumbu</translation>
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>Cashier&apos;s signature</source>
-        <translation type="unfinished"></translation>
+        <translation>Sahihi ya keshia</translation>
     </message>
     <message>
         <source>Checked by</source>
-        <translation type="unfinished"></translation>
+        <translation>Imekaguliwa na</translation>
     </message>
 </context>
 <context>
@@ -848,363 +819,363 @@
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>Visit</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara</translation>
     </message>
     <message>
         <source>Claimed</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichodaiwa</translation>
     </message>
     <message>
         <source>containing</source>
-        <translation type="unfinished"></translation>
+        <translation>yenye</translation>
     </message>
     <message>
         <source>New batch from ready claims</source>
-        <translation type="unfinished"></translation>
+        <translation>Kundi jipya la madai yaliyo tayari</translation>
     </message>
     <message>
         <source>Period</source>
-        <translation type="unfinished"></translation>
+        <translation>Kipindi</translation>
     </message>
     <message>
         <source>Claims</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai</translation>
     </message>
     <message>
         <source>SHA reference</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumbukumbu ya SHA</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali</translation>
     </message>
     <message>
         <source>SHA portal reference (optional)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kumbukumbu ya tovuti ya SHA (si lazima)</translation>
     </message>
     <message>
         <source>Submit to SHA</source>
-        <translation type="unfinished"></translation>
+        <translation>Wasilisha kwa SHA</translation>
     </message>
     <message>
         <source>Export SHA CSV…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha CSV ya SHA…</translation>
     </message>
     <message>
         <source>Export FHIR bundles…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha vifurushi vya FHIR…</translation>
     </message>
     <message>
         <source>Batches</source>
-        <translation type="unfinished"></translation>
+        <translation>Makundi</translation>
     </message>
     <message>
         <source>Claims in the batch (double-click to open):</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai katika kundi (bofya mara mbili kufungua):</translation>
     </message>
     <message>
         <source>Ready claims of visits from {start} to {end}, not in a batch:</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai yaliyo tayari ya ziara kuanzia {start} hadi {end}, ambayo hayako katika kundi:</translation>
     </message>
     <message>
         <source>not yet</source>
-        <translation type="unfinished"></translation>
+        <translation>bado</translation>
     </message>
     <message>
         <source>Make a batch of {count} claims ({amount})</source>
-        <translation type="unfinished"></translation>
+        <translation>Tengeneza kundi la madai {count} ({amount})</translation>
     </message>
     <message>
         <source>Batch made with {count} claims.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kundi limetengenezwa lenye madai {count}.</translation>
     </message>
     <message>
         <source>Batch submitted: its {count} claims are locked as submitted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kundi limewasilishwa: madai yake {count} yamefungwa kama yaliyowasilishwa.</translation>
     </message>
     <message>
         <source>Export the SHA CSV</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha CSV ya SHA</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za CSV (*.csv)</translation>
     </message>
     <message>
         <source>Folder for the FHIR bundles</source>
-        <translation type="unfinished"></translation>
+        <translation>Folda ya vifurushi vya FHIR</translation>
     </message>
     <message>
         <source>Wrote {count} file(s) to {folder}</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili {count} zimeandikwa kwenye {folder}</translation>
     </message>
     <message>
         <source>Open the patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua mgonjwa</translation>
     </message>
     <message>
         <source>Open the consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua ushauri wa tabibu</translation>
     </message>
     <message>
         <source>Open the price list</source>
-        <translation type="unfinished"></translation>
+        <translation>Fungua orodha ya bei</translation>
     </message>
     <message>
         <source>Bring up to date</source>
-        <translation type="unfinished"></translation>
+        <translation>Sasisha</translation>
     </message>
     <message>
         <source>Reception corrects the patient&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>Mapokezi yanasahihisha taarifa za mgonjwa.</translation>
     </message>
     <message>
         <source>The clinician corrects the consultation (an amendment once signed).</source>
-        <translation type="unfinished"></translation>
+        <translation>Tabibu anasahihisha ushauri (marekebisho ikiwa umeshatiwa sahihi).</translation>
     </message>
     <message>
         <source>An admin corrects the price list.</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimamizi anasahihisha orodha ya bei.</translation>
     </message>
     <message>
         <source>Once the invoice is right, bring the draft claim up to date from it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ankara ikishakuwa sahihi, sasisha rasimu ya dai kutoka kwayo.</translation>
     </message>
     <message>
         <source>← Back to the list</source>
-        <translation type="unfinished"></translation>
+        <translation>← Rudi kwenye orodha</translation>
     </message>
     <message>
         <source>Esc</source>
-        <translation type="unfinished"></translation>
+        <translation>Esc</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>Inapakia…</translation>
     </message>
     <message>
         <source>Print SHA invoice</source>
-        <translation type="unfinished"></translation>
+        <translation>Chapisha ankara ya SHA</translation>
     </message>
     <message>
         <source>Save as PDF…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi kama PDF…</translation>
     </message>
     <message>
         <source>Claim</source>
-        <translation type="unfinished"></translation>
+        <translation>Dai</translation>
     </message>
     <message>
         <source>SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya SHA</translation>
     </message>
     <message>
         <source>Facility</source>
-        <translation type="unfinished"></translation>
+        <translation>Kituo</translation>
     </message>
     <message>
         <source>Clinician</source>
-        <translation type="unfinished"></translation>
+        <translation>Tabibu</translation>
     </message>
     <message>
         <source>Diagnoses</source>
-        <translation type="unfinished"></translation>
+        <translation>Utambuzi</translation>
     </message>
     <message>
         <source>Item</source>
-        <translation type="unfinished"></translation>
+        <translation>Kipengee</translation>
     </message>
     <message>
         <source>Intervention code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa huduma</translation>
     </message>
     <message>
         <source>Qty</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi</translation>
     </message>
     <message>
         <source>SHA tariff</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei ya SHA</translation>
     </message>
     <message>
         <source>Lines</source>
-        <translation type="unfinished"></translation>
+        <translation>Mistari</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>Lini</translation>
     </message>
     <message>
         <source>Move</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha</translation>
     </message>
     <message>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation>Na</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation>Dokezo</translation>
     </message>
     <message>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation>Historia</translation>
     </message>
     <message>
         <source>What SHA would reject</source>
-        <translation type="unfinished"></translation>
+        <translation>Ambacho SHA ingekataa</translation>
     </message>
     <message>
         <source>Take the patient&apos;s SHA numbers and the invoice&apos;s lines again, after reception, the cashier or the price list fixed them</source>
-        <translation type="unfinished"></translation>
+        <translation>Chukua tena nambari za SHA za mgonjwa na mistari ya ankara, baada ya mapokezi, keshia au orodha ya bei kuzisahihisha</translation>
     </message>
     <message>
         <source>Move the claim</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha dai</translation>
     </message>
     <message>
         <source>Move to</source>
-        <translation type="unfinished"></translation>
+        <translation>Hamisha hadi</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>Sababu</translation>
     </message>
     <message>
         <source>Approved (KES)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilichoidhinishwa (KES)</translation>
     </message>
     <message>
         <source>Paid (KES)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kilicholipwa (KES)</translation>
     </message>
     <message>
         <source>Paid on</source>
-        <translation type="unfinished"></translation>
+        <translation>Ililipwa tarehe</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation>hakuna</translation>
     </message>
     <message>
         <source> (dependant of {principal})</source>
-        <translation type="unfinished"></translation>
+        <translation> (mtegemezi wa {principal})</translation>
     </message>
     <message>
         <source>signed {when}</source>
-        <translation type="unfinished"></translation>
+        <translation>imetiwa sahihi {when}</translation>
     </message>
     <message>
         <source>not signed</source>
-        <translation type="unfinished"></translation>
+        <translation>haijatiwa sahihi</translation>
     </message>
     <message>
         <source>SHA rejected this claim: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>SHA imekataa dai hili: {reason}</translation>
     </message>
     <message>
         <source>Brought up to date from the patient and the invoice.</source>
-        <translation type="unfinished"></translation>
+        <translation>Imesasishwa kutoka kwa mgonjwa na ankara.</translation>
     </message>
     <message>
         <source>✓ Nothing missing: SHA has what it needs.</source>
-        <translation type="unfinished"></translation>
+        <translation>✓ Hakuna kinachokosekana: SHA ina kila inachohitaji.</translation>
     </message>
     <message>
         <source>{count} to fix before the claim can be ready:</source>
-        <translation type="unfinished"></translation>
+        <translation>{count} vya kusahihisha kabla dai halijawa tayari:</translation>
     </message>
     <message>
         <source>Claims are submitted with their batch, on the Batches tab.</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai yanawasilishwa pamoja na kundi lake, kwenye kichupo cha Makundi.</translation>
     </message>
     <message>
         <source>A paid claim is closed.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dai lililolipwa limefungwa.</translation>
     </message>
     <message>
         <source>Your role cannot move claims.</source>
-        <translation type="unfinished"></translation>
+        <translation>Jukumu lako haliwezi kuhamisha madai.</translation>
     </message>
     <message>
         <source>Moved to: {status}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Imehamishwa hadi: {status}.</translation>
     </message>
     <message>
         <source>The claim was not moved: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Dai halikuhamishwa: {reason}</translation>
     </message>
     <message>
         <source>Save the SHA invoice</source>
-        <translation type="unfinished"></translation>
+        <translation>Hifadhi ankara ya SHA</translation>
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation>Faili za PDF (*.pdf)</translation>
     </message>
     <message>
         <source>Saved {path}</source>
-        <translation type="unfinished"></translation>
+        <translation>Imehifadhiwa {path}</translation>
     </message>
     <message>
         <source>All branches</source>
-        <translation type="unfinished"></translation>
+        <translation>Matawi yote</translation>
     </message>
     <message>
         <source>Show</source>
-        <translation type="unfinished"></translation>
+        <translation>Onyesha</translation>
     </message>
     <message>
         <source>Visits from</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara kuanzia</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation>hadi</translation>
     </message>
     <message>
         <source>Ages in days since submission, on {day}</source>
-        <translation type="unfinished"></translation>
+        <translation>Umri kwa siku tangu kuwasilishwa, tarehe {day}</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>Approved / paid</source>
-        <translation type="unfinished"></translation>
+        <translation>Imeidhinishwa / imelipwa</translation>
     </message>
     <message>
         <source>All statuses</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali zote</translation>
     </message>
     <message>
         <source>Sent, not paid</source>
-        <translation type="unfinished"></translation>
+        <translation>Imetumwa, haijalipwa</translation>
     </message>
     <message>
         <source>Patient name, OP number or SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Jina la mgonjwa, nambari ya OP au nambari ya SHA</translation>
     </message>
     <message>
         <source>{count} claims, {amount} claimed</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai {count}, {amount} yamedaiwa</translation>
     </message>
     <message>
         <source>SHA claims</source>
-        <translation type="unfinished"></translation>
+        <translation>Madai ya SHA</translation>
     </message>
     <message>
         <source>Follow-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Ufuatiliaji</translation>
     </message>
 </context>
 <context>
@@ -1215,7 +1186,7 @@
     </message>
     <message>
         <source>Opening float</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Pesa ya kuanzia</translation>
     </message>
     <message>
         <source>Cash taken (net)</source>
@@ -1347,7 +1318,7 @@
     <name>ConsultationScreen</name>
     <message>
         <source>Consultation</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ushauri wa tabibu</translation>
     </message>
     <message>
         <source>Waiting for consultation</source>
@@ -1403,7 +1374,7 @@
     </message>
     <message>
         <source>Drug</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Dawa</translation>
     </message>
     <message>
         <source>Dose</source>
@@ -1431,7 +1402,7 @@
     </message>
     <message>
         <source>Test</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kipimo</translation>
     </message>
     <message>
         <source>Notes for the lab</source>
@@ -1565,11 +1536,11 @@
     </message>
     <message>
         <source>Consultation</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ushauri wa tabibu</translation>
     </message>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Keshia</translation>
     </message>
     <message>
         <source>Pharmacy</source>
@@ -1577,11 +1548,11 @@
     </message>
     <message>
         <source>Claims</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Madai</translation>
     </message>
     <message>
         <source>Lab</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Maabara</translation>
     </message>
     <message>
         <source>All (admin)</source>
@@ -1600,7 +1571,7 @@
     </message>
     <message>
         <source>PC</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kompyuta</translation>
     </message>
     <message>
         <source>Branch</source>
@@ -1628,7 +1599,7 @@
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Hali</translation>
     </message>
     <message>
         <source>Save the roles</source>
@@ -1742,11 +1713,11 @@
     <name>DispensePanel</name>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Mgonjwa</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya OP</translation>
     </message>
     <message>
         <source>Owed</source>
@@ -1794,7 +1765,7 @@
     </message>
     <message>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Na</translation>
     </message>
     <message>
         <source>Drug given</source>
@@ -1887,7 +1858,26 @@
     <name>DrugForm</name>
     <message>
         <source>Drug</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Dawa</translation>
+    </message>
+</context>
+<context>
+    <name>DuplicateReason</name>
+    <message>
+        <source>same national ID</source>
+        <translation>kitambulisho sawa</translation>
+    </message>
+    <message>
+        <source>same SHA number</source>
+        <translation>nambari ya SHA sawa</translation>
+    </message>
+    <message>
+        <source>same phone</source>
+        <translation>simu sawa</translation>
+    </message>
+    <message>
+        <source>same name and date of birth</source>
+        <translation>jina na tarehe ya kuzaliwa sawa</translation>
     </message>
 </context>
 <context>
@@ -1980,7 +1970,7 @@
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Sababu</translation>
     </message>
     <message>
         <source>What happens</source>
@@ -2052,10 +2042,29 @@
     </message>
 </context>
 <context>
+    <name>ImportField</name>
+    <message>
+        <source>name</source>
+        <translation>jina</translation>
+    </message>
+    <message>
+        <source>age</source>
+        <translation>umri</translation>
+    </message>
+    <message>
+        <source>phone</source>
+        <translation>simu</translation>
+    </message>
+    <message>
+        <source>number</source>
+        <translation>nambari</translation>
+    </message>
+</context>
+<context>
     <name>LabResult</name>
     <message>
         <source>number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">nambari</translation>
     </message>
     <message>
         <source>choose</source>
@@ -2070,15 +2079,15 @@
     <name>LabResults</name>
     <message>
         <source>Critical</source>
-        <translation type="unfinished"></translation>
+        <translation>Hatari</translation>
     </message>
     <message>
         <source>cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>imeghairiwa</translation>
     </message>
     <message>
         <source>waiting for the lab</source>
-        <translation type="unfinished"></translation>
+        <translation>inasubiri maabara</translation>
     </message>
 </context>
 <context>
@@ -2109,7 +2118,7 @@
     </message>
     <message>
         <source>Lab</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Maabara</translation>
     </message>
     <message numerus="yes">
         <source>%n test(s) waiting</source>
@@ -2147,7 +2156,7 @@
     <name>LinesModel</name>
     <message>
         <source>Service</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Huduma</translation>
     </message>
     <message>
         <source>Quantity</source>
@@ -2155,11 +2164,11 @@
     </message>
     <message>
         <source>Unit price</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Bei ya kimoja</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kiasi</translation>
     </message>
     <message>
         <source>  — not on the price list</source>
@@ -2169,12 +2178,24 @@
 <context>
     <name>LoginDialog</name>
     <message>
+        <source>No clinic server is set up</source>
+        <translation>Hakuna seva ya kliniki iliyowekwa</translation>
+    </message>
+    <message>
+        <source>The clinic server cannot be reached</source>
+        <translation>Seva ya kliniki haifikiki</translation>
+    </message>
+    <message>
+        <source>%1, so the login was checked on this PC: %2</source>
+        <translation>%1, kwa hiyo kuingia kulikaguliwa kwenye kompyuta hii: %2</translation>
+    </message>
+    <message>
         <source>Seth Clinic — log in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">hakuna</translation>
     </message>
     <message>
         <source>This PC has no secure keyring to keep your login (on Linux, a Secret Service such as gnome-keyring). Seth Clinic keeps it in memory until you close the app and will ask for your password at each start; it never writes it to a file. While the server cannot be reached at a start, you work offline and sync after your next login online.</source>
@@ -2228,12 +2249,20 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Language (Lugha): used from the next start</source>
+        <translation>Lugha (Language): inatumika kuanzia utakapofungua programu tena</translation>
+    </message>
+    <message>
         <source>● Online</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>○ Offline</source>
         <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The new language is used when Seth Clinic starts again.</source>
+        <translation>Lugha mpya itatumika Seth Clinic itakapofunguliwa tena.</translation>
     </message>
     <message>
         <source>Syncing…</source>
@@ -2313,7 +2342,7 @@
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Lini</translation>
     </message>
     <message>
         <source>Undo merge…</source>
@@ -2345,27 +2374,27 @@
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Jinsia</translation>
     </message>
     <message>
         <source>Date of birth</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Tarehe ya kuzaliwa</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Simu</translation>
     </message>
     <message>
         <source>Residence</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Makazi</translation>
     </message>
     <message>
         <source>National ID</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kitambulisho</translation>
     </message>
     <message>
         <source>SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya SHA</translation>
     </message>
     <message>
         <source>Principal&apos;s SHA no.</source>
@@ -2373,23 +2402,23 @@
     </message>
     <message>
         <source>Legacy number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya zamani</translation>
     </message>
     <message>
         <source>Next of kin</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ndugu wa karibu</translation>
     </message>
     <message>
         <source>Next of kin&apos;s phone</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Simu ya ndugu wa karibu</translation>
     </message>
     <message>
         <source>Relationship</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Uhusiano</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya OP</translation>
     </message>
     <message>
         <source>{dup} will be merged into {kept}.</source>
@@ -2420,27 +2449,27 @@
     <name>MethodsModel</name>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Njia</translation>
     </message>
     <message>
         <source>Received</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Imepokelewa</translation>
     </message>
     <message>
         <source>Reversed</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Imerejeshwa</translation>
     </message>
     <message>
         <source>Expected</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Inatarajiwa</translation>
     </message>
     <message>
         <source>Counted</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Imehesabiwa</translation>
     </message>
     <message>
         <source>Variance</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Tofauti</translation>
     </message>
 </context>
 <context>
@@ -2470,7 +2499,7 @@
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">hadi</translation>
     </message>
     <message>
         <source>Export the till&apos;s statement from M-Pesa for Business as CSV and import it here: each line is matched with the M-Pesa payments taken at this branch.</source>
@@ -2478,11 +2507,11 @@
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kiasi</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Msimbo</translation>
     </message>
     <message>
         <source>Completed</source>
@@ -2502,7 +2531,7 @@
     </message>
     <message>
         <source>Receipt</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Risiti</translation>
     </message>
     <message>
         <source>On statement</source>
@@ -2586,6 +2615,21 @@
     </message>
 </context>
 <context>
+    <name>MpesaStatement</name>
+    <message>
+        <source>%1 is larger than 20 MB; export one month of the till at a time</source>
+        <translation>%1 ni kubwa kuliko MB 20; hamisha mwezi mmoja wa till kwa wakati mmoja</translation>
+    </message>
+    <message>
+        <source>Could not open %1: %2</source>
+        <translation>Imeshindwa kufungua %1: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a text file; export the till statement as CSV</source>
+        <translation>%1 si faili ya maandishi; hamisha taarifa ya till kama CSV</translation>
+    </message>
+</context>
+<context>
     <name>Note</name>
     <message>
         <source>Complaint</source>
@@ -2593,7 +2637,7 @@
     </message>
     <message>
         <source>History</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Historia</translation>
     </message>
     <message>
         <source>Examination</source>
@@ -2686,7 +2730,7 @@
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Mgonjwa</translation>
     </message>
     <message>
         <source>First name *</source>
@@ -2702,11 +2746,11 @@
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Jinsia</translation>
     </message>
     <message>
         <source>Date of birth</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Tarehe ya kuzaliwa</translation>
     </message>
     <message>
         <source>Age as written</source>
@@ -2714,11 +2758,11 @@
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Simu</translation>
     </message>
     <message>
         <source>Residence</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Makazi</translation>
     </message>
     <message>
         <source>Numbers and next of kin</source>
@@ -2726,11 +2770,11 @@
     </message>
     <message>
         <source>National ID</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kitambulisho</translation>
     </message>
     <message>
         <source>SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya SHA</translation>
     </message>
     <message>
         <source>Principal&apos;s SHA no.</source>
@@ -2738,19 +2782,19 @@
     </message>
     <message>
         <source>Legacy number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya zamani</translation>
     </message>
     <message>
         <source>Next of kin</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ndugu wa karibu</translation>
     </message>
     <message>
         <source>Next of kin&apos;s phone</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Simu ya ndugu wa karibu</translation>
     </message>
     <message>
         <source>Relationship</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Uhusiano</translation>
     </message>
     <message>
         <source>Already registered? These patients share some details</source>
@@ -2762,7 +2806,7 @@
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya OP</translation>
     </message>
     <message>
         <source>Why</source>
@@ -2820,16 +2864,72 @@
 <context>
     <name>PatientPage</name>
     <message>
+        <source>OP number</source>
+        <translation>Nambari ya OP</translation>
+    </message>
+    <message>
+        <source>Legacy number</source>
+        <translation>Nambari ya zamani</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>Jinsia</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Tarehe ya kuzaliwa</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>Umri</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Simu</translation>
+    </message>
+    <message>
+        <source>Residence</source>
+        <translation>Makazi</translation>
+    </message>
+    <message>
+        <source>National ID</source>
+        <translation>Kitambulisho</translation>
+    </message>
+    <message>
+        <source>SHA number</source>
+        <translation>Nambari ya SHA</translation>
+    </message>
+    <message>
+        <source>Principal&apos;s SHA number</source>
+        <translation>Nambari ya SHA ya mwanachama mkuu</translation>
+    </message>
+    <message>
+        <source>Next of kin</source>
+        <translation>Ndugu wa karibu</translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation>Uhusiano</translation>
+    </message>
+    <message>
+        <source>Next of kin&apos;s phone</source>
+        <translation>Simu ya ndugu wa karibu</translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation>Alisajiliwa</translation>
+    </message>
+    <message>
         <source>← Back to search</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Esc</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Esc</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Inapakia…</translation>
     </message>
     <message>
         <source>Edit</source>
@@ -2861,11 +2961,11 @@
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Hali</translation>
     </message>
     <message>
         <source>Diagnoses</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Utambuzi</translation>
     </message>
     <message>
         <source>SHA claim</source>
@@ -2877,7 +2977,7 @@
     </message>
     <message>
         <source>Print SHA invoice</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Chapisha ankara ya SHA</translation>
     </message>
     <message>
         <source>The SHA invoice of the selected visit&apos;s claim, for the patient to sign</source>
@@ -2955,7 +3055,7 @@
     <name>PatientTableModel</name>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya OP</translation>
     </message>
     <message>
         <source>Name</source>
@@ -2963,27 +3063,27 @@
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Jinsia</translation>
     </message>
     <message>
         <source>Age</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Umri</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Simu</translation>
     </message>
     <message>
         <source>Residence</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Makazi</translation>
     </message>
     <message>
         <source>National ID</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kitambulisho</translation>
     </message>
     <message>
         <source>SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya SHA</translation>
     </message>
     <message>
         <source>Estimated from an age as written; the date of birth is not known</source>
@@ -3092,11 +3192,11 @@
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kiasi</translation>
     </message>
     <message>
         <source>Reference</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kumbukumbu</translation>
     </message>
     <message>
         <source>Tendered</source>
@@ -3147,31 +3247,31 @@
     <name>PaymentsModel</name>
     <message>
         <source>Receipt</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Risiti</translation>
     </message>
     <message>
         <source>Time</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Saa</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Njia</translation>
     </message>
     <message>
         <source>Reference</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kumbukumbu</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kiasi</translation>
     </message>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Keshia</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Dokezo</translation>
     </message>
     <message>
         <source>Reversal: %s</source>
@@ -3183,7 +3283,7 @@
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Mgonjwa</translation>
     </message>
     <message>
         <source>Reversal reason</source>
@@ -3191,22 +3291,22 @@
     </message>
     <message>
         <source>%s reversal</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">%s iliyorejeshwa</translation>
     </message>
 </context>
 <context>
     <name>Pharmacy</name>
     <message>
         <source>%s, %s, for %s</source>
-        <translation type="unfinished"></translation>
+        <translation>%s, %s, kwa %s</translation>
     </message>
     <message>
         <source>Quantity: %d</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi: %d</translation>
     </message>
     <message>
         <source>Dispensing label</source>
-        <translation type="unfinished"></translation>
+        <translation>Lebo ya dawa</translation>
     </message>
 </context>
 <context>
@@ -3236,11 +3336,11 @@
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Msimbo</translation>
     </message>
     <message>
         <source>Service</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Huduma</translation>
     </message>
     <message>
         <source>Kind</source>
@@ -3252,7 +3352,7 @@
     </message>
     <message>
         <source>SHA code</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Msimbo wa SHA</translation>
     </message>
     <message>
         <source>On the list</source>
@@ -3280,7 +3380,7 @@
     </message>
     <message>
         <source>KES</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">KES</translation>
     </message>
     <message>
         <source>New price</source>
@@ -3327,42 +3427,46 @@
     <name>Printing</name>
     <message>
         <source>Made on %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Imetengenezwa %s</translation>
+    </message>
+    <message>
+        <source>Could not start printing: the printer or the file is not available</source>
+        <translation>Imeshindwa kuanza kuchapisha: printa au faili haipatikani</translation>
     </message>
 </context>
 <context>
     <name>QueueModel</name>
     <message>
         <source>No.</source>
-        <translation type="unfinished"></translation>
+        <translation>Na.</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation>Jinsia</translation>
     </message>
     <message>
         <source>Age</source>
-        <translation type="unfinished"></translation>
+        <translation>Umri</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation>Hali</translation>
     </message>
     <message>
         <source>Waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>Anasubiri</translation>
     </message>
     <message>
         <source>Visit</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziara</translation>
     </message>
     <message>
         <source>Bill</source>
@@ -3373,8 +3477,8 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>  N{WARNING SIGN} critical lab result</source>
-        <translation type="unfinished"></translation>
+        <source>  ⚠ critical lab result</source>
+        <translation>  ⚠ matokeo hatari ya maabara</translation>
     </message>
     <message>
         <source>New</source>
@@ -3393,19 +3497,19 @@
     </message>
     <message>
         <source>Send to consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Peleka kwa tabibu</translation>
     </message>
     <message>
         <source>Send to pharmacy</source>
-        <translation type="unfinished"></translation>
+        <translation>Peleka famasia</translation>
     </message>
     <message>
         <source>Complete</source>
-        <translation type="unfinished"></translation>
+        <translation>Maliza</translation>
     </message>
     <message>
         <source>Cancel visit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Ghairi ziara…</translation>
     </message>
     <message>
         <source>Today&apos;s queue</source>
@@ -3439,14 +3543,14 @@
     </message>
     <message>
         <source>Not done</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Haikufanyika</translation>
     </message>
 </context>
 <context>
     <name>Receipt</name>
     <message>
         <source>Receipt %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Risiti %1</translation>
     </message>
     <message>
         <source>REVERSAL RECEIPT</source>
@@ -3458,7 +3562,7 @@
     </message>
     <message>
         <source>COPY</source>
-        <translation type="unfinished"></translation>
+        <translation>NAKALA</translation>
     </message>
     <message>
         <source>Receipt no.</source>
@@ -3470,39 +3574,39 @@
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Mgonjwa</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya OP</translation>
     </message>
     <message>
         <source>Service</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Huduma</translation>
     </message>
     <message>
         <source>Qty</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Idadi</translation>
     </message>
     <message>
         <source>Unit price</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Bei ya kimoja</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kiasi</translation>
     </message>
     <message>
         <source>Total</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Jumla</translation>
     </message>
     <message>
         <source>Reversed</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Imerejeshwa</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Njia</translation>
     </message>
     <message>
         <source>Reverses receipt</source>
@@ -3530,15 +3634,15 @@
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation>Sababu</translation>
     </message>
     <message>
         <source>Served by</source>
-        <translation type="unfinished"></translation>
+        <translation>Alihudumiwa na</translation>
     </message>
     <message>
         <source>Thank you. Get well soon.</source>
-        <translation type="unfinished"></translation>
+        <translation>Asante. Upone haraka.</translation>
     </message>
 </context>
 <context>
@@ -3564,7 +3668,7 @@
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Lini</translation>
     </message>
     <message>
         <source>Record</source>
@@ -3606,26 +3710,30 @@
     <name>ReportChart</name>
     <message>
         <source>KES</source>
-        <translation type="unfinished"></translation>
+        <translation>KES</translation>
     </message>
     <message>
         <source>Other</source>
-        <translation type="unfinished"></translation>
+        <translation>Nyingine</translation>
     </message>
 </context>
 <context>
     <name>ReportPdf</name>
     <message>
         <source>Nothing in this range.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna kitu katika kipindi hiki.</translation>
     </message>
     <message>
         <source>All branches</source>
-        <translation type="unfinished"></translation>
+        <translation>Matawi yote</translation>
+    </message>
+    <message>
+        <source>Could not start the PDF: the file is not available</source>
+        <translation>Imeshindwa kuanza PDF: faili haipatikani</translation>
     </message>
     <message>
         <source>page %d of %d</source>
-        <translation type="unfinished"></translation>
+        <translation>ukurasa %d kati ya %d</translation>
     </message>
 </context>
 <context>
@@ -3656,7 +3764,7 @@
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">hadi</translation>
     </message>
     <message>
         <source>Branch</source>
@@ -3676,7 +3784,7 @@
     </message>
     <message>
         <source>All branches</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Matawi yote</translation>
     </message>
     <message>
         <source>This branch</source>
@@ -3688,11 +3796,11 @@
     </message>
     <message>
         <source>made at %s</source>
-        <translation type="unfinished"></translation>
+        <translation>imetengenezwa saa %s</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Faili za CSV (*.csv)</translation>
     </message>
     <message>
         <source>Excel workbooks (*.xlsx)</source>
@@ -3700,7 +3808,7 @@
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Faili za PDF (*.pdf)</translation>
     </message>
     <message>
         <source>Export the report</source>
@@ -3781,7 +3889,7 @@
     </message>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Keshia</translation>
     </message>
     <message>
         <source>Pharmacist</source>
@@ -3802,6 +3910,10 @@
 </context>
 <context>
     <name>ServerScreen</name>
+    <message>
+        <source>No clinic server is set up on this PC</source>
+        <translation>Hakuna seva ya kliniki iliyowekwa kwenye kompyuta hii</translation>
+    </message>
     <message>
         <source>Try again</source>
         <translation type="unfinished"></translation>
@@ -3827,19 +3939,19 @@
     <name>ServiceKind</name>
     <message>
         <source>Consultation</source>
-        <translation type="unfinished"></translation>
+        <translation>Ushauri wa tabibu</translation>
     </message>
     <message>
         <source>Lab</source>
-        <translation type="unfinished"></translation>
+        <translation>Maabara</translation>
     </message>
     <message>
         <source>Drug</source>
-        <translation type="unfinished"></translation>
+        <translation>Dawa</translation>
     </message>
     <message>
         <source>Procedure</source>
-        <translation type="unfinished"></translation>
+        <translation>Utaratibu</translation>
     </message>
 </context>
 <context>
@@ -3865,159 +3977,159 @@
     <name>ShaInvoice</name>
     <message>
         <source>SHA invoice %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Ankara ya SHA %s</translation>
     </message>
     <message>
         <source>not set</source>
-        <translation type="unfinished"></translation>
+        <translation>haijawekwa</translation>
     </message>
     <message>
         <source>SOCIAL HEALTH AUTHORITY (SHA) CLAIM INVOICE</source>
-        <translation type="unfinished"></translation>
+        <translation>ANKARA YA DAI LA MAMLAKA YA AFYA YA JAMII (SHA)</translation>
     </message>
     <message>
         <source>KMHFL code: %s · SHA facility ID: %s</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa KMHFL: %s · Kitambulisho cha kituo cha SHA: %s</translation>
     </message>
     <message>
         <source>Claim number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya dai</translation>
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya OP</translation>
     </message>
     <message>
         <source>SHA member number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya mwanachama wa SHA</translation>
     </message>
     <message>
         <source>Principal member&apos;s SHA number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya SHA ya mwanachama mkuu</translation>
     </message>
     <message>
         <source>Relationship</source>
-        <translation type="unfinished"></translation>
+        <translation>Uhusiano</translation>
     </message>
     <message>
         <source>Dependant</source>
-        <translation type="unfinished"></translation>
+        <translation>Mtegemezi</translation>
     </message>
     <message>
         <source>Principal member</source>
-        <translation type="unfinished"></translation>
+        <translation>Mwanachama mkuu</translation>
     </message>
     <message>
         <source>Date of birth</source>
-        <translation type="unfinished"></translation>
+        <translation>Tarehe ya kuzaliwa</translation>
     </message>
     <message>
         <source>National ID</source>
-        <translation type="unfinished"></translation>
+        <translation>Kitambulisho</translation>
     </message>
     <message>
         <source>Visit date</source>
-        <translation type="unfinished"></translation>
+        <translation>Tarehe ya ziara</translation>
     </message>
     <message>
         <source>Clinician</source>
-        <translation type="unfinished"></translation>
+        <translation>Tabibu</translation>
     </message>
     <message>
         <source>not recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>haijarekodiwa</translation>
     </message>
     <message>
         <source>Pre-authorisation number</source>
-        <translation type="unfinished"></translation>
+        <translation>Nambari ya idhini ya awali</translation>
     </message>
     <message>
         <source>Diagnoses</source>
-        <translation type="unfinished"></translation>
+        <translation>Utambuzi</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo</translation>
     </message>
     <message>
         <source>Coding</source>
-        <translation type="unfinished"></translation>
+        <translation>Mfumo wa msimbo</translation>
     </message>
     <message>
         <source>Diagnosis</source>
-        <translation type="unfinished"></translation>
+        <translation>Utambuzi</translation>
     </message>
     <message>
         <source>ICD-11 code for SHA</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa ICD-11 kwa SHA</translation>
     </message>
     <message>
         <source> (primary)</source>
-        <translation type="unfinished"></translation>
+        <translation> (mkuu)</translation>
     </message>
     <message>
         <source>No diagnosis recorded.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna utambuzi uliorekodiwa.</translation>
     </message>
     <message>
         <source>Services</source>
-        <translation type="unfinished"></translation>
+        <translation>Huduma</translation>
     </message>
     <message>
         <source>#</source>
-        <translation type="unfinished"></translation>
+        <translation>#</translation>
     </message>
     <message>
         <source>SHA code</source>
-        <translation type="unfinished"></translation>
+        <translation>Msimbo wa SHA</translation>
     </message>
     <message>
         <source>Service</source>
-        <translation type="unfinished"></translation>
+        <translation>Huduma</translation>
     </message>
     <message>
         <source>Qty</source>
-        <translation type="unfinished"></translation>
+        <translation>Idadi</translation>
     </message>
     <message>
         <source>Unit price</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei ya kimoja</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Kiasi</translation>
     </message>
     <message>
         <source>Total</source>
-        <translation type="unfinished"></translation>
+        <translation>Jumla</translation>
     </message>
     <message>
         <source>No services on this claim.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hakuna huduma katika dai hili.</translation>
     </message>
     <message>
         <source>Invoice total</source>
-        <translation type="unfinished"></translation>
+        <translation>Jumla ya ankara</translation>
     </message>
     <message>
         <source>Claimed from SHA</source>
-        <translation type="unfinished"></translation>
+        <translation>Kinachodaiwa kutoka SHA</translation>
     </message>
     <message>
         <source>I confirm that I received the services listed above on the date shown and that the SHA number given is mine or my principal member&apos;s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ninathibitisha kwamba nilipokea huduma zilizoorodheshwa hapo juu katika tarehe iliyoonyeshwa na kwamba nambari ya SHA iliyotolewa ni yangu au ya mwanachama wangu mkuu.</translation>
     </message>
     <message>
         <source>Patient (or guardian): name, signature, date</source>
-        <translation type="unfinished"></translation>
+        <translation>Mgonjwa (au mlezi): jina, sahihi, tarehe</translation>
     </message>
     <message>
         <source>Clinician: name, signature, stamp</source>
-        <translation type="unfinished"></translation>
+        <translation>Tabibu: jina, sahihi, muhuri</translation>
     </message>
 </context>
 <context>
@@ -4048,11 +4160,11 @@
     </message>
     <message>
         <source>Opened</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ilifunguliwa</translation>
     </message>
     <message>
         <source>Opening float</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Pesa ya kuanzia</translation>
     </message>
     <message>
         <source>Cash taken so far</source>
@@ -4068,11 +4180,11 @@
     </message>
     <message>
         <source>Variance</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Tofauti</translation>
     </message>
     <message>
         <source>Payments</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Malipo</translation>
     </message>
     <message>
         <source>By payment method</source>
@@ -4080,7 +4192,7 @@
     </message>
     <message>
         <source>Payments and reversals</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Malipo na marejesho</translation>
     </message>
     <message>
         <source>&amp;Refresh</source>
@@ -4144,7 +4256,7 @@
     </message>
     <message>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Faili za PDF (*.pdf)</translation>
     </message>
     <message>
         <source>Could not save the cash-up: %s</source>
@@ -4159,19 +4271,19 @@
     <name>ShiftsModel</name>
     <message>
         <source>Cashier</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Keshia</translation>
     </message>
     <message>
         <source>PC</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Kompyuta</translation>
     </message>
     <message>
         <source>Opened</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ilifunguliwa</translation>
     </message>
     <message>
         <source>Closed</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ilifungwa</translation>
     </message>
     <message>
         <source>Float</source>
@@ -4187,11 +4299,11 @@
     </message>
     <message>
         <source>Counted</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Imehesabiwa</translation>
     </message>
     <message>
         <source>Variance</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Tofauti</translation>
     </message>
     <message>
         <source>Other methods</source>
@@ -4225,7 +4337,7 @@
     <name>StockPanel</name>
     <message>
         <source>Drug</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Dawa</translation>
     </message>
     <message>
         <source>On hand</source>
@@ -4281,7 +4393,7 @@
     </message>
     <message>
         <source>Counted</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Imehesabiwa</translation>
     </message>
     <message>
         <source>Why it differs, e.g. breakage</source>
@@ -4289,7 +4401,7 @@
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Sababu</translation>
     </message>
     <message>
         <source>Record &amp;count</source>
@@ -4502,11 +4614,11 @@
     <name>Unit</name>
     <message>
         <source>bpm</source>
-        <translation type="unfinished"></translation>
+        <translation>mapigo/dak</translation>
     </message>
     <message>
         <source>breaths/min</source>
-        <translation type="unfinished"></translation>
+        <translation>pumzi/dak</translation>
     </message>
 </context>
 <context>
@@ -4537,7 +4649,7 @@
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Hali</translation>
     </message>
     <message>
         <source>at least 10 characters</source>
@@ -4565,7 +4677,7 @@
     </message>
     <message>
         <source>All branches</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Matawi yote</translation>
     </message>
     <message>
         <source>Deactivated</source>
@@ -4797,31 +4909,31 @@ Give it to them in person; they choose their own at their next login.</source>
     <name>WaitingList</name>
     <message>
         <source>No.</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Na.</translation>
     </message>
     <message>
         <source>OP number</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Nambari ya OP</translation>
     </message>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Mgonjwa</translation>
     </message>
     <message>
         <source>Sex</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Jinsia</translation>
     </message>
     <message>
         <source>Age</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Umri</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Hali</translation>
     </message>
     <message>
         <source>Waiting</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Anasubiri</translation>
     </message>
     <message>
         <source>&amp;Open</source>
@@ -4832,15 +4944,15 @@ Give it to them in person; they choose their own at their next login.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>  N{WARNING SIGN} critical lab result</source>
-        <translation type="unfinished"></translation>
+        <source>  ⚠ critical lab result</source>
+        <translation>  ⚠ matokeo hatari ya maabara</translation>
     </message>
 </context>
 <context>
     <name>WaitingModel</name>
     <message>
         <source>Patient</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Mgonjwa</translation>
     </message>
     <message>
         <source>Bill</source>
@@ -4849,6 +4961,34 @@ Give it to them in person; they choose their own at their next login.</source>
 </context>
 <context>
     <name>WorklistModel</name>
+    <message>
+        <source>Requested</source>
+        <translation>Iliombwa</translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation>Nambari ya OP</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Mgonjwa</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>Umri</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>Kipimo</translation>
+    </message>
+    <message>
+        <source>Clinician</source>
+        <translation>Tabibu</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Hali</translation>
+    </message>
     <message>
         <source>Critical result</source>
         <translation type="unfinished"></translation>
@@ -4859,13 +4999,6 @@ Give it to them in person; they choose their own at their next login.</source>
     </message>
     <message>
         <source>To do</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>parent</name>
-    <message>
-        <source>Not done</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
