@@ -13,6 +13,7 @@ newer server) is shown as sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
@@ -150,11 +151,11 @@ _IMPORT_FIELD = {
 """The paper register's fields a row of ``clinic.patients.importer`` can fail on."""
 
 
-def _label(context: str, labels: Mapping[str, str], value: str) -> str:
+def _label(context: str, labels: Mapping[Any, object], value: str) -> str:
     source = labels.get(value)
     if source is None:
         return str(value)
-    return QCoreApplication.translate(context, source)
+    return QCoreApplication.translate(context, str(source))
 
 
 def visit_status_text(status: VisitStatus | str) -> str:
