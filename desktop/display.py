@@ -150,6 +150,18 @@ _IMPORT_FIELD = {
 }
 """The paper register's fields a row of ``clinic.patients.importer`` can fail on."""
 
+QT_STANDARD_BUTTONS = (
+    QT_TRANSLATE_NOOP("QPlatformTheme", "OK"),
+    QT_TRANSLATE_NOOP("QPlatformTheme", "Cancel"),
+    QT_TRANSLATE_NOOP("QPlatformTheme", "Save"),
+    QT_TRANSLATE_NOOP("QPlatformTheme", "Close"),
+    QT_TRANSLATE_NOOP("QPlatformTheme", "&Yes"),
+    QT_TRANSLATE_NOOP("QPlatformTheme", "&No"),
+)
+"""Qt's own texts of the standard buttons this app shows (dialog boxes,
+message boxes), in the context Qt translates them in: Qt ships no Swahili
+for them (no ``qtbase_sw.qm``), so the app's translation carries them."""
+
 
 def _label(context: str, labels: Mapping[Any, object], value: str) -> str:
     source = labels.get(value)

@@ -484,7 +484,7 @@
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ghairi</translation>
     </message>
     <message>
         <source>Used before; check the code</source>
@@ -1462,7 +1462,7 @@
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ghairi</translation>
     </message>
     <message>
         <source>Signed. The notes are final.</source>
@@ -1982,7 +1982,7 @@
     </message>
     <message>
         <source>Close</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Funga</translation>
     </message>
     <message>
         <source>Choose the paper register</source>
@@ -2826,11 +2826,11 @@
     </message>
     <message>
         <source>Save</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Hifadhi</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation type="unfinished">Ghairi</translation>
     </message>
     <message>
         <source>Estimated from an age as written; change it to the real date if known</source>
@@ -3432,6 +3432,33 @@
     <message>
         <source>Could not start printing: the printer or the file is not available</source>
         <translation>Imeshindwa kuanza kuchapisha: printa au faili haipatikani</translation>
+    </message>
+</context>
+<context>
+    <name>QPlatformTheme</name>
+    <message>
+        <source>OK</source>
+        <translation>Sawa</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Ghairi</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Hifadhi</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>&amp;Yes</source>
+        <translation>&amp;Ndiyo</translation>
+    </message>
+    <message>
+        <source>&amp;No</source>
+        <translation>&amp;Hapana</translation>
     </message>
 </context>
 <context>

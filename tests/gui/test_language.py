@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from clinic.clock import clinic_today
@@ -19,6 +19,7 @@ from clinic.store import LocalStore
 from clinic.visits.service import open_visit
 from desktop.language import LANGUAGE_KEY, chosen_language, install_translators
 from desktop.main_window import MainWindow
+from desktop.screens.login import LoginDialog
 from desktop.screens.queue import QueueScreen
 from tests.conftest import make_actor
 from tests.gui.conftest import MakeContext, shown
@@ -67,6 +68,16 @@ def test_the_queue_speaks_swahili_under_swahili(
         "Ziara",
     ]
     assert queue.move_buttons[next(iter(queue.move_buttons))].text() == "Peleka kwa tabibu"
+
+
+def test_qts_own_buttons_speak_swahili_too(qtbot: QtBot, store: LocalStore, swahili: None) -> None:
+    login = LoginDialog(store, None, None)
+    qtbot.addWidget(login)
+    login.show()
+
+    buttons = {button.text() for button in login.findChildren(QPushButton)}
+
+    assert "Ghairi" in buttons and "Cancel" not in buttons
 
 
 def test_english_again_once_swahili_is_removed(
