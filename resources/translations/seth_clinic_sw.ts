@@ -4484,6 +4484,21 @@
     </message>
 </context>
 <context>
+    <name>Sync</name>
+    <message>
+        <source>%1; retrying in %2 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sync failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SyncHistoryScreen</name>
     <message>
         <source>Sync</source>
