@@ -4487,15 +4487,15 @@
     <name>Sync</name>
     <message>
         <source>%1; retrying in %2 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1; inajaribu tena baada ya sekunde %2</translation>
     </message>
     <message>
         <source>Sync failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Kusawazisha kumeshindwa: %1</translation>
     </message>
     <message>
         <source>never</source>
-        <translation type="unfinished"></translation>
+        <translation>bado</translation>
     </message>
 </context>
 <context>
