@@ -21,6 +21,7 @@ copy made from an older source, whatever git made of the two).
 from __future__ import annotations
 
 import argparse
+import copy
 import shutil
 import subprocess
 import sys
@@ -105,7 +106,7 @@ def messages(ts: Path) -> list[Message]:
         for message in context.iter("message"):
             translation = message.find("translation")
             assert translation is not None
-            text = translation.text or "".join(
+            text = (translation.text or "").strip() or "".join(
                 form.text or "" for form in translation.iter("numerusform")
             )
             finished = translation.get("type") is None and bool(text.strip())
@@ -121,38 +122,49 @@ def unfinished(ts: Path) -> list[Message]:
     return [message for message in messages(ts) if not message.finished]
 
 
-def _carry_over(before: list[Message], ts: Path) -> int:
-    """Fill the untranslated messages of the updated ``ts`` from ``before``
-    (see the module's docstring); how many were filled."""
+def _finished(roots: list[ET.Element]) -> dict[tuple[str, str], ET.Element]:
+    """The finished translations (the ``<translation>`` elements, plural forms
+    included) of .ts files, by context and source; a later file wins."""
+    found = {}
+    for root in roots:
+        for context in root.iter("context"):
+            name = context.findtext("name") or ""
+            for message in context.iter("message"):
+                translation = message.find("translation")
+                if translation is None or translation.get("type") is not None:
+                    continue
+                texts = [translation.text or "", *(f.text or "" for f in translation)]
+                if any(text.strip() for text in texts):
+                    found[(name, message.findtext("source") or "")] = translation
+    return found
+
+
+def carry_over(before: list[ET.Element], ts: Path) -> int:
+    """Fill the untranslated messages of the updated ``ts`` from the .ts
+    files ``before`` (see the module's docstring); how many were filled."""
+    finished = _finished(before)
     now = {(m.context, m.source) for m in messages(ts)}
-    exact: dict[tuple[str, str], str] = {}
-    dropped: dict[str, set[str]] = {}
-    for m in before:
-        if m.finished:
-            exact[(m.context, m.source)] = m.translation
-            if (m.context, m.source) not in now:
-                dropped.setdefault(m.source, set()).add(m.translation)
+    dropped: dict[str, dict[str, ET.Element]] = {}
+    for (name, source), translation in finished.items():
+        if (name, source) not in now and not len(translation):
+            dropped.setdefault(source, {})[translation.text or ""] = translation
     tree = ET.parse(ts)
     filled = 0
     for context in tree.getroot().iter("context"):
         name = context.findtext("name") or ""
         for message in context.iter("message"):
             source = message.findtext("source") or ""
-            translation = message.find("translation")
-            if (
-                translation is None
-                or translation.get("type") != "unfinished"
-                or message.get("numerus") == "yes"
-            ):
+            current = message.find("translation")
+            if current is None or current.get("type") != "unfinished":
                 continue
-            if (name, source) in exact:
-                translation.text = exact[(name, source)]
-                del translation.attrib["type"]
-            elif len(dropped.get(source, ())) == 1:
-                translation.text = next(iter(dropped[source]))
-                del translation.attrib["type"]
-            else:
+            found: ET.Element | None = finished.get((name, source))
+            if found is None and message.get("numerus") != "yes":
+                same = dropped.get(source, {})
+                found = next(iter(same.values())) if len(same) == 1 else None
+            if found is None:
                 continue
+            message.remove(current)
+            message.append(copy.deepcopy(found))
             filled += 1
     if filled:
         tree.write(ts, encoding="utf-8", xml_declaration=True)
@@ -164,11 +176,9 @@ def update(language: str, merge: list[Path] | None = None) -> int:
     ``merge`` files: other copies of it, such as a translator's branch) and
     compile its .qm; how many messages are left untranslated."""
     ts = ts_file(language)
-    before = messages(ts) if ts.exists() else []
-    for other in merge or []:
-        before += messages(other)
+    before = [ET.parse(path).getroot() for path in [*(merge or []), ts] if path.exists()]
     lupdate(ts, language)
-    if _carry_over(before, ts):
+    if carry_over(before, ts):
         lupdate(ts, language)  # back to lupdate's own layout
     lrelease(ts, qm_file(language))
     return len(unfinished(ts))
