@@ -153,9 +153,12 @@ def main(data_dir: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     QCoreApplication.setOrganizationName("Seth Clinic")
     QCoreApplication.setApplicationName("Seth Clinic")
-    install_translators(app, chosen_language(QSettings()))
     app.setWindowIcon(QIcon(str(resources_dir() / "icon.png")))
     apply_style(app)
+    try:
+        install_translators(app, chosen_language(QSettings()))
+    except FileNotFoundError as missing:  # a broken install: English still works
+        QMessageBox.warning(None, "Seth Clinic", f"{missing}; the app runs in English.")
     store = open_local_store(data_dir)
     local_server: LocalServer | None = None
     try:
