@@ -72,7 +72,8 @@ def environment(home: Path) -> dict[str, str]:
     drop = ("PYTHON", "VIRTUAL_ENV", "SETH_CLINIC", "DATABASE_URL", "QT_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home))
-    env.update(LANG="C.UTF-8", LANGUAGE="en")  # the window titles it waits for are English
+    # The window titles it waits for are English, whatever the machine speaks.
+    env.update(LANG="C.UTF-8", LC_ALL="C.UTF-8", LANGUAGE="en")
     return env
 
 
@@ -255,7 +256,8 @@ class Screen:
     def geometry(self, window: str) -> str:
         """Where ``window`` is on the screen, as ``x,y wxh``."""
         shell = dict(
-            line.split("=", 1) for line in self._xdotool("getwindowgeometry", "--shell", window).split()
+            line.split("=", 1)
+            for line in self._xdotool("getwindowgeometry", "--shell", window).split()
         )
         return f"{shell['X']},{shell['Y']} {shell['WIDTH']}x{shell['HEIGHT']}"
 

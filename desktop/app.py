@@ -9,13 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from clinic.journal.models import StoreSetting
 from clinic.paths import resources_dir
 from clinic.store import LocalStore, open_local_store
+from desktop.display import translate
+from desktop.language import chosen_language, install_translators
 from desktop.local_server import DEMO_PORT, THIS_PC_PORT, LocalServer, seed_demo, start_local_server
 from desktop.screens.login import FirstStartDialog, LoginDialog, PasswordChangeDialog
 from desktop.screens.login.dialogs import ServerMode
@@ -68,11 +70,11 @@ def _local_server(
     server = start_local_server(data_dir / "server", THIS_PC_PORT)
     notice = None
     if server.one_time_password:
-        notice = (
+        notice = translate(
+            "App",
             "This PC is now the clinic server. Log in as admin with the one-time "
-            f"password {server.one_time_password} (shown only now); you will choose "
-            "your own password next."
-        )
+            "password %1 (shown only now); you will choose your own password next.",
+        ).replace("%1", server.one_time_password)
     return server, notice
 
 
@@ -97,7 +99,9 @@ def _server_for(
     if mode == ServerMode.REMOTE:
         return store.get_setting(SERVER_URL_KEY), None, None
     label = (
-        "Starting the demo clinic…" if mode == ServerMode.DEMO else "Starting the clinic server…"
+        translate("App", "Starting the demo clinic…")
+        if mode == ServerMode.DEMO
+        else translate("App", "Starting the clinic server…")
     )
     server, notice = run_with_progress(
         label, lambda: _local_server(data_dir, mode, store.device_id)
@@ -118,6 +122,10 @@ def main(data_dir: Path) -> int:
     QCoreApplication.setApplicationName("Seth Clinic")
     app.setWindowIcon(QIcon(str(resources_dir() / "icon.png")))
     apply_style(app)
+    try:
+        install_translators(app, chosen_language(QSettings()))
+    except FileNotFoundError as missing:  # a broken install: English still works
+        QMessageBox.warning(None, "Seth Clinic", f"{missing}; the app runs in English.")
     store = open_local_store(data_dir)
     local_server: LocalServer | None = None
     try:

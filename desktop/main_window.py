@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,6 +25,8 @@ from clinic.enums import Role
 from clinic.permissions import Data, may_read, may_write
 from clinic.reports.catalogue import reports_for
 from desktop.context import AppContext
+from desktop.display import role_text
+from desktop.language import LANGUAGES, choose_language, chosen_language
 from desktop.screens.base import Screen
 from desktop.sync_controller import SyncState, describe_last_sync
 
@@ -147,7 +150,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         user = ctx.user
         self.setWindowTitle(
-            self.tr("Seth Clinic — %s (%s)") % (user.full_name, user.role.value.replace("_", " "))
+            self.tr("Seth Clinic — %s (%s)") % (user.full_name, role_text(user.role))
         )
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -255,10 +258,24 @@ class MainWindow(QMainWindow):
         ):
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.sync_button)
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(self.language.findData(chosen_language(self.settings)))
+        self.language.setToolTip(self.tr("Language (Lugha): used from the next start"))
+        self.language.currentIndexChanged.connect(self._choose_language)
+        bar.addPermanentWidget(self.language)
         self.online_label.setText(
             self.tr("● Online") if self.ctx.user.online else self.tr("○ Offline")
         )
         QTimer.singleShot(0, self._load_status)
+
+    def _choose_language(self) -> None:
+        """Keep the language picked for the next start: the windows already
+        built keep theirs (a translator is installed before the first one)."""
+        choose_language(self.settings, self.language.currentData())
+        self.show_message(self.tr("The new language is used when Seth Clinic starts again."), 15)
 
     def _load_status(self) -> None:
         from sync.engine import sync_status

@@ -11,6 +11,7 @@ from clinic.backup import daily_backup
 from clinic.clock import clinic_today
 from clinic.store import LocalStore
 from desktop.context import AppContext
+from desktop.display import translate
 from desktop.main_window import MainWindow
 from desktop.runner import DbRunner
 from desktop.sync_controller import SyncController
@@ -35,7 +36,8 @@ def run(
     ctx = AppContext(store=store, db=DbRunner(), user=user, sync=sync)
     window = MainWindow(ctx, QSettings())
     if offline_reason:
-        window.show_message(f"Working offline: {offline_reason}", 15)
+        offline = translate("App", "Working offline: %1")
+        window.show_message(offline.replace("%1", offline_reason), 15)
     window.show()
     schedule_daily_backups(ctx, window)
     if sync is not None:
@@ -58,7 +60,9 @@ def schedule_daily_backups(ctx: AppContext, window: MainWindow) -> QTimer:
         ctx.db.submit(
             lambda: daily_backup(ctx.store.path, clinic_today()),
             lambda _made: None,
-            lambda error: window.show_message(f"Today's backup failed: {error}", 60),
+            lambda error: window.show_message(
+                translate("App", "Today's backup failed: %1").replace("%1", str(error)), 60
+            ),
         )
 
     timer = QTimer(window)

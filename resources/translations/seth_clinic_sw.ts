@@ -2,470 +2,10 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="sw" sourcelanguage="en">
 <context>
-    <name></name>
+    <name>AdminTables</name>
     <message>
-        <source>Patient</source>
-        <translation>Mgonjwa</translation>
-    </message>
-    <message>
-        <source>Visit</source>
-        <translation>Ziara</translation>
-    </message>
-    <message>
-        <source>Claimed</source>
-        <translation>Kilichodaiwa</translation>
-    </message>
-    <message>
-        <source>containing</source>
-        <translation>inayojumuisha</translation>
-    </message>
-    <message>
-        <source>New batch from ready claims</source>
-        <translation>Kundi jipya kutoka madai yaliyo tayari</translation>
-    </message>
-    <message>
-        <source>Period</source>
-        <translation>Kipindi</translation>
-    </message>
-    <message>
-        <source>Claims</source>
-        <translation>Madai</translation>
-    </message>
-    <message>
-        <source>Submitted</source>
-        <translation>Imewasilishwa</translation>
-    </message>
-    <message>
-        <source>SHA reference</source>
-        <translation>Kumbukumbu ya SHA</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>Hali</translation>
-    </message>
-    <message>
-        <source>SHA portal reference (optional)</source>
-        <translation>Kumbukumbu ya tovuti ya SHA (si lazima)</translation>
-    </message>
-    <message>
-        <source>Submit to SHA</source>
-        <translation>Wasilisha kwa SHA</translation>
-    </message>
-    <message>
-        <source>Export SHA CSV…</source>
-        <translation>Hamisha CSV ya SHA…</translation>
-    </message>
-    <message>
-        <source>Export FHIR bundles…</source>
-        <translation>Hamisha vifurushi vya FHIR…</translation>
-    </message>
-    <message>
-        <source>Batches</source>
-        <translation>Makundi</translation>
-    </message>
-    <message>
-        <source>Claims in the batch (double-click to open):</source>
-        <translation>Madai katika kundi (bofya mara mbili kufungua):</translation>
-    </message>
-    <message>
-        <source>Ready claims of visits from {start} to {end}, not in a batch:</source>
-        <translation>Madai yaliyo tayari ya ziara kuanzia {start} hadi {end}, yasiyo katika kundi:</translation>
-    </message>
-    <message>
-        <source>not yet</source>
-        <translation>bado</translation>
-    </message>
-    <message>
-        <source>Make a batch of {count} claims ({amount})</source>
-        <translation>Unda kundi la madai {count} ({amount})</translation>
-    </message>
-    <message>
-        <source>Batch made with {count} claims.</source>
-        <translation>Kundi limeundwa likiwa na madai {count}.</translation>
-    </message>
-    <message>
-        <source>Batch submitted: its {count} claims are locked as submitted.</source>
-        <translation>Kundi limewasilishwa: madai yake {count} yamefungwa kama yaliyowasilishwa.</translation>
-    </message>
-    <message>
-        <source>Export the SHA CSV</source>
-        <translation>Hamisha CSV ya SHA</translation>
-    </message>
-    <message>
-        <source>CSV files (*.csv)</source>
-        <translation>Faili za CSV (*.csv)</translation>
-    </message>
-    <message>
-        <source>Folder for the FHIR bundles</source>
-        <translation>Folda ya vifurushi vya FHIR</translation>
-    </message>
-    <message>
-        <source>Wrote {count} file(s) to {folder}</source>
-        <translation>Faili {count} zimeandikwa kwenye {folder}</translation>
-    </message>
-    <message>
-        <source>Open the patient</source>
-        <translation>Fungua mgonjwa</translation>
-    </message>
-    <message>
-        <source>Open the consultation</source>
-        <translation>Fungua mashauriano</translation>
-    </message>
-    <message>
-        <source>Open the price list</source>
-        <translation>Fungua orodha ya bei</translation>
-    </message>
-    <message>
-        <source>Bring up to date</source>
-        <translation>Sasisha</translation>
-    </message>
-    <message>
-        <source>Reception corrects the patient&apos;s details.</source>
-        <translation>Mapokezi hurekebisha taarifa za mgonjwa.</translation>
-    </message>
-    <message>
-        <source>The clinician corrects the consultation (an amendment once signed).</source>
-        <translation>Tabibu hurekebisha mashauriano (kwa marekebisho baada ya kutiwa sahihi).</translation>
-    </message>
-    <message>
-        <source>An admin corrects the price list.</source>
-        <translation>Msimamizi hurekebisha orodha ya bei.</translation>
-    </message>
-    <message>
-        <source>Once the invoice is right, bring the draft claim up to date from it.</source>
-        <translation>Ankara ikishakuwa sahihi, sasisha rasimu ya dai kutoka kwayo.</translation>
-    </message>
-    <message>
-        <source>← Back to the list</source>
-        <translation>← Rudi kwenye orodha</translation>
-    </message>
-    <message>
-        <source>Esc</source>
-        <translation>Esc</translation>
-    </message>
-    <message>
-        <source>Loading…</source>
-        <translation>Inapakia…</translation>
-    </message>
-    <message>
-        <source>Print SHA invoice</source>
-        <translation>Chapisha ankara ya SHA</translation>
-    </message>
-    <message>
-        <source>Save as PDF…</source>
-        <translation>Hifadhi kama PDF…</translation>
-    </message>
-    <message>
-        <source>Claim</source>
-        <translation>Dai</translation>
-    </message>
-    <message>
-        <source>SHA number</source>
-        <translation>Nambari ya SHA</translation>
-    </message>
-    <message>
-        <source>Facility</source>
-        <translation>Kituo</translation>
-    </message>
-    <message>
-        <source>Clinician</source>
-        <translation>Tabibu</translation>
-    </message>
-    <message>
-        <source>Diagnoses</source>
-        <translation>Utambuzi</translation>
-    </message>
-    <message>
-        <source>Approved</source>
-        <translation>Kilichoidhinishwa</translation>
-    </message>
-    <message>
-        <source>Paid</source>
-        <translation>Kilicholipwa</translation>
-    </message>
-    <message>
-        <source>Item</source>
-        <translation>Kipengele</translation>
-    </message>
-    <message>
-        <source>Intervention code</source>
-        <translation>Msimbo wa huduma</translation>
-    </message>
-    <message>
-        <source>Qty</source>
-        <translation>Idadi</translation>
-    </message>
-    <message>
-        <source>Amount</source>
-        <translation>Kiasi</translation>
-    </message>
-    <message>
-        <source>SHA tariff</source>
-        <translation>Kiwango cha SHA</translation>
-    </message>
-    <message>
-        <source>Lines</source>
-        <translation>Mistari</translation>
-    </message>
-    <message>
-        <source>When</source>
-        <translation>Lini</translation>
-    </message>
-    <message>
-        <source>Move</source>
-        <translation>Badilisha hali</translation>
-    </message>
-    <message>
-        <source>By</source>
-        <translation>Aliyefanya</translation>
-    </message>
-    <message>
-        <source>Note</source>
-        <translation>Maelezo</translation>
-    </message>
-    <message>
-        <source>History</source>
-        <translation>Historia</translation>
-    </message>
-    <message>
-        <source>What SHA would reject</source>
-        <translation>Ambacho SHA ingekataa</translation>
-    </message>
-    <message>
-        <source>Take the patient&apos;s SHA numbers and the invoice&apos;s lines again, after reception, the cashier or the price list fixed them</source>
-        <translation>Chukua tena nambari za SHA za mgonjwa na mistari ya ankara, baada ya mapokezi, keshia au orodha ya bei kuzirekebisha</translation>
-    </message>
-    <message>
-        <source>Move the claim</source>
-        <translation>Badilisha hali ya dai</translation>
-    </message>
-    <message>
-        <source>Move to</source>
-        <translation>Badilisha kuwa</translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation>Sababu</translation>
-    </message>
-    <message>
-        <source>Approved (KES)</source>
-        <translation>Kilichoidhinishwa (KES)</translation>
-    </message>
-    <message>
-        <source>Paid (KES)</source>
-        <translation>Kilicholipwa (KES)</translation>
-    </message>
-    <message>
-        <source>Paid on</source>
-        <translation>Tarehe ya malipo</translation>
-    </message>
-    <message>
-        <source>none</source>
-        <translation>hakuna</translation>
-    </message>
-    <message>
-        <source> (dependant of {principal})</source>
-        <translation> (mtegemezi wa {principal})</translation>
-    </message>
-    <message>
-        <source>signed {when}</source>
-        <translation>imetiwa sahihi {when}</translation>
-    </message>
-    <message>
-        <source>not signed</source>
-        <translation>haijatiwa sahihi</translation>
-    </message>
-    <message>
-        <source>SHA rejected this claim: {reason}</source>
-        <translation>SHA imekataa dai hili: {reason}</translation>
-    </message>
-    <message>
-        <source>Brought up to date from the patient and the invoice.</source>
-        <translation>Limesasishwa kutoka kwa taarifa za mgonjwa na ankara.</translation>
-    </message>
-    <message>
-        <source>✓ Nothing missing: SHA has what it needs.</source>
-        <translation>✓ Hakuna kinachokosekana: SHA ina kila inachohitaji.</translation>
-    </message>
-    <message>
-        <source>{count} to fix before the claim can be ready:</source>
-        <translation>Mambo {count} ya kurekebisha kabla dai halijawa tayari:</translation>
-    </message>
-    <message>
-        <source>Claims are submitted with their batch, on the Batches tab.</source>
-        <translation>Madai huwasilishwa pamoja na kundi lao, kwenye kichupo cha Makundi.</translation>
-    </message>
-    <message>
-        <source>A paid claim is closed.</source>
-        <translation>Dai lililolipwa limefungwa.</translation>
-    </message>
-    <message>
-        <source>Your role cannot move claims.</source>
-        <translation>Jukumu lako haliruhusiwi kubadilisha hali ya madai.</translation>
-    </message>
-    <message>
-        <source>Moved to: {status}.</source>
-        <translation>Hali mpya: {status}.</translation>
-    </message>
-    <message>
-        <source>The claim was not moved: {reason}</source>
-        <translation>Hali ya dai haikubadilishwa: {reason}</translation>
-    </message>
-    <message>
-        <source>Save the SHA invoice</source>
-        <translation>Hifadhi ankara ya SHA</translation>
-    </message>
-    <message>
-        <source>PDF files (*.pdf)</source>
-        <translation>Faili za PDF (*.pdf)</translation>
-    </message>
-    <message>
-        <source>Saved {path}</source>
-        <translation>Imehifadhiwa {path}</translation>
-    </message>
-    <message>
-        <source>All branches</source>
-        <translation>Matawi yote</translation>
-    </message>
-    <message>
-        <source>Show</source>
-        <translation>Onyesha</translation>
-    </message>
-    <message>
-        <source>Visits from</source>
-        <translation>Ziara kuanzia</translation>
-    </message>
-    <message>
-        <source>to</source>
-        <translation>hadi</translation>
-    </message>
-    <message>
-        <source>Ages in days since submission, on {day}</source>
-        <translation>Siku tangu kuwasilishwa, kufikia {day}</translation>
-    </message>
-    <message>
-        <source>OP number</source>
-        <translation>Nambari ya OP</translation>
-    </message>
-    <message>
-        <source>Approved / paid</source>
-        <translation>Kilichoidhinishwa / kilicholipwa</translation>
-    </message>
-    <message>
-        <source>All statuses</source>
-        <translation>Hali zote</translation>
-    </message>
-    <message>
-        <source>Sent, not paid</source>
-        <translation>Imetumwa, haijalipwa</translation>
-    </message>
-    <message>
-        <source>Patient name, OP number or SHA number</source>
-        <translation>Jina la mgonjwa, nambari ya OP au nambari ya SHA</translation>
-    </message>
-    <message>
-        <source>{count} claims, {amount} claimed</source>
-        <translation>Madai {count}, jumla iliyodaiwa {amount}</translation>
-    </message>
-    <message>
-        <source>SHA claims</source>
-        <translation>Madai ya SHA</translation>
-    </message>
-    <message>
-        <source>Follow-up</source>
-        <translation>Ufuatiliaji</translation>
-    </message>
-    <message>
-        <source>Female</source>
-        <translation>Mwanamke</translation>
-    </message>
-    <message>
-        <source>Male</source>
-        <translation>Mwanamume</translation>
-    </message>
-    <message>
-        <source>Intersex</source>
-        <translation>Jinsia mbili</translation>
-    </message>
-    <message>
-        <source>Unknown</source>
-        <translation>Haijulikani</translation>
-    </message>
-    <message>
-        <source>Registered</source>
-        <translation>Amesajiliwa</translation>
-    </message>
-    <message>
-        <source>Triaged</source>
-        <translation>Amechunguzwa awali</translation>
-    </message>
-    <message>
-        <source>Waiting for consultation</source>
-        <translation>Anasubiri mashauriano</translation>
-    </message>
-    <message>
-        <source>In consultation</source>
-        <translation>Katika mashauriano</translation>
-    </message>
-    <message>
-        <source>Waiting for lab</source>
-        <translation>Anasubiri maabara</translation>
-    </message>
-    <message>
-        <source>Waiting for pharmacy</source>
-        <translation>Anasubiri famasia</translation>
-    </message>
-    <message>
-        <source>Completed</source>
-        <translation>Imekamilika</translation>
-    </message>
-    <message>
-        <source>Cancelled</source>
-        <translation>Imeghairiwa</translation>
-    </message>
-    <message>
-        <source>Legacy number</source>
-        <translation>Nambari ya zamani</translation>
-    </message>
-    <message>
-        <source>Sex</source>
-        <translation>Jinsia</translation>
-    </message>
-    <message>
-        <source>Date of birth</source>
-        <translation>Tarehe ya kuzaliwa</translation>
-    </message>
-    <message>
-        <source>Age</source>
-        <translation>Umri</translation>
-    </message>
-    <message>
-        <source>Phone</source>
-        <translation>Simu</translation>
-    </message>
-    <message>
-        <source>Residence</source>
-        <translation>Makazi</translation>
-    </message>
-    <message>
-        <source>National ID</source>
-        <translation>Kitambulisho cha taifa</translation>
-    </message>
-    <message>
-        <source>Principal&apos;s SHA number</source>
-        <translation>Nambari ya SHA ya mwanachama mkuu</translation>
-    </message>
-    <message>
-        <source>Next of kin</source>
-        <translation>Ndugu wa karibu</translation>
-    </message>
-    <message>
-        <source>Relationship</source>
-        <translation>Uhusiano</translation>
-    </message>
-    <message>
-        <source>Next of kin&apos;s phone</source>
-        <translation>Simu ya ndugu wa karibu</translation>
+        <source>Not done</source>
+        <translation>Haikufanyika</translation>
     </message>
 </context>
 <context>
@@ -524,6 +64,33 @@
     <message>
         <source>Reason</source>
         <translation>Sababu</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>(tupu)</translation>
+    </message>
+</context>
+<context>
+    <name>App</name>
+    <message>
+        <source>Today&apos;s backup failed: %1</source>
+        <translation>Nakala rudufu ya leo imeshindwa: %1</translation>
+    </message>
+    <message>
+        <source>This PC is now the clinic server. Log in as admin with the one-time password %1 (shown only now); you will choose your own password next.</source>
+        <translation>Kompyuta hii sasa ni seva ya kliniki. Ingia kama msimamizi kwa nenosiri la mara moja %1 (linaonyeshwa sasa tu); kisha utachagua nenosiri lako mwenyewe.</translation>
+    </message>
+    <message>
+        <source>Starting the demo clinic…</source>
+        <translation>Inaanzisha kliniki ya majaribio…</translation>
+    </message>
+    <message>
+        <source>Starting the clinic server…</source>
+        <translation>Inaanzisha seva ya kliniki…</translation>
+    </message>
+    <message>
+        <source>Working offline: %1</source>
+        <translation>Unafanya kazi nje ya mtandao: %1</translation>
     </message>
 </context>
 <context>
@@ -1039,6 +606,117 @@
     </message>
 </context>
 <context>
+    <name>CashUpPrint</name>
+    <message>
+        <source>still open</source>
+        <translation>bado iko wazi</translation>
+    </message>
+    <message>
+        <source>%s reversal</source>
+        <translation>%s iliyorejeshwa</translation>
+    </message>
+    <message>
+        <source>No payments in this shift.</source>
+        <translation>Hakuna malipo katika zamu hii.</translation>
+    </message>
+    <message>
+        <source>Shift cash-up</source>
+        <translation>Hesabu ya pesa ya zamu</translation>
+    </message>
+    <message>
+        <source>Cashier</source>
+        <translation>Keshia</translation>
+    </message>
+    <message>
+        <source>PC</source>
+        <translation>Kompyuta</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>Ilifunguliwa</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Ilifungwa</translation>
+    </message>
+    <message>
+        <source>Opening float</source>
+        <translation>Pesa ya kuanzia</translation>
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation>Malipo</translation>
+    </message>
+    <message>
+        <source>reversals</source>
+        <translation>marejesho</translation>
+    </message>
+    <message>
+        <source>By method</source>
+        <translation>Kwa njia ya malipo</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>Njia</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Imepokelewa</translation>
+    </message>
+    <message>
+        <source>Reversed</source>
+        <translation>Imerejeshwa</translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation>Inatarajiwa</translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation>Imehesabiwa</translation>
+    </message>
+    <message>
+        <source>Variance</source>
+        <translation>Tofauti</translation>
+    </message>
+    <message>
+        <source>Expected cash is the opening float plus cash received less cash given back.</source>
+        <translation>Pesa taslimu inayotarajiwa ni pesa ya kuanzia pamoja na pesa taslimu iliyopokelewa, ukitoa pesa iliyorudishwa.</translation>
+    </message>
+    <message>
+        <source>Payments and reversals</source>
+        <translation>Malipo na marejesho</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Saa</translation>
+    </message>
+    <message>
+        <source>Receipt</source>
+        <translation>Risiti</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Kiasi</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>Kumbukumbu</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Mgonjwa</translation>
+    </message>
+    <message>
+        <source>Cashier&apos;s signature</source>
+        <translation>Sahihi ya keshia</translation>
+    </message>
+    <message>
+        <source>Checked by</source>
+        <translation>Imekaguliwa na</translation>
+    </message>
+</context>
+<context>
     <name>CataloguePanel</name>
     <message>
         <source>&amp;New test</source>
@@ -1138,6 +816,366 @@
     <message>
         <source>Monthly</source>
         <translation>Kila mwezi</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Mgonjwa</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>Ziara</translation>
+    </message>
+    <message>
+        <source>Claimed</source>
+        <translation>Kilichodaiwa</translation>
+    </message>
+    <message>
+        <source>containing</source>
+        <translation>yenye</translation>
+    </message>
+    <message>
+        <source>New batch from ready claims</source>
+        <translation>Kundi jipya la madai yaliyo tayari</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>Kipindi</translation>
+    </message>
+    <message>
+        <source>Claims</source>
+        <translation>Madai</translation>
+    </message>
+    <message>
+        <source>SHA reference</source>
+        <translation>Kumbukumbu ya SHA</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Hali</translation>
+    </message>
+    <message>
+        <source>SHA portal reference (optional)</source>
+        <translation>Kumbukumbu ya tovuti ya SHA (si lazima)</translation>
+    </message>
+    <message>
+        <source>Submit to SHA</source>
+        <translation>Wasilisha kwa SHA</translation>
+    </message>
+    <message>
+        <source>Export SHA CSV…</source>
+        <translation>Hamisha CSV ya SHA…</translation>
+    </message>
+    <message>
+        <source>Export FHIR bundles…</source>
+        <translation>Hamisha vifurushi vya FHIR…</translation>
+    </message>
+    <message>
+        <source>Batches</source>
+        <translation>Makundi</translation>
+    </message>
+    <message>
+        <source>Claims in the batch (double-click to open):</source>
+        <translation>Madai katika kundi (bofya mara mbili kufungua):</translation>
+    </message>
+    <message>
+        <source>Ready claims of visits from {start} to {end}, not in a batch:</source>
+        <translation>Madai yaliyo tayari ya ziara kuanzia {start} hadi {end}, ambayo hayako katika kundi:</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>bado</translation>
+    </message>
+    <message>
+        <source>Make a batch of {count} claims ({amount})</source>
+        <translation>Tengeneza kundi la madai {count} ({amount})</translation>
+    </message>
+    <message>
+        <source>Batch made with {count} claims.</source>
+        <translation>Kundi limetengenezwa lenye madai {count}.</translation>
+    </message>
+    <message>
+        <source>Batch submitted: its {count} claims are locked as submitted.</source>
+        <translation>Kundi limewasilishwa: madai yake {count} yamefungwa kama yaliyowasilishwa.</translation>
+    </message>
+    <message>
+        <source>Export the SHA CSV</source>
+        <translation>Hamisha CSV ya SHA</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Faili za CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Folder for the FHIR bundles</source>
+        <translation>Folda ya vifurushi vya FHIR</translation>
+    </message>
+    <message>
+        <source>Wrote {count} file(s) to {folder}</source>
+        <translation>Faili {count} zimeandikwa kwenye {folder}</translation>
+    </message>
+    <message>
+        <source>Open the patient</source>
+        <translation>Fungua mgonjwa</translation>
+    </message>
+    <message>
+        <source>Open the consultation</source>
+        <translation>Fungua ushauri wa tabibu</translation>
+    </message>
+    <message>
+        <source>Open the price list</source>
+        <translation>Fungua orodha ya bei</translation>
+    </message>
+    <message>
+        <source>Bring up to date</source>
+        <translation>Sasisha</translation>
+    </message>
+    <message>
+        <source>Reception corrects the patient&apos;s details.</source>
+        <translation>Mapokezi yanasahihisha taarifa za mgonjwa.</translation>
+    </message>
+    <message>
+        <source>The clinician corrects the consultation (an amendment once signed).</source>
+        <translation>Tabibu anasahihisha ushauri (marekebisho ikiwa umeshatiwa sahihi).</translation>
+    </message>
+    <message>
+        <source>An admin corrects the price list.</source>
+        <translation>Msimamizi anasahihisha orodha ya bei.</translation>
+    </message>
+    <message>
+        <source>Once the invoice is right, bring the draft claim up to date from it.</source>
+        <translation>Ankara ikishakuwa sahihi, sasisha rasimu ya dai kutoka kwayo.</translation>
+    </message>
+    <message>
+        <source>← Back to the list</source>
+        <translation>← Rudi kwenye orodha</translation>
+    </message>
+    <message>
+        <source>Esc</source>
+        <translation>Esc</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Inapakia…</translation>
+    </message>
+    <message>
+        <source>Print SHA invoice</source>
+        <translation>Chapisha ankara ya SHA</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>Hifadhi kama PDF…</translation>
+    </message>
+    <message>
+        <source>Claim</source>
+        <translation>Dai</translation>
+    </message>
+    <message>
+        <source>SHA number</source>
+        <translation>Nambari ya SHA</translation>
+    </message>
+    <message>
+        <source>Facility</source>
+        <translation>Kituo</translation>
+    </message>
+    <message>
+        <source>Clinician</source>
+        <translation>Tabibu</translation>
+    </message>
+    <message>
+        <source>Diagnoses</source>
+        <translation>Utambuzi</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>Kipengee</translation>
+    </message>
+    <message>
+        <source>Intervention code</source>
+        <translation>Msimbo wa huduma</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>Idadi</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Kiasi</translation>
+    </message>
+    <message>
+        <source>SHA tariff</source>
+        <translation>Bei ya SHA</translation>
+    </message>
+    <message>
+        <source>Lines</source>
+        <translation>Mistari</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Lini</translation>
+    </message>
+    <message>
+        <source>Move</source>
+        <translation>Hamisha</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>Na</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Dokezo</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Historia</translation>
+    </message>
+    <message>
+        <source>What SHA would reject</source>
+        <translation>Ambacho SHA ingekataa</translation>
+    </message>
+    <message>
+        <source>Take the patient&apos;s SHA numbers and the invoice&apos;s lines again, after reception, the cashier or the price list fixed them</source>
+        <translation>Chukua tena nambari za SHA za mgonjwa na mistari ya ankara, baada ya mapokezi, keshia au orodha ya bei kuzisahihisha</translation>
+    </message>
+    <message>
+        <source>Move the claim</source>
+        <translation>Hamisha dai</translation>
+    </message>
+    <message>
+        <source>Move to</source>
+        <translation>Hamisha hadi</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Sababu</translation>
+    </message>
+    <message>
+        <source>Approved (KES)</source>
+        <translation>Kilichoidhinishwa (KES)</translation>
+    </message>
+    <message>
+        <source>Paid (KES)</source>
+        <translation>Kilicholipwa (KES)</translation>
+    </message>
+    <message>
+        <source>Paid on</source>
+        <translation>Ililipwa tarehe</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>hakuna</translation>
+    </message>
+    <message>
+        <source> (dependant of {principal})</source>
+        <translation> (mtegemezi wa {principal})</translation>
+    </message>
+    <message>
+        <source>signed {when}</source>
+        <translation>imetiwa sahihi {when}</translation>
+    </message>
+    <message>
+        <source>not signed</source>
+        <translation>haijatiwa sahihi</translation>
+    </message>
+    <message>
+        <source>SHA rejected this claim: {reason}</source>
+        <translation>SHA imekataa dai hili: {reason}</translation>
+    </message>
+    <message>
+        <source>Brought up to date from the patient and the invoice.</source>
+        <translation>Imesasishwa kutoka kwa mgonjwa na ankara.</translation>
+    </message>
+    <message>
+        <source>✓ Nothing missing: SHA has what it needs.</source>
+        <translation>✓ Hakuna kinachokosekana: SHA ina kila inachohitaji.</translation>
+    </message>
+    <message>
+        <source>{count} to fix before the claim can be ready:</source>
+        <translation>{count} vya kusahihisha kabla dai halijawa tayari:</translation>
+    </message>
+    <message>
+        <source>Claims are submitted with their batch, on the Batches tab.</source>
+        <translation>Madai yanawasilishwa pamoja na kundi lake, kwenye kichupo cha Makundi.</translation>
+    </message>
+    <message>
+        <source>A paid claim is closed.</source>
+        <translation>Dai lililolipwa limefungwa.</translation>
+    </message>
+    <message>
+        <source>Your role cannot move claims.</source>
+        <translation>Jukumu lako haliwezi kuhamisha madai.</translation>
+    </message>
+    <message>
+        <source>Moved to: {status}.</source>
+        <translation>Imehamishwa hadi: {status}.</translation>
+    </message>
+    <message>
+        <source>The claim was not moved: {reason}</source>
+        <translation>Dai halikuhamishwa: {reason}</translation>
+    </message>
+    <message>
+        <source>Save the SHA invoice</source>
+        <translation>Hifadhi ankara ya SHA</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>Faili za PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation>Imehifadhiwa {path}</translation>
+    </message>
+    <message>
+        <source>All branches</source>
+        <translation>Matawi yote</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>Onyesha</translation>
+    </message>
+    <message>
+        <source>Visits from</source>
+        <translation>Ziara kuanzia</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>hadi</translation>
+    </message>
+    <message>
+        <source>Ages in days since submission, on {day}</source>
+        <translation>Umri kwa siku tangu kuwasilishwa, tarehe {day}</translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation>Nambari ya OP</translation>
+    </message>
+    <message>
+        <source>Approved / paid</source>
+        <translation>Imeidhinishwa / imelipwa</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>Hali zote</translation>
+    </message>
+    <message>
+        <source>Sent, not paid</source>
+        <translation>Imetumwa, haijalipwa</translation>
+    </message>
+    <message>
+        <source>Patient name, OP number or SHA number</source>
+        <translation>Jina la mgonjwa, nambari ya OP au nambari ya SHA</translation>
+    </message>
+    <message>
+        <source>{count} claims, {amount} claimed</source>
+        <translation>Madai {count}, {amount} yamedaiwa</translation>
+    </message>
+    <message>
+        <source>SHA claims</source>
+        <translation>Madai ya SHA</translation>
+    </message>
+    <message>
+        <source>Follow-up</source>
+        <translation>Ufuatiliaji</translation>
     </message>
 </context>
 <context>
@@ -1824,6 +1862,25 @@
     </message>
 </context>
 <context>
+    <name>DuplicateReason</name>
+    <message>
+        <source>same national ID</source>
+        <translation>kitambulisho sawa</translation>
+    </message>
+    <message>
+        <source>same SHA number</source>
+        <translation>nambari ya SHA sawa</translation>
+    </message>
+    <message>
+        <source>same phone</source>
+        <translation>simu sawa</translation>
+    </message>
+    <message>
+        <source>same name and date of birth</source>
+        <translation>jina na tarehe ya kuzaliwa sawa</translation>
+    </message>
+</context>
+<context>
     <name>FirstStartDialog</name>
     <message>
         <source>Seth Clinic — first start</source>
@@ -1985,6 +2042,25 @@
     </message>
 </context>
 <context>
+    <name>ImportField</name>
+    <message>
+        <source>name</source>
+        <translation>jina</translation>
+    </message>
+    <message>
+        <source>age</source>
+        <translation>umri</translation>
+    </message>
+    <message>
+        <source>phone</source>
+        <translation>simu</translation>
+    </message>
+    <message>
+        <source>number</source>
+        <translation>nambari</translation>
+    </message>
+</context>
+<context>
     <name>LabResult</name>
     <message>
         <source>number</source>
@@ -1997,6 +2073,21 @@
     <message>
         <source>text</source>
         <translation>maandishi</translation>
+    </message>
+</context>
+<context>
+    <name>LabResults</name>
+    <message>
+        <source>Critical</source>
+        <translation>Hatari</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>imeghairiwa</translation>
+    </message>
+    <message>
+        <source>waiting for the lab</source>
+        <translation>inasubiri maabara</translation>
     </message>
 </context>
 <context>
@@ -2087,6 +2178,18 @@
 <context>
     <name>LoginDialog</name>
     <message>
+        <source>No clinic server is set up</source>
+        <translation>Hakuna seva ya kliniki iliyowekwa</translation>
+    </message>
+    <message>
+        <source>The clinic server cannot be reached</source>
+        <translation>Seva ya kliniki haifikiki</translation>
+    </message>
+    <message>
+        <source>%1, so the login was checked on this PC: %2</source>
+        <translation>%1, kwa hiyo kuingia kulikaguliwa kwenye kompyuta hii: %2</translation>
+    </message>
+    <message>
         <source>Seth Clinic — log in</source>
         <translation>Seth Clinic — ingia</translation>
     </message>
@@ -2146,12 +2249,20 @@
         <translation>Sawazisha sasa</translation>
     </message>
     <message>
+        <source>Language (Lugha): used from the next start</source>
+        <translation>Lugha (Language): inatumika kuanzia utakapofungua programu tena</translation>
+    </message>
+    <message>
         <source>● Online</source>
         <translation>● Mtandaoni</translation>
     </message>
     <message>
         <source>○ Offline</source>
         <translation>○ Nje ya mtandao</translation>
+    </message>
+    <message>
+        <source>The new language is used when Seth Clinic starts again.</source>
+        <translation>Lugha mpya itatumika Seth Clinic itakapofunguliwa tena.</translation>
     </message>
     <message>
         <source>Syncing…</source>
@@ -2504,6 +2615,21 @@
     </message>
 </context>
 <context>
+    <name>MpesaStatement</name>
+    <message>
+        <source>%1 is larger than 20 MB; export one month of the till at a time</source>
+        <translation>%1 ni kubwa kuliko MB 20; hamisha mwezi mmoja wa till kwa wakati mmoja</translation>
+    </message>
+    <message>
+        <source>Could not open %1: %2</source>
+        <translation>Imeshindwa kufungua %1: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not a text file; export the till statement as CSV</source>
+        <translation>%1 si faili ya maandishi; hamisha taarifa ya till kama CSV</translation>
+    </message>
+</context>
+<context>
     <name>Note</name>
     <message>
         <source>Complaint</source>
@@ -2737,6 +2863,62 @@
 </context>
 <context>
     <name>PatientPage</name>
+    <message>
+        <source>OP number</source>
+        <translation>Nambari ya OP</translation>
+    </message>
+    <message>
+        <source>Legacy number</source>
+        <translation>Nambari ya zamani</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>Jinsia</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Tarehe ya kuzaliwa</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>Umri</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Simu</translation>
+    </message>
+    <message>
+        <source>Residence</source>
+        <translation>Makazi</translation>
+    </message>
+    <message>
+        <source>National ID</source>
+        <translation>Kitambulisho</translation>
+    </message>
+    <message>
+        <source>SHA number</source>
+        <translation>Nambari ya SHA</translation>
+    </message>
+    <message>
+        <source>Principal&apos;s SHA number</source>
+        <translation>Nambari ya SHA ya mwanachama mkuu</translation>
+    </message>
+    <message>
+        <source>Next of kin</source>
+        <translation>Ndugu wa karibu</translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation>Uhusiano</translation>
+    </message>
+    <message>
+        <source>Next of kin&apos;s phone</source>
+        <translation>Simu ya ndugu wa karibu</translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation>Alisajiliwa</translation>
+    </message>
     <message>
         <source>← Back to search</source>
         <translation>← Rudi kwenye utafutaji</translation>
@@ -3113,6 +3295,21 @@
     </message>
 </context>
 <context>
+    <name>Pharmacy</name>
+    <message>
+        <source>%s, %s, for %s</source>
+        <translation>%s, %s, kwa %s</translation>
+    </message>
+    <message>
+        <source>Quantity: %d</source>
+        <translation>Idadi: %d</translation>
+    </message>
+    <message>
+        <source>Dispensing label</source>
+        <translation>Lebo ya dawa</translation>
+    </message>
+</context>
+<context>
     <name>PharmacyScreen</name>
     <message>
         <source>Pharmacy</source>
@@ -3227,7 +3424,77 @@
     </message>
 </context>
 <context>
+    <name>Printing</name>
+    <message>
+        <source>Made on %s</source>
+        <translation>Imetengenezwa %s</translation>
+    </message>
+    <message>
+        <source>Could not start printing: the printer or the file is not available</source>
+        <translation>Imeshindwa kuanza kuchapisha: printa au faili haipatikani</translation>
+    </message>
+</context>
+<context>
+    <name>QPlatformTheme</name>
+    <message>
+        <source>OK</source>
+        <translation>Sawa</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Ghairi</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Hifadhi</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Funga</translation>
+    </message>
+    <message>
+        <source>&amp;Yes</source>
+        <translation>&amp;Ndiyo</translation>
+    </message>
+    <message>
+        <source>&amp;No</source>
+        <translation>&amp;Hapana</translation>
+    </message>
+</context>
+<context>
     <name>QueueModel</name>
+    <message>
+        <source>No.</source>
+        <translation>Na.</translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation>Nambari ya OP</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Mgonjwa</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>Jinsia</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>Umri</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Hali</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Anasubiri</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>Ziara</translation>
+    </message>
     <message>
         <source>Bill</source>
         <translation>Bili</translation>
@@ -3237,8 +3504,8 @@
         <translation>  (anayefuata)</translation>
     </message>
     <message>
-        <source>  N{WARNING SIGN} critical lab result</source>
-        <translation>  N{WARNING SIGN} matokeo hatari ya maabara</translation>
+        <source>  ⚠ critical lab result</source>
+        <translation>  ⚠ matokeo hatari ya maabara</translation>
     </message>
     <message>
         <source>New</source>
@@ -3254,6 +3521,22 @@
     <message>
         <source>Open</source>
         <translation>Fungua</translation>
+    </message>
+    <message>
+        <source>Send to consultation</source>
+        <translation>Peleka kwa tabibu</translation>
+    </message>
+    <message>
+        <source>Send to pharmacy</source>
+        <translation>Peleka famasia</translation>
+    </message>
+    <message>
+        <source>Complete</source>
+        <translation>Maliza</translation>
+    </message>
+    <message>
+        <source>Cancel visit…</source>
+        <translation>Ghairi ziara…</translation>
     </message>
     <message>
         <source>Today&apos;s queue</source>
@@ -3293,12 +3576,20 @@
 <context>
     <name>Receipt</name>
     <message>
+        <source>Receipt %1</source>
+        <translation>Risiti %1</translation>
+    </message>
+    <message>
         <source>REVERSAL RECEIPT</source>
         <translation>RISITI YA UBATILISHAJI</translation>
     </message>
     <message>
         <source>RECEIPT</source>
         <translation>RISITI</translation>
+    </message>
+    <message>
+        <source>COPY</source>
+        <translation>NAKALA</translation>
     </message>
     <message>
         <source>Receipt no.</source>
@@ -3368,6 +3659,18 @@
         <source>Balance</source>
         <translation>Salio</translation>
     </message>
+    <message>
+        <source>Reason</source>
+        <translation>Sababu</translation>
+    </message>
+    <message>
+        <source>Served by</source>
+        <translation>Alihudumiwa na</translation>
+    </message>
+    <message>
+        <source>Thank you. Get well soon.</source>
+        <translation>Asante. Upone haraka.</translation>
+    </message>
 </context>
 <context>
     <name>RecordedVitals</name>
@@ -3431,6 +3734,36 @@
     </message>
 </context>
 <context>
+    <name>ReportChart</name>
+    <message>
+        <source>KES</source>
+        <translation>KES</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Nyingine</translation>
+    </message>
+</context>
+<context>
+    <name>ReportPdf</name>
+    <message>
+        <source>Nothing in this range.</source>
+        <translation>Hakuna kitu katika kipindi hiki.</translation>
+    </message>
+    <message>
+        <source>All branches</source>
+        <translation>Matawi yote</translation>
+    </message>
+    <message>
+        <source>Could not start the PDF: the file is not available</source>
+        <translation>Imeshindwa kuanza PDF: faili haipatikani</translation>
+    </message>
+    <message>
+        <source>page %d of %d</source>
+        <translation>ukurasa %d kati ya %d</translation>
+    </message>
+</context>
+<context>
     <name>ReportsScreen</name>
     <message>
         <source>Reports</source>
@@ -3487,6 +3820,10 @@
     <message>
         <source>Could not make the report: %s</source>
         <translation>Imeshindwa kutengeneza ripoti: %s</translation>
+    </message>
+    <message>
+        <source>made at %s</source>
+        <translation>imetengenezwa saa %s</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>
@@ -3601,6 +3938,10 @@
 <context>
     <name>ServerScreen</name>
     <message>
+        <source>No clinic server is set up on this PC</source>
+        <translation>Hakuna seva ya kliniki iliyowekwa kwenye kompyuta hii</translation>
+    </message>
+    <message>
         <source>Try again</source>
         <translation>Jaribu tena</translation>
     </message>
@@ -3622,6 +3963,25 @@
     </message>
 </context>
 <context>
+    <name>ServiceKind</name>
+    <message>
+        <source>Consultation</source>
+        <translation>Ushauri wa tabibu</translation>
+    </message>
+    <message>
+        <source>Lab</source>
+        <translation>Maabara</translation>
+    </message>
+    <message>
+        <source>Drug</source>
+        <translation>Dawa</translation>
+    </message>
+    <message>
+        <source>Procedure</source>
+        <translation>Utaratibu</translation>
+    </message>
+</context>
+<context>
     <name>Sex</name>
     <message>
         <source>Female</source>
@@ -3638,6 +3998,165 @@
     <message>
         <source>Sex not recorded</source>
         <translation>Jinsia haijarekodiwa</translation>
+    </message>
+</context>
+<context>
+    <name>ShaInvoice</name>
+    <message>
+        <source>SHA invoice %s</source>
+        <translation>Ankara ya SHA %s</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>haijawekwa</translation>
+    </message>
+    <message>
+        <source>SOCIAL HEALTH AUTHORITY (SHA) CLAIM INVOICE</source>
+        <translation>ANKARA YA DAI LA MAMLAKA YA AFYA YA JAMII (SHA)</translation>
+    </message>
+    <message>
+        <source>KMHFL code: %s · SHA facility ID: %s</source>
+        <translation>Msimbo wa KMHFL: %s · Kitambulisho cha kituo cha SHA: %s</translation>
+    </message>
+    <message>
+        <source>Claim number</source>
+        <translation>Nambari ya dai</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Mgonjwa</translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation>Nambari ya OP</translation>
+    </message>
+    <message>
+        <source>SHA member number</source>
+        <translation>Nambari ya mwanachama wa SHA</translation>
+    </message>
+    <message>
+        <source>Principal member&apos;s SHA number</source>
+        <translation>Nambari ya SHA ya mwanachama mkuu</translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation>Uhusiano</translation>
+    </message>
+    <message>
+        <source>Dependant</source>
+        <translation>Mtegemezi</translation>
+    </message>
+    <message>
+        <source>Principal member</source>
+        <translation>Mwanachama mkuu</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Tarehe ya kuzaliwa</translation>
+    </message>
+    <message>
+        <source>National ID</source>
+        <translation>Kitambulisho</translation>
+    </message>
+    <message>
+        <source>Visit date</source>
+        <translation>Tarehe ya ziara</translation>
+    </message>
+    <message>
+        <source>Clinician</source>
+        <translation>Tabibu</translation>
+    </message>
+    <message>
+        <source>not recorded</source>
+        <translation>haijarekodiwa</translation>
+    </message>
+    <message>
+        <source>Pre-authorisation number</source>
+        <translation>Nambari ya idhini ya awali</translation>
+    </message>
+    <message>
+        <source>Diagnoses</source>
+        <translation>Utambuzi</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Msimbo</translation>
+    </message>
+    <message>
+        <source>Coding</source>
+        <translation>Mfumo wa msimbo</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>Utambuzi</translation>
+    </message>
+    <message>
+        <source>ICD-11 code for SHA</source>
+        <translation>Msimbo wa ICD-11 kwa SHA</translation>
+    </message>
+    <message>
+        <source> (primary)</source>
+        <translation> (mkuu)</translation>
+    </message>
+    <message>
+        <source>No diagnosis recorded.</source>
+        <translation>Hakuna utambuzi uliorekodiwa.</translation>
+    </message>
+    <message>
+        <source>Services</source>
+        <translation>Huduma</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>SHA code</source>
+        <translation>Msimbo wa SHA</translation>
+    </message>
+    <message>
+        <source>Service</source>
+        <translation>Huduma</translation>
+    </message>
+    <message>
+        <source>Qty</source>
+        <translation>Idadi</translation>
+    </message>
+    <message>
+        <source>Unit price</source>
+        <translation>Bei ya kimoja</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Kiasi</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Jumla</translation>
+    </message>
+    <message>
+        <source>No services on this claim.</source>
+        <translation>Hakuna huduma katika dai hili.</translation>
+    </message>
+    <message>
+        <source>Invoice total</source>
+        <translation>Jumla ya ankara</translation>
+    </message>
+    <message>
+        <source>Claimed from SHA</source>
+        <translation>Kinachodaiwa kutoka SHA</translation>
+    </message>
+    <message>
+        <source>I confirm that I received the services listed above on the date shown and that the SHA number given is mine or my principal member&apos;s.</source>
+        <translation>Ninathibitisha kwamba nilipokea huduma zilizoorodheshwa hapo juu katika tarehe iliyoonyeshwa na kwamba nambari ya SHA iliyotolewa ni yangu au ya mwanachama wangu mkuu.</translation>
+    </message>
+    <message>
+        <source>Patient (or guardian): name, signature, date</source>
+        <translation>Mgonjwa (au mlezi): jina, sahihi, tarehe</translation>
+    </message>
+    <message>
+        <source>Clinician: name, signature, stamp</source>
+        <translation>Tabibu: jina, sahihi, muhuri</translation>
     </message>
 </context>
 <context>
@@ -3965,6 +4484,21 @@
     </message>
 </context>
 <context>
+    <name>Sync</name>
+    <message>
+        <source>%1; retrying in %2 s</source>
+        <translation>%1; inajaribu tena baada ya sekunde %2</translation>
+    </message>
+    <message>
+        <source>Sync failed: %1</source>
+        <translation>Kusawazisha kumeshindwa: %1</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>bado</translation>
+    </message>
+</context>
+<context>
     <name>SyncHistoryScreen</name>
     <message>
         <source>Sync</source>
@@ -4116,6 +4650,17 @@
     <message>
         <source>Could not save the vitals: %s</source>
         <translation>Imeshindwa kuhifadhi vipimo muhimu: %s</translation>
+    </message>
+</context>
+<context>
+    <name>Unit</name>
+    <message>
+        <source>bpm</source>
+        <translation>mapigo/dak</translation>
+    </message>
+    <message>
+        <source>breaths/min</source>
+        <translation>pumzi/dak</translation>
     </message>
 </context>
 <context>
@@ -4442,8 +4987,8 @@ Mpe ana kwa ana; atachagua lake mwenyewe atakapoingia tena.</translation>
         <translation>Enter inafungua mgonjwa aliyeangaziwa.</translation>
     </message>
     <message>
-        <source>  N{WARNING SIGN} critical lab result</source>
-        <translation>  N{WARNING SIGN} matokeo hatari ya maabara</translation>
+        <source>  ⚠ critical lab result</source>
+        <translation>  ⚠ matokeo hatari ya maabara</translation>
     </message>
 </context>
 <context>
@@ -4460,6 +5005,34 @@ Mpe ana kwa ana; atachagua lake mwenyewe atakapoingia tena.</translation>
 <context>
     <name>WorklistModel</name>
     <message>
+        <source>Requested</source>
+        <translation>Iliombwa</translation>
+    </message>
+    <message>
+        <source>OP number</source>
+        <translation>Nambari ya OP</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Mgonjwa</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>Umri</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>Kipimo</translation>
+    </message>
+    <message>
+        <source>Clinician</source>
+        <translation>Tabibu</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Hali</translation>
+    </message>
+    <message>
         <source>Critical result</source>
         <translation>Matokeo hatari</translation>
     </message>
@@ -4470,13 +5043,6 @@ Mpe ana kwa ana; atachagua lake mwenyewe atakapoingia tena.</translation>
     <message>
         <source>To do</source>
         <translation>Ya kufanya</translation>
-    </message>
-</context>
-<context>
-    <name>parent</name>
-    <message>
-        <source>Not done</source>
-        <translation>Haikufanyika</translation>
     </message>
 </context>
 </TS>

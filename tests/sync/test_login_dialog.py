@@ -204,7 +204,7 @@ def test_without_a_keyring_the_login_works_online_and_the_pc_says_so_once(
     qtbot.addWidget(window)
     window.show()
     try:
-        assert window.windowTitle() == "Seth Clinic — Wanjiru (receptionist)"
+        assert window.windowTitle() == "Seth Clinic — Wanjiru (Receptionist)"
         assert window.ctx.user.user_id == reception.id
         assert desk.transport.call("GET", "/api/auth/me")["user"]["id"] == str(reception.id)
     finally:

@@ -24,7 +24,7 @@ from clinic.billing.rules import INSURANCE_EXAMPLE
 from clinic.enums import PaymentMethod
 from clinic.errors import FieldError, InvalidValue
 from clinic.rules.money import format_kes, parse_kes
-from desktop.screens.billing.models import method_text
+from desktop.display import method_text
 from desktop.widgets import ERROR_STYLE, ErrorForm
 
 M = PaymentMethod

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from clinic.enums import Role
 from clinic.journal.models import StoreSetting
 from clinic.store import LocalStore
+from desktop.display import translate
 from desktop.widgets import ERROR_STYLE, CentredDialog
 from sync.auth import LoginFailed, SignedIn, is_new_pc, login_offline, login_online
 from sync.transport import ServerRefused, Transport, Unreachable
@@ -158,11 +159,13 @@ def attempt_login(
     the PC refused. (A PC without a keyring logs in online like any other:
     its tokens stay in memory, see :mod:`sync.credentials`.)"""
     if transport is None:
-        return login_offline(store, username, password), "No clinic server is set up"
+        return login_offline(store, username, password), translate(
+            "LoginDialog", "No clinic server is set up"
+        )
     try:
         return login_online(store, transport, username, password, device_roles=device_roles), None
     except Unreachable:
-        reason = "The clinic server cannot be reached"
+        reason = translate("LoginDialog", "The clinic server cannot be reached")
     except ServerRefused as refusal:
         if refusal.status >= 500:
             reason = refusal.message
@@ -177,7 +180,8 @@ def attempt_login(
     try:
         return login_offline(store, username, password), reason
     except LoginFailed as refused:
-        raise LoginFailed(f"{reason}, so the login was checked on this PC: {refused}") from None
+        checked = translate("LoginDialog", "%1, so the login was checked on this PC: %2")
+        raise LoginFailed(checked.replace("%1", reason).replace("%2", str(refused))) from None
 
 
 class DeviceRolesBox(QGroupBox):

@@ -52,7 +52,8 @@ REFRESH_KEEP_ROWS = 2000
 """On refresh, the browse list reloads at most this many rows it had."""
 
 COLUMN_WIDTHS = (150, 230, 70, 60, 115, 150, 100, 150)
-"""Starting widths of the table's columns (name stretches), in pixels at 96 dpi."""
+"""Starting widths of the table's columns (name stretches), in pixels at 96 dpi,
+widened to a heading that needs more."""
 
 
 class _Latest:
@@ -162,7 +163,8 @@ class PatientsScreen(Screen):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         for column, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(column, width)
+            # Never narrower than its heading, which is longer in Swahili.
+            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(self._open_index)
 
