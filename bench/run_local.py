@@ -2,12 +2,15 @@
 saving a consultation, billing it and saving a payment with its receipt.
 
     python -m bench.run_local [--data DIR] [--small] [--iterations N] [--stages]
+                              [--encrypted]
 
 Without ``--data`` it uses the default data set in ``bench/data/`` (500,000
 patients and 2,000,000 visits; 20,000 and 80,000 with ``--small``) and
 generates it first when it is missing. Searches run on the data set itself;
 writes run on a copy of its file, deleted afterwards, so the data set stays
-as generated. Every figure is the wall time of one call made the way the
+as generated. Data sets are plain SQLite and are opened as they are (never
+encrypted in place under the benchmarks that share them); ``--encrypted``
+runs on a copy encrypted first, as the app keeps its store. Every figure is the wall time of one call made the way the
 desktop makes it, from ``time.perf_counter_ns``: a search in a fresh session,
 a write in one ``store.write()`` transaction (committed with ``fsync``, as the
 store always does), each after a warm-up. See bench/README.md.

@@ -35,7 +35,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import sqlcipher3.dbapi2 as sqlcipher
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.exc import DBAPIError
@@ -145,7 +144,7 @@ def read_backup(path: Path, key: bytes | None = None) -> BackupInfo:
     path = Path(path)
     key = _backup_key(path, key)
     engine = create_engine(
-        "sqlite://", module=sqlcipher, creator=lambda: _connect_read_only(path, key)
+        "sqlite://", module=cipher.DBAPI, creator=lambda: _connect_read_only(path, key)
     )
     try:
         with engine.connect() as connection:

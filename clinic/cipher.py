@@ -21,6 +21,8 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from clinic.store_key import KEY_FILE, StoreKeyRefused
 
+DBAPI = sqlcipher
+"""SQLCipher's DB-API module (the ``module`` SQLAlchemy's engines are given)."""
 SQLITE_HEADER = b"SQLite format 3\x00"
 ENCRYPTING_SUFFIX = ".encrypting"
 """The encrypted copy being made beside the store (removed if a crash left one)."""
@@ -57,10 +59,13 @@ def connect(path: Path | str, key: bytes | None, *, uri: bool = False) -> Any:
     connection.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is said once, below
     if key is not None:
         connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")  # hex digits alone: no injection
+    connection.execute("PRAGMA busy_timeout = 10000")
     try:
         connection.execute("SELECT count(*) FROM sqlite_schema").fetchone()
-    except sqlcipher.DatabaseError:
+    except sqlcipher.DatabaseError as error:
         connection.close()
+        if getattr(error, "sqlite_errorcode", None) != sqlcipher.SQLITE_NOTADB:
+            raise  # locked, damaged: not a question of the key
         name = Path(str(path).split("?", 1)[0].removeprefix("file:"))
         raise StoreKeyRefused(
             f"the store's key does not open {name.name}: the key"

@@ -12,6 +12,7 @@ import os
 
 import keyring
 from keyring.backend import KeyringBackend
+from keyring.errors import KeyringError as KeyringError  # for the callers
 
 NO_KEYRING_HELP = (
     "No secure keyring is available to keep this PC's login tokens. On Windows and "

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -90,7 +89,7 @@ def create_sqlite_engine(path: Path, key: bytes | None = None) -> Engine:
         engine = create_engine(f"sqlite:///{path}")
     else:
         engine = create_engine(
-            f"sqlite:///{path}", module=sqlcipher, creator=lambda: cipher.connect(path, key)
+            f"sqlite:///{path}", module=cipher.DBAPI, creator=lambda: cipher.connect(path, key)
         )
 
     @event.listens_for(engine, "connect")

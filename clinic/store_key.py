@@ -30,10 +30,8 @@ import secrets
 import uuid
 from pathlib import Path
 
-from keyring.errors import KeyringError
-
 from clinic.files import write_whole
-from clinic.os_keyring import NoKeyring, secure_backend
+from clinic.os_keyring import KeyringError, NoKeyring, secure_backend
 
 KEY_FILE = "clinic.key"
 KEYRING_SERVICE = "seth-clinic-store"
