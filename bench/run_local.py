@@ -2,6 +2,7 @@
 saving a consultation, billing it and saving a payment with its receipt.
 
     python -m bench.run_local [--data DIR] [--small] [--iterations N] [--stages]
+                              [--no-search | --no-writes] [--with-load [N]]
 
 Without ``--data`` it uses the default data set in ``bench/data/`` (500,000
 patients and 2,000,000 visits; 20,000 and 80,000 with ``--small``) and
@@ -10,7 +11,9 @@ writes run on a copy of its file, deleted afterwards, so the data set stays
 as generated. Every figure is the wall time of one call made the way the
 desktop makes it, from ``time.perf_counter_ns``: a search in a fresh session,
 a write in one ``store.write()`` transaction (committed with ``fsync``, as the
-store always does), each after a warm-up. See bench/README.md.
+store always does), each after a warm-up. ``--with-load`` times the writes
+with N busy processes beside them (one by default: "another job running").
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -107,6 +111,20 @@ def measured(timings: Timings, name: str, *, keep: bool = True) -> Iterator[None
         timings.cpu[name].append(time.thread_time_ns() - cpu)
 
 
+@contextmanager
+def other_jobs(count: int) -> Iterator[None]:
+    """``count`` other jobs on the machine while the block runs: each a
+    Python process spinning on one core (a build or a report running beside
+    the desk), stopped when the block ends."""
+    jobs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for job in jobs:
+            job.kill()
+            job.wait()
+
+
 def percentile(sorted_ns: list[int], p: float) -> float:
     """Nearest-rank percentile, in milliseconds."""
     rank = max(1, math.ceil(p / 100 * len(sorted_ns)))
@@ -155,6 +173,10 @@ def describe_data(folder: Path) -> dict[str, Any]:
     }
 
 
+def load_average() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
 def machine() -> str:
     model = platform.processor() or "unknown CPU"
     try:
@@ -170,9 +192,7 @@ def machine() -> str:
         memory = f", {pages / 2**30:.0f} GiB RAM"
     except (ValueError, OSError, AttributeError):
         pass
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    load = f", {load_average()}" if hasattr(os, "getloadavg") else ""
     return (
         f"{os.cpu_count()} cores ({model}){memory}; {platform.system()} {platform.release()};"
         f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}{load}"
@@ -556,7 +576,12 @@ def _patients_for_visits(store: LocalStore, count: int, seed: int, today: date) 
 
 
 def bench_writes(
-    data: dict[str, Any], iterations: int, warmup: int, seed: int, timings: Timings
+    data: dict[str, Any],
+    iterations: int,
+    warmup: int,
+    seed: int,
+    timings: Timings,
+    other_job_count: int = 0,
 ) -> None:
     # The data set's last day, with its queue half done, is "today".
     today = data["last_day"]
@@ -570,7 +595,11 @@ def bench_writes(
         )
         store = open_local_store(copy_dir)
         try:
-            _writes(store, today, iterations, warmup, seed, timings)
+            with other_jobs(other_job_count):
+                if other_job_count:
+                    print(f"Writing with {other_job_count} other job(s) running.")
+                _writes(store, today, iterations, warmup, seed, timings)
+                print(f"After the writes: {load_average()}.")
         finally:
             store.close()
     finally:
@@ -728,7 +757,19 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument(
         "--stages", action="store_true", help="also show where search time goes, stage by stage"
     )
-    parser.add_argument("--no-writes", action="store_true", help="searches only")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--no-writes", action="store_true", help="searches only")
+    only.add_argument("--no-search", action="store_true", help="writes only")
+    parser.add_argument(
+        "--with-load",
+        type=int,
+        nargs="?",
+        const=1,
+        default=0,
+        metavar="N",
+        help="time the writes with N other jobs running (busy processes, one a core; N=1"
+        " when not given)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
@@ -742,20 +783,21 @@ def main(argv: Iterable[str] | None = None) -> int:
         f" {counts['payments']:,} payments; last day {data['last_day']}"
     )
     timings = Timings()
-    store = open_local_store(folder)
-    try:
-        started = time.perf_counter()
-        bench_search(store, args.iterations, args.warmup, args.seed, timings)
-        print(
-            f"Searched {args.iterations * len(SEARCH_CLASSES):,} times in"
-            f" {time.perf_counter() - started:.1f} s."
-        )
-        if args.stages:
-            bench_search_stages(store, max(50, args.iterations // 5), args.seed + 1)
-    finally:
-        store.close()
+    if not args.no_search:
+        store = open_local_store(folder)
+        try:
+            started = time.perf_counter()
+            bench_search(store, args.iterations, args.warmup, args.seed, timings)
+            print(
+                f"Searched {args.iterations * len(SEARCH_CLASSES):,} times in"
+                f" {time.perf_counter() - started:.1f} s."
+            )
+            if args.stages:
+                bench_search_stages(store, max(50, args.iterations // 5), args.seed + 1)
+        finally:
+            store.close()
     if not args.no_writes:
-        bench_writes(data, args.iterations, args.warmup, args.seed, timings)
+        bench_writes(data, args.iterations, args.warmup, args.seed, timings, args.with_load)
     print()
     lines = report(timings)
     if args.json:
@@ -763,6 +805,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             json.dumps(
                 {
                     "machine": machine(),
+                    "other_jobs": args.with_load,
                     "data": {"path": str(data["path"]), "bytes": data["bytes"], "counts": counts},
                     "figures": lines,
                 },
