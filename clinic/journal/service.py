@@ -2,16 +2,19 @@
 transaction, so the write, the entry and the event commit or fail together.
 
 Call :func:`record_insert`, :func:`record_update` or :func:`record_delete`
-right after changing a synced row in a service. They do not flush: the row,
-its outbox entry and its audit event are written with the transaction's
-other pending rows at the next flush (a query's autoflush, or the commit),
-each table's new rows in one statement. On the central database (a session
-whose ``info["store"]`` is ``"central"``) there is no outbox: the change is
+right after changing a synced row in a service. On a PC's store they do not
+flush: the row, its outbox entry and its audit event are written with the
+transaction's other pending rows at the next flush (a query's autoflush, or
+the commit), each table's new rows in one statement; the store checks
+foreign keys at the commit. On the central database (a session whose
+``info["store"]`` is ``"central"``) they flush, as PostgreSQL checks a
+foreign key at each statement, and there is no outbox: the change is
 already where it is going.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -21,8 +24,8 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
@@ -79,6 +82,18 @@ def audit_payload(event: AuditEvent) -> dict[str, Any]:
     return payload
 
 
+@functools.lru_cache(maxsize=64)
+def _chain_end(device_id: uuid.UUID) -> Select[int, str]:
+    """The statement reading the end of a device's chain (made once per
+    device: it runs in every transaction that writes)."""
+    return (
+        select(AuditEvent.device_sequence, AuditEvent.hash)
+        .where(AuditEvent.device_id == device_id)
+        .order_by(AuditEvent.device_sequence.desc())
+        .limit(1)
+    )
+
+
 def record_audit(
     session: Session,
     actor: Actor,
@@ -103,12 +118,7 @@ def record_audit(
         # Nothing pending can be on the chain (an event added in this
         # transaction keeps the chain's end in the session): no flush first.
         with session.no_autoflush:
-            last = session.execute(
-                select(AuditEvent.device_sequence, AuditEvent.hash)
-                .where(AuditEvent.device_id == actor.device_id)
-                .order_by(AuditEvent.device_sequence.desc())
-                .limit(1)
-            ).first()
+            last = session.execute(_chain_end(actor.device_id)).first()
         sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event = AuditEvent(
         id=uuid7(),
@@ -370,6 +380,8 @@ def record_insert(session: Session, actor: Actor, row: SyncColumns, *, action: s
     row.device_id = actor.device_id
     with_defaults(row)
     session.add(row)
+    if is_central(session):
+        session.flush()
     after = snapshot(row)
     _outbox(session, actor, row, ChangeOperation.INSERT, after)
     record_audit(
@@ -396,6 +408,8 @@ def record_update(
     """Record what changed since ``before`` (a :func:`snapshot` taken before
     the change); returns the changed fields, empty when nothing changed (and
     then nothing is recorded)."""
+    if is_central(session):
+        session.flush()
     after = snapshot(row)
     changes = changed_fields(before, after)
     if changes:
