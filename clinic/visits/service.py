@@ -86,7 +86,7 @@ def is_new_this_year(session: Session, patient_id: uuid.UUID, visit_date: date) 
         select(func.count())
         .select_from(Visit)
         .where(
-            Visit.patient_id.in_(record_ids(patient_id, session=session)),
+            Visit.patient_id.in_(record_ids(patient_id)),
             Visit.visit_date >= date(visit_date.year, 1, 1),
             Visit.visit_date < visit_date,
             Visit.status != S.CANCELLED,
