@@ -38,6 +38,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+
 import clinic.schema  # noqa: F401 - every model mapped before the first write
 from bench.generate import MANIFEST_FILE, default_data_dir, generate
 from clinic.actor import Actor
@@ -98,17 +100,22 @@ class Timings:
     cpu: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     hits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     found: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    statements: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    executed: list[int] = field(default_factory=lambda: [0])
+    """Statements sent to SQLite so far (counted while writes are timed)."""
 
 
 @contextmanager
 def measured(timings: Timings, name: str, *, keep: bool = True) -> Iterator[None]:
     """Time the block: wall time (the figure) and this thread's CPU time (what
     the block costs when it need not wait for a core or the disk)."""
+    executed = timings.executed[0]
     wall, cpu = time.perf_counter_ns(), time.thread_time_ns()
     yield
     if keep:
         timings.samples[name].append(time.perf_counter_ns() - wall)
         timings.cpu[name].append(time.thread_time_ns() - cpu)
+        timings.statements[name].append(timings.executed[0] - executed)
 
 
 @contextmanager
@@ -594,6 +601,11 @@ def bench_writes(
             f" ({copy_dir}); 'today' is {today}."
         )
         store = open_local_store(copy_dir)
+
+        @event.listens_for(store.engine, "before_cursor_execute")
+        def _count(*_args: Any) -> None:
+            timings.executed[0] += 1
+
         try:
             with other_jobs(other_job_count):
                 if other_job_count:
@@ -671,7 +683,7 @@ def report(timings: Timings) -> list[dict[str, Any]]:
     """Print the table; returns its lines as data."""
     header = (
         f"{'what':<34}{'n':>6}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  {'target':<11}"
-        f"{'result':<7}{'cpu p50':>8}{'cpu p95':>8}{'hits':>6}{'found':>7}"
+        f"{'result':<7}{'cpu p50':>8}{'cpu p95':>8}{'hits':>6}{'found':>7}{'stmts':>6}"
     )
     rule = "-" * len(header)
     print(header)
@@ -700,6 +712,7 @@ def report(timings: Timings) -> list[dict[str, Any]]:
         passed = p95 < target
         hits = timings.hits.get(name)
         found = timings.found.get(name)
+        statements = sorted(timings.statements.get(name, []))
         if name == "search: all classes":
             print(rule)
         print(
@@ -708,6 +721,7 @@ def report(timings: Timings) -> list[dict[str, Any]]:
             f"{percentile(cpu, 50):>8.2f}{percentile(cpu, 95):>8.2f}"
             f"{sum(hits) / len(hits) if hits else '':>6.3}"
             f"{format(sum(found) / len(found), '.0%') if found else '':>7}"
+            f"{format(statements[len(statements) // 2], 'd') if statements else '':>6}"
         )
         if name == "search: all classes":
             print(rule)
@@ -722,13 +736,15 @@ def report(timings: Timings) -> list[dict[str, Any]]:
                 "cpu_p50_ms": round(percentile(cpu, 50), 3),
                 "cpu_p95_ms": round(percentile(cpu, 95), 3),
                 "target_p95_ms": target,
+                "statements": statements[len(statements) // 2] if statements else None,
                 "pass": passed,
             }
         )
     print(
         "Times in ms, wall clock (PASS/FAIL is on p95); cpu: this thread's CPU time, what a"
         " call costs\nwhen it never waits for a core or the disk; hits: mean results (limit"
-        " 20); found: share of\nsearches made from a patient's data that returned that patient."
+        " 20); found: share of\nsearches made from a patient's data that returned that patient;"
+        " stmts: statements a write\nsent to SQLite, median (BEGIN included, the COMMIT not)."
     )
     return lines
 
