@@ -33,9 +33,8 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from bench.run_local import ensure_data, machine, make_queries
+from bench.run_local import ensure_data, machine, make_queries, open_data_set
 from clinic.enums import Role
-from clinic.store import open_local_store
 from desktop.context import AppContext
 from desktop.main_window import MainWindow
 from desktop.runner import DbRunner
@@ -69,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = ensure_data(args)
     app = QApplication.instance() or QApplication([])
-    store = open_local_store(folder)
+    store = open_data_set(folder)
     user = SignedIn(uuid.uuid4(), "bench", "Bench Reception", Role.RECEPTIONIST, None, False)
     ctx = AppContext(store=store, db=DbRunner(), user=user, sync=None)
     settings = QSettings(str(folder / "bench-gui.ini"), QSettings.Format.IniFormat)

@@ -2,12 +2,15 @@
 saving a consultation, billing it and saving a payment with its receipt.
 
     python -m bench.run_local [--data DIR] [--small] [--iterations N] [--stages]
+                              [--encrypted]
 
 Without ``--data`` it uses the default data set in ``bench/data/`` (500,000
 patients and 2,000,000 visits; 20,000 and 80,000 with ``--small``) and
 generates it first when it is missing. Searches run on the data set itself;
 writes run on a copy of its file, deleted afterwards, so the data set stays
-as generated. Every figure is the wall time of one call made the way the
+as generated. Data sets are plain SQLite and are opened as they are (never
+encrypted in place under the benchmarks that share them); ``--encrypted``
+runs on a copy encrypted first, as the app keeps its store. Every figure is the wall time of one call made the way the
 desktop makes it, from ``time.perf_counter_ns``: a search in a fresh session,
 a write in one ``store.write()`` transaction (committed with ``fsync``, as the
 store always does), each after a warm-up. See bench/README.md.
@@ -28,7 +31,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -44,6 +47,7 @@ from clinic.billing.service import (
     propose_lines,
     record_payment,
 )
+from clinic.cipher import StoreState, store_state
 from clinic.demo import kenya
 from clinic.demo.draws import Draw
 from clinic.demo.people import People
@@ -53,7 +57,8 @@ from clinic.patients import search as patient_search
 from clinic.patients.search import search_patients
 from clinic.patients.service import PatientDetails, register_patient
 from clinic.rules.numbers import NumberKind, parse_number
-from clinic.store import STORE_FILE, LocalStore, open_local_store
+from clinic.store import STORE_FILE, LocalStore, connect_raw, open_local_store, store_key_for
+from clinic.store_key import KEY_FILE
 from clinic.visits.service import (
     ConsultationNotes,
     LabRequestInput,
@@ -133,13 +138,36 @@ def ensure_data(args: argparse.Namespace) -> Path:
     return folder
 
 
+def open_data_set(folder: Path) -> LocalStore:
+    """The data set's store opened as it is: a plain one (as ``generate``
+    makes them) stays plain, never encrypted in place under the benchmarks
+    that share it; an encrypted one (``--encrypted``'s copy) with its key."""
+    return open_local_store(folder, encrypted=store_state(folder / STORE_FILE) != StoreState.PLAIN)
+
+
+@contextmanager
+def encrypted_copy(folder: Path) -> Iterator[Path]:
+    """A copy of the data set in a scratch folder beside it, encrypted in
+    place as the app's first start after the upgrade does; removed after."""
+    scratch = Path(tempfile.mkdtemp(prefix=".bench-encrypted-", dir=folder.parent))
+    try:
+        started = time.perf_counter()
+        for source in folder.glob(f"{STORE_FILE}*"):
+            shutil.copyfile(source, scratch / source.name)
+        store_key_for(scratch / STORE_FILE)
+        print(f"Encrypted a copy of the data set in {time.perf_counter() - started:.1f} s.")
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def describe_data(folder: Path) -> dict[str, Any]:
     path = folder / STORE_FILE
     manifest_path = folder / MANIFEST_FILE
     manifest: dict[str, Any] = {}
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+    with connect_raw(path, read_only=True) as connection:
         counts = {
             table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("patients", "visits", "invoices", "payments")
@@ -564,11 +592,13 @@ def bench_writes(
     try:
         started = time.perf_counter()
         shutil.copyfile(data["path"], copy_dir / STORE_FILE)
+        if (data["path"].parent / KEY_FILE).exists():
+            shutil.copyfile(data["path"].parent / KEY_FILE, copy_dir / KEY_FILE)
         print(
             f"Copied the data set for the writes in {time.perf_counter() - started:.1f} s"
             f" ({copy_dir}); 'today' is {today}."
         )
-        store = open_local_store(copy_dir)
+        store = open_data_set(copy_dir)
         try:
             _writes(store, today, iterations, warmup, seed, timings)
         finally:
@@ -729,10 +759,23 @@ def main(argv: Iterable[str] | None = None) -> int:
         "--stages", action="store_true", help="also show where search time goes, stage by stage"
     )
     parser.add_argument("--no-writes", action="store_true", help="searches only")
+    parser.add_argument(
+        "--encrypted",
+        action="store_true",
+        help="on an encrypted copy of the data set (as the app keeps its store), made first",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
-    folder = ensure_data(args)
+    with (
+        encrypted_copy(ensure_data(args))
+        if args.encrypted
+        else nullcontext(ensure_data(args)) as folder
+    ):
+        return _run(folder, args)
+
+
+def _run(folder: Path, args: argparse.Namespace) -> int:
     data = describe_data(folder)
     counts = data["counts"]
     print(f"machine:  {machine()}")
@@ -742,7 +785,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         f" {counts['payments']:,} payments; last day {data['last_day']}"
     )
     timings = Timings()
-    store = open_local_store(folder)
+    store = open_data_set(folder)
     try:
         started = time.perf_counter()
         bench_search(store, args.iterations, args.warmup, args.seed, timings)

@@ -13,9 +13,11 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
+from clinic.cipher import StoreState, store_state
 from clinic.journal.models import StoreSetting
 from clinic.paths import resources_dir
-from clinic.store import LocalStore, open_local_store
+from clinic.store import STORE_FILE, LocalStore, open_local_store
+from clinic.store_key import StoreKeyRefused
 from desktop.display import translate
 from desktop.language import chosen_language, install_translators
 from desktop.local_server import DEMO_PORT, THIS_PC_PORT, LocalServer, seed_demo, start_local_server
@@ -114,6 +116,17 @@ def _server_for(
     return server.url, server, notice
 
 
+def _open_store(data_dir: Path) -> LocalStore:
+    """The store, encrypted in place first (with a progress dialog: minutes
+    for a large one) if an older version left it plain."""
+    if store_state(data_dir / STORE_FILE) != StoreState.PLAIN:
+        return open_local_store(data_dir)
+    return run_with_progress(
+        translate("App", "Encrypting this PC's clinic data (once, after the upgrade)…"),
+        lambda: open_local_store(data_dir),
+    )
+
+
 def main(data_dir: Path) -> int:
     """Run the desktop app on the store in ``data_dir``; the exit code."""
     running = QApplication.instance()
@@ -126,7 +139,11 @@ def main(data_dir: Path) -> int:
         install_translators(app, chosen_language(QSettings()))
     except FileNotFoundError as missing:  # a broken install: English still works
         QMessageBox.warning(None, "Seth Clinic", f"{missing}; the app runs in English.")
-    store = open_local_store(data_dir)
+    try:
+        store = _open_store(data_dir)
+    except StoreKeyRefused as error:
+        QMessageBox.critical(None, "Seth Clinic", str(error))
+        return 1
     local_server: LocalServer | None = None
     try:
         url, local_server, notice = _server_for(store, data_dir)

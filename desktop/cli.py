@@ -12,6 +12,7 @@
                                  [--branch CODE]
     seth-clinic [--data-dir DIR] backup FILE
     seth-clinic [--data-dir DIR] restore FILE
+    seth-clinic [--data-dir DIR] store-key
     seth-clinic server [SERVER ARGS...]                     the central server
 
 The data folder is ``--data-dir``, else ``SETH_CLINIC_DATA_DIR``, else the
@@ -30,6 +31,11 @@ and this is how it starts the clinic server it ships
 On a PC without a secure keyring the login's tokens last one run: ``login``
 says so, and ``sync`` logs in first at each run as ``SETH_CLINIC_USER`` with
 ``SETH_CLINIC_PASSWORD`` (DESIGN.md, Command line).
+
+The store and its backups are encrypted with the store's key
+(``clinic.store_key``): ``store-key`` prints it, for the admin to keep
+apart from the backups; ``restore`` of a backup made on another PC (or from
+another data folder) takes it from ``SETH_CLINIC_STORE_KEY``.
 
 ``report`` runs offline on the PC's own store, as the system (like
 ``import-patients``): it reports what the store holds, which is what the
@@ -50,6 +56,7 @@ from typing import NoReturn
 
 from clinic.reports.names import REPORT_NAMES
 from clinic.store import resolve_data_dir
+from clinic.store_key import KEY_ENV, StoreKeyRefused
 from clinic.version import app_version
 
 PROG = "seth-clinic"
@@ -169,16 +176,25 @@ def build_parser() -> argparse.ArgumentParser:
     backing_up = commands.add_parser(
         "backup",
         help="write a consistent copy of this PC's data to FILE, also while the app runs",
-        description="FILE is written whole or not at all, readable by its owner alone.",
+        description="FILE is written whole or not at all, readable by its owner alone,"
+        f" encrypted with the store's key ({PROG} store-key prints it).",
     )
     backing_up.add_argument("file", metavar="FILE", type=Path)
     restoring = commands.add_parser(
         "restore",
         help="make this PC's data from a backup, into an empty data folder",
         description="The data folder must hold no clinic data. At its next sync the"
-        " restored data sends what the backup held, then enrols as a new device.",
+        " restored data sends what the backup held, then enrols as a new device. A backup"
+        f" is opened with the key in {KEY_ENV} (what {PROG} store-key printed where it was"
+        " made); one made before the store was encrypted needs none.",
     )
     restoring.add_argument("file", metavar="FILE", type=Path)
+    commands.add_parser(
+        "store-key",
+        help="print the key that encrypts this PC's data and its backups",
+        description="Keep it apart from the backups (on paper, in a safe): restoring a"
+        f" backup on another PC or into another data folder needs it, in {KEY_ENV}.",
+    )
     server = commands.add_parser(
         "server",
         help=f"the central server's commands (see {PROG} server --help)",
@@ -218,12 +234,17 @@ def main(argv: list[str] | None = None) -> int:
             return commands.report(data_dir, args.name, args.start, args.end, args.out, args.branch)
         if args.command == "backup":
             return commands.backup(data_dir, args.file)
-        return commands.restore(data_dir, args.file)
+        if args.command == "restore":
+            return commands.restore(data_dir, args.file)
+        return commands.store_key(data_dir)
     except SystemExit as exit_:  # --help ends the parse on purpose
         return exit_.code if isinstance(exit_.code, int) else EXIT_FAILED
     except CommandFailed as error:
         _say_failure(str(error))
         return error.exit_status
+    except StoreKeyRefused as error:
+        _say_failure(str(error))
+        return EXIT_FAILED
     except BrokenPipeError:
         _silence_stdout()  # the reader (``| head``) stopped reading: nothing to say
         return EXIT_FAILED

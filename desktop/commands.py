@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from clinic.actor import Actor
 from clinic.backup import BackupRefused, backup_store, restore_store
+from clinic.cipher import StoreState, store_state
 from clinic.clock import clinic_today
 from clinic.errors import InvalidValue
 from clinic.journal.service import to_jsonable
@@ -34,6 +35,7 @@ from clinic.reports.catalogue import check_name, run_report
 from clinic.reports.export import WRITERS
 from clinic.rules.phones import format_phone_for_display
 from clinic.store import STORE_FILE, LocalStore, open_local_store
+from clinic.store_key import KEY_ENV, StoreKeyRefused, load_key, parse_key
 from desktop.cli import (
     EXIT_UNREACHABLE,
     PASSWORD_ENV,
@@ -211,9 +213,11 @@ def backup(data_dir: Path, file: Path) -> int:
 
 
 def restore(data_dir: Path, file: Path) -> int:
+    given = os.environ.get(KEY_ENV)
     try:
-        info = restore_store(file, data_dir)
-    except BackupRefused as error:
+        key = parse_key(given, KEY_ENV) if given else None
+        info = restore_store(file, data_dir, key)
+    except (BackupRefused, StoreKeyRefused) as error:
         raise CommandFailed(str(error)) from None
     except OSError as error:
         raise CommandFailed(f"cannot restore into {data_dir}: {error.strerror or error}") from None
@@ -221,6 +225,13 @@ def restore(data_dir: Path, file: Path) -> int:
         f"Restored {file} into {data_dir} ({info.pending} changes not yet synced). At its"
         " next sync it sends them, then enrols as a new device."
     )
+    return 0
+
+
+def store_key(data_dir: Path) -> int:
+    if store_state(data_dir / STORE_FILE) != StoreState.ENCRYPTED:
+        _open_store(data_dir).close()  # a new or plain store is encrypted first
+    print(load_key(data_dir).hex())
     return 0
 
 

@@ -89,6 +89,10 @@
         <translation>Inaanzisha seva ya kliniki…</translation>
     </message>
     <message>
+        <source>Encrypting this PC&apos;s clinic data (once, after the upgrade)…</source>
+        <translation>Inasimba data ya kliniki ya kompyuta hii (mara moja, baada ya kusasisha)…</translation>
+    </message>
+    <message>
         <source>Working offline: %1</source>
         <translation>Unafanya kazi nje ya mtandao: %1</translation>
     </message>

@@ -233,7 +233,7 @@ def test_listing_a_folder_without_clinic_data_fails(tmp_path: Path) -> None:
             ["register"],
             "seth-clinic: argument COMMAND: invalid choice: 'register' (choose from"
             " 'import-patients', 'patients', 'login', 'sync', 'report', 'backup', 'restore',"
-            " 'server')"
+            " 'store-key', 'server')"
             " (see seth-clinic --help)",
         ),
     ],

@@ -28,6 +28,7 @@ from clinic.migrate import (
 )
 from clinic.migrate import current_revision as migrate_current_revision
 from clinic.store import DEVICE_ID_KEY, STORE_FILE, create_sqlite_engine, open_local_store
+from clinic.store_key import KEY_FILE
 
 LOCAL_ONLY_TABLES = {"outbox", "rejected_changes", "store_settings"}
 SHARED_TABLES = {"patients", "visits", "audit_events", "number_leases", "payments", "claims"}
@@ -228,7 +229,8 @@ def test_a_copied_store_file_keeps_the_device_id_it_was_made_with(tmp_path: Path
     template = open_local_store(tmp_path / "a")
     template.close()
     (tmp_path / "b").mkdir()
-    shutil.copy(tmp_path / "a" / STORE_FILE, tmp_path / "b" / STORE_FILE)
+    for name in (STORE_FILE, KEY_FILE):  # the folder copied: the store and its key
+        shutil.copy(tmp_path / "a" / name, tmp_path / "b" / name)
     copy = open_local_store(tmp_path / "b")
     fresh = open_local_store(tmp_path / "c")
     try:
