@@ -138,6 +138,11 @@ def screens_for(role: Role) -> list[ScreenEntry]:
     return [entry for entry in SCREENS if entry.allowed(role)]
 
 
+NAVIGATION_WIDTH = 190
+NAVIGATION_PADDING = 40
+"""The items' padding in style.qss (14 px each side) and room for the frame."""
+
+
 class MainWindow(QMainWindow):
     """Navigation on the left (only the user's screens), the screen on the
     right, and the sync status at the bottom. Size and layout are kept in
@@ -154,7 +159,7 @@ class MainWindow(QMainWindow):
         )
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(190)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.screens: dict[str, Screen] = {}
         for entry in screens_for(user.role):
@@ -165,6 +170,7 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(screen.title())
             item.setData(Qt.ItemDataRole.UserRole, entry.key)
             self.nav.addItem(item)
+        self.nav.setFixedWidth(self._navigation_width())
         self.nav.currentRowChanged.connect(self._show_row)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -187,6 +193,20 @@ class MainWindow(QMainWindow):
         self.show_screen(start if start in self.screens else next(iter(self.screens)))
 
     # --- navigation ------------------------------------------------------
+
+    def _navigation_width(self) -> int:
+        """Wide enough for the longest screen name (longer in Swahili), in
+        the font the style sheet gives the list."""
+        self.nav.ensurePolished()
+        metrics = self.nav.fontMetrics()
+        widest = max(
+            (
+                metrics.horizontalAdvance(self.nav.item(row).text())
+                for row in range(self.nav.count())
+            ),
+            default=0,
+        )
+        return max(NAVIGATION_WIDTH, widest + NAVIGATION_PADDING)
 
     def current_screen(self) -> Screen:
         screen = self.stack.currentWidget()

@@ -194,7 +194,14 @@ def stale(language: str) -> list[str]:
         shutil.copy(ts, fresh_ts)
         lupdate(fresh_ts, language)
         if fresh_ts.read_bytes() != ts.read_bytes():
-            problems.append(f"{ts.name} is not what pyside6-lupdate makes from the source")
+            committed = {(m.context, m.source) for m in messages(ts)}
+            source = {(m.context, m.source) for m in messages(fresh_ts)}
+            changes = [f"new [{c}] {s!r}" for c, s in sorted(source - committed)]
+            changes += [f"gone [{c}] {s!r}" for c, s in sorted(committed - source)]
+            problems.append(
+                f"{ts.name} is not what pyside6-lupdate makes from the source"
+                + (": " + "; ".join(changes) if changes else "")
+            )
         fresh_qm = Path(folder) / qm.name
         lrelease(ts, fresh_qm)
         if not qm.exists() or fresh_qm.read_bytes() != qm.read_bytes():

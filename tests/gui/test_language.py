@@ -132,3 +132,15 @@ def test_the_setting_decides_else_the_system(
         settings.setValue(LANGUAGE_KEY, setting)
 
     assert chosen_language(settings, QLocale(system)) == expected
+
+
+def test_a_language_without_its_translation_file_is_refused_and_english_stays(
+    qtbot: QtBot, make_context: MakeContext, qapp: QApplication
+) -> None:
+    install_translators(qapp, "sw")
+
+    with pytest.raises(FileNotFoundError, match=r"seth_clinic_fr\.qm is missing"):
+        install_translators(qapp, "fr")
+
+    queue = shown(qtbot, QueueScreen(make_context(Role.CLINICAL_OFFICER)))
+    assert queue.model.headerData(2, Qt.Orientation.Horizontal) == "Patient"
