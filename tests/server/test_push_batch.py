@@ -134,8 +134,9 @@ another role's data), conflicting, and a row inserted then edited."""
 
 SECOND = [
     *FIRST[:3],  # replayed: answered as before, with the rows as they are now
+    # No such visit: the database says no.
     change(11, "triages", uuid.UUID(int=0xE3), "insert", user=NURSE,
-           visit_id=str(uuid.UUID(int=0xC9)), pulse_bpm=75.0),  # no such visit: the database refuses it
+           visit_id=str(uuid.UUID(int=0xC9)), pulse_bpm=75.0),
     change(12, "patients", AMINA, base_version=2, residence="Ruai"),
 ]  # fmt: skip
 """Replays, and a row the database refuses (its visit does not exist)."""
