@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -244,17 +244,15 @@ def _refusal(
     )
 
 
-def _dealt_with(
-    session: Session, device: Device, mutation: Mutation, result: MutationResult
-) -> None:
-    session.add(
-        AppliedMutation(
-            device_id=device.id,
-            sequence=mutation.sequence,
-            digest=mutation_digest(mutation),
-            outcome=result.model_dump(mode="json"),
-        )
-    )
+def _dealt_with(device: Device, mutation: Mutation, result: MutationResult) -> dict[str, Any]:
+    """The record that ``mutation`` was dealt with, and how (an
+    :class:`AppliedMutation`'s values)."""
+    return {
+        "device_id": device.id,
+        "sequence": mutation.sequence,
+        "digest": mutation_digest(mutation),
+        "outcome": result.model_dump(mode="json"),
+    }
 
 
 def push_mutation(
@@ -288,7 +286,7 @@ def push_mutation(
     except Exception as error:  # a bad change refuses itself, never the batch
         savepoint.rollback()
         result = _refusal(session, device, scope, mutation, error)
-    _dealt_with(session, device, mutation, result)
+    session.add(AppliedMutation(**_dealt_with(device, mutation, result)))
     return result
 
 
@@ -463,6 +461,7 @@ def _push_together(
 ) -> list[MutationResult]:
     batch = _Batch(session, pusher, device, [m for m in mutations if m.sequence not in seen])
     results = []
+    dealt_with = []
     for mutation in mutations:
         if mutation.sequence in seen:
             results.append(replayed(session, scope, mutation, seen[mutation.sequence]))
@@ -488,6 +487,8 @@ def _push_together(
             batch.rows[change.entity.name, mutation.row_id] = row
             if change.entity.on_applied is not None:
                 batch.derived = True
-        _dealt_with(session, device, mutation, result)
+        dealt_with.append(_dealt_with(device, mutation, result))
         results.append(result)
+    if dealt_with:
+        session.execute(insert(AppliedMutation), dealt_with)
     return results
