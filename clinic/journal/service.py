@@ -37,6 +37,7 @@ GENESIS_HASH = "0" * 64
 CHANGES_CHANNEL = "seth_changes"
 CHAIN_KEY = "audit_chain_ends"
 OUTBOX_KEY = "outbox_pending"
+CHANGED_KEY = "changes_to_announce"
 
 
 def to_jsonable(value: Any) -> Any:
@@ -177,6 +178,22 @@ def _forget_chains(session: Session, _transaction: Any) -> None:
     end from the database again. Its outbox entries not yet flushed go too."""
     session.info.pop(CHAIN_KEY, None)
     session.info.pop(OUTBOX_KEY, None)
+    if not session.in_transaction():
+        session.info.pop(CHANGED_KEY, None)
+
+
+@sqlalchemy_event.listens_for(Session, "before_commit")
+def _announce_changes(session: Session) -> None:
+    """Wake the long-polling pulls once per transaction that changed the
+    feed, however many changes it holds (a savepoint's release is not the
+    end): PostgreSQL delivers the notification at commit, and drops it if
+    the commit fails. A change logged in a savepoint rolled back since
+    still announces: a wake-up with nothing new costs a pull that finds
+    nothing."""
+    if not session.in_nested_transaction() and session.info.pop(CHANGED_KEY, False):
+        session.connection().execute(
+            text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL}
+        )
 
 
 @sqlalchemy_event.listens_for(Session, "after_commit")
@@ -292,8 +309,9 @@ def log_central_change(
     user_id: uuid.UUID | None,
 ) -> int:
     """On the central database: give the row its next version and put the
-    change in the feed devices pull (waking long-polling pulls at commit).
-    Returns the new version."""
+    change in the feed devices pull (waking long-polling pulls at commit,
+    once per transaction). Neither flushes nor queries unless the entity's
+    branch lives on a parent row not loaded yet. Returns the new version."""
     from clinic.journal.entities import SYNCED
 
     entity = SYNCED[row.__tablename__]  # type: ignore[attr-defined]
@@ -309,7 +327,7 @@ def log_central_change(
             user_id=user_id,
         )
     )
-    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
+    session.info[CHANGED_KEY] = True
     return row.version
 
 
