@@ -2,7 +2,7 @@
 saving a consultation, billing it and saving a payment with its receipt.
 
     python -m bench.run_local [--data DIR] [--small] [--iterations N] [--stages]
-                              [--encrypted]
+                              [--no-search | --no-writes] [--with-load [N]] [--encrypted]
 
 Without ``--data`` it uses the default data set in ``bench/data/`` (500,000
 patients and 2,000,000 visits; 20,000 and 80,000 with ``--small``) and
@@ -10,10 +10,13 @@ generates it first when it is missing. Searches run on the data set itself;
 writes run on a copy of its file, deleted afterwards, so the data set stays
 as generated. Data sets are plain SQLite and are opened as they are (never
 encrypted in place under the benchmarks that share them); ``--encrypted``
-runs on a copy encrypted first, as the app keeps its store. Every figure is the wall time of one call made the way the
-desktop makes it, from ``time.perf_counter_ns``: a search in a fresh session,
-a write in one ``store.write()`` transaction (committed with ``fsync``, as the
-store always does), each after a warm-up. See bench/README.md.
+runs on a copy encrypted first, as the app keeps its store. Every figure is
+the wall time of one call made the way the desktop makes it, from
+``time.perf_counter_ns``: a search in a fresh session, a write in one
+``store.write()`` transaction (committed with ``fsync``, as the store always
+does), each after a warm-up. ``--with-load`` times the writes with N busy
+processes beside them (one by default: "another job running").
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +40,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 import clinic.schema  # noqa: F401 - every model mapped before the first write
 from bench.generate import MANIFEST_FILE, default_data_dir, generate
@@ -99,17 +105,36 @@ class Timings:
     cpu: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     hits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     found: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    statements: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    executed: list[int] = field(default_factory=lambda: [0])
+    """Statements sent to SQLite so far (counted while writes are timed)."""
 
 
 @contextmanager
 def measured(timings: Timings, name: str, *, keep: bool = True) -> Iterator[None]:
     """Time the block: wall time (the figure) and this thread's CPU time (what
     the block costs when it need not wait for a core or the disk)."""
+    executed = timings.executed[0]
     wall, cpu = time.perf_counter_ns(), time.thread_time_ns()
     yield
     if keep:
         timings.samples[name].append(time.perf_counter_ns() - wall)
         timings.cpu[name].append(time.thread_time_ns() - cpu)
+        timings.statements[name].append(timings.executed[0] - executed)
+
+
+@contextmanager
+def other_jobs(count: int) -> Iterator[None]:
+    """``count`` other jobs on the machine while the block runs: each a
+    Python process spinning on one core (a build or a report running beside
+    the desk), stopped when the block ends."""
+    jobs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for job in jobs:
+            job.kill()
+            job.wait()
 
 
 def percentile(sorted_ns: list[int], p: float) -> float:
@@ -183,6 +208,10 @@ def describe_data(folder: Path) -> dict[str, Any]:
     }
 
 
+def load_average() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
 def machine() -> str:
     model = platform.processor() or "unknown CPU"
     try:
@@ -198,9 +227,7 @@ def machine() -> str:
         memory = f", {pages / 2**30:.0f} GiB RAM"
     except (ValueError, OSError, AttributeError):
         pass
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    load = f", {load_average()}" if hasattr(os, "getloadavg") else ""
     return (
         f"{os.cpu_count()} cores ({model}){memory}; {platform.system()} {platform.release()};"
         f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}{load}"
@@ -584,7 +611,12 @@ def _patients_for_visits(store: LocalStore, count: int, seed: int, today: date) 
 
 
 def bench_writes(
-    data: dict[str, Any], iterations: int, warmup: int, seed: int, timings: Timings
+    data: dict[str, Any],
+    iterations: int,
+    warmup: int,
+    seed: int,
+    timings: Timings,
+    other_job_count: int = 0,
 ) -> None:
     # The data set's last day, with its queue half done, is "today".
     today = data["last_day"]
@@ -599,8 +631,17 @@ def bench_writes(
             f" ({copy_dir}); 'today' is {today}."
         )
         store = open_data_set(copy_dir)
+
+        @event.listens_for(store.engine, "before_cursor_execute")
+        def _count(*_args: Any) -> None:
+            timings.executed[0] += 1
+
         try:
-            _writes(store, today, iterations, warmup, seed, timings)
+            with other_jobs(other_job_count):
+                if other_job_count:
+                    print(f"Writing with {other_job_count} other job(s) running.")
+                _writes(store, today, iterations, warmup, seed, timings)
+                print(f"After the writes: {load_average()}.")
         finally:
             store.close()
     finally:
@@ -672,7 +713,7 @@ def report(timings: Timings) -> list[dict[str, Any]]:
     """Print the table; returns its lines as data."""
     header = (
         f"{'what':<34}{'n':>6}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  {'target':<11}"
-        f"{'result':<7}{'cpu p50':>8}{'cpu p95':>8}{'hits':>6}{'found':>7}"
+        f"{'result':<7}{'cpu p50':>8}{'cpu p95':>8}{'hits':>6}{'found':>7}{'stmts':>6}"
     )
     rule = "-" * len(header)
     print(header)
@@ -701,6 +742,7 @@ def report(timings: Timings) -> list[dict[str, Any]]:
         passed = p95 < target
         hits = timings.hits.get(name)
         found = timings.found.get(name)
+        statements = sorted(timings.statements.get(name, []))
         if name == "search: all classes":
             print(rule)
         print(
@@ -709,6 +751,7 @@ def report(timings: Timings) -> list[dict[str, Any]]:
             f"{percentile(cpu, 50):>8.2f}{percentile(cpu, 95):>8.2f}"
             f"{sum(hits) / len(hits) if hits else '':>6.3}"
             f"{format(sum(found) / len(found), '.0%') if found else '':>7}"
+            f"{format(statements[len(statements) // 2], 'd') if statements else '':>6}"
         )
         if name == "search: all classes":
             print(rule)
@@ -723,13 +766,15 @@ def report(timings: Timings) -> list[dict[str, Any]]:
                 "cpu_p50_ms": round(percentile(cpu, 50), 3),
                 "cpu_p95_ms": round(percentile(cpu, 95), 3),
                 "target_p95_ms": target,
+                "statements": statements[len(statements) // 2] if statements else None,
                 "pass": passed,
             }
         )
     print(
         "Times in ms, wall clock (PASS/FAIL is on p95); cpu: this thread's CPU time, what a"
         " call costs\nwhen it never waits for a core or the disk; hits: mean results (limit"
-        " 20); found: share of\nsearches made from a patient's data that returned that patient."
+        " 20); found: share of\nsearches made from a patient's data that returned that patient;"
+        " stmts: statements a write\nsent to SQLite, median (BEGIN included, the COMMIT not)."
     )
     return lines
 
@@ -758,7 +803,19 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument(
         "--stages", action="store_true", help="also show where search time goes, stage by stage"
     )
-    parser.add_argument("--no-writes", action="store_true", help="searches only")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--no-writes", action="store_true", help="searches only")
+    only.add_argument("--no-search", action="store_true", help="writes only")
+    parser.add_argument(
+        "--with-load",
+        type=int,
+        nargs="?",
+        const=1,
+        default=0,
+        metavar="N",
+        help="time the writes with N other jobs running (busy processes, one a core; N=1"
+        " when not given)",
+    )
     parser.add_argument(
         "--encrypted",
         action="store_true",
@@ -785,20 +842,21 @@ def _run(folder: Path, args: argparse.Namespace) -> int:
         f" {counts['payments']:,} payments; last day {data['last_day']}"
     )
     timings = Timings()
-    store = open_data_set(folder)
-    try:
-        started = time.perf_counter()
-        bench_search(store, args.iterations, args.warmup, args.seed, timings)
-        print(
-            f"Searched {args.iterations * len(SEARCH_CLASSES):,} times in"
-            f" {time.perf_counter() - started:.1f} s."
-        )
-        if args.stages:
-            bench_search_stages(store, max(50, args.iterations // 5), args.seed + 1)
-    finally:
-        store.close()
+    if not args.no_search:
+        store = open_data_set(folder)
+        try:
+            started = time.perf_counter()
+            bench_search(store, args.iterations, args.warmup, args.seed, timings)
+            print(
+                f"Searched {args.iterations * len(SEARCH_CLASSES):,} times in"
+                f" {time.perf_counter() - started:.1f} s."
+            )
+            if args.stages:
+                bench_search_stages(store, max(50, args.iterations // 5), args.seed + 1)
+        finally:
+            store.close()
     if not args.no_writes:
-        bench_writes(data, args.iterations, args.warmup, args.seed, timings)
+        bench_writes(data, args.iterations, args.warmup, args.seed, timings, args.with_load)
     print()
     lines = report(timings)
     if args.json:
@@ -806,6 +864,7 @@ def _run(folder: Path, args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "machine": machine(),
+                    "other_jobs": args.with_load,
                     "data": {"path": str(data["path"]), "bytes": data["bytes"], "counts": counts},
                     "figures": lines,
                 },

@@ -81,9 +81,11 @@ def create_sqlite_engine(path: Path, key: bytes | None = None) -> Engine:
     Transactions begin with a plain ``BEGIN``; a session for writing (see
     :meth:`LocalStore.write`) begins ``BEGIN IMMEDIATE`` so it takes the write
     lock up front and never fails half-way on a lock another writer took.
-    Foreign keys are checked, except in a transaction begun with the
-    execution option ``foreign_keys=False``; a connection going back to the
-    pool has them on again.
+    Foreign keys are checked at the commit (``defer_foreign_keys``: a
+    service's rows are flushed together, in an order that need not put a
+    row before the rows that point at it), except in a transaction begun
+    with the execution option ``foreign_keys=False``; a connection going
+    back to the pool has them on again.
     """
     if key is None:
         engine = create_engine(f"sqlite:///{path}")
@@ -109,6 +111,7 @@ def create_sqlite_engine(path: Path, key: bytes | None = None) -> Engine:
         if not options.get("foreign_keys", True):
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction only
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("begin_immediate") else "BEGIN")
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # until the commit
 
     @event.listens_for(engine, "checkin")
     def _checkin(dbapi_connection: Any, _record: Any) -> None:

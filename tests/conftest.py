@@ -3,6 +3,7 @@ migrated once), an actor at a branch, and a real PostgreSQL server."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -24,6 +25,10 @@ from clinic.store import STORE_FILE, LocalStore, open_local_store
 from clinic.store_key import load_key, save_new_key
 
 TODAY = date(2026, 11, 26)
+
+# The suite reads the app's English whatever the machine speaks: Qt takes
+# the UI language from LANGUAGE first (desktop.language.system_language).
+os.environ["LANGUAGE"] = "en"
 
 pytest_plugins = ["tests.central"]
 

@@ -14,8 +14,8 @@ from clinic.backup import read_backup
 from clinic.clock import clinic_today
 from clinic.enums import Role
 from clinic.store_key import load_key
-from desktop.app import DAILY_BACKUP_CHECK_MS, schedule_daily_backups
 from desktop.main_window import MainWindow
+from desktop.session import DAILY_BACKUP_CHECK_MS, schedule_daily_backups
 from tests.gui.conftest import MakeContext
 
 

@@ -19,7 +19,14 @@ from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Engine
 
 from clinic.journal.models import StoreSetting
-from clinic.migrate import SEARCH_TABLE_PREFIX, alembic_config, downgrade, upgrade
+from clinic.migrate import (
+    SEARCH_TABLE_PREFIX,
+    alembic_config,
+    downgrade,
+    head_revision,
+    upgrade,
+)
+from clinic.migrate import current_revision as migrate_current_revision
 from clinic.store import DEVICE_ID_KEY, STORE_FILE, create_sqlite_engine, open_local_store
 from clinic.store_key import KEY_FILE
 
@@ -124,6 +131,24 @@ def test_local_tree_downgrades_to_base_and_upgrades_again(sqlite_engine: Engine)
     upgrade(sqlite_engine, "local")
     assert current_revision(sqlite_engine) == head("local")
     check_local_schema(sqlite_engine)
+
+
+@pytest.mark.parametrize("tree", ["local", "central"])
+def test_the_head_read_from_the_files_is_alembics(tree: str) -> None:
+    assert head_revision(tree) == head(tree)
+
+
+def test_the_revision_read_from_the_store_is_alembics(sqlite_engine: Engine) -> None:
+    """``upgrade`` skips Alembic for a store at the head: it must read the
+    same revision Alembic does, before, between and after migrations."""
+    with sqlite_engine.connect() as connection:
+        assert migrate_current_revision(connection) is None
+    upgrade(sqlite_engine, "local", "0002")
+    with sqlite_engine.connect() as connection:
+        assert migrate_current_revision(connection) == "0002" == current_revision(sqlite_engine)
+    upgrade(sqlite_engine, "local")
+    with sqlite_engine.connect() as connection:
+        assert migrate_current_revision(connection) == head("local")
 
 
 def test_local_tree_steps_down_and_up_one_revision_at_a_time(sqlite_engine: Engine) -> None:
