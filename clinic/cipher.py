@@ -65,7 +65,6 @@ def connect(path: Path | str, key: bytes | None, *, uri: bool = False) -> Any:
     connection.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is said once, below
     if key is not None:
         connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")  # hex digits alone: no injection
-        connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     connection.execute("PRAGMA busy_timeout = 10000")
     try:
         connection.execute("SELECT count(*) FROM sqlite_schema").fetchone()
@@ -80,6 +79,8 @@ def connect(path: Path | str, key: bytes | None, *, uri: bool = False) -> Any:
             + f" (was {KEY_FILE} copied from another data folder?). Put back this folder's own"
             f" {KEY_FILE}, or restore a backup into a new data folder"
         ) from None
+    if key is not None:
+        connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     return connection
 
 
