@@ -227,7 +227,9 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        command = [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
+        # The server's own serve command, with stage timestamps on its sync
+        # answers (bench.sync_trace) for the A-to-B breakdown.
+        command = [sys.executable, "-m", "bench.sync_trace", "serve", "--port", str(self.port)]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command, env=self.environment, stdout=log, stderr=subprocess.STDOUT
@@ -496,15 +498,117 @@ def register(pc: Pc, details: Any, today: date) -> uuid.UUID:
     return patient_id
 
 
+STAGES = (
+    # (title, from, to): marks of one change's way from A's commit to B's store
+    ("A: outbox read, request built", "a_committed", "a_request_sent"),
+    ("A -> server: HTTP in", "a_request_sent", "push_received"),
+    ("server: authentication", "push_received", "push_applying"),
+    ("server: push applied (rows, audit)", "push_applying", "push_commit_start"),
+    ("server: push commit", "push_commit_start", "push_committed"),
+    ("PostgreSQL: NOTIFY to the LISTEN thread", "push_committed", "notified"),
+    ("server: waiting pull woken (event loop)", "notified", "woke"),
+    ("server: to a worker thread", "woke", "read_start"),
+    ("server: change feed read", "read_start", "read_end"),
+    ("server: clinical pull audited", "read_end", "audited"),
+    ("server: answer built", "audited", "pull_sent"),
+    ("server -> B: HTTP out", "pull_sent", "b_received"),
+    ("B: JSON decoded", "b_received", "b_decoded"),
+    ("B: to the writing thread", "b_decoded", "b_write_start"),
+    ("B: page written and committed", "b_write_start", "b_write_end"),
+)
+
+
 @dataclass
 class Delays:
     seconds: list[float]
     push_seconds: list[float]
     errors: list[str]
+    marks: list[dict[str, float]] = field(default_factory=list)
+    """Per delivered run: perf_counter() readings by name (see STAGES)."""
 
     def percentile(self, p: float) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+        return percentile(self.seconds, p)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def server_marks(response: Any, prefix: str) -> dict[str, float]:
+    """The server's stage timestamps on an answer (bench.sync_trace)."""
+    from bench.sync_trace import TRACE_HEADER
+
+    found = response.headers.get(TRACE_HEADER)
+    return {f"{prefix}{k}": v for k, v in json.loads(found).items()} if found else {}
+
+
+@contextlib.contextmanager
+def traced_pulls(pc: Pc, records: list[dict[str, float]]) -> Iterator[None]:
+    """Each pull of ``pc`` that brings rows appends its marks to ``records``:
+    the server's (``notified`` ... ``pull_sent``), the answer received and
+    decoded, and its page written."""
+    transport, engine = pc.transport, pc.engine
+    original_send, original_call = transport._send, transport.call
+    original_write = engine._write_page
+    by_answer: dict[int, dict[str, float]] = {}
+    local = threading.local()
+
+    def send(method: str, path: str, *args: Any) -> Any:
+        response = original_send(method, path, *args)
+        if path == "/api/sync/pull":
+            marks = server_marks(response, "")
+            marks["pull_sent"] = marks.pop("sent", math.nan)
+            marks["b_received"] = time.perf_counter()
+            local.marks = marks
+        return response
+
+    def call(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        local.marks = None
+        answer = original_call(method, path, *args, **kwargs)
+        if path == "/api/sync/pull" and local.marks is not None and answer["tables"]:
+            local.marks["b_decoded"] = time.perf_counter()
+            by_answer[id(answer)] = local.marks
+        return answer
+
+    def write(answer: dict[str, Any], *args: Any) -> None:
+        started = time.perf_counter()
+        original_write(answer, *args)
+        marks = by_answer.pop(id(answer), None)
+        if marks is not None:
+            marks.update(b_write_start=started, b_write_end=time.perf_counter())
+            records.append(marks)
+
+    transport._send, transport.call, engine._write_page = send, call, write
+    try:
+        yield
+    finally:
+        del transport._send, transport.call, engine._write_page
+
+
+def traced_push(pc: Pc, marks: dict[str, float]) -> Callable[[], None]:
+    """A's push of its outbox, marking when its request left and the
+    server's stage timestamps (``push_received`` ... ``push_answer_sent``)."""
+    from sync.engine import SyncReport
+
+    def send(method: str, path: str, *args: Any) -> Any:
+        if path == "/api/sync/push":
+            marks.setdefault("a_request_sent", time.perf_counter())
+        response = pc.transport.__class__._send(pc.transport, method, path, *args)
+        if path == "/api/sync/push":
+            server = server_marks(response, "push_")
+            server["push_answer_sent"] = server.pop("push_sent", math.nan)
+            marks.update(server)
+        return response
+
+    def push() -> None:
+        pc.transport._send = send
+        try:
+            pc.engine.push(SyncReport())
+        finally:
+            del pc.transport._send
+
+    return push
 
 
 def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
@@ -517,6 +621,8 @@ def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
     stop = threading.Event()
     errors: list[str] = []
     pushes: list[float] = []
+    pulled: list[dict[str, float]] = []
+    all_marks: list[dict[str, float]] = []
 
     def long_poll() -> None:
         report = SyncReport()
@@ -527,23 +633,28 @@ def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
                 errors.append(f"B pull: {error!r}")
                 time.sleep(0.5)
 
-    def push() -> None:
+    def push(marks: dict[str, float]) -> None:
         started = time.perf_counter()
         try:
-            a.engine.push(SyncReport())
+            traced_push(a, marks)()
         except Exception as error:
             errors.append(f"A push: {error!r}")
         pushes.append(time.perf_counter() - started)
 
     poller = threading.Thread(target=long_poll, name="pc-b-long-poll", daemon=True)
-    poller.start()
-    time.sleep(1.0)  # B is waiting at the server
     delays: list[float] = []
-    with contextlib.closing(sqlite3.connect(f"file:{b.store.path}?mode=ro", uri=True)) as seen:
+    with (
+        traced_pulls(b, pulled),
+        contextlib.closing(sqlite3.connect(f"file:{b.store.path}?mode=ro", uri=True)) as seen,
+    ):
+        poller.start()
+        time.sleep(1.0)  # B is waiting at the server
         for details in people[:repetitions]:
+            pulled.clear()
             patient_id = register(a, details, today)
             committed = time.perf_counter()
-            pusher = threading.Thread(target=push, name="pc-a-push")
+            marks = {"a_committed": committed}
+            pusher = threading.Thread(target=push, args=(marks,), name="pc-a-push")
             pusher.start()
             deadline = committed + 60
             while (
@@ -556,13 +667,38 @@ def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
                 time.sleep(POLL_EVERY)
             else:
                 delays.append(time.perf_counter() - committed)
+                marks["seen"] = time.perf_counter()
+                pusher.join()
+                time.sleep(0.02)  # the write hook's last mark
+                if pulled:
+                    all_marks.append({**marks, **pulled[0]})
             pusher.join()
             time.sleep(0.02)
-    stop.set()
-    register(a, people[-1], today)  # wakes B's long-poll so its loop ends
-    a.engine.push(SyncReport())
-    poller.join(timeout=LONG_POLL_SECONDS + 15)
-    return Delays(delays, pushes, errors)
+        stop.set()
+        register(a, people[-1], today)  # wakes B's long-poll so its loop ends
+        a.engine.push(SyncReport())
+        poller.join(timeout=LONG_POLL_SECONDS + 15)
+    return Delays(delays, pushes, errors, all_marks)
+
+
+def print_stages(runs: list[dict[str, float]], total: list[float]) -> None:
+    """Median and p95 of each stage over the runs that have both its marks."""
+    print(f"  where the time goes ({len(runs)} runs traced; median / p95 ms):")
+    for title, start, end in STAGES:
+        spans = [1000 * (m[end] - m[start]) for m in runs if start in m and end in m]
+        spans = [s for s in spans if not math.isnan(s)]
+        if spans:
+            print(
+                f"    {title:<44}{statistics.median(spans):7.1f} {percentile(spans, 95):7.1f}"
+                + (f"   ({len(spans)} runs)" if len(spans) != len(runs) else "")
+            )
+        else:
+            print(f"    {title:<44}      --      --")
+    if total:
+        print(
+            f"    {'A commit -> B commit (sum of the above)':<44}"
+            f"{1000 * statistics.median(total):7.1f} {1000 * percentile(total, 95):7.1f}"
+        )
 
 
 # --- 3. push of queued offline mutations -----------------------------------------------------
@@ -760,6 +896,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"  median {1000 * statistics.median(delays.seconds):.0f} ms, p95"
                 f" {1000 * delays.percentile(95):.0f} ms, max {1000 * max(delays.seconds):.0f} ms;"
                 f" A's push alone: median {1000 * statistics.median(delays.push_seconds):.0f} ms"
+            )
+            print_stages(
+                delays.marks,
+                [m["b_write_end"] - m["a_committed"] for m in delays.marks],
             )
         for error in delays.errors[:5]:
             print(f"  ERROR {error}")
