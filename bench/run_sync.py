@@ -586,29 +586,29 @@ def traced_pulls(pc: Pc, records: list[dict[str, float]]) -> Iterator[None]:
         del transport._send, transport.call, engine._write_page
 
 
-def traced_push(pc: Pc, marks: dict[str, float]) -> Callable[[], None]:
-    """A's push of its outbox, marking when its request left and the
-    server's stage timestamps (``push_received`` ... ``push_answer_sent``)."""
-    from sync.engine import SyncReport
+@contextlib.contextmanager
+def traced_pushes(pc: Pc, marks: dict[str, float]) -> Iterator[None]:
+    """The first push request of ``pc`` after ``marks`` was cleared marks
+    when it left (``a_request_sent``) and the server's stage timestamps
+    (``push_received`` ... ``push_answer_sent``)."""
+    original_send = pc.transport._send
 
     def send(method: str, path: str, *args: Any) -> Any:
-        if path == "/api/sync/push":
-            marks.setdefault("a_request_sent", time.perf_counter())
-        response = pc.transport.__class__._send(pc.transport, method, path, *args)
-        if path == "/api/sync/push":
+        first = path == "/api/sync/push" and "a_request_sent" not in marks
+        if first:
+            marks["a_request_sent"] = time.perf_counter()
+        response = original_send(method, path, *args)
+        if first:
             server = server_marks(response, "push_")
             server["push_answer_sent"] = server.pop("push_sent", math.nan)
             marks.update(server)
         return response
 
-    def push() -> None:
-        pc.transport._send = send
-        try:
-            pc.engine.push(SyncReport())
-        finally:
-            del pc.transport._send
-
-    return push
+    pc.transport._send = send
+    try:
+        yield
+    finally:
+        del pc.transport._send
 
 
 def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
@@ -636,7 +636,8 @@ def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
     def push(marks: dict[str, float]) -> None:
         started = time.perf_counter()
         try:
-            traced_push(a, marks)()
+            with traced_pushes(a, marks):
+                a.engine.push(SyncReport())
         except Exception as error:
             errors.append(f"A push: {error!r}")
         pushes.append(time.perf_counter() - started)
@@ -681,10 +682,102 @@ def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
     return Delays(delays, pushes, errors, all_marks)
 
 
-def print_stages(runs: list[dict[str, float]], total: list[float]) -> None:
-    """Median and p95 of each stage over the runs that have both its marks."""
+def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Delays:
+    """A patient registered on A until B's Patients screen shows them: both
+    PCs run the desktop's own sync controller (A's push woken as a screen's
+    save wakes it, B's long-poll), and B the real main window (offscreen
+    Qt), whose Patients screen has the patient's name typed in its search
+    box, as a receptionist at B looking for the patient sent over from A.
+    Times from A's commit until the patient is a row of B's screen."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from clinic.clock import clinic_today
+    from desktop.context import AppContext
+    from desktop.main_window import MainWindow
+    from desktop.runner import DbRunner
+    from desktop.screens.patients.screen import PatientsScreen
+    from desktop.sync_controller import SyncController
+    from sync.engine import SyncReport
+
+    app = QApplication.instance() or QApplication([])
+    today = clinic_today()
+    a.engine.top_up_numbers(SyncReport())
+    people = new_patient_details(repetitions + 1, seed + 2, today)
+    errors: list[str] = []
+    pulled: list[dict[str, float]] = []
+    sender = SyncController(a.store, a.engine)
+    receiver = SyncController(b.store, b.engine)
+    ctx = AppContext(store=b.store, db=DbRunner(), user=b.user, sync=receiver)
+    window = MainWindow(ctx, QSettings(str(folder / "gui.ini"), QSettings.Format.IniFormat))
+    window.resize(1366, 768)
+    window.show()
+    screen = window.current_screen()
+    assert isinstance(screen, PatientsScreen)
+    searched: list[int] = []
+    screen.sig_search_done.connect(searched.append)
+
+    def pump_until(done: Callable[[], bool], seconds: float) -> bool:
+        deadline = time.perf_counter() + seconds
+        while not done():
+            if time.perf_counter() > deadline:
+                return False
+            app.processEvents()
+            time.sleep(0.0005)
+        return True
+
+    delays: list[float] = []
+    all_marks: list[dict[str, float]] = []
+    pushed: dict[str, float] = {}
+    with traced_pulls(b, pulled), traced_pushes(a, pushed):
+        sender.start()
+        receiver.start()
+        pump_until(lambda: False, 1.5)  # both long-polling, A's first sync run done
+        for details in people[:repetitions]:
+            searched.clear()
+            screen.search_box.setText(f"{details.first_name} {details.last_name}")
+            if not pump_until(lambda: bool(searched), 10):
+                errors.append("B's search did not answer")
+                continue
+            pulled.clear()
+            pushed.clear()
+            patient_id = register(a, details, today)
+            committed = time.perf_counter()
+            sender.local_change_saved()
+            if pump_until(lambda pid=patient_id: screen.model.row_of(pid) is not None, 60):
+                shown = time.perf_counter()
+                delays.append(shown - committed)
+                pump_until(lambda: False, 0.05)
+                if pulled:
+                    all_marks.append(
+                        {"a_committed": committed, **pushed, **pulled[0], "shown": shown}
+                    )
+            else:
+                errors.append(f"patient {patient_id} never shown on B")
+        for controller in (sender, receiver):
+            controller._stopping.set()
+            controller._wake_push.set()
+        register(a, people[-1], today)  # wakes the long-polls so their loops end
+        a.engine.push(SyncReport())
+        for controller in (sender, receiver):
+            controller.stop()
+    window.close()
+    ctx.db.shutdown()
+    ctx.net.shutdown()
+    return Delays(delays, [], errors, all_marks)
+
+
+def print_stages(runs: list[dict[str, float]], total: list[float], *, screen: bool = False) -> None:
+    """Median and p95 of each stage over the runs that have both its marks;
+    with ``screen`` A's push is its sync controller's whole sync run, and
+    the time goes on to B's screen."""
     print(f"  where the time goes ({len(runs)} runs traced; median / p95 ms):")
-    for title, start, end in STAGES:
+    stages = list(STAGES)
+    if screen:
+        stages[0] = ("A: sync run until its push request", "a_committed", "a_request_sent")
+        stages += [("B: sync controller, screen's search, shown", "b_write_end", "shown")]
+    for title, start, end in stages:
         spans = [1000 * (m[end] - m[start]) for m in runs if start in m and end in m]
         spans = [s for s in spans if not math.isnan(s)]
         if spans:
@@ -696,7 +789,7 @@ def print_stages(runs: list[dict[str, float]], total: list[float]) -> None:
             print(f"    {title:<44}      --      --")
     if total:
         print(
-            f"    {'A commit -> B commit (sum of the above)':<44}"
+            f"    {'A commit -> B commit':<44}"
             f"{1000 * statistics.median(total):7.1f} {1000 * percentile(total, 95):7.1f}"
         )
 
@@ -902,6 +995,24 @@ def main(argv: list[str] | None = None) -> int:
                 [m["b_write_end"] - m["a_committed"] for m in delays.marks],
             )
         for error in delays.errors[:5]:
+            print(f"  ERROR {error}")
+
+        print(
+            f"\n2b. A patient from PC A to B's screen (both running the desktop's sync"
+            f" controller, B its main window), {repetitions} times"
+        )
+        shown = screen_delay(pc1, pc2, repetitions, args.seed, folder)
+        if shown.seconds:
+            print(
+                f"  median {1000 * statistics.median(shown.seconds):.0f} ms, p95"
+                f" {1000 * shown.percentile(95):.0f} ms, max {1000 * max(shown.seconds):.0f} ms"
+            )
+            print_stages(
+                shown.marks,
+                [m["b_write_end"] - m["a_committed"] for m in shown.marks],
+                screen=True,
+            )
+        for error in shown.errors[:5]:
             print(f"  ERROR {error}")
 
         print(f"\n3. Push of {OFFLINE_MUTATIONS:,} mutations queued offline")

@@ -1,10 +1,14 @@
 """FastAPI dependencies: the database session, the settings, and the
-authenticated user with their role checks."""
+authenticated user with their role checks.
+
+The checks that do no I/O are ``async``: FastAPI runs a plain function on
+a worker thread, a hand-over there and back (several milliseconds on a busy
+machine) on the way of every request."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -32,7 +36,7 @@ LAST_SEEN_PRECISION = timedelta(minutes=1)
 commits, an fsync on the way of every push and pull) only when it is older."""
 
 
-def refuse_nul_in_url(request: Request) -> None:
+async def refuse_nul_in_url(request: Request) -> None:
     """Refuse (422, naming the parameter) a query or path parameter with a
     NUL character, on every route (the app's own dependency) before the
     route reads it; request bodies are checked by ``server.schemas.Input``."""
@@ -49,7 +53,7 @@ def refuse_nul_in_url(request: Request) -> None:
         raise RequestValidationError(problems)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -129,7 +133,7 @@ def authenticate(
 AnyCaller = Annotated[Caller, Depends(authenticate)]
 
 
-def active_caller(caller: AnyCaller) -> Caller:
+async def active_caller(caller: AnyCaller) -> Caller:
     """A caller who may work: one with a one-time password must change it first."""
     if caller.must_change_password:
         raise forbidden("Change your one-time password first (POST /api/auth/password)")
@@ -139,8 +143,8 @@ def active_caller(caller: AnyCaller) -> Caller:
 CurrentUser = Annotated[Caller, Depends(active_caller)]
 
 
-def reader_of(data: Data) -> Callable[[Caller], Caller]:
-    def check(caller: CurrentUser) -> Caller:
+def reader_of(data: Data) -> Callable[[Caller], Awaitable[Caller]]:
+    async def check(caller: CurrentUser) -> Caller:
         if not may_read(caller.role, data):
             raise forbidden(f"A {caller.role.value} may not read {data.value}")
         return caller
@@ -148,8 +152,8 @@ def reader_of(data: Data) -> Callable[[Caller], Caller]:
     return check
 
 
-def writer_of(data: Data) -> Callable[[Caller], Caller]:
-    def check(caller: CurrentUser) -> Caller:
+def writer_of(data: Data) -> Callable[[Caller], Awaitable[Caller]]:
+    async def check(caller: CurrentUser) -> Caller:
         if not may_write(caller.role, data):
             raise forbidden(f"A {caller.role.value} may not change {data.value}")
         return caller
