@@ -502,10 +502,10 @@ STAGES = (
     # (title, from, to): marks of one change's way from A's commit to B's store
     ("A: outbox read, request built", "a_committed", "a_request_sent"),
     ("A -> server: HTTP in", "a_request_sent", "push_received"),
-    ("server: authentication", "push_received", "push_applying"),
+    ("server: body read, authenticated, locked", "push_received", "push_applying"),
     ("server: push applied (rows, audit)", "push_applying", "push_commit_start"),
-    ("server: push commit", "push_commit_start", "push_committed"),
-    ("PostgreSQL: NOTIFY to the LISTEN thread", "push_committed", "notified"),
+    ("server: push commit (returned)", "push_commit_start", "push_committed"),
+    ("NOTIFY at the LISTEN thread (- : before)", "push_committed", "notified"),
     ("server: waiting pull woken (event loop)", "notified", "woke"),
     ("server: to a worker thread", "woke", "read_start"),
     ("server: change feed read", "read_start", "read_end"),
