@@ -56,8 +56,8 @@ from clinic.demo import kenya
 from server.demo import CentralData, build_central
 
 PASSWORD = "bench-Kayole-2026"  # every member of staff's in the central data set
-FIRST_SYNC_TARGET = 30_000  # rows per second
-DELAY_TARGET_P95 = 2.0  # seconds
+FIRST_SYNC_TARGET = 80_000  # rows per second (DESIGN.md, Performance)
+DELAY_TARGET_P95 = 0.050  # seconds, A to B and A to B's screen (DESIGN.md, Performance)
 LONG_POLL_SECONDS = 25.0
 POLL_EVERY = 0.005
 OFFLINE_MUTATIONS = 1_000
@@ -1040,11 +1040,21 @@ def main(argv: list[str] | None = None) -> int:
                 ("patient A->B median", f"{1000 * statistics.median(delays.seconds):.0f} ms", "",
                  None),
                 ("patient A->B p95", f"{1000 * delays.percentile(95):.0f} ms",
-                 f"< {DELAY_TARGET_P95:g} s",
+                 f"< {1000 * DELAY_TARGET_P95:g} ms",
                  delays.percentile(95) < DELAY_TARGET_P95 and not delays.errors),
             ]  # fmt: skip
         else:
-            rows.append(("patient A->B", "no delivery", f"p95 < {DELAY_TARGET_P95:g} s", False))
+            rows.append(
+                ("patient A->B", "no delivery", f"p95 < {1000 * DELAY_TARGET_P95:g} ms", False)
+            )
+        if shown.seconds:
+            rows.append(
+                ("patient A->B's screen p95", f"{1000 * shown.percentile(95):.0f} ms",
+                 f"< {1000 * DELAY_TARGET_P95:g} ms",
+                 shown.percentile(95) < DELAY_TARGET_P95 and not shown.errors),
+            )  # fmt: skip
+        else:
+            rows.append(("patient A->B's screen", "not shown", "", False))
         shipped = pushes[0]
         rows.append(
             (f"push {shipped.mutations:,} offline", f"{shipped.push_seconds:.2f} s"
@@ -1087,6 +1097,7 @@ def main(argv: list[str] | None = None) -> int:
                         },
                         "resumed_seconds": resumed.seconds,
                         "delay_seconds": delays.seconds,
+                        "screen_delay_seconds": shown.seconds,
                         "offline_push": [vars(p) for p in pushes],
                     },
                     indent=2,
