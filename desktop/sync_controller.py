@@ -136,8 +136,9 @@ class SyncController(QObject):
                 continue
             backoff.reset()
             if report.pulled:
-                self._report(True, None)
+                # The screens first: the status bar's counts are read after.
                 self.sig_rows_pulled.emit(report.pulled)
+                self._report(True, None)
 
 
 def describe_last_sync(moment: datetime | None) -> str:

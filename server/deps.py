@@ -1,11 +1,16 @@
 """FastAPI dependencies: the database session, the settings, and the
-authenticated user with their role checks."""
+authenticated user with their role checks.
+
+The checks that do no I/O are ``async``: FastAPI runs a plain function on
+a worker thread, a hand-over there and back (several milliseconds on a busy
+machine) on the way of every request."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -26,9 +31,12 @@ from server.schemas import NUL_REASON, has_nul
 from server.security import InvalidToken, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False)
+LAST_SEEN_PRECISION = timedelta(minutes=1)
+"""How stale a device's ``last_seen_at`` may be: a request writes it (and
+commits, an fsync on the way of every push and pull) only when it is older."""
 
 
-def refuse_nul_in_url(request: Request) -> None:
+async def refuse_nul_in_url(request: Request) -> None:
     """Refuse (422, naming the parameter) a query or path parameter with a
     NUL character, on every route (the app's own dependency) before the
     route reads it; request bodies are checked by ``server.schemas.Input``."""
@@ -45,7 +53,7 @@ def refuse_nul_in_url(request: Request) -> None:
         raise RequestValidationError(problems)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -110,8 +118,10 @@ def authenticate(
     device = session.get(Device, claims.device_id)
     if device is None or device.revoked_at is not None:
         raise unauthorized("This device was revoked; ask an admin")
-    device.last_seen_at = utcnow()
-    session.commit()
+    now = utcnow()
+    if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_PRECISION:
+        device.last_seen_at = now
+        session.commit()
     return Caller(
         user=user,
         device=device,
@@ -123,7 +133,7 @@ def authenticate(
 AnyCaller = Annotated[Caller, Depends(authenticate)]
 
 
-def active_caller(caller: AnyCaller) -> Caller:
+async def active_caller(caller: AnyCaller) -> Caller:
     """A caller who may work: one with a one-time password must change it first."""
     if caller.must_change_password:
         raise forbidden("Change your one-time password first (POST /api/auth/password)")
@@ -133,8 +143,8 @@ def active_caller(caller: AnyCaller) -> Caller:
 CurrentUser = Annotated[Caller, Depends(active_caller)]
 
 
-def reader_of(data: Data) -> Callable[[Caller], Caller]:
-    def check(caller: CurrentUser) -> Caller:
+def reader_of(data: Data) -> Callable[[Caller], Awaitable[Caller]]:
+    async def check(caller: CurrentUser) -> Caller:
         if not may_read(caller.role, data):
             raise forbidden(f"A {caller.role.value} may not read {data.value}")
         return caller
@@ -142,8 +152,8 @@ def reader_of(data: Data) -> Callable[[Caller], Caller]:
     return check
 
 
-def writer_of(data: Data) -> Callable[[Caller], Caller]:
-    def check(caller: CurrentUser) -> Caller:
+def writer_of(data: Data) -> Callable[[Caller], Awaitable[Caller]]:
+    async def check(caller: CurrentUser) -> Caller:
         if not may_write(caller.role, data):
             raise forbidden(f"A {caller.role.value} may not change {data.value}")
         return caller

@@ -185,36 +185,41 @@ class SyncEngine:
         }
 
     def sync(self) -> SyncReport:
-        """Push, pull and top up numbers; records the run. Raises the
-        transport's errors (Unreachable, ServerRefused) after recording them."""
+        """Push, pull and top up numbers; records the run when it ends (one
+        write, after the push: a change just saved is not held up by it).
+        Raises the transport's errors (Unreachable, ServerRefused) after
+        recording them."""
         report = SyncReport()
-        with self.store.write() as session:
-            run = SyncRun(started_at=utcnow())
-            session.add(run)
+        started = utcnow()
         try:
             self.finish_restore(report)
             self.top_up_numbers(report)
             self.push(report)
             self.pull(report)
         except Exception as error:
-            self._finish(run.id, report, str(error) or type(error).__name__)
+            self._record_run(started, report, str(error) or type(error).__name__)
             if self._pulling.acquire(blocking=False):  # else the pull under way sees to it
                 try:
                     self._end_cut_off_load()
                 finally:
                     self._pulling.release()
             raise
-        self._finish(run.id, report, None)
+        self._record_run(started, report, None)
         return report
 
-    def _finish(self, run_id: int, report: SyncReport, error: str | None) -> None:
+    def _record_run(self, started: datetime, report: SyncReport, error: str | None) -> None:
         with self.store.write() as session:
-            run = session.get(SyncRun, run_id)
-            if run is not None:
-                run.finished_at = utcnow()
-                run.pushed, run.pulled = report.pushed, report.pulled
-                run.conflicts, run.rejected = report.conflicts, len(report.rejected)
-                run.error = error
+            session.add(
+                SyncRun(
+                    started_at=started,
+                    finished_at=utcnow(),
+                    pushed=report.pushed,
+                    pulled=report.pulled,
+                    conflicts=report.conflicts,
+                    rejected=len(report.rejected),
+                    error=error,
+                )
+            )
 
     def finish_restore(self, report: SyncReport) -> None:
         """A store restored from a backup (``clinic.backup``) first pushes

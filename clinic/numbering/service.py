@@ -137,8 +137,12 @@ def _provisional(kind: NumberKind, made_by: Sequence[uuid.UUID]) -> list[ColumnE
     any of the device ids in ``made_by``."""
     column = NUMBERED[kind]
     model = column.class_
+    # A range rather than LIKE 'TMP-%' (which SQLite matches ignoring case,
+    # so with no use of the column's index): a sync reads these before each
+    # push, and a scan of 100,000 patients held a saved change back 100 ms.
     return [
-        column.startswith(f"{PROVISIONAL_PREFIX}-"),
+        column >= f"{PROVISIONAL_PREFIX}-",
+        column < f"{PROVISIONAL_PREFIX}.",  # "." follows "-"
         model.device_id.in_(list(made_by)),
         model.deleted_at.is_(None),
     ]

@@ -182,7 +182,11 @@ async def pull(
 
 def _read_page_and_let_go(session: Session, scope: Scope, cursor: Any, limit: int) -> Page | None:
     """One read of the change feed; its connection goes back to the pool
-    before the pull waits."""
+    before the pull waits. A read after a wait is one statement without a
+    transaction around it: a BEGIN and a ROLLBACK fewer on the way of a
+    change to a waiting PC."""
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     page = read_page(session, scope, cursor, limit)
     session.rollback()
     return page

@@ -22,6 +22,7 @@ from clinic.org.models import Branch, Device, User
 from clinic.org.service import create_branch, update_branch
 from server import cli
 from server.database import SERVER_ACTOR, SERVER_DEVICE_ID, Database
+from server.deps import LAST_SEEN_PRECISION
 from sync.protocol import PROTOCOL_VERSION
 from tests.central import MakeStaff, Staff, bearer, login
 from tests.security.conftest import SCHEMA
@@ -395,3 +396,33 @@ def test_the_command_line_refuses_an_unknown_role_naming_the_roles(
     assert "invalid choice: 'boss'" in error and "receptionist" in error
     with central.sessions() as session:
         assert session.scalar(select(User.id).where(User.username == "new.one")) is None
+
+
+def test_a_device_is_seen_at_its_requests_to_the_minute(
+    client: TestClient, make_staff: MakeStaff, central: Database
+) -> None:
+    """``last_seen_at`` is written (a commit) when it is a minute old or
+    more, not at every request on the way of a change to another PC."""
+    nurse = make_staff(Role.NURSE, "wambui")
+    pc = uuid.uuid4()
+    headers = bearer(login(client, nurse, pc))
+
+    def seen() -> datetime | None:
+        with central.sessions() as session:
+            device = session.get(Device, pc)
+            assert device is not None
+            return device.last_seen_at
+
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    first = seen()
+    assert first is not None
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    assert seen() == first
+    with central.sessions() as session:
+        device = session.get(Device, pc)
+        assert device is not None
+        device.last_seen_at = first - LAST_SEEN_PRECISION
+        session.commit()
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    later = seen()
+    assert later is not None and later > first

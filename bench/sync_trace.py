@@ -1,0 +1,149 @@
+"""The central server with stage timestamps on its sync answers, for
+``bench.run_sync``'s A-to-B breakdown.
+
+    python -m bench.sync_trace serve --port P     (as ``python -m server serve``)
+
+Runs the server's own ``serve`` command after hooking, in this process only,
+the points a change passes on its way from one PC to another: each
+``/api/sync/`` answer carries a ``X-Bench-Trace`` header, a JSON object of
+``time.perf_counter()`` readings (CLOCK_MONOTONIC, the same clock in every
+process of the machine, so the bench lines them up with its own):
+
+- ``received``: the request reached the app (before authentication);
+- push: ``applying`` (the first mutation applied), ``commit_start``,
+  ``committed`` (the transaction's commit returned: the change is in the
+  feed and PostgreSQL sends its NOTIFY);
+- pull: ``notified`` (the process's LISTEN connection got the NOTIFY that
+  woke this pull), ``woke`` (the waiting pull resumed on the event loop),
+  ``read_start`` and ``read_end`` (the last read of the change feed),
+  ``audited`` (the clinical pull's audit event committed);
+- ``sent``: the answer's headers left the app.
+
+Nothing here changes what the server does; the hooks only read the clock.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+TRACE_HEADER = "x-bench-trace"
+
+_marks: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar(
+    "bench_trace_marks", default=None
+)
+
+
+def mark(name: str) -> None:
+    """Record ``name`` at this moment in the current request's marks (the
+    request's context reaches the worker threads FastAPI runs it on)."""
+    marks = _marks.get()
+    if marks is not None:
+        marks[name] = time.perf_counter()
+
+
+class TraceMiddleware:
+    """Outermost: gives each sync request its marks and sends them back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/sync/"):
+            await self.app(scope, receive, send)
+            return
+        marks = {"received": time.perf_counter()}
+        token = _marks.set(marks)
+
+        async def traced(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                marks["sent"] = time.perf_counter()
+                header = (TRACE_HEADER.encode(), json.dumps(marks).encode())
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, traced)
+        finally:
+            _marks.reset(token)
+
+
+def _timed(function: Callable[..., Any], before: str | None, after: str | None) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if before:
+            mark(before)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if after:
+                mark(after)
+
+    return wrapper
+
+
+def install() -> None:
+    """Hook the server's modules (before ``serve`` imports the app)."""
+    import server.app
+    import server.notifier
+    import server.sync.routes as routes
+
+    create_app = server.app.create_app
+
+    def traced_app(*args: Any, **kwargs: Any) -> Any:
+        app = create_app(*args, **kwargs)
+        app.add_middleware(TraceMiddleware)
+        return app
+
+    server.app.create_app = traced_app  # type: ignore[assignment]
+
+    notifier_class = server.notifier.ChangeNotifier
+    bump, wait = notifier_class._bump, notifier_class.wait
+    last_bump = [0.0]
+
+    def traced_bump(self: Any) -> None:
+        last_bump[0] = time.perf_counter()
+        bump(self)
+
+    async def traced_wait(self: Any, seen: int, timeout: float) -> bool:
+        moved = await wait(self, seen, timeout)
+        marks = _marks.get()
+        if marks is not None and moved:
+            marks["notified"] = last_bump[0]
+            marks["woke"] = time.perf_counter()
+        return moved
+
+    notifier_class._bump = traced_bump  # type: ignore[method-assign]
+    notifier_class.wait = traced_wait  # type: ignore[method-assign]
+
+    routes._read_page_and_let_go = _timed(routes._read_page_and_let_go, "read_start", "read_end")  # type: ignore[attr-defined]
+    routes._audit_clinical_pull = _timed(routes._audit_clinical_pull, None, "audited")  # type: ignore[attr-defined]
+    push_mutation = routes.push_mutation
+
+    def traced_push_mutation(*args: Any, **kwargs: Any) -> Any:
+        marks = _marks.get()
+        if marks is not None and "applying" not in marks:
+            marks["applying"] = time.perf_counter()
+        return push_mutation(*args, **kwargs)
+
+    routes.push_mutation = traced_push_mutation
+    event.listen(Session, "before_commit", lambda _session: mark("commit_start"))
+    event.listen(Session, "after_commit", lambda _session: mark("committed"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    install()
+    from server.cli import main as server_main
+
+    return server_main(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
