@@ -371,9 +371,9 @@ class SyncEngine:
                     table = SYNCED[entity].model.__table__  # type: ignore[attr-defined]
                     connection.execute(
                         table.update()
-                        .where(table.c.id == bindparam("row_id"))
-                        .where(table.c.version < bindparam("server_version"))
-                        .values(version=bindparam("server_version")),
+                        .where(table.c.id == bindparam("pushed_row_id"))
+                        .where(table.c.version < bindparam("pushed_row_version"))
+                        .values(version=bindparam("pushed_row_version")),
                         rows,
                     )
                 versions.clear()
@@ -385,7 +385,7 @@ class SyncEngine:
                 settled.append(entry.sequence)
                 if result["outcome"] == "applied":
                     versions[entry.entity].append(
-                        {"row_id": entry.row_id, "server_version": result["version"]}
+                        {"pushed_row_id": entry.row_id, "pushed_row_version": result["version"]}
                     )
                     if result.get("row") is not None:
                         # The answer to a retry: take the server's row now.
