@@ -32,6 +32,7 @@ from server.routes import (
 )
 from server.schemas import ErrorOut, HealthOut
 from server.sync import routes as sync_routes
+from server.sync.shared import SharedPages
 
 
 def create_app(settings: Settings, database: Database, *, notify: bool = True) -> FastAPI:
@@ -59,6 +60,7 @@ def create_app(settings: Settings, database: Database, *, notify: bool = True) -
     app.state.database = database
     app.state.metrics = metrics
     app.state.notifier = notifier
+    app.state.shared_pages = SharedPages()
     app.state.started = time.monotonic()
     app.state.login_limiter = SlidingWindowLimiter(settings.login_rate_per_minute)
     install_error_handlers(app)

@@ -279,19 +279,31 @@ def log_central_change(
 
     entity = SYNCED[row.__tablename__]  # type: ignore[attr-defined]
     row.version = (row.version or 0) + 1
+    branch_id = entity.branch_of(session, column_values(row)) if entity.branch_of else None
     session.add(
         ChangeLogEntry(
             entity=entity.name,
             row_id=row.id,
             version=row.version,
             fields=sorted(fields),
-            branch_id=entity.branch_of(session, column_values(row)) if entity.branch_of else None,
+            branch_id=branch_id,
             device_id=device_id,
             user_id=user_id,
         )
     )
-    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
+    notify_change(session, branch_id)
     return row.version
+
+
+def notify_change(session: Session, branch_id: uuid.UUID | None) -> None:
+    """Wake, at commit, the pulls a change of ``branch_id`` (None: clinic-wide)
+    concerns: the payload names the transaction and the branch
+    (``server.notifier`` wakes them once the transaction is below the feed's
+    horizon). PostgreSQL sends a payload once per transaction."""
+    session.execute(
+        text("SELECT pg_notify(:channel, pg_current_xact_id()::text || ':' || :branch)"),
+        {"channel": CHANGES_CHANNEL, "branch": branch_id.hex if branch_id else ""},
+    )
 
 
 def _outbox(
