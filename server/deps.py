@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -26,6 +27,8 @@ from server.schemas import NUL_REASON, has_nul
 from server.security import InvalidToken, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False)
+LAST_SEEN_PRECISION = timedelta(minutes=1)
+"""How stale a device's ``last_seen_at`` may get before a request writes it."""
 
 
 def refuse_nul_in_url(request: Request) -> None:
@@ -110,8 +113,12 @@ def authenticate(
     device = session.get(Device, claims.device_id)
     if device is None or device.revoked_at is not None:
         raise unauthorized("This device was revoked; ask an admin")
-    device.last_seen_at = utcnow()
-    session.commit()
+    now = utcnow()
+    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_PRECISION:
+        device.last_seen_at = now
+        session.commit()
+    else:  # a long-polling PC asks every few seconds: no write for each
+        session.rollback()
     return Caller(
         user=user,
         device=device,
