@@ -330,9 +330,10 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
     body = versions()
     queue = list(reversed(plan.registrations))
     draw = random.Random(plan.seed)
-    limits = httpx.Limits(
-        max_connections=len(plan.devices) + 64, max_keepalive_connections=len(plan.devices) + 64
-    )
+    # A connection for each device's long-poll and one for each reception
+    # PC's pushes: none waits for another's.
+    connections = len(plan.devices) + sum(device.reception for device in plan.devices) + 16
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     timeout = httpx.Timeout(LONG_POLL_SECONDS + 35, connect=30, pool=None)
 
     async def follow(client: httpx.AsyncClient, device: Device, counts: bytearray) -> None:
@@ -794,7 +795,10 @@ def run(args: argparse.Namespace) -> Report:
         if pg is not None:
             with contextlib.suppress(Exception):
                 pg.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {folder} (the servers' and nginx's logs)")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -812,6 +816,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--patients", type=int, default=1000, help="in the central data set")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     counts = [int(n) for n in args.curve.split(",")] if args.curve else [args.devices]
     reports = []

@@ -114,11 +114,12 @@ def authenticate(
     if device is None or device.revoked_at is not None:
         raise unauthorized("This device was revoked; ask an admin")
     now = utcnow()
+    # A long-polling PC asks every few seconds: not a write each time. The
+    # commit (not a rollback, which would expire the rows read) gives the
+    # connection back before a pull waits.
     if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_PRECISION:
         device.last_seen_at = now
-        session.commit()
-    else:  # a long-polling PC asks every few seconds: no write for each
-        session.rollback()
+    session.commit()
     return Caller(
         user=user,
         device=device,
