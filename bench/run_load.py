@@ -72,6 +72,7 @@ HEALTH_TARGET = 0.100
 PUSH_TRIES = 5
 DRAIN_SECONDS = 60.0  # after the last push, the most to wait for deliveries
 DEVICES_PER_SIMULATOR = 1500
+DEVICES_PER_CLIENT = 10
 
 
 def _percentile(ordered: list[float], p: float) -> float:
@@ -125,7 +126,11 @@ class Nginx:
             "PORT": str(self.port),
             "FILES": str(files),
             "CONNECTIONS": str(max(1024, files - 512)),
-            "SERVERS": "\n".join(f"        server 127.0.0.1:{port};" for port in upstreams),
+            # max_fails=0: a failed request does not take an instance out for
+            # the next 10 s; a dead one is tried and passed over each time.
+            "SERVERS": "\n".join(
+                f"        server 127.0.0.1:{port} max_fails=0;" for port in upstreams
+            ),
         }
         text = TEMPLATE.read_text()
         for name, value in places.items():
@@ -330,10 +335,6 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
     body = versions()
     queue = list(reversed(plan.registrations))
     draw = random.Random(plan.seed)
-    # A connection for each device's long-poll and one for each reception
-    # PC's pushes: none waits for another's.
-    connections = len(plan.devices) + sum(device.reception for device in plan.devices) + 16
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     timeout = httpx.Timeout(LONG_POLL_SECONDS + 35, connect=30, pool=None)
 
     async def follow(client: httpx.AsyncClient, device: Device, counts: bytearray) -> None:
@@ -421,17 +422,30 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
                     outcome.refusals[str(result.get("reason"))] += 1
                 break
 
-    async with httpx.AsyncClient(base_url=plan.url, limits=limits, timeout=timeout) as client:
-        counts = [bytearray(len(plan.patients)) for _ in plan.devices]
-        tasks = [
-            asyncio.ensure_future(follow(client, device, mine))
-            for device, mine in zip(plan.devices, counts, strict=True)
-        ]
-        tasks += [
-            asyncio.ensure_future(push(client, device))
-            for device in plan.devices
-            if device.reception
-        ]
+    counts = [bytearray(len(plan.patients)) for _ in plan.devices]
+    async with contextlib.AsyncExitStack() as clients:
+        tasks = []
+        # A client (a pool of connections) per few devices: httpx's pool
+        # looks through all its connections for each request, so one pool
+        # for thousands costs the simulator more than the server. A
+        # connection for each device's long-poll and one for each reception
+        # PC's pushes: none waits for another's.
+        for first in range(0, len(plan.devices), DEVICES_PER_CLIENT):
+            group = plan.devices[first : first + DEVICES_PER_CLIENT]
+            connections = len(group) + sum(device.reception for device in group)
+            client = await clients.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=plan.url,
+                    limits=httpx.Limits(
+                        max_connections=connections, max_keepalive_connections=connections
+                    ),
+                    timeout=timeout,
+                )
+            )
+            for device, mine in zip(group, counts[first : first + len(group)], strict=True):
+                tasks.append(asyncio.ensure_future(follow(client, device, mine)))
+                if device.reception:
+                    tasks.append(asyncio.ensure_future(push(client, device)))
         while not shared.stop.is_set():
             await asyncio.sleep(0.2)
         for task in tasks:

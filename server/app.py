@@ -14,7 +14,7 @@ from sqlalchemy import text
 from clinic.version import app_version
 from server.config import Settings
 from server.database import Database
-from server.deps import get_database, refuse_nul_in_url
+from server.deps import refuse_nul_in_url
 from server.errors import install_error_handlers
 from server.notifier import ChangeNotifier
 from server.observability import Metrics, RequestMiddleware
@@ -93,7 +93,7 @@ def create_app(settings: Settings, database: Database, *, notify: bool = True) -
         look at the database takes a thread of its own, not one of the
         requests' (thousands of PCs syncing do not hold it up)."""
         reachable = await anyio.to_thread.run_sync(
-            _database_answers, get_database(request), limiter=health_threads
+            _database_answers, request.app.state.database, limiter=health_threads
         )
         return HealthOut(
             status="ok" if reachable else "degraded",

@@ -1,5 +1,7 @@
 """FastAPI dependencies: the database session, the settings, and the
-authenticated user with their role checks."""
+authenticated user with their role checks. Those that only look at the
+request are ``async``: FastAPI runs a plain function on a worker thread, and
+every request passes through them (thousands of long-polling PCs among them)."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ LAST_SEEN_PRECISION = timedelta(minutes=1)
 """How stale a device's ``last_seen_at`` may get before a request writes it."""
 
 
-def refuse_nul_in_url(request: Request) -> None:
+async def refuse_nul_in_url(request: Request) -> None:
     """Refuse (422, naming the parameter) a query or path parameter with a
     NUL character, on every route (the app's own dependency) before the
     route reads it; request bodies are checked by ``server.schemas.Input``."""
@@ -48,12 +50,12 @@ def refuse_nul_in_url(request: Request) -> None:
         raise RequestValidationError(problems)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -131,7 +133,7 @@ def authenticate(
 AnyCaller = Annotated[Caller, Depends(authenticate)]
 
 
-def active_caller(caller: AnyCaller) -> Caller:
+async def active_caller(caller: AnyCaller) -> Caller:
     """A caller who may work: one with a one-time password must change it first."""
     if caller.must_change_password:
         raise forbidden("Change your one-time password first (POST /api/auth/password)")
