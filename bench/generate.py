@@ -1469,7 +1469,7 @@ def generate(
     scratch = out / ".generating"
     shutil.rmtree(scratch, ignore_errors=True)
     started = time.perf_counter()
-    open_local_store(scratch).close()
+    open_local_store(scratch, encrypted=False).close()  # plain: written fast by sqlite3
     device = own_device_id(seed)
     engine = create_sqlite_engine(scratch / STORE_FILE)
     raw = engine.raw_connection()

@@ -66,13 +66,14 @@ class CheckFailed(Exception):
     """A step of the check failed; the message says which and why."""
 
 
-def _environment(home: Path) -> dict[str, str]:
+def environment(home: Path) -> dict[str, str]:
     """The user's environment without Python's or the project's variables,
     with ``home`` as HOME (the app's default folders land there)."""
     drop = ("PYTHON", "VIRTUAL_ENV", "SETH_CLINIC", "DATABASE_URL", "QT_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home))
-    env.update(LANG="C.UTF-8", LANGUAGE="en")  # the window titles it waits for are English
+    # The window titles it waits for are English, whatever the machine speaks.
+    env.update(LANG="C.UTF-8", LC_ALL="C.UTF-8", LANGUAGE="en")
     return env
 
 
@@ -82,7 +83,7 @@ def _run(
     done = subprocess.run(
         [str(executable), *args],
         cwd=work,
-        env=_environment(work),
+        env=environment(work),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -162,7 +163,7 @@ def _serve(executable: Path, work: Path, folder: str) -> float:
     server = subprocess.Popen(
         [str(executable), *command],
         cwd=work,
-        env=_environment(work),
+        env=environment(work),
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -196,7 +197,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _virtual_screen(work: Path) -> tuple[subprocess.Popen[bytes], str]:
+def virtual_screen(work: Path) -> tuple[subprocess.Popen[bytes], str]:
     for tool in ("Xvfb", "xdotool", "import"):
         if shutil.which(tool) is None:
             raise CheckFailed(f"{tool} is not installed (Debian: xvfb xdotool imagemagick)")
@@ -234,9 +235,12 @@ class Screen:
         ids = self._xdotool("search", "--onlyvisible", "--pid", str(self.app.pid)).split()
         return {window: self._xdotool("getwindowname", window).strip() for window in ids}
 
-    def wait_for(self, what: str, found: Callable[[str], bool], timeout: float) -> str:
-        """The first visible window whose title ``found`` accepts; fails when
-        the app exits or ``timeout`` seconds pass first."""
+    def wait_for(
+        self, what: str, found: Callable[[str], bool], timeout: float, every: float = 0.1
+    ) -> str:
+        """The first visible window whose title ``found`` accepts, looked for
+        each ``every`` seconds; fails when the app exits or ``timeout``
+        seconds pass first."""
         start = time.perf_counter()
         while True:
             for window, title in self.windows().items():
@@ -247,7 +251,15 @@ class Screen:
                 raise CheckFailed(f"the app exited {self.app.returncode} before {what}:\n{output}")
             if time.perf_counter() - start > timeout:
                 raise CheckFailed(f"no {what} within {timeout:.0f} s (windows: {self.windows()})")
-            time.sleep(0.1)
+            time.sleep(every)
+
+    def geometry(self, window: str) -> str:
+        """Where ``window`` is on the screen, as ``x,y wxh``."""
+        shell = dict(
+            line.split("=", 1)
+            for line in self._xdotool("getwindowgeometry", "--shell", window).split()
+        )
+        return f"{shell['X']},{shell['Y']} {shell['WIDTH']}x{shell['HEIGHT']}"
 
     def keys(self, window: str, *keys: str, text: str | None = None) -> None:
         """Point at ``window`` (keyboard focus follows the pointer: no window
@@ -270,7 +282,7 @@ def check_desktop(executable: Path, work: Path) -> dict[str, float]:
     """The desktop app on a new data folder: its first window (timed), then
     the demo clinic chosen there, a demo login and the first sync; closed,
     nothing it started may be left running. Seconds for each."""
-    xvfb, display = _virtual_screen(work)
+    xvfb, display = virtual_screen(work)
     data = work / "gui"
     took = {}
     try:
@@ -278,7 +290,7 @@ def check_desktop(executable: Path, work: Path) -> dict[str, float]:
         app = subprocess.Popen(
             [str(executable), "--data-dir", str(data)],
             cwd=work,
-            env={**_environment(work), "DISPLAY": display},
+            env={**environment(work), "DISPLAY": display},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

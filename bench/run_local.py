@@ -2,15 +2,21 @@
 saving a consultation, billing it and saving a payment with its receipt.
 
     python -m bench.run_local [--data DIR] [--small] [--iterations N] [--stages]
+                              [--no-search | --no-writes] [--with-load [N]] [--encrypted]
 
 Without ``--data`` it uses the default data set in ``bench/data/`` (500,000
 patients and 2,000,000 visits; 20,000 and 80,000 with ``--small``) and
 generates it first when it is missing. Searches run on the data set itself;
 writes run on a copy of its file, deleted afterwards, so the data set stays
-as generated. Every figure is the wall time of one call made the way the
-desktop makes it, from ``time.perf_counter_ns``: a search in a fresh session,
-a write in one ``store.write()`` transaction (committed with ``fsync``, as the
-store always does), each after a warm-up. See bench/README.md.
+as generated. Data sets are plain SQLite and are opened as they are (never
+encrypted in place under the benchmarks that share them); ``--encrypted``
+runs on a copy encrypted first, as the app keeps its store. Every figure is
+the wall time of one call made the way the desktop makes it, from
+``time.perf_counter_ns``: a search in a fresh session, a write in one
+``store.write()`` transaction (committed with ``fsync``, as the store always
+does), each after a warm-up. ``--with-load`` times the writes with N busy
+processes beside them (one by default: "another job running").
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -22,17 +28,20 @@ import os
 import platform
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 import clinic.schema  # noqa: F401 - every model mapped before the first write
 from bench.generate import MANIFEST_FILE, default_data_dir, generate
@@ -44,6 +53,7 @@ from clinic.billing.service import (
     propose_lines,
     record_payment,
 )
+from clinic.cipher import StoreState, store_state
 from clinic.demo import kenya
 from clinic.demo.draws import Draw
 from clinic.demo.people import People
@@ -53,7 +63,8 @@ from clinic.patients import search as patient_search
 from clinic.patients.search import search_patients
 from clinic.patients.service import PatientDetails, register_patient
 from clinic.rules.numbers import NumberKind, parse_number
-from clinic.store import STORE_FILE, LocalStore, open_local_store
+from clinic.store import STORE_FILE, LocalStore, connect_raw, open_local_store, store_key_for
+from clinic.store_key import KEY_FILE
 from clinic.visits.service import (
     ConsultationNotes,
     LabRequestInput,
@@ -94,17 +105,36 @@ class Timings:
     cpu: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     hits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     found: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    statements: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    executed: list[int] = field(default_factory=lambda: [0])
+    """Statements sent to SQLite so far (counted while writes are timed)."""
 
 
 @contextmanager
 def measured(timings: Timings, name: str, *, keep: bool = True) -> Iterator[None]:
     """Time the block: wall time (the figure) and this thread's CPU time (what
     the block costs when it need not wait for a core or the disk)."""
+    executed = timings.executed[0]
     wall, cpu = time.perf_counter_ns(), time.thread_time_ns()
     yield
     if keep:
         timings.samples[name].append(time.perf_counter_ns() - wall)
         timings.cpu[name].append(time.thread_time_ns() - cpu)
+        timings.statements[name].append(timings.executed[0] - executed)
+
+
+@contextmanager
+def other_jobs(count: int) -> Iterator[None]:
+    """``count`` other jobs on the machine while the block runs: each a
+    Python process spinning on one core (a build or a report running beside
+    the desk), stopped when the block ends."""
+    jobs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for job in jobs:
+            job.kill()
+            job.wait()
 
 
 def percentile(sorted_ns: list[int], p: float) -> float:
@@ -133,13 +163,36 @@ def ensure_data(args: argparse.Namespace) -> Path:
     return folder
 
 
+def open_data_set(folder: Path) -> LocalStore:
+    """The data set's store opened as it is: a plain one (as ``generate``
+    makes them) stays plain, never encrypted in place under the benchmarks
+    that share it; an encrypted one (``--encrypted``'s copy) with its key."""
+    return open_local_store(folder, encrypted=store_state(folder / STORE_FILE) != StoreState.PLAIN)
+
+
+@contextmanager
+def encrypted_copy(folder: Path) -> Iterator[Path]:
+    """A copy of the data set in a scratch folder beside it, encrypted in
+    place as the app's first start after the upgrade does; removed after."""
+    scratch = Path(tempfile.mkdtemp(prefix=".bench-encrypted-", dir=folder.parent))
+    try:
+        started = time.perf_counter()
+        for source in folder.glob(f"{STORE_FILE}*"):
+            shutil.copyfile(source, scratch / source.name)
+        store_key_for(scratch / STORE_FILE)
+        print(f"Encrypted a copy of the data set in {time.perf_counter() - started:.1f} s.")
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def describe_data(folder: Path) -> dict[str, Any]:
     path = folder / STORE_FILE
     manifest_path = folder / MANIFEST_FILE
     manifest: dict[str, Any] = {}
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+    with connect_raw(path, read_only=True) as connection:
         counts = {
             table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("patients", "visits", "invoices", "payments")
@@ -153,6 +206,10 @@ def describe_data(folder: Path) -> dict[str, Any]:
         "last_day": date.fromisoformat(last_day or manifest.get("last_day")),
         "manifest": manifest,
     }
+
+
+def load_average() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def machine() -> str:
@@ -170,9 +227,7 @@ def machine() -> str:
         memory = f", {pages / 2**30:.0f} GiB RAM"
     except (ValueError, OSError, AttributeError):
         pass
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    load = f", {load_average()}" if hasattr(os, "getloadavg") else ""
     return (
         f"{os.cpu_count()} cores ({model}){memory}; {platform.system()} {platform.release()};"
         f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}{load}"
@@ -556,7 +611,12 @@ def _patients_for_visits(store: LocalStore, count: int, seed: int, today: date) 
 
 
 def bench_writes(
-    data: dict[str, Any], iterations: int, warmup: int, seed: int, timings: Timings
+    data: dict[str, Any],
+    iterations: int,
+    warmup: int,
+    seed: int,
+    timings: Timings,
+    other_job_count: int = 0,
 ) -> None:
     # The data set's last day, with its queue half done, is "today".
     today = data["last_day"]
@@ -564,13 +624,24 @@ def bench_writes(
     try:
         started = time.perf_counter()
         shutil.copyfile(data["path"], copy_dir / STORE_FILE)
+        if (data["path"].parent / KEY_FILE).exists():
+            shutil.copyfile(data["path"].parent / KEY_FILE, copy_dir / KEY_FILE)
         print(
             f"Copied the data set for the writes in {time.perf_counter() - started:.1f} s"
             f" ({copy_dir}); 'today' is {today}."
         )
-        store = open_local_store(copy_dir)
+        store = open_data_set(copy_dir)
+
+        @event.listens_for(store.engine, "before_cursor_execute")
+        def _count(*_args: Any) -> None:
+            timings.executed[0] += 1
+
         try:
-            _writes(store, today, iterations, warmup, seed, timings)
+            with other_jobs(other_job_count):
+                if other_job_count:
+                    print(f"Writing with {other_job_count} other job(s) running.")
+                _writes(store, today, iterations, warmup, seed, timings)
+                print(f"After the writes: {load_average()}.")
         finally:
             store.close()
     finally:
@@ -642,7 +713,7 @@ def report(timings: Timings) -> list[dict[str, Any]]:
     """Print the table; returns its lines as data."""
     header = (
         f"{'what':<34}{'n':>6}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  {'target':<11}"
-        f"{'result':<7}{'cpu p50':>8}{'cpu p95':>8}{'hits':>6}{'found':>7}"
+        f"{'result':<7}{'cpu p50':>8}{'cpu p95':>8}{'hits':>6}{'found':>7}{'stmts':>6}"
     )
     rule = "-" * len(header)
     print(header)
@@ -671,6 +742,7 @@ def report(timings: Timings) -> list[dict[str, Any]]:
         passed = p95 < target
         hits = timings.hits.get(name)
         found = timings.found.get(name)
+        statements = sorted(timings.statements.get(name, []))
         if name == "search: all classes":
             print(rule)
         print(
@@ -679,6 +751,7 @@ def report(timings: Timings) -> list[dict[str, Any]]:
             f"{percentile(cpu, 50):>8.2f}{percentile(cpu, 95):>8.2f}"
             f"{sum(hits) / len(hits) if hits else '':>6.3}"
             f"{format(sum(found) / len(found), '.0%') if found else '':>7}"
+            f"{format(statements[len(statements) // 2], 'd') if statements else '':>6}"
         )
         if name == "search: all classes":
             print(rule)
@@ -693,13 +766,15 @@ def report(timings: Timings) -> list[dict[str, Any]]:
                 "cpu_p50_ms": round(percentile(cpu, 50), 3),
                 "cpu_p95_ms": round(percentile(cpu, 95), 3),
                 "target_p95_ms": target,
+                "statements": statements[len(statements) // 2] if statements else None,
                 "pass": passed,
             }
         )
     print(
         "Times in ms, wall clock (PASS/FAIL is on p95); cpu: this thread's CPU time, what a"
         " call costs\nwhen it never waits for a core or the disk; hits: mean results (limit"
-        " 20); found: share of\nsearches made from a patient's data that returned that patient."
+        " 20); found: share of\nsearches made from a patient's data that returned that patient;"
+        " stmts: statements a write\nsent to SQLite, median (BEGIN included, the COMMIT not)."
     )
     return lines
 
@@ -728,11 +803,36 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument(
         "--stages", action="store_true", help="also show where search time goes, stage by stage"
     )
-    parser.add_argument("--no-writes", action="store_true", help="searches only")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--no-writes", action="store_true", help="searches only")
+    only.add_argument("--no-search", action="store_true", help="writes only")
+    parser.add_argument(
+        "--with-load",
+        type=int,
+        nargs="?",
+        const=1,
+        default=0,
+        metavar="N",
+        help="time the writes with N other jobs running (busy processes, one a core; N=1"
+        " when not given)",
+    )
+    parser.add_argument(
+        "--encrypted",
+        action="store_true",
+        help="on an encrypted copy of the data set (as the app keeps its store), made first",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
-    folder = ensure_data(args)
+    with (
+        encrypted_copy(ensure_data(args))
+        if args.encrypted
+        else nullcontext(ensure_data(args)) as folder
+    ):
+        return _run(folder, args)
+
+
+def _run(folder: Path, args: argparse.Namespace) -> int:
     data = describe_data(folder)
     counts = data["counts"]
     print(f"machine:  {machine()}")
@@ -742,20 +842,21 @@ def main(argv: Iterable[str] | None = None) -> int:
         f" {counts['payments']:,} payments; last day {data['last_day']}"
     )
     timings = Timings()
-    store = open_local_store(folder)
-    try:
-        started = time.perf_counter()
-        bench_search(store, args.iterations, args.warmup, args.seed, timings)
-        print(
-            f"Searched {args.iterations * len(SEARCH_CLASSES):,} times in"
-            f" {time.perf_counter() - started:.1f} s."
-        )
-        if args.stages:
-            bench_search_stages(store, max(50, args.iterations // 5), args.seed + 1)
-    finally:
-        store.close()
+    if not args.no_search:
+        store = open_data_set(folder)
+        try:
+            started = time.perf_counter()
+            bench_search(store, args.iterations, args.warmup, args.seed, timings)
+            print(
+                f"Searched {args.iterations * len(SEARCH_CLASSES):,} times in"
+                f" {time.perf_counter() - started:.1f} s."
+            )
+            if args.stages:
+                bench_search_stages(store, max(50, args.iterations // 5), args.seed + 1)
+        finally:
+            store.close()
     if not args.no_writes:
-        bench_writes(data, args.iterations, args.warmup, args.seed, timings)
+        bench_writes(data, args.iterations, args.warmup, args.seed, timings, args.with_load)
     print()
     lines = report(timings)
     if args.json:
@@ -763,6 +864,7 @@ def main(argv: Iterable[str] | None = None) -> int:
             json.dumps(
                 {
                     "machine": machine(),
+                    "other_jobs": args.with_load,
                     "data": {"path": str(data["path"]), "bytes": data["bytes"], "counts": counts},
                     "figures": lines,
                 },

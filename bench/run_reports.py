@@ -32,14 +32,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.run_local import describe_data, ensure_data, machine, percentile
+from bench.run_local import describe_data, ensure_data, machine, open_data_set, percentile
 from clinic.actor import Actor
 from clinic.org.models import Branch
 from clinic.reports.base import ReportRequest
 from clinic.reports.catalogue import run_report
 from clinic.reports.export import write_csv
 from clinic.reports.names import DAILY_CASH, MOH705A, MOH705B, VISITS
-from clinic.store import LocalStore, open_local_store
+from clinic.store import LocalStore
 
 MAIN = "MAIN"
 
@@ -192,7 +192,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     print(f"data: {data['path']} ({data['bytes'] / 1e9:.2f} GB; {data['counts']})")
     print(f"machine: {machine()}")
     opened = time.perf_counter()
-    store = open_local_store(folder)
+    store = open_data_set(folder)
     print(f"store opened (migrated) in {time.perf_counter() - opened:.1f} s")
     lines: list[Line] = []
     try:

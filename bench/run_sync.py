@@ -34,7 +34,6 @@ import os
 import pstats
 import secrets
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,7 @@ import httpx
 
 from bench.generate import DEFAULT_END
 from clinic.demo import kenya
+from clinic.store import connect_raw
 from server.demo import CentralData, build_central
 
 PASSWORD = "bench-Kayole-2026"  # every member of staff's in the central data set
@@ -300,6 +300,7 @@ class Pcs:
     def make(self, name: str, login: str) -> Pc:
         from clinic.journal.models import StoreSetting
         from clinic.store import DEVICE_ID_KEY, STORE_FILE, open_local_store
+        from clinic.store_key import KEY_FILE
         from sync.auth import login_online
         from sync.engine import SyncEngine
         from sync.transport import Transport
@@ -307,6 +308,7 @@ class Pcs:
         data_dir = self.folder / name
         data_dir.mkdir()
         shutil.copy(self.template, data_dir / STORE_FILE)
+        shutil.copy(self.template.parent / KEY_FILE, data_dir / KEY_FILE)
         store = open_local_store(data_dir)
         with store.write() as session:
             session.merge(StoreSetting(key=DEVICE_ID_KEY, value=str(uuid.uuid4())))
@@ -324,7 +326,7 @@ class Pcs:
 
 def local_counts(pc: Pc) -> dict[str, tuple[int, int]]:
     """(rows, distinct ids) of patients and visits in the PC's store."""
-    with contextlib.closing(sqlite3.connect(f"file:{pc.store.path}?mode=ro", uri=True)) as db:
+    with contextlib.closing(connect_raw(pc.store.path, read_only=True)) as db:
         return {
             table: db.execute(f"SELECT count(*), count(DISTINCT id) FROM {table}").fetchone()
             for table in ("patients", "visits")
@@ -546,7 +548,7 @@ def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
     poller.start()
     time.sleep(1.0)  # B is waiting at the server
     delays: list[float] = []
-    with contextlib.closing(sqlite3.connect(f"file:{b.store.path}?mode=ro", uri=True)) as seen:
+    with contextlib.closing(connect_raw(b.store.path, read_only=True)) as seen:
         for details in people[:repetitions]:
             patient_id = register(a, details, today)
             committed = time.perf_counter()

@@ -5,7 +5,11 @@ A backup is the store itself, copied by SQLite's online backup API in one
 read transaction: other connections go on writing (WAL) and the copy is the
 store as it was at one moment. It is written whole or not at all
 (:func:`clinic.files.replaced_whole`) and made a self-contained file (no
-``-wal`` beside it), readable by its owner alone.
+``-wal`` beside it), readable by its owner alone, and encrypted with the
+store's own key: a backup on a USB stick is no easier to read than the
+store. Reading or restoring it takes that key (``clinic.store_key``); a
+restored store gets a key of its own. A plain backup (made before the store
+was encrypted) is restored into an encrypted store.
 
 A restored store holds the device's id and outbox as they were at the
 backup, and the device may have gone on (pushing those changes, and more
@@ -23,19 +27,21 @@ numbers, which that sync replaces with numbers of a new block.
 from __future__ import annotations
 
 import re
-import sqlite3
 import uuid
 from collections.abc import Callable
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from clinic import cipher
+from clinic.cipher import SQLITE_HEADER, StoreState, store_state
 from clinic.files import replaced_whole
 from clinic.journal.models import AuditEvent, OutboxEntry, StoreSetting
 from clinic.migrate import alembic_config, upgrade
@@ -48,11 +54,11 @@ from clinic.store import (
     create_sqlite_engine,
     make_owner_only,
 )
+from clinic.store_key import KEY_ENV, StoreKeyRefused, load_key, save_new_key
 
 RESTORED_KEY = "restored_from_backup"
 """Set by a restore until the next sync has enrolled the store as a new
 device: ``{"device_id", "outbox_through", "audit_through"}``."""
-SQLITE_HEADER = b"SQLite format 3\x00"
 DAILY_FOLDER = "backups"
 DAILY_KEEP = 7
 DAILY_NAME = re.compile(r"^clinic-(\d{4}-\d{2}-\d{2})\.sqlite3$")
@@ -98,8 +104,12 @@ def backup_store(
     destination = Path(destination)
     if destination.resolve() == store_path.resolve():
         raise BackupRefused("the backup file cannot be the store itself; name another file")
+    key = load_key(store_path.parent) if store_state(store_path) == StoreState.ENCRYPTED else None
     with replaced_whole(destination) as temporary:
-        with closing(_connect(store_path)) as source, closing(_connect(temporary)) as target:
+        with (
+            closing(_connect(store_path, key)) as source,
+            closing(_connect(temporary, key)) as target,
+        ):
             if progress is None:
                 source.backup(target)  # one step: one read transaction, one moment
             else:
@@ -109,7 +119,7 @@ def backup_store(
                     progress=lambda _status, left, total: progress(total - left, total),
                 )
             target.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
-        info = read_backup(temporary)
+        info = read_backup(temporary, key)
         temporary.chmod(FILE_MODE)
     return info
 
@@ -126,13 +136,16 @@ def check_starts_with(path: Path, magic: bytes, kind: str) -> None:
         raise BackupRefused(f"{path} is not {kind}")
 
 
-def read_backup(path: Path) -> BackupInfo:
-    """What the backup at ``path`` holds; BackupRefused (saying why) when it
-    is not a sound backup of a store, or one made by a newer version of the
-    program than this one."""
+def read_backup(path: Path, key: bytes | None = None) -> BackupInfo:
+    """What the backup at ``path`` holds, opened with ``key`` if it is
+    encrypted; BackupRefused (saying why) when it is not a sound backup of a
+    store, one whose key is not ``key``, or one made by a newer version of
+    the program than this one."""
     path = Path(path)
-    check_starts_with(path, SQLITE_HEADER, "a Seth Clinic backup (not an SQLite database)")
-    engine = create_engine("sqlite://", creator=lambda: _connect_read_only(path, immutable=True))
+    key = _backup_key(path, key)
+    engine = create_engine(
+        "sqlite://", module=cipher.DBAPI, creator=lambda: _connect_read_only(path, key)
+    )
     try:
         with engine.connect() as connection:
             check = connection.exec_driver_sql("PRAGMA quick_check").scalar()
@@ -156,6 +169,11 @@ def read_backup(path: Path) -> BackupInfo:
                             AuditEvent.device_id == uuid.UUID(device)
                         )
                     )
+    except StoreKeyRefused:
+        raise BackupRefused(
+            f"{path} is not a Seth Clinic backup, or one encrypted with another store's key;"
+            f" set {KEY_ENV} to the key of the store it was made from"
+        ) from None
     except (DBAPIError, ValueError):
         raise BackupRefused(
             f"{path} is not a Seth Clinic backup (it holds no clinic store)"
@@ -179,27 +197,35 @@ def read_backup(path: Path) -> BackupInfo:
     )
 
 
-def restore_store(backup: Path, data_dir: Path) -> BackupInfo:
-    """Make the store in ``data_dir`` (which must hold none) from ``backup``,
-    upgraded to this version's schema and marked to enrol as a new device at
-    its next sync. Raises BackupRefused (nothing changed) for a folder that
-    holds a store or a file that is no backup; OSError when the folder
-    cannot be written."""
+def restore_store(backup: Path, data_dir: Path, key: bytes | None = None) -> BackupInfo:
+    """Make the store in ``data_dir`` (which must hold none) from ``backup``
+    (opened with ``key`` if it is encrypted), encrypted with a key of its
+    own, upgraded to this version's schema and marked to enrol as a new
+    device at its next sync. Raises BackupRefused (nothing changed) for a
+    folder that holds a store, a file that is no backup or one ``key`` does
+    not open; OSError when the folder cannot be written."""
     store_path = Path(data_dir) / STORE_FILE
     if _holds_a_store(store_path):
         raise BackupRefused(
             f"{data_dir} already holds a clinic store; restore into an empty data folder"
             " (a new --data-dir), never over a store"
         )
-    info = read_backup(backup)
+    key = _backup_key(Path(backup), key)
+    info = read_backup(backup, key)
     make_owner_only(Path(data_dir))
+    own_key = save_new_key(Path(data_dir))
     with replaced_whole(store_path) as temporary:
-        with (
-            closing(_connect_read_only(backup, immutable=True)) as source,
-            closing(_connect(temporary)) as target,
-        ):
-            source.backup(target)
-        engine = create_sqlite_engine(temporary)
+        with closing(cipher.connect(temporary, own_key, uri=True)) as target:
+            target.isolation_level = None
+            target.execute(
+                "ATTACH DATABASE ? AS backup KEY ?",
+                (_read_only_uri(Path(backup)), f"x'{key.hex()}'" if key else ""),
+            )
+            target.execute("SELECT sqlcipher_export('main', 'backup')")
+            version = target.execute("PRAGMA backup.user_version").fetchone()[0]
+            target.execute(f"PRAGMA main.user_version = {int(version)}")
+            target.execute("DETACH DATABASE backup")
+        engine = create_sqlite_engine(temporary, own_key)
         try:
             upgrade(engine, "local")
             with Session(engine) as session, session.begin():
@@ -274,14 +300,38 @@ def _holds_a_store(store_path: Path) -> bool:
     return False
 
 
-def _connect_read_only(path: Path, *, immutable: bool = False) -> sqlite3.Connection:
-    """A connection that cannot change the file (``immutable``: nor look
-    for a ``-wal`` beside it, which a backup never has)."""
-    mode = "immutable=1" if immutable else "mode=ro"
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?{mode}", uri=True)
+def _backup_key(path: Path, key: bytes | None) -> bytes | None:
+    """The key to open the backup at ``path`` with: None for a plain one;
+    BackupRefused for a file that cannot be read, or an encrypted one
+    without ``key``."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise BackupRefused(f"cannot read {path}: {error.strerror or error}") from None
+    if len(start) < len(SQLITE_HEADER):
+        raise BackupRefused(f"{path} is not a Seth Clinic backup (it holds no clinic store)")
+    if start == SQLITE_HEADER:
+        return None
+    if key is None:
+        raise BackupRefused(
+            f"{path} is not a Seth Clinic backup, or one encrypted with the key of the store it"
+            f" was made from: set {KEY_ENV} to that key (what store-key printed there)"
+        )
+    return key
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path)
+def _read_only_uri(path: Path) -> str:
+    """A backup opened so that nothing can change it nor look for a ``-wal``
+    beside it (a backup never has one)."""
+    return f"{path.resolve().as_uri()}?immutable=1"
+
+
+def _connect_read_only(path: Path, key: bytes | None) -> Any:
+    return cipher.connect(_read_only_uri(path), key, uri=True)
+
+
+def _connect(path: Path, key: bytes | None) -> Any:
+    connection = cipher.connect(path, key)
     connection.execute("PRAGMA busy_timeout=10000")
     return connection

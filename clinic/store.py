@@ -1,9 +1,11 @@
 """The PC's local store: the one place its SQLite file is opened.
 
 Health data lives here, so opening it is kept in one function
-(:func:`open_local_store`) that a move to SQLCipher encryption would change
-alone. Every connection gets WAL, foreign keys, a 10 s busy timeout and
-``synchronous=FULL`` (a power cut loses no committed write).
+(:func:`open_local_store`), which encrypts it at rest with SQLCipher
+(``clinic.cipher``; its key as ``clinic.store_key`` says) and encrypts in
+place a store an older version left plain. Every connection gets WAL,
+foreign keys, a 10 s busy timeout and ``synchronous=FULL`` (a power cut
+loses no committed write).
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from clinic import cipher
+from clinic.cipher import StoreState, store_state
 from clinic.db import uuid7
 from clinic.journal.models import StoreSetting
 from clinic.rules.numbers import number_search_key
+from clinic.store_key import has_key, load_key, save_new_key
 
 DATA_DIR_ENV = "SETH_CLINIC_DATA_DIR"
 STORE_FILE = "clinic.sqlite3"
-STORE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+STORE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal", cipher.ENCRYPTING_SUFFIX)
 """The store file and SQLite's files beside it."""
 DEVICE_ID_KEY = "device_id"
 FOLDER_MODE = 0o700
@@ -67,17 +72,27 @@ PATIENT_AGES_STATISTICS = (
 )
 
 
-def create_sqlite_engine(path: Path) -> Engine:
-    """An engine on an SQLite file with the store's connection settings.
+def create_sqlite_engine(path: Path, key: bytes | None = None) -> Engine:
+    """An engine on an SQLite file with the store's connection settings,
+    encrypted with ``key`` (SQLCipher; StoreKeyRefused on connecting when
+    the key does not open the file), or a plain SQLite file without one
+    (the benchmarks' data sets, made plain by ``bench.generate``).
 
     Transactions begin with a plain ``BEGIN``; a session for writing (see
     :meth:`LocalStore.write`) begins ``BEGIN IMMEDIATE`` so it takes the write
     lock up front and never fails half-way on a lock another writer took.
-    Foreign keys are checked, except in a transaction begun with the
-    execution option ``foreign_keys=False``; a connection going back to the
-    pool has them on again.
+    Foreign keys are checked at the commit (``defer_foreign_keys``: a
+    service's rows are flushed together, in an order that need not put a
+    row before the rows that point at it), except in a transaction begun
+    with the execution option ``foreign_keys=False``; a connection going
+    back to the pool has them on again.
     """
-    engine = create_engine(f"sqlite:///{path}")
+    if key is None:
+        engine = create_engine(f"sqlite:///{path}")
+    else:
+        engine = create_engine(
+            f"sqlite:///{path}", module=cipher.DBAPI, creator=lambda: cipher.connect(path, key)
+        )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -96,6 +111,7 @@ def create_sqlite_engine(path: Path) -> Engine:
         if not options.get("foreign_keys", True):
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction only
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("begin_immediate") else "BEGIN")
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # until the commit
 
     @event.listens_for(engine, "checkin")
     def _checkin(dbapi_connection: Any, _record: Any) -> None:
@@ -160,17 +176,45 @@ def make_owner_only(data_dir: Path) -> Path:
     return path
 
 
-def open_local_store(data_dir: Path) -> LocalStore:
-    """Open (creating or upgrading it first) the SQLite store in ``data_dir``;
-    the folder and the store's files are made its owner's alone first (see
-    :func:`make_owner_only`).
+def store_key_for(path: Path) -> bytes:
+    """The key of the store at ``path``: its own for an encrypted store; for
+    a new one, or a plain one (then encrypted in place first), the key made
+    for it (kept if an earlier start made one and stopped before using it).
+    Raises StoreKeyRefused (``clinic.store_key``) when an encrypted store's
+    key is missing."""
+    state = store_state(path)
+    if state == StoreState.ENCRYPTED:
+        return load_key(path.parent)
+    key = load_key(path.parent) if has_key(path.parent) else save_new_key(path.parent)
+    if state == StoreState.PLAIN:
+        cipher.encrypt_in_place(path, key)
+    return key
 
-    Raises ``OSError`` when the folder cannot be created or written.
+
+def connect_raw(path: Path, *, read_only: bool = False) -> Any:
+    """A DB-API connection to the store at ``path`` (with its key if it is
+    encrypted), for what reads or checks it below SQLAlchemy: tests and
+    benchmarks."""
+    key = load_key(path.parent) if store_state(path) == StoreState.ENCRYPTED else None
+    if read_only:
+        return cipher.connect(f"{path.resolve().as_uri()}?mode=ro", key, uri=True)
+    return cipher.connect(path, key)
+
+
+def open_local_store(data_dir: Path, *, encrypted: bool = True) -> LocalStore:
+    """Open (creating or upgrading it first) the store in ``data_dir``,
+    encrypted (see :func:`store_key_for`; a plain store is encrypted in place
+    first); the folder and the store's files are made its owner's alone first
+    (see :func:`make_owner_only`). ``encrypted=False`` opens a plain store as
+    it is: the benchmarks' data sets, never the app's.
+
+    Raises ``OSError`` when the folder cannot be created or written,
+    StoreKeyRefused when the store's key is missing or wrong.
     """
     from clinic.migrate import upgrade
 
     path = make_owner_only(data_dir)
-    engine = create_sqlite_engine(path)
+    engine = create_sqlite_engine(path, store_key_for(path) if encrypted else None)
     upgrade(engine, "local")
     store = LocalStore(
         path=path,

@@ -7,31 +7,24 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
-from clinic.backup import daily_backup
-from clinic.clock import clinic_today
+from clinic.cipher import StoreState, store_state
 from clinic.journal.models import StoreSetting
 from clinic.paths import resources_dir
-from clinic.store import LocalStore, open_local_store
-from desktop.context import AppContext
+from clinic.store import STORE_FILE, LocalStore, open_local_store
+from clinic.store_key import StoreKeyRefused
+from desktop.display import translate
+from desktop.language import chosen_language, install_translators
 from desktop.local_server import DEMO_PORT, THIS_PC_PORT, LocalServer, seed_demo, start_local_server
-from desktop.runner import DbRunner
 from desktop.screens.login import FirstStartDialog, LoginDialog, PasswordChangeDialog
 from desktop.screens.login.dialogs import ServerMode
-from desktop.sync_controller import SyncController
 from sync.auth import SERVER_URL_KEY, login_online
-from sync.engine import SyncEngine
 from sync.transport import Transport
-
-DAILY_BACKUP_CHECK_MS = 60 * 60 * 1000
-"""How often a running app looks whether today's backup is taken yet."""
-if TYPE_CHECKING:
-    from desktop.main_window import MainWindow
 
 SERVER_MODE_KEY = "server_mode"
 DEMO_NOTICE_KEY = "demo_logins"
@@ -70,27 +63,6 @@ def run_with_progress(label: str, work: Callable[[], T]) -> T:
     return result
 
 
-def schedule_daily_backups(ctx: AppContext, window: MainWindow) -> QTimer:
-    """Take today's backup of the store (``clinic.backup.daily_backup``: the
-    data folder's ``backups``, seven kept) now and, while the app runs,
-    on each new Nairobi day (looked at hourly), on the database worker. A
-    failure is shown in the status bar. The timer belongs to ``window``."""
-
-    def take() -> None:
-        ctx.db.submit(
-            lambda: daily_backup(ctx.store.path, clinic_today()),
-            lambda _made: None,
-            lambda error: window.show_message(f"Today's backup failed: {error}", 60),
-        )
-
-    timer = QTimer(window)
-    timer.setInterval(DAILY_BACKUP_CHECK_MS)
-    timer.timeout.connect(take)
-    timer.start()
-    take()
-    return timer
-
-
 def _local_server(
     data_dir: Path, mode: ServerMode, device_id: uuid.UUID
 ) -> tuple[LocalServer, str | None]:
@@ -100,11 +72,11 @@ def _local_server(
     server = start_local_server(data_dir / "server", THIS_PC_PORT)
     notice = None
     if server.one_time_password:
-        notice = (
+        notice = translate(
+            "App",
             "This PC is now the clinic server. Log in as admin with the one-time "
-            f"password {server.one_time_password} (shown only now); you will choose "
-            "your own password next."
-        )
+            "password %1 (shown only now); you will choose your own password next.",
+        ).replace("%1", server.one_time_password)
     return server, notice
 
 
@@ -129,7 +101,9 @@ def _server_for(
     if mode == ServerMode.REMOTE:
         return store.get_setting(SERVER_URL_KEY), None, None
     label = (
-        "Starting the demo clinic…" if mode == ServerMode.DEMO else "Starting the clinic server…"
+        translate("App", "Starting the demo clinic…")
+        if mode == ServerMode.DEMO
+        else translate("App", "Starting the clinic server…")
     )
     server, notice = run_with_progress(
         label, lambda: _local_server(data_dir, mode, store.device_id)
@@ -142,14 +116,34 @@ def _server_for(
     return server.url, server, notice
 
 
+def _open_store(data_dir: Path) -> LocalStore:
+    """The store, encrypted in place first (with a progress dialog: minutes
+    for a large one) if an older version left it plain."""
+    if store_state(data_dir / STORE_FILE) != StoreState.PLAIN:
+        return open_local_store(data_dir)
+    return run_with_progress(
+        translate("App", "Encrypting this PC's clinic data (once, after the upgrade)…"),
+        lambda: open_local_store(data_dir),
+    )
+
+
 def main(data_dir: Path) -> int:
     """Run the desktop app on the store in ``data_dir``; the exit code."""
-    app = QApplication.instance() or QApplication(sys.argv)
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication(sys.argv)
     QCoreApplication.setOrganizationName("Seth Clinic")
     QCoreApplication.setApplicationName("Seth Clinic")
     app.setWindowIcon(QIcon(str(resources_dir() / "icon.png")))
     apply_style(app)
-    store = open_local_store(data_dir)
+    try:
+        install_translators(app, chosen_language(QSettings()))
+    except FileNotFoundError as missing:  # a broken install: English still works
+        QMessageBox.warning(None, "Seth Clinic", f"{missing}; the app runs in English.")
+    try:
+        store = _open_store(data_dir)
+    except StoreKeyRefused as error:
+        QMessageBox.critical(None, "Seth Clinic", str(error))
+        return 1
     local_server: LocalServer | None = None
     try:
         url, local_server, notice = _server_for(store, data_dir)
@@ -172,23 +166,11 @@ def main(data_dir: Path) -> int:
             if change.exec() != PasswordChangeDialog.DialogCode.Accepted:
                 return 0
             user = login_online(store, transport, user.username, change.new.text())
-        sync = SyncController(store, SyncEngine(store, transport)) if transport else None
-        ctx = AppContext(store=store, db=DbRunner(), user=user, sync=sync)
-        from desktop.main_window import MainWindow
+        # The logged-in session's modules load only now: the login window
+        # shows without them.
+        from desktop import session
 
-        window = MainWindow(ctx, QSettings())
-        if login.offline_reason:
-            window.show_message(f"Working offline: {login.offline_reason}", 15)
-        window.show()
-        schedule_daily_backups(ctx, window)
-        if sync is not None:
-            sync.start()
-        code = app.exec()
-        if sync is not None:
-            sync.stop()
-        ctx.db.shutdown()
-        ctx.net.shutdown()
-        return code
+        return session.run(app, store, transport, user, login.offline_reason)
     except Exception as error:
         QMessageBox.critical(None, "Seth Clinic", str(error))
         return 1

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,6 +25,8 @@ from clinic.enums import Role
 from clinic.permissions import Data, may_read, may_write
 from clinic.reports.catalogue import reports_for
 from desktop.context import AppContext
+from desktop.display import role_text
+from desktop.language import LANGUAGES, choose_language, chosen_language
 from desktop.screens.base import Screen
 from desktop.sync_controller import SyncState, describe_last_sync
 
@@ -135,6 +138,11 @@ def screens_for(role: Role) -> list[ScreenEntry]:
     return [entry for entry in SCREENS if entry.allowed(role)]
 
 
+NAVIGATION_WIDTH = 190
+NAVIGATION_PADDING = 40
+"""The items' padding in style.qss (14 px each side) and room for the frame."""
+
+
 class MainWindow(QMainWindow):
     """Navigation on the left (only the user's screens), the screen on the
     right, and the sync status at the bottom. Size and layout are kept in
@@ -147,11 +155,11 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         user = ctx.user
         self.setWindowTitle(
-            self.tr("Seth Clinic — %s (%s)") % (user.full_name, user.role.value.replace("_", " "))
+            self.tr("Seth Clinic — %s (%s)") % (user.full_name, role_text(user.role))
         )
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(190)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.screens: dict[str, Screen] = {}
         for entry in screens_for(user.role):
@@ -162,6 +170,7 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(screen.title())
             item.setData(Qt.ItemDataRole.UserRole, entry.key)
             self.nav.addItem(item)
+        self.nav.setFixedWidth(self._navigation_width())
         self.nav.currentRowChanged.connect(self._show_row)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -184,6 +193,20 @@ class MainWindow(QMainWindow):
         self.show_screen(start if start in self.screens else next(iter(self.screens)))
 
     # --- navigation ------------------------------------------------------
+
+    def _navigation_width(self) -> int:
+        """Wide enough for the longest screen name (longer in Swahili), in
+        the font the style sheet gives the list."""
+        self.nav.ensurePolished()
+        metrics = self.nav.fontMetrics()
+        widest = max(
+            (
+                metrics.horizontalAdvance(self.nav.item(row).text())
+                for row in range(self.nav.count())
+            ),
+            default=0,
+        )
+        return max(NAVIGATION_WIDTH, widest + NAVIGATION_PADDING)
 
     def current_screen(self) -> Screen:
         screen = self.stack.currentWidget()
@@ -255,10 +278,24 @@ class MainWindow(QMainWindow):
         ):
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.sync_button)
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(self.language.findData(chosen_language(self.settings)))
+        self.language.setToolTip(self.tr("Language (Lugha): used from the next start"))
+        self.language.currentIndexChanged.connect(self._choose_language)
+        bar.addPermanentWidget(self.language)
         self.online_label.setText(
             self.tr("● Online") if self.ctx.user.online else self.tr("○ Offline")
         )
         QTimer.singleShot(0, self._load_status)
+
+    def _choose_language(self) -> None:
+        """Keep the language picked for the next start: the windows already
+        built keep theirs (a translator is installed before the first one)."""
+        choose_language(self.settings, self.language.currentData())
+        self.show_message(self.tr("The new language is used when Seth Clinic starts again."), 15)
 
     def _load_status(self) -> None:
         from sync.engine import sync_status

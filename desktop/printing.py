@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF
+from PySide6.QtCore import QMarginsF, QRectF
 from PySide6.QtGui import (
     QPagedPaintDevice,
     QPageLayout,
@@ -37,15 +37,12 @@ from PySide6.QtWidgets import QDialog, QWidget
 from clinic.clock import NAIROBI
 from clinic.files import replaced_whole
 from clinic.store import LocalStore
+from desktop.display import translate
 
 A4_MARGIN_MM = 15.0
 CLINIC_NAME_KEY = "clinic_name"
 """The store setting holding the clinic's name, printed at the top of every form."""
 DEFAULT_CLINIC_NAME = "Seth Clinic"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Printing", text)
 
 
 def a4_layout(*, landscape: bool = False) -> QPageLayout:
@@ -96,7 +93,8 @@ def header_html(
     parts.extend(f"<br>{e(line)}" for line in lines)
     parts.append(f'</p><p align="center" style="font-weight: bold;">{e(title)}</p>')
     if made_at is not None:
-        parts.append(f'<p align="center">{e(_tr("Made on %s") % local_time(made_at))}</p>')
+        made = translate("Printing", "Made on %s") % local_time(made_at)
+        parts.append(f'<p align="center">{e(made)}</p>')
     return "".join(parts)
 
 
@@ -213,7 +211,11 @@ def paint_pages(device: QPagedPaintDevice, document: QTextDocument, layout: QPag
     page_height = layout.paintRectPixels(device.logicalDpiY()).height()
     painter = QPainter()
     if not painter.begin(device):
-        raise OSError("Could not start printing: the printer or the file is not available")
+        raise OSError(
+            translate(
+                "Printing", "Could not start printing: the printer or the file is not available"
+            )
+        )
     try:
         top = 0.0
         while True:

@@ -17,6 +17,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, Signal
 
 from clinic.store import LocalStore
+from desktop.display import translate
 from sync.engine import Backoff, SyncEngine, SyncReport, SyncStatus, sync_status
 from sync.transport import ServerRefused, Unreachable
 
@@ -92,7 +93,12 @@ class SyncController(QObject):
                 report = self.engine.sync()
             except Unreachable as error:
                 delay = backoff.next_delay()
-                self._report(False, f"{error}; retrying in {delay:.0f} s")
+                self._report(
+                    False,
+                    translate("Sync", "%1; retrying in %2 s")
+                    .replace("%1", str(error))
+                    .replace("%2", f"{delay:.0f}"),
+                )
                 continue
             except ServerRefused as refusal:
                 delay = max(backoff.next_delay(), 30.0)
@@ -100,7 +106,9 @@ class SyncController(QObject):
                 continue
             except Exception as error:  # a worker never dies silently
                 delay = backoff.next_delay()
-                self._report(self._online, f"Sync failed: {error}")
+                self._report(
+                    self._online, translate("Sync", "Sync failed: %1").replace("%1", str(error))
+                )
                 continue
             backoff.reset()
             delay = PERIODIC_SYNC_SECONDS
@@ -134,7 +142,7 @@ class SyncController(QObject):
 
 def describe_last_sync(moment: datetime | None) -> str:
     if moment is None:
-        return "never"
+        return translate("Sync", "never")
     from clinic.clock import NAIROBI
 
     return moment.astimezone(NAIROBI).strftime("%H:%M")

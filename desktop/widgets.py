@@ -1,14 +1,16 @@
 """Small pieces the screens share: errors shown next to form fields, a
-label for flagged values, read-only tables of rows, and asking where to
-save a file."""
+label for flagged values, read-only tables of rows, asking where to save a
+file, and windows of their own that open in the middle of the screen."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
     QFormLayout,
     QHeaderView,
@@ -22,6 +24,24 @@ from PySide6.QtWidgets import (
 from clinic.errors import FieldError
 
 ERROR_STYLE = "color: #b00020;"
+
+
+class CentredDialog(QDialog):
+    """A dialog of its own (no parent window: the first start, the login)
+    that opens in the middle of its screen, and stays there when it grows
+    (:meth:`centre`). Qt's own placement allows for a window manager's frame
+    it guesses, which leaves the window off centre where there is none."""
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.centre()
+
+    def centre(self) -> None:
+        self.adjustSize()
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        frame = self.frameGeometry()
+        frame.moveCenter(screen.availableGeometry().center())
+        self.move(frame.topLeft())
 
 
 class FieldWithError(QWidget):

@@ -14,6 +14,8 @@
                                               critical result in the clinician's queue and
                                               the admin's test catalogue)
     python docs/take_screenshots.py admin    (only the admin's staff, PCs and price list)
+    python docs/take_screenshots.py swahili  (the app in Swahili: login, patients, queue
+                                              and billing, as *-sw.png)
 
 Starts a virtual screen (Xvfb) unless one is set in DISPLAY, a real central
 server on 127.0.0.1 with its embedded PostgreSQL and the demo clinic's data, and
@@ -70,6 +72,7 @@ SCENES = (
     "pharmacy",
     "lab",
     "admin",
+    "swahili",
 )
 """What can be taken alone (the first argument); none: every screen."""
 
@@ -122,6 +125,12 @@ def shoot(work: Path, only: str | None = None) -> None:
     apply_style(app)  # type: ignore[arg-type]
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "settings"))
+    if only == "swahili":
+        # As a PC whose user picked Kiswahili: desktop.app.main's start.
+        from desktop.language import choose_language, chosen_language, install_translators
+
+        choose_language(QSettings(), "sw")
+        install_translators(app, chosen_language(QSettings()))
     OUT.mkdir(parents=True, exist_ok=True)
 
     def save(widget: QWidget, name: str, settle: float = 0.8) -> None:
@@ -233,6 +242,8 @@ def shoot(work: Path, only: str | None = None) -> None:
             )
         elif only == "admin":
             shoot_admin(store, engine_, server.url, save, wait_until)
+        elif only == "swahili":
+            shoot_swahili(store, transport, notice, window_for, save, wait_until)
         else:
             shoot_reports(window_for, save, wait_until)
         server.stop()
@@ -357,6 +368,44 @@ def shoot_screens(
     manager.show_screen("sync")
     save(manager, "11-sync-admin", 1.5)
     manager.close()
+
+
+def shoot_swahili(
+    store: Any,
+    transport: Any,
+    notice: str,
+    window_for: Callable[[str], Any],
+    save: Callable[..., None],
+    wait_until: Callable[..., None],
+) -> None:
+    """The login, the patient search, the queue and the billing desk with
+    the app speaking Swahili (the translator is installed by ``shoot``)."""
+    from desktop.screens.login import LoginDialog
+
+    login = LoginDialog(store, transport, notice)
+    login.username.setText("reception")
+    login.password.setText("demo-clinic-2026")
+    login.show()
+    save(login, "02-login-sw")
+    login.close()
+
+    reception = window_for("reception")
+    patients = reception.show_screen("patients")
+    patients.search_box.setText("wanj")
+    wait_until(lambda: patients.table.model().rowCount() > 3)
+    save(reception, "03-patients-search-sw")
+    reception.show_screen("queue")
+    save(reception, "06-queue-sw", 1.5)
+    reception.close()
+
+    cashier = window_for("cashier")
+    desk = cashier.show_screen("billing")
+    wait_until(lambda: desk.waiting_model.rowCount() > 0)
+    chosen = desk.waiting_model.entries[0]
+    desk.open_visit(chosen.visit_id)
+    wait_until(lambda: desk.bill is not None and desk.bill.visit_id == chosen.visit_id)
+    save(cashier, "12-billing-sw", 1.0)
+    cashier.close()
 
 
 def shoot_billing(

@@ -2,9 +2,9 @@
 
 One background thread LISTENs on the change channel over a connection of its
 own (one LISTEN per server process). Each notification names the
-transaction that wrote the change and the branch the change belongs to
-(none for a clinic-wide one, such as a patient; see
-:func:`clinic.journal.service.log_central_change`). A change is pulled only
+transaction that wrote changes and the branches they belong to (none when
+one is clinic-wide, such as a patient; see
+:func:`clinic.journal.service.notify_change`). A change is pulled only
 once every transaction before it has ended (the feed's horizon,
 :mod:`server.sync.feed`), so the listener holds a notification until the
 horizon has passed its transaction, then bumps the generation of its branch
@@ -109,14 +109,17 @@ class ChangeNotifier:
             loop.call_soon_threadsafe(_settle, moved)
 
     def _note(self, payload: str) -> None:
-        """Hold a notification (``xid:branch``) until the horizon passes it."""
-        xid, _, branch = payload.partition(":")
+        """Hold a notification (``xid:branch,branch``; no branch: everyone's)
+        until the horizon passes it."""
+        xid, _, named = payload.partition(":")
         try:
             key = int(xid)
-            branch_id = uuid.UUID(branch) if branch else None
+            branches: set[uuid.UUID | None] = (
+                {uuid.UUID(branch) for branch in named.split(",")} if named else {None}
+            )
         except ValueError:  # not one of ours: wake everyone, to be safe
-            key, branch_id = 0, None
-        self._held.setdefault(key, set()).add(branch_id)
+            key, branches = 0, {None}
+        self._held.setdefault(key, set()).update(branches)
 
     def _release(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
         """Wake the pulls of the held changes the horizon has passed."""

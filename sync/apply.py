@@ -23,7 +23,6 @@ runs again (:func:`begin_bulk_load`, :func:`end_bulk_load`).
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -48,6 +47,9 @@ INDEX_AT_ONCE_FROM = 100
 ROWS_PER_STATEMENT = 400
 """Rows written by one upsert (fewer if SQLite's limit of values to a
 statement says so)."""
+VARIABLES_PER_STATEMENT = 32_766
+"""SQLite's least limit on a statement's bound values since 3.32 (SQLCipher's
+connections, unlike sqlite3's, cannot be asked for theirs)."""
 BULK_LOAD_KEY = "bulk_load"
 """The store setting kept while a bulk load is under way."""
 
@@ -137,8 +139,7 @@ def apply_tables(
 
 
 def _upsert(cursor: Any, plan: _Plan, rows: list[list[Any]]) -> None:
-    values = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per = min(ROWS_PER_STATEMENT, values // len(plan.names))
+    per = min(ROWS_PER_STATEMENT, VARIABLES_PER_STATEMENT // len(plan.names))
     whole = len(rows) - len(rows) % per
     if whole:
         batches = (list(chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per))

@@ -14,7 +14,7 @@ import gc
 import random
 import threading
 import uuid
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, bindparam, delete, func, select
 
 from clinic.actor import Actor
 from clinic.backup import RESTORED_KEY
@@ -69,6 +69,18 @@ CLOCK_SKEW_KEY = "clock_skew_seconds"
 FORMER_IDS_KEY = "former_device_ids"
 SKEW_WARNING_SECONDS = 300
 PULL_PAGE = MAX_PULL_PAGE
+OUTBOX_COLUMNS = (
+    OutboxEntry.sequence,
+    OutboxEntry.entity,
+    OutboxEntry.row_id,
+    OutboxEntry.operation,
+    OutboxEntry.changes,
+    OutboxEntry.base_version,
+    OutboxEntry.user_id,
+)
+"""An outbox entry as pushed and settled: read as plain rows, in bulk."""
+AUDIT_COLUMNS = tuple(getattr(AuditEvent, name) for name in PushedAuditEvent.model_fields)
+"""An audit event as pushed."""
 PUSH_BUDGET_BYTES = 300_000
 """Bytes of mutations, and as many of audit events, in one push: with the
 rest of the request, well under the server's default 1 MiB body limit."""
@@ -286,13 +298,13 @@ class SyncEngine:
         only those up to that sequence, and the audit events up to
         ``audit_through``."""
         device_id = self.store.device_id
-        outbox = select(OutboxEntry)
+        outbox = select(*OUTBOX_COLUMNS)
         audit_limit = []
         if outbox_through is not None:
             outbox = outbox.where(OutboxEntry.sequence <= outbox_through)
             audit_limit.append(AuditEvent.device_sequence <= audit_through)
         with self.store.session() as session:
-            entries = session.scalars(
+            entries = session.execute(
                 outbox.order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
             ).all()
             pushed_through = (
@@ -301,8 +313,8 @@ class SyncEngine:
                 )
                 or 0
             )
-            events = session.scalars(
-                select(AuditEvent)
+            events = session.execute(
+                select(*AUDIT_COLUMNS)
                 .where(
                     AuditEvent.device_id == device_id,
                     AuditEvent.device_sequence > pushed_through,
@@ -311,37 +323,67 @@ class SyncEngine:
                 .order_by(AuditEvent.device_sequence)
                 .limit(MAX_PUSH_MUTATIONS)
             ).all()
-            mutations = [mutation_of(e) for e in entries]
-            audit = [PushedAuditEvent.model_validate(e, from_attributes=True) for e in events]
+        mutations = [mutation_of(e) for e in entries]
+        audit = [PushedAuditEvent.model_validate(e, from_attributes=True) for e in events]
         return within_budget(mutations), within_budget(audit)
 
     def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:
+        """Take the server's answers in one transaction: the entries dealt
+        with leave the outbox and the applied rows take their server
+        versions, in bulk; a refused change, or a retry's answer carrying the
+        server's row, is settled on its own, in order, once everything
+        answered before it is."""
+        results = answer["results"]
         with self.store.write() as session:
             connection = session.connection()
-            for result in answer["results"]:
-                entry = session.get(OutboxEntry, result["sequence"])
-                if entry is None:
-                    continue
-                session.delete(entry)
-                if result["outcome"] == "applied":
-                    table = SYNCED[entry.entity].model.__table__  # type: ignore[attr-defined]
+            entries = {
+                entry.sequence: entry
+                for entry in session.execute(
+                    select(*OUTBOX_COLUMNS).where(
+                        OutboxEntry.sequence.in_([result["sequence"] for result in results])
+                    )
+                )
+            }
+            settled: list[int] = []
+            versions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+            def settle() -> None:
+                if settled:
+                    connection.execute(delete(OutboxEntry).where(OutboxEntry.sequence.in_(settled)))
+                    settled.clear()
+                for entity, rows in versions.items():
+                    table = SYNCED[entity].model.__table__  # type: ignore[attr-defined]
                     connection.execute(
                         table.update()
-                        .where(table.c.id == entry.row_id, table.c.version < result["version"])
-                        .values(version=result["version"])
+                        .where(table.c.id == bindparam("row_id"))
+                        .where(table.c.version < bindparam("server_version"))
+                        .values(version=bindparam("server_version")),
+                        rows,
+                    )
+                versions.clear()
+
+            for result in results:
+                entry = entries.get(result["sequence"])
+                if entry is None:
+                    continue
+                settled.append(entry.sequence)
+                if result["outcome"] == "applied":
+                    versions[entry.entity].append(
+                        {"row_id": entry.row_id, "server_version": result["version"]}
                     )
                     if result.get("row") is not None:
                         # The answer to a retry: take the server's row now.
-                        session.flush()
+                        settle()
                         apply_row(connection, entry.entity, result["row"])
                     report.pushed += 1
                     report.conflicts += len(result.get("conflicts") or [])
                 else:
                     # Out of the outbox first, so going back to the server's
                     # row does not keep the refused fields as still waiting.
-                    session.flush()
+                    settle()
                     self._keep_refused(session, entry, result)
                     report.rejected.append(f"{entry.entity} {entry.row_id}: {result['reason']}")
+            settle()
             session.merge(
                 StoreSetting(key=AUDIT_PUSHED_KEY, value=answer["audit_accepted_through"])
             )
@@ -349,7 +391,7 @@ class SyncEngine:
         report.clock_skew_seconds = answer["clock_skew_seconds"]
         report.audit_problem = answer.get("audit_problem")
 
-    def _keep_refused(self, session: Any, entry: OutboxEntry, result: dict[str, Any]) -> None:
+    def _keep_refused(self, session: Any, entry: Row[Any], result: dict[str, Any]) -> None:
         """Keep the refused change for staff and set the row back to the
         server's version (a refused new row is tombstoned here)."""
         session.add(
@@ -522,8 +564,8 @@ class Backoff:
         self.failures = 0
 
 
-def mutation_of(entry: OutboxEntry) -> Mutation:
-    """An outbox entry as a push carries it."""
+def mutation_of(entry: OutboxEntry | Row[Any]) -> Mutation:
+    """An outbox entry (or a row of its OUTBOX_COLUMNS) as a push carries it."""
     return Mutation(
         sequence=entry.sequence,
         entity=entry.entity,

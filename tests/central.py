@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,20 +57,30 @@ def central_template(postgres_server: str) -> str:
     return TEMPLATE
 
 
-@pytest.fixture
-def central(postgres_server: str, central_template: str) -> Iterator[Database]:
-    """A migrated central database of this test's own (branch MAIN, the
-    server's device, no users)."""
+@contextmanager
+def copied_central(postgres_server: str, central_template: str) -> Iterator[Database]:
+    """A migrated central database copied from the template (branch MAIN,
+    the server's device, no users), dropped at the end."""
     name = f"central_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{central_template}"'))
     database = _database(_database_url(postgres_server, name))
-    yield database
-    database.close()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield database
+    finally:
+        database.close()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def central(postgres_server: str, central_template: str) -> Iterator[Database]:
+    """A migrated central database of this test's own (branch MAIN, the
+    server's device, no users)."""
+    with copied_central(postgres_server, central_template) as database:
+        yield database
 
 
 @pytest.fixture

@@ -3,14 +3,18 @@ migrated once), an actor at a branch, and a real PostgreSQL server."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import keyring
 import pytest
+from keyring.backends import fail
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -18,26 +22,62 @@ from clinic.actor import Actor
 from clinic.enums import Role
 from clinic.org.models import Branch
 from clinic.store import STORE_FILE, LocalStore, open_local_store
+from clinic.store_key import load_key, save_new_key
 
 TODAY = date(2026, 11, 26)
+
+# The suite reads the app's English whatever the machine speaks: Qt takes
+# the UI language from LANGUAGE first (desktop.language.system_language).
+os.environ["LANGUAGE"] = "en"
 
 pytest_plugins = ["tests.central"]
 
 
+@pytest.fixture(autouse=True)
+def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test reaches the OS keyring of the PC it runs on (store keys,
+    tokens): keyring's failing backend, as on a PC without one, unless a
+    test (the sync tests) picks a test keyring of its own."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    yield
+    keyring.set_keyring(previous)
+
+
+@dataclass(frozen=True)
+class StoreTemplate:
+    path: Path
+    key: bytes
+
+
 @pytest.fixture(scope="session")
-def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreTemplate:
+    """A migrated, empty store and its key (kept here: a test's keyring may
+    be gone when the next test copies it)."""
     folder = tmp_path_factory.mktemp("template")
-    open_local_store(folder).close()
-    return folder / STORE_FILE
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    try:  # its key in its key file, whichever test's keyring is set now
+        open_local_store(folder).close()
+    finally:
+        keyring.set_keyring(previous)
+    return StoreTemplate(folder / STORE_FILE, load_key(folder))
+
+
+def copy_template(template: StoreTemplate, data_dir: Path) -> None:
+    """Put a copy of the template store, and its key, in ``data_dir``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template.path, data_dir / STORE_FILE)
+    save_new_key(data_dir, template.key)
 
 
 @pytest.fixture
-def store(store_template: Path, tmp_path: Path) -> Iterator[LocalStore]:
+def store(store_template: StoreTemplate, tmp_path: Path) -> Iterator[LocalStore]:
     """A migrated, empty local store of its own (its device id is the
     template's: tests that need two devices make a second store)."""
     data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copy(store_template, data_dir / STORE_FILE)
+    copy_template(store_template, data_dir)
     opened = open_local_store(data_dir)
     yield opened
     opened.close()

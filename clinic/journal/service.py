@@ -2,13 +2,19 @@
 transaction, so the write, the entry and the event commit or fail together.
 
 Call :func:`record_insert`, :func:`record_update` or :func:`record_delete`
-right after changing a synced row in a service; they flush the session. On
-the central database (a session whose ``info["store"]`` is ``"central"``)
-there is no outbox: the change is already where it is going.
+right after changing a synced row in a service. On a PC's store they do not
+flush: the row, its outbox entry and its audit event are written with the
+transaction's other pending rows at the next flush (a query's autoflush, or
+the commit), each table's new rows in one statement; the store checks
+foreign keys at the commit. On the central database (a session whose
+``info["store"]`` is ``"central"``) they flush, as PostgreSQL checks a
+foreign key at each statement, and there is no outbox: the change is
+already where it is going.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -18,8 +24,8 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy import event as sqlalchemy_event
-from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
@@ -30,6 +36,9 @@ from clinic.journal.models import AuditEvent, ChangeLogEntry, OutboxEntry
 GENESIS_HASH = "0" * 64
 CHANGES_CHANNEL = "seth_changes"
 CHAIN_KEY = "audit_chain_ends"
+OUTBOX_KEY = "outbox_pending"
+CHANGED_KEY = "changes_to_announce"  # the branches of the transaction's changes
+MAX_NOTIFIED_BRANCHES = 100  # more in one transaction: everyone is woken
 
 
 def to_jsonable(value: Any) -> Any:
@@ -75,6 +84,18 @@ def audit_payload(event: AuditEvent) -> dict[str, Any]:
     return payload
 
 
+@functools.lru_cache(maxsize=64)
+def _chain_end(device_id: uuid.UUID) -> Select[int, str]:
+    """The statement reading the end of a device's chain (made once per
+    device: it runs in every transaction that writes)."""
+    return (
+        select(AuditEvent.device_sequence, AuditEvent.hash)
+        .where(AuditEvent.device_id == device_id)
+        .order_by(AuditEvent.device_sequence.desc())
+        .limit(1)
+    )
+
+
 def record_audit(
     session: Session,
     actor: Actor,
@@ -96,12 +117,10 @@ def record_audit(
         if session.get_bind().dialect.name == "postgresql":
             chain_key = int.from_bytes(actor.device_id.bytes[:8], "big", signed=True)
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chain_key})
-        last = session.execute(
-            select(AuditEvent.device_sequence, AuditEvent.hash)
-            .where(AuditEvent.device_id == actor.device_id)
-            .order_by(AuditEvent.device_sequence.desc())
-            .limit(1)
-        ).first()
+        # Nothing pending can be on the chain (an event added in this
+        # transaction keeps the chain's end in the session): no flush first.
+        with session.no_autoflush:
+            last = session.execute(_chain_end(actor.device_id)).first()
         sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     event = AuditEvent(
         id=uuid7(),
@@ -149,6 +168,7 @@ def move_to_new_chain(
         event.prev_hash = prev_hash
         event.hash = event_hash(prev_hash, audit_payload(event))
         sequence, prev_hash = sequence + 1, event.hash
+    session.flush()  # the next event reads the chains' ends from the database
     session.info.pop(CHAIN_KEY, None)
     return len(moving)
 
@@ -156,8 +176,25 @@ def move_to_new_chain(
 @sqlalchemy_event.listens_for(Session, "after_soft_rollback")
 def _forget_chains(session: Session, _transaction: Any) -> None:
     """A rolled-back transaction's audit events are gone: read the chain's
-    end from the database again."""
+    end from the database again. Its outbox entries not yet flushed go too."""
     session.info.pop(CHAIN_KEY, None)
+    session.info.pop(OUTBOX_KEY, None)
+    if not session.in_transaction():
+        session.info.pop(CHANGED_KEY, None)
+
+
+@sqlalchemy_event.listens_for(Session, "before_commit")
+def _announce_changes(session: Session) -> None:
+    """Wake the long-polling pulls once per transaction that changed the
+    feed, however many changes it holds (a savepoint's release is not the
+    end): PostgreSQL delivers the notification at commit, and drops it if
+    the commit fails. A change logged in a savepoint rolled back since
+    still announces: a wake-up with nothing new costs a pull that finds
+    nothing."""
+    if not session.in_nested_transaction():
+        branches = session.info.pop(CHANGED_KEY, None)
+        if branches:
+            notify_change(session, branches)
 
 
 @sqlalchemy_event.listens_for(Session, "after_commit")
@@ -273,8 +310,9 @@ def log_central_change(
     user_id: uuid.UUID | None,
 ) -> int:
     """On the central database: give the row its next version and put the
-    change in the feed devices pull (waking long-polling pulls at commit).
-    Returns the new version."""
+    change in the feed devices pull (waking long-polling pulls at commit,
+    once per transaction). Neither flushes nor queries unless the entity's
+    branch lives on a parent row not loaded yet. Returns the new version."""
     from clinic.journal.entities import SYNCED
 
     entity = SYNCED[row.__tablename__]  # type: ignore[attr-defined]
@@ -291,18 +329,24 @@ def log_central_change(
             user_id=user_id,
         )
     )
-    notify_change(session, branch_id)
+    session.info.setdefault(CHANGED_KEY, set()).add(branch_id)
     return row.version
 
 
-def notify_change(session: Session, branch_id: uuid.UUID | None) -> None:
-    """Wake, at commit, the pulls a change of ``branch_id`` (None: clinic-wide)
-    concerns: the payload names the transaction and the branch
-    (``server.notifier`` wakes them once the transaction is below the feed's
-    horizon). PostgreSQL sends a payload once per transaction."""
-    session.execute(
-        text("SELECT pg_notify(:channel, pg_current_xact_id()::text || ':' || :branch)"),
-        {"channel": CHANGES_CHANNEL, "branch": branch_id.hex if branch_id else ""},
+def notify_change(session: Session, branches: set[uuid.UUID | None]) -> None:
+    """Wake, at commit, the pulls changes of ``branches`` concern (None: a
+    clinic-wide change, such as a patient's, which concerns every device).
+    The payload names the transaction and the branches, none for everyone
+    (``server.notifier`` wakes the pulls once the feed's horizon has passed
+    the transaction)."""
+    named = (
+        ""
+        if None in branches or len(branches) > MAX_NOTIFIED_BRANCHES
+        else ",".join(sorted(branch.hex for branch in branches if branch is not None))
+    )
+    session.connection().execute(
+        text("SELECT pg_notify(:channel, pg_current_xact_id()::text || ':' || :branches)"),
+        {"channel": CHANGES_CHANNEL, "branches": named},
     )
 
 
@@ -320,16 +364,27 @@ def _outbox(
             session, row, list(changes), device_id=actor.device_id, user_id=actor.user_id
         )
         return
-    session.add(
-        OutboxEntry(
-            entity=row.__tablename__,  # type: ignore[attr-defined]
-            row_id=row.id,
-            operation=operation,
-            changes=changes,
-            base_version=row.version,
-            user_id=actor.user_id,
-        )
+    session.info.setdefault(OUTBOX_KEY, []).append(
+        {
+            "entity": row.__tablename__,  # type: ignore[attr-defined]
+            "row_id": row.id,
+            "operation": operation,
+            "changes": changes,
+            "base_version": row.version,
+            "user_id": actor.user_id,
+            "created_at": utcnow(),
+        }
     )
+
+
+@sqlalchemy_event.listens_for(Session, "before_flush")
+def _write_outbox(session: Session, _context: Any, _instances: Any) -> None:
+    """The outbox entries recorded since the last flush, in the order they
+    were recorded, in one statement (as ORM objects each would be an INSERT
+    of its own, to read back its sequence number)."""
+    pending = session.info.pop(OUTBOX_KEY, None)
+    if pending:
+        session.connection().execute(insert(OutboxEntry), pending)
 
 
 def _audited(row: SyncColumns, values: dict[str, Any]) -> dict[str, Any]:
@@ -342,12 +397,28 @@ def _audited(row: SyncColumns, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k not in hidden}
 
 
+def with_defaults(row: SyncColumns) -> None:
+    """Give a new row's unset columns the defaults the INSERT would give
+    them (its id, times, version, ...), as a flush does, without one."""
+    table: Any = row.__table__  # type: ignore[attr-defined]
+    for column in table.columns:
+        default = column.default
+        if default is None or getattr(row, column.key) is not None:
+            continue
+        if default.is_scalar:
+            setattr(row, column.key, default.arg)
+        elif default.is_callable:
+            setattr(row, column.key, default.arg(None))
+
+
 def record_insert(session: Session, actor: Actor, row: SyncColumns, *, action: str) -> None:
     """Stamp a new row with its author and device, and record it."""
     row.created_by = actor.user_id
     row.device_id = actor.device_id
+    with_defaults(row)
     session.add(row)
-    session.flush()
+    if is_central(session):
+        session.flush()
     after = snapshot(row)
     _outbox(session, actor, row, ChangeOperation.INSERT, after)
     record_audit(
@@ -374,7 +445,8 @@ def record_update(
     """Record what changed since ``before`` (a :func:`snapshot` taken before
     the change); returns the changed fields, empty when nothing changed (and
     then nothing is recorded)."""
-    session.flush()
+    if is_central(session):
+        session.flush()
     after = snapshot(row)
     changes = changed_fields(before, after)
     if changes:

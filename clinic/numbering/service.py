@@ -10,13 +10,14 @@ they need (:func:`blocks_wanted`) before replacing them in one pass
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic.actor import Actor
@@ -48,15 +49,23 @@ def _has_numbers_left(device_id: uuid.UUID, kind: NumberKind) -> list[ColumnElem
     ]
 
 
-def next_number(session: Session, device_id: uuid.UUID, kind: NumberKind, *, today: date) -> str:
-    """Take the next number for ``kind``; the caller's transaction keeps it
-    taken only if the write that uses it commits."""
-    lease = session.scalars(
+@functools.lru_cache(maxsize=16)
+def _next_lease(device_id: uuid.UUID, kind: NumberKind) -> Select[NumberLease]:
+    """The statement finding the block :func:`next_number` numbers from
+    (made once per device and kind: it runs on every registration and
+    payment)."""
+    return (
         select(NumberLease)
         .where(*_has_numbers_left(device_id, kind))
         .order_by(NumberLease.year, NumberLease.first)
         .limit(1)
-    ).first()
+    )
+
+
+def next_number(session: Session, device_id: uuid.UUID, kind: NumberKind, *, today: date) -> str:
+    """Take the next number for ``kind``; the caller's transaction keeps it
+    taken only if the write that uses it commits."""
+    lease = session.scalars(_next_lease(device_id, kind)).first()
     if lease is None:
         lease = _provisional_lease(session, device_id, kind, today.year)
     serial = lease.next

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, Uuid, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from clinic.actor import Actor
@@ -118,13 +118,14 @@ def unmerge_patient(merged_id: uuid.UUID, *, session: Session, actor: Actor) -> 
     return merged
 
 
-def record_ids(patient_id: uuid.UUID, *, session: Session) -> list[uuid.UUID]:
+def record_ids(patient_id: uuid.UUID) -> CompoundSelect[uuid.UUID]:
     """The patient and every record merged into them: whose visits and
-    invoices are the patient's."""
-    merged = session.scalars(
-        select(Patient.id).where(Patient.merged_into == patient_id, Patient.deleted_at.is_(None))
-    ).all()
-    return [patient_id, *merged]
+    invoices are the patient's. A query, for ``IN``: the statement that
+    uses it reads them (no statement of its own)."""
+    return union_all(
+        select(literal(patient_id, Uuid)),
+        select(Patient.id).where(Patient.merged_into == patient_id, Patient.deleted_at.is_(None)),
+    )
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic.db import Base, SyncColumns
@@ -27,6 +27,14 @@ class Patient(SyncColumns, Base):
         # The MOH 705 reads patients' dates of birth from this index alone
         # (on SQLite with the statistics of clinic.store.PATIENT_AGES_STATISTICS).
         Index("ix_patients_id_date_of_birth", "id", "date_of_birth"),
+        # The records merged into a patient (clinic.patients.merge.record_ids,
+        # on every visit opened): the few merged rows alone.
+        Index(
+            "ix_patients_merged_into",
+            "merged_into",
+            sqlite_where=text("merged_into IS NOT NULL"),
+            postgresql_where=text("merged_into IS NOT NULL"),
+        ),
     )
 
     op_number: Mapped[str] = mapped_column(String(32), index=True)

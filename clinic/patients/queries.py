@@ -116,7 +116,7 @@ def open_balance_cents(patient_id: uuid.UUID, *, session: Session) -> int:
     more than they were billed."""
     owed = session.scalar(
         select(func.coalesce(func.sum(Invoice.total_cents - Invoice.paid_cents), 0)).where(
-            Invoice.patient_id.in_(record_ids(patient_id, session=session)),
+            Invoice.patient_id.in_(record_ids(patient_id)),
             Invoice.deleted_at.is_(None),
             Invoice.status != InvoiceStatus.CANCELLED,
         )

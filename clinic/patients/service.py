@@ -7,6 +7,7 @@ field, before anything is written.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, String, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
@@ -184,17 +185,22 @@ def _details_fields(details: PatientDetails, today: date) -> dict[str, Any]:
     return cleaned
 
 
-def find_duplicates(
-    values: Mapping[str, Any], *, session: Session, exclude: uuid.UUID | None = None
-) -> list[DuplicateCandidate]:
-    """Patients who share the national id, SHA number or phone, or the same
-    first and last name with the same date of birth. ``values`` are cleaned
-    fields (as :func:`clean_patient_fields` returns them)."""
-    conditions = []
-    for key in ("national_id", "sha_number", "phone"):
-        if values.get(key):
-            conditions.append(getattr(Patient, key) == values[key])
-    if values.get("date_of_birth"):
+DUPLICATE_KEYS = {
+    "national_id": "same national ID",
+    "sha_number": "same SHA number",
+    "phone": "same phone",
+}
+"""The fields a duplicate may share, with the reason a match gives."""
+DUPLICATE_LIMIT = 200
+
+
+@functools.cache
+def _duplicates_query(keys: tuple[str, ...], by_birth: bool, excluding: bool) -> Select[Patient]:
+    """The statement :func:`find_duplicates` runs for these given fields,
+    with the values as parameters: made once per shape (it runs on every
+    registration)."""
+    conditions = [getattr(Patient, key) == bindparam(key) for key in keys]
+    if by_birth:
         # The name is matched here too, not only below: estimated dates of birth
         # cluster (every "27yrs" of an imported register shares one), and the
         # date alone would load hundreds of strangers per registration and could
@@ -202,28 +208,45 @@ def find_duplicates(
         # folds ASCII only; _same_name below still decides.
         conditions.append(
             and_(
-                Patient.date_of_birth == values["date_of_birth"],
-                func.lower(Patient.first_name) == func.lower(values.get("first_name") or ""),
+                Patient.date_of_birth == bindparam("date_of_birth"),
+                func.lower(Patient.first_name) == func.lower(bindparam("first_name", type_=String)),
                 func.lower(func.coalesce(Patient.last_name, ""))
-                == func.lower(values.get("last_name") or ""),
+                == func.lower(bindparam("last_name", type_=String)),
             )
         )
-    if not conditions:
-        return []
     query = select(Patient).where(
         or_(*conditions), Patient.deleted_at.is_(None), Patient.merged_into.is_(None)
     )
+    if excluding:
+        query = query.where(Patient.id != bindparam("exclude"))
+    return query.limit(DUPLICATE_LIMIT)
+
+
+def find_duplicates(
+    values: Mapping[str, Any], *, session: Session, exclude: uuid.UUID | None = None
+) -> list[DuplicateCandidate]:
+    """Patients who share the national id, SHA number or phone, or the same
+    first and last name with the same date of birth. ``values`` are cleaned
+    fields (as :func:`clean_patient_fields` returns them)."""
+    keys = tuple(key for key in DUPLICATE_KEYS if values.get(key))
+    parameters: dict[str, Any] = {key: values[key] for key in keys}
+    by_birth = bool(values.get("date_of_birth"))
+    if by_birth:
+        parameters |= {
+            "date_of_birth": values["date_of_birth"],
+            "first_name": values.get("first_name") or "",
+            "last_name": values.get("last_name") or "",
+        }
+    if not parameters:
+        return []
     if exclude is not None:
-        query = query.where(Patient.id != exclude)
+        parameters["exclude"] = exclude
+    query = _duplicates_query(keys, by_birth, exclude is not None)
     found: list[DuplicateCandidate] = []
-    for patient in session.scalars(query.limit(200)):
+    for patient in session.scalars(query, parameters):
         reasons = [
             label
-            for key, label in (
-                ("national_id", "same national ID"),
-                ("sha_number", "same SHA number"),
-                ("phone", "same phone"),
-            )
+            for key, label in DUPLICATE_KEYS.items()
             if values.get(key) and getattr(patient, key) == values[key]
         ]
         if values.get("date_of_birth") == patient.date_of_birth and _same_name(values, patient):

@@ -23,7 +23,8 @@ class Visit(SyncColumns, Base):
 
     __tablename__ = "visits"
     __table_args__ = (
-        # The reports read a branch's month of visits from this index alone.
+        # The reports read a branch's month of visits from this index alone,
+        # and opening a visit the day's last place in the queue.
         Index(
             "ix_visits_branch_id_visit_date",
             "branch_id",
@@ -33,10 +34,16 @@ class Visit(SyncColumns, Base):
             "is_new",
             "patient_id",
             "id",
+            "queue_position",
+        ),
+        # A patient's visits; opening one reads whether the patient has one
+        # today and one earlier in the year from this index alone.
+        Index(
+            "ix_visits_patient_id_visit_date", "patient_id", "visit_date", "status", "deleted_at"
         ),
     )
 
-    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"))
     branch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("branches.id"))
     visit_date: Mapped[date] = mapped_column(Date, index=True)
     is_new: Mapped[bool] = mapped_column(Boolean)

@@ -158,7 +158,7 @@ def patient_visits(session: Session, patient_id: uuid.UUID) -> list[VisitSummary
     visits = session.scalars(
         select(Visit)
         .where(
-            Visit.patient_id.in_(record_ids(patient_id, session=session)),
+            Visit.patient_id.in_(record_ids(patient_id)),
             Visit.deleted_at.is_(None),
         )
         .order_by(Visit.visit_date.desc())

@@ -86,7 +86,7 @@ def is_new_this_year(session: Session, patient_id: uuid.UUID, visit_date: date) 
         select(func.count())
         .select_from(Visit)
         .where(
-            Visit.patient_id.in_(record_ids(patient_id, session=session)),
+            Visit.patient_id.in_(record_ids(patient_id)),
             Visit.visit_date >= date(visit_date.year, 1, 1),
             Visit.visit_date < visit_date,
             Visit.status != S.CANCELLED,
@@ -238,22 +238,28 @@ def _check_notes(notes: ConsultationNotes) -> list[CodedDiagnosis]:
 
 
 VisitChild = Diagnosis | Prescription | LabRequest
+VISIT_CHILDREN: tuple[type[VisitChild], ...] = (Diagnosis, Prescription, LabRequest)
 
 
-def _replace_children(
-    session: Session,
-    actor: Actor,
-    visit_id: uuid.UUID,
-    model: type[VisitChild],
-    new_rows: Sequence[VisitChild],
-) -> None:
-    table = model.__tablename__
-    old_rows = cast(
+def _current_children(
+    session: Session, visit_id: uuid.UUID, model: type[VisitChild]
+) -> Sequence[VisitChild]:
+    return cast(
         Sequence[VisitChild],
         session.scalars(
             select(model).where(model.visit_id == visit_id, model.deleted_at.is_(None))
         ).all(),
     )
+
+
+def _replace_children(
+    session: Session,
+    actor: Actor,
+    model: type[VisitChild],
+    old_rows: Sequence[VisitChild],
+    new_rows: Sequence[VisitChild],
+) -> None:
+    table = model.__tablename__
     for old in old_rows:
         record_delete(session, actor, old, action=f"remove_{table}")
     for row in new_rows:
@@ -272,6 +278,9 @@ def record_consultation(
     if visit.status in CLOSED:
         raise NotAllowed(f"The visit is {visit.status.value}")
     coded = _check_notes(notes)
+    # The draft's rows are read before anything changes, so that the changes
+    # are flushed together at the commit.
+    drafted = {model: _current_children(session, visit.id, model) for model in VISIT_CHILDREN}
     before = snapshot(visit)
     for name in AMENDABLE_FIELDS:
         value = getattr(notes, name)
@@ -283,8 +292,8 @@ def record_consultation(
     _replace_children(
         session,
         actor,
-        visit.id,
         Diagnosis,
+        drafted[Diagnosis],
         [
             Diagnosis(
                 visit_id=visit.id,
@@ -299,8 +308,8 @@ def record_consultation(
     _replace_children(
         session,
         actor,
-        visit.id,
         Prescription,
+        drafted[Prescription],
         [
             Prescription(
                 visit_id=visit.id,
@@ -317,8 +326,8 @@ def record_consultation(
     _replace_children(
         session,
         actor,
-        visit.id,
         LabRequest,
+        drafted[LabRequest],
         [
             LabRequest(visit_id=visit.id, test_name=lab.test_name.strip(), notes=lab.notes)
             for lab in notes.lab_requests

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,20 +43,11 @@ from clinic.journal.service import record_audit
 from clinic.rules.ages import age_on
 from clinic.visits.queries import QueueEntry, VisitRecord, todays_queue, visit_record
 from desktop.context import AppContext
+from desktop.display import sex_text, visit_status_text, waited_text
 from desktop.screens.base import Screen
 
 S = VisitStatus
 
-_STATUS_TEXT = {
-    S.REGISTERED: QT_TRANSLATE_NOOP("VisitStatus", "Waiting for triage"),
-    S.TRIAGED: QT_TRANSLATE_NOOP("VisitStatus", "Triaged"),
-    S.WAITING_CONSULTATION: QT_TRANSLATE_NOOP("VisitStatus", "Waiting for consultation"),
-    S.IN_CONSULTATION: QT_TRANSLATE_NOOP("VisitStatus", "In consultation"),
-    S.WAITING_LAB: QT_TRANSLATE_NOOP("VisitStatus", "Waiting for lab"),
-    S.WAITING_PHARMACY: QT_TRANSLATE_NOOP("VisitStatus", "Waiting for pharmacy"),
-    S.COMPLETED: QT_TRANSLATE_NOOP("VisitStatus", "Completed"),
-    S.CANCELLED: QT_TRANSLATE_NOOP("VisitStatus", "Cancelled"),
-}
 _STATUS_COLOUR = {
     S.REGISTERED: "#5d4037",
     S.TRIAGED: "#1565c0",
@@ -66,12 +57,6 @@ _STATUS_COLOUR = {
     S.WAITING_PHARMACY: "#2e7d32",
     S.COMPLETED: "#616161",
     S.CANCELLED: "#616161",
-}
-_SEX_TEXT = {
-    "F": QT_TRANSLATE_NOOP("Sex", "Female"),
-    "M": QT_TRANSLATE_NOOP("Sex", "Male"),
-    "I": QT_TRANSLATE_NOOP("Sex", "Intersex"),
-    "U": QT_TRANSLATE_NOOP("Sex", "Sex not recorded"),
 }
 
 HEADING_STYLE = "font-size: 15pt; font-weight: 600;"
@@ -83,14 +68,6 @@ BANNER_ERROR_STYLE = (
     "background: #fdecea; color: #b00020; border: 1px solid #f5c6cb;"
     " border-radius: 3px; padding: 6px 10px;"
 )
-
-
-def status_text(status: VisitStatus) -> str:
-    return QCoreApplication.translate("VisitStatus", str(_STATUS_TEXT[status]))
-
-
-def sex_text(sex: str) -> str:
-    return QCoreApplication.translate("Sex", str(_SEX_TEXT.get(sex, _SEX_TEXT["U"])))
 
 
 def age_in_years(date_of_birth: date | None, on: date) -> float | None:
@@ -114,13 +91,7 @@ def local_time(moment: datetime, *, with_date: bool = False) -> str:
 
 
 def waited(arrived_at: datetime, now: datetime) -> str:
-    minutes = max(0, int((now - arrived_at).total_seconds() // 60))
-    if minutes >= 60:
-        return QCoreApplication.translate("Waiting", "%d h %02d min") % (
-            minutes // 60,
-            minutes % 60,
-        )
-    return QCoreApplication.translate("Waiting", "%d min") % minutes
+    return waited_text(max(0, int((now - arrived_at).total_seconds() // 60)))
 
 
 def ask(parent: QWidget, title: str, text: str, confirm: str, cancel: str) -> bool:
@@ -216,12 +187,8 @@ class WaitingList(QWidget):
                 entry.patient_name,
                 sex_text(entry.sex),
                 row.age,
-                status_text(entry.status)
-                + (
-                    self.tr("  \N{WARNING SIGN} critical lab result")
-                    if entry.critical_results
-                    else ""
-                ),
+                visit_status_text(entry.status)
+                + (self.tr("  ⚠ critical lab result") if entry.critical_results else ""),
                 row.waited,
             )
             for column, value in enumerate(values):
@@ -302,7 +269,7 @@ class VisitHeader(QFrame):
         parts.append(self.tr("Age %s") % age if age else self.tr("Age unknown"))
         parts.append(self.tr("Visit of %s") % record.visit_date.strftime("%d %b %Y"))
         self.details.setText("  ·  ".join(parts))
-        self.status.setText(status_text(record.status))
+        self.status.setText(visit_status_text(record.status))
         self.status.setStyleSheet(
             f"background: {_STATUS_COLOUR[record.status]}; color: white; font-weight: 600;"
             " padding: 4px 10px; border-radius: 10px;"

@@ -15,20 +15,26 @@ import hashlib
 import json
 import logging
 import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
-from clinic.db import SYNC_COLUMN_NAMES
+from clinic.billing.models import Invoice
+from clinic.claims.models import Claim
+from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, uuid7
 from clinic.enums import ChangeOperation, Role
 from clinic.journal.entities import SYNCED, Refused, SyncedEntity, meaningful
 from clinic.journal.models import AppliedMutation, ChangeLogEntry, Conflict
 from clinic.journal.service import log_central_change, to_jsonable
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device, User
+from clinic.visits.models import LabRequest, Visit
 from server.database import SERVER_DEVICE_ID
 from server.models import DeviceUser
 from server.observability import safe_traceback
@@ -92,13 +98,34 @@ def _author(session: Session, pusher: User, device: Device, user_id: uuid.UUID |
     return device_user(session, device, user_id)
 
 
-def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -> MutationResult:
+@dataclass(frozen=True)
+class _Checked:
+    """A mutation that keeps every rule, ready to write: its entity, its
+    author, its decoded values and the row as it is (None: a new row)."""
+
+    entity: SyncedEntity
+    author: User
+    values: dict[str, Any]
+    row: Any | None
+
+
+AuthorOf = Callable[[uuid.UUID | None], User]
+RowOf = Callable[[SyncedEntity, uuid.UUID, bool], Any | None]
+"""The row a mutation changes as it is now (``inserting``: looked for
+without a lock), or None."""
+
+
+def _check(
+    mutation: Mutation, session: Session, device: Device, author_of: AuthorOf, row_of: RowOf
+) -> _Checked:
+    """Every rule of the registry for one mutation, in the order their
+    refusals take precedence; raises Refused. Reads only."""
     entity = SYNCED.get(mutation.entity)
     if entity is None:
         raise Refused("There is no such table to change")
     if not entity.pushable:
         raise Refused(f"{entity.name} cannot be changed from a device")
-    author = _author(session, pusher, device, mutation.user_id)
+    author = author_of(mutation.user_id)
     table = entity.model.__table__  # type: ignore[attr-defined]
     changes = {k: v for k, v in mutation.changes.items() if k not in MANAGED_COLUMNS}
     try:
@@ -106,7 +133,7 @@ def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -
     except BadValue as error:
         raise Refused(str(error)) from None
     inserting = mutation.operation == ChangeOperation.INSERT
-    row: Any = session.get(entity.model, mutation.row_id, with_for_update=not inserting)
+    row = row_of(entity, mutation.row_id, inserting)
     if inserting and row is not None:
         raise Refused(f"A {entity.noun} with this id already exists")
     if not inserting and row is None:
@@ -117,18 +144,32 @@ def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -
         entity.check_values(values)
     _check_branch(entity, session, author, device, values, row)
     entity.check_change(session, values, row)
+    return _Checked(entity, author, values, row)
+
+
+def _write(
+    session: Session,
+    device: Device,
+    mutation: Mutation,
+    change: _Checked,
+    changed_elsewhere: dict[str, ChangeLogEntry],
+    *,
+    flush: bool,
+) -> tuple[MutationResult, Any]:
+    """Write a checked mutation: the row, its change-log entry, what the
+    server derives from it and its conflicts (with both sides); returns
+    the answer and the row. With ``flush``, the row is flushed before it is
+    logged (one mutation in a savepoint); else everything waits for the
+    batch's one flush."""
+    entity, author, values, row = change.entity, change.author, change.values, change.row
     conflicts: list[ConflictNote] = []
-    changed_elsewhere: dict[str, ChangeLogEntry] = {}
-    if inserting:
+    if row is None:
         row = entity.model(**values)
         row.id = mutation.row_id
         row.device_id = device.id
         row.created_by = author.id
         session.add(row)
     else:
-        changed_elsewhere = _other_devices_fields(
-            session, entity.name, row.id, mutation.base_version, device.id
-        )
         for name, value in values.items():
             current = getattr(row, name)
             if name in changed_elsewhere and current != value:
@@ -140,7 +181,8 @@ def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -
                     )
                 )
             setattr(row, name, value)
-    session.flush()
+    if flush:
+        session.flush()
     version = log_central_change(session, row, list(values), device_id=device.id, user_id=author.id)
     if entity.on_applied is not None:
         entity.on_applied(
@@ -152,6 +194,7 @@ def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -
         )
     for note in conflicts:
         conflict = Conflict(
+            id=uuid7(),
             entity=entity.name,
             row_id=row.id,
             field=note.field,
@@ -165,13 +208,51 @@ def _apply(session: Session, pusher: User, device: Device, mutation: Mutation) -
             device_id=device.id,
         )
         session.add(conflict)
-        session.flush()
         log_central_change(
             session, conflict, ["entity", "row_id", "field"], device_id=device.id, user_id=None
         )
-    return MutationResult(
+    result = MutationResult(
         sequence=mutation.sequence, outcome=Outcome.APPLIED, version=version, conflicts=conflicts
     )
+    return result, row
+
+
+def _refusal(
+    session: Session, device: Device, scope: Scope, mutation: Mutation, error: Exception
+) -> MutationResult:
+    """A refused mutation's answer: its reason (a broken rule, values the
+    database cannot hold, or a fault of the server's own, which is logged)
+    and the row as the device may pull it."""
+    if isinstance(error, Refused):
+        reason = str(error)
+    elif isinstance(error, SQLAlchemyError):
+        logger.warning("pushed change %s of %s did not fit", mutation.sequence, device.id)
+        reason = "The change does not fit the server's data (a missing or duplicate row)"
+    else:
+        logger.error(
+            "pushed change %s of %s failed\n%s",
+            mutation.sequence,
+            device.id,
+            safe_traceback(error),
+        )
+        reason = "The server could not apply this change; the error is logged for the admin"
+    return MutationResult(
+        sequence=mutation.sequence,
+        outcome=Outcome.REFUSED,
+        reason=reason,
+        row=wire_row(session, scope, mutation.entity, mutation.row_id),
+    )
+
+
+def _dealt_with(device: Device, mutation: Mutation, result: MutationResult) -> dict[str, Any]:
+    """The record that ``mutation`` was dealt with, and how (an
+    :class:`AppliedMutation`'s values)."""
+    return {
+        "device_id": device.id,
+        "sequence": mutation.sequence,
+        "digest": mutation_digest(mutation),
+        "outcome": result.model_dump(mode="json"),
+    }
 
 
 def push_mutation(
@@ -183,35 +264,231 @@ def push_mutation(
     row as the device may pull it."""
     savepoint = session.begin_nested()
     try:
-        result = _apply(session, pusher, device, mutation)
+        change = _check(
+            mutation,
+            session,
+            device,
+            lambda user_id: _author(session, pusher, device, user_id),
+            lambda entity, row_id, inserting: session.get(
+                entity.model, row_id, with_for_update=not inserting
+            ),
+        )
+        row = change.row
+        changed_elsewhere = (
+            _other_devices_fields(
+                session, change.entity.name, row.id, mutation.base_version, device.id
+            )
+            if row is not None
+            else {}
+        )
+        result, _row = _write(session, device, mutation, change, changed_elsewhere, flush=True)
         savepoint.commit()
     except Exception as error:  # a bad change refuses itself, never the batch
         savepoint.rollback()
-        if isinstance(error, Refused):
-            reason = str(error)
-        elif isinstance(error, SQLAlchemyError):
-            logger.warning("pushed change %s of %s did not fit", mutation.sequence, device.id)
-            reason = "The change does not fit the server's data (a missing or duplicate row)"
-        else:
-            logger.error(
-                "pushed change %s of %s failed\n%s",
-                mutation.sequence,
-                device.id,
-                safe_traceback(error),
-            )
-            reason = "The server could not apply this change; the error is logged for the admin"
-        result = MutationResult(
-            sequence=mutation.sequence,
-            outcome=Outcome.REFUSED,
-            reason=reason,
-            row=wire_row(session, scope, mutation.entity, mutation.row_id),
-        )
-    session.add(
-        AppliedMutation(
-            device_id=device.id,
-            sequence=mutation.sequence,
-            digest=mutation_digest(mutation),
-            outcome=result.model_dump(mode="json"),
-        )
-    )
+        result = _refusal(session, device, scope, mutation, error)
+    session.add(AppliedMutation(**_dealt_with(device, mutation, result)))
     return result
+
+
+PARENTS: dict[str, type[SyncColumns]] = {
+    "visit_id": Visit,
+    "invoice_id": Invoice,
+    "claim_id": Claim,
+    "lab_request_id": LabRequest,
+}
+"""Fields naming a parent row the registry's rules read (branch, signature,
+claim state), loaded with a batch. Only a matter of speed: a parent not
+loaded is read when a rule asks for it."""
+
+
+class _BatchFailed(Exception):
+    """The batch cannot be written in one go (the database refused a row,
+    or a write raised): it is applied again a mutation at a time."""
+
+
+class _Batch:
+    """What a batch's checks read, loaded at once: the rows its mutations
+    change (locked, in id order, so pushes touching the same rows queue
+    rather than deadlock), their authors and the changes other devices
+    made to them. Rows the batch inserts join as they are written."""
+
+    def __init__(
+        self, session: Session, pusher: User, device: Device, mutations: list[Mutation]
+    ) -> None:
+        self.session, self.pusher, self.device = session, pusher, device
+        self.rows: dict[tuple[str, uuid.UUID], Any] = {}
+        self.derived = False
+        """A change the server derived (``on_applied``) may be another
+        device's edit of a row changed later in the batch: from then on,
+        other devices' changes are read per mutation, as they stand."""
+        ids: dict[str, set[uuid.UUID]] = defaultdict(set)
+        for mutation in mutations:
+            entity = SYNCED.get(mutation.entity)
+            if entity is not None and entity.pushable:
+                ids[entity.name].add(mutation.row_id)
+        for name, row_ids in ids.items():
+            model: Any = SYNCED[name].model
+            for row in session.scalars(
+                select(model).where(model.id.in_(row_ids)).order_by(model.id).with_for_update()
+            ):
+                self.rows[name, row.id] = row
+        self.edits: dict[tuple[str, uuid.UUID], list[ChangeLogEntry]] = defaultdict(list)
+        edited = [
+            m.row_id
+            for m in mutations
+            if m.operation != ChangeOperation.INSERT and (m.entity, m.row_id) in self.rows
+        ]
+        if edited:
+            for entry in session.scalars(
+                select(ChangeLogEntry)
+                .where(
+                    ChangeLogEntry.row_id.in_(edited),
+                    or_(ChangeLogEntry.device_id.is_(None), ChangeLogEntry.device_id != device.id),
+                )
+                .order_by(ChangeLogEntry.version)
+            ):
+                self.edits[entry.entity, entry.row_id].append(entry)
+        self._authors: dict[uuid.UUID | None, User | Refused] = {}
+        self.parents: list[Any] = []
+        for user_id in {m.user_id for m in mutations}:
+            self._remember_author(user_id)
+        self._load_parents(mutations)
+
+    def _remember_author(self, user_id: uuid.UUID | None) -> None:
+        try:
+            self._authors[user_id] = _author(self.session, self.pusher, self.device, user_id)
+        except Refused as refusal:
+            self._authors[user_id] = refusal
+
+    def _load_parents(self, mutations: list[Mutation]) -> None:
+        """The parent rows the rules look up (a row's visit for its branch
+        and signature), loaded at once into the session, where the rules'
+        ``session.get`` finds them without a query each."""
+        wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+        for mutation in mutations:
+            row = self.rows.get((mutation.entity, mutation.row_id))
+            for key in PARENTS:
+                for value in (mutation.changes.get(key), getattr(row, key, None)):
+                    try:
+                        parent_id = uuid.UUID(str(value))
+                    except ValueError:
+                        continue  # none, or a bad value its check refuses
+                    wanted[key].add(parent_id)
+        for key, ids in wanted.items():
+            model: Any = PARENTS[key]
+            # Held here: the session keeps only the rows something refers to.
+            self.parents.extend(self.session.scalars(select(model).where(model.id.in_(ids))))
+
+    def author(self, user_id: uuid.UUID | None) -> User:
+        found = self._authors[user_id]
+        if isinstance(found, Refused):
+            raise Refused(str(found))
+        return found
+
+    def row(self, entity: SyncedEntity, row_id: uuid.UUID, _inserting: bool) -> Any | None:
+        return self.rows.get((entity.name, row_id))
+
+    def changed_elsewhere(self, mutation: Mutation, row: Any) -> dict[str, ChangeLogEntry]:
+        """As :func:`_other_devices_fields`, from what was loaded."""
+        if self.derived:
+            return _other_devices_fields(
+                self.session, mutation.entity, row.id, mutation.base_version, self.device.id
+            )
+        entries = self.edits.get((mutation.entity, row.id), [])
+        return {
+            name: entry
+            for entry in entries
+            if entry.version > mutation.base_version
+            for name in entry.fields
+        }
+
+
+def replayed(
+    session: Session, scope: Scope, mutation: Mutation, earlier: AppliedMutation
+) -> MutationResult:
+    """The answer to a mutation dealt with before, with the row as it is
+    now: the PC missed the first answer and may have pulled the row since,
+    keeping its own values for the fields still waiting; the row lets it
+    go back to the server's."""
+    answer = MutationResult.model_validate(earlier.outcome)
+    answer.row = wire_row(session, scope, mutation.entity, mutation.row_id)
+    return answer
+
+
+def push_batch(
+    session: Session,
+    pusher: User,
+    device: Device,
+    scope: Scope,
+    mutations: list[Mutation],
+    seen: dict[int, AppliedMutation],
+) -> list[MutationResult]:
+    """Apply a push's mutations in order, each exactly once, and record each
+    as dealt with; one in ``seen`` (by sequence) was dealt with before, and
+    is answered as it was (:func:`replayed`).
+
+    Set-based: the rows, their authors and other devices' changes are read
+    for the whole batch at once, each mutation is checked against every
+    rule of the registry in Python, and the accepted rows, their change-log
+    entries and the record of what was dealt with are written together in
+    one flush. A mutation that breaks a rule is refused alone there. Should
+    the database refuse the batch's writes (a row it cannot hold) or a
+    write fail, the batch is rolled back and applied again a mutation at a
+    time, each in its savepoint (:func:`push_mutation`), so that only the
+    mutation at fault is refused; the answers are the same either way."""
+    savepoint = session.begin_nested()
+    try:
+        results = _push_together(session, pusher, device, scope, mutations, seen)
+        savepoint.commit()
+        return results
+    except (_BatchFailed, SQLAlchemyError):
+        savepoint.rollback()
+    return [
+        replayed(session, scope, mutation, seen[mutation.sequence])
+        if mutation.sequence in seen
+        else push_mutation(session, pusher, device, scope, mutation)
+        for mutation in mutations
+    ]
+
+
+def _push_together(
+    session: Session,
+    pusher: User,
+    device: Device,
+    scope: Scope,
+    mutations: list[Mutation],
+    seen: dict[int, AppliedMutation],
+) -> list[MutationResult]:
+    batch = _Batch(session, pusher, device, [m for m in mutations if m.sequence not in seen])
+    results = []
+    dealt_with = []
+    for mutation in mutations:
+        if mutation.sequence in seen:
+            results.append(replayed(session, scope, mutation, seen[mutation.sequence]))
+            continue
+        try:
+            change = _check(mutation, session, device, batch.author, batch.row)
+        except SQLAlchemyError:
+            raise
+        except Exception as error:  # a bad change refuses itself, never the batch
+            result = _refusal(session, device, scope, mutation, error)
+        else:
+            changed_elsewhere = (
+                batch.changed_elsewhere(mutation, change.row) if change.row is not None else {}
+            )
+            try:
+                result, row = _write(
+                    session, device, mutation, change, changed_elsewhere, flush=False
+                )
+            except SQLAlchemyError:
+                raise
+            except Exception as error:
+                raise _BatchFailed from error
+            batch.rows[change.entity.name, mutation.row_id] = row
+            if change.entity.on_applied is not None:
+                batch.derived = True
+        dealt_with.append(_dealt_with(device, mutation, result))
+        results.append(result)
+    if dealt_with:
+        session.execute(insert(AppliedMutation), dealt_with)
+    return results

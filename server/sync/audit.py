@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from clinic.journal.entities import Refused
@@ -25,6 +25,9 @@ from clinic.org.models import Device
 from server.sync.apply import device_user
 from sync.protocol import PushedAuditEvent
 
+TAKEN = ("id", "device_id", "device_sequence", "user_id", "action", "entity", "entity_id",
+         "before", "after", "occurred_at", "prev_hash", "hash")  # fmt: skip
+"""An accepted event's values as pushed (the device is the token's)."""
 CHECKED = ("action", "entity", "before", "after")
 """The event's values the server checks as it would a pushed row's."""
 
@@ -53,6 +56,20 @@ def accept_audit(
     ids_taken = set(
         session.scalars(select(AuditEvent.id).where(AuditEvent.id.in_([e.id for e in events])))
     )
+    taken: list[dict[str, Any]] = []
+    held, problem = _continue_chain(session, device, pusher_id, events, held, prev_hash,
+                                    held_events, ids_taken, taken)  # fmt: skip
+    if taken:
+        session.execute(insert(AuditEvent), taken)
+    return held, problem
+
+
+def _continue_chain(session: Session, device: Device, pusher_id: uuid.UUID,
+                    events: list[PushedAuditEvent], held: int, prev_hash: str,
+                    held_events: dict[int, str], ids_taken: set[uuid.UUID],
+                    taken: list[dict[str, Any]]) -> tuple[int, str | None]:  # fmt: skip
+    """The events that continue the chain, in order, each checked, into
+    ``taken`` (written together by the caller, in one statement)."""
     table: Any = AuditEvent.__table__
     for pushed in sorted(events, key=lambda e: e.device_sequence):
         where = f"The audit chain breaks at event {pushed.device_sequence}"
@@ -74,9 +91,13 @@ def accept_audit(
                 device_user(session, device, pushed.user_id)
         except (BadValue, Refused) as error:
             return held, f"{where}: {error}"
-        event.created_by = pushed.user_id
-        event.version = 1
-        session.add(event)
+        taken.append(
+            {
+                **{name: getattr(event, name) for name in TAKEN},
+                "created_by": pushed.user_id,
+                "version": 1,
+            }
+        )
         ids_taken.add(pushed.id)
         held, prev_hash = pushed.device_sequence, pushed.hash
     return held, None

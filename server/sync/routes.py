@@ -32,9 +32,9 @@ from server.notifier import ChangeNotifier
 from server.numbers import lease_block
 from server.routes.auth import issue_tokens
 from server.schemas import TokensOut
-from server.sync.apply import mutation_digest, push_mutation
+from server.sync.apply import mutation_digest, push_batch
 from server.sync.audit import accept_audit
-from server.sync.feed import Page, Scope, decode_cursor, read_page, shape, wire_row
+from server.sync.feed import Page, Scope, decode_cursor, read_page, shape
 from server.sync.shared import SharedPage, SharedPages
 from sync.protocol import (
     OLDEST_PROTOCOL_VERSION,
@@ -42,7 +42,6 @@ from sync.protocol import (
     EnrollRequest,
     LeaseRequest,
     LeaseResponse,
-    MutationResult,
     ProtocolError,
     PullRequest,
     PullResponse,
@@ -99,27 +98,18 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
             )
         )
     }
-    results = []
     for mutation in body.mutations:
         earlier = seen.get(mutation.sequence)
-        if earlier is not None:
-            if earlier.digest != mutation_digest(mutation):
-                session.rollback()
-                raise ApiError(
-                    409,
-                    ProtocolError.DEVICE_REUSED,
-                    "This device's data folder was restored or copied: change "
-                    f"{mutation.sequence} differs from the one the server applied. "
-                    "Enrol it as a new device (POST /api/sync/enroll).",
-                )
-            # A retry: the PC missed the first answer and may have pulled the
-            # row since, keeping its own values for the fields still waiting;
-            # the row as it is now lets it go back to the server's.
-            replay = MutationResult.model_validate(earlier.outcome)
-            replay.row = wire_row(session, scope, mutation.entity, mutation.row_id)
-            results.append(replay)
-            continue
-        results.append(push_mutation(session, caller.user, device, scope, mutation))
+        if earlier is not None and earlier.digest != mutation_digest(mutation):
+            session.rollback()
+            raise ApiError(
+                409,
+                ProtocolError.DEVICE_REUSED,
+                "This device's data folder was restored or copied: change "
+                f"{mutation.sequence} differs from the one the server applied. "
+                "Enrol it as a new device (POST /api/sync/enroll).",
+            )
+    results = push_batch(session, caller.user, device, scope, body.mutations, seen)
     held, problem = accept_audit(session, device, caller.user.id, body.audit_events)
     now = utcnow()
     skew = (body.client_time - now).total_seconds()

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from clinic.backup import daily_backup, read_backup
 from clinic.enums import Role
+from clinic.store_key import load_key
 from desktop.screens.admin.backup import BackupScreen
 from tests.gui.conftest import MakeContext, shown
 
@@ -50,7 +51,8 @@ def test_back_up_now_writes_the_chosen_file_with_a_progress_bar(
 
     qtbot.waitUntil(lambda: screen.outcome.text().startswith("Backed up to"))
     assert str(chosen) in screen.outcome.text()
-    assert read_backup(chosen).device_id == str(screen.ctx.store.device_id)
+    key = load_key(screen.ctx.store.path.parent)
+    assert read_backup(chosen, key).device_id == str(screen.ctx.store.device_id)
     assert reported and reported[-1][0] == reported[-1][1] > 0
     assert screen.progress.isHidden() and screen.back_up.isEnabled()
 

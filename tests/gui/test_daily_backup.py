@@ -13,8 +13,9 @@ from pytestqt.qtbot import QtBot
 from clinic.backup import read_backup
 from clinic.clock import clinic_today
 from clinic.enums import Role
-from desktop.app import DAILY_BACKUP_CHECK_MS, schedule_daily_backups
+from clinic.store_key import load_key
 from desktop.main_window import MainWindow
+from desktop.session import DAILY_BACKUP_CHECK_MS, schedule_daily_backups
 from tests.gui.conftest import MakeContext
 
 
@@ -36,7 +37,7 @@ def test_the_app_takes_todays_backup_at_start_and_checks_again_hourly(
     timer = schedule_daily_backups(window.ctx, window)
 
     qtbot.waitUntil(today.exists, timeout=10_000)
-    assert read_backup(today).device_id == str(store.device_id)
+    assert read_backup(today, load_key(store.path.parent)).device_id == str(store.device_id)
     assert timer.isActive() and timer.interval() == DAILY_BACKUP_CHECK_MS
 
 

@@ -548,7 +548,9 @@ def test_reception_opens_todays_visit_once(
     qtbot.mouseClick(page.open_visit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(page.visit_rows()) == 1, timeout=WAIT_MS)
     assert page.message.text() == "Visit opened: number 1 in today's queue."
-    assert page.visit_rows() == [[f"{ctx.today():%d/%m/%Y}", "New", "Registered", ""]]  # no claim
+    assert page.visit_rows() == [
+        [f"{ctx.today():%d/%m/%Y}", "New", "Waiting for triage", ""]
+    ]  # no claim
 
     qtbot.mouseClick(page.open_visit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "already has a visit today" in page.message.text(), timeout=WAIT_MS)

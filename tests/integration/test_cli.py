@@ -19,7 +19,7 @@ import pytest
 from clinic.clock import clinic_today
 from clinic.patients.service import PatientDetails, Registration
 from clinic.rules.ages import estimate_date_of_birth
-from desktop import cli
+from desktop import commands
 from desktop.cli import main
 from tests.unit.test_importer import PHONE_REASON, SAMPLE
 
@@ -233,7 +233,7 @@ def test_listing_a_folder_without_clinic_data_fails(tmp_path: Path) -> None:
             ["register"],
             "seth-clinic: argument COMMAND: invalid choice: 'register' (choose from"
             " 'import-patients', 'patients', 'login', 'sync', 'report', 'backup', 'restore',"
-            " 'server')"
+            " 'store-key', 'server')"
             " (see seth-clinic --help)",
         ),
     ],
@@ -306,7 +306,7 @@ def test_an_import_that_stops_keeps_the_parts_before_and_says_how_to_finish(
             raise OSError("disk full")
         return register_patient(details, **kwargs)
 
-    monkeypatch.setattr(cli, "ROWS_PER_TRANSACTION", 2)
+    monkeypatch.setattr(commands, "ROWS_PER_TRANSACTION", 2)
     monkeypatch.setattr(importer, "register_patient", failing_for_halima)
 
     assert main([*data, "import-patients", str(register)]) == 1

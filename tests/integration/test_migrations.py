@@ -19,8 +19,16 @@ from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Engine
 
 from clinic.journal.models import StoreSetting
-from clinic.migrate import SEARCH_TABLE_PREFIX, alembic_config, downgrade, upgrade
+from clinic.migrate import (
+    SEARCH_TABLE_PREFIX,
+    alembic_config,
+    downgrade,
+    head_revision,
+    upgrade,
+)
+from clinic.migrate import current_revision as migrate_current_revision
 from clinic.store import DEVICE_ID_KEY, STORE_FILE, create_sqlite_engine, open_local_store
+from clinic.store_key import KEY_FILE
 
 LOCAL_ONLY_TABLES = {"outbox", "rejected_changes", "store_settings"}
 SHARED_TABLES = {"patients", "visits", "audit_events", "number_leases", "payments", "claims"}
@@ -125,6 +133,24 @@ def test_local_tree_downgrades_to_base_and_upgrades_again(sqlite_engine: Engine)
     check_local_schema(sqlite_engine)
 
 
+@pytest.mark.parametrize("tree", ["local", "central"])
+def test_the_head_read_from_the_files_is_alembics(tree: str) -> None:
+    assert head_revision(tree) == head(tree)
+
+
+def test_the_revision_read_from_the_store_is_alembics(sqlite_engine: Engine) -> None:
+    """``upgrade`` skips Alembic for a store at the head: it must read the
+    same revision Alembic does, before, between and after migrations."""
+    with sqlite_engine.connect() as connection:
+        assert migrate_current_revision(connection) is None
+    upgrade(sqlite_engine, "local", "0002")
+    with sqlite_engine.connect() as connection:
+        assert migrate_current_revision(connection) == "0002" == current_revision(sqlite_engine)
+    upgrade(sqlite_engine, "local")
+    with sqlite_engine.connect() as connection:
+        assert migrate_current_revision(connection) == head("local")
+
+
 def test_local_tree_steps_down_and_up_one_revision_at_a_time(sqlite_engine: Engine) -> None:
     script = ScriptDirectory.from_config(alembic_config("local"))
     revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
@@ -203,7 +229,8 @@ def test_a_copied_store_file_keeps_the_device_id_it_was_made_with(tmp_path: Path
     template = open_local_store(tmp_path / "a")
     template.close()
     (tmp_path / "b").mkdir()
-    shutil.copy(tmp_path / "a" / STORE_FILE, tmp_path / "b" / STORE_FILE)
+    for name in (STORE_FILE, KEY_FILE):  # the folder copied: the store and its key
+        shutil.copy(tmp_path / "a" / name, tmp_path / "b" / name)
     copy = open_local_store(tmp_path / "b")
     fresh = open_local_store(tmp_path / "c")
     try:

@@ -5,7 +5,6 @@ stores, and a test keyring backend."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from keyring.backends import fail
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinic import cipher
 from clinic.actor import Actor
 from clinic.enums import Role
 from clinic.journal.entities import SYNCED
@@ -27,7 +27,8 @@ from clinic.journal.models import Conflict, StoreSetting
 from clinic.journal.service import snapshot
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient, update_patient
-from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, open_local_store
+from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, connect_raw, open_local_store
+from clinic.store_key import load_key, save_new_key
 from clinic.visits.models import Visit
 from server.app import create_app
 from server.config import Settings
@@ -37,7 +38,7 @@ from sync.auth import SignedIn, login_online
 from sync.engine import SyncEngine
 from sync.transport import Transport
 from tests.central import PASSWORD, MakeStaff, Staff
-from tests.conftest import TODAY
+from tests.conftest import TODAY, StoreTemplate, copy_template
 from tests.keyring_backend import FileKeyring
 
 
@@ -115,14 +116,15 @@ MakePc = Callable[..., Pc]
 
 
 @pytest.fixture
-def make_pc(store_template: Path, tmp_path: Path, live_server: LiveServer) -> Iterator[MakePc]:
+def make_pc(
+    store_template: StoreTemplate, tmp_path: Path, live_server: LiveServer
+) -> Iterator[MakePc]:
     """A new PC (its own data folder and device id) on the live server."""
     made: list[Pc] = []
 
     def make(name: str | None = None) -> Pc:
         folder = tmp_path / (name or f"pc-{uuid.uuid4().hex[:6]}")
-        folder.mkdir()
-        shutil.copy(store_template, folder / STORE_FILE)
+        copy_template(store_template, folder)
         store = open_local_store(folder)
         with store.write() as session:
             session.merge(StoreSetting(key=DEVICE_ID_KEY, value=str(uuid.uuid4())))
@@ -153,10 +155,11 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def backup_store(store: LocalStore, destination: Path) -> None:
-    """A consistent copy of a PC's SQLite file (WAL included), as a backup
-    tool or a copied data folder would have it."""
-    source = sqlite3.connect(store.path)
-    target = sqlite3.connect(destination)
+    """A consistent copy of a PC's SQLite file (WAL included), encrypted
+    with the same key, as a backup tool or a copied data folder would have it."""
+    key = load_key(store.path.parent)
+    source = connect_raw(store.path)
+    target = cipher.connect(destination, key)
     try:
         source.backup(target)
     finally:
@@ -191,6 +194,7 @@ def copy_pc(tmp_path: Path, live_server: LiveServer) -> Iterator[CopyPc]:
         folder = tmp_path / name
         folder.mkdir()
         backup_store(pc.store, folder / STORE_FILE)
+        save_new_key(folder, load_key(pc.store.path.parent))
         store = open_local_store(folder)
         transport = Transport(live_server.url, store.device_id)
         clone = Pc(store=store, transport=transport, engine=SyncEngine(store, transport))

@@ -8,20 +8,24 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from clinic import cipher
 from clinic.actor import Actor
 from clinic.backup import RESTORED_KEY, daily_backup, read_backup
+from clinic.cipher import StoreState, store_state
 from clinic.enums import Role
 from clinic.journal.models import AppliedMutation, AuditEvent, ChangeLogEntry, OutboxEntry
 from clinic.numbering.models import NumberLease
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient
 from clinic.store import STORE_FILE, LocalStore, open_local_store
+from clinic.store_key import KEY_ENV, load_key, save_new_key
 from desktop.cli import main as seth_clinic
 from server.database import Database
 from sync.engine import FORMER_IDS_KEY, SyncEngine, sync_status
@@ -86,10 +90,13 @@ def test_a_backup_taken_while_the_app_writes_is_consistent_and_opens(
 
     assert not Path(f"{backup}-wal").exists()
     assert backup.stat().st_mode & 0o077 == 0
-    assert sqlite3.connect(backup).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    key = load_key(store.path.parent)
+    assert store_state(backup) == StoreState.ENCRYPTED
+    with closing(cipher.connect(backup, key)) as opened:
+        assert opened.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     # Each registration is a patient, its outbox entry and its audit event in
     # one transaction: a copy of one moment holds all three or none.
-    copy = open_local_store(_folder_with(backup, tmp_path / "opened"))
+    copy = open_local_store(_folder_with(backup, key, tmp_path / "opened"))
     try:
         with copy.session() as session:
             patients = session.scalar(select(func.count()).select_from(Patient)) or 0
@@ -110,10 +117,20 @@ def test_a_backup_taken_while_the_app_writes_is_consistent_and_opens(
     assert queued == audited == patients
 
 
-def _folder_with(backup: Path, folder: Path) -> Path:
+def _folder_with(backup: Path, key: bytes, folder: Path) -> Path:
     folder.mkdir()
     (folder / STORE_FILE).write_bytes(backup.read_bytes())
+    save_new_key(folder, key)
     return folder
+
+
+def use_key_of(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Restores take the key ``store-key`` prints for the store in ``folder``."""
+    capsys.readouterr()
+    assert seth_clinic(["--data-dir", str(folder), "store-key"]) == 0
+    monkeypatch.setenv(KEY_ENV, capsys.readouterr().out.strip())
 
 
 def test_a_restored_store_syncs_as_a_new_device_and_nothing_moves_twice(
@@ -122,6 +139,8 @@ def test_a_restored_store_syncs_as_a_new_device_and_nothing_moves_twice(
     central: Database,
     live_server: LiveServer,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     desk, other = make_pc("desk"), make_pc("other")
     reception = make_staff(Role.RECEPTIONIST)
@@ -133,7 +152,7 @@ def test_a_restored_store_syncs_as_a_new_device_and_nothing_moves_twice(
     mercy = register(desk, "Mercy", "Auma")
     backup = tmp_path / "desk.backup"
     assert seth_clinic(["--data-dir", str(desk.store.path.parent), "backup", str(backup)]) == 0
-    assert read_backup(backup).pending == 1
+    assert read_backup(backup, load_key(desk.store.path.parent)).pending == 1
     with central.sessions() as session:
         backed_up_through = session.scalar(select(func.max(ChangeLogEntry.id)))
     old_device = desk.store.device_id
@@ -148,7 +167,9 @@ def test_a_restored_store_syncs_as_a_new_device_and_nothing_moves_twice(
     with central.sessions() as session:
         changes_before = session.scalar(select(func.count()).where(PATIENT_CHANGES)) or 0
 
-    # The disk dies; the backup goes onto a new data folder.
+    # The disk dies; the backup goes onto a new data folder, opened with the
+    # key the admin kept.
+    use_key_of(desk.store.path.parent, monkeypatch, capsys)
     folder = tmp_path / "restored"
     assert seth_clinic(["--data-dir", str(folder), "restore", str(backup)]) == 0
     store = open_local_store(folder)
@@ -244,7 +265,10 @@ def _refused(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 
 def test_a_restore_is_refused_with_a_reason_and_changes_nothing(
-    store: LocalStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    store: LocalStore,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     backup = tmp_path / "good.backup"
     assert seth_clinic(["--data-dir", str(store.path.parent), "backup", str(backup)]) == 0
@@ -259,18 +283,32 @@ def test_a_restore_is_refused_with_a_reason_and_changes_nothing(
     empty.mkdir()
     csv = tmp_path / "register.csv"
     csv.write_text("NAME,AGE\nGrace Wambui,33yrs\n")
-    assert "register.csv is not a Seth Clinic backup (not an SQLite database)" in _refused(
-        capsys, "--data-dir", str(empty), "restore", str(csv)
+    assert "register.csv is not a Seth Clinic backup, or one encrypted with the key" in (
+        _refused(capsys, "--data-dir", str(empty), "restore", str(csv))
     )
     other_db = tmp_path / "other.sqlite3"
     sqlite3.connect(other_db).execute("CREATE TABLE t (x)").connection.commit()
     assert "other.sqlite3 is not a Seth Clinic backup (it holds no clinic store)" in _refused(
         capsys, "--data-dir", str(empty), "restore", str(other_db)
     )
+    # Without the store's key, or with another store's, an encrypted backup is refused.
+    assert "good.backup is not a Seth Clinic backup, or one encrypted with the key" in (
+        _refused(capsys, "--data-dir", str(empty), "restore", str(backup))
+    )
+    monkeypatch.setenv(KEY_ENV, "ab" * 32)
+    assert "good.backup is not a Seth Clinic backup, or one encrypted with another store's" in (
+        _refused(capsys, "--data-dir", str(empty), "restore", str(backup))
+    )
+    monkeypatch.setenv(KEY_ENV, "not hex")
+    assert f"{KEY_ENV} is not a store key (64 hex digits)" in (
+        _refused(capsys, "--data-dir", str(empty), "restore", str(backup))
+    )
+    use_key_of(data, monkeypatch, capsys)
     newer = tmp_path / "newer.backup"
     newer.write_bytes(backup.read_bytes())
-    with sqlite3.connect(newer) as db:
+    with closing(cipher.connect(newer, load_key(data))) as db:
         db.execute("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+        db.commit()
     assert "was made by a newer version of Seth Clinic (schema ffff_from_the_future)" in (
         _refused(capsys, "--data-dir", str(empty), "restore", str(newer))
     )
@@ -298,12 +336,17 @@ def test_the_daily_backup_is_taken_once_a_day_and_seven_are_kept(
         f"clinic-{(start + timedelta(days=n)).isoformat()}.sqlite3" for n in range(3, 10)
     ]
     assert made[-1] is not None
-    assert read_backup(made[-1]).device_id == str(store.device_id)
-    assert uuid.UUID(read_backup(made[-1]).device_id) == store.device_id
+    key = load_key(store.path.parent)
+    assert read_backup(made[-1], key).device_id == str(store.device_id)
+    assert uuid.UUID(read_backup(made[-1], key).device_id) == store.device_id
 
 
 def test_a_backup_of_a_restored_store_not_synced_since_keeps_the_first_restores_marker(
-    store: LocalStore, receptionist: Actor, tmp_path: Path
+    store: LocalStore,
+    receptionist: Actor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     def registered(target: LocalStore, name: str) -> None:
         with target.write() as session:
@@ -317,6 +360,7 @@ def test_a_backup_of_a_restored_store_not_synced_since_keeps_the_first_restores_
     registered(store, "Grace")
     first = tmp_path / "first.backup"
     assert seth_clinic(["--data-dir", str(store.path.parent), "backup", str(first)]) == 0
+    use_key_of(store.path.parent, monkeypatch, capsys)
     assert seth_clinic(["--data-dir", str(tmp_path / "a"), "restore", str(first)]) == 0
     restored = open_local_store(tmp_path / "a")
     try:
@@ -327,7 +371,8 @@ def test_a_backup_of_a_restored_store_not_synced_since_keeps_the_first_restores_
         assert seth_clinic(["--data-dir", str(restored.path.parent), "backup", str(second)]) == 0
     finally:
         restored.close()
-    assert read_backup(second).outbox_through == 2
+    assert read_backup(second, load_key(tmp_path / "a")).outbox_through == 2
+    use_key_of(tmp_path / "a", monkeypatch, capsys)  # a restored store has a key of its own
     assert seth_clinic(["--data-dir", str(tmp_path / "b"), "restore", str(second)]) == 0
     again = open_local_store(tmp_path / "b")
     try:

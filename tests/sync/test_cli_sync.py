@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from clinic.actor import Actor
 from clinic.enums import Role
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient
-from clinic.store import open_local_store
+from clinic.store import connect_raw, open_local_store
 from server.database import Database
 from sync.auth import SignedIn, login_offline
 from tests.central import PASSWORD, MakeStaff
@@ -150,7 +149,7 @@ def test_a_sync_killed_at_any_moment_loses_nothing(
 
     assert kills >= 3, "the syncs ended before they could be killed; give them more work"
     assert finished.returncode == 0, finished.stderr
-    with sqlite3.connect(data_dir / "clinic.sqlite3") as connection:
+    with connect_raw(data_dir / "clinic.sqlite3") as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert connection.execute("SELECT count(*) FROM outbox").fetchone() == (0,)
         local = connection.execute("SELECT count(*) FROM patients").fetchone()[0]

@@ -4,7 +4,6 @@ one whose rows came one by one, and which finishes after being cut off."""
 from __future__ import annotations
 
 import gc
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,14 @@ from clinic.journal.models import ChangeLogEntry
 from clinic.journal.service import log_central_change
 from clinic.patients.models import Patient
 from clinic.patients.search import search_patients
+from clinic.store import connect_raw
 from server.database import Database
 from sync.apply import BULK_LOAD_KEY, INDEX_AT_ONCE_FROM
 from sync.auth import login_online
 from sync.engine import SyncEngine, SyncReport
 from sync.transport import Transport, Unreachable
 from tests.central import PASSWORD
+from tests.conftest import StoreTemplate
 from tests.sync.conftest import LiveServer, MakePc, MakeStaff, Pc, local_patient, register
 from tests.sync.faults import KillClient
 from tests.sync.test_cursor import spelled
@@ -35,7 +36,7 @@ SEARCHES = ("kamau", "wanj", "0722", "OP-2026", "2026-0000")
 
 def schema(path: Path) -> set[tuple[str, str, str]]:
     """The store's indexes and triggers with their SQL."""
-    with sqlite3.connect(path) as connection:
+    with connect_raw(path) as connection:
         return set(
             connection.execute(
                 "SELECT type, name, coalesce(sql, '') FROM sqlite_master"
@@ -46,7 +47,7 @@ def schema(path: Path) -> set[tuple[str, str, str]]:
 
 def search_index(pc: Pc) -> dict[str, list[tuple[str, str]]]:
     """Both search tables' entries by patient, after FTS5's own check."""
-    with sqlite3.connect(pc.store.path) as connection:
+    with connect_raw(pc.store.path) as connection:
         entries = {}
         for table, column in (
             ("patient_search_names", "names"),
@@ -92,7 +93,7 @@ def test_many_patients_pulled_at_once_leave_the_store_as_if_they_came_one_by_one
     first: bool,
     make_pc: MakePc,
     make_staff: MakeStaff,
-    store_template: Path,
+    store_template: StoreTemplate,
     collector_seen: list[tuple[bool, bool]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -117,7 +118,7 @@ def test_many_patients_pulled_at_once_leave_the_store_as_if_they_came_one_by_one
         assert new.engine.sync().pulled >= INDEX_AT_ONCE_FROM
 
     assert new.store.get_setting(BULK_LOAD_KEY) is None
-    assert schema(new.store.path) == schema(store_template)
+    assert schema(new.store.path) == schema(store_template.path)
     assert search_index(new) == search_index(desk)
     for query in SEARCHES:
         assert found(new, query) == found(desk, query), query
@@ -151,7 +152,7 @@ class CutOff(httpx.HTTPTransport):
 
 
 def count_patients(pc: Pc) -> int:
-    with sqlite3.connect(pc.store.path) as connection:
+    with connect_raw(pc.store.path) as connection:
         count: int = connection.execute("SELECT count(*) FROM patients").fetchone()[0]
         return count
 
@@ -162,7 +163,7 @@ def test_a_first_sync_stopped_half_way_keeps_a_working_store_and_finishes_later(
     make_pc: MakePc,
     make_staff: MakeStaff,
     live_server: LiveServer,
-    store_template: Path,
+    store_template: StoreTemplate,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     reception = make_staff(Role.RECEPTIONIST, "wanjiru")
@@ -191,7 +192,7 @@ def test_a_first_sync_stopped_half_way_keeps_a_working_store_and_finishes_later(
     if kill:  # the load is still under way: its note says what to build
         note: Any = fresh.store.get_setting(BULK_LOAD_KEY)
         assert note is not None and note["indexes"]
-        assert schema(fresh.store.path) < schema(store_template)
+        assert schema(fresh.store.path) < schema(store_template.path)
         # Opened again with the network down: the first sync it tries ends the load.
         offline = Transport("http://127.0.0.1:9", fresh.store.device_id)
         with pytest.raises(Unreachable):
@@ -199,13 +200,13 @@ def test_a_first_sync_stopped_half_way_keeps_a_working_store_and_finishes_later(
         offline.close()
     # What came is indexed whole, to work on offline.
     assert fresh.store.get_setting(BULK_LOAD_KEY) is None
-    assert schema(fresh.store.path) == schema(store_template)
+    assert schema(fresh.store.path) == schema(store_template.path)
     assert len(found(fresh, "kamau")) == held
 
     fresh.engine.pull(SyncReport())
 
     assert fresh.store.get_setting(BULK_LOAD_KEY) is None
-    assert schema(fresh.store.path) == schema(store_template)
+    assert schema(fresh.store.path) == schema(store_template.path)
     assert search_index(fresh) == search_index(desk)
     assert found(fresh, "0722") == found(desk, "0722")
     cut.close()

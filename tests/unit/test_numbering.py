@@ -235,7 +235,9 @@ def test_provisional_receipts_are_replaced_in_one_pass_across_blocks(
         assert replace_provisional(session, actor, made_by=[device]) == 5
         assert numbers_left(session, device, RCP) == 998
     with store.session() as session:
-        receipts = session.scalars(select(Payment.receipt_number).order_by(Payment.created_at))
+        receipts = session.scalars(
+            select(Payment.receipt_number).order_by(Payment.created_at)
+        ).all()
         outbox = session.execute(select(OutboxEntry.operation, OutboxEntry.changes)).all()
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.device_sequence)).all()
     expected = [format_number(RCP, 2026, serial) for serial in (101, 102, 103)] + [

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from clinic.errors import FieldError
 from desktop.context import AppContext
+from desktop.display import translate
 from desktop.screens.base import Screen
 from desktop.widgets import ErrorForm
 from sync.transport import ServerRefused, Transport, Unreachable
@@ -42,7 +43,7 @@ class AdminApi:
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         if self.transport is None:
-            raise NoServer("No clinic server is set up on this PC")
+            raise NoServer(translate("ServerScreen", "No clinic server is set up on this PC"))
         return self.transport.call(method, path, body)
 
     def branches(self) -> list[Json]:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from clinic.clock import NAIROBI, clinic_today
 from clinic.errors import InvalidValue, NotAllowed
 from desktop.context import AppContext
+from desktop.display import translate
 
 
 def when(moment: datetime | None, *, with_date: bool = True) -> str:
@@ -47,6 +48,6 @@ def run_write(
             return
         if not isinstance(error, NotAllowed | InvalidValue):
             raise error
-        QMessageBox.warning(parent, parent.tr("Not done"), str(error))
+        QMessageBox.warning(parent, translate("AdminTables", "Not done"), str(error))
 
     ctx.db.submit(work, finished, failed)

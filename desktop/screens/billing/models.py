@@ -15,8 +15,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from clinic.enums import PaymentMethod
 from clinic.rules.money import format_kes
+from desktop.display import method_text
 from desktop.printing import local_time
 from desktop.screens.billing.queries import BillLine, BillState, PaymentRow, WaitingToPay
 
@@ -35,22 +35,10 @@ STATE_COLOUR = {
     BillState.PART_PAID: "#9a6700",
     BillState.PAID: "#1b7d2f",
 }
-_METHOD_TEXT = {
-    PaymentMethod.CASH: QT_TRANSLATE_NOOP("PaymentMethod", "Cash"),
-    PaymentMethod.MPESA: QT_TRANSLATE_NOOP("PaymentMethod", "M-Pesa"),
-    PaymentMethod.CARD: QT_TRANSLATE_NOOP("PaymentMethod", "Card"),
-    PaymentMethod.BANK: QT_TRANSLATE_NOOP("PaymentMethod", "Bank"),
-    PaymentMethod.SHA: QT_TRANSLATE_NOOP("PaymentMethod", "SHA"),
-    PaymentMethod.INSURANCE: QT_TRANSLATE_NOOP("PaymentMethod", "Insurance"),
-}
 
 
 def state_text(state: BillState) -> str:
     return QCoreApplication.translate("BillState", str(_STATE_TEXT[state]))
-
-
-def method_text(method: PaymentMethod | str) -> str:
-    return QCoreApplication.translate("PaymentMethod", str(_METHOD_TEXT[PaymentMethod(method)]))
 
 
 class WaitingModel(QAbstractTableModel):

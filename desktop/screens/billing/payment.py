@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
@@ -24,7 +24,7 @@ from clinic.billing.rules import INSURANCE_EXAMPLE
 from clinic.enums import PaymentMethod
 from clinic.errors import FieldError, InvalidValue
 from clinic.rules.money import format_kes, parse_kes
-from desktop.screens.billing.models import method_text
+from desktop.display import method_text
 from desktop.widgets import ERROR_STYLE, ErrorForm
 
 M = PaymentMethod
@@ -32,6 +32,7 @@ CHECKED_STYLE = (
     "QPushButton:checked { background: #2f6f8f; color: white; font-weight: bold;"
     " border: 1px solid #1f3a4d; border-radius: 3px; }"
 )
+BUTTON_PADDING = 24
 METHOD_KEYS = (
     (M.CASH, Qt.Key.Key_F2),
     (M.MPESA, Qt.Key.Key_F3),
@@ -77,6 +78,13 @@ class PaymentPanel(QGroupBox):
             button = QPushButton(f"{method_text(method)} ({QKeySequence(key).toString()})")
             button.setCheckable(True)
             button.setStyleSheet(CHECKED_STYLE)
+            # Wide enough for its text in bold, as it shows when chosen.
+            button.ensurePolished()
+            bold = QFont(button.font())
+            bold.setBold(True)
+            button.setMinimumWidth(
+                QFontMetrics(bold).horizontalAdvance(button.text()) + BUTTON_PADDING
+            )
             button.setObjectName(f"method_{method.value.lower()}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _=False, m=method: self.choose(m))

@@ -84,6 +84,11 @@ class ReceiptData:
         return self.amount_cents < 0
 
 
+def receipt_title(data: ReceiptData) -> str:
+    """The printed document's title: ``Receipt RC-000123``."""
+    return QCoreApplication.translate("Receipt", "Receipt %1").replace("%1", data.receipt_number)
+
+
 def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
     e = html.escape
     small = page == PageChoice.ROLL_80MM
@@ -97,7 +102,7 @@ def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
     if copy:
         parts.append(
             '<p align="center" style="font-size: 14pt; font-weight: bold;">'
-            f"*** {e(QCoreApplication.translate('Receipt', 'COPY'))} ***</p>"
+            "*** " + e(QCoreApplication.translate("Receipt", "COPY")) + " ***</p>"
         )
     parts.append(header_html(data.clinic_name, title, lines=[data.branch_name], compact=small))
     parts.append(
@@ -192,15 +197,16 @@ def receipt_html(data: ReceiptData, *, copy: bool, page: PageChoice) -> str:
     parts.append(facts_html(money))
     if data.reversal_reason:
         parts.append(
-            f"<p>{e(QCoreApplication.translate('Receipt', 'Reason'))}: "
-            f"{e(data.reversal_reason)}</p>"
+            "<p>"
+            + e(QCoreApplication.translate("Receipt", "Reason"))
+            + f": {e(data.reversal_reason)}</p>"
         )
     for note in data.notes:
         parts.append(f"<p>{e(note)}</p>")
+    served_by = QCoreApplication.translate("Receipt", "Served by")
+    thanks = QCoreApplication.translate("Receipt", "Thank you. Get well soon.")
     parts.append(
-        f"<hr><p>{e(QCoreApplication.translate('Receipt', 'Served by'))}: {e(data.cashier)}</p>"
-        f'<p align="center">{e(QCoreApplication.translate("Receipt", "Thank you. Get well soon."))}'
-        "</p></div>"
+        f'<hr><p>{e(served_by)}: {e(data.cashier)}</p><p align="center">{e(thanks)}</p></div>'
     )
     return "".join(parts)
 
@@ -251,7 +257,7 @@ def save_receipt_pdf(
     return write_pdf(
         path,
         lambda writer: print_to(writer, data, copy=copy, page=page),
-        title=f"{QCoreApplication.translate('Receipt', 'Receipt')} {data.receipt_number}",
+        title=receipt_title(data),
         creator=data.clinic_name,
     )
 
@@ -268,5 +274,5 @@ def print_receipt(
     return print_with_dialog(
         parent,
         lambda printer: print_to(printer, data, copy=copy, page=page),
-        title=f"{QCoreApplication.translate('Receipt', 'Receipt')} {data.receipt_number}",
+        title=receipt_title(data),
     )

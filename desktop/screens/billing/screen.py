@@ -55,14 +55,10 @@ from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
 from clinic.rules.money import format_kes
 from clinic.rules.mpesa import clean_mpesa_code
 from desktop.context import AppContext
+from desktop.display import method_text
 from desktop.printing import DEFAULT_CLINIC_NAME, clinic_name
 from desktop.screens.base import Screen
-from desktop.screens.billing.models import (
-    LinesModel,
-    PaymentsModel,
-    WaitingModel,
-    method_text,
-)
+from desktop.screens.billing.models import LinesModel, PaymentsModel, WaitingModel
 from desktop.screens.billing.payment import PaymentEntry, PaymentPanel
 from desktop.screens.billing.queries import (
     Bill,

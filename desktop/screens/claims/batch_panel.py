@@ -49,8 +49,8 @@ from clinic.claims.sha_csv import write_batch_csv
 from clinic.enums import BatchPeriod
 from clinic.rules.money import format_kes
 from desktop.context import AppContext
+from desktop.display import claim_status_text, period_text, translate
 from desktop.printing import local_time
-from desktop.screens.claims.labels import period_text, status_text, tr
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import error_text
 from desktop.widgets import ERROR_STYLE, ask_save_path
@@ -139,7 +139,14 @@ class BatchPanel(QWidget):
         for combo in (self.period, self.branch):
             combo.currentIndexChanged.connect(lambda _index: self.refresh())
         self.day.dateChanged.connect(lambda _day: self.refresh())
-        self.candidates = _table("batch_candidates", [tr("Patient"), tr("Visit"), tr("Claimed")])
+        self.candidates = _table(
+            "batch_candidates",
+            [
+                translate("Claims", "Patient"),
+                translate("Claims", "Visit"),
+                translate("Claims", "Claimed"),
+            ],
+        )
         self.candidates.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.candidates.itemChanged.connect(lambda _item: self._update_make_button())
         self.make_button = QPushButton()
@@ -147,11 +154,11 @@ class BatchPanel(QWidget):
         self.make_button.clicked.connect(self.make_batch)
         choose = QHBoxLayout()
         choose.addWidget(self.period)
-        choose.addWidget(QLabel(tr("containing")))
+        choose.addWidget(QLabel(translate("Claims", "containing")))
         choose.addWidget(self.day)
         choose.addWidget(self.branch)
         choose.addStretch(1)
-        new_box = QGroupBox(tr("New batch from ready claims"))
+        new_box = QGroupBox(translate("Claims", "New batch from ready claims"))
         new_layout = QVBoxLayout(new_box)
         new_layout.addLayout(choose)
         new_layout.addWidget(self.period_label)
@@ -161,24 +168,36 @@ class BatchPanel(QWidget):
         # the batches
         self.batch_table = _table(
             "batches",
-            [tr("Period"), tr("Claims"), tr("Claimed"), tr("Submitted"), tr("SHA reference")],
+            [
+                translate("Claims", "Period"),
+                translate("Claims", "Claims"),
+                translate("Claims", "Claimed"),
+                translate("Claims", "Submitted"),
+                translate("Claims", "SHA reference"),
+            ],
             stretch=4,
         )
         self.batch_table.itemSelectionChanged.connect(self._batch_selected)
         self.batch_claims_table = _table(
-            "batch_claims", [tr("Patient"), tr("Visit"), tr("Status"), tr("Claimed")]
+            "batch_claims",
+            [
+                translate("Claims", "Patient"),
+                translate("Claims", "Visit"),
+                translate("Claims", "Status"),
+                translate("Claims", "Claimed"),
+            ],
         )
         self.batch_claims_table.cellDoubleClicked.connect(self._open_batch_claim)
         self.reference = QLineEdit()
         self.reference.setObjectName("batch_reference")
-        self.reference.setPlaceholderText(tr("SHA portal reference (optional)"))
-        self.submit_button = QPushButton(tr("Submit to SHA"))
+        self.reference.setPlaceholderText(translate("Claims", "SHA portal reference (optional)"))
+        self.submit_button = QPushButton(translate("Claims", "Submit to SHA"))
         self.submit_button.setObjectName("submit_batch")
         self.submit_button.clicked.connect(self.submit)
-        self.csv_button = QPushButton(tr("Export SHA CSV…"))
+        self.csv_button = QPushButton(translate("Claims", "Export SHA CSV…"))
         self.csv_button.setObjectName("export_csv")
         self.csv_button.clicked.connect(lambda: self.export_csv())
-        self.fhir_button = QPushButton(tr("Export FHIR bundles…"))
+        self.fhir_button = QPushButton(translate("Claims", "Export FHIR bundles…"))
         self.fhir_button.setObjectName("export_fhir")
         self.fhir_button.clicked.connect(lambda: self.export_fhir())
         actions = QHBoxLayout()
@@ -188,10 +207,12 @@ class BatchPanel(QWidget):
         exports.addStretch(1)
         exports.addWidget(self.csv_button)
         exports.addWidget(self.fhir_button)
-        batches_box = QGroupBox(tr("Batches"))
+        batches_box = QGroupBox(translate("Claims", "Batches"))
         batches_layout = QVBoxLayout(batches_box)
         batches_layout.addWidget(self.batch_table, 2)
-        batches_layout.addWidget(QLabel(tr("Claims in the batch (double-click to open):")))
+        batches_layout.addWidget(
+            QLabel(translate("Claims", "Claims in the batch (double-click to open):"))
+        )
         batches_layout.addWidget(self.batch_claims_table, 3)
         batches_layout.addLayout(actions)
         batches_layout.addLayout(exports)
@@ -239,9 +260,9 @@ class BatchPanel(QWidget):
         branch_id = self.chosen_branch()
         _period, start, end = self.chosen_period()
         self.period_label.setText(
-            tr("Ready claims of visits from {start} to {end}, not in a batch:").format(
-                start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"
-            )
+            translate(
+                "Claims", "Ready claims of visits from {start} to {end}, not in a batch:"
+            ).format(start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
         )
         store = self.ctx.store
 
@@ -297,7 +318,9 @@ class BatchPanel(QWidget):
             self.batch_table.setItem(row, 1, _item(str(batch.claims), numeric=True))
             self.batch_table.setItem(row, 2, _item(format_kes(batch.claimed_cents), numeric=True))
             submitted = (
-                local_time(batch.submitted_at, "%d/%m/%Y") if batch.submitted_at else tr("not yet")
+                local_time(batch.submitted_at, "%d/%m/%Y")
+                if batch.submitted_at
+                else translate("Claims", "not yet")
             )
             self.batch_table.setItem(row, 3, _item(submitted))
             self.batch_table.setItem(row, 4, _item(batch.reference or ""))
@@ -325,7 +348,7 @@ class BatchPanel(QWidget):
             c.claimed_cents for c in (self.view.candidates if self.view else []) if c.id in chosen
         )
         self.make_button.setText(
-            tr("Make a batch of {count} claims ({amount})").format(
+            translate("Claims", "Make a batch of {count} claims ({amount})").format(
                 count=len(chosen), amount=format_kes(cents)
             )
         )
@@ -364,7 +387,7 @@ class BatchPanel(QWidget):
         for row, claim in enumerate(claims):
             table.setItem(row, 0, _item(f"{claim.patient_name} ({claim.op_number})"))
             table.setItem(row, 1, _item(f"{claim.visit_date:%d/%m/%Y}"))
-            table.setItem(row, 2, _item(status_text(claim.status)))
+            table.setItem(row, 2, _item(claim_status_text(claim.status)))
             table.setItem(row, 3, _item(format_kes(claim.claimed_cents), numeric=True))
 
     def _show_batch_actions(self, batch: BatchRow | None) -> None:
@@ -395,7 +418,9 @@ class BatchPanel(QWidget):
         def done(panel: BatchPanel, batch_id: uuid.UUID) -> None:
             panel.ctx.saved()
             panel._selected_batch = batch_id
-            panel.show_message(tr("Batch made with {count} claims.").format(count=len(claim_ids)))
+            panel.show_message(
+                translate("Claims", "Batch made with {count} claims.").format(count=len(claim_ids))
+            )
             panel.refresh()
 
         submit_for(self, ctx.db, work, done, BatchPanel._failed)
@@ -415,9 +440,9 @@ class BatchPanel(QWidget):
             panel.ctx.saved()
             panel.reference.clear()
             panel.show_message(
-                tr("Batch submitted: its {count} claims are locked as submitted.").format(
-                    count=batch.claims
-                )
+                translate(
+                    "Claims", "Batch submitted: its {count} claims are locked as submitted."
+                ).format(count=batch.claims)
             )
             panel.refresh()
 
@@ -431,9 +456,9 @@ class BatchPanel(QWidget):
         if path is None:
             path = ask_save_path(
                 self,
-                tr("Export the SHA CSV"),
+                translate("Claims", "Export the SHA CSV"),
                 f"sha-batch-{batch.branch_code}-{batch.period_start:%Y%m%d}.csv",
-                tr("CSV files (*.csv)"),
+                translate("Claims", "CSV files (*.csv)"),
             )
             if path is None:
                 return
@@ -453,7 +478,9 @@ class BatchPanel(QWidget):
         if batch is None:
             return
         if folder is None:
-            chosen = QFileDialog.getExistingDirectory(self, tr("Folder for the FHIR bundles"))
+            chosen = QFileDialog.getExistingDirectory(
+                self, translate("Claims", "Folder for the FHIR bundles")
+            )
             if not chosen:
                 return
             folder = Path(chosen)
@@ -471,7 +498,7 @@ class BatchPanel(QWidget):
 
     def _exported(self, exported: Exported) -> None:
         self.show_message(
-            tr("Wrote {count} file(s) to {folder}").format(
+            translate("Claims", "Wrote {count} file(s) to {folder}").format(
                 count=len(exported.files), folder=exported.folder
             )
         )

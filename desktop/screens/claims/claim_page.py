@@ -50,8 +50,9 @@ from clinic.org.models import User
 from clinic.permissions import Data, may_write
 from clinic.rules.money import format_kes, parse_kes
 from desktop.context import AppContext
+from desktop.display import claim_move_text, claim_status_text, translate
 from desktop.printing import clinic_name, local_time
-from desktop.screens.claims.labels import STATUS_COLOURS, move_text, status_text, tr
+from desktop.screens.claims.labels import STATUS_COLOURS
 from desktop.screens.claims.sha_invoice import print_sha_invoice, write_sha_invoice_pdf
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import error_text
@@ -71,21 +72,23 @@ FIX_SCREENS = {
 
 def fix_button_text(fix_in: FixIn) -> str:
     return {
-        FixIn.PATIENT: tr("Open the patient"),
-        FixIn.CONSULTATION: tr("Open the consultation"),
-        FixIn.PRICE_LIST: tr("Open the price list"),
-        FixIn.CLAIM: tr("Bring up to date"),
+        FixIn.PATIENT: translate("Claims", "Open the patient"),
+        FixIn.CONSULTATION: translate("Claims", "Open the consultation"),
+        FixIn.PRICE_LIST: translate("Claims", "Open the price list"),
+        FixIn.CLAIM: translate("Claims", "Bring up to date"),
     }[fix_in]
 
 
 def who_fixes(fix_in: FixIn) -> str:
     return {
-        FixIn.PATIENT: tr("Reception corrects the patient's details."),
-        FixIn.CONSULTATION: tr(
-            "The clinician corrects the consultation (an amendment once signed)."
+        FixIn.PATIENT: translate("Claims", "Reception corrects the patient's details."),
+        FixIn.CONSULTATION: translate(
+            "Claims", "The clinician corrects the consultation (an amendment once signed)."
         ),
-        FixIn.PRICE_LIST: tr("An admin corrects the price list."),
-        FixIn.CLAIM: tr("Once the invoice is right, bring the draft claim up to date from it."),
+        FixIn.PRICE_LIST: translate("Claims", "An admin corrects the price list."),
+        FixIn.CLAIM: translate(
+            "Claims", "Once the invoice is right, bring the draft claim up to date from it."
+        ),
     }[fix_in]
 
 
@@ -201,19 +204,19 @@ class ClaimPage(QWidget):
     # --- building ----------------------------------------------------------
 
     def _build(self) -> None:
-        back = QPushButton(tr("← Back to the list"))
-        back.setToolTip(tr("Esc"))
+        back = QPushButton(translate("Claims", "← Back to the list"))
+        back.setToolTip(translate("Claims", "Esc"))
         back.clicked.connect(self.sig_closed.emit)
-        self.title = QLabel(tr("Loading…"))
+        self.title = QLabel(translate("Claims", "Loading…"))
         self.title.setObjectName("claim_title")
         self.title.setStyleSheet("font-size: 13pt; font-weight: bold;")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_badge = QLabel()
         self.status_badge.setObjectName("claim_status")
-        self.print_button = QPushButton(tr("Print SHA invoice"))
+        self.print_button = QPushButton(translate("Claims", "Print SHA invoice"))
         self.print_button.setObjectName("print_sha_invoice")
         self.print_button.clicked.connect(self.print_invoice)
-        self.pdf_button = QPushButton(tr("Save as PDF…"))
+        self.pdf_button = QPushButton(translate("Claims", "Save as PDF…"))
         self.pdf_button.clicked.connect(self.save_invoice_pdf)
         top = QHBoxLayout()
         top.addWidget(back)
@@ -231,21 +234,21 @@ class ClaimPage(QWidget):
 
         # what the claim says
         self.facts: dict[str, QLabel] = {}
-        facts_box = QGroupBox(tr("Claim"))
+        facts_box = QGroupBox(translate("Claims", "Claim"))
         grid = QGridLayout(facts_box)
         grid.setHorizontalSpacing(12)
         grid.setVerticalSpacing(3)
         fact_rows = (
-            ("patient", tr("Patient")),
-            ("sha_number", tr("SHA number")),
-            ("facility", tr("Facility")),
-            ("visit", tr("Visit")),
-            ("clinician", tr("Clinician")),
-            ("diagnoses", tr("Diagnoses")),
-            ("claimed", tr("Claimed")),
-            ("approved", tr("Approved")),
-            ("paid", tr("Paid")),
-            ("submitted", tr("Submitted")),
+            ("patient", translate("Claims", "Patient")),
+            ("sha_number", translate("Claims", "SHA number")),
+            ("facility", translate("Claims", "Facility")),
+            ("visit", translate("Claims", "Visit")),
+            ("clinician", translate("Claims", "Clinician")),
+            ("diagnoses", translate("Claims", "Diagnoses")),
+            ("claimed", translate("Claims", "Claimed")),
+            ("approved", translate("Claims", "Approved")),
+            ("paid", translate("Claims", "Paid")),
+            ("submitted", translate("Claims", "Submitted")),
         )
         for index, (name, caption) in enumerate(fact_rows):
             value = QLabel()
@@ -263,16 +266,29 @@ class ClaimPage(QWidget):
 
         self.lines = _table(
             "claim_lines",
-            [tr("Item"), tr("Intervention code"), tr("Qty"), tr("Amount"), tr("SHA tariff")],
+            [
+                translate("Claims", "Item"),
+                translate("Claims", "Intervention code"),
+                translate("Claims", "Qty"),
+                translate("Claims", "Amount"),
+                translate("Claims", "SHA tariff"),
+            ],
         )
-        lines_box = QGroupBox(tr("Lines"))
+        lines_box = QGroupBox(translate("Claims", "Lines"))
         QVBoxLayout(lines_box).addWidget(self.lines)
 
         self.history = _table(
-            "claim_history", [tr("When"), tr("Move"), tr("By"), tr("Note")], stretch=3
+            "claim_history",
+            [
+                translate("Claims", "When"),
+                translate("Claims", "Move"),
+                translate("Claims", "By"),
+                translate("Claims", "Note"),
+            ],
+            stretch=3,
         )
         self.history.setMaximumHeight(150)
-        history_box = QGroupBox(tr("History"))
+        history_box = QGroupBox(translate("Claims", "History"))
         QVBoxLayout(history_box).addWidget(self.history)
 
         left = QVBoxLayout()
@@ -281,7 +297,7 @@ class ClaimPage(QWidget):
         left.addWidget(history_box)
 
         # the checklist
-        self.checklist_box = QGroupBox(tr("What SHA would reject"))
+        self.checklist_box = QGroupBox(translate("Claims", "What SHA would reject"))
         self.checklist_box.setObjectName("checklist")
         self.checklist_state = QLabel()
         self.checklist_state.setObjectName("checklist_state")
@@ -299,12 +315,13 @@ class ClaimPage(QWidget):
         scroll.setWidget(items_widget)
         scroll.viewport().setAutoFillBackground(False)
         items_widget.setAutoFillBackground(False)
-        self.update_button = QPushButton(tr("Bring up to date"))
+        self.update_button = QPushButton(translate("Claims", "Bring up to date"))
         self.update_button.setObjectName("refresh_claim")
         self.update_button.setToolTip(
-            tr(
+            translate(
+                "Claims",
                 "Take the patient's SHA numbers and the invoice's lines again,"
-                " after reception, the cashier or the price list fixed them"
+                " after reception, the cashier or the price list fixed them",
             )
         )
         self.update_button.clicked.connect(self.bring_up_to_date)
@@ -316,7 +333,7 @@ class ClaimPage(QWidget):
         checklist_layout.addWidget(scroll, 1)
 
         # the moves
-        self.moves_box = QGroupBox(tr("Move the claim"))
+        self.moves_box = QGroupBox(translate("Claims", "Move the claim"))
         self.move_to = QComboBox()
         self.move_to.setObjectName("move_to")
         self.move_to.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -338,17 +355,17 @@ class ClaimPage(QWidget):
         self.move_error.setStyleSheet(ERROR_STYLE)
         self.move_error.setWordWrap(True)
         self.move_error.hide()
-        self.move_button = QPushButton(tr("Move"))
+        self.move_button = QPushButton(translate("Claims", "Move"))
         self.move_button.setObjectName("move_claim")
         self.move_button.clicked.connect(self.apply_move)
         form_layout = QFormLayout()
         self.form = ErrorForm(form_layout)
-        form_layout.addRow(tr("Move to"), self.move_to)
-        self.form.add("reason", tr("Reason"), self.reason)
-        self.form.add("approved_cents", tr("Approved (KES)"), self.approved)
-        self.form.add("paid_cents", tr("Paid (KES)"), self.paid)
-        self.form.add("paid_on", tr("Paid on"), self.paid_on)
-        self.form.add("payment_reference", tr("SHA reference"), self.reference)
+        form_layout.addRow(translate("Claims", "Move to"), self.move_to)
+        self.form.add("reason", translate("Claims", "Reason"), self.reason)
+        self.form.add("approved_cents", translate("Claims", "Approved (KES)"), self.approved)
+        self.form.add("paid_cents", translate("Claims", "Paid (KES)"), self.paid)
+        self.form.add("paid_on", translate("Claims", "Paid on"), self.paid_on)
+        self.form.add("payment_reference", translate("Claims", "SHA reference"), self.reference)
         self.no_moves = QLabel()
         self.no_moves.setWordWrap(True)
         moves_layout = QVBoxLayout(self.moves_box)
@@ -386,14 +403,16 @@ class ClaimPage(QWidget):
         self.data = data
         doc = data.document
         self.title.setText(f"{doc.patient.full_name} · {doc.number}")
-        self.status_badge.setText(status_text(doc.status))
+        self.status_badge.setText(claim_status_text(doc.status))
         self.status_badge.setStyleSheet(
             f"color: white; background: {STATUS_COLOURS[doc.status]}; padding: 3px 10px;"
             " border-radius: 9px; font-weight: bold;"
         )
-        sha = doc.sha_member_number or tr("none")
+        sha = doc.sha_member_number or translate("Claims", "none")
         if doc.is_dependant:
-            sha += tr(" (dependant of {principal})").format(principal=doc.sha_principal_number)
+            sha += translate("Claims", " (dependant of {principal})").format(
+                principal=doc.sha_principal_number
+            )
         facility = doc.facility
         codes = ", ".join(
             part
@@ -404,22 +423,22 @@ class ClaimPage(QWidget):
             if part
         )
         signed = (
-            tr("signed {when}").format(when=local_time(doc.visit_signed_at))
+            translate("Claims", "signed {when}").format(when=local_time(doc.visit_signed_at))
             if doc.visit_signed_at
-            else tr("not signed")
+            else translate("Claims", "not signed")
         )
         values = {
             "patient": f"{doc.patient.full_name} ({doc.patient.op_number})",
             "sha_number": sha,
             "facility": f"{facility.name}" + (f" · {codes}" if codes else ""),
             "visit": f"{doc.visit_date:%d/%m/%Y}, {signed}",
-            "clinician": doc.clinician.full_name if doc.clinician else tr("none"),
+            "clinician": doc.clinician.full_name if doc.clinician else translate("Claims", "none"),
             "diagnoses": "; ".join(
                 f"{d.code} {d.description}"
                 + (f" ({d.code_system})" if d.code_system != "ICD10" else "")
                 for d in doc.diagnoses
             )
-            or tr("none"),
+            or translate("Claims", "none"),
             "claimed": format_kes(doc.claimed_cents),
             "approved": "" if doc.approved_cents is None else format_kes(doc.approved_cents),
             "paid": ""
@@ -433,7 +452,9 @@ class ClaimPage(QWidget):
             label.setText(values[name] or "—")
         if doc.rejection_reason and doc.status == C.REJECTED:
             self.show_message(
-                tr("SHA rejected this claim: {reason}").format(reason=doc.rejection_reason),
+                translate("Claims", "SHA rejected this claim: {reason}").format(
+                    reason=doc.rejection_reason
+                ),
                 error=True,
             )
         _fill(
@@ -441,7 +462,7 @@ class ClaimPage(QWidget):
             [
                 [
                     line.description,
-                    line.intervention_code or tr("none"),
+                    line.intervention_code or translate("Claims", "none"),
                     str(line.quantity),
                     format_kes(line.amount_cents),
                     "" if line.tariff_cents is None else format_kes(line.tariff_cents),
@@ -455,8 +476,8 @@ class ClaimPage(QWidget):
             [
                 [
                     local_time(entry.changed_at),
-                    (status_text(entry.from_status) + " → " if entry.from_status else "")
-                    + status_text(entry.to_status),
+                    (claim_status_text(entry.from_status) + " → " if entry.from_status else "")
+                    + claim_status_text(entry.to_status),
                     entry.by or "",
                     entry.note or "",
                 ]
@@ -483,7 +504,9 @@ class ClaimPage(QWidget):
 
         def done(page: ClaimPage, _result: None) -> None:
             page.ctx.saved()
-            page.show_message(tr("Brought up to date from the patient and the invoice."))
+            page.show_message(
+                translate("Claims", "Brought up to date from the patient and the invoice.")
+            )
             page.refresh()
 
         def failed(page: ClaimPage, error: BaseException) -> None:
@@ -502,11 +525,15 @@ class ClaimPage(QWidget):
                 widget.hide()
                 widget.deleteLater()
         if not data.missing:
-            self.checklist_state.setText(tr("✓ Nothing missing: SHA has what it needs."))
+            self.checklist_state.setText(
+                translate("Claims", "✓ Nothing missing: SHA has what it needs.")
+            )
             self.checklist_state.setStyleSheet(OK_STYLE)
         else:
             self.checklist_state.setText(
-                tr("{count} to fix before the claim can be ready:").format(count=len(data.missing))
+                translate("Claims", "{count} to fix before the claim can be ready:").format(
+                    count=len(data.missing)
+                )
             )
             self.checklist_state.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
         for found in data.missing:
@@ -564,16 +591,16 @@ class ClaimPage(QWidget):
         self.move_to.blockSignals(True)
         self.move_to.clear()
         for target in allowed:
-            self.move_to.addItem(move_text(target), target.value)
+            self.move_to.addItem(claim_move_text(target), target.value)
         self.move_to.blockSignals(False)
         if doc.status == C.READY and C.INVOICE_GENERATED in allowed:
             self.move_to.setCurrentIndex(self.move_to.findData(C.INVOICE_GENERATED.value))
         if C.SUBMITTED in CLAIM_TRANSITIONS[doc.status]:
-            note = tr("Claims are submitted with their batch, on the Batches tab.")
+            note = translate("Claims", "Claims are submitted with their batch, on the Batches tab.")
         elif not CLAIM_TRANSITIONS[doc.status]:
-            note = tr("A paid claim is closed.")
+            note = translate("Claims", "A paid claim is closed.")
         elif not allowed:
-            note = tr("Your role cannot move claims.")
+            note = translate("Claims", "Your role cannot move claims.")
         else:
             note = ""
         self.no_moves.setText(note)
@@ -658,7 +685,9 @@ class ClaimPage(QWidget):
     def _moved(self, status: ClaimStatus) -> None:
         self.ctx.saved()
         self.move_button.setEnabled(True)
-        self.show_message(tr("Moved to: {status}.").format(status=status_text(status)))
+        self.show_message(
+            translate("Claims", "Moved to: {status}.").format(status=claim_status_text(status))
+        )
         self.sig_moved.emit(status)
         self.refresh()
 
@@ -672,7 +701,9 @@ class ClaimPage(QWidget):
             unplaced = [error_text(error)]
         if unplaced:
             self.move_error.setText(
-                tr("The claim was not moved: {reason}").format(reason="; ".join(unplaced))
+                translate("Claims", "The claim was not moved: {reason}").format(
+                    reason="; ".join(unplaced)
+                )
             )
             self.move_error.show()
 
@@ -694,12 +725,12 @@ class ClaimPage(QWidget):
         if path is None:
             path = ask_save_path(
                 self,
-                tr("Save the SHA invoice"),
+                translate("Claims", "Save the SHA invoice"),
                 f"sha-invoice-{self.data.document.number}.pdf",
-                tr("PDF files (*.pdf)"),
+                translate("Claims", "PDF files (*.pdf)"),
             )
             if path is None:
                 return None
         write_sha_invoice_pdf(self.data.document, path, self.data.clinic_name)
-        self.show_message(tr("Saved {path}").format(path=path))
+        self.show_message(translate("Claims", "Saved {path}").format(path=path))
         return path

@@ -32,7 +32,7 @@ from clinic.errors import InvalidValue
 from clinic.reports.base import ReportRequest, ReportResult, Table
 from clinic.reports.claims_ageing import ageing_day, claims_ageing
 from desktop.context import AppContext
-from desktop.screens.claims.labels import tr
+from desktop.display import translate
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import error_text
 from desktop.screens.reports.model import ReportTableModel
@@ -100,15 +100,15 @@ class FollowUpPanel(QWidget):
         self.end = self._date_edit("follow_up_to", today)
         self.branch = QComboBox()
         self.branch.setObjectName("follow_up_branch")
-        self.branch.addItem(tr("All branches"), None)
-        self.show_button = QPushButton(tr("Show"))
+        self.branch.addItem(translate("Claims", "All branches"), None)
+        self.show_button = QPushButton(translate("Claims", "Show"))
         self.show_button.clicked.connect(self.refresh)
         self.as_of = QLabel()
         self.as_of.setStyleSheet("color: #5f6b76;")
         bar = QHBoxLayout()
-        bar.addWidget(QLabel(tr("Visits from")))
+        bar.addWidget(QLabel(translate("Claims", "Visits from")))
         bar.addWidget(self.start)
-        bar.addWidget(QLabel(tr("to")))
+        bar.addWidget(QLabel(translate("Claims", "to")))
         bar.addWidget(self.end)
         bar.addWidget(self.branch)
         bar.addWidget(self.show_button)
@@ -163,7 +163,7 @@ class FollowUpPanel(QWidget):
     def set_branches(self, branches: list[BranchChoice]) -> None:
         current = self.branch.currentData()
         self.branch.clear()
-        self.branch.addItem(tr("All branches"), None)
+        self.branch.addItem(translate("Claims", "All branches"), None)
         for choice in branches:
             self.branch.addItem(f"{choice.code} — {choice.name}", choice.id.hex)
         self.branch.setCurrentIndex(max(self.branch.findData(current), 0))
@@ -205,6 +205,8 @@ class FollowUpPanel(QWidget):
             box.show_table(table)
         as_of = ageing_day(result.request)
         self.as_of.setText(
-            tr("Ages in days since submission, on {day}").format(day=f"{as_of:%d/%m/%Y}")
+            translate("Claims", "Ages in days since submission, on {day}").format(
+                day=f"{as_of:%d/%m/%Y}"
+            )
         )
         self.sig_shown.emit(result)

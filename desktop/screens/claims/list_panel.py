@@ -49,8 +49,9 @@ from clinic.claims.queries import (
 from clinic.enums import ClaimStatus
 from clinic.rules.money import format_kes
 from desktop.context import AppContext
+from desktop.display import claim_status_text, translate
 from desktop.printing import local_time
-from desktop.screens.claims.labels import STATUS_COLOURS, status_text, tr
+from desktop.screens.claims.labels import STATUS_COLOURS
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import error_text
 from desktop.widgets import ERROR_STYLE
@@ -84,14 +85,14 @@ class ClaimsModel(QAbstractTableModel):
         self._has_more = False
         self._loading = False
         self.headers = [
-            tr("Visit"),
-            tr("Patient"),
-            tr("OP number"),
-            tr("SHA number"),
-            tr("Status"),
-            tr("Claimed"),
-            tr("Approved / paid"),
-            tr("Submitted"),
+            translate("Claims", "Visit"),
+            translate("Claims", "Patient"),
+            translate("Claims", "OP number"),
+            translate("Claims", "SHA number"),
+            translate("Claims", "Status"),
+            translate("Claims", "Claimed"),
+            translate("Claims", "Approved / paid"),
+            translate("Claims", "Submitted"),
         ]
 
     def set_filter(self, wanted: ClaimFilter) -> None:
@@ -205,7 +206,7 @@ class ClaimsModel(QAbstractTableModel):
         if column == 3:
             return claim.sha_member_number
         if column == 4:
-            return status_text(claim.status)
+            return claim_status_text(claim.status)
         if column == 5:
             return format_kes(claim.claimed_cents)
         if column == 6:
@@ -232,20 +233,20 @@ class ClaimsListPanel(QWidget):
 
         self.status = QComboBox()
         self.status.setObjectName("status_filter")
-        self.status.addItem(tr("All statuses"), None)
-        self.status.addItem(tr("Sent, not paid"), OUTSTANDING)
+        self.status.addItem(translate("Claims", "All statuses"), None)
+        self.status.addItem(translate("Claims", "Sent, not paid"), OUTSTANDING)
         for status in LIFECYCLE:
-            self.status.addItem(status_text(status), status.value)
+            self.status.addItem(claim_status_text(status), status.value)
         self.branch = QComboBox()
         self.branch.setObjectName("branch_filter")
-        self.branch.addItem(tr("All branches"), None)
+        self.branch.addItem(translate("Claims", "All branches"), None)
         today = ctx.today()
         self.visit_from = self._date_edit("visit_from", today - timedelta(days=DEFAULT_DAYS))
         self.visit_to = self._date_edit("visit_to", today)
         self.search = QLineEdit()
         self.search.setObjectName("claim_search")
         self.search.setClearButtonEnabled(True)
-        self.search.setPlaceholderText(tr("Patient name, OP number or SHA number"))
+        self.search.setPlaceholderText(translate("Claims", "Patient name, OP number or SHA number"))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(TEXT_DELAY_MS)
@@ -260,9 +261,9 @@ class ClaimsListPanel(QWidget):
         filters.addWidget(self.search, 2)
         filters.addWidget(self.status)
         filters.addWidget(self.branch)
-        filters.addWidget(QLabel(tr("Visits from")))
+        filters.addWidget(QLabel(translate("Claims", "Visits from")))
         filters.addWidget(self.visit_from)
-        filters.addWidget(QLabel(tr("to")))
+        filters.addWidget(QLabel(translate("Claims", "to")))
         filters.addWidget(self.visit_to)
 
         self.table = QTableView()
@@ -308,7 +309,7 @@ class ClaimsListPanel(QWidget):
         current = self.branch.currentData()
         self.branch.blockSignals(True)
         self.branch.clear()
-        self.branch.addItem(tr("All branches"), None)
+        self.branch.addItem(translate("Claims", "All branches"), None)
         for choice in branches:
             self.branch.addItem(f"{choice.code} — {choice.name}", choice.id.hex)
         found = self.branch.findData(current)
@@ -349,7 +350,7 @@ class ClaimsListPanel(QWidget):
 
     def _show_totals(self, totals: ClaimTotals) -> None:
         self.summary.setText(
-            tr("{count} claims, {amount} claimed").format(
+            translate("Claims", "{count} claims, {amount} claimed").format(
                 count=f"{totals.count:,}", amount=format_kes(totals.claimed_cents)
             )
         )

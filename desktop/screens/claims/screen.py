@@ -9,11 +9,11 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout
 
 from clinic.claims.queries import BranchChoice, branch_choices
 from desktop.context import AppContext
+from desktop.display import translate
 from desktop.screens.base import Screen
 from desktop.screens.claims.batch_panel import BatchPanel
 from desktop.screens.claims.claim_page import ClaimPage
 from desktop.screens.claims.follow_up import FollowUpPanel
-from desktop.screens.claims.labels import tr
 from desktop.screens.claims.list_panel import ClaimsListPanel
 from desktop.screens.patients.calls import submit_for
 
@@ -26,7 +26,7 @@ class ClaimsScreen(Screen):
 
     def __init__(self, ctx: AppContext) -> None:
         super().__init__(ctx)
-        heading = QLabel(tr("SHA claims"))
+        heading = QLabel(translate("Claims", "SHA claims"))
         heading.setObjectName("heading")
         self.list = ClaimsListPanel(ctx)
         self.list.sig_open_claim.connect(self.open_claim)
@@ -38,9 +38,9 @@ class ClaimsScreen(Screen):
         self.follow_up = FollowUpPanel(ctx)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("claims_tabs")
-        self.tabs.addTab(self.claims_stack, tr("Claims"))
-        self.tabs.addTab(self.batches, tr("Batches"))
-        self.tabs.addTab(self.follow_up, tr("Follow-up"))
+        self.tabs.addTab(self.claims_stack, translate("Claims", "Claims"))
+        self.tabs.addTab(self.batches, translate("Claims", "Batches"))
+        self.tabs.addTab(self.follow_up, translate("Claims", "Follow-up"))
         self.tabs.currentChanged.connect(lambda _index: self.refresh())
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -48,7 +48,7 @@ class ClaimsScreen(Screen):
         self._branches_loaded = False
 
     def title(self) -> str:
-        return tr("Claims")
+        return translate("Claims", "Claims")
 
     def refresh(self) -> None:
         if not self._branches_loaded:

@@ -16,7 +16,6 @@ import html
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QWidget
 
@@ -24,6 +23,7 @@ from clinic.claims.document import ClaimDocument
 from clinic.db import utcnow
 from clinic.rules.diagnoses import ICD11
 from clinic.rules.money import decimal_kes_each, format_kes
+from desktop.display import translate
 from desktop.printing import (
     DEFAULT_CLINIC_NAME,
     Fact,
@@ -39,94 +39,121 @@ from desktop.printing import (
 )
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ShaInvoice", text)
-
-
 def _title(document: ClaimDocument) -> str:
-    return _tr("SHA invoice %s") % document.number
+    return translate("ShaInvoice", "SHA invoice %s") % document.number
 
 
 def sha_invoice_html(document: ClaimDocument, clinic_name: str, made_at: datetime) -> str:
     """The invoice as HTML for a QTextDocument."""
     e = html.escape
     facility = document.facility
-    not_set = _tr("not set")
+    not_set = translate("ShaInvoice", "not set")
     patient = document.patient
     parts = ['<div style="font-family: sans-serif; font-size: 9pt;">']
     parts.append(
         header_html(
             clinic_name,
-            _tr("SOCIAL HEALTH AUTHORITY (SHA) CLAIM INVOICE"),
+            translate("ShaInvoice", "SOCIAL HEALTH AUTHORITY (SHA) CLAIM INVOICE"),
             lines=[
                 facility.name,
-                _tr("KMHFL code: %s · SHA facility ID: %s")
+                translate("ShaInvoice", "KMHFL code: %s · SHA facility ID: %s")
                 % (facility.kmhfl_code or not_set, facility.sha_facility_id or not_set),
             ],
             made_at=made_at,
         )
     )
-    parts.append(f'<p align="center">{e(_tr("Claim number"))}: <b>{e(document.number)}</b></p>')
+    claim_number = translate("ShaInvoice", "Claim number")
+    parts.append(f'<p align="center">{e(claim_number)}: <b>{e(document.number)}</b></p>')
     member = [
-        Fact(_tr("Patient"), patient.full_name),
-        Fact(_tr("OP number"), patient.op_number),
-        Fact(_tr("SHA member number"), document.sha_member_number),
+        Fact(translate("ShaInvoice", "Patient"), patient.full_name),
+        Fact(translate("ShaInvoice", "OP number"), patient.op_number),
+        Fact(translate("ShaInvoice", "SHA member number"), document.sha_member_number),
     ]
     if document.is_dependant and document.sha_principal_number:
-        member.append(Fact(_tr("Principal member's SHA number"), document.sha_principal_number))
-        member.append(Fact(_tr("Relationship"), _tr("Dependant")))
+        member.append(
+            Fact(
+                translate("ShaInvoice", "Principal member's SHA number"),
+                document.sha_principal_number,
+            )
+        )
+        member.append(
+            Fact(translate("ShaInvoice", "Relationship"), translate("ShaInvoice", "Dependant"))
+        )
     else:
-        member.append(Fact(_tr("Relationship"), _tr("Principal member")))
+        member.append(
+            Fact(
+                translate("ShaInvoice", "Relationship"), translate("ShaInvoice", "Principal member")
+            )
+        )
     if patient.date_of_birth:
-        member.append(Fact(_tr("Date of birth"), patient.date_of_birth.strftime("%d %b %Y")))
+        member.append(
+            Fact(
+                translate("ShaInvoice", "Date of birth"), patient.date_of_birth.strftime("%d %b %Y")
+            )
+        )
     if patient.national_id:
-        member.append(Fact(_tr("National ID"), patient.national_id))
+        member.append(Fact(translate("ShaInvoice", "National ID"), patient.national_id))
     visit = [
-        Fact(_tr("Visit date"), document.visit_date.strftime("%d %b %Y")),
+        Fact(translate("ShaInvoice", "Visit date"), document.visit_date.strftime("%d %b %Y")),
         Fact(
-            _tr("Clinician"),
-            document.clinician.full_name if document.clinician else _tr("not recorded"),
+            translate("ShaInvoice", "Clinician"),
+            document.clinician.full_name
+            if document.clinician
+            else translate("ShaInvoice", "not recorded"),
         ),
     ]
     if document.preauthorisation_number:
-        visit.append(Fact(_tr("Pre-authorisation number"), document.preauthorisation_number))
+        visit.append(
+            Fact(
+                translate("ShaInvoice", "Pre-authorisation number"),
+                document.preauthorisation_number,
+            )
+        )
     parts.append(
         '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
         f"<td width='50%' style='padding-right: 12px'>{facts_html(member)}</td>"
         f"<td width='50%' style='padding-left: 12px'>{facts_html(visit)}</td>"
         "</tr></table>"
     )
-    parts.append(f"<h3>{e(_tr('Diagnoses'))}</h3>")
+    parts.append("<h3>" + e(translate("ShaInvoice", "Diagnoses")) + "</h3>")
     parts.append(
         table_html(
-            [TableColumn(_tr("Code")), TableColumn(_tr("Coding")), TableColumn(_tr("Diagnosis"))],
+            [
+                TableColumn(translate("ShaInvoice", "Code")),
+                TableColumn(translate("ShaInvoice", "Coding")),
+                TableColumn(translate("ShaInvoice", "Diagnosis")),
+            ],
             [
                 [
                     d.code,
                     d.code_system,
                     (
                         d.description
-                        or (_tr("ICD-11 code for SHA") if d.code_system == ICD11 else "")
+                        or (
+                            translate("ShaInvoice", "ICD-11 code for SHA")
+                            if d.code_system == ICD11
+                            else ""
+                        )
                     )
-                    + (f" ({_tr('primary')})" if d.is_primary else ""),
+                    + (translate("ShaInvoice", " (primary)") if d.is_primary else ""),
                 ]
                 for d in document.diagnoses
             ],
             ruled=True,
-            empty=_tr("No diagnosis recorded."),
+            empty=translate("ShaInvoice", "No diagnosis recorded."),
         )
     )
-    parts.append(f"<h3>{e(_tr('Services'))}</h3>")
+    parts.append("<h3>" + e(translate("ShaInvoice", "Services")) + "</h3>")
     total = sum(line.amount_cents for line in document.lines)
     parts.append(
         table_html(
             [
-                TableColumn(_tr("#"), numeric=True),
-                TableColumn(_tr("SHA code")),
-                TableColumn(_tr("Service")),
-                TableColumn(_tr("Qty"), numeric=True),
-                TableColumn(_tr("Unit price"), numeric=True),
-                TableColumn(_tr("Amount"), numeric=True),
+                TableColumn(translate("ShaInvoice", "#"), numeric=True),
+                TableColumn(translate("ShaInvoice", "SHA code")),
+                TableColumn(translate("ShaInvoice", "Service")),
+                TableColumn(translate("ShaInvoice", "Qty"), numeric=True),
+                TableColumn(translate("ShaInvoice", "Unit price"), numeric=True),
+                TableColumn(translate("ShaInvoice", "Amount"), numeric=True),
             ],
             [
                 [
@@ -139,26 +166,33 @@ def sha_invoice_html(document: ClaimDocument, clinic_name: str, made_at: datetim
                 ]
                 for sequence, line in enumerate(document.lines, start=1)
             ],
-            totals=["", "", _tr("Total"), "", "", format_kes(total)],
+            totals=["", "", translate("ShaInvoice", "Total"), "", "", format_kes(total)],
             ruled=True,
-            empty=_tr("No services on this claim."),
+            empty=translate("ShaInvoice", "No services on this claim."),
         )
     )
     parts.append("<br>")
     parts.append(
         facts_html(
             [
-                Fact(_tr("Invoice total"), format_kes(document.invoice_total_cents), False),
-                Fact(_tr("Claimed from SHA"), format_kes(document.claimed_cents)),
+                Fact(
+                    translate("ShaInvoice", "Invoice total"),
+                    format_kes(document.invoice_total_cents),
+                    False,
+                ),
+                Fact(
+                    translate("ShaInvoice", "Claimed from SHA"), format_kes(document.claimed_cents)
+                ),
             ]
         )
     )
     parts.append(
         "<p>"
         + e(
-            _tr(
+            translate(
+                "ShaInvoice",
                 "I confirm that I received the services listed above on the date shown "
-                "and that the SHA number given is mine or my principal member's."
+                "and that the SHA number given is mine or my principal member's.",
             )
         )
         + "</p>"
@@ -166,8 +200,8 @@ def sha_invoice_html(document: ClaimDocument, clinic_name: str, made_at: datetim
     parts.append(
         signature_html(
             [
-                _tr("Patient (or guardian): name, signature, date"),
-                _tr("Clinician: name, signature, stamp"),
+                translate("ShaInvoice", "Patient (or guardian): name, signature, date"),
+                translate("ShaInvoice", "Clinician: name, signature, stamp"),
             ]
         )
     )

@@ -3,7 +3,7 @@ the dialog that adds one. The signed text itself never changes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,19 +23,9 @@ from PySide6.QtWidgets import (
 from clinic.errors import FieldError
 from clinic.visits.models import Amendment
 from clinic.visits.service import AMENDABLE_FIELDS
+from desktop.display import note_label
 from desktop.screens.visit_screen import local_time
 from desktop.widgets import ERROR_STYLE, ErrorForm
-
-_NOTE_LABEL = {
-    "complaint": QT_TRANSLATE_NOOP("Note", "Complaint"),
-    "history": QT_TRANSLATE_NOOP("Note", "History"),
-    "examination": QT_TRANSLATE_NOOP("Note", "Examination"),
-    "plan": QT_TRANSLATE_NOOP("Note", "Plan"),
-}
-
-
-def note_label(name: str) -> str:
-    return QCoreApplication.translate("Note", str(_NOTE_LABEL.get(name, name)))
 
 
 class AmendmentsTable(QTableWidget):
@@ -60,7 +50,8 @@ class AmendmentsTable(QTableWidget):
     def show_amendments(self, amendments: list[Amendment]) -> None:
         self.setRowCount(len(amendments))
         for row, amendment in enumerate(amendments):
-            change = f"{amendment.old_value or self.tr('(empty)')}  →  {amendment.new_value or ''}"
+            old = amendment.old_value or self.tr("(empty)")
+            change = f"{old}  →  {amendment.new_value or ''}"
             values = (
                 local_time(amendment.amended_at, with_date=True),
                 note_label(amendment.field),

@@ -47,18 +47,18 @@ from clinic.visits.service import (
     record_consultation,
     sign_visit,
 )
-from desktop.screens.consultation.amendments import AmendDialog, AmendmentsTable, note_label
+from desktop.display import flag_text, note_label, visit_status_text, vital_label
+from desktop.screens.consultation.amendments import AmendDialog, AmendmentsTable
 from desktop.screens.consultation.diagnoses import DiagnosisPicker
 from desktop.screens.consultation.orders import Column, OrdersTable
 from desktop.screens.lab.summary import results_summary
-from desktop.screens.triage.vitals_form import CRITICAL, flag_text, vital_label
+from desktop.screens.triage.vitals_form import CRITICAL
 from desktop.screens.visit_screen import (
     BANNER_ERROR_STYLE,
     BANNER_OK_STYLE,
     VisitScreen,
     ask,
     local_time,
-    status_text,
 )
 from desktop.widgets import FieldWithError
 
@@ -362,7 +362,9 @@ class ConsultationScreen(VisitScreen):
             elif self.amend_button.isVisible():
                 self.amend_button.setFocus()
         if fill and record.status in CLOSED and not signed:
-            self._show_message(self.tr("This visit is closed (%s).") % status_text(record.status))
+            self._show_message(
+                self.tr("This visit is closed (%s).") % visit_status_text(record.status)
+            )
 
     def _fill(self, record: VisitRecord) -> None:
         for name, editor in self.notes.items():

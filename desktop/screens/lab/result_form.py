@@ -12,19 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QLineEdit, QWidget
 
 from clinic.errors import FieldError, InvalidValue
 from clinic.lab.catalogue import LabField, LabTest, ResultKind, coded_text
-from desktop.screens.triage.vitals_form import FIELD_STYLES, FLAG_STYLES, flag_kind, flag_text
+from desktop.display import flag_text, result_kind_hint
+from desktop.screens.triage.vitals_form import FIELD_STYLES, FLAG_STYLES, flag_kind
 from desktop.widgets import ERROR_STYLE
 
-_KIND_HINT = {
-    ResultKind.NUMERIC: QT_TRANSLATE_NOOP("LabResult", "number"),
-    ResultKind.CODED: QT_TRANSLATE_NOOP("LabResult", "choose"),
-    ResultKind.TEXT: QT_TRANSLATE_NOOP("LabResult", "text"),
-}
 _COMBO_STYLE = {
     "normal": "",
     "abnormal": "QComboBox { background: #fff3cd; border: 2px solid #d39e00; }",
@@ -115,7 +111,7 @@ class ResultForm(QWidget):
             self._update(code, reveal=False)
 
     def _input(self, lab_field: LabField, entered: str) -> QLineEdit | QComboBox:
-        hint = QCoreApplication.translate("LabResult", str(_KIND_HINT[lab_field.kind]))
+        hint = result_kind_hint(lab_field.kind)
         if lab_field.kind is ResultKind.CODED:
             combo = QComboBox()
             combo.addItem(self.tr("— %s —") % hint, "")

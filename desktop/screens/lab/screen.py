@@ -15,7 +15,14 @@ import html
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,18 +47,13 @@ from clinic.lab.service import record_lab_results
 from clinic.permissions import Data, may_write
 from clinic.visits.models import Visit
 from desktop.context import AppContext
+from desktop.display import sex_text, translate
 from desktop.screens.base import Screen
 from desktop.screens.lab.catalogue_panel import CataloguePanel
 from desktop.screens.lab.result_form import ResultForm
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.queue.screen import CRITICAL_COLOUR
-from desktop.screens.visit_screen import (
-    BANNER_ERROR_STYLE,
-    BANNER_OK_STYLE,
-    local_time,
-    sex_text,
-    shown_age,
-)
+from desktop.screens.visit_screen import BANNER_ERROR_STYLE, BANNER_OK_STYLE, local_time, shown_age
 
 REFRESH_MS = 30_000
 
@@ -66,7 +68,15 @@ class Saved:
 
 
 class WorklistModel(QAbstractTableModel):
-    HEADERS = ("Requested", "OP number", "Patient", "Age", "Test", "Clinician", "Status")
+    HEADERS = (
+        QT_TRANSLATE_NOOP("WorklistModel", "Requested"),
+        QT_TRANSLATE_NOOP("WorklistModel", "OP number"),
+        QT_TRANSLATE_NOOP("WorklistModel", "Patient"),
+        QT_TRANSLATE_NOOP("WorklistModel", "Age"),
+        QT_TRANSLATE_NOOP("WorklistModel", "Test"),
+        QT_TRANSLATE_NOOP("WorklistModel", "Clinician"),
+        QT_TRANSLATE_NOOP("WorklistModel", "Status"),
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -87,7 +97,7 @@ class WorklistModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.tr(self.HEADERS[section])
+            return translate("WorklistModel", self.HEADERS[section])
         return None
 
     def data(

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QCoreApplication
-
 from clinic.enums import LabStatus
 from clinic.lab.queries import RequestResults, ResultLine
+from desktop.display import flag_text, translate
 from desktop.screens.queue.screen import CRITICAL_COLOUR
-from desktop.screens.triage.vitals_form import flag_text
 
 ABNORMAL_COLOUR = "#8a5a00"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("LabResults", text)
 
 
 def _line(line: ResultLine) -> str:
@@ -38,14 +32,15 @@ def results_summary(requests: list[RequestResults]) -> str:
     for request in requests:
         name = f"<b>{html.escape(request.test_name)}</b>"
         if request.status == LabStatus.RESULTED and request.results:
+            critical = translate("LabResults", "Critical")
             mark = (
-                f'<span style="color:{CRITICAL_COLOUR}">\N{WARNING SIGN} {_tr("Critical")}</span> '
+                f'<span style="color:{CRITICAL_COLOUR}">\N{WARNING SIGN} {critical}</span> '
                 if request.critical
                 else ""
             )
             lines.append(f"{mark}{name}: " + "; ".join(_line(r) for r in request.results))
         elif request.status == LabStatus.CANCELLED:
-            lines.append(f"{name}: <i>{_tr('cancelled')}</i>")
+            lines.append(f"{name}: <i>" + translate("LabResults", "cancelled") + "</i>")
         else:
-            lines.append(f"{name}: <i>{_tr('waiting for the lab')}</i>")
+            lines.append(f"{name}: <i>" + translate("LabResults", "waiting for the lab") + "</i>")
     return "<br>".join(lines)

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
@@ -35,10 +34,11 @@ from PySide6.QtWidgets import (
 from clinic.enums import Role
 from clinic.journal.models import StoreSetting
 from clinic.store import LocalStore
+from desktop.display import translate
+from desktop.widgets import ERROR_STYLE, CentredDialog
 from sync.auth import LoginFailed, SignedIn, is_new_pc, login_offline, login_online
 from sync.transport import ServerRefused, Transport, Unreachable
 
-ERROR_STYLE = "color: #b00020;"
 NOTICE_STYLE = "background: #fff8e1; padding: 8px; border: 1px solid #f0c36d;"
 NO_KEYRING_SAID_KEY = "no_keyring_said"
 """Store setting: the PC has said it has no keyring (said once, not at every start)."""
@@ -56,7 +56,7 @@ class ServerChoice:
     url: str | None
 
 
-class FirstStartDialog(QDialog):
+class FirstStartDialog(CentredDialog):
     """Where this PC's clinic server is: another PC or a cloud address, this
     PC itself (single-PC clinics), or a demo clinic with generated data."""
 
@@ -159,11 +159,13 @@ def attempt_login(
     the PC refused. (A PC without a keyring logs in online like any other:
     its tokens stay in memory, see :mod:`sync.credentials`.)"""
     if transport is None:
-        return login_offline(store, username, password), "No clinic server is set up"
+        return login_offline(store, username, password), translate(
+            "LoginDialog", "No clinic server is set up"
+        )
     try:
         return login_online(store, transport, username, password, device_roles=device_roles), None
     except Unreachable:
-        reason = "The clinic server cannot be reached"
+        reason = translate("LoginDialog", "The clinic server cannot be reached")
     except ServerRefused as refusal:
         if refusal.status >= 500:
             reason = refusal.message
@@ -178,7 +180,8 @@ def attempt_login(
     try:
         return login_offline(store, username, password), reason
     except LoginFailed as refused:
-        raise LoginFailed(f"{reason}, so the login was checked on this PC: {refused}") from None
+        checked = translate("LoginDialog", "%1, so the login was checked on this PC: %2")
+        raise LoginFailed(checked.replace("%1", reason).replace("%2", str(refused))) from None
 
 
 class DeviceRolesBox(QGroupBox):
@@ -240,7 +243,7 @@ class DeviceRolesBox(QGroupBox):
             box.setEnabled(not on)
 
 
-class LoginDialog(QDialog):
+class LoginDialog(CentredDialog):
     """Username and password; shows whether the login was online or offline.
     On a new PC (:func:`sync.auth.is_new_pc`) with a server, it also asks
     what the PC is for (:class:`DeviceRolesBox`)."""
@@ -279,7 +282,12 @@ class LoginDialog(QDialog):
         self.keyring_notice.setObjectName("no_keyring_notice")
         self.keyring_notice.setWordWrap(True)
         self.keyring_notice.setStyleSheet(NOTICE_STYLE)
-        self.keyring_notice.setVisible(self._say_no_keyring_once())
+        self.keyring_notice.setVisible(False)
+        # Looking for a keyring takes a noticeable part of a second: the
+        # window shows first, and the notice a moment later if it applies.
+        self.keyring_check = QTimer(self, singleShot=True, interval=0)
+        self.keyring_check.timeout.connect(self._show_keyring_notice)
+        self.keyring_check.start()
         self.error = QLabel()
         self.error.setObjectName("login_error")
         self.error.setStyleSheet(ERROR_STYLE)
@@ -309,6 +317,11 @@ class LoginDialog(QDialog):
         self._worker = _Worker()
         self._worker.sig_done.connect(self._finished)
         self.username.setFocus()
+
+    def _show_keyring_notice(self) -> None:
+        if self._say_no_keyring_once():
+            self.keyring_notice.setVisible(True)
+            self.centre()
 
     def _say_no_keyring_once(self) -> bool:
         """Whether to show the no-keyring notice: on a PC with a server and
@@ -358,7 +371,7 @@ class LoginDialog(QDialog):
         self.accept()
 
 
-class PasswordChangeDialog(QDialog):
+class PasswordChangeDialog(CentredDialog):
     """Change a one-time password at first login (online only)."""
 
     def __init__(self, transport: Transport, current: str = "") -> None:

@@ -38,6 +38,7 @@ from clinic.patients.importer import (
 )
 from clinic.patients.queries import preview_paper_register
 from desktop.context import AppContext
+from desktop.display import import_field_text
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import NOTICE_STYLE, error_text, table_texts
 from desktop.widgets import ERROR_STYLE
@@ -98,9 +99,7 @@ class ImportDialog(QDialog):
         self.message.hide()
 
         self.preview_box = QGroupBox(self.tr("Preview"))
-        self.preview_table = self._table(
-            [self.tr("Line"), *(self.tr(column) for column in COLUMNS)], "previewTable"
-        )
+        self.preview_table = self._table([self.tr("Line"), *COLUMNS], "previewTable")
         preview_layout = QVBoxLayout(self.preview_box)
         preview_layout.addWidget(self.preview_table)
 
@@ -260,7 +259,7 @@ class ImportDialog(QDialog):
         self._fill(
             self.problems_table,
             [
-                [str(p.line), self.tr(p.field), p.value, p.reason, p.outcome]
+                [str(p.line), import_field_text(p.field), p.value, p.reason, p.outcome]
                 for p in report.problems
             ],
         )

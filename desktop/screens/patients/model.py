@@ -25,9 +25,10 @@ from PySide6.QtCore import (
 from clinic.patients.queries import patients_page
 from clinic.patients.search import PatientSummary
 from clinic.store import LocalStore
+from desktop.display import sex_text
 from desktop.runner import DbRunner
 from desktop.screens.patients.calls import submit_for
-from desktop.screens.patients.display import age_text, error_text, phone_text, sex_label
+from desktop.screens.patients.display import age_text, error_text, phone_text
 
 PAGE_SIZE = 100
 """Rows per page of the browse list: a few screens' worth, one quick query."""
@@ -201,7 +202,7 @@ class PatientTableModel(QAbstractTableModel):
         if column == 1:
             return patient.full_name
         if column == 2:
-            return sex_label(patient.sex)
+            return sex_text(patient.sex)
         if column == 3:
             return age_text(patient.date_of_birth, patient.date_of_birth_estimated, self._day)
         if column == 4:

@@ -11,7 +11,7 @@ import functools
 import uuid
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QT_TR_NOOP, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +36,7 @@ from clinic.permissions import Data, may_read, may_write
 from clinic.visits.queries import VisitSummary, patient_visits
 from clinic.visits.service import open_visit
 from desktop.context import AppContext
+from desktop.display import sex_text, translate, visit_status_text
 from desktop.printing import clinic_name
 from desktop.screens.claims.sha_invoice import print_sha_invoice
 from desktop.screens.patients.calls import submit_for
@@ -48,8 +49,6 @@ from desktop.screens.patients.display import (
     header_texts,
     kes,
     phone_text,
-    sex_label,
-    status_label,
     table_texts,
 )
 from desktop.screens.patients.register import PatientDialog, SavedPatient
@@ -90,20 +89,20 @@ def load_sha_invoice(ctx: AppContext, claim_id: uuid.UUID) -> tuple[ClaimDocumen
 
 
 DETAIL_ROWS = (
-    ("op_number", QT_TR_NOOP("OP number")),
-    ("legacy_number", QT_TR_NOOP("Legacy number")),
-    ("sex", QT_TR_NOOP("Sex")),
-    ("date_of_birth", QT_TR_NOOP("Date of birth")),
-    ("age", QT_TR_NOOP("Age")),
-    ("phone", QT_TR_NOOP("Phone")),
-    ("residence", QT_TR_NOOP("Residence")),
-    ("national_id", QT_TR_NOOP("National ID")),
-    ("sha_number", QT_TR_NOOP("SHA number")),
-    ("sha_principal_number", QT_TR_NOOP("Principal's SHA number")),
-    ("next_of_kin_name", QT_TR_NOOP("Next of kin")),
-    ("next_of_kin_relationship", QT_TR_NOOP("Relationship")),
-    ("next_of_kin_phone", QT_TR_NOOP("Next of kin's phone")),
-    ("registered", QT_TR_NOOP("Registered")),
+    ("op_number", QT_TRANSLATE_NOOP("PatientPage", "OP number")),
+    ("legacy_number", QT_TRANSLATE_NOOP("PatientPage", "Legacy number")),
+    ("sex", QT_TRANSLATE_NOOP("PatientPage", "Sex")),
+    ("date_of_birth", QT_TRANSLATE_NOOP("PatientPage", "Date of birth")),
+    ("age", QT_TRANSLATE_NOOP("PatientPage", "Age")),
+    ("phone", QT_TRANSLATE_NOOP("PatientPage", "Phone")),
+    ("residence", QT_TRANSLATE_NOOP("PatientPage", "Residence")),
+    ("national_id", QT_TRANSLATE_NOOP("PatientPage", "National ID")),
+    ("sha_number", QT_TRANSLATE_NOOP("PatientPage", "SHA number")),
+    ("sha_principal_number", QT_TRANSLATE_NOOP("PatientPage", "Principal's SHA number")),
+    ("next_of_kin_name", QT_TRANSLATE_NOOP("PatientPage", "Next of kin")),
+    ("next_of_kin_relationship", QT_TRANSLATE_NOOP("PatientPage", "Relationship")),
+    ("next_of_kin_phone", QT_TRANSLATE_NOOP("PatientPage", "Next of kin's phone")),
+    ("registered", QT_TRANSLATE_NOOP("PatientPage", "Registered")),
 )
 FLAG_OF_ROW = {"age": "date_of_birth"}
 
@@ -192,7 +191,7 @@ class PatientPage(QWidget):
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 value.setWordWrap(True)
                 self.detail_labels[name] = value
-                form.addRow(self.tr(str(label)), value)
+                form.addRow(translate("PatientPage", label), value)
             details_columns.addLayout(form, 1)
 
         balance_box = QGroupBox(self.tr("Open balance"))
@@ -278,7 +277,7 @@ class PatientPage(QWidget):
         values = {
             "op_number": profile.op_number,
             "legacy_number": profile.legacy_number,
-            "sex": sex_label(profile.sex),
+            "sex": sex_text(profile.sex),
             "date_of_birth": date_text(profile.date_of_birth)
             + (self.tr(" (estimated)") if profile.date_of_birth_estimated else ""),
             "age": age_text(profile.date_of_birth, profile.date_of_birth_estimated, today),
@@ -333,7 +332,7 @@ class PatientPage(QWidget):
             cells = [
                 date_text(visit.visit_date),
                 self.tr("New") if visit.is_new else self.tr("Revisit"),
-                status_label(visit.status),
+                visit_status_text(visit.status),
             ]
             if self.shows_diagnoses:
                 cells.append(visit.diagnoses)

@@ -46,13 +46,13 @@ from clinic.patients.service import (
     update_patient,
 )
 from desktop.context import AppContext
+from desktop.display import duplicate_reason_text, sex_choices
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import (
     NOTICE_STYLE,
     date_text,
     error_text,
     phone_text,
-    sex_choices,
     table_texts,
 )
 from desktop.widgets import ERROR_STYLE, ErrorForm
@@ -533,7 +533,7 @@ class PatientDialog(QDialog):
                 candidate.op_number,
                 date_text(candidate.date_of_birth),
                 phone_text(candidate.phone),
-                ", ".join(self.tr(reason) for reason in candidate.reasons),
+                ", ".join(duplicate_reason_text(reason) for reason in candidate.reasons),
             ]
             for column, text in enumerate(cells):
                 table.setItem(row, column, QTableWidgetItem(text))

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from clinic.patients.search import MIN_QUERY_LENGTH, PatientSummary, search_patients
 from clinic.permissions import Data, may_write
 from desktop.context import AppContext
+from desktop.display import sex_choices
 from desktop.screens.base import Screen
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import NOTICE_STYLE, error_text
@@ -52,7 +53,10 @@ REFRESH_KEEP_ROWS = 2000
 """On refresh, the browse list reloads at most this many rows it had."""
 
 COLUMN_WIDTHS = (150, 230, 70, 60, 115, 150, 100, 150)
-"""Starting widths of the table's columns (name stretches), in pixels at 96 dpi."""
+"""Starting widths of the table's columns (name stretches), in pixels at 96 dpi,
+widened to a heading that needs more; the sex column fits its longest word."""
+SEX_COLUMN = 2
+CELL_PADDING = 12
 
 
 class _Latest:
@@ -161,8 +165,13 @@ class PatientsScreen(Screen):
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            header.resizeSection(column, width)
+        widths = list(COLUMN_WIDTHS)
+        sexes = (label for label, _sex in sex_choices())
+        widest_sex = max(self.table.fontMetrics().horizontalAdvance(label) for label in sexes)
+        widths[SEX_COLUMN] = max(widths[SEX_COLUMN], widest_sex + CELL_PADDING)
+        for column, width in enumerate(widths):
+            # Never narrower than its heading, which is longer in Swahili.
+            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(self._open_index)
 

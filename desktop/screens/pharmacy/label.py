@@ -9,10 +9,11 @@ import html
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QSizeF
+from PySide6.QtCore import QMarginsF, QSizeF
 from PySide6.QtGui import QPageLayout, QPageSize, QTextDocument
 from PySide6.QtWidgets import QWidget
 
+from desktop.display import translate
 from desktop.printing import (
     a4_layout,
     header_html,
@@ -23,10 +24,6 @@ from desktop.printing import (
 
 LABEL_SIZE_MM = QSizeF(80, 50)
 LABEL_MARGIN_MM = 3.0
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Pharmacy", text)
 
 
 @dataclass(frozen=True)
@@ -57,11 +54,11 @@ def label_layout(*, a4: bool = False) -> QPageLayout:
 
 def label_document(label: DispensingLabel) -> QTextDocument:
     e = html.escape
-    how = _tr("%s, %s, for %s") % (label.dose, label.frequency, label.duration)
+    how = translate("Pharmacy", "%s, %s, for %s") % (label.dose, label.frequency, label.duration)
     parts = [
         header_html(label.clinic_name, label.drug, compact=True),
         f'<p style="font-size: 9pt;"><b>{e(how)}</b>',
-        f"<br>{e(_tr('Quantity: %d') % label.quantity)}",
+        "<br>" + e(translate("Pharmacy", "Quantity: %d") % label.quantity),
     ]
     if label.instructions:
         parts.append(f"<br>{e(label.instructions)}")
@@ -80,5 +77,5 @@ def print_label(parent: QWidget | None, label: DispensingLabel, *, a4: bool = Fa
     return print_with_dialog(
         parent,
         lambda printer: print_document(printer, document, label_layout(a4=a4)),
-        title=_tr("Dispensing label"),
+        title=translate("Pharmacy", "Dispensing label"),
     )

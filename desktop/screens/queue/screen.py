@@ -6,7 +6,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,20 +37,11 @@ from clinic.visits.queries import QueueEntry, todays_queue
 from clinic.visits.rules import may_move_visit, statuses_moved_by
 from clinic.visits.service import move_visit
 from desktop.context import AppContext
+from desktop.display import sex_text, visit_status_text, waited_text
 from desktop.screens.base import Screen
 from desktop.screens.billing.models import STATE_COLOUR, state_text
 from desktop.screens.billing.queries import BillState, bill_states
 
-STATUS_LABELS = {
-    VisitStatus.REGISTERED: "Waiting for triage",
-    VisitStatus.TRIAGED: "Triaged",
-    VisitStatus.WAITING_CONSULTATION: "Waiting for consultation",
-    VisitStatus.IN_CONSULTATION: "In consultation",
-    VisitStatus.WAITING_LAB: "Waiting for lab",
-    VisitStatus.WAITING_PHARMACY: "Waiting for pharmacy",
-    VisitStatus.COMPLETED: "Completed",
-    VisitStatus.CANCELLED: "Cancelled",
-}
 CLOSED = (VisitStatus.COMPLETED, VisitStatus.CANCELLED)
 CRITICAL_COLOUR = "#c62828"
 """A visit with a critical lab result: the clinician must see it now."""
@@ -66,12 +65,20 @@ WORK_SCREEN = {
 
 
 def waited(entry: QueueEntry, now: datetime) -> str:
-    minutes = max(0, int((now - entry.arrived_at).total_seconds() // 60))
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    return waited_text(max(0, int((now - entry.arrived_at).total_seconds() // 60)))
 
 
 class QueueModel(QAbstractTableModel):
-    HEADERS = ("No.", "OP number", "Patient", "Sex", "Age", "Status", "Waiting", "Visit")
+    HEADERS = (
+        QT_TRANSLATE_NOOP("QueueModel", "No."),
+        QT_TRANSLATE_NOOP("QueueModel", "OP number"),
+        QT_TRANSLATE_NOOP("QueueModel", "Patient"),
+        QT_TRANSLATE_NOOP("QueueModel", "Sex"),
+        QT_TRANSLATE_NOOP("QueueModel", "Age"),
+        QT_TRANSLATE_NOOP("QueueModel", "Status"),
+        QT_TRANSLATE_NOOP("QueueModel", "Waiting"),
+        QT_TRANSLATE_NOOP("QueueModel", "Visit"),
+    )
 
     BILL_COLUMN = len(HEADERS)
 
@@ -107,7 +114,7 @@ class QueueModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             if section == self.BILL_COLUMN:
                 return self.tr("Bill")
-            return self.tr(self.HEADERS[section])
+            return QCoreApplication.translate("QueueModel", self.HEADERS[section])
         return None
 
     def data(
@@ -132,14 +139,12 @@ class QueueModel(QAbstractTableModel):
                     self.tr("  (next)") if entry.visit_id == self.next_id else ""
                 )
             if column == 3:
-                return entry.sex
+                return sex_text(entry.sex)
             if column == 4:
                 return age_on(entry.date_of_birth, self.now.date()) if entry.date_of_birth else ""
             if column == 5:
-                mark = self.tr("  \N{WARNING SIGN} critical lab result")
-                return self.tr(STATUS_LABELS[entry.status]) + (
-                    mark if entry.critical_results else ""
-                )
+                mark = self.tr("  ⚠ critical lab result")
+                return visit_status_text(entry.status) + (mark if entry.critical_results else "")
             if column == 6:
                 return "" if entry.status in CLOSED else waited(entry, self.now)
             return self.tr("New") if entry.is_new else self.tr("Revisit")
@@ -188,12 +193,12 @@ class QueueScreen(Screen):
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.open_button)
         for status, label in (
-            (VisitStatus.WAITING_CONSULTATION, "Send to consultation"),
-            (VisitStatus.WAITING_PHARMACY, "Send to pharmacy"),
-            (VisitStatus.COMPLETED, "Complete"),
-            (VisitStatus.CANCELLED, "Cancel visit…"),
+            (VisitStatus.WAITING_CONSULTATION, self.tr("Send to consultation")),
+            (VisitStatus.WAITING_PHARMACY, self.tr("Send to pharmacy")),
+            (VisitStatus.COMPLETED, self.tr("Complete")),
+            (VisitStatus.CANCELLED, self.tr("Cancel visit…")),
         ):
-            button = QPushButton(self.tr(label))
+            button = QPushButton(label)
             button.clicked.connect(lambda _=False, s=status: self.move_selected(s))
             button.setVisible(status in statuses_moved_by(ctx.user.role))
             self.move_buttons[status] = button

@@ -18,19 +18,16 @@ from PySide6.QtCharts import (
     QPieSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QCoreApplication, QMargins, Qt
+from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QPainter
 
 from clinic.reports.base import Chart, ChartKind, Column, ColumnKind, ReportResult, Table
+from desktop.display import translate
 from desktop.screens.reports.cells import cell_text
 
 MAX_PIE_SLICES = 8
 """A pie with more slices than this is unreadable: the rest become "Other"."""
 MAX_LABEL_CHARS = 40
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ReportChart", text)
 
 
 def chart_table(result: ReportResult, chart: Chart) -> Table:
@@ -108,7 +105,7 @@ def build_chart(result: ReportResult, chart: Chart) -> QChart:
     axis_values.setLabelFormat("%.0f")
     axis_values.setMin(0)
     if any(column.kind is ColumnKind.MONEY for _, column in values):
-        axis_values.setTitleText(_tr("KES"))
+        axis_values.setTitleText(translate("ReportChart", "KES"))
     qchart.addAxis(
         axis_categories, Qt.AlignmentFlag.AlignLeft if lying else Qt.AlignmentFlag.AlignBottom
     )
@@ -134,7 +131,7 @@ def _pie(qchart: QChart, table: Table, categories: list[str], value: tuple[int, 
     slices = [pair for pair in slices if pair[1] > 0]
     if len(slices) > MAX_PIE_SLICES:
         rest = sum(amount for _, amount in slices[MAX_PIE_SLICES - 1 :])
-        slices = [*slices[: MAX_PIE_SLICES - 1], (_tr("Other"), rest)]
+        slices = [*slices[: MAX_PIE_SLICES - 1], (translate("ReportChart", "Other"), rest)]
     pie = QPieSeries()
     for name, amount in slices:
         pie.append(name, amount)

@@ -21,7 +21,7 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QFont,
     QFontMetricsF,
@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 
 from clinic.clock import NAIROBI
 from clinic.reports.base import ReportResult, Table
+from desktop.display import translate
 from desktop.printing import header_html, write_pdf
 from desktop.screens.reports.cells import cell_text, is_numeric, range_text
 
@@ -49,10 +50,6 @@ RESOLUTION = 300
 FONT = "DejaVu Sans"
 NUMERIC_CELL = "align='right' style='white-space: nowrap'"
 TEXT_CELL = "align='left'"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ReportPdf", text)
 
 
 @dataclass(frozen=True)
@@ -178,7 +175,7 @@ def report_html(
             shade = " style='background: #f4f4f4'" if is_totals else ""
             parts.append(f"<tr{shade}>{''.join(row_html)}</tr>")
         if not table.rows:
-            nothing = e(_tr("Nothing in this range."))
+            nothing = e(translate("ReportPdf", "Nothing in this range."))
             parts.append(f"<tr><td colspan='{len(table.columns)}'>{nothing}</td></tr>")
         parts.append("</table>")
     parts.append("</body></html>")
@@ -197,7 +194,9 @@ def write_report_pdf(
     request's branch (``All branches`` when the request has none);
     ``made_at`` defaults to now. Raises :class:`OSError` when ``path``
     cannot be written, leaving whatever was there as it was."""
-    branch = branch_name or (_tr("All branches") if result.request.branch_id is None else "")
+    branch = branch_name or (
+        translate("ReportPdf", "All branches") if result.request.branch_id is None else ""
+    )
     made = made_at or datetime.now(NAIROBI)
 
     def paint(writer: QPdfWriter) -> None:
@@ -234,7 +233,7 @@ def _paint(writer: QPdfWriter, html: str, *, footer: str) -> None:
     line = FOOTER_PT * 1.6 * per_pt
     painter = QPainter()
     if not painter.begin(writer):
-        raise OSError("Could not start the PDF: the file is not available")
+        raise OSError(translate("ReportPdf", "Could not start the PDF: the file is not available"))
     try:
         for page in range(pages):
             if page:
@@ -248,7 +247,7 @@ def _paint(writer: QPdfWriter, html: str, *, footer: str) -> None:
             painter.drawText(
                 QRectF(0, rect.height() - line, rect.width(), line),
                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom),
-                f"{footer} · " + _tr("page %d of %d") % (page + 1, pages),
+                f"{footer} · " + translate("ReportPdf", "page %d of %d") % (page + 1, pages),
             )
     finally:
         painter.end()

@@ -400,7 +400,8 @@ class ReportsScreen(Screen):
         self.summary.setText(
             f"<b>{escape(result.title)}</b> · {range_text(request)}"
             f" · {escape(self.branch_text(request.branch_id))}"
-            f" · {self.tr('made at %s') % self.made_at.strftime('%H:%M')}"
+            + " · "
+            + self.tr("made at %s") % self.made_at.strftime("%H:%M")
         )
         clear_tabs(self.tables)
         for table in result.tables:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QWidget
 
 from clinic.rules.money import format_kes
+from desktop.display import method_text, translate
 from desktop.printing import (
     DEFAULT_CLINIC_NAME,
     html_document,
@@ -26,11 +26,7 @@ from desktop.printing import (
     write_document_pdf,
 )
 from desktop.screens.shifts.data import ShiftView
-from desktop.screens.shifts.labels import method_text, variance_text
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CashUpPrint", text)
+from desktop.screens.shifts.labels import variance_text
 
 
 def cash_up_html(shift: ShiftView, *, clinic_name: str = DEFAULT_CLINIC_NAME) -> str:
@@ -39,7 +35,9 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = DEFAULT_CLINIC_NAME) ->
     variance, then every payment and reversal behind it, and a line to sign."""
     e = escape
     opened = local_time(shift.opened_at)
-    closed = local_time(shift.closed_at) if shift.closed_at else _tr("still open")
+    closed = (
+        local_time(shift.closed_at) if shift.closed_at else translate("CashUpPrint", "still open")
+    )
     rows = []
     money = "align='right' style='white-space: nowrap'"
     for line in shift.methods:
@@ -66,7 +64,7 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = DEFAULT_CLINIC_NAME) ->
     for p in shift.payments:
         kind = method_text(p.method)
         if p.is_reversal:
-            kind = _tr("%s reversal") % kind
+            kind = translate("CashUpPrint", "%s reversal") % kind
         note = p.reversal_reason or ""
         payments.append(
             "<tr>"
@@ -80,41 +78,72 @@ def cash_up_html(shift: ShiftView, *, clinic_name: str = DEFAULT_CLINIC_NAME) ->
             "</tr>"
         )
     if not payments:
-        payments.append(f"<tr><td colspan='6'>{e(_tr('No payments in this shift.'))}</td></tr>")
+        none = translate("CashUpPrint", "No payments in this shift.")
+        payments.append(f"<tr><td colspan='6'>{e(none)}</td></tr>")
     head = "style='background:#eeeeee'"
+    w = {
+        "shift_cash_up": translate("CashUpPrint", "Shift cash-up"),
+        "cashier": translate("CashUpPrint", "Cashier"),
+        "pc": translate("CashUpPrint", "PC"),
+        "opened": translate("CashUpPrint", "Opened"),
+        "closed": translate("CashUpPrint", "Closed"),
+        "opening_float": translate("CashUpPrint", "Opening float"),
+        "payments": translate("CashUpPrint", "Payments"),
+        "reversals": translate("CashUpPrint", "reversals"),
+        "by_method": translate("CashUpPrint", "By method"),
+        "method": translate("CashUpPrint", "Method"),
+        "received": translate("CashUpPrint", "Received"),
+        "reversed": translate("CashUpPrint", "Reversed"),
+        "expected": translate("CashUpPrint", "Expected"),
+        "counted": translate("CashUpPrint", "Counted"),
+        "variance": translate("CashUpPrint", "Variance"),
+        "expected_note": translate(
+            "CashUpPrint",
+            "Expected cash is the opening float plus cash received less cash given back.",
+        ),
+        "payments_and_reversals": translate("CashUpPrint", "Payments and reversals"),
+        "time": translate("CashUpPrint", "Time"),
+        "receipt": translate("CashUpPrint", "Receipt"),
+        "amount": translate("CashUpPrint", "Amount"),
+        "reference": translate("CashUpPrint", "Reference"),
+        "patient": translate("CashUpPrint", "Patient"),
+        "signature": translate("CashUpPrint", "Cashier's signature"),
+        "checked_by": translate("CashUpPrint", "Checked by"),
+    }
+    w = {key: e(text) for key, text in w.items()}
     return f"""
 <html><body style="font-family: sans-serif; font-size: 8pt;">
-<h2 style="margin-bottom: 0">{e(clinic_name)} — {e(_tr("Shift cash-up"))}</h2>
+<h2 style="margin-bottom: 0">{e(clinic_name)} — {w["shift_cash_up"]}</h2>
 <p style="margin-top: 2px">{e(shift.branch)}</p>
 <table cellspacing="0" cellpadding="3">
-<tr><td>{e(_tr("Cashier"))}</td><td><b>{e(shift.cashier)}</b></td>
-    <td width="40"></td><td>{e(_tr("PC"))}</td><td>{e(shift.device)}</td></tr>
-<tr><td>{e(_tr("Opened"))}</td><td>{e(opened)}</td>
-    <td></td><td>{e(_tr("Closed"))}</td><td>{e(closed)}</td></tr>
-<tr><td>{e(_tr("Opening float"))}</td><td>{e(format_kes(shift.opening_float_cents))}</td>
-    <td></td><td>{e(_tr("Payments"))}</td>
-    <td>{shift.payment_count} ({e(_tr("reversals"))}: {shift.reversal_count})</td></tr>
+<tr><td>{w["cashier"]}</td><td><b>{e(shift.cashier)}</b></td>
+    <td width="40"></td><td>{w["pc"]}</td><td>{e(shift.device)}</td></tr>
+<tr><td>{w["opened"]}</td><td>{e(opened)}</td>
+    <td></td><td>{w["closed"]}</td><td>{e(closed)}</td></tr>
+<tr><td>{w["opening_float"]}</td><td>{e(format_kes(shift.opening_float_cents))}</td>
+    <td></td><td>{w["payments"]}</td>
+    <td>{shift.payment_count} ({w["reversals"]}: {shift.reversal_count})</td></tr>
 </table>
-<h3>{e(_tr("By method"))}</h3>
+<h3>{w["by_method"]}</h3>
 <table width="100%" border="1" cellspacing="0" cellpadding="4" style="border-collapse: collapse">
-<tr {head}><th align="left">{e(_tr("Method"))}</th><th align="right">{e(_tr("Received"))}</th>
-<th align="right">{e(_tr("Reversed"))}</th><th align="right">{e(_tr("Expected"))}</th>
-<th align="right">{e(_tr("Counted"))}</th><th align="right">{e(_tr("Variance"))}</th></tr>
+<tr {head}><th align="left">{w["method"]}</th><th align="right">{w["received"]}</th>
+<th align="right">{w["reversed"]}</th><th align="right">{w["expected"]}</th>
+<th align="right">{w["counted"]}</th><th align="right">{w["variance"]}</th></tr>
 {"".join(rows)}
 </table>
-<p>{e(_tr("Expected cash is the opening float plus cash received less cash given back."))}</p>
-<h3>{e(_tr("Payments and reversals"))}</h3>
+<p>{w["expected_note"]}</p>
+<h3>{w["payments_and_reversals"]}</h3>
 <table width="100%" border="1" cellspacing="0" cellpadding="3" style="border-collapse: collapse">
-<tr {head}><th align="left">{e(_tr("Time"))}</th>
-<th align="left">{e(_tr("Receipt"))}</th>
-<th align="left">{e(_tr("Method"))}</th>
-<th align="right">{e(_tr("Amount"))}</th>
-<th align="left">{e(_tr("Reference"))}</th>
-<th align="left">{e(_tr("Patient"))}</th></tr>
+<tr {head}><th align="left">{w["time"]}</th>
+<th align="left">{w["receipt"]}</th>
+<th align="left">{w["method"]}</th>
+<th align="right">{w["amount"]}</th>
+<th align="left">{w["reference"]}</th>
+<th align="left">{w["patient"]}</th></tr>
 {"".join(payments)}
 </table>
-<p><br/><br/>{e(_tr("Cashier's signature"))}: ______________________
-&nbsp;&nbsp;&nbsp;&nbsp;{e(_tr("Checked by"))}: ______________________</p>
+<p><br/><br/>{w["signature"]}: ______________________
+&nbsp;&nbsp;&nbsp;&nbsp;{w["checked_by"]}: ______________________</p>
 </body></html>
 """
 
@@ -129,7 +158,7 @@ def print_cash_up(shift: ShiftView, parent: QWidget | None) -> bool:
     return print_with_dialog(
         parent,
         lambda printer: print_document(printer, cash_up_document(shift)),
-        title=_tr("Shift cash-up"),
+        title=translate("CashUpPrint", "Shift cash-up"),
     )
 
 
@@ -140,6 +169,6 @@ def write_cash_up_pdf(
     return write_document_pdf(
         cash_up_document(shift, clinic_name=clinic_name),
         path,
-        title=_tr("Shift cash-up"),
+        title=translate("CashUpPrint", "Shift cash-up"),
         creator=clinic_name,
     )

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 
 from clinic.errors import InvalidValue
 from clinic.rules.money import format_kes
+from desktop.display import method_text
 from desktop.screens.shifts.data import ShiftView
-from desktop.screens.shifts.labels import method_text, variance_colour, variance_text
+from desktop.screens.shifts.labels import variance_colour, variance_text
 from desktop.screens.shifts.money_edit import MoneyField
 
 NOTES = (1000, 500, 200, 100, 50)

@@ -1,28 +1,14 @@
-"""Labels the shift screens show for payment methods and variances (one
-place, marked for translation where they are defined)."""
+"""How the shift screens show a variance: its words and its colour."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
-from clinic.enums import PaymentMethod
 from clinic.rules.money import format_kes
 
-_METHOD_TEXT = {
-    PaymentMethod.CASH: QT_TRANSLATE_NOOP("PaymentMethod", "Cash"),
-    PaymentMethod.MPESA: QT_TRANSLATE_NOOP("PaymentMethod", "M-Pesa"),
-    PaymentMethod.CARD: QT_TRANSLATE_NOOP("PaymentMethod", "Card"),
-    PaymentMethod.BANK: QT_TRANSLATE_NOOP("PaymentMethod", "Bank"),
-    PaymentMethod.SHA: QT_TRANSLATE_NOOP("PaymentMethod", "SHA"),
-    PaymentMethod.INSURANCE: QT_TRANSLATE_NOOP("PaymentMethod", "Insurance"),
-}
 SHORT_COLOUR = "#b00020"
 OVER_COLOUR = "#9a6700"
 BALANCED_COLOUR = "#1b7d2f"
-
-
-def method_text(method: PaymentMethod) -> str:
-    return QCoreApplication.translate("PaymentMethod", str(_METHOD_TEXT[method]))
 
 
 def variance_text(variance_cents: int | None) -> str:

@@ -13,9 +13,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from clinic.rules.money import format_kes
+from desktop.display import method_text
 from desktop.printing import local_time
 from desktop.screens.shifts.data import MethodLine, PaymentRow, ShiftView
-from desktop.screens.shifts.labels import method_text, variance_colour, variance_text
+from desktop.screens.shifts.labels import variance_colour, variance_text
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200

@@ -8,8 +8,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from clinic.errors import InvalidValue
 from clinic.rules.money import check_amount, format_kes, parse_kes
-
-ERROR_STYLE = "color: #b00020;"
+from desktop.widgets import ERROR_STYLE
 
 
 class MoneyField(QWidget):

@@ -43,6 +43,7 @@ from clinic.billing.mpesa import (
 from clinic.billing.service import mpesa_payments
 from clinic.rules.money import format_kes
 from desktop.context import AppContext
+from desktop.display import translate
 from desktop.screens.shifts.models import RIGHT, Index
 from desktop.screens.shifts.shift_panel import BANNER_ERROR, BANNER_OK, table_for
 
@@ -69,14 +70,23 @@ def read_statement(path: Path) -> Statement:
     try:
         if path.stat().st_size > MAX_STATEMENT_BYTES:
             raise StatementUnreadable(
-                f"{path.name} is larger than 20 MB; export one month of the till at a time"
+                translate(
+                    "MpesaStatement",
+                    "%1 is larger than 20 MB; export one month of the till at a time",
+                ).replace("%1", path.name)
             )
         raw = path.read_bytes()
     except OSError as error:
-        raise StatementUnreadable(f"Could not open {path.name}: {error.strerror}") from None
+        raise StatementUnreadable(
+            translate("MpesaStatement", "Could not open %1: %2")
+            .replace("%1", path.name)
+            .replace("%2", str(error.strerror))
+        ) from None
     if b"\x00" in raw[:4096]:
         raise StatementUnreadable(
-            f"{path.name} is not a text file; export the till statement as CSV"
+            translate(
+                "MpesaStatement", "%1 is not a text file; export the till statement as CSV"
+            ).replace("%1", path.name)
         )
     try:
         text = raw.decode("utf-8-sig")

@@ -135,7 +135,6 @@ class ShiftPanel(QWidget):
         grid.addRow(self.tr("Cash counted"), self.counted_cash)
         grid.addRow(self.tr("Variance"), self.variance)
         grid.addRow(self.tr("Payments"), self.payment_count)
-        facts.setMaximumWidth(420)
 
         self.methods = MethodsModel()
         self.methods_table = table_for(self.methods, "methods_table")

@@ -36,13 +36,12 @@ from clinic.rules.vitals import VITALS, Flag
 from clinic.visits.models import Triage
 from clinic.visits.queries import VisitRecord
 from clinic.visits.service import CriticalVitals, record_triage
+from desktop.display import flag_text, vital_label
 from desktop.screens.triage.vitals_form import (
     ABNORMAL_COLOUR,
     CRITICAL,
     CRITICAL_COLOUR,
     VitalsForm,
-    flag_text,
-    vital_label,
 )
 from desktop.screens.visit_screen import (
     BANNER_ERROR_STYLE,

@@ -11,33 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QRegularExpression, Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QGridLayout, QLabel, QLineEdit, QWidget
 
 from clinic.errors import FieldError, ValidationFailed
 from clinic.rules.vitals import VITALS, Flag, VitalSign, assess_vitals
+from desktop.display import flag_text, unit_text, vital_label
 from desktop.widgets import ERROR_STYLE
-
-_FLAG_TEXT = {
-    Flag.NORMAL: QT_TRANSLATE_NOOP("Flag", "Normal"),
-    Flag.LOW: QT_TRANSLATE_NOOP("Flag", "Low"),
-    Flag.HIGH: QT_TRANSLATE_NOOP("Flag", "High"),
-    Flag.CRITICAL_LOW: QT_TRANSLATE_NOOP("Flag", "Critical low"),
-    Flag.CRITICAL_HIGH: QT_TRANSLATE_NOOP("Flag", "Critical high"),
-}
-_VITAL_LABEL = {
-    "temperature_c": QT_TRANSLATE_NOOP("Vital", "Temperature"),
-    "pulse_bpm": QT_TRANSLATE_NOOP("Vital", "Pulse"),
-    "respiratory_rate": QT_TRANSLATE_NOOP("Vital", "Respiratory rate"),
-    "systolic_mmhg": QT_TRANSLATE_NOOP("Vital", "Systolic BP"),
-    "diastolic_mmhg": QT_TRANSLATE_NOOP("Vital", "Diastolic BP"),
-    "spo2_percent": QT_TRANSLATE_NOOP("Vital", "SpO2"),
-    "weight_kg": QT_TRANSLATE_NOOP("Vital", "Weight"),
-    "height_cm": QT_TRANSLATE_NOOP("Vital", "Height"),
-    "muac_cm": QT_TRANSLATE_NOOP("Vital", "MUAC"),
-    "blood_glucose_mmol": QT_TRANSLATE_NOOP("Vital", "Blood glucose"),
-}
 
 CRITICAL = (Flag.CRITICAL_LOW, Flag.CRITICAL_HIGH)
 ABNORMAL_COLOUR = "#fff3cd"
@@ -58,14 +39,6 @@ FLAG_STYLES = {
     "abnormal": f"color: #5c3c00; background: #ffd866; {_CHIP}",
     "critical": f"color: #ffffff; background: #c62828; {_CHIP}",
 }
-
-
-def flag_text(flag: Flag) -> str:
-    return QCoreApplication.translate("Flag", str(_FLAG_TEXT[flag]))
-
-
-def vital_label(name: str) -> str:
-    return QCoreApplication.translate("Vital", str(_VITAL_LABEL.get(name, VITALS[name].label)))
 
 
 def flag_kind(flag: Flag | None) -> str:
@@ -133,7 +106,7 @@ class VitalsForm(QWidget):
             )
             label = QLabel(vital_label(vital.name))
             label.setBuddy(edit)
-            unit = QLabel(vital.unit)
+            unit = QLabel(unit_text(vital.unit))
             unit.setMinimumWidth(80)
             flag = QLabel()
             flag.setObjectName(f"{vital.name}_flag")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from clinic.clock import NAIROBI
 from clinic.enums import Role
 from desktop.context import AppContext
-from desktop.screens.admin.labels import role_text
+from desktop.display import role_text
 from desktop.screens.admin.server import AdminApi, Json, ServerScreen
 from desktop.widgets import fill_table, rows_table, selected_row
 from sync.engine import SKEW_WARNING_SECONDS

@@ -32,8 +32,9 @@ from clinic.patients.merge import MergedRecord, merge_patients, merged_records, 
 from clinic.patients.queries import PatientProfile, patient_profile
 from clinic.patients.search import MIN_QUERY_LENGTH, PatientSummary, search_patients
 from desktop.context import AppContext
+from desktop.display import sex_text
 from desktop.screens.base import Screen
-from desktop.screens.patients.display import date_text, error_text, phone_text, sex_label
+from desktop.screens.patients.display import date_text, error_text, phone_text
 from desktop.widgets import ERROR_STYLE, fill_table, rows_table, selected_row
 
 DIFFERENT = QBrush(QColor("#fff4d6"))
@@ -193,7 +194,7 @@ class MergeScreen(Screen):
             return lambda p: str(getattr(p, name) or "")
 
         def sex(profile: PatientProfile) -> str:
-            return "" if profile.sex == Sex.UNKNOWN else sex_label(profile.sex)
+            return "" if profile.sex == Sex.UNKNOWN else sex_text(profile.sex)
 
         def kin_phone(profile: PatientProfile) -> str:
             return phone_text(profile.next_of_kin_phone)

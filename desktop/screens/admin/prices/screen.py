@@ -29,6 +29,7 @@ from clinic.enums import ServiceKind
 from clinic.errors import FieldError, InvalidValue, NotAllowed, ValidationFailed
 from clinic.rules.money import format_kes, parse_kes
 from desktop.context import AppContext
+from desktop.display import service_kind_text
 from desktop.screens.base import Screen
 from desktop.widgets import ErrorForm, fill_table, rows_table, selected_row
 
@@ -74,7 +75,7 @@ class PricesScreen(Screen):
         self.name = QLineEdit()
         self.kind = QComboBox()
         for kind in ServiceKind:
-            self.kind.addItem(kind.value.capitalize(), kind.value)
+            self.kind.addItem(service_kind_text(kind), kind.value)
         self.price = QLineEdit()
         self.price.setPlaceholderText(self.tr("KES, e.g. 1,500"))
         self.sha_code = QLineEdit()
@@ -162,7 +163,7 @@ class PricesScreen(Screen):
                 [
                     row.code,
                     row.name,
-                    row.kind.value.capitalize(),
+                    service_kind_text(row.kind),
                     format_kes(row.price_cents) if row.price_cents is not None else "",
                     row.sha_intervention_code or "",
                     self.tr("yes") if row.active else self.tr("no"),

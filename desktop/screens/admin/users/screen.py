@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from clinic.enums import Role
 from clinic.org.models import MAIN_BRANCH
 from desktop.context import AppContext
-from desktop.screens.admin.labels import role_text
+from desktop.display import role_text
 from desktop.screens.admin.server import AdminApi, Json, ServerScreen
 from desktop.widgets import ErrorForm, fill_table, rows_table, selected_row
 

@@ -1,0 +1,54 @@
+"""The desktop app's start on an encrypted store (issue 15, item 5): a plain
+store an older version left is encrypted in place behind a progress dialog,
+and a store whose key is missing is said so in a message, not a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QMessageBox, QProgressDialog
+from pytestqt.qtbot import QtBot
+
+from clinic.cipher import StoreState, store_state
+from clinic.store import STORE_FILE, open_local_store
+from clinic.store_key import KEY_FILE
+from desktop import app
+
+
+def test_a_plain_store_is_encrypted_at_start_behind_a_progress_dialog(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    open_local_store(tmp_path, encrypted=False).close()
+    shown: list[str] = []
+    original_show = QProgressDialog.show
+
+    def show(dialog: QProgressDialog) -> None:
+        shown.append(dialog.labelText())
+        original_show(dialog)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QProgressDialog, "show", show)
+        store = app._open_store(tmp_path)
+    store.close()
+
+    assert shown == ["Encrypting this PC's clinic data (once, after the upgrade)…"]
+    assert store_state(tmp_path / STORE_FILE) == StoreState.ENCRYPTED
+    with pytest.MonkeyPatch.context() as patch:  # an encrypted store opens with no dialog
+        patch.setattr(QProgressDialog, "show", show)
+        app._open_store(tmp_path).close()
+    assert len(shown) == 1
+
+
+def test_a_missing_key_is_said_in_a_message_at_start(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_local_store(tmp_path).close()
+    (tmp_path / KEY_FILE).unlink()
+    said: list[Any] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args: said.append(args[2]))
+
+    assert app.main(tmp_path) == 1
+
+    assert len(said) == 1 and said[0].startswith("the store's key is missing")
