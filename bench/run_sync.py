@@ -211,12 +211,12 @@ class LiveServer:
     """``seth-clinic-server serve`` in a process of its own on 127.0.0.1, as
     a clinic PC meets it: its Python does not share this one's lock."""
 
-    def __init__(self, settings: Any, folder: Path) -> None:
+    def __init__(self, settings: Any, folder: Path, name: str = "server") -> None:
         from server.threaded import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = folder / "server.log"
+        self.log = folder / f"{name}.log"
         self.environment = {
             **os.environ,
             "DATABASE_URL": settings.database_url,
@@ -253,6 +253,13 @@ class LiveServer:
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or a pulled plug: nothing is tidied up."""
+        if self.process is not None:
+            self.process.kill()
             self.process.wait(timeout=30)
             self.process = None
 

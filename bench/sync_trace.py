@@ -123,17 +123,17 @@ def install() -> None:
     notifier_class._bump = traced_bump  # type: ignore[method-assign]
     notifier_class.wait = traced_wait  # type: ignore[method-assign]
 
-    routes._read_page_and_let_go = _timed(routes._read_page_and_let_go, "read_start", "read_end")  # type: ignore[attr-defined]
+    routes._read_page_alone = _timed(routes._read_page_alone, "read_start", "read_end")  # type: ignore[attr-defined]
     routes._audit_clinical_pull = _timed(routes._audit_clinical_pull, None, "audited")  # type: ignore[attr-defined]
-    push_mutation = routes.push_mutation
+    push_batch = routes.push_batch
 
-    def traced_push_mutation(*args: Any, **kwargs: Any) -> Any:
+    def traced_push_batch(*args: Any, **kwargs: Any) -> Any:
         marks = _marks.get()
         if marks is not None and "applying" not in marks:
             marks["applying"] = time.perf_counter()
-        return push_mutation(*args, **kwargs)
+        return push_batch(*args, **kwargs)
 
-    routes.push_mutation = traced_push_mutation
+    routes.push_batch = traced_push_batch
     event.listen(Session, "before_commit", lambda _session: mark("commit_start"))
     event.listen(Session, "after_commit", lambda _session: mark("committed"))
 

@@ -1,12 +1,20 @@
 """Wakes long-polling pulls when a change is committed.
 
 One background thread LISTENs on the change channel over a connection of its
-own (one LISTEN per server process) and bumps a generation counter on every
-notification; a waiting pull remembers the generation before it looks for
+own (one LISTEN per server process). Each notification names the
+transaction that wrote changes and the branches they belong to (none when
+one is clinic-wide, such as a patient; see
+:func:`clinic.journal.service.notify_change`). A change is pulled only
+once every transaction before it has ended (the feed's horizon,
+:mod:`server.sync.feed`), so the listener holds a notification until the
+horizon has passed its transaction, then bumps the generation of its branch
+(of every branch for a clinic-wide change) and wakes the pulls waiting on
+it. A waiting pull remembers its branch's generation before it looks for
 changes and awaits its moving, so a change committed in between is never
-slept through. Waiting pulls are futures on the event loop, not threads: a
-thousand PCs waiting hold no worker thread, and the API stays free for
-pushes and logins.
+slept through, and a pull is woken only by a change it may pull.
+
+Waiting pulls are futures on the event loop, not threads: thousands of PCs
+waiting hold no worker thread, and the API stays free for pushes and logins.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import uuid
+from collections import defaultdict
 
 import psycopg
 
@@ -21,20 +31,29 @@ from clinic.journal.service import CHANGES_CHANNEL
 
 logger = logging.getLogger("seth_clinic.server.notifier")
 
+HORIZON_RECHECK_SECONDS = 0.005
+"""How often the listener looks whether an older transaction still open
+has ended, while a notified change waits behind it."""
+
+Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]
+
 
 class ChangeNotifier:
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo
-        self._generation = 0
+        self._everyone = 0  # clinic-wide changes and reconnections
+        self._branches: dict[uuid.UUID, int] = defaultdict(int)
         self._lock = threading.Lock()
-        self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = set()
+        self._waiting: dict[uuid.UUID, set[Waiter]] = defaultdict(set)
+        self._held: dict[int, set[uuid.UUID | None]] = {}  # xid: branches, behind the horizon
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
-    @property
-    def generation(self) -> int:
+    def generation(self, branch_id: uuid.UUID) -> int:
+        """A number that moves whenever a change a device of ``branch_id``
+        pulls has passed the horizon."""
         with self._lock:
-            return self._generation
+            return self._everyone + self._branches.get(branch_id, 0)
 
     def start(self) -> None:
         if self._thread is None:
@@ -49,15 +68,16 @@ class ChangeNotifier:
             self._thread.join(timeout=5)
             self._thread = None
 
-    async def wait(self, seen: int, timeout: float) -> bool:
-        """Await the generation moving past ``seen``, for at most ``timeout``
-        seconds; whether it moved."""
+    async def wait(self, branch_id: uuid.UUID, seen: int, timeout: float) -> bool:
+        """Await ``branch_id``'s generation moving past ``seen``, for at most
+        ``timeout`` seconds; whether it moved."""
         loop = asyncio.get_running_loop()
         moved: asyncio.Future[None] = loop.create_future()
+        waiter = (loop, moved)
         with self._lock:
-            if self._generation != seen:
+            if self._everyone + self._branches.get(branch_id, 0) != seen:
                 return True
-            self._waiting.add((loop, moved))
+            self._waiting[branch_id].add(waiter)
         try:
             await asyncio.wait_for(moved, timeout)
             return True
@@ -65,27 +85,76 @@ class ChangeNotifier:
             return False
         finally:
             with self._lock:
-                self._waiting.discard((loop, moved))
+                waiting = self._waiting.get(branch_id)
+                if waiting is not None:
+                    waiting.discard(waiter)
+                    if not waiting:
+                        del self._waiting[branch_id]
 
-    def _bump(self) -> None:
+    def _bump(self, branches: set[uuid.UUID | None]) -> None:
+        """Move the generations of ``branches`` (None: every branch) and wake
+        their waiting pulls."""
         with self._lock:
-            self._generation += 1
-            woken, self._waiting = self._waiting, set()
+            if None in branches:
+                self._everyone += 1
+                woken = [w for waiting in self._waiting.values() for w in waiting]
+                self._waiting.clear()
+            else:
+                woken = []
+                for branch_id in branches:
+                    assert branch_id is not None
+                    self._branches[branch_id] += 1
+                    woken.extend(self._waiting.pop(branch_id, ()))
         for loop, moved in woken:
             loop.call_soon_threadsafe(_settle, moved)
+
+    def _note(self, payload: str) -> None:
+        """Hold a notification (``xid:branch,branch``; no branch: everyone's)
+        until the horizon passes it."""
+        xid, _, named = payload.partition(":")
+        try:
+            key = int(xid)
+            branches: set[uuid.UUID | None] = (
+                {uuid.UUID(branch) for branch in named.split(",")} if named else {None}
+            )
+        except ValueError:  # not one of ours: wake everyone, to be safe
+            key, branches = 0, {None}
+        self._held.setdefault(key, set()).update(branches)
+
+    def _release(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
+        """Wake the pulls of the held changes the horizon has passed."""
+        if not self._held:
+            return
+        found = connection.execute(
+            "SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
+        ).fetchone()
+        horizon = int(found[0]) if found else 0  # type: ignore[call-overload]
+        passed = [xid for xid in self._held if xid < horizon]
+        if passed:
+            branches: set[uuid.UUID | None] = set()
+            for xid in passed:
+                branches |= self._held.pop(xid)
+            self._bump(branches)
 
     def _listen(self) -> None:
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANGES_CHANNEL}")
-                    self._bump()
+                    self._held.clear()
+                    self._bump({None})
                     while not self._stopping.is_set():
-                        for _ in connection.notifies(timeout=1.0, stop_after=1):
-                            self._bump()
+                        timeout = HORIZON_RECHECK_SECONDS if self._held else 1.0
+                        for notify in connection.notifies(timeout=timeout, stop_after=1):
+                            self._note(notify.payload)
+                        # Whatever else came meanwhile, at once (no wait).
+                        for notify in connection.notifies(timeout=0):
+                            self._note(notify.payload)
+                        self._release(connection)
             except psycopg.Error:
                 logger.warning("change listener lost its connection; reconnecting")
-                self._bump()
+                self._held.clear()
+                self._bump({None})
                 self._stopping.wait(1.0)
 
 

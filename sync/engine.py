@@ -328,18 +328,7 @@ class SyncEngine:
                 .order_by(AuditEvent.device_sequence)
                 .limit(MAX_PUSH_MUTATIONS)
             ).all()
-        mutations = [
-            Mutation(
-                sequence=e.sequence,
-                entity=e.entity,
-                row_id=e.row_id,
-                operation=e.operation,
-                changes=e.changes,
-                base_version=e.base_version,
-                user_id=e.user_id,
-            )
-            for e in entries
-        ]
+        mutations = [mutation_of(e) for e in entries]
         audit = [PushedAuditEvent.model_validate(e, from_attributes=True) for e in events]
         return within_budget(mutations), within_budget(audit)
 
@@ -578,3 +567,16 @@ class Backoff:
 
     def reset(self) -> None:
         self.failures = 0
+
+
+def mutation_of(entry: OutboxEntry | Row[Any]) -> Mutation:
+    """An outbox entry (or a row of its OUTBOX_COLUMNS) as a push carries it."""
+    return Mutation(
+        sequence=entry.sequence,
+        entity=entry.entity,
+        row_id=entry.row_id,
+        operation=entry.operation,
+        changes=entry.changes,
+        base_version=entry.base_version,
+        user_id=entry.user_id,
+    )

@@ -37,7 +37,8 @@ GENESIS_HASH = "0" * 64
 CHANGES_CHANNEL = "seth_changes"
 CHAIN_KEY = "audit_chain_ends"
 OUTBOX_KEY = "outbox_pending"
-CHANGED_KEY = "changes_to_announce"
+CHANGED_KEY = "changes_to_announce"  # the branches of the transaction's changes
+MAX_NOTIFIED_BRANCHES = 100  # more in one transaction: everyone is woken
 
 
 def to_jsonable(value: Any) -> Any:
@@ -190,10 +191,10 @@ def _announce_changes(session: Session) -> None:
     the commit fails. A change logged in a savepoint rolled back since
     still announces: a wake-up with nothing new costs a pull that finds
     nothing."""
-    if not session.in_nested_transaction() and session.info.pop(CHANGED_KEY, False):
-        session.connection().execute(
-            text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL}
-        )
+    if not session.in_nested_transaction():
+        branches = session.info.pop(CHANGED_KEY, None)
+        if branches:
+            notify_change(session, branches)
 
 
 @sqlalchemy_event.listens_for(Session, "after_commit")
@@ -316,19 +317,37 @@ def log_central_change(
 
     entity = SYNCED[row.__tablename__]  # type: ignore[attr-defined]
     row.version = (row.version or 0) + 1
+    branch_id = entity.branch_of(session, column_values(row)) if entity.branch_of else None
     session.add(
         ChangeLogEntry(
             entity=entity.name,
             row_id=row.id,
             version=row.version,
             fields=sorted(fields),
-            branch_id=entity.branch_of(session, column_values(row)) if entity.branch_of else None,
+            branch_id=branch_id,
             device_id=device_id,
             user_id=user_id,
         )
     )
-    session.info[CHANGED_KEY] = True
+    session.info.setdefault(CHANGED_KEY, set()).add(branch_id)
     return row.version
+
+
+def notify_change(session: Session, branches: set[uuid.UUID | None]) -> None:
+    """Wake, at commit, the pulls changes of ``branches`` concern (None: a
+    clinic-wide change, such as a patient's, which concerns every device).
+    The payload names the transaction and the branches, none for everyone
+    (``server.notifier`` wakes the pulls once the feed's horizon has passed
+    the transaction)."""
+    named = (
+        ""
+        if None in branches or len(branches) > MAX_NOTIFIED_BRANCHES
+        else ",".join(sorted(branch.hex for branch in branches if branch is not None))
+    )
+    session.connection().execute(
+        text("SELECT pg_notify(:channel, pg_current_xact_id()::text || ':' || :branches)"),
+        {"channel": CHANGES_CHANNEL, "branches": named},
+    )
 
 
 def _outbox(

@@ -173,7 +173,7 @@ def _enrolled_device(session: Session, body: LoginIn, user: User) -> Device:
     return device
 
 
-def _record_device_user(session: Session, device: Device, user: User) -> None:
+def record_device_user(session: Session, device: Device, user: User) -> None:
     """Note that ``user`` logged in online on ``device`` (once): sync push
     accepts changes authored by such users only (DESIGN.md, Sync 13)."""
     session.execute(
@@ -205,7 +205,7 @@ def login(body: LoginIn, request: Request, session: DbSession, settings: AppSett
     if failure is not None:
         session.delete(failure)
     device = _enrolled_device(session, body, user)
-    _record_device_user(session, device, user)
+    record_device_user(session, device, user)
     return issue_tokens(session, settings, user, device)
 
 

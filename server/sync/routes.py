@@ -10,6 +10,7 @@ cannot skip a change committed out of order, in the device's scope
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -24,7 +25,7 @@ from clinic.journal.models import AppliedMutation
 from clinic.journal.service import record_audit
 from clinic.numbering.service import BLOCK_SIZE
 from clinic.org.models import Device
-from server.database import SERVER_DEVICE_ID, add_central
+from server.database import SERVER_DEVICE_ID, Database, add_central
 from server.deps import AppSettings, Caller, CurrentUser, DbSession
 from server.errors import ApiError
 from server.notifier import ChangeNotifier
@@ -34,6 +35,7 @@ from server.schemas import TokensOut
 from server.sync.apply import mutation_digest, push_batch
 from server.sync.audit import accept_audit
 from server.sync.feed import Page, Scope, decode_cursor, read_page, shape
+from server.sync.shared import SharedPage, SharedPages
 from sync.protocol import (
     OLDEST_PROTOCOL_VERSION,
     PROTOCOL_VERSION,
@@ -136,8 +138,10 @@ async def pull(
     """The changes after ``cursor`` in the device's scope, as whole rows
     grouped by table, tables in dependency order. With ``wait_seconds`` the
     answer waits (up to 25 s) for a change when there is none yet: the wait
-    is a future on the event loop (``server.notifier``), and only the reads
-    take a worker thread."""
+    is a future on the event loop (``server.notifier``), woken by a change
+    of the device's branch or of the whole clinic, and only the reads take a
+    worker thread. Devices at the same cursor and scope share one read and
+    its JSON (``server.sync.shared``)."""
     check_protocol(body)
     scope = scope_of(caller)
     if body.app_version is not None and body.app_version != caller.device.app_version:
@@ -153,18 +157,29 @@ async def pull(
             [{"field": "cursor", "reason": "Not a cursor this server gave"}],
         ) from None
     notifier: ChangeNotifier | None = request.app.state.notifier
-    deadline_wait = body.wait_seconds
+    database: Database = request.app.state.database
+    pages: SharedPages = request.app.state.shared_pages
+
+    async def read() -> SharedPage | None:
+        return SharedPage.of(
+            await run_in_threadpool(_read_page_alone, database, scope, cursor, body.limit)
+        )
+
+    wait_until = time.monotonic() + body.wait_seconds
     while True:
-        seen = notifier.generation if notifier else 0
-        page = await run_in_threadpool(_read_page_and_let_go, session, scope, cursor, body.limit)
-        if page is not None or deadline_wait <= 0 or notifier is None:
+        if notifier is None:
+            shared = await read()
             break
-        started = utcnow()
-        await notifier.wait(seen, min(deadline_wait, 1.0))
-        deadline_wait -= (utcnow() - started).total_seconds()
+        seen = notifier.generation(scope.branch_id)
+        shared = await pages.get((scope, cursor, body.limit), seen, read)
+        left = wait_until - time.monotonic()
+        if shared is not None or left <= 0:
+            break
+        await notifier.wait(scope.branch_id, seen, left)
+    page = shared.page if shared else None
     if page is not None:
         await run_in_threadpool(_audit_clinical_pull, session, caller, scope, page)
-    tables = page.body() if page else "[]"
+    tables = shared.body if shared else "[]"
     next_cursor = json.dumps(page.cursor if page else body.cursor)
     more = json.dumps(page.more if page else False)
     server_time = json.dumps(utcnow().isoformat())
@@ -180,16 +195,13 @@ async def pull(
     )
 
 
-def _read_page_and_let_go(session: Session, scope: Scope, cursor: Any, limit: int) -> Page | None:
-    """One read of the change feed; its connection goes back to the pool
-    before the pull waits. A read after a wait is one statement without a
-    transaction around it: a BEGIN and a ROLLBACK fewer on the way of a
-    change to a waiting PC."""
-    if not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    page = read_page(session, scope, cursor, limit)
-    session.rollback()
-    return page
+def _read_page_alone(
+    database: Database, scope: Scope, cursor: tuple[int, int], limit: int
+) -> Page | None:
+    """One read of the change feed on a session of its own: the devices
+    sharing it (``server.sync.shared``) may hang up, the read goes on."""
+    with database.sessions() as session:
+        return read_page(session, scope, cursor, limit)
 
 
 def _audit_clinical_pull(session: Session, caller: Caller, scope: Scope, page: Page) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import keyring
 import pytest
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from keyring.backends import fail
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -68,9 +69,14 @@ class LiveServer(ThreadedServer):
     server restart on the same port and database."""
 
     def __init__(self, settings: Settings, database: Database) -> None:
-        super().__init__(lambda: create_app(settings, database), settings.trusted_proxies)
+        super().__init__(self._new_app, settings.trusted_proxies)
         self.settings = settings
         self.database = database
+        self.app: FastAPI | None = None
+
+    def _new_app(self) -> FastAPI:
+        self.app = create_app(self.settings, self.database)
+        return self.app
 
 
 @pytest.fixture

@@ -1,0 +1,132 @@
+"""Who a change wakes, and when (DESIGN.md, Scale): a waiting pull wakes for
+a change of its branch or of the whole clinic, not another branch's, and
+only once every older transaction has ended, so its read finds the change;
+devices asking the same page at the same moment share one read."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from clinic.enums import Role
+from clinic.journal.service import notify_change
+from server.database import Database
+from server.notifier import ChangeNotifier
+from server.sync.feed import Page, Scope
+from server.sync.shared import SharedPage, SharedPages
+
+HERE, THERE = uuid.uuid4(), uuid.uuid4()
+
+
+@pytest.fixture
+def notifier(central: Database) -> Iterator[ChangeNotifier]:
+    notifier = ChangeNotifier(central.conninfo())
+    notifier.start()
+    yield notifier
+    notifier.stop()
+
+
+def commit_change(central: Database, branch_id: uuid.UUID | None) -> None:
+    with central.sessions.begin() as session:
+        notify_change(session, {branch_id})
+
+
+async def listening(notifier: ChangeNotifier) -> None:
+    """Until the listener is connected (it moves every generation then)."""
+    for _ in range(200):
+        if notifier.generation(HERE):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the listener never connected")
+
+
+def test_a_waiting_pull_wakes_for_its_branch_and_the_clinic_not_another_branch(
+    central: Database, notifier: ChangeNotifier
+) -> None:
+    async def scenario() -> None:
+        await listening(notifier)
+        seen = notifier.generation(HERE)
+        waiting = asyncio.ensure_future(notifier.wait(HERE, seen, 10))
+        await asyncio.to_thread(commit_change, central, THERE)
+        await asyncio.sleep(1.0)
+        assert not waiting.done()
+        assert notifier.generation(HERE) == seen
+
+        await asyncio.to_thread(commit_change, central, HERE)
+        assert await asyncio.wait_for(waiting, 3) is True
+
+        seen = notifier.generation(HERE)
+        waiting = asyncio.ensure_future(notifier.wait(HERE, seen, 10))
+        await asyncio.to_thread(commit_change, central, None)  # a patient: everyone's
+        assert await asyncio.wait_for(waiting, 3) is True
+        assert notifier.generation(THERE) > 0
+
+    asyncio.run(scenario())
+
+
+def test_a_change_behind_an_open_older_transaction_wakes_pulls_when_that_one_ends(
+    central: Database, notifier: ChangeNotifier
+) -> None:
+    """Woken at the change's commit, a pull would find nothing (the feed
+    hands out nothing above the oldest open transaction) and sleep through
+    it; the listener holds the wake-up until the horizon passes."""
+
+    async def scenario() -> None:
+        await listening(notifier)
+        seen = notifier.generation(HERE)
+        older = central.sessions()
+        try:
+            older.execute(text("SELECT pg_current_xact_id()"))  # an xid, still open
+            await asyncio.to_thread(commit_change, central, HERE)
+            await asyncio.sleep(1.0)
+            assert notifier.generation(HERE) == seen
+            waiting = asyncio.ensure_future(notifier.wait(HERE, seen, 10))
+            older.rollback()  # ends without a notification of its own
+        finally:
+            older.close()
+        assert await asyncio.wait_for(waiting, 3) is True
+
+    asyncio.run(scenario())
+
+
+def a_page(cursor: str) -> Page:
+    return Page([("patients", "[]")], {"patients": 1}, cursor, False, None)
+
+
+def test_reads_of_one_page_at_one_generation_are_shared() -> None:
+    scope = Scope.of(HERE, [Role.RECEPTIONIST])
+    reads: list[int] = []
+
+    async def read() -> SharedPage | None:
+        reads.append(1)
+        await asyncio.sleep(0.05)
+        return SharedPage.of(a_page(f"{len(reads)}.1.{scope.tag}"))
+
+    async def failing() -> SharedPage | None:
+        raise RuntimeError("the database went away")
+
+    async def scenario() -> None:
+        pages = SharedPages()
+        key = (scope, (0, 0), 1000)
+        together = await asyncio.gather(*(pages.get(key, 7, read) for _ in range(50)))
+        assert len(reads) == 1
+        assert len({id(shared) for shared in together}) == 1  # the same bytes for all
+        assert (await pages.get(key, 7, read)) is together[0]
+        assert len(reads) == 1
+
+        moved = await pages.get(key, 8, read)  # a change since: read again
+        assert len(reads) == 2 and moved is not None and moved.page.cursor.startswith("2.")
+        other = await pages.get((scope, (5, 9), 1000), 8, read)  # another cursor
+        assert len(reads) == 3 and other is not moved
+
+        with pytest.raises(RuntimeError):
+            await pages.get((scope, (9, 9), 1000), 8, failing)
+        again = await pages.get((scope, (9, 9), 1000), 8, read)  # a failure is not kept
+        assert again is not None and len(reads) == 4
+        assert pages.reads == 5
+
+    asyncio.run(scenario())
