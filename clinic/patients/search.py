@@ -91,12 +91,23 @@ IDENTIFIER_COLUMNS = ("op_number", "phone", "national_id", "sha_number", "legacy
 LIVE = "deleted_at IS NULL AND merged_into IS NULL"
 
 
+def _rows(session: Session, statement: str, parameters: tuple[object, ...]) -> list[Any]:
+    """Plain SQL with ``?`` parameters on the SQLite store, run on the
+    session's own connection and transaction: a search runs a few tiny
+    statements, and compiling them through the ORM, or even passing them
+    through SQLAlchemy's execution, would cost more than running them."""
+    driver: Any = session.connection().connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        rows: list[Any] = cursor.execute(statement, parameters).fetchall()
+        return rows
+    finally:
+        cursor.close()
+
+
 def _sql(session: Session, statement: str, parameters: tuple[object, ...]) -> list[str]:
-    """Plain SQL with ``?`` parameters on the SQLite store: a search runs a
-    few tiny statements, and compiling them through the ORM would cost more
-    than running them."""
-    rows = session.connection().exec_driver_sql(statement, parameters)
-    return [row[0] for row in rows]
+    """The first column of :func:`_rows`."""
+    return [row[0] for row in _rows(session, statement, parameters)]
 
 
 def _exact_ids(session: Session, query: str, limit: int, *, indexed: bool) -> list[str]:
@@ -370,8 +381,10 @@ def search_patients(query: str, *, session: Session, limit: int = 20) -> list[Pa
 
 def _summaries_sqlite(session: Session, ids: list[str]) -> list[PatientSummary]:
     names = ", ".join(PatientSummary.__dataclass_fields__)
-    rows = session.connection().exec_driver_sql(
-        f"SELECT {names} FROM patients WHERE id IN ({', '.join('?' * len(ids))})", tuple(ids)
+    rows = _rows(
+        session,
+        f"SELECT {names} FROM patients WHERE id IN ({', '.join('?' * len(ids))})",
+        tuple(ids),
     )
     by_id = {}
     for row in rows:
