@@ -39,7 +39,7 @@ from clinic.enums import Sex
 from clinic.errors import InvalidValue
 from clinic.patients.models import Patient
 from clinic.rules.numbers import number_search_key, parse_number
-from clinic.rules.phones import normalize_phone
+from clinic.rules.phones import NATIONAL_DIGITS, normalize_phone
 
 MIN_QUERY_LENGTH = 2
 MIN_FRAGMENT_LENGTH = 3
@@ -82,8 +82,9 @@ def _exact_candidates(query: str) -> list[str]:
     forms = {query, query.upper().replace(" ", "")}
     with suppress(InvalidValue):
         forms.add(parse_number(query).text)
-    with suppress(InvalidValue):
-        forms.add(normalize_phone(query))
+    if sum(c.isdigit() for c in query) >= NATIONAL_DIGITS:  # fewer is never a phone
+        with suppress(InvalidValue):
+            forms.add(normalize_phone(query))
     return sorted(forms)
 
 
