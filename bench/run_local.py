@@ -430,10 +430,10 @@ def timed_stages(stages: dict[str, list[int]]) -> Iterator[None]:
         finally:
             stages["exact ids"].append(clock() - started)
 
-    def timed_fts(session: Any, table: str, match: str, limit: int) -> list[str]:
+    def timed_fts(session: Any, table: str, match: str, limit: int, **options: Any) -> list[int]:
         started = clock()
         try:
-            return fts(session, table, match, limit)
+            return fts(session, table, match, limit, **options)
         finally:
             kind = (
                 "numbers"
