@@ -76,7 +76,10 @@ from clinic.visits.service import (
 FULL = (500_000, 2_000_000)
 SMALL = (20_000, 80_000)
 SEED = 1
-SEARCH_TARGET_MS = 5.0
+SEARCH_TARGET_MS = 2.0
+FORGIVING_SEARCH_TARGET_MS = 5.0
+"""DESIGN.md's "Performance": every search p95 under 2 ms, except those that
+forgive a typo in a name word (under 5 ms)."""
 WRITE_TARGET_MS = 10.0
 SEARCH_LIMIT = 20
 
@@ -95,6 +98,7 @@ SEARCH_CLASSES = (
     "legacy number",
     "no match",
 )
+FORGIVING_CLASSES = ("full name, one misspelt",)
 
 
 @dataclass
@@ -419,17 +423,17 @@ def timed_stages(stages: dict[str, list[int]]) -> Iterator[None]:
     exact, fts = patient_search._exact_ids, patient_search._fts
     clock = time.thread_time_ns
 
-    def timed_exact(session: Any, query: str, limit: int) -> list[str]:
+    def timed_exact(session: Any, query: str, limit: int, **options: Any) -> list[str]:
         started = clock()
         try:
-            return exact(session, query, limit)
+            return exact(session, query, limit, **options)
         finally:
             stages["exact ids"].append(clock() - started)
 
-    def timed_fts(session: Any, table: str, match: str, limit: int) -> list[str]:
+    def timed_fts(session: Any, table: str, match: str, limit: int, **options: Any) -> list[int]:
         started = clock()
         try:
-            return fts(session, table, match, limit)
+            return fts(session, table, match, limit, **options)
         finally:
             kind = (
                 "numbers"
@@ -722,9 +726,16 @@ def report(timings: Timings) -> list[dict[str, Any]]:
         source["search: all classes"] = [
             ns for kind in SEARCH_CLASSES for ns in source.get(f"search: {kind}", [])
         ]
-    rows = [(f"search: {kind}", SEARCH_TARGET_MS) for kind in SEARCH_CLASSES]
+    rows = [
+        (
+            f"search: {kind}",
+            FORGIVING_SEARCH_TARGET_MS if kind in FORGIVING_CLASSES else SEARCH_TARGET_MS,
+        )
+        for kind in SEARCH_CLASSES
+    ]
     rows += [
-        ("search: all classes", SEARCH_TARGET_MS),
+        # The classes together, the forgiving one among them: held to its bound.
+        ("search: all classes", FORGIVING_SEARCH_TARGET_MS),
         ("register patient", WRITE_TARGET_MS),
         ("open visit", WRITE_TARGET_MS),
         ("save consultation", WRITE_TARGET_MS),

@@ -176,6 +176,40 @@ def test_a_plain_store_is_encrypted_in_place_keeping_every_row(tmp_path: Path) -
     assert _mode(path) == 0o600
 
 
+def test_encryption_keeps_the_rowids_the_search_index_finds_patients_by(tmp_path: Path) -> None:
+    """The search index's rows take their patient's rowid, and a search reads
+    its hits by it: encrypting must not renumber the patients, also where
+    a row was deleted before them."""
+    data_dir = tmp_path / "data"
+    store = open_local_store(data_dir, encrypted=False)
+    try:
+        with store.write() as session:
+            actor = Actor(device_id=store.device_id)
+            for first_name in ("Achieng", "Wanjiru", "Auma"):
+                details = PatientDetails(first_name=first_name, last_name="Kamau")
+                register_patient(details, session=session, actor=actor, today=TODAY)
+        with closing(sqlite3.connect(store.path)) as raw:
+            raw.execute("PRAGMA foreign_keys = OFF")
+            raw.execute("DELETE FROM patients WHERE first_name = 'Achieng'")
+            raw.commit()
+    finally:
+        store.close()
+
+    store = open_local_store(data_dir)  # encrypts it in place first
+    try:
+        with store.session() as session:
+            assert store_state(store.path) == StoreState.ENCRYPTED
+            assert [p.first_name for p in search_patients("wanjiru", session=session)] == [
+                "Wanjiru"
+            ]
+            assert [p.first_name for p in search_patients("kamau", session=session)] == [
+                "Wanjiru",
+                "Auma",
+            ]
+    finally:
+        store.close()
+
+
 KILLED_AT = {
     "after the copy, before checking it": (
         "real = cipher.table_rows\n"

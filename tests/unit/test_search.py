@@ -242,6 +242,21 @@ def test_fragments_of_a_phone_match_inside_it(store: LocalStore, receptionist: A
     assert find(store, "999") == []
 
 
+def test_a_long_fragment_is_found_whole_not_in_pieces(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    # A long fragment is looked up as its first three characters and its
+    # tail: Joan's numbers hold both ("757" in the phone, "57143" in the
+    # national ID) but not "757143" itself, and she is not found by it.
+    add(store, receptionist, "Joan", phone="0711757000", national_id="57143000")
+    add(store, receptionist, "Mary", phone="+254757143067")
+    add(store, receptionist, "Mark", phone="0700757143")
+    for query in ("757143", "0757143", "757 143"):
+        assert find(store, query) == ["Mary", "Mark"], query
+    assert find(store, "7571430") == ["Mary"]
+    assert find(store, "757000") == ["Joan"]
+
+
 @pytest.mark.usefixtures("leased")
 def test_fragments_of_an_op_number_match_inside_it(store: LocalStore, receptionist: Actor) -> None:
     add(store, receptionist, "Ann")
