@@ -39,7 +39,13 @@ CHAIN_KEY = "audit_chain_ends"
 OUTBOX_KEY = "outbox_pending"
 
 
+PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+"""Values JSON holds as they are (most of a row's; not an enum made of str)."""
+
+
 def to_jsonable(value: Any) -> Any:
+    if type(value) in PLAIN_TYPES:
+        return value
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime | date):
