@@ -41,7 +41,13 @@ CHANGED_KEY = "changes_to_announce"  # the branches of the transaction's changes
 MAX_NOTIFIED_BRANCHES = 100  # more in one transaction: everyone is woken
 
 
+PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+"""Values JSON holds as they are (most of a row's; not an enum made of str)."""
+
+
 def to_jsonable(value: Any) -> Any:
+    if type(value) in PLAIN_TYPES:
+        return value
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime | date):
