@@ -38,6 +38,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
         *DOMAIN_LIBRARIES,
         "fastapi",
         "starlette",
+        "anyio",  # FastAPI's async runtime: health's own thread limit
         "uvicorn",
         "pydantic",
         "pydantic_core",
