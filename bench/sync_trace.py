@@ -108,12 +108,12 @@ def install() -> None:
     bump, wait = notifier_class._bump, notifier_class.wait
     last_bump = [0.0]
 
-    def traced_bump(self: Any) -> None:
+    def traced_bump(self: Any, *args: Any) -> None:
         last_bump[0] = time.perf_counter()
-        bump(self)
+        bump(self, *args)
 
-    async def traced_wait(self: Any, seen: int, timeout: float) -> bool:
-        moved = await wait(self, seen, timeout)
+    async def traced_wait(self: Any, *args: Any) -> bool:
+        moved = await wait(self, *args)
         marks = _marks.get()
         if marks is not None and moved:
             marks["notified"] = last_bump[0]
