@@ -124,10 +124,10 @@ def check_patients(executable: Path, work: Path) -> None:
     if names != ["Akinyi Atieno", "Otieno Ochieng", "Wanjiku Kamau"]:
         raise CheckFailed(f"patients --json listed {names}, not the three imported")
     found = json.loads(
-        _run(executable, "--data-dir", str(data), "patients", "Otieno", "--json", work=work).stdout
+        _run(executable, "--data-dir", str(data), "patients", "Ochieng", "--json", work=work).stdout
     )
     if [p["residence"] for p in found] != ["Kisumu"]:
-        raise CheckFailed(f"patients Otieno --json found {found}, not Otieno Ochieng")
+        raise CheckFailed(f"patients Ochieng --json found {found}, not Otieno Ochieng")
 
 
 def check_server(executable: Path, work: Path) -> dict[str, float]:
@@ -312,7 +312,7 @@ def check_desktop(executable: Path, work: Path) -> dict[str, float]:
             screen.keys(login, text=DEMO_PASSWORD)
             screen.keys(login, "Return")
             start = time.perf_counter()
-            screen.wait_for("the main window", lambda t: "(receptionist)" in t, SERVER_TIMEOUT)
+            screen.wait_for("the main window", lambda t: "(Receptionist)" in t, SERVER_TIMEOUT)
             took["login"] = time.perf_counter() - start
             _first_sync(executable, work, data)
             took["first sync"] = time.perf_counter() - start

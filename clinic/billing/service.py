@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -183,17 +183,29 @@ def price_on(service_id: uuid.UUID, day: date, *, session: Session) -> int | Non
     """The service's price in cents on ``day``: the latest price effective on
     or before it (of two set for the same day, the later written). None when
     it had no price yet."""
-    price = session.scalar(
-        select(ServicePrice.price_cents)
+    return prices_on([service_id], day, session=session).get(service_id)
+
+
+def prices_on(
+    service_ids: Collection[uuid.UUID], day: date, *, session: Session
+) -> dict[uuid.UUID, int]:
+    """:func:`price_on` for several services in one query: each service's
+    price on ``day``, services without one left out."""
+    if not service_ids:
+        return {}
+    rows = session.execute(
+        select(ServicePrice.service_id, ServicePrice.price_cents)
         .where(
-            ServicePrice.service_id == service_id,
+            ServicePrice.service_id.in_(set(service_ids)),
             ServicePrice.effective_from <= day,
             ServicePrice.deleted_at.is_(None),
         )
         .order_by(ServicePrice.effective_from.desc(), ServicePrice.created_at.desc())
-        .limit(1)
     )
-    return int(price) if price is not None else None
+    prices: dict[uuid.UUID, int] = {}
+    for service_id, price in rows:
+        prices.setdefault(service_id, int(price))
+    return prices
 
 
 @dataclass(frozen=True)
@@ -210,7 +222,8 @@ def list_services(
     if not include_inactive:
         query = query.where(Service.active.is_(True))
     services = session.scalars(query.order_by(Service.kind, Service.name)).all()
-    return [PricedService(s, price_on(s.id, day, session=session)) for s in services]
+    prices = prices_on([s.id for s in services], day, session=session)
+    return [PricedService(s, prices.get(s.id)) for s in services]
 
 
 def create_service(
@@ -393,32 +406,21 @@ def propose_lines(visit_id: uuid.UUID, *, session: Session) -> list[ProposedLine
     priced on the visit's date."""
     visit = get_visit_for_billing(visit_id, session=session)
     day = visit.visit_date
-    proposed: list[ProposedLine] = []
+    found: list[tuple[Service | None, str, int, str]] = []
     listed = session.scalars(
         select(Service).where(Service.deleted_at.is_(None), Service.active.is_(True))
     ).all()
-
-    def add(service: Service | None, description: str, quantity: int, source: str) -> None:
-        price = price_on(service.id, day, session=session) if service is not None else None
-        proposed.append(
-            ProposedLine(
-                service_id=service.id if service is not None else None,
-                description=service.name if service is not None else description,
-                quantity=quantity,
-                unit_price_cents=price,
-                source=source,
-            )
-        )
-
     code = CONSULTATION_NEW if visit.is_new else CONSULTATION_REVISIT
     consultation = session.scalar(
         select(Service).where(Service.code == code, Service.deleted_at.is_(None))
     )
-    add(
-        consultation,
-        "Consultation (new)" if visit.is_new else "Consultation (revisit)",
-        1,
-        "consultation",
+    found.append(
+        (
+            consultation,
+            "Consultation (new)" if visit.is_new else "Consultation (revisit)",
+            1,
+            "consultation",
+        )
     )
     labs = session.scalars(
         select(LabRequest)
@@ -428,20 +430,34 @@ def propose_lines(visit_id: uuid.UUID, *, session: Session) -> list[ProposedLine
     for lab in labs:
         if lab.status == LabStatus.CANCELLED:
             continue
-        add(match_service(session, listed, lab.service_id, lab.test_name), lab.test_name, 1, "lab")
+        found.append(
+            (match_service(session, listed, lab.service_id, lab.test_name), lab.test_name, 1, "lab")
+        )
     prescriptions = session.scalars(
         select(Prescription)
         .where(Prescription.visit_id == visit.id, Prescription.deleted_at.is_(None))
         .order_by(Prescription.created_at)
     ).all()
     for p in prescriptions:
-        add(
-            match_service(session, listed, p.service_id, p.drug),
-            p.drug,
-            p.quantity,
-            "prescription",
+        found.append(
+            (
+                match_service(session, listed, p.service_id, p.drug),
+                p.drug,
+                p.quantity,
+                "prescription",
+            )
         )
-    return proposed
+    prices = prices_on([s.id for s, *_ in found if s is not None], day, session=session)
+    return [
+        ProposedLine(
+            service_id=service.id if service is not None else None,
+            description=service.name if service is not None else description,
+            quantity=quantity,
+            unit_price_cents=prices.get(service.id) if service is not None else None,
+            source=source,
+        )
+        for service, description, quantity, source in found
+    ]
 
 
 def get_invoice(invoice_id: uuid.UUID, *, session: Session) -> Invoice:
@@ -492,15 +508,17 @@ def _check_quantity(quantity: object, field_name: str) -> int:
 
 
 def _priced_line(
-    session: Session, line: LineInput, day: date, field_name: str
+    session: Session, line: LineInput, day: date, field_name: str, prices: dict[uuid.UUID, int]
 ) -> tuple[Service, int, int]:
+    """A line's service, quantity and unit price on ``day``, its price read
+    from ``prices`` (:func:`prices_on` for the lines' services)."""
     quantity = _check_quantity(line.quantity, f"{field_name}.quantity")
     service = session.get(Service, line.service_id)
     if service is None or service.deleted_at is not None:
         raise InvalidValue(f"{field_name}.service_id", "No such service on the price list")
     if not service.active:
         raise InvalidValue(f"{field_name}.service_id", f"{service.name} is off the price list")
-    price = price_on(service.id, day, session=session)
+    price = prices.get(service.id)
     if price is None:
         raise InvalidValue(
             f"{field_name}.service_id", f"{service.name} has no price on {day.isoformat()}; set one"
@@ -563,9 +581,10 @@ def create_invoice(
         raise ValidationFailed([FieldError("lines", "Add at least one service to the bill")])
     priced: list[tuple[Service, int, int]] = []
     errors: list[FieldError] = []
+    prices = prices_on([line.service_id for line in lines], visit.visit_date, session=session)
     for index, line in enumerate(lines, start=1):
         try:
-            priced.append(_priced_line(session, line, visit.visit_date, f"lines[{index}]"))
+            priced.append(_priced_line(session, line, visit.visit_date, f"lines[{index}]", prices))
         except InvalidValue as error:
             errors.append(FieldError(error.field, error.reason))
     if errors:
@@ -615,7 +634,8 @@ def add_line(
     _editable(session, invoice, actor)
     visit = session.get(Visit, invoice.visit_id) if invoice.visit_id else None
     day = visit.visit_date if visit is not None else invoice.issued_at.astimezone(NAIROBI).date()
-    service, quantity, price = _priced_line(session, line, day, "line")
+    prices = prices_on([line.service_id], day, session=session)
+    service, quantity, price = _priced_line(session, line, day, "line", prices)
     row = InvoiceLine(
         invoice_id=invoice.id,
         service_id=service.id,

@@ -28,6 +28,7 @@ from clinic.billing.service import (
     mpesa_payments,
     open_shift,
     price_on,
+    prices_on,
     propose_lines,
     record_payment,
     remove_line,
@@ -193,6 +194,15 @@ def test_a_price_change_takes_effect_from_its_date_and_never_changes_past_bills(
             for p in list_services(session=session, day=TODAY + timedelta(days=3))
         }
         assert listed["LAB-MRDT"] == 250_00
+        # Several services at once, each at its own price of the day; one with
+        # no price yet is left out.
+        consultation = priced["CONS-NEW"].id
+        later = TODAY + timedelta(days=1)
+        assert prices_on([rdt.id, consultation], later, session=session) == {
+            rdt.id: 250_00,
+            consultation: 500_00,
+        }
+        assert prices_on([rdt.id, consultation], date(1999, 12, 31), session=session) == {}
 
 
 def test_a_new_service_needs_a_fresh_code_and_good_values(
