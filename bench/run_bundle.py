@@ -278,6 +278,20 @@ class Screen:
         return path
 
 
+def start_app(executable: Path, data: Path, work: Path, display: str) -> Screen:
+    """The desktop app on the data folder ``data``, started on the virtual
+    screen ``display`` with the user's environment (:func:`environment`)."""
+    app = subprocess.Popen(
+        [str(executable), "--data-dir", str(data)],
+        cwd=work,
+        env={**environment(work), "DISPLAY": display},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return Screen(display, app)
+
+
 def check_desktop(executable: Path, work: Path) -> dict[str, float]:
     """The desktop app on a new data folder: its first window (timed), then
     the demo clinic chosen there, a demo login and the first sync; closed,
@@ -287,15 +301,8 @@ def check_desktop(executable: Path, work: Path) -> dict[str, float]:
     took = {}
     try:
         start = time.perf_counter()
-        app = subprocess.Popen(
-            [str(executable), "--data-dir", str(data)],
-            cwd=work,
-            env={**environment(work), "DISPLAY": display},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        screen = Screen(display, app)
+        screen = start_app(executable, data, work, display)
+        app = screen.app
         try:
             first = screen.wait_for("a window", lambda title: True, WINDOW_TIMEOUT)
             took["first window"] = time.perf_counter() - start

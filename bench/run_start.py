@@ -21,13 +21,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.run_bundle import ROOT, CheckFailed, Screen, environment, virtual_screen
+from bench.run_bundle import ROOT, CheckFailed, start_app, virtual_screen
 from bench.run_local import machine
 from clinic.journal.models import StoreSetting
 from clinic.store import open_local_store
@@ -66,15 +65,8 @@ def time_to_login(
     seconds the app used by then (what a busy machine does not change), and
     where the window is (``x,y wxh``)."""
     start = time.perf_counter()
-    app = subprocess.Popen(
-        [str(executable), "--data-dir", str(data)],
-        cwd=work,
-        env={**environment(work), "DISPLAY": display},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    screen = Screen(display, app)
+    screen = start_app(executable, data, work, display)
+    app = screen.app
     try:
         window = screen.wait_for(
             "the login", lambda title: title.endswith("log in"), WINDOW_TIMEOUT, every=0.005
