@@ -27,7 +27,6 @@ import argparse
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from bench.run_sync import (
     cpu_seconds,
     offline_push,
     start_central,
+    tear_down,
 )
 from clinic.demo import kenya
 from server.demo import build_central
@@ -318,18 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
         return 0 if all(passed is not False for *_, passed in rows) else 1
     finally:
-        if pcs is not None:
-            pcs.close()
-        if server is not None:
-            server.stop()
-        if database is not None:
-            database.engine.dispose()
-        if pg is not None:
-            try:
-                pg.cleanup()
-            except Exception as error:  # the folder goes anyway
-                print(f"PostgreSQL cleanup: {error}", file=sys.stderr)
-        shutil.rmtree(folder, ignore_errors=True)
+        tear_down(pcs, server, database, pg, folder)
 
 
 if __name__ == "__main__":

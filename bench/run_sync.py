@@ -910,6 +910,25 @@ def start_central(folder: Path) -> tuple[Any, Any, Any]:
     return pg, database, settings
 
 
+def tear_down(
+    pcs: Pcs | None, server: LiveServer | None, database: Any, pg: Any, folder: Path
+) -> None:
+    """Stop what a bench started (any of it None: never started), the PCs
+    first and PostgreSQL last; the folder goes whatever fails."""
+    if pcs is not None:
+        pcs.close()
+    if server is not None:
+        server.stop()
+    if database is not None:
+        database.engine.dispose()
+    if pg is not None:
+        try:
+            pg.cleanup()
+        except Exception as error:  # the folder goes anyway
+            print(f"PostgreSQL cleanup: {error}", file=sys.stderr)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.run_sync", description="Benchmark sync (bench/README.md)."
@@ -1115,16 +1134,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 0 if all(passed is not False for *_, passed in rows) else 1
     finally:
-        if pcs is not None:
-            pcs.close()
-        if server is not None:
-            server.stop()
-        if database is not None:
-            database.engine.dispose()
-        if pg is not None:
-            with contextlib.suppress(Exception):
-                pg.cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
+        tear_down(pcs, server, database, pg, folder)
 
 
 if __name__ == "__main__":
