@@ -136,8 +136,12 @@ class SyncController(QObject):
                 continue
             backoff.reset()
             if report.pulled:
-                # The screens first: the status bar's counts are read after.
                 self.sig_rows_pulled.emit(report.pulled)
+            if not self._online:
+                # Back online. Otherwise a pull changes nothing the status
+                # bar counts (pulled rows add no outbox entry, conflict or
+                # sync run), and reading the counts would compete with the
+                # screens' refresh for the store.
                 self._report(True, None)
 
 

@@ -39,7 +39,13 @@ from clinic.journal.models import (
 )
 from clinic.journal.service import move_to_new_chain
 from clinic.migrate import head_revision
-from clinic.numbering.service import BLOCK_SIZE, add_lease, blocks_wanted, replace_provisional
+from clinic.numbering.service import (
+    BLOCK_SIZE,
+    add_lease,
+    blocks_wanted,
+    numbering_due,
+    replace_provisional,
+)
 from clinic.rules.numbers import NumberKind
 from clinic.store import DEVICE_ID_KEY, LocalStore
 from clinic.version import app_version
@@ -240,10 +246,14 @@ class SyncEngine:
         provisionally need plus the usual reserve, then give those rows
         leased numbers, all in one pass. ``blocks`` is sent only when more
         than one is wanted, so a server that predates it answers the usual
-        request; a server that gives fewer blocks is asked again."""
+        request; a server that gives fewer blocks is asked again. Nothing
+        to do (the usual case, before every push) costs one statement."""
         device_id = self.store.device_id
         former = self.store.get_setting(FORMER_IDS_KEY) or []
         made_by = [device_id, *(uuid.UUID(i) for i in former)]
+        with self.store.session() as session:
+            if not numbering_due(session, device_id, made_by=made_by):
+                return
         for kind in NumberKind:
             while True:
                 with self.store.session() as session:

@@ -161,6 +161,40 @@ def blocks_wanted(
     return math.ceil(short / BLOCK_SIZE) if short > 0 else 0
 
 
+def numbering_due(session: Session, device_id: uuid.UUID, *, made_by: Sequence[uuid.UUID]) -> bool:
+    """Whether a sync has numbering to do for any kind: a block to lease
+    (:func:`blocks_wanted`) or a provisional number to replace
+    (:func:`replace_provisional`). One statement, since every sync asks it
+    before pushing and almost always hears no: a change just saved waits
+    for the answer."""
+    found = session.execute(_numbering_counts(device_id, tuple(made_by))).one()
+    return any(
+        waiting or left < LOW_WATER_MARK
+        for waiting, left in zip(found[::2], found[1::2], strict=True)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _numbering_counts(device_id: uuid.UUID, made_by: tuple[uuid.UUID, ...]) -> Select[Any]:
+    """Per kind, the provisional rows waiting and the leased numbers left
+    (made once per device: it runs before every push)."""
+    return select(
+        *(
+            subquery
+            for kind, column in NUMBERED.items()
+            for subquery in (
+                select(func.count())
+                .select_from(column.class_)
+                .where(*_provisional(kind, made_by))
+                .scalar_subquery(),
+                select(func.coalesce(func.sum(NumberLease.last - NumberLease.next + 1), 0))
+                .where(*_has_numbers_left(device_id, kind))
+                .scalar_subquery(),
+            )
+        )
+    )
+
+
 def _take_leased(session: Session, device_id: uuid.UUID, kind: NumberKind, count: int) -> list[str]:
     """Take up to ``count`` leased numbers at once, oldest block first."""
     taken: list[str] = []

@@ -22,6 +22,7 @@ from clinic.numbering.service import (
     add_lease,
     blocks_wanted,
     next_number,
+    numbering_due,
     numbers_left,
     replace_provisional,
 )
@@ -208,6 +209,26 @@ def test_blocks_wanted_cover_every_provisional_number_and_the_reserve(
         assert blocks_wanted(session, device, OP, made_by=[device]) == 3
         assert blocks_wanted(session, device, OP, made_by=[uuid.uuid4()]) == 1
         assert blocks_wanted(session, device, RCP, made_by=[device]) == 1
+
+
+def test_numbering_is_due_with_a_block_to_lease_or_a_number_to_replace(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    with store.write() as session:
+        assert numbering_due(session, device, made_by=[device])
+        add_lease(session, device, OP, 2026, 1, BLOCK_SIZE)
+        assert numbering_due(session, device, made_by=[device])  # no receipts yet
+        add_lease(session, device, RCP, 2026, 1, LOW_WATER_MARK)
+        assert not numbering_due(session, device, made_by=[device])
+        add_patients(session, device, BLOCK_SIZE - LOW_WATER_MARK)
+        assert not numbering_due(session, device, made_by=[device])
+        add_patients(session, device, 1)  # below the reserve
+        assert numbering_due(session, device, made_by=[device])
+        add_lease(session, device, OP, 2026, 1001, 2000)
+        assert not numbering_due(session, device, made_by=[device])
+        session.add(Patient(first_name="Grace", op_number="TMP-OP-2026-000001-1", device_id=device))
+        assert numbering_due(session, device, made_by=[device])
+        assert not numbering_due(session, device, made_by=[uuid.uuid4()])  # another PC's
 
 
 def test_provisional_receipts_are_replaced_in_one_pass_across_blocks(
