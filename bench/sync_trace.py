@@ -10,13 +10,16 @@ the points a change passes on its way from one PC to another: each
 process of the machine, so the bench lines them up with its own):
 
 - ``received``: the request reached the app (before authentication);
-- push: ``applying`` (the first mutation applied), ``commit_start``,
+  ``authenticated``: its authentication's commit returned;
+- push: ``locked`` (the device's lock taken), ``applying`` (the first
+  mutation applied), ``commit_start``,
   ``committed`` (the transaction's commit returned: the change is in the
   feed and PostgreSQL sends its NOTIFY);
 - pull: ``notified`` (the process's LISTEN connection got the NOTIFY that
   woke this pull), ``woke`` (the waiting pull resumed on the event loop),
-  ``read_start`` and ``read_end`` (the last read of the change feed),
-  ``audited`` (the clinical pull's audit event committed);
+  ``read_start`` and ``read_end`` (the last read of the change feed, on
+  its worker thread), ``feed_query_start`` and ``feed_query_end`` (its
+  statement alone);
 - ``sent``: the answer's headers left the app.
 
 Nothing here changes what the server does; the hooks only read the clock.
@@ -31,11 +34,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 TRACE_HEADER = "x-bench-trace"
+LOCK_STATEMENT = "SELECT pg_advisory_xact_lock("  # the push's device lock
+FEED_STATEMENT = "page AS MATERIALIZED"  # the change feed's page query
 
 _marks: contextvars.ContextVar[dict[str, float] | None] = contextvars.ContextVar(
     "bench_trace_marks", default=None
@@ -124,7 +129,6 @@ def install() -> None:
     notifier_class.wait = traced_wait  # type: ignore[method-assign]
 
     routes._read_page_alone = _timed(routes._read_page_alone, "read_start", "read_end")  # type: ignore[attr-defined]
-    routes._audit_clinical_pull = _timed(routes._audit_clinical_pull, None, "audited")  # type: ignore[attr-defined]
     push_batch = routes.push_batch
 
     def traced_push_batch(*args: Any, **kwargs: Any) -> Any:
@@ -135,7 +139,29 @@ def install() -> None:
 
     routes.push_batch = traced_push_batch
     event.listen(Session, "before_commit", lambda _session: mark("commit_start"))
-    event.listen(Session, "after_commit", lambda _session: mark("committed"))
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Engine, "before_cursor_execute", _before_statement)
+    event.listen(Engine, "after_cursor_execute", _after_statement)
+
+
+def _after_commit(_session: Session) -> None:
+    marks = _marks.get()
+    if marks is not None:
+        # The first commit of a request is its authentication's.
+        marks.setdefault("authenticated", time.perf_counter())
+    mark("committed")
+
+
+def _before_statement(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if FEED_STATEMENT in statement:
+        mark("feed_query_start")
+
+
+def _after_statement(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if statement.startswith(LOCK_STATEMENT):
+        mark("locked")
+    elif FEED_STATEMENT in statement:
+        mark("feed_query_end")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -177,7 +177,8 @@ async def pull(
             break
         await notifier.wait(scope.branch_id, seen, left)
     page = shared.page if shared else None
-    if page is not None:
+    if page is not None and any(scope.clinical(name) for name in page.counts):
+        # Only then a worker thread: a page of patients is sent at once.
         await run_in_threadpool(_audit_clinical_pull, session, caller, scope, page)
     tables = shared.body if shared else "[]"
     next_cursor = json.dumps(page.cursor if page else body.cursor)
@@ -209,8 +210,6 @@ def _audit_clinical_pull(session: Session, caller: Caller, scope: Scope, page: P
     changes of which clinical tables went to which device (DESIGN.md,
     Security)."""
     pulled = {name: n for name, n in page.counts.items() if scope.clinical(name)}
-    if not pulled:
-        return
     record_audit(
         session,
         caller.actor(),
