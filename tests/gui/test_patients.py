@@ -21,7 +21,7 @@ from clinic.enums import InvoiceStatus, Role, Sex, VisitStatus
 from clinic.numbering.service import add_lease
 from clinic.org.models import Branch
 from clinic.patients.models import Patient
-from clinic.patients.service import PatientDetails, register_patient
+from clinic.patients.service import PatientDetails, register_patient, update_patient
 from clinic.rules.numbers import NumberKind
 from clinic.store import LocalStore
 from clinic.visits.models import Diagnosis, Visit
@@ -186,6 +186,65 @@ def test_empty_query_lists_patients_a_page_at_a_time(
     qtbot.waitUntil(lambda: screen.model.rowCount() == 25, timeout=WAIT_MS)
     assert not screen.model.canFetchMore()
     assert names(screen.table)[-1] == f"{first_names[-1]} Otieno"
+
+
+def test_changes_from_other_pcs_show_in_the_list_without_losing_the_place(
+    qtbot: QtBot, make_context: MakeContext, store: LocalStore, reception: Actor
+) -> None:
+    ctx = make_context()
+    first_names = [f"Patient{chr(ord('a') + i // 26)}{chr(ord('a') + i % 26)}" for i in range(25)]
+    with store.write() as session:
+        patients = [
+            register_patient(
+                PatientDetails(first_name=first_name, last_name="Otieno", residence="Kayole"),
+                session=session,
+                actor=reception,
+                today=ctx.today(),
+            ).patient
+            for first_name in first_names
+        ]
+    screen = open_screen(qtbot, ctx, height=300, page_size=10)
+    while screen.model.rowCount() < 25:
+        screen.table.scrollToBottom()
+        qtbot.waitUntil(lambda: not screen.model.loading, timeout=WAIT_MS)
+    screen.table.selectRow(20)
+    screen.table.scrollTo(screen.model.index(15, 0), QTableView.ScrollHint.PositionAtTop)
+    qtbot.waitUntil(lambda: screen.table.verticalScrollBar().value() > 0, timeout=WAIT_MS)
+    scrolled = screen.table.verticalScrollBar().value()
+    blanked: list[int] = []
+    screen.model.modelReset.connect(lambda: blanked.append(screen.model.rowCount()))
+
+    with store.write() as session:  # as a pull writes them
+        update_patient(
+            patients[18].id, {"residence": "Ruai"}, session=session, actor=reception,
+            today=ctx.today(),
+        )  # fmt: skip
+        register_patient(
+            PatientDetails(first_name="Achieng", last_name="Otieno"),
+            session=session, actor=reception, today=ctx.today(),
+        )  # fmt: skip
+    screen.refresh()
+
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 26, timeout=WAIT_MS)
+    shown = rows(screen.table)
+    assert shown[-1][1] == "Achieng Otieno"
+    assert [row[5] for row in shown[17:20]] == ["Kayole", "Ruai", "Kayole"]
+    assert screen.table.currentIndex().row() == 20
+    assert screen.table.verticalScrollBar().value() == scrolled
+    assert blanked == []
+
+    search(qtbot, screen, "Patientas")
+    assert names(screen.table)[0] == "Patientas Otieno"
+    blanked.clear()
+    with store.write() as session:
+        update_patient(
+            patients[18].id, {"phone": "0711908877"}, session=session, actor=reception,
+            today=ctx.today(),
+        )  # fmt: skip
+    with qtbot.waitSignal(screen.sig_search_done, timeout=WAIT_MS):
+        screen.refresh()
+    assert rows(screen.table)[0][4] == "0711 908 877"
+    assert blanked == []
 
 
 def test_enter_in_the_search_box_opens_the_patient_and_esc_returns(

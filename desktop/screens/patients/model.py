@@ -77,8 +77,12 @@ class PatientTableModel(QAbstractTableModel):
     # --- filling -----------------------------------------------------------
 
     def show_results(self, rows: list[PatientSummary]) -> None:
-        """Show search hits (best first); browsing stops."""
-        self._reset(rows, browsing=False)
+        """Show search hits (best first); browsing stops. The same hits
+        again (a search re-run as changes arrive) are updated in place."""
+        if self._browsing or [r.id for r in rows] != [r.id for r in self._rows]:
+            self._reset(rows, browsing=False)
+        else:
+            self._update_in_place(rows)
 
     def clear(self) -> None:
         self._reset([], browsing=False)
@@ -88,6 +92,70 @@ class PatientTableModel(QAbstractTableModel):
         (or at least ``preload`` rows, to keep what was on screen on refresh)."""
         self._reset([], browsing=True)
         self._load(max(self.page_size, preload))
+
+    def reload(self, limit: int) -> None:
+        """Read the browse list again, the rows loaded so far (at most
+        ``limit``) and a page more, and show it in place: the patients on
+        screen stay where they are (and the view's scroll and selection
+        with them), their changes are repainted, new patients appended
+        (registration order puts them last). Only a list whose order moved
+        (a patient merged away) is shown afresh."""
+        if not self._browsing:
+            self.browse()
+            return
+        generation = self._generation
+        count = min(len(self._rows), limit) + self.page_size
+        store = self._store
+        self._loading = True
+
+        def work() -> list[PatientSummary]:
+            with store.session() as session:
+                return patients_page(session=session, limit=count)
+
+        submit_for(
+            self,
+            self._db,
+            work,
+            lambda model, rows: model._reloaded(generation, count, rows),
+            lambda model, error: model._page_failed(generation, error),
+        )
+
+    def _reloaded(self, generation: int, count: int, rows: list[PatientSummary]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._has_more = len(rows) == count
+        shared = min(len(rows), len(self._rows))
+        if [r.id for r in rows[:shared]] != [r.id for r in self._rows[:shared]]:
+            self._reset(rows, browsing=True)
+            self._has_more = len(rows) == count
+        else:
+            if len(rows) < len(self._rows):
+                self.beginRemoveRows(QModelIndex(), len(rows), len(self._rows) - 1)
+                del self._rows[len(rows) :]
+                self.endRemoveRows()
+            self._update_in_place(rows[:shared])
+            if len(rows) > shared:
+                self.beginInsertRows(QModelIndex(), shared, len(rows) - 1)
+                self._rows.extend(rows[shared:])
+                self.endInsertRows()
+        self.sig_page_loaded.emit(len(self._rows))
+
+    def _update_in_place(self, rows: list[PatientSummary]) -> None:
+        """``rows`` (the same patients as the first rows shown, in the same
+        order) replace them; the changed ones are repainted (all of them on
+        a new day: the ages)."""
+        day = self._today()
+        changed = [
+            i
+            for i, (old, new) in enumerate(zip(self._rows, rows, strict=False))
+            if old != new or day != self._day
+        ]
+        self._day = day
+        self._rows[: len(rows)] = rows
+        if changed:
+            last = len(self._headers) - 1
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], last))
 
     @property
     def browsing(self) -> bool:

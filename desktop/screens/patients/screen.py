@@ -281,11 +281,13 @@ class PatientsScreen(Screen):
         if len(query) < MIN_QUERY_LENGTH:
             self._open_first_on_answer = False
         if not query:
-            loaded = self.model.rowCount() if keep and self.model.browsing else 0
             self.status.setText(
                 self.tr("All patients, in order of registration. Type at least 2 characters.")
             )
-            self.model.browse(preload=min(loaded, REFRESH_KEEP_ROWS))
+            if keep:
+                self.model.reload(REFRESH_KEEP_ROWS)
+            else:
+                self.model.browse()
             return
         if len(query) < MIN_QUERY_LENGTH:
             self.model.clear()
