@@ -204,6 +204,36 @@ def cpu_seconds(root: int) -> float:
     return total
 
 
+@dataclass
+class CpuMeter:
+    """CPU seconds of the server's and PostgreSQL's processes, and of this
+    one, from when it was made: a figure the machine's load moves less
+    than the wall times."""
+
+    server_pid: int
+    postgres_pid: int
+    start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def __post_init__(self) -> None:
+        self.start = self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        return (
+            cpu_seconds(self.server_pid),
+            cpu_seconds(self.postgres_pid),
+            time.process_time(),
+        )
+
+    def per_run(self, runs: int) -> str:
+        server, postgres, here = (b - a for a, b in zip(self.start, self._now(), strict=True))
+        runs = max(runs, 1)
+        return (
+            f"  CPU per run: server {1000 * server / runs:.1f} ms, PostgreSQL"
+            f" {1000 * postgres / runs:.1f} ms; the bench's process (both PCs, and its"
+            f" polling for the patient) {1000 * here / runs:.1f} ms"
+        )
+
+
 # --- the server and the PCs ------------------------------------------------------------------
 
 
@@ -1014,7 +1044,9 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         print(f"\n2. A patient from PC A to PC B (B long-polling), {repetitions} times")
+        meter = CpuMeter(server.process.pid, pg.get_pid())
         delays = patient_delay(pc1, pc2, repetitions, args.seed)
+        print(meter.per_run(len(delays.seconds)))
         if delays.seconds:
             print(
                 f"  median {1000 * statistics.median(delays.seconds):.0f} ms, p95"
@@ -1032,7 +1064,9 @@ def main(argv: list[str] | None = None) -> int:
             f"\n2b. A patient from PC A to B's screen (both running the desktop's sync"
             f" controller, B its main window), {repetitions} times"
         )
+        meter = CpuMeter(server.process.pid, pg.get_pid())
         shown = screen_delay(pc1, pc2, repetitions, args.seed, folder)
+        print(meter.per_run(len(shown.seconds)))
         if shown.seconds:
             print(
                 f"  median {1000 * statistics.median(shown.seconds):.0f} ms, p95"
