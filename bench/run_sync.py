@@ -601,6 +601,11 @@ def traced_pulls(pc: Pc, records: list[dict[str, float]]) -> Iterator[None]:
         if path == "/api/sync/pull":
             marks = server_marks(response, "")
             marks["pull_sent"] = marks.pop("sent", math.nan)
+            if marks.get("read_end", math.inf) < marks.get("woke", -math.inf):
+                # Its own read was the one before the wait: the page after
+                # it was read for another device at the same cursor.
+                for name in ("read_start", "feed_query_start", "feed_query_end", "read_end"):
+                    marks.pop(name, None)
             marks["b_received"] = time.perf_counter()
             local.marks = marks
         return response
