@@ -208,7 +208,8 @@ def _read_page_alone(
 def _audit_clinical_pull(session: Session, caller: Caller, scope: Scope, page: Page) -> None:
     """Pulling clinical data to a device is an audit event: how many
     changes of which clinical tables went to which device (DESIGN.md,
-    Security)."""
+    Security). For a page with clinical changes (the caller looks, on the
+    event loop)."""
     pulled = {name: n for name, n in page.counts.items() if scope.clinical(name)}
     record_audit(
         session,
