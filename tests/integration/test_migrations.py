@@ -202,6 +202,81 @@ def test_the_search_index_is_filled_with_patients_already_in_the_store(
         assert list(numbers) == ["OP20260000011  0757143067  "]
 
 
+def search_segments(engine: Engine, table: str) -> int:
+    """How many segments ``table``'s FTS5 index is in: its pages' rowids in
+    the ``_data`` table are the segment's id shifted left by 37 bits, above
+    the averages (1) and structure (10) records (FTS5_SEGMENT_ROWID in
+    SQLite's fts5_index.c)."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                text(f"SELECT count(DISTINCT rowid >> 37) FROM {table}_data WHERE rowid > 10")
+            ).scalar_one()
+        )
+
+
+def search_hits(engine: Engine) -> list[list[str]]:
+    with engine.connect() as connection:
+        return [
+            list(
+                connection.execute(
+                    text(f"SELECT patient_id FROM {table} WHERE {table} MATCH :match"),
+                    {"match": match},
+                ).scalars()
+            )
+            for table, match in (
+                ("patient_search_names", "otieno"),
+                ("patient_search_names", '"wan"*'),
+                ("patient_search_numbers", '"0757"'),
+                ("patient_search_numbers", '"00004"'),
+            )
+        ]
+
+
+@pytest.mark.parametrize("key", [None, bytes(range(32))], ids=["plain", "encrypted"])
+def test_0015_merges_the_search_index_into_one_segment_a_table(
+    tmp_path: Path, key: bytes | None
+) -> None:
+    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
+    try:
+        upgrade(engine, "local", "0014")
+        for n in range(1, 9):  # a transaction each, as desks register them: a segment each
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO patients (id, op_number, first_name, last_name, sex, phone,"
+                        " date_of_birth_estimated, flagged_fields, created_at, updated_at,"
+                        " version) VALUES (:id, :op, :first, 'Otieno', 'F', :phone, 0, '[]',"
+                        " '2026-11-26 08:00:00', '2026-11-26 08:00:00', 0)"
+                    ),
+                    {
+                        "id": f"{n:032x}",
+                        "op": f"OP-2026-{n:06d}-1",
+                        "first": ("Wanjiru", "Akinyi")[n % 2],
+                        "phone": f"+25475714306{n}",
+                    },
+                )
+        before = search_hits(engine)
+        assert before[0] == [f"{n:032x}" for n in range(1, 9)]
+        assert before[1] == before[0][1::2]
+        assert search_segments(engine, "patient_search_numbers") > 1
+        assert search_segments(engine, "patient_search_names") > 1
+
+        upgrade(engine, "local")
+
+        assert current_revision(engine) == head("local")
+        assert search_segments(engine, "patient_search_numbers") == 1
+        assert search_segments(engine, "patient_search_names") == 1
+        assert search_hits(engine) == before
+        with engine.begin() as connection:
+            for table in SEARCH_TABLES:
+                connection.execute(
+                    text(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+                )
+    finally:
+        engine.dispose()
+
+
 def test_opening_a_store_twice_keeps_its_device_id_and_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     first = open_local_store(data_dir)
