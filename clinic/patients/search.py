@@ -11,7 +11,7 @@ full-text query (bm25 over 500,000 names is where the time would go):
    letter wrong, missing or extra, or two letters swapped, in any word of
    four letters or more (Otiyeno finds Otieno, Cheruyot Cheruiyot);
 3. a fragment of any of the numbers, anywhere inside it (three characters at
-   least: the trigram index needs them).
+   least: the index holds each number's endings that long or longer).
 
 Deleted patients are not found. A patient merged into another is found
 only by an exact number, and it finds the one they were merged into. A
@@ -38,12 +38,12 @@ from sqlalchemy.orm import Session
 from clinic.enums import Sex
 from clinic.errors import InvalidValue
 from clinic.patients.models import Patient
-from clinic.patients.search_index import NUMBERS
+from clinic.patients.search_index import NUMBERS, SHORTEST_FRAGMENT
 from clinic.rules.numbers import number_search_key, parse_number
 from clinic.rules.phones import NATIONAL_DIGITS, normalize_phone
 
 MIN_QUERY_LENGTH = 2
-MIN_FRAGMENT_LENGTH = 3
+MIN_FRAGMENT_LENGTH = SHORTEST_FRAGMENT
 FUZZY_MIN_LENGTH = 4
 """Words this long or longer are also matched with one letter wrong, missing
 or extra; shorter ones have too many neighbours to be told apart."""
@@ -150,34 +150,16 @@ def _exact_ids(session: Session, db: Any, query: str, limit: int) -> list[Any]:
     return [row[0].hex for row in rows]
 
 
-def _fts(
-    db: Any, table: str, match: str, limit: int, *, containing: str | None = None
-) -> list[int]:
-    """The patients' rowids (the index's rows take their patient's rowid);
-    with ``containing``, only rows whose numbers hold it."""
-    if containing is None:
-        return _sql(db, f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?", (match, limit))
-    return _sql(
-        db,
-        f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND instr(numbers, ?) LIMIT ?",
-        (match, containing, limit),
-    )
-
-
-SPLIT_FRAGMENT_LENGTH = 6
+def _fts(db: Any, table: str, match: str, limit: int) -> list[int]:
+    """The patients' rowids (the index's rows take their patient's rowid)."""
+    return _sql(db, f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?", (match, limit))
 
 
 def _fragment_ids(db: Any, key: str, limit: int) -> list[int]:
-    """Patients with ``key`` anywhere inside one of their numbers. FTS5
-    walks a phrase from its first trigram, and a fragment's first is often
-    among the commonest (``070``-``079`` of the phones, ``202`` of every OP
-    number's year): a long fragment is looked up as its tail and its first
-    three characters, each far rarer together, and the few rows found are
-    checked for the whole (the same rows in the same order; about a third
-    off the slowest fragments at 500,000 patients)."""
-    if len(key) < SPLIT_FRAGMENT_LENGTH:
-        return _fts(db, NUMBERS, f'"{key}"', limit)
-    return _fts(db, NUMBERS, f'"{key[1:]}" AND "{key[:3]}"', limit, containing=key)
+    """Patients with ``key`` anywhere inside one of their numbers: the
+    start of one of the numbers' endings the index holds (see
+    ``clinic.patients.search_index.number_suffixes``)."""
+    return _fts(db, NUMBERS, f'"{key}"*', limit)
 
 
 _OP_START = re.compile(r"(TMP)?(OP)?(\d{4})(\d{0,7})")
