@@ -297,12 +297,16 @@ _name_terms_lock = threading.Lock()
 
 def _fuzzy_match(session: Session, db: Any, words: list[str]) -> str | None:
     """The names index query for ``words`` with one edit allowed in each
-    long word; None when some long word is near no name at all."""
+    long word; None when some long word is near no name at all, or when no
+    word is near a name but itself: then the query would find only patients
+    the prefix tier before it found (every one of them, as it found fewer
+    than it was asked for), and asking costs 0.1-0.3 ms at 500,000 patients."""
     engine = session.get_bind().engine
     with _name_terms_lock:
         known = _name_terms.setdefault(engine, _NameTerms())
     terms = known.current(db)
     groups = []
+    widened = False
     for word in words:
         typed = name_terms(word)
         if len(typed) != 1 or len(typed[0]) < FUZZY_MIN_LENGTH:
@@ -311,8 +315,9 @@ def _fuzzy_match(session: Session, db: Any, words: list[str]) -> str | None:
         near = known.near(typed[0], terms)
         if not near:
             return None
+        widened = widened or near != typed
         groups.append("(" + " OR ".join(f'"{n}"' for n in near) + ")")
-    return " AND ".join(groups)
+    return " AND ".join(groups) if widened else None
 
 
 def _names_portable(
