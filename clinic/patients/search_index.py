@@ -5,7 +5,7 @@ of an OP, legacy, phone, national id or SHA number: every ending of each
 number is indexed, and a fragment is the start of an ending). Rows that are
 deleted or merged into another patient stay out of it. The local migration
 0002 made the tables and triggers from these statements, 0016 the numbers'
-table as it is now; the ``number_search_suffixes`` SQL function
+table as it is now and 0017 the names'; the ``number_search_suffixes`` SQL function
 (:func:`number_suffixes`) is registered on every connection by
 ``clinic.store.create_sqlite_engine``.
 """
@@ -25,6 +25,13 @@ NUMBER_COLUMNS = ("op_number", "legacy_number", "phone", "national_id", "sha_num
 SHORTEST_FRAGMENT = 3
 """The fewest characters of a number that find it (shorter ones would find
 most patients)."""
+NAMES_TABLE = (
+    f"CREATE VIRTUAL TABLE {NAMES} USING fts5(patient_id UNINDEXED, names,"
+    " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6 7 8')"
+)
+"""The names' table: the start of a name typed with up to eight letters is
+one entry of the prefix index, read only as far as the hits asked for; a
+longer start, the names that begin with it merged whole."""
 NUMBERS_TABLE = (
     f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5(patient_id UNINDEXED, numbers,"
     " tokenize = 'unicode61 remove_diacritics 0', prefix = '3 4 5')"
@@ -95,6 +102,21 @@ def deletes(row: str) -> str:
 
 
 TRIGGERS = ("patients_search_update", "patients_search_delete", INSERT_TRIGGER)
+
+
+def remake(table: str, create: str) -> list[str]:
+    """The statements that make ``table`` (:data:`NAMES` or :data:`NUMBERS`)
+    again from ``create`` (its CREATE VIRTUAL TABLE), fill it from the
+    patients and merge it, and make the triggers again with it."""
+    fill = dict(zip((NAMES, NUMBERS), inserts("patients", source="FROM patients"), strict=True))
+    return [
+        *(f"DROP TRIGGER {trigger}" for trigger in TRIGGERS),
+        f"DROP TABLE {table}",
+        create,
+        *triggers(),
+        fill[table],
+        merge(table),
+    ]
 
 
 def triggers() -> list[str]:

@@ -346,6 +346,65 @@ def test_0016_indexes_the_numbers_endings_finding_the_same_patients_both_ways(
         engine.dispose()
 
 
+NAME_STARTS = ("otieno", '"wan"*', '"wanjir"*', '"otien"*', '"akinyi"*', '"wanjiru" "otieno"*')
+
+
+def name_hits(engine: Engine) -> list[list[str]]:
+    with engine.connect() as connection:
+        return [
+            list(
+                connection.execute(
+                    text("SELECT patient_id FROM patient_search_names WHERE names MATCH :match"),
+                    {"match": match},
+                ).scalars()
+            )
+            for match in NAME_STARTS
+        ]
+
+
+@ENCRYPTED_OR_NOT
+def test_0017_gives_names_longer_prefixes_finding_the_same_patients_both_ways(
+    tmp_path: Path, key: bytes | None
+) -> None:
+    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
+    try:
+        upgrade(engine, "local", "0016")
+        add_patients(engine)
+        before = name_hits(engine)
+        everyone = [f"{n:032x}" for n in range(1, 9)]
+        evens, odds = everyone[1::2], everyone[0::2]
+        assert before == [everyone, evens, evens, everyone, odds, evens]
+        numbers = search_hits(engine, endings=True)
+
+        upgrade(engine, "local", "0017")
+
+        assert name_hits(engine) == before
+        assert search_hits(engine, endings=True) == numbers
+        assert search_segments(engine, "patient_search_names") == 1
+        check_search_index(engine)
+        with engine.begin() as connection:  # the triggers made again index new patients
+            connection.execute(
+                text(
+                    "INSERT INTO patients (id, op_number, first_name, last_name, sex,"
+                    " date_of_birth_estimated, flagged_fields, created_at, updated_at, version)"
+                    " VALUES (:id, 'OP-2026-000900-3', 'Wanjiru', 'Otienoh', 'F', 0, '[]',"
+                    " '2026-11-26 08:00:00', '2026-11-26 08:00:00', 0)"
+                ),
+                {"id": f"{9:032x}"},
+            )
+        after = name_hits(engine)
+        assert after == [everyone, [*evens, f"{9:032x}"], [*evens, f"{9:032x}"]] + [
+            [*hits, f"{9:032x}"] if hits != odds else hits for hits in before[3:]
+        ]
+
+        downgrade(engine, "local", "0016")
+
+        assert name_hits(engine) == after
+        check_search_index(engine)
+    finally:
+        engine.dispose()
+
+
 def test_opening_a_store_twice_keeps_its_device_id_and_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     first = open_local_store(data_dir)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from clinic.patients.search_index import NUMBERS, NUMBERS_TABLE, TRIGGERS, inserts, merge, triggers
+from clinic.patients.search_index import NUMBERS, NUMBERS_TABLE, remake
 
 revision: str = '0016'
 down_revision: str | None = '0015'
@@ -26,25 +26,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TRIGRAM_TABLE = (
-    f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5(patient_id UNINDEXED, numbers, tokenize = 'trigram')"
+    f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5("
+    "patient_id UNINDEXED, numbers, tokenize = 'trigram')"
 )
 
 
-def _numbers_table(create: str) -> None:
-    for trigger in TRIGGERS:
-        op.execute(f"DROP TRIGGER {trigger}")
-    op.execute(f"DROP TABLE {NUMBERS}")
-    op.execute(create)
-    for statement in triggers():
-        op.execute(statement)
-    _, numbers = inserts("patients", source="FROM patients")
-    op.execute(numbers)
-    op.execute(merge(NUMBERS))
-
-
 def upgrade() -> None:
-    _numbers_table(NUMBERS_TABLE)
+    for statement in remake(NUMBERS, NUMBERS_TABLE):
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    _numbers_table(TRIGRAM_TABLE)
+    for statement in remake(NUMBERS, TRIGRAM_TABLE):
+        op.execute(statement)
