@@ -423,17 +423,17 @@ def timed_stages(stages: dict[str, list[int]]) -> Iterator[None]:
     exact, fts = patient_search._exact_ids, patient_search._fts
     clock = time.thread_time_ns
 
-    def timed_exact(session: Any, query: str, limit: int, **options: Any) -> list[str]:
+    def timed_exact(session: Any, db: Any, query: str, limit: int) -> list[Any]:
         started = clock()
         try:
-            return exact(session, query, limit, **options)
+            return exact(session, db, query, limit)
         finally:
             stages["exact ids"].append(clock() - started)
 
-    def timed_fts(session: Any, table: str, match: str, limit: int, **options: Any) -> list[int]:
+    def timed_fts(db: Any, table: str, match: str, limit: int, **options: Any) -> list[int]:
         started = clock()
         try:
-            return fts(session, table, match, limit, **options)
+            return fts(db, table, match, limit, **options)
         finally:
             kind = (
                 "numbers"

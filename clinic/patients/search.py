@@ -11,7 +11,7 @@ full-text query (bm25 over 500,000 names is where the time would go):
    letter wrong, missing or extra, or two letters swapped, in any word of
    four letters or more (Otiyeno finds Otieno, Cheruyot Cheruiyot);
 3. a fragment of any of the numbers, anywhere inside it (three characters at
-   least: the trigram index needs them).
+   least: the index holds each number's endings that long or longer).
 
 Deleted patients are not found. A patient merged into another is found
 only by an exact number, and it finds the one they were merged into. A
@@ -38,12 +38,12 @@ from sqlalchemy.orm import Session
 from clinic.enums import Sex
 from clinic.errors import InvalidValue
 from clinic.patients.models import Patient
-from clinic.patients.search_index import NUMBERS
+from clinic.patients.search_index import NUMBERS, SHORTEST_FRAGMENT
 from clinic.rules.numbers import number_search_key, parse_number
 from clinic.rules.phones import NATIONAL_DIGITS, normalize_phone
 
 MIN_QUERY_LENGTH = 2
-MIN_FRAGMENT_LENGTH = 3
+MIN_FRAGMENT_LENGTH = SHORTEST_FRAGMENT
 FUZZY_MIN_LENGTH = 4
 """Words this long or longer are also matched with one letter wrong, missing
 or extra; shorter ones have too many neighbours to be told apart."""
@@ -93,13 +93,19 @@ IDENTIFIER_COLUMNS = ("op_number", "phone", "national_id", "sha_number", "legacy
 LIVE = "deleted_at IS NULL AND merged_into IS NULL"
 
 
-def _rows(session: Session, statement: str, parameters: tuple[object, ...]) -> list[Any]:
-    """Plain SQL with ``?`` parameters on the SQLite store, run on the
-    session's own connection and transaction: a search runs a few tiny
-    statements, and compiling them through the ORM, or even passing them
-    through SQLAlchemy's execution, would cost more than running them."""
-    driver: Any = session.connection().connection.driver_connection
-    cursor = driver.cursor()
+def _driver(session: Session) -> Any:
+    """The SQLite connection under the session's own connection and
+    transaction, asked for once per search (each ``session.connection()``
+    costs about as much as one of the search's statements)."""
+    return session.connection().connection.driver_connection
+
+
+def _rows(db: Any, statement: str, parameters: tuple[object, ...]) -> list[Any]:
+    """Plain SQL with ``?`` parameters on the SQLite store's connection
+    ``db`` (see :func:`_driver`): a search runs a few tiny statements, and
+    compiling them through the ORM, or even passing them through
+    SQLAlchemy's execution, would cost more than running them."""
+    cursor = db.cursor()
     try:
         rows: list[Any] = cursor.execute(statement, parameters).fetchall()
         return rows
@@ -107,20 +113,21 @@ def _rows(session: Session, statement: str, parameters: tuple[object, ...]) -> l
         cursor.close()
 
 
-def _sql(session: Session, statement: str, parameters: tuple[object, ...]) -> list[Any]:
+def _sql(db: Any, statement: str, parameters: tuple[object, ...]) -> list[Any]:
     """The first column of :func:`_rows`."""
-    return [row[0] for row in _rows(session, statement, parameters)]
+    return [row[0] for row in _rows(db, statement, parameters)]
 
 
-def _exact_ids(session: Session, query: str, limit: int, *, indexed: bool) -> list[Any]:
+def _exact_ids(session: Session, db: Any, query: str, limit: int) -> list[Any]:
     """Patients with an identifier exactly as typed, or the ones they were
-    merged into (None for one not in this store)."""
+    merged into (None for one not in this store); with ``db`` (SQLite's own
+    connection), their rowids."""
     forms = _exact_candidates(query)
-    if indexed:
+    if db is not None:
         marks = ", ".join("?" * len(forms))
         where = " OR ".join(f"{column} IN ({marks})" for column in IDENTIFIER_COLUMNS)
         return _sql(
-            session,
+            db,
             "SELECT CASE WHEN merged_into IS NULL THEN rowid ELSE"
             " (SELECT target.rowid FROM patients target WHERE target.id = patients.merged_into)"
             f" END FROM patients WHERE ({where}) AND deleted_at IS NULL LIMIT ?",
@@ -143,36 +150,16 @@ def _exact_ids(session: Session, query: str, limit: int, *, indexed: bool) -> li
     return [row[0].hex for row in rows]
 
 
-def _fts(
-    session: Session, table: str, match: str, limit: int, *, containing: str | None = None
-) -> list[int]:
-    """The patients' rowids (the index's rows take their patient's rowid);
-    with ``containing``, only rows whose numbers hold it."""
-    if containing is None:
-        return _sql(
-            session, f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?", (match, limit)
-        )
-    return _sql(
-        session,
-        f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND instr(numbers, ?) LIMIT ?",
-        (match, containing, limit),
-    )
+def _fts(db: Any, table: str, match: str, limit: int) -> list[int]:
+    """The patients' rowids (the index's rows take their patient's rowid)."""
+    return _sql(db, f"SELECT rowid FROM {table} WHERE {table} MATCH ? LIMIT ?", (match, limit))
 
 
-SPLIT_FRAGMENT_LENGTH = 6
-
-
-def _fragment_ids(session: Session, key: str, limit: int) -> list[int]:
-    """Patients with ``key`` anywhere inside one of their numbers. FTS5
-    walks a phrase from its first trigram, and a fragment's first is often
-    among the commonest (``070``-``079`` of the phones, ``202`` of every OP
-    number's year): a long fragment is looked up as its tail and its first
-    three characters, each far rarer together, and the few rows found are
-    checked for the whole (the same rows in the same order; about a third
-    off the slowest fragments at 500,000 patients)."""
-    if len(key) < SPLIT_FRAGMENT_LENGTH:
-        return _fts(session, NUMBERS, f'"{key}"', limit)
-    return _fts(session, NUMBERS, f'"{key[1:]}" AND "{key[:3]}"', limit, containing=key)
+def _fragment_ids(db: Any, key: str, limit: int) -> list[int]:
+    """Patients with ``key`` anywhere inside one of their numbers: the
+    start of one of the numbers' endings the index holds (see
+    ``clinic.patients.search_index.number_suffixes``)."""
+    return _fts(db, NUMBERS, f'"{key}"*', limit)
 
 
 _OP_START = re.compile(r"(TMP)?(OP)?(\d{4})(\d{0,7})")
@@ -197,11 +184,11 @@ def op_number_prefix(query: str) -> str | None:
     return prefix
 
 
-def _op_range_ids(session: Session, prefix: str, limit: int) -> list[int]:
+def _op_range_ids(db: Any, prefix: str, limit: int) -> list[int]:
     """Patients whose OP number starts with ``prefix``: a range on the index."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return _sql(
-        session,
+        db,
         f"SELECT rowid FROM patients WHERE op_number >= ? AND op_number < ? AND {LIVE}"
         " ORDER BY op_number LIMIT ?",
         (prefix, upper, limit),
@@ -229,6 +216,9 @@ def one_edit_away(word: str) -> set[str]:
     }
 
 
+NEAR_WORDS_KEPT = 10_000
+"""How many typed words' names one edit away each store remembers (a few
+names each), until the names index gains a word."""
 NAME_TERMS_REFRESH_SECONDS = 600.0
 """How often the words of the names index are read again whole. New patients
 join in between at the next search; a name corrected on a patient already
@@ -246,31 +236,50 @@ class _NameTerms:
     last_rowid: int = 0
     read_at: float = float("-inf")
     lock: threading.Lock = field(default_factory=threading.Lock)
+    near_words: dict[str, list[str]] = field(default_factory=dict)
+    """Typed words and their names one edit away in :attr:`near_of`."""
+    near_of: set[str] | None = None
 
-    def current(self, session: Session) -> set[str]:
+    def current(self, db: Any) -> set[str]:
         with self.lock:
             if time.monotonic() - self.read_at > NAME_TERMS_REFRESH_SECONDS:
-                self._read_all(session)
+                self._read_all(db)
             else:
-                self._read_new(session)
+                self._read_new(db)
             return self.terms
 
-    def _read_all(self, session: Session) -> None:
-        session.connection().exec_driver_sql(
+    def near(self, word: str, terms: set[str]) -> list[str]:
+        """The names in ``terms`` (what :meth:`current` gave) one edit away
+        from ``word``, itself included: worked out once per word (spelling
+        the few hundred neighbours of a word costs about 0.1 ms, a name
+        typed again at the desk is common) until the index gains a word."""
+        with self.lock:
+            if self.near_of is not terms:
+                self.near_words, self.near_of = {}, terms
+            found = self.near_words.get(word)
+        if found is None:
+            found = sorted(one_edit_away(word) & terms)
+            with self.lock:
+                if self.near_of is terms and len(self.near_words) < NEAR_WORDS_KEPT:
+                    self.near_words[word] = found
+        return found
+
+    def _read_all(self, db: Any) -> None:
+        _rows(
+            db,
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.patient_search_terms"
-            " USING fts5vocab(main, patient_search_names, 'row')"
+            " USING fts5vocab(main, patient_search_names, 'row')",
+            (),
         )
-        self.last_rowid = (
-            session.connection()
-            .exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM patient_search_names")
-            .scalar_one()
+        (self.last_rowid,) = _sql(
+            db, "SELECT coalesce(max(rowid), 0) FROM patient_search_names", ()
         )
-        self.terms = set(_sql(session, "SELECT term FROM temp.patient_search_terms", ()))
+        self.terms = set(_sql(db, "SELECT term FROM temp.patient_search_terms", ()))
         self.read_at = time.monotonic()
 
-    def _read_new(self, session: Session) -> None:
-        rows = session.connection().exec_driver_sql(
-            "SELECT rowid, names FROM patient_search_names WHERE rowid > ?", (self.last_rowid,)
+    def _read_new(self, db: Any) -> None:
+        rows = _rows(
+            db, "SELECT rowid, names FROM patient_search_names WHERE rowid > ?", (self.last_rowid,)
         )
         new: set[str] = set()
         for rowid, names in rows:
@@ -286,24 +295,29 @@ _name_terms: weakref.WeakKeyDictionary[Engine, _NameTerms] = weakref.WeakKeyDict
 _name_terms_lock = threading.Lock()
 
 
-def _fuzzy_match(session: Session, words: list[str]) -> str | None:
+def _fuzzy_match(session: Session, db: Any, words: list[str]) -> str | None:
     """The names index query for ``words`` with one edit allowed in each
-    long word; None when some long word is near no name at all."""
+    long word; None when some long word is near no name at all, or when no
+    word is near a name but itself: then the query would find only patients
+    the prefix tier before it found (every one of them, as it found fewer
+    than it was asked for), and asking costs 0.1-0.3 ms at 500,000 patients."""
     engine = session.get_bind().engine
     with _name_terms_lock:
         known = _name_terms.setdefault(engine, _NameTerms())
-    terms = known.current(session)
+    terms = known.current(db)
     groups = []
+    widened = False
     for word in words:
         typed = name_terms(word)
         if len(typed) != 1 or len(typed[0]) < FUZZY_MIN_LENGTH:
             groups.append(f'"{word}"*')
             continue
-        near = sorted(one_edit_away(typed[0]) & terms)
+        near = known.near(typed[0], terms)
         if not near:
             return None
+        widened = widened or near != typed
         groups.append("(" + " OR ".join(f'"{n}"' for n in near) + ")")
-    return " AND ".join(groups)
+    return " AND ".join(groups) if widened else None
 
 
 def _names_portable(
@@ -351,21 +365,21 @@ def search_patient_ids(session: Session, query: str, *, limit: int = 20) -> list
     """Ids (as 32 hex digits) of the best matches, best first. On SQLite the
     name and fragment tiers use the FTS5 index; elsewhere (the central
     PostgreSQL) plain prefix and substring matches stand in."""
-    found = _best(session, query, limit)
-    if not found or session.get_bind().dialect.name != "sqlite":
+    db = _driver(session) if session.get_bind().dialect.name == "sqlite" else None
+    found = _best(session, db, query, limit)
+    if not found or db is None:
         return found
-    ids = dict(
-        _rows(session, _BY_ROWID.format("rowid, id", ", ".join("?" * len(found))), tuple(found))
-    )
+    ids = dict(_rows(db, _BY_ROWID.format("rowid, id", ", ".join("?" * len(found))), tuple(found)))
     return [ids[rowid] for rowid in found if rowid in ids]
 
 
 _BY_ROWID = "SELECT {} FROM patients WHERE rowid IN ({})"
 
 
-def _best(session: Session, query: str, limit: int) -> list[Any]:
-    """The best matches, best first: on SQLite the patients' rowids (a row
-    is found by its rowid without the ids' index), elsewhere their ids."""
+def _best(session: Session, db: Any, query: str, limit: int) -> list[Any]:
+    """The best matches, best first: on SQLite (``db``, its own connection,
+    see :func:`_driver`) the patients' rowids (a row is found by its rowid
+    without the ids' index), elsewhere (``db`` None) their ids."""
     query = query.strip()
     if len(query) < MIN_QUERY_LENGTH or limit <= 0:
         return []
@@ -377,13 +391,13 @@ def _best(session: Session, query: str, limit: int) -> list[Any]:
                 found.setdefault(key)
         return len(found) >= limit
 
-    indexed = session.get_bind().dialect.name == "sqlite"
-    exact = _exact_ids(session, query, limit, indexed=indexed)
+    indexed = db is not None
+    exact = _exact_ids(session, db, query, limit)
     if take(exact):
         return list(found)[:limit]
     prefix = op_number_prefix(query) if indexed else None
     if prefix is not None:
-        take(_op_range_ids(session, prefix, limit))
+        take(_op_range_ids(db, prefix, limit))
         return list(found)[:limit]
     words = [w for w in _WORD_RE.findall(query) if not w.isdigit()]
     fuzzy = any(len(w) >= FUZZY_MIN_LENGTH for w in words)
@@ -395,17 +409,17 @@ def _best(session: Session, query: str, limit: int) -> list[Any]:
     if words and indexed:
         whole = " ".join(f'"{w}"' for w in words)
         prefixes = " ".join(f'"{w}"*' for w in words)
-        if take(_fts(session, "patient_search_names", whole, limit)):
+        if take(_fts(db, "patient_search_names", whole, limit)):
             return list(found)[:limit]
-        if take(_fts(session, "patient_search_names", prefixes, limit)):
+        if take(_fts(db, "patient_search_names", prefixes, limit)):
             return list(found)[:limit]
-        near = _fuzzy_match(session, words) if fuzzy else None
-        if near is not None and take(_fts(session, "patient_search_names", near, limit)):
+        near = _fuzzy_match(session, db, words) if fuzzy else None
+        if near is not None and take(_fts(db, "patient_search_names", near, limit)):
             return list(found)[:limit]
     key = number_search_key(query)
     if not exact and len(key) >= MIN_FRAGMENT_LENGTH and any(c.isdigit() for c in key):
         if indexed:
-            take(_fragment_ids(session, key, limit))
+            take(_fragment_ids(db, key, limit))
         else:
             take(_fragments_portable(session, key, limit))
     return list(found)[:limit]
@@ -414,11 +428,12 @@ def _best(session: Session, query: str, limit: int) -> list[Any]:
 def search_patients(query: str, *, session: Session, limit: int = 20) -> list[PatientSummary]:
     """The best matches for what was typed, best first (see the module's
     docstring for the order)."""
-    ids = _best(session, query, limit)
+    db = _driver(session) if session.get_bind().dialect.name == "sqlite" else None
+    ids = _best(session, db, query, limit)
     if not ids:
         return []
-    if session.get_bind().dialect.name == "sqlite":
-        return _summaries_sqlite(session, ids)
+    if db is not None:
+        return _summaries_sqlite(db, ids)
     rows = session.execute(
         select(*SUMMARY_COLUMNS).where(Patient.id.in_([uuid.UUID(hex=i) for i in ids]))
     )
@@ -426,9 +441,9 @@ def search_patients(query: str, *, session: Session, limit: int = 20) -> list[Pa
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _summaries_sqlite(session: Session, rowids: list[int]) -> list[PatientSummary]:
+def _summaries_sqlite(db: Any, rowids: list[int]) -> list[PatientSummary]:
     names = ", ".join(("rowid", *PatientSummary.__dataclass_fields__))
-    rows = _rows(session, _BY_ROWID.format(names, ", ".join("?" * len(rowids))), tuple(rowids))
+    rows = _rows(db, _BY_ROWID.format(names, ", ".join("?" * len(rowids))), tuple(rowids))
     by_rowid = {}
     for row in rows:
         (rowid, id_, op, legacy, first, middle, last, sex, dob, estimated, *rest) = row

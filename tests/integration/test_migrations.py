@@ -199,7 +199,210 @@ def test_the_search_index_is_filled_with_patients_already_in_the_store(
         numbers = connection.execute(
             text("SELECT numbers FROM patient_search_numbers WHERE numbers MATCH '143067'")
         ).scalars()
-        assert list(numbers) == ["OP20260000011  0757143067  "]
+        assert list(numbers) == [
+            "OP20260000011 P20260000011 20260000011 0260000011 260000011 60000011 0000011"
+            " 000011 00011 0011 011 0757143067 757143067 57143067 7143067 143067 43067 3067 067"
+        ]
+
+
+def search_segments(engine: Engine, table: str) -> int:
+    """How many segments ``table``'s FTS5 index is in: its pages' rowids in
+    the ``_data`` table are the segment's id shifted left by 37 bits, above
+    the averages (1) and structure (10) records (FTS5_SEGMENT_ROWID in
+    SQLite's fts5_index.c)."""
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                text(f"SELECT count(DISTINCT rowid >> 37) FROM {table}_data WHERE rowid > 10")
+            ).scalar_one()
+        )
+
+
+FRAGMENTS = ("0757", "143064", "00004", "OP2026", "0000051", "2026")
+
+
+def search_hits(engine: Engine, *, endings: bool = False) -> list[list[str]]:
+    """Patients found by two names and by number fragments, each as the
+    numbers' table of the store's revision is asked (a phrase of trigrams
+    before 0016, the start of an ending after)."""
+    fragment = '"{}"*' if endings else '"{}"'
+    with engine.connect() as connection:
+        return [
+            list(
+                connection.execute(
+                    text(f"SELECT patient_id FROM {table} WHERE {table} MATCH :match"),
+                    {"match": match},
+                ).scalars()
+            )
+            for table, match in (
+                ("patient_search_names", "otieno"),
+                ("patient_search_names", '"wan"*'),
+                *(("patient_search_numbers", fragment.format(f)) for f in FRAGMENTS),
+            )
+        ]
+
+
+def check_search_index(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in SEARCH_TABLES:
+            connection.execute(text(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')"))
+
+
+def add_patients(engine: Engine) -> None:
+    """Eight patients, a transaction each as desks register them (a segment
+    of each search table each)."""
+    for n in range(1, 9):
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO patients (id, op_number, first_name, last_name, sex, phone,"
+                    " date_of_birth_estimated, flagged_fields, created_at, updated_at,"
+                    " version) VALUES (:id, :op, :first, 'Otieno', 'F', :phone, 0, '[]',"
+                    " '2026-11-26 08:00:00', '2026-11-26 08:00:00', 0)"
+                ),
+                {
+                    "id": f"{n:032x}",
+                    "op": f"OP-2026-{n:06d}-1",
+                    "first": ("Wanjiru", "Akinyi")[n % 2],
+                    "phone": f"+25475714306{n}",
+                },
+            )
+
+
+ENCRYPTED_OR_NOT = pytest.mark.parametrize(
+    "key", [None, bytes(range(32))], ids=["plain", "encrypted"]
+)
+
+
+@ENCRYPTED_OR_NOT
+def test_0015_merges_the_search_index_into_one_segment_a_table(
+    tmp_path: Path, key: bytes | None
+) -> None:
+    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
+    try:
+        upgrade(engine, "local", "0014")
+        add_patients(engine)
+        before = search_hits(engine)
+        everyone = [f"{n:032x}" for n in range(1, 9)]
+        four, five = [everyone[3]], [everyone[4]]
+        assert before == [everyone, everyone[1::2], everyone, four, four, everyone, five, everyone]
+        assert search_segments(engine, "patient_search_numbers") > 1
+        assert search_segments(engine, "patient_search_names") > 1
+
+        upgrade(engine, "local", "0015")
+
+        assert search_segments(engine, "patient_search_numbers") == 1
+        assert search_segments(engine, "patient_search_names") == 1
+        assert search_hits(engine) == before
+        check_search_index(engine)
+    finally:
+        engine.dispose()
+
+
+@ENCRYPTED_OR_NOT
+def test_0016_indexes_the_numbers_endings_finding_the_same_patients_both_ways(
+    tmp_path: Path, key: bytes | None
+) -> None:
+    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
+    try:
+        upgrade(engine, "local", "0015")
+        add_patients(engine)
+        before = search_hits(engine)
+        assert all(before)  # every fragment finds someone
+
+        upgrade(engine, "local", "0016")
+
+        assert search_hits(engine, endings=True) == before
+        assert search_segments(engine, "patient_search_numbers") == 1
+        check_search_index(engine)
+        later = [f"{n:032x}" for n in range(9, 11)]
+        with engine.begin() as connection:  # the triggers made again index new patients
+            for id_ in later:
+                connection.execute(
+                    text(
+                        "INSERT INTO patients (id, op_number, first_name, sex, phone,"
+                        " date_of_birth_estimated, flagged_fields, created_at, updated_at,"
+                        " version) VALUES (:id, 'OP-2026-000900-3', 'Zawadi', 'F',"
+                        " '+254757999064', 0, '[]', '2026-11-26 08:00:00',"
+                        " '2026-11-26 08:00:00', 0)"
+                    ),
+                    {"id": id_},
+                )
+        upgrade(engine, "local")  # nothing
+        with engine.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT patient_id FROM patient_search_numbers WHERE numbers MATCH '\"99906\"*'"
+                )
+            ).scalars()
+            assert list(found) == later
+        after = search_hits(engine, endings=True)
+
+        downgrade(engine, "local", "0015")
+
+        assert search_hits(engine) == after
+        check_search_index(engine)
+    finally:
+        engine.dispose()
+
+
+NAME_STARTS = ("otieno", '"wan"*', '"wanjir"*', '"otien"*', '"akinyi"*', '"wanjiru" "otieno"*')
+
+
+def name_hits(engine: Engine) -> list[list[str]]:
+    with engine.connect() as connection:
+        return [
+            list(
+                connection.execute(
+                    text("SELECT patient_id FROM patient_search_names WHERE names MATCH :match"),
+                    {"match": match},
+                ).scalars()
+            )
+            for match in NAME_STARTS
+        ]
+
+
+@ENCRYPTED_OR_NOT
+def test_0017_gives_names_longer_prefixes_finding_the_same_patients_both_ways(
+    tmp_path: Path, key: bytes | None
+) -> None:
+    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
+    try:
+        upgrade(engine, "local", "0016")
+        add_patients(engine)
+        before = name_hits(engine)
+        everyone = [f"{n:032x}" for n in range(1, 9)]
+        evens, odds = everyone[1::2], everyone[0::2]
+        assert before == [everyone, evens, evens, everyone, odds, evens]
+        numbers = search_hits(engine, endings=True)
+
+        upgrade(engine, "local", "0017")
+
+        assert name_hits(engine) == before
+        assert search_hits(engine, endings=True) == numbers
+        assert search_segments(engine, "patient_search_names") == 1
+        check_search_index(engine)
+        with engine.begin() as connection:  # the triggers made again index new patients
+            connection.execute(
+                text(
+                    "INSERT INTO patients (id, op_number, first_name, last_name, sex,"
+                    " date_of_birth_estimated, flagged_fields, created_at, updated_at, version)"
+                    " VALUES (:id, 'OP-2026-000900-3', 'Wanjiru', 'Otienoh', 'F', 0, '[]',"
+                    " '2026-11-26 08:00:00', '2026-11-26 08:00:00', 0)"
+                ),
+                {"id": f"{9:032x}"},
+            )
+        after = name_hits(engine)
+        assert after == [everyone, [*evens, f"{9:032x}"], [*evens, f"{9:032x}"]] + [
+            [*hits, f"{9:032x}"] if hits != odds else hits for hits in before[3:]
+        ]
+
+        downgrade(engine, "local", "0016")
+
+        assert name_hits(engine) == after
+        check_search_index(engine)
+    finally:
+        engine.dispose()
 
 
 def test_opening_a_store_twice_keeps_its_device_id_and_data(tmp_path: Path) -> None:

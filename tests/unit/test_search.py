@@ -201,6 +201,16 @@ def test_a_patient_registered_after_a_search_is_found_misspelt(
     assert find(store, "cheruyot") == ["Halima"]
 
 
+def test_a_name_registered_after_a_misspelt_search_is_found_by_it_again(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    add(store, receptionist, "Amina", last_name="Otieno")
+    assert find(store, "otiyeno") == ["Amina"]
+    add(store, receptionist, "Zawadi", last_name="Otiyeni")
+    assert find(store, "otiyeno") == ["Amina", "Zawadi"]
+    assert find(store, "amina otiyeno") == ["Amina"]
+
+
 def test_two_words_must_both_match(store: LocalStore, receptionist: Actor) -> None:
     add(store, receptionist, "Mary", last_name="Otieno")
     add(store, receptionist, "Mary", last_name="Kamau", phone="0711000001")

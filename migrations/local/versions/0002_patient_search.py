@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from clinic.patients.search_index import INSERT_TRIGGER, NAMES, NUMBERS, deletes, inserts
+from clinic.patients.search_index import NAMES, NUMBERS, inserts, triggers
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -28,14 +28,8 @@ def upgrade() -> None:
         f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5("
         "patient_id UNINDEXED, numbers, tokenize = 'trigram')"
     )
-    op.execute(f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON patients BEGIN\n{' '.join(inserts('new'))}\nEND")
-    op.execute(
-        "CREATE TRIGGER patients_search_update AFTER UPDATE OF "
-        "first_name, middle_name, last_name, op_number, legacy_number, phone, national_id, "
-        "sha_number, deleted_at, merged_into ON patients BEGIN\n"
-        f"{deletes('old')}\n{' '.join(inserts('new'))}\nEND"
-    )
-    op.execute(f"CREATE TRIGGER patients_search_delete AFTER DELETE ON patients BEGIN\n{deletes('old')}\nEND")
+    for statement in triggers():
+        op.execute(statement)
     for statement in inserts("patients", source="FROM patients"):
         op.execute(statement)
 
