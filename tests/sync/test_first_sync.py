@@ -95,14 +95,11 @@ def test_many_patients_pulled_at_once_leave_the_store_as_if_they_came_one_by_one
     make_staff: MakeStaff,
     store_template: StoreTemplate,
     collector_seen: list[tuple[bool, bool]],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A first sync is a bulk load; a later page of over a hundred new
     patients indexes them together. Either way the store ends up as one
-    whose patients were registered there, through the triggers. The rows
-    go in by upserts of several rows each and one by one for the rest; a
-    bulk load runs with Python's cycle collector paused, and only that."""
-    monkeypatch.setattr(sync.apply, "ROWS_PER_STATEMENT", PATIENTS // 3)
+    whose patients were registered there, through the triggers. A bulk
+    load runs with Python's cycle collector paused, and only that."""
     reception = make_staff(Role.RECEPTIONIST, "wanjiru")
     desk = make_pc("desk")
     desk.login(reception)
