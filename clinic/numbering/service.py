@@ -73,6 +73,25 @@ def next_number(session: Session, device_id: uuid.UUID, kind: NumberKind, *, tod
     return format_number(kind, lease.year, serial, provisional=lease.provisional)
 
 
+def take_numbers(
+    session: Session, device_id: uuid.UUID, kind: NumberKind, count: int, *, today: date
+) -> list[str]:
+    """Take ``count`` numbers for ``kind`` at once, the ones as many calls of
+    :func:`next_number` would give: leased ones while they last, oldest block
+    first, then provisional ones. Two statements whatever ``count``."""
+    numbers = _take_leased(session, device_id, kind, count)
+    short = count - len(numbers)
+    if short > 0:
+        lease = _provisional_lease(session, device_id, kind, today.year)
+        first = lease.next
+        lease.next = first + short
+        numbers += [
+            format_number(kind, lease.year, serial, provisional=True)
+            for serial in range(first, first + short)
+        ]
+    return numbers
+
+
 def _provisional_lease(
     session: Session, device_id: uuid.UUID, kind: NumberKind, year: int
 ) -> NumberLease:

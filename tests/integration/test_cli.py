@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tomllib
 import types
+import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from clinic.clock import clinic_today
-from clinic.patients.service import PatientDetails, Registration
+from clinic.patients.service import CheckedDetails
 from clinic.rules.ages import estimate_date_of_birth
 from desktop import commands
 from desktop.cli import main
@@ -299,15 +300,15 @@ def test_an_import_that_stops_keeps_the_parts_before_and_says_how_to_finish(
     register = tmp_path / "register.csv"
     register.write_text(SAMPLE, encoding="utf-8")
     data = ["--data-dir", str(tmp_path / "data")]
-    register_patient = importer.register_patient
+    register_patients = importer.register_patients
 
-    def failing_for_halima(details: PatientDetails, **kwargs: Any) -> Registration:
-        if details.first_name == "Halima":
+    def failing_for_halima(patients: list[CheckedDetails], **kwargs: Any) -> list[uuid.UUID]:
+        if any(p.values["first_name"] == "Halima" for p in patients):
             raise OSError("disk full")
-        return register_patient(details, **kwargs)
+        return register_patients(patients, **kwargs)
 
     monkeypatch.setattr(commands, "ROWS_PER_TRANSACTION", 2)
-    monkeypatch.setattr(importer, "register_patient", failing_for_halima)
+    monkeypatch.setattr(importer, "register_patients", failing_for_halima)
 
     assert main([*data, "import-patients", str(register)]) == 1
     out, err = capsys.readouterr()

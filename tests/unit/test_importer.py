@@ -27,7 +27,7 @@ from clinic.patients.importer import (
     read_paper_register,
 )
 from clinic.patients.models import Patient
-from clinic.patients.service import PatientDetails, Registration
+from clinic.patients.service import CheckedDetails
 from clinic.store import LocalStore
 from tests.conftest import TODAY
 
@@ -590,14 +590,14 @@ def test_a_part_that_fails_is_left_out_and_importing_again_finishes(
     from clinic.patients import importer as importer_module
 
     register = read_paper_register(SAMPLE.splitlines(keepends=True))
-    register_patient = importer_module.register_patient
+    register_patients = importer_module.register_patients
 
-    def failing_for_halima(details: PatientDetails, **kwargs: Any) -> Registration:
-        if details.first_name == "Halima":
+    def failing_for_halima(patients: list[CheckedDetails], **kwargs: Any) -> list[uuid.UUID]:
+        if any(p.values["first_name"] == "Halima" for p in patients):
             raise OSError("disk full")
-        return register_patient(details, **kwargs)
+        return register_patients(patients, **kwargs)
 
-    monkeypatch.setattr(importer_module, "register_patient", failing_for_halima)
+    monkeypatch.setattr(importer_module, "register_patients", failing_for_halima)
     job = RegisterImport(actor=importer, today=TODAY)
     with store.write() as session:
         job.import_rows(register.rows[:3], session=session)
