@@ -161,7 +161,7 @@ def _chain_position(session: Session, actor: Actor) -> tuple[int, str]:
     return position
 
 
-AuditedChange = tuple[uuid.UUID, dict[str, Any] | None, dict[str, Any] | None]
+AuditedChange = tuple[uuid.UUID | None, dict[str, Any] | None, dict[str, Any] | None]
 """One row's part in :func:`record_audits`: its id, its values before and after."""
 
 

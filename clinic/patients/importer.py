@@ -383,7 +383,7 @@ def _check_row(
         middle_name=middle,
         last_name=last,
         age=age,
-        phone=phone,
+        phone=cells[PHONE] if phone is not None else None,  # checked again, as typed
         residence=_place(cells[RESIDENCE]),
         legacy_number=legacy_number,
         flagged_fields=flags,

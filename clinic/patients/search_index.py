@@ -17,6 +17,9 @@ from typing import Any
 NAMES = "patient_search_names"
 NUMBERS = "patient_search_numbers"
 INSERT_TRIGGER = "patients_search_insert"
+INDEX_AT_ONCE_FROM = 100
+"""New patients written together from which they are indexed together
+(:func:`indexed_at_once`): fewer, one by one, cost less than the pause."""
 NUMBER_COLUMNS = ("op_number", "legacy_number", "phone", "national_id", "sha_number")
 
 

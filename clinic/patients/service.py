@@ -21,9 +21,16 @@ from sqlalchemy.orm import Session
 from clinic.actor import Actor
 from clinic.enums import Sex
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
-from clinic.journal.service import record_insert, record_inserts, record_update, snapshot
+from clinic.journal.service import (
+    is_central,
+    record_insert,
+    record_inserts,
+    record_update,
+    snapshot,
+)
 from clinic.numbering.service import next_number, take_numbers
 from clinic.patients.models import Patient
+from clinic.patients.search_index import INDEX_AT_ONCE_FROM, indexed_at_once
 from clinic.rules.ages import MAX_AGE_YEARS, estimate_date_of_birth
 from clinic.rules.numbers import NumberKind, clean_legacy_number
 from clinic.rules.phones import normalize_phone
@@ -324,7 +331,11 @@ def register_patients(
         {**patient.values, "op_number": number, "registered_branch_id": actor.branch_id}
         for patient, number in zip(patients, numbers, strict=True)
     ]
-    return record_inserts(session, actor, Patient, rows, action="register_patient")
+    if len(rows) < INDEX_AT_ONCE_FROM or is_central(session):
+        return record_inserts(session, actor, Patient, rows, action="register_patient")
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with indexed_at_once(cursor):
+        return record_inserts(session, actor, Patient, rows, action="register_patient")
 
 
 def get_patient(patient_id: uuid.UUID, *, session: Session) -> Patient:
