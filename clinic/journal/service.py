@@ -24,7 +24,7 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
-from sqlalchemy import Select, insert, select, text
+from sqlalchemy import Select, String, bindparam, func, insert, literal, select, text
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import Session
 
@@ -608,35 +608,86 @@ class RowChange:
 
 
 def record_bulk_update(
-    session: Session, actor: Actor, entity: str, changes: Iterable[RowChange], *, action: str
+    session: Session,
+    actor: Actor,
+    entity: str,
+    changes: Iterable[RowChange],
+    *,
+    action: str,
+    fold_after: int | None = None,
 ) -> int:
     """Record updates a service made to ``entity`` rows with one bulk
     ``UPDATE``, without loading them: for each, the outbox entry and the
     audit event :func:`record_update` would make, each kind in one
     statement. Returns how many rows. On a PC's store only (the central
     database logs loaded rows, see :func:`log_central_change`): raises
-    ValueError on the central one."""
+    ValueError on the central one.
+
+    With ``fold_after``, the update of a row whose INSERT waits in the
+    outbox with a sequence above it is written into that INSERT's values
+    instead of an entry of its own: the server gets the row with its new
+    values at once, one mutation instead of two; the audit event is written
+    all the same. The caller vouches that no push ever carried those
+    entries (a changed entry sent again would look like another device's)
+    and that the server's rules take the new row as they take the update.
+    """
     if is_central(session):
         raise ValueError("bulk updates are recorded on a PC's store only")
+    unsent: dict[uuid.UUID, int] = {}
+    if fold_after is not None:
+        unsent = {
+            row_id: sequence
+            for row_id, sequence in session.execute(
+                select(OutboxEntry.row_id, OutboxEntry.sequence).where(
+                    OutboxEntry.entity == entity,
+                    OutboxEntry.operation == ChangeOperation.INSERT,
+                    OutboxEntry.sequence > fold_after,
+                )
+            )
+        }
     now = utcnow()
     outbox = []
+    folded: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     audited: list[AuditedChange] = []
     for change in changes:
-        outbox.append(
-            {
-                "entity": entity,
-                "row_id": change.row_id,
-                "operation": ChangeOperation.UPDATE,
-                "changes": change.after,
-                "base_version": change.base_version,
-                "user_id": actor.user_id,
-                "created_at": now,
-            }
-        )
+        insert_sequence = unsent.get(change.row_id)
+        if insert_sequence is not None:
+            fields = tuple(change.after)
+            values = {f"v{i}": json.dumps(change.after[name]) for i, name in enumerate(fields)}
+            folded.setdefault(fields, []).append({"folded_sequence": insert_sequence, **values})
+        else:
+            outbox.append(
+                {
+                    "entity": entity,
+                    "row_id": change.row_id,
+                    "operation": ChangeOperation.UPDATE,
+                    "changes": change.after,
+                    "base_version": change.base_version,
+                    "user_id": actor.user_id,
+                    "created_at": now,
+                }
+            )
         audited.append((change.row_id, change.before, change.after))
     _write_outbox_now(session, outbox)
+    for fields, entries in folded.items():
+        session.connection().execute(_fold_statement(fields), entries)
     record_audits(session, actor, audited, action=action, entity=entity)
-    return len(outbox)
+    return len(audited)
+
+
+@functools.lru_cache(maxsize=16)
+def _fold_statement(fields: tuple[str, ...]) -> Any:
+    """The statement laying new values of ``fields`` over an outbox entry's
+    (by its sequence; values as JSON text, so each keeps its JSON type)."""
+    table: Any = OutboxEntry.__table__
+    paths: list[Any] = []
+    for i, name in enumerate(fields):
+        paths += [literal(f'$."{name}"'), func.json(bindparam(f"v{i}", type_=String))]
+    return (
+        table.update()
+        .where(table.c.sequence == bindparam("folded_sequence"))
+        .values(changes=func.json_set(table.c.changes, *paths))
+    )
 
 
 def record_delete(session: Session, actor: Actor, row: SyncColumns, *, action: str) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from clinic.actor import Actor
 from clinic.billing.models import Payment
 from clinic.db import utcnow
+from clinic.journal.models import StoreSetting
 from clinic.journal.service import RowChange, record_bulk_update
 from clinic.numbering.models import NumberLease
 from clinic.patients.models import Patient
@@ -197,11 +198,38 @@ def _take_leased(session: Session, device_id: uuid.UUID, kind: NumberKind, count
     return taken
 
 
+PROVISIONAL_SENT_KEY = "provisional_inserts_sent_through"
+"""The store setting holding the highest outbox sequence of a new row a push
+carried with a provisional number in it (the sync engine writes it before
+such a push goes): a new row above it never left the PC."""
+
+
+def carries_provisional(entity: str, values: Mapping[str, Any]) -> bool:
+    """Whether a row's values (as an outbox entry holds them) hold a
+    provisional number."""
+    return any(
+        column.class_.__tablename__ == entity
+        and str(values.get(column.key) or "").startswith(f"{PROVISIONAL_PREFIX}-")
+        for column in NUMBERED.values()
+    )
+
+
 def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uuid.UUID]) -> int:
     """Give leased numbers to the patients and payments this PC (under any of
     the device ids in ``made_by``) numbered provisionally, oldest first, as
     long as leased numbers last: one bulk update per kind, each row's change
-    recorded (outbox and audit) so that it syncs. Returns how many rows."""
+    recorded (outbox and audit) so that it syncs. Returns how many rows.
+
+    A row whose INSERT never left the PC (above :data:`PROVISIONAL_SENT_KEY`)
+    gets its new number in that INSERT, not in an update of its own: the
+    server takes a new row with a leased number as it takes the
+    replacement of a provisional one (``SyncedEntity.numbers``), so it ends
+    with the same row for one mutation instead of two; the audit event says
+    the number was replaced all the same. An INSERT a push carried (its
+    answer may have been lost) is never changed: its row gets the update."""
+    sent_through = session.scalar(
+        select(StoreSetting.value).where(StoreSetting.key == PROVISIONAL_SENT_KEY)
+    )
     replaced = 0
     for kind, column in NUMBERED.items():
         model = column.class_
@@ -230,5 +258,6 @@ def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uui
                 for (row_id, version, old), number in zip(waiting, numbers, strict=False)
             ),
             action="replace_provisional_number",
+            fold_after=int(sent_through or 0),
         )
     return replaced
