@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic.actor import Actor
@@ -242,10 +242,13 @@ def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uui
         if not numbers:
             continue
         now = utcnow()
-        session.execute(
-            update(model),
+        table = column.class_.__table__
+        session.connection().execute(
+            table.update()
+            .where(table.c.id == bindparam("numbered_id"))
+            .values({column.key: bindparam("number"), "updated_at": now}),
             [
-                {"id": row_id, column.key: number, "updated_at": now}
+                {"numbered_id": row_id, "number": number}
                 for (row_id, _, _), number in zip(waiting, numbers, strict=False)
             ],
         )
