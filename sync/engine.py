@@ -41,7 +41,7 @@ from clinic.journal.service import move_to_new_chain
 from clinic.migrate import head_revision
 from clinic.numbering.service import (
     BLOCK_SIZE,
-    PROVISIONAL_SENT_KEY,
+    SENT_THROUGH_KEY,
     add_lease,
     blocks_wanted,
     carries_provisional,
@@ -306,7 +306,7 @@ class SyncEngine:
         self, outbox_through: int | None, audit_through: int
     ) -> tuple[list[Mutation], list[PushedAuditEvent]]:
         """The next batch (:meth:`_next_batch`), its new rows that carry a
-        provisional number first noted as sent (``PROVISIONAL_SENT_KEY``:
+        provisional number first noted as sent (``SENT_THROUGH_KEY``:
         the top-up then never folds a new number into them) and the batch
         read again after the note, so what goes is what the note covers."""
         while True:
@@ -320,12 +320,12 @@ class SyncEngine:
                 ),
                 default=0,
             )
-            if not carrying or carrying <= (self.store.get_setting(PROVISIONAL_SENT_KEY) or 0):
+            if not carrying or carrying <= (self.store.get_setting(SENT_THROUGH_KEY) or 0):
                 return mutations, events
             with self.store.write() as session:
-                noted = session.get(StoreSetting, PROVISIONAL_SENT_KEY)
+                noted = session.get(StoreSetting, SENT_THROUGH_KEY)
                 if noted is None or noted.value < carrying:
-                    session.merge(StoreSetting(key=PROVISIONAL_SENT_KEY, value=carrying))
+                    session.merge(StoreSetting(key=SENT_THROUGH_KEY, value=carrying))
 
     def _next_batch(
         self, outbox_through: int | None = None, audit_through: int = 0

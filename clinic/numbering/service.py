@@ -198,10 +198,14 @@ def _take_leased(session: Session, device_id: uuid.UUID, kind: NumberKind, count
     return taken
 
 
-PROVISIONAL_SENT_KEY = "provisional_inserts_sent_through"
-"""The store setting holding the highest outbox sequence of a new row a push
-carried with a provisional number in it (the sync engine writes it before
-such a push goes): a new row above it never left the PC."""
+SENT_THROUGH_KEY = "outbox_sent_through"
+"""The store setting holding the highest outbox sequence that may be held
+outside this store as it is now: carried by a push with a provisional
+number in it (the sync engine notes it before such a push goes), or held by
+a backup (``clinic.backup`` notes it before and after the copy). An entry
+above it never left the store, so it may still change; one at or below it
+never changes: sent again, or restored from the backup and sent, a changed
+entry would look like another device's."""
 
 
 def carries_provisional(entity: str, values: Mapping[str, Any]) -> bool:
@@ -220,15 +224,16 @@ def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uui
     long as leased numbers last: one bulk update per kind, each row's change
     recorded (outbox and audit) so that it syncs. Returns how many rows.
 
-    A row whose INSERT never left the PC (above :data:`PROVISIONAL_SENT_KEY`)
+    A row whose INSERT never left the PC (above :data:`SENT_THROUGH_KEY`)
     gets its new number in that INSERT, not in an update of its own: the
     server takes a new row with a leased number as it takes the
     replacement of a provisional one (``SyncedEntity.numbers``), so it ends
     with the same row for one mutation instead of two; the audit event says
     the number was replaced all the same. An INSERT a push carried (its
-    answer may have been lost) is never changed: its row gets the update."""
+    answer may have been lost) or a backup holds is never changed: its row
+    gets the update."""
     sent_through = session.scalar(
-        select(StoreSetting.value).where(StoreSetting.key == PROVISIONAL_SENT_KEY)
+        select(StoreSetting.value).where(StoreSetting.key == SENT_THROUGH_KEY)
     )
     replaced = 0
     for kind, column in NUMBERED.items():

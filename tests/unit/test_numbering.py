@@ -19,7 +19,7 @@ from clinic.numbering.models import NumberLease
 from clinic.numbering.service import (
     BLOCK_SIZE,
     LOW_WATER_MARK,
-    PROVISIONAL_SENT_KEY,
+    SENT_THROUGH_KEY,
     add_lease,
     blocks_wanted,
     next_number,
@@ -304,7 +304,7 @@ def test_a_replacement_is_folded_into_an_insert_that_never_left_the_pc(
         ).all()
     # Grace's INSERT went in a push (whose answer may have been lost).
     with store.write() as session:
-        session.add(StoreSetting(key=PROVISIONAL_SENT_KEY, value=inserts[0].sequence))
+        session.add(StoreSetting(key=SENT_THROUGH_KEY, value=inserts[0].sequence))
         add_lease(session, device, OP, 2026, 1, 1000)
         assert replace_provisional(session, actor, made_by=[device]) == 3
 
