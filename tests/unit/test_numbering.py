@@ -4,12 +4,14 @@ provisional TMP- numbers when no leased number is left."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
+from clinic.backup import backup_store
 from clinic.billing.models import Payment
 from clinic.db import utcnow
 from clinic.enums import ChangeOperation, PaymentMethod
@@ -336,3 +338,46 @@ def test_a_replacement_is_folded_into_an_insert_that_never_left_the_pc(
         for i, (_, old), new in zip(ids, inserts, leased, strict=True)
     ]
     assert verify_chain(list(events)) is None
+
+
+def test_an_insert_a_backup_holds_is_never_changed_after(
+    store: LocalStore, device: uuid.UUID, tmp_path: Path
+) -> None:
+    actor = Actor(device_id=device)
+
+    def register(name: str) -> uuid.UUID:
+        with store.write() as session:
+            return register_patient(
+                PatientDetails(first_name=name), session=session, actor=actor, today=TODAY
+            ).patient.id
+
+    def outbox() -> list[tuple[uuid.UUID, ChangeOperation, dict[str, object]]]:
+        with store.session() as session:
+            return [
+                tuple(entry)  # type: ignore[misc]
+                for entry in session.execute(
+                    select(OutboxEntry.row_id, OutboxEntry.operation, OutboxEntry.changes).order_by(
+                        OutboxEntry.sequence
+                    )
+                )
+            ]
+
+    grace = register("Grace")
+    held = outbox()
+    info = backup_store(store.path, tmp_path / "backup.sqlite3")
+    assert store.get_setting(SENT_THROUGH_KEY) == info.outbox_through == 1
+    mercy = register("Mercy")
+    with store.write() as session:
+        add_lease(session, device, OP, 2026, 1, 1000)
+        assert replace_provisional(session, actor, made_by=[device]) == 2
+
+    leased = [format_number(OP, 2026, serial) for serial in (1, 2)]
+    entries = outbox()
+    assert entries[0] == held[0]  # as the backup holds it
+    assert [(row_id, operation) for row_id, operation, _ in entries] == [
+        (grace, ChangeOperation.INSERT),
+        (mercy, ChangeOperation.INSERT),
+        (grace, ChangeOperation.UPDATE),
+    ]
+    assert entries[1][2]["op_number"] == leased[1]
+    assert entries[2][2] == {"op_number": leased[0]}
