@@ -54,10 +54,11 @@ def to_jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
+    # A plain value inside is kept without a call (most of a row's values).
     if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
+        return {k: v if type(v) in PLAIN_TYPES else to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
+        return [v if type(v) in PLAIN_TYPES else to_jsonable(v) for v in value]
     return value
 
 
