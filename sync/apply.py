@@ -39,11 +39,14 @@ from sqlalchemy.sql.schema import Table
 
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import OutboxEntry, StoreSetting
-from clinic.patients.search_index import indexed_at_once, pause_indexing, resume_indexing
+from clinic.patients.search_index import (
+    INDEX_AT_ONCE_FROM,
+    indexed_at_once,
+    pause_indexing,
+    resume_indexing,
+)
 from clinic.store import PATIENT_AGES_STATISTICS
 
-INDEX_AT_ONCE_FROM = 100
-"""New patients in one page from which the search index is built at once."""
 ROWS_PER_STATEMENT = 400
 """Rows written by one upsert (fewer if SQLite's limit of values to a
 statement says so)."""
