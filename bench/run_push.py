@@ -27,6 +27,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -98,9 +99,10 @@ def write_paper_register(path: Path, rows: int, seed: int) -> None:
             )  # fmt: skip
 
 
-def import_command(data_dir: Path, register: Path) -> tuple[float, str]:
+def import_command(data_dir: Path, register: Path) -> tuple[float, float, str]:
     """``seth-clinic --data-dir DIR import-patients FILE`` in a process of
-    its own, from this checkout; seconds from start to exit and its last line."""
+    its own, from this checkout; seconds from start to exit, the CPU seconds
+    it used (Python's start included) and its last line."""
     root = Path(__file__).resolve().parent.parent
     command = [
         sys.executable,
@@ -111,12 +113,15 @@ def import_command(data_dir: Path, register: Path) -> tuple[float, str]:
         "import-patients",
         str(register),
     ]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     if done.returncode != 0:
         raise RuntimeError(f"import-patients failed ({done.returncode}): {done.stderr.strip()}")
-    return seconds, done.stdout.strip().splitlines()[-1]
+    return seconds, cpu, done.stdout.strip().splitlines()[-1]
 
 
 @dataclass
@@ -161,10 +166,13 @@ class Cpu:
 class ImportSync:
     rows: int
     import_seconds: float
+    import_cpu: float
     import_summary: str
     top_up_seconds: float
+    top_up_cpu: float
     push_seconds: float
     pull_seconds: float
+    pull_cpu: float
     pushed: int
     rejected: int
     left: int
@@ -188,14 +196,18 @@ def import_then_sync(
 
     register = folder / "paper-register.csv"
     write_paper_register(register, rows, seed)
-    import_seconds, summary = import_command(pc.store.path.parent, register)
+    import_seconds, import_cpu, summary = import_command(pc.store.path.parent, register)
     report = SyncReport()
+    top_up_cpu, pull_cpu = (
+        Cpu(cpu.server_pid, cpu.postgres_pid),
+        Cpu(cpu.server_pid, cpu.postgres_pid),
+    )
     started = time.perf_counter()
-    pc.engine.top_up_numbers(report)
+    top_up_cpu.measure(pc.engine.top_up_numbers)(report)
     topped_up = time.perf_counter()
     cpu.measure(pc.engine.push)(report)
     pushed = time.perf_counter()
-    pc.engine.pull(report)
+    pull_cpu.measure(pc.engine.pull)(report)
     pulled = time.perf_counter()
     with database.engine.connect() as connection:
         on_server = int(
@@ -205,10 +217,13 @@ def import_then_sync(
     return ImportSync(
         rows,
         import_seconds,
+        import_cpu,
         summary,
         topped_up - started,
+        top_up_cpu.pc,
         pushed - topped_up,
         pulled - pushed,
+        pull_cpu.pc,
         report.pushed,
         len(report.rejected),
         sync_status(pc.store).pending,
@@ -287,17 +302,23 @@ def main(argv: list[str] | None = None) -> int:
             )
             cpu = Cpu(server.process.pid, pg.get_pid())  # type: ignore[union-attr]
             done = import_then_sync(pc, args.register_rows, args.seed, folder, database, cpu)
-            print(f"  import-patients: {done.import_seconds:.1f} s; {done.import_summary}")
+            print(
+                f"  import-patients: {done.import_seconds:.1f} s (CPU {done.import_cpu:.2f} s);"
+                f" {done.import_summary}"
+            )
             print(
                 f"  first sync: {done.sync_seconds:.1f} s = numbers leased and"
                 f" {done.renumbered:,} provisional ones replaced {done.top_up_seconds:.1f} s"
-                f" + push {done.push_seconds:.1f} s ({done.pushed:,} applied, {done.rejected}"
-                f" refused, {done.left} left; {done.push_cpu}) + pull {done.pull_seconds:.1f} s;"
-                f" the server holds {done.on_server:,} of the register's patients"
+                f" (PC's CPU {done.top_up_cpu:.2f} s) + push {done.push_seconds:.1f} s"
+                f" ({done.pushed:,} applied, {done.rejected} refused, {done.left} left;"
+                f" {done.push_cpu}) + pull {done.pull_seconds:.1f} s (PC's CPU"
+                f" {done.pull_cpu:.2f} s); the server holds {done.on_server:,} of the"
+                " register's patients"
             )
             held = done.on_server == args.register_rows and done.left == 0 and not done.rejected
             rows += [
-                (f"import {done.rows:,} rows", f"{done.import_seconds:.1f} s",
+                (f"import {done.rows:,} rows",
+                 f"{done.import_seconds:.1f} s, CPU {done.import_cpu:.1f} s",
                  f"< {IMPORT_TARGET:g} s", done.import_seconds < IMPORT_TARGET),
                 ("  then first sync", f"{done.sync_seconds:.1f} s", f"< {IMPORT_SYNC_TARGET:g} s",
                  done.sync_seconds < IMPORT_SYNC_TARGET and held),

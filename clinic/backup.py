@@ -26,6 +26,7 @@ numbers, which that sync replaces with numbers of a new block.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -46,6 +47,7 @@ from clinic.files import replaced_whole
 from clinic.journal.models import AuditEvent, OutboxEntry, StoreSetting
 from clinic.migrate import alembic_config, upgrade
 from clinic.numbering.models import NumberLease
+from clinic.numbering.service import SENT_THROUGH_KEY
 from clinic.store import (
     DEVICE_ID_KEY,
     FILE_MODE,
@@ -105,6 +107,7 @@ def backup_store(
     if destination.resolve() == store_path.resolve():
         raise BackupRefused("the backup file cannot be the store itself; name another file")
     key = load_key(store_path.parent) if store_state(store_path) == StoreState.ENCRYPTED else None
+    _note_outbox_copied(store_path, key)
     with replaced_whole(destination) as temporary:
         with (
             closing(_connect(store_path, key)) as source,
@@ -121,7 +124,36 @@ def backup_store(
             target.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
         info = read_backup(temporary, key)
         temporary.chmod(FILE_MODE)
+    _note_outbox_copied(store_path, key)
     return info
+
+
+def _note_outbox_copied(store_path: Path, key: bytes | None) -> None:
+    """Note in the store that its outbox entries so far may be held by a
+    backup (``SENT_THROUGH_KEY``): none of them changes after, so a restored
+    copy pushes each as the store pushed it. Noted before the copy and again
+    after it, which covers every entry the copy holds."""
+    with closing(_connect(store_path, key)) as connection:
+        connection.isolation_level = None
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            (through,) = connection.execute(
+                "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'outbox'"
+            ).fetchone()
+            noted = connection.execute(
+                "SELECT CAST(value AS INTEGER) FROM store_settings WHERE key = ?",
+                (SENT_THROUGH_KEY,),
+            ).fetchone()
+            if noted is None or noted[0] < through:
+                connection.execute(
+                    "INSERT INTO store_settings (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (SENT_THROUGH_KEY, json.dumps(through)),
+                )
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
 
 
 def check_starts_with(path: Path, magic: bytes, kind: str) -> None:

@@ -1,6 +1,8 @@
 """The command line's commands: ``desktop.cli`` parses the command line and
 imports this module only when a command runs, so the desktop app starts
-without what the commands need (see ``desktop.cli`` for each command)."""
+without what the commands need (see ``desktop.cli`` for each command). What
+only some commands need (the sync engine, backups, reports) is imported by
+those: ``import-patients`` starts without them."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from clinic.actor import Actor
-from clinic.backup import BackupRefused, backup_store, restore_store
 from clinic.cipher import StoreState, store_state
 from clinic.clock import clinic_today
 from clinic.errors import InvalidValue
@@ -30,9 +32,6 @@ from clinic.patients.search import (
     search_patients,
 )
 from clinic.patients.service import count_patients
-from clinic.reports.base import ReportRequest, ReportResult
-from clinic.reports.catalogue import check_name, run_report
-from clinic.reports.export import WRITERS
 from clinic.rules.phones import format_phone_for_display
 from clinic.store import STORE_FILE, LocalStore, open_local_store
 from clinic.store_key import KEY_ENV, StoreKeyRefused, load_key, parse_key
@@ -46,13 +45,17 @@ from desktop.cli import (
     UsageError,
     describe_error,
 )
-from sync.auth import SERVER_URL_KEY, login_online
-from sync.engine import SKEW_WARNING_SECONDS, SyncEngine, SyncReport
-from sync.transport import ServerRefused, Transport, Unreachable
 
-ROWS_PER_TRANSACTION = 500
-"""An import commits every so many rows (a few seconds' work), so the desktop
-app on the same PC waits that long at most to write, never the whole import."""
+if TYPE_CHECKING:
+    from clinic.reports.base import ReportResult
+    from sync.engine import SyncReport
+    from sync.transport import Transport
+
+ROWS_PER_TRANSACTION = 2000
+"""An import commits every so many rows (a fraction of a second's work), so
+the desktop app on the same PC waits that long at most to write, never the
+whole import. A part is all or nothing: a kill or a failure keeps every part
+committed before it, and running the same command again imports the rest."""
 
 
 def _open_store(data_dir: Path) -> LocalStore:
@@ -159,6 +162,10 @@ def format_patient_table(patients: Sequence[PatientSummary], *, searched: bool) 
 def report(data_dir: Path, name: str, start: date, end: date, out: Path, branch: str | None) -> int:
     """Write report ``name`` to ``out`` (its extension says the format), whole
     or not at all."""
+    from clinic.reports.base import ReportRequest
+    from clinic.reports.catalogue import check_name, run_report
+    from clinic.reports.export import WRITERS
+
     try:
         check_name(name)
         request = ReportRequest(start, end)
@@ -202,6 +209,8 @@ def report(data_dir: Path, name: str, start: date, end: date, out: Path, branch:
 
 
 def backup(data_dir: Path, file: Path) -> int:
+    from clinic.backup import BackupRefused, backup_store
+
     try:
         info = backup_store(data_dir / STORE_FILE, file)
     except BackupRefused as error:
@@ -213,6 +222,8 @@ def backup(data_dir: Path, file: Path) -> int:
 
 
 def restore(data_dir: Path, file: Path) -> int:
+    from clinic.backup import BackupRefused, restore_store
+
     given = os.environ.get(KEY_ENV)
     try:
         key = parse_key(given, KEY_ENV) if given else None
@@ -255,6 +266,9 @@ def _pdf_writer(store: LocalStore, branch_name: str | None) -> Callable[[ReportR
 
 
 def _transport(store: LocalStore, server: str | None) -> Transport:
+    from sync.auth import SERVER_URL_KEY
+    from sync.transport import Transport
+
     url = server or store.get_setting(SERVER_URL_KEY)
     if not url:
         raise CommandFailed(f"no clinic server is set up; run {PROG} login --server URL first")
@@ -262,6 +276,10 @@ def _transport(store: LocalStore, server: str | None) -> Transport:
 
 
 def login(data_dir: Path, server: str, username: str | None) -> int:
+    from sync.auth import login_online
+    from sync.engine import SyncEngine
+    from sync.transport import ServerRefused, Unreachable
+
     username = username or os.environ.get(USER_ENV)
     if not username:
         raise UsageError(f"name the user with --user or {USER_ENV}")
@@ -295,6 +313,9 @@ def login(data_dir: Path, server: str, username: str | None) -> int:
 
 
 def sync(data_dir: Path) -> int:
+    from sync.engine import SyncEngine
+    from sync.transport import ServerRefused, Unreachable
+
     store = _open_store(data_dir)
     transport = _transport(store, None)
     try:
@@ -327,6 +348,8 @@ def _login_for_this_run(store: LocalStore, transport: Transport) -> None:
             f" set {' and '.join(missing)}"
         )
     assert username is not None and password is not None
+    from sync.auth import login_online
+
     login_online(store, transport, username, password)
 
 
@@ -336,6 +359,8 @@ def _say_note(text: str) -> None:
 
 def describe_report(report: SyncReport) -> list[str]:
     """What a sync moved, one line each, for people reading a terminal or a log."""
+    from sync.engine import SKEW_WARNING_SECONDS
+
     lines = [
         f"pushed {report.pushed} changes, pulled {report.pulled} records",
         f"conflicts: {report.conflicts}",

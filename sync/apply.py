@@ -41,11 +41,14 @@ from sqlalchemy.sql.schema import Table
 
 from clinic.journal.entities import SYNCED
 from clinic.journal.models import OutboxEntry, StoreSetting
-from clinic.patients.search_index import indexed_at_once, pause_indexing, resume_indexing
+from clinic.patients.search_index import (
+    INDEX_AT_ONCE_FROM,
+    indexed_at_once,
+    pause_indexing,
+    resume_indexing,
+)
 from clinic.store import PATIENT_AGES_STATISTICS
 
-INDEX_AT_ONCE_FROM = 100
-"""New patients in one page from which the search index is built at once."""
 BULK_LOAD_KEY = "bulk_load"
 """The store setting kept while a bulk load is under way."""
 BULK_CACHE_KIB = 262_144

@@ -41,8 +41,10 @@ from clinic.journal.service import move_to_new_chain
 from clinic.migrate import head_revision
 from clinic.numbering.service import (
     BLOCK_SIZE,
+    SENT_THROUGH_KEY,
     add_lease,
     blocks_wanted,
+    carries_provisional,
     numbering_due,
     replace_provisional,
 )
@@ -282,7 +284,7 @@ class SyncEngine:
         """Push the outbox and the audit events not yet accepted; with
         ``outbox_through``, only up to there (see :meth:`_next_batch`)."""
         while True:
-            mutations, events = self._next_batch(outbox_through, audit_through)
+            mutations, events = self._batch_to_send(outbox_through, audit_through)
             if not mutations and not events:
                 return
             with self.store.session() as session:
@@ -304,6 +306,31 @@ class SyncEngine:
             self._record_push(answer, report)
             if not mutations:
                 return
+
+    def _batch_to_send(
+        self, outbox_through: int | None, audit_through: int
+    ) -> tuple[list[Mutation], list[PushedAuditEvent]]:
+        """The next batch (:meth:`_next_batch`), its new rows that carry a
+        provisional number first noted as sent (``SENT_THROUGH_KEY``:
+        the top-up then never folds a new number into them) and the batch
+        read again after the note, so what goes is what the note covers."""
+        while True:
+            mutations, events = self._next_batch(outbox_through, audit_through)
+            carrying = max(
+                (
+                    m.sequence
+                    for m in mutations
+                    if m.operation == ChangeOperation.INSERT
+                    and carries_provisional(m.entity, m.changes)
+                ),
+                default=0,
+            )
+            if not carrying or carrying <= (self.store.get_setting(SENT_THROUGH_KEY) or 0):
+                return mutations, events
+            with self.store.write() as session:
+                noted = session.get(StoreSetting, SENT_THROUGH_KEY)
+                if noted is None or noted.value < carrying:
+                    session.merge(StoreSetting(key=SENT_THROUGH_KEY, value=carrying))
 
     def _next_batch(
         self, outbox_through: int | None = None, audit_through: int = 0

@@ -18,13 +18,13 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
-from sqlalchemy import Select, insert, select, text
+from sqlalchemy import Select, String, bindparam, func, insert, literal, select, text
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import Session
 
@@ -54,10 +54,11 @@ def to_jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
+    # A plain value inside is kept without a call (most of a row's values).
     if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
+        return {k: v if type(v) in PLAIN_TYPES else to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
+        return [v if type(v) in PLAIN_TYPES else to_jsonable(v) for v in value]
     return value
 
 
@@ -71,22 +72,27 @@ def event_hash(prev_hash: str, event: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
-def audit_payload(event: AuditEvent) -> dict[str, Any]:
-    """The fields of an audit event its hash covers."""
-    payload: dict[str, Any] = to_jsonable(
-        {
-            "id": event.id,
-            "device_id": event.device_id,
-            "device_sequence": event.device_sequence,
-            "user_id": event.user_id,
-            "action": event.action,
-            "entity": event.entity,
-            "entity_id": event.entity_id,
-            "before": event.before,
-            "after": event.after,
-            "occurred_at": event.occurred_at,
-        }
-    )
+HASHED_FIELDS = (
+    "id",
+    "device_id",
+    "device_sequence",
+    "user_id",
+    "action",
+    "entity",
+    "entity_id",
+    "before",
+    "after",
+    "occurred_at",
+)
+"""The fields of an audit event its hash covers."""
+
+
+def audit_payload(event: AuditEvent | dict[str, Any]) -> dict[str, Any]:
+    """The fields of an audit event (or of its column values) its hash covers."""
+    if isinstance(event, dict):
+        payload: dict[str, Any] = to_jsonable({name: event[name] for name in HASHED_FIELDS})
+    else:
+        payload = to_jsonable({name: getattr(event, name) for name in HASHED_FIELDS})
     return payload
 
 
@@ -116,18 +122,7 @@ def record_audit(
     are recorded this way too). On PostgreSQL, where requests write at
     once, the device's chain is locked until the transaction ends. The end of
     the chain is read once per transaction and then kept in the session."""
-    chains = session.info.setdefault(CHAIN_KEY, {})
-    if actor.device_id in chains:
-        sequence, prev_hash = chains[actor.device_id]
-    else:
-        if session.get_bind().dialect.name == "postgresql":
-            chain_key = int.from_bytes(actor.device_id.bytes[:8], "big", signed=True)
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chain_key})
-        # Nothing pending can be on the chain (an event added in this
-        # transaction keeps the chain's end in the session): no flush first.
-        with session.no_autoflush:
-            last = session.execute(_chain_end(actor.device_id)).first()
-        sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    sequence, prev_hash = _chain_position(session, actor)
     event = AuditEvent(
         id=uuid7(),
         device_id=actor.device_id,
@@ -144,8 +139,73 @@ def record_audit(
     )
     event.hash = event_hash(prev_hash, audit_payload(event))
     session.add(event)
-    chains[actor.device_id] = (sequence + 1, event.hash)
+    session.info[CHAIN_KEY][actor.device_id] = (sequence + 1, event.hash)
     return event
+
+
+def _chain_position(session: Session, actor: Actor) -> tuple[int, str]:
+    """The sequence of the actor's device's next event and the hash it
+    follows: kept in the session once read (see :func:`record_audit`)."""
+    chains = session.info.setdefault(CHAIN_KEY, {})
+    if actor.device_id in chains:
+        position: tuple[int, str] = chains[actor.device_id]
+        return position
+    if session.get_bind().dialect.name == "postgresql":
+        chain_key = int.from_bytes(actor.device_id.bytes[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": chain_key})
+    # Nothing pending can be on the chain (an event added in this
+    # transaction keeps the chain's end in the session): no flush first.
+    with session.no_autoflush:
+        last = session.execute(_chain_end(actor.device_id)).first()
+    position = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    chains[actor.device_id] = position
+    return position
+
+
+AuditedChange = tuple[uuid.UUID | None, dict[str, Any] | None, dict[str, Any] | None]
+"""One row's part in :func:`record_audits`: its id, its values before and after."""
+
+
+def record_audits(
+    session: Session,
+    actor: Actor,
+    changes: Iterable[AuditedChange],
+    *,
+    action: str,
+    entity: str,
+) -> int:
+    """Append an event per change to this device's chain, as
+    :func:`record_audit` does one by one, in one ``INSERT`` (no ORM object
+    per event): for writes of thousands of rows. Returns how many."""
+    sequence, prev_hash = _chain_position(session, actor)
+    now = utcnow()
+    events = []
+    for entity_id, before, after in changes:
+        event = {
+            "id": uuid7(),
+            "created_at": now,
+            "updated_at": now,
+            "created_by": actor.user_id,
+            "device_id": actor.device_id,
+            "version": 0,
+            "deleted_at": None,
+            "device_sequence": sequence,
+            "user_id": actor.user_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+            "occurred_at": now,
+            "prev_hash": prev_hash,
+        }
+        event["hash"] = prev_hash = event_hash(prev_hash, audit_payload(event))
+        events.append(event)
+        sequence += 1
+    if events:
+        session.connection().execute(insert(AuditEvent), events)
+        session.info[CHAIN_KEY][actor.device_id] = (sequence, prev_hash)
+    return len(events)
 
 
 def move_to_new_chain(
@@ -393,28 +453,46 @@ def _write_outbox(session: Session, _context: Any, _instances: Any) -> None:
         session.connection().execute(insert(OutboxEntry), pending)
 
 
-def _audited(row: SyncColumns, values: dict[str, Any]) -> dict[str, Any]:
+def _write_outbox_now(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Write ``entries`` (each with the keys :func:`_outbox` gives) now, after
+    the entries recorded before them and not flushed yet, in one statement:
+    their sequences follow the order the changes were made in."""
+    pending = session.info.pop(OUTBOX_KEY, None) or []
+    if pending or entries:
+        session.connection().execute(insert(OutboxEntry), pending + entries)
+
+
+def _audited(table_name: str, values: dict[str, Any]) -> dict[str, Any]:
     """What the audit keeps of a row's values: all but the columns that never
     leave the server (a password hash), since admins read the audit log."""
     from clinic.journal.entities import SYNCED
 
-    entity = SYNCED.get(row.__tablename__)  # type: ignore[attr-defined]
+    entity = SYNCED.get(table_name)
     hidden = entity.server_only if entity is not None else frozenset()
     return {k: v for k, v in values.items() if k not in hidden}
+
+
+def _defaults(table: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values an INSERT would give the columns ``values`` leaves unset
+    (None or missing): its id, times, version, ..."""
+    given: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if default is None or values.get(column.key) is not None:
+            continue
+        if default.is_scalar:
+            given[column.key] = default.arg
+        elif default.is_callable:
+            given[column.key] = default.arg(None)
+    return given
 
 
 def with_defaults(row: SyncColumns) -> None:
     """Give a new row's unset columns the defaults the INSERT would give
     them (its id, times, version, ...), as a flush does, without one."""
     table: Any = row.__table__  # type: ignore[attr-defined]
-    for column in table.columns:
-        default = column.default
-        if default is None or getattr(row, column.key) is not None:
-            continue
-        if default.is_scalar:
-            setattr(row, column.key, default.arg)
-        elif default.is_callable:
-            setattr(row, column.key, default.arg(None))
+    for name, value in _defaults(table, column_values(row)).items():
+        setattr(row, name, value)
 
 
 def record_insert(session: Session, actor: Actor, row: SyncColumns, *, action: str) -> None:
@@ -433,8 +511,57 @@ def record_insert(session: Session, actor: Actor, row: SyncColumns, *, action: s
         action=action,
         entity=row.__tablename__,  # type: ignore[attr-defined]
         entity_id=row.id,
-        after=_audited(row, after),
+        after=_audited(row.__tablename__, after),  # type: ignore[attr-defined]
     )
+
+
+def record_inserts(
+    session: Session,
+    actor: Actor,
+    model: type[SyncColumns],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    action: str,
+) -> list[uuid.UUID]:
+    """Write new ``model`` rows given as column values, each stamped and
+    recorded as :func:`record_insert` records one (its outbox entry holding
+    every value, its audit event), without an ORM object per row: the rows,
+    their outbox entries and their audit events in one statement each, in
+    the caller's transaction (the store checks foreign keys at the commit).
+    Returns the rows' ids, in order. For writes of thousands of rows (an
+    import); on a PC's store only: raises ValueError on the central one."""
+    if is_central(session):
+        raise ValueError("bulk inserts are recorded on a PC's store only")
+    table: Any = model.__table__  # type: ignore[attr-defined]
+    entity: str = model.__tablename__  # type: ignore[attr-defined]
+    stamp = {"created_by": actor.user_id, "device_id": actor.device_id}
+    written: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
+    audited: list[AuditedChange] = []
+    now = utcnow()
+    for given in rows:
+        values = {**given, **stamp}
+        values |= _defaults(table, values)
+        row = {column.key: values.get(column.key) for column in table.columns}
+        after = {k: to_jsonable(v) for k, v in row.items()}
+        written.append(row)
+        outbox.append(
+            {
+                "entity": entity,
+                "row_id": row["id"],
+                "operation": ChangeOperation.INSERT,
+                "changes": after,
+                "base_version": row["version"],
+                "user_id": actor.user_id,
+                "created_at": now,
+            }
+        )
+        audited.append((row["id"], None, _audited(entity, after)))
+    if written:
+        session.connection().execute(insert(table), written)
+        _write_outbox_now(session, outbox)
+        record_audits(session, actor, audited, action=action, entity=entity)
+    return [row["id"] for row in written]
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -464,8 +591,8 @@ def record_update(
             action=action,
             entity=row.__tablename__,  # type: ignore[attr-defined]
             entity_id=row.id,
-            before=_audited(row, {k: before.get(k) for k in changes}),
-            after=_audited(row, changes),
+            before=_audited(row.__tablename__, {k: before.get(k) for k in changes}),  # type: ignore[attr-defined]
+            after=_audited(row.__tablename__, changes),  # type: ignore[attr-defined]
         )
     return changes
 
@@ -482,40 +609,86 @@ class RowChange:
 
 
 def record_bulk_update(
-    session: Session, actor: Actor, entity: str, changes: Iterable[RowChange], *, action: str
+    session: Session,
+    actor: Actor,
+    entity: str,
+    changes: Iterable[RowChange],
+    *,
+    action: str,
+    fold_after: int | None = None,
 ) -> int:
     """Record updates a service made to ``entity`` rows with one bulk
     ``UPDATE``, without loading them: for each, the outbox entry and the
-    audit event :func:`record_update` would make. Returns how many rows.
-    On a PC's store only (the central database logs loaded rows, see
-    :func:`log_central_change`): raises ValueError on the central one."""
+    audit event :func:`record_update` would make, each kind in one
+    statement. Returns how many rows. On a PC's store only (the central
+    database logs loaded rows, see :func:`log_central_change`): raises
+    ValueError on the central one.
+
+    With ``fold_after``, the update of a row whose INSERT waits in the
+    outbox with a sequence above it is written into that INSERT's values
+    instead of an entry of its own: the server gets the row with its new
+    values at once, one mutation instead of two; the audit event is written
+    all the same. The caller vouches that no push ever carried those
+    entries (a changed entry sent again would look like another device's)
+    and that the server's rules take the new row as they take the update.
+    """
     if is_central(session):
         raise ValueError("bulk updates are recorded on a PC's store only")
+    unsent: dict[uuid.UUID, int] = {}
+    if fold_after is not None:
+        unsent = {
+            row_id: sequence
+            for row_id, sequence in session.execute(
+                select(OutboxEntry.row_id, OutboxEntry.sequence).where(
+                    OutboxEntry.entity == entity,
+                    OutboxEntry.operation == ChangeOperation.INSERT,
+                    OutboxEntry.sequence > fold_after,
+                )
+            )
+        }
+    now = utcnow()
     outbox = []
+    folded: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    audited: list[AuditedChange] = []
     for change in changes:
-        outbox.append(
-            {
-                "entity": entity,
-                "row_id": change.row_id,
-                "operation": ChangeOperation.UPDATE,
-                "changes": change.after,
-                "base_version": change.base_version,
-                "user_id": actor.user_id,
-            }
-        )
-        record_audit(
-            session,
-            actor,
-            action=action,
-            entity=entity,
-            entity_id=change.row_id,
-            before=change.before,
-            after=change.after,
-        )
-    if outbox:
-        session.execute(insert(OutboxEntry), outbox)
-    session.flush()
-    return len(outbox)
+        insert_sequence = unsent.get(change.row_id)
+        if insert_sequence is not None:
+            fields = tuple(change.after)
+            values = {f"v{i}": json.dumps(change.after[name]) for i, name in enumerate(fields)}
+            folded.setdefault(fields, []).append({"folded_sequence": insert_sequence, **values})
+        else:
+            outbox.append(
+                {
+                    "entity": entity,
+                    "row_id": change.row_id,
+                    "operation": ChangeOperation.UPDATE,
+                    "changes": change.after,
+                    "base_version": change.base_version,
+                    "user_id": actor.user_id,
+                    "created_at": now,
+                }
+            )
+        audited.append((change.row_id, change.before, change.after))
+    _write_outbox_now(session, outbox)
+    for fields, entries in folded.items():
+        session.connection().execute(_fold_statement(fields), entries)
+    record_audits(session, actor, audited, action=action, entity=entity)
+    return len(audited)
+
+
+@functools.lru_cache(maxsize=16)
+def _fold_statement(fields: tuple[str, ...]) -> Any:
+    """The statement laying new values of ``fields`` over an outbox entry's
+    (by its sequence; values as JSON text, so each keeps its JSON type)."""
+    table: Any = OutboxEntry.__table__
+    paths: list[Any] = []
+    for i, name in enumerate(fields):
+        paths += [literal(f'$."{name}"'), func.json(bindparam(f"v{i}", type_=String))]
+    return (
+        table.update()
+        .where(table.c.sequence == bindparam("folded_sequence"))
+        .values(changes=func.json_set(table.c.changes, *paths))
+    )
 
 
 def record_delete(session: Session, actor: Actor, row: SyncColumns, *, action: str) -> None:

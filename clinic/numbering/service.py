@@ -13,16 +13,17 @@ from __future__ import annotations
 import functools
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic.actor import Actor
 from clinic.billing.models import Payment
 from clinic.db import utcnow
+from clinic.journal.models import StoreSetting
 from clinic.journal.service import RowChange, record_bulk_update
 from clinic.numbering.models import NumberLease
 from clinic.patients.models import Patient
@@ -71,6 +72,25 @@ def next_number(session: Session, device_id: uuid.UUID, kind: NumberKind, *, tod
     serial = lease.next
     lease.next = serial + 1
     return format_number(kind, lease.year, serial, provisional=lease.provisional)
+
+
+def take_numbers(
+    session: Session, device_id: uuid.UUID, kind: NumberKind, count: int, *, today: date
+) -> list[str]:
+    """Take ``count`` numbers for ``kind`` at once, the ones as many calls of
+    :func:`next_number` would give: leased ones while they last, oldest block
+    first, then provisional ones. Two statements whatever ``count``."""
+    numbers = _take_leased(session, device_id, kind, count)
+    short = count - len(numbers)
+    if short > 0:
+        lease = _provisional_lease(session, device_id, kind, today.year)
+        first = lease.next
+        lease.next = first + short
+        numbers += [
+            format_number(kind, lease.year, serial, provisional=True)
+            for serial in range(first, first + short)
+        ]
+    return numbers
 
 
 def _provisional_lease(
@@ -212,11 +232,43 @@ def _take_leased(session: Session, device_id: uuid.UUID, kind: NumberKind, count
     return taken
 
 
+SENT_THROUGH_KEY = "outbox_sent_through"
+"""The store setting holding the highest outbox sequence that may be held
+outside this store as it is now: carried by a push with a provisional
+number in it (the sync engine notes it before such a push goes), or held by
+a backup (``clinic.backup`` notes it before and after the copy). An entry
+above it never left the store, so it may still change; one at or below it
+never changes: sent again, or restored from the backup and sent, a changed
+entry would look like another device's."""
+
+
+def carries_provisional(entity: str, values: Mapping[str, Any]) -> bool:
+    """Whether a row's values (as an outbox entry holds them) hold a
+    provisional number."""
+    return any(
+        column.class_.__tablename__ == entity
+        and str(values.get(column.key) or "").startswith(f"{PROVISIONAL_PREFIX}-")
+        for column in NUMBERED.values()
+    )
+
+
 def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uuid.UUID]) -> int:
     """Give leased numbers to the patients and payments this PC (under any of
     the device ids in ``made_by``) numbered provisionally, oldest first, as
     long as leased numbers last: one bulk update per kind, each row's change
-    recorded (outbox and audit) so that it syncs. Returns how many rows."""
+    recorded (outbox and audit) so that it syncs. Returns how many rows.
+
+    A row whose INSERT never left the PC (above :data:`SENT_THROUGH_KEY`)
+    gets its new number in that INSERT, not in an update of its own: the
+    server takes a new row with a leased number as it takes the
+    replacement of a provisional one (``SyncedEntity.numbers``), so it ends
+    with the same row for one mutation instead of two; the audit event says
+    the number was replaced all the same. An INSERT a push carried (its
+    answer may have been lost) or a backup holds is never changed: its row
+    gets the update."""
+    sent_through = session.scalar(
+        select(StoreSetting.value).where(StoreSetting.key == SENT_THROUGH_KEY)
+    )
     replaced = 0
     for kind, column in NUMBERED.items():
         model = column.class_
@@ -229,10 +281,13 @@ def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uui
         if not numbers:
             continue
         now = utcnow()
-        session.execute(
-            update(model),
+        table = column.class_.__table__
+        session.connection().execute(
+            table.update()
+            .where(table.c.id == bindparam("numbered_id"))
+            .values({column.key: bindparam("number"), "updated_at": now}),
             [
-                {"id": row_id, column.key: number, "updated_at": now}
+                {"numbered_id": row_id, "number": number}
                 for (row_id, _, _), number in zip(waiting, numbers, strict=False)
             ],
         )
@@ -245,5 +300,6 @@ def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uui
                 for (row_id, version, old), number in zip(waiting, numbers, strict=False)
             ),
             action="replace_provisional_number",
+            fold_after=int(sent_through or 0),
         )
     return replaced

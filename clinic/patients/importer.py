@@ -29,7 +29,12 @@ from sqlalchemy.orm import Session
 from clinic.actor import Actor
 from clinic.errors import InvalidValue, ValidationFailed
 from clinic.patients.models import Patient
-from clinic.patients.service import PatientDetails, register_patient
+from clinic.patients.service import (
+    CheckedDetails,
+    PatientDetails,
+    check_details,
+    register_patients,
+)
 from clinic.rules.ages import estimate_date_of_birth
 from clinic.rules.numbers import clean_legacy_number
 from clinic.rules.phones import normalize_phone
@@ -260,9 +265,11 @@ def import_paper_register(
     actor: Actor,
     today: date,
 ) -> ImportReport:
-    """Register every new patient of a paper register, each through
-    :func:`~clinic.patients.service.register_patient` (an OP number, an outbox
-    entry and an audit event each), and report what happened to every row.
+    """Register every new patient of a paper register, each checked as
+    :func:`~clinic.patients.service.register_patient` checks it and all
+    registered together by :func:`~clinic.patients.service.register_patients`
+    (an OP number, an outbox entry and an audit event each), and report what
+    happened to every row.
 
     ``source`` is a register already read, a CSV file's path (``str`` or
     ``Path``), or its lines of text. Ages count back from ``today``. Runs in
@@ -287,7 +294,8 @@ class RegisterImport:
     imported. Importing the same register again skips what is already in, so
     running it again after a failure finishes the work. ``report`` covers the
     parts imported so far; a part that raised (its transaction to be rolled
-    back by the caller) is left out of it.
+    back by the caller) is left out of it. A part is all or nothing: its rows
+    are checked one by one, then its new patients written together at its end.
     """
 
     def __init__(self, *, actor: Actor, today: date) -> None:
@@ -302,31 +310,32 @@ class RegisterImport:
             self._known = _KnownPatients(session)
         saved = replace(self.report, problems=list(self.report.problems))
         try:
+            new: list[CheckedDetails] = []
             for row in rows:
                 self.report.rows_read += 1
-                _import_row(
-                    row,
-                    self.report,
-                    self._known,
-                    session=session,
-                    actor=self.actor,
-                    today=self.today,
+                checked = _check_row(
+                    row, self.report, self._known, session=session, today=self.today
                 )
+                if checked is not None:
+                    new.append(checked)
+            register_patients(new, session=session, actor=self.actor, today=self.today)
         except BaseException:
             self.report = saved
             self._known = None  # the keys this part added go with its rollback
             raise
 
 
-def _import_row(
+def _check_row(
     row: RegisterRow,
     report: ImportReport,
     known: _KnownPatients,
     *,
     session: Session,
-    actor: Actor,
     today: date,
-) -> None:
+) -> CheckedDetails | None:
+    """The row's new patient, checked, and counted and reported as imported
+    (the caller registers it); None, and the row reported, when the row is
+    left out (rejected or already imported)."""
     cells = row.cells
     problems: list[ImportProblem] = []
     kept = "patient imported without it"
@@ -337,7 +346,7 @@ def _import_row(
         report.problems.append(
             ImportProblem(row.line, "name", "", "no name given", "row not imported")
         )
-        return
+        return None
     first, middle, last = _split_name(name_text)
 
     legacy_number = clean_legacy_number(cells[NUMBER])
@@ -366,7 +375,7 @@ def _import_row(
         report.skipped += 1
         if first_line is not None:
             report.problems.append(_repeat(row.line, first_line, legacy_number, name_text))
-        return
+        return None
 
     flags = ["phone" if problem.field == "phone" else "date_of_birth" for problem in problems]
     details = PatientDetails(
@@ -374,13 +383,13 @@ def _import_row(
         middle_name=middle,
         last_name=last,
         age=age,
-        phone=phone,
+        phone=cells[PHONE] if phone is not None else None,  # checked again, as typed
         residence=_place(cells[RESIDENCE]),
         legacy_number=legacy_number,
         flagged_fields=flags,
     )
     try:
-        register_patient(details, session=session, actor=actor, today=today)
+        checked = check_details(details, today=today)
     except ValidationFailed as failed:
         report.rejected += 1
         for field_error in failed.errors:
@@ -395,11 +404,12 @@ def _import_row(
                     "row not imported",
                 )
             )
-        return
+        return None
     known.add(key, row.line)
     report.imported += 1
     report.flagged_values += len(flags)
     report.problems.extend(problems)
+    return checked
 
 
 def _repeat(line: int, first_line: int, legacy_number: str | None, name: str) -> ImportProblem:

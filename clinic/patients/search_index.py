@@ -21,6 +21,9 @@ from clinic.rules.numbers import number_search_key
 NAMES = "patient_search_names"
 NUMBERS = "patient_search_numbers"
 INSERT_TRIGGER = "patients_search_insert"
+INDEX_AT_ONCE_FROM = 100
+"""New patients written together from which they are indexed together
+(:func:`indexed_at_once`): fewer, one by one, cost less than the pause."""
 NUMBER_COLUMNS = ("op_number", "legacy_number", "phone", "national_id", "sha_number")
 SHORTEST_FRAGMENT = 3
 """The fewest characters of a number that find it (shorter ones would find

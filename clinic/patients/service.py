@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -21,9 +21,16 @@ from sqlalchemy.orm import Session
 from clinic.actor import Actor
 from clinic.enums import Sex
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
-from clinic.journal.service import record_insert, record_update, snapshot
-from clinic.numbering.service import next_number
+from clinic.journal.service import (
+    is_central,
+    record_insert,
+    record_inserts,
+    record_update,
+    snapshot,
+)
+from clinic.numbering.service import next_number, take_numbers
 from clinic.patients.models import Patient
+from clinic.patients.search_index import INDEX_AT_ONCE_FROM, indexed_at_once
 from clinic.rules.ages import MAX_AGE_YEARS, estimate_date_of_birth
 from clinic.rules.numbers import NumberKind, clean_legacy_number
 from clinic.rules.phones import normalize_phone
@@ -292,6 +299,43 @@ def register_patient(
     )
     record_insert(session, actor, patient, action="register_patient")
     return Registration(patient=patient, duplicates=duplicates)
+
+
+@dataclass(frozen=True)
+class CheckedDetails:
+    """A patient's details checked and cleaned as :func:`register_patient`
+    checks them (made by :func:`check_details` alone), waiting to be
+    registered with others by :func:`register_patients`."""
+
+    values: dict[str, Any]
+
+
+def check_details(details: PatientDetails, *, today: date) -> CheckedDetails:
+    """Check and clean what :func:`register_patient` would register; raises
+    ValidationFailed naming every bad field, as it does. Writes nothing."""
+    return CheckedDetails(_details_fields(details, today))
+
+
+def register_patients(
+    patients: Sequence[CheckedDetails], *, session: Session, actor: Actor, today: date
+) -> list[uuid.UUID]:
+    """Register many new patients at once, for an import: what
+    :func:`register_patient` does for each (the device's next OP numbers,
+    in order; an outbox entry and an audit event each), with the numbers
+    taken together and the rows, entries and events written in one
+    statement each. No duplicate search: the caller has decided who is new
+    (the import by legacy number, or name and phone). Returns the new
+    patients' ids, in order."""
+    numbers = take_numbers(session, actor.device_id, NumberKind.OP, len(patients), today=today)
+    rows = [
+        {**patient.values, "op_number": number, "registered_branch_id": actor.branch_id}
+        for patient, number in zip(patients, numbers, strict=True)
+    ]
+    if len(rows) < INDEX_AT_ONCE_FROM or is_central(session):
+        return record_inserts(session, actor, Patient, rows, action="register_patient")
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with indexed_at_once(cursor):
+        return record_inserts(session, actor, Patient, rows, action="register_patient")
 
 
 def get_patient(patient_id: uuid.UUID, *, session: Session) -> Patient:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tomllib
 import types
+import uuid
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from clinic.clock import clinic_today
-from clinic.patients.service import PatientDetails, Registration
+from clinic.patients.service import CheckedDetails
 from clinic.rules.ages import estimate_date_of_birth
 from desktop import commands
 from desktop.cli import main
@@ -299,15 +300,15 @@ def test_an_import_that_stops_keeps_the_parts_before_and_says_how_to_finish(
     register = tmp_path / "register.csv"
     register.write_text(SAMPLE, encoding="utf-8")
     data = ["--data-dir", str(tmp_path / "data")]
-    register_patient = importer.register_patient
+    register_patients = importer.register_patients
 
-    def failing_for_halima(details: PatientDetails, **kwargs: Any) -> Registration:
-        if details.first_name == "Halima":
+    def failing_for_halima(patients: list[CheckedDetails], **kwargs: Any) -> list[uuid.UUID]:
+        if any(p.values["first_name"] == "Halima" for p in patients):
             raise OSError("disk full")
-        return register_patient(details, **kwargs)
+        return register_patients(patients, **kwargs)
 
     monkeypatch.setattr(commands, "ROWS_PER_TRANSACTION", 2)
-    monkeypatch.setattr(importer, "register_patient", failing_for_halima)
+    monkeypatch.setattr(importer, "register_patients", failing_for_halima)
 
     assert main([*data, "import-patients", str(register)]) == 1
     out, err = capsys.readouterr()
@@ -341,3 +342,88 @@ def test_the_version_is_pyproject_s(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"seth-clinic {version}\n"
+
+
+KILLED_AT_PART = 3
+ROWS_PER_PART = 40
+
+
+def test_an_import_killed_mid_way_keeps_each_part_committed_whole_and_finishes_when_run_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import func, select
+
+    from clinic.enums import ChangeOperation
+    from clinic.journal.models import AuditEvent, OutboxEntry
+    from clinic.journal.service import verify_chain
+    from clinic.patients.models import Patient
+    from clinic.store import open_local_store
+
+    rows = 5 * ROWS_PER_PART
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER\n"
+        + "".join(
+            f"grace {''.join('abcdefghij'[int(d)] for d in f'{i:04d}')},{20 + i % 50}yrs,"
+            f"limuru,{i:05d}/25,\n"
+            for i in range(rows)
+        ),
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    # The process is killed (SIGKILL, nothing flushed or rolled back) in its
+    # third part, once that part's rows are written but before they commit.
+    script = (
+        "import os, signal, sys\n"
+        "from clinic.patients import importer\n"
+        "from desktop import commands\n"
+        "from desktop.cli import main\n"
+        f"commands.ROWS_PER_TRANSACTION = {ROWS_PER_PART}\n"
+        "real, parts = importer.register_patients, []\n"
+        "def register_then_die(patients, **kwargs):\n"
+        "    ids = real(patients, **kwargs)\n"
+        "    kwargs['session'].flush()\n"
+        "    parts.append(len(ids))\n"
+        f"    if len(parts) == {KILLED_AT_PART}:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return ids\n"
+        "importer.register_patients = register_then_die\n"
+        f"sys.exit(main(['--data-dir', {str(data)!r}, 'import-patients', {str(register)!r}]))\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert killed.stdout == ""
+
+    kept = (KILLED_AT_PART - 1) * ROWS_PER_PART
+    store = open_local_store(data)
+    try:
+        with store.session() as session:
+            patients = session.execute(
+                select(Patient.id, Patient.legacy_number).order_by(Patient.legacy_number)
+            ).all()
+            entries = session.execute(select(OutboxEntry.row_id, OutboxEntry.operation)).all()
+            events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.device_sequence)))
+        assert [number for _, number in patients] == [f"{i:05d}/25" for i in range(kept)]
+        assert sorted(entries) == sorted((p, ChangeOperation.INSERT) for p, _ in patients)
+        assert sorted(e.entity_id for e in events) == sorted(p for p, _ in patients)
+        assert verify_chain(events) is None
+    finally:
+        store.close()
+
+    assert main(["--data-dir", str(data), "import-patients", str(register)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{rows} rows read: {rows - kept} imported, {kept} already imported (skipped),"
+        " 0 rejected; 0 values flagged for review"
+    ]
+    store = open_local_store(data)
+    try:
+        with store.session() as session:
+            assert session.scalar(select(func.count()).select_from(Patient)) == rows
+            assert session.scalar(select(func.count()).select_from(OutboxEntry)) == rows
+            events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.device_sequence)))
+        assert len(events) == rows
+        assert verify_chain(events) is None
+    finally:
+        store.close()

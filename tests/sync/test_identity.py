@@ -20,7 +20,7 @@ from clinic.billing.models import Invoice, Payment
 from clinic.clock import clinic_today
 from clinic.db import utcnow
 from clinic.enums import InvoiceStatus, PaymentMethod, Role
-from clinic.journal.models import AppliedMutation, ChangeLogEntry
+from clinic.journal.models import AppliedMutation, AuditEvent, ChangeLogEntry
 from clinic.journal.service import log_central_change, record_insert
 from clinic.migrate import head_revision
 from clinic.numbering.models import NumberLease
@@ -575,3 +575,108 @@ def test_a_lease_is_one_block_unless_more_are_asked_for_within_the_bound(
             lease(blocks=refused)
         assert error.value.status == 422
         assert [field["field"] for field in error.value.fields] == ["blocks"]
+
+
+def pushed_mutations(bodies: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(operation, row id, changes) of every mutation in these push bodies."""
+    return [
+        (m["operation"], m["row_id"], m["changes"]) for body in bodies for m in body["mutations"]
+    ]
+
+
+def test_an_imported_register_reaches_the_server_with_one_mutation_per_patient(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database
+) -> None:
+    pc, other = make_pc("desk"), make_pc("other")
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    pc.user = login_online(pc.store, pc.transport, reception.username, PASSWORD)
+    pc.engine.pull(SyncReport())
+    with pc.store.write() as session:
+        report = import_paper_register(
+            ["NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER"]
+            + [f"grace wambui,{20 + i}yrs,limuru,{i:03d}/25,0722114{i:03d}" for i in range(5)],
+            session=session,
+            actor=pc.actor(),
+            today=TODAY,
+        )
+    assert report.imported == 5
+    provisional = op_numbers(pc)
+    assert all(n.startswith("TMP-OP-") for n in provisional.values())
+    pushes = calls_to(pc, "/api/sync/push")
+
+    report_sync = pc.engine.sync()
+
+    assert (report_sync.renumbered, report_sync.pushed, report_sync.rejected) == (5, 5, [])
+    numbers = op_numbers(pc)
+    assert all(n.startswith("OP-") for n in numbers.values())
+    mutations = pushed_mutations(pushes)
+    assert [(op, uuid.UUID(row_id)) for op, row_id, _ in mutations] == [
+        ("insert", patient_id) for patient_id in provisional
+    ]
+    assert [changes["op_number"] for _, _, changes in mutations] == list(numbers.values())
+    events = [e for body in pushes for e in body["audit_events"]]
+    assert [(e["action"], uuid.UUID(e["entity_id"])) for e in events] == [
+        *(("register_patient", p) for p in provisional),
+        *(("replace_provisional_number", p) for p in provisional),
+    ]
+    assert [(e["before"], e["after"]) for e in events[5:]] == [
+        ({"op_number": provisional[p]}, {"op_number": numbers[p]}) for p in provisional
+    ]
+    with central.sessions() as session:
+        on_server = dict(session.execute(select(Patient.id, Patient.op_number)).all())
+        logged = session.scalars(
+            select(ChangeLogEntry.row_id).where(ChangeLogEntry.row_id.in_(list(numbers)))
+        ).all()
+        audited = session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.device_id == pc.store.device_id, AuditEvent.entity_id.in_(list(numbers))
+            )
+        ).all()
+    assert {p: on_server[p] for p in numbers} == numbers
+    assert sorted(logged) == sorted(numbers)
+    assert sorted(audited) == ["register_patient"] * 5 + ["replace_provisional_number"] * 5
+    assert sync_status(pc.store).pending == 0
+    other.login(reception)
+    assert_converged(central, [pc, other], (Patient,))
+
+
+@pytest.mark.parametrize("answer", ["received", "lost"])
+def test_a_new_patient_pushed_with_its_provisional_number_is_renumbered_by_an_update(
+    make_pc: MakePc,
+    make_staff: MakeStaff,
+    central: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+) -> None:
+    pc = make_pc("desk")
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    pc.user = login_online(pc.store, pc.transport, reception.username, PASSWORD)
+    pc.engine.pull(SyncReport())
+    grace = register(pc, "Grace", "Wambui")
+    provisional = local_patient(pc, grace).op_number
+    assert provisional.startswith("TMP-OP-")
+    if answer == "lost":
+        lose_the_next_push_response(monkeypatch)  # that one only
+        with pytest.raises(Unreachable):
+            pc.engine.push(SyncReport())
+    else:
+        pc.engine.push(SyncReport())
+    assert server_patient(central, grace).op_number == provisional
+    codes = refusal_codes(pc)
+    pushes = calls_to(pc, "/api/sync/push")
+
+    report = pc.engine.sync()
+
+    assert (report.renumbered, report.rejected, codes) == (1, [], [])
+    number = local_patient(pc, grace).op_number
+    assert number.startswith("OP-")
+    mutations = pushed_mutations(pushes)
+    expected = [("update", str(grace), {"op_number": number})]
+    if answer == "lost":  # the INSERT again, as it went: answered, not applied twice
+        assert [op for op, _, _ in mutations[:1]] == ["insert"]
+        assert mutations[0][2]["op_number"] == provisional
+        mutations = mutations[1:]
+    assert mutations == expected
+    assert server_patient(central, grace).op_number == number
+    assert count(central, ChangeLogEntry, ChangeLogEntry.row_id == grace) == 2
+    assert_converged(central, [pc], (Patient,))

@@ -17,7 +17,7 @@ from clinic.actor import Actor
 from clinic.db import utcnow
 from clinic.enums import ChangeOperation
 from clinic.journal.models import AuditEvent, OutboxEntry
-from clinic.journal.service import verify_chain
+from clinic.journal.service import snapshot, verify_chain
 from clinic.patients.importer import (
     ImportProblem,
     ImportReport,
@@ -27,7 +27,7 @@ from clinic.patients.importer import (
     read_paper_register,
 )
 from clinic.patients.models import Patient
-from clinic.patients.service import PatientDetails, Registration
+from clinic.patients.service import CheckedDetails, PatientDetails, register_patient
 from clinic.store import LocalStore
 from tests.conftest import TODAY
 
@@ -204,6 +204,64 @@ def test_every_imported_patient_has_an_outbox_entry_and_an_audit_event(
     assert {(p.device_id, p.created_by, p.registered_branch_id) for p in imported} == {
         (store.device_id, None, None)
     }
+
+
+def test_an_imported_patient_is_written_as_register_patient_writes_one(
+    store: LocalStore, importer: Actor
+) -> None:
+    with store.write() as session:
+        by_hand = register_patient(
+            PatientDetails(
+                first_name="Grace",
+                last_name="Wambui",
+                age="27yrs",
+                phone="722114455",
+                residence="Limuru",
+                legacy_number="011/24",
+            ),
+            session=session,
+            actor=importer,
+            today=TODAY,
+        ).patient.id
+    import_text(
+        store,
+        importer,
+        "NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER\ngrace wambui,27yrs,limuru,011/25,722114455\n",
+    )
+
+    with store.session() as session:
+        [imported] = session.scalars(
+            select(Patient.id).where(Patient.legacy_number == "011/25")
+        ).all()
+        rows = {p.id: snapshot(p) for p in session.scalars(select(Patient))}
+        entries = {e.row_id: e for e in session.scalars(select(OutboxEntry))}
+        events = {e.entity_id: e for e in session.scalars(select(AuditEvent))}
+        assert (
+            verify_chain(
+                list(session.scalars(select(AuditEvent).order_by(AuditEvent.device_sequence)))
+            )
+            is None
+        )
+    own = {"id", "created_at", "updated_at", "op_number", "legacy_number"}
+
+    def common(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in values.items() if k not in own}
+
+    assert rows[imported]["op_number"] == "TMP-OP-2026-000002-9"
+    assert common(rows[imported]) == common(rows[by_hand])
+    assert entries[imported].changes == rows[imported]
+    assert common(entries[imported].changes) == common(entries[by_hand].changes)
+    assert set(entries[imported].changes) == set(entries[by_hand].changes)
+    assert (entries[imported].operation, entries[imported].base_version) == (
+        ChangeOperation.INSERT,
+        0,
+    )
+    assert events[imported].after == rows[imported]
+    assert (events[imported].action, events[imported].before, events[imported].user_id) == (
+        "register_patient",
+        None,
+        None,
+    )
 
 
 def test_importing_the_register_again_adds_nobody(
@@ -590,14 +648,14 @@ def test_a_part_that_fails_is_left_out_and_importing_again_finishes(
     from clinic.patients import importer as importer_module
 
     register = read_paper_register(SAMPLE.splitlines(keepends=True))
-    register_patient = importer_module.register_patient
+    register_patients = importer_module.register_patients
 
-    def failing_for_halima(details: PatientDetails, **kwargs: Any) -> Registration:
-        if details.first_name == "Halima":
+    def failing_for_halima(patients: list[CheckedDetails], **kwargs: Any) -> list[uuid.UUID]:
+        if any(p.values["first_name"] == "Halima" for p in patients):
             raise OSError("disk full")
-        return register_patient(details, **kwargs)
+        return register_patients(patients, **kwargs)
 
-    monkeypatch.setattr(importer_module, "register_patient", failing_for_halima)
+    monkeypatch.setattr(importer_module, "register_patients", failing_for_halima)
     job = RegisterImport(actor=importer, today=TODAY)
     with store.write() as session:
         job.import_rows(register.rows[:3], session=session)

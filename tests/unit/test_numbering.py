@@ -4,29 +4,34 @@ provisional TMP- numbers when no leased number is left."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
+from clinic.backup import backup_store
 from clinic.billing.models import Payment
 from clinic.db import utcnow
 from clinic.enums import ChangeOperation, PaymentMethod
-from clinic.journal.models import AuditEvent, OutboxEntry
+from clinic.journal.models import AuditEvent, OutboxEntry, StoreSetting
 from clinic.journal.service import verify_chain
 from clinic.numbering.models import NumberLease
 from clinic.numbering.service import (
     BLOCK_SIZE,
     LOW_WATER_MARK,
+    SENT_THROUGH_KEY,
     add_lease,
     blocks_wanted,
     next_number,
     numbering_due,
     numbers_left,
     replace_provisional,
+    take_numbers,
 )
 from clinic.patients.models import Patient
+from clinic.patients.service import PatientDetails, register_patient
 from clinic.rules.numbers import NumberKind, format_number, parse_number
 from clinic.store import LocalStore
 from tests.conftest import TODAY
@@ -128,6 +133,38 @@ def test_a_used_up_block_falls_through_to_the_next_then_to_provisional(
         add_lease(session, device, OP, 2026, 2001, 3000)
         assert numbers_left(session, device, OP) == 1000
         assert take(session, device) == ["OP-2026-002001-9"]
+
+
+def test_numbers_taken_at_once_are_those_taken_one_by_one(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    def leases(session: Session) -> None:
+        add_lease(session, device, OP, 2026, 1, 2)
+        add_lease(session, device, OP, 2026, 1001, 1001)
+
+    with pytest.raises(RuntimeError), store.write() as session:
+        leases(session)
+        one_by_one = take(session, device, count=5) + take(session, device)
+        raise RuntimeError("taken again below, at once")
+
+    with store.write() as session:
+        leases(session)
+        at_once = take_numbers(session, device, OP, 5, today=TODAY)
+        assert at_once + take(session, device) == one_by_one
+    assert one_by_one == [
+        "OP-2026-000001-1",
+        "OP-2026-000002-9",
+        "OP-2026-001001-0",
+        "TMP-OP-2026-000001-1",
+        "TMP-OP-2026-000002-9",
+        "TMP-OP-2026-000003-7",
+    ]
+    with store.write() as session:
+        assert take_numbers(session, device, OP, 2, today=TODAY) == [
+            "TMP-OP-2026-000004-5",
+            "TMP-OP-2026-000005-2",
+        ]
+        assert take_numbers(session, device, OP, 0, today=TODAY) == []
 
 
 def test_another_devices_leases_are_not_used_or_counted(
@@ -268,3 +305,100 @@ def test_provisional_receipts_are_replaced_in_one_pass_across_blocks(
     assert outbox == [(ChangeOperation.UPDATE, {"receipt_number": n}) for n in expected]
     assert [event.after for event in events] == [{"receipt_number": n} for n in expected]
     assert verify_chain(list(events)) is None
+
+
+def test_a_replacement_is_folded_into_an_insert_that_never_left_the_pc(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    actor = Actor(device_id=device)
+    with store.write() as session:
+        ids = [
+            register_patient(
+                PatientDetails(first_name=name, phone="0722114455"),
+                session=session,
+                actor=actor,
+                today=TODAY,
+            ).patient.id
+            for name in ("Grace", "Mercy", "Faith")
+        ]
+    with store.session() as session:
+        inserts = session.execute(
+            select(OutboxEntry.sequence, OutboxEntry.changes).order_by(OutboxEntry.sequence)
+        ).all()
+    # Grace's INSERT went in a push (whose answer may have been lost).
+    with store.write() as session:
+        session.add(StoreSetting(key=SENT_THROUGH_KEY, value=inserts[0].sequence))
+        add_lease(session, device, OP, 2026, 1, 1000)
+        assert replace_provisional(session, actor, made_by=[device]) == 3
+
+    leased = [format_number(OP, 2026, serial) for serial in (1, 2, 3)]
+    with store.session() as session:
+        outbox = session.execute(
+            select(OutboxEntry.row_id, OutboxEntry.operation, OutboxEntry.changes).order_by(
+                OutboxEntry.sequence
+            )
+        ).all()
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.device_sequence)).all()
+        numbers = [session.get(Patient, i).op_number for i in ids]  # type: ignore[union-attr]
+    assert numbers == leased
+    assert [(row_id, operation) for row_id, operation, _ in outbox] == [
+        (ids[0], ChangeOperation.INSERT),
+        (ids[1], ChangeOperation.INSERT),
+        (ids[2], ChangeOperation.INSERT),
+        (ids[0], ChangeOperation.UPDATE),
+    ]
+    assert outbox[0].changes == inserts[0].changes  # as it went
+    assert outbox[3].changes == {"op_number": leased[0]}
+    for (_, _, changes), (_, registered), number in zip(
+        outbox[1:3], inserts[1:3], leased[1:3], strict=True
+    ):
+        assert registered["op_number"].startswith("TMP-OP-")
+        assert changes == {**registered, "op_number": number}
+    assert [(e.action, e.entity_id, e.before, e.after) for e in events[3:]] == [
+        ("replace_provisional_number", i, {"op_number": old["op_number"]}, {"op_number": new})
+        for i, (_, old), new in zip(ids, inserts, leased, strict=True)
+    ]
+    assert verify_chain(list(events)) is None
+
+
+def test_an_insert_a_backup_holds_is_never_changed_after(
+    store: LocalStore, device: uuid.UUID, tmp_path: Path
+) -> None:
+    actor = Actor(device_id=device)
+
+    def register(name: str) -> uuid.UUID:
+        with store.write() as session:
+            return register_patient(
+                PatientDetails(first_name=name), session=session, actor=actor, today=TODAY
+            ).patient.id
+
+    def outbox() -> list[tuple[uuid.UUID, ChangeOperation, dict[str, object]]]:
+        with store.session() as session:
+            return [
+                tuple(entry)  # type: ignore[misc]
+                for entry in session.execute(
+                    select(OutboxEntry.row_id, OutboxEntry.operation, OutboxEntry.changes).order_by(
+                        OutboxEntry.sequence
+                    )
+                )
+            ]
+
+    grace = register("Grace")
+    held = outbox()
+    info = backup_store(store.path, tmp_path / "backup.sqlite3")
+    assert store.get_setting(SENT_THROUGH_KEY) == info.outbox_through == 1
+    mercy = register("Mercy")
+    with store.write() as session:
+        add_lease(session, device, OP, 2026, 1, 1000)
+        assert replace_provisional(session, actor, made_by=[device]) == 2
+
+    leased = [format_number(OP, 2026, serial) for serial in (1, 2)]
+    entries = outbox()
+    assert entries[0] == held[0]  # as the backup holds it
+    assert [(row_id, operation) for row_id, operation, _ in entries] == [
+        (grace, ChangeOperation.INSERT),
+        (mercy, ChangeOperation.INSERT),
+        (grace, ChangeOperation.UPDATE),
+    ]
+    assert entries[1][2]["op_number"] == leased[1]
+    assert entries[2][2] == {"op_number": leased[0]}
