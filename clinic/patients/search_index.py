@@ -131,7 +131,7 @@ def remake(names_table: str, numbers_table: str, *, endings: bool) -> list[str]:
     TABLE statements, with the triggers of that shape (``endings`` as in
     :func:`inserts`), fill them from the patients and merge each into one
     segment (filled by one statement, the 20,000-patient data set's were in
-    2 and 11; ``optimize`` costs a tenth of the rest, and nothing on a table
+    2 and 11; ``optimize`` costs about a seventh of the rest, nothing on a table
     already in one)."""
     return [
         *(f"DROP TRIGGER {trigger}" for trigger in TRIGGERS),
