@@ -52,7 +52,7 @@ def resolve_data_dir(given: str | os.PathLike[str] | None) -> Path:
 
 
 def _search_key(value: str | None) -> str | None:
-    # What the search triggers of a store older than local migration 0016 call.
+    # What the search triggers of a store older than local migration 0015 call.
     return None if value is None else number_search_key(value)
 
 

@@ -4,9 +4,11 @@ Names (prefix search from the start of any name) and numbers (any fragment
 of an OP, legacy, phone, national id or SHA number: every ending of each
 number is indexed, and a fragment is the start of an ending). Rows that are
 deleted or merged into another patient stay out of it. The local migration
-0002 made the tables and triggers from these statements, 0016 the numbers'
-table as it is now and 0017 the names'; the ``number_search_suffixes`` SQL function
-(:func:`number_suffixes`) is registered on every connection by
+0002 made the tables and triggers from these statements in their first shape
+(:data:`FIRST_NAMES_TABLE`, :data:`TRIGRAM_NUMBERS_TABLE`, each number's
+search key whole), and 0015 made both again as they are now; the
+``number_search_suffixes`` SQL function (:func:`number_suffixes`) and the
+first shape's ``number_search_key`` are registered on every connection by
 ``clinic.store.create_sqlite_engine``.
 """
 
@@ -41,6 +43,17 @@ NUMBERS_TABLE = (
 )
 """The numbers' table: a fragment of 3, 4 or 5 characters is one entry of
 the prefix index; a longer one, the few endings that start with it."""
+FIRST_NAMES_TABLE = (
+    f"CREATE VIRTUAL TABLE {NAMES} USING fts5(patient_id UNINDEXED, names,"
+    " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')"
+)
+TRIGRAM_NUMBERS_TABLE = (
+    f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5(patient_id UNINDEXED, numbers,"
+    " tokenize = 'trigram')"
+)
+"""The tables as local migrations 0002-0014 leave them: names with a prefix
+index for 2-4 letters, and each number's search key whole in a trigram
+index (``endings=False`` below)."""
 
 
 def number_suffixes(*numbers: str | None) -> str:
@@ -66,19 +79,27 @@ def _names(row: str) -> str:
     )
 
 
-def _numbers(row: str) -> str:
-    return f"number_search_suffixes({', '.join(f'{row}.{c}' for c in NUMBER_COLUMNS)})"
+def _numbers(row: str, endings: bool) -> str:
+    if endings:
+        return f"number_search_suffixes({', '.join(f'{row}.{c}' for c in NUMBER_COLUMNS)})"
+    # An empty number (two in five here) is not handed to Python at all.
+    return " || ' ' || ".join(
+        f"CASE WHEN {row}.{c} IS NULL THEN '' ELSE number_search_key({row}.{c}) END"
+        for c in NUMBER_COLUMNS
+    )
 
 
-def inserts(row: str, source: str = "", where: str = "") -> list[str]:
+def inserts(row: str, source: str = "", where: str = "", *, endings: bool = True) -> list[str]:
     """The statements that index ``row`` (``new`` in a trigger; ``patients``
-    with ``source`` "FROM patients" for many), ``where`` narrowing them."""
+    with ``source`` "FROM patients" for many), ``where`` narrowing them;
+    the numbers as their endings, or (``endings=False``, the trigram table)
+    each number's search key whole."""
     condition = f"{where} AND {_indexed(row)}" if where else _indexed(row)
     return [
         f"INSERT INTO {NAMES} (rowid, patient_id, names) "
         f"SELECT {row}.rowid, {row}.id, {_names(row)} {source} WHERE {condition};",
         f"INSERT INTO {NUMBERS} (rowid, patient_id, numbers) "
-        f"SELECT {row}.rowid, {row}.id, {_numbers(row)} {source} WHERE {condition};",
+        f"SELECT {row}.rowid, {row}.id, {_numbers(row, endings)} {source} WHERE {condition};",
     ]
 
 
@@ -88,8 +109,9 @@ def merge(table: str) -> str:
     segments, and a look-up seeks every term in each: the 500,000-patient
     data set had 9 (numbers) and 6 (names), and a number fragment's look-up
     took a quarter less once they were one. The same rows are found, in the
-    same order. Local migrations 0015 and 0016 run it, and ``bench.generate``
-    after building the index (1-10 s a table at 500,000 patients)."""
+    same order. Local migration 0015 runs it after filling the tables again,
+    and ``bench.generate`` after building the index (1-10 s a table at
+    500,000 patients)."""
     return f"INSERT INTO {table} ({table}) VALUES ('optimize')"
 
 
@@ -107,33 +129,37 @@ def deletes(row: str) -> str:
 TRIGGERS = ("patients_search_update", "patients_search_delete", INSERT_TRIGGER)
 
 
-def remake(table: str, create: str) -> list[str]:
-    """The statements that make ``table`` (:data:`NAMES` or :data:`NUMBERS`)
-    again from ``create`` (its CREATE VIRTUAL TABLE), fill it from the
-    patients and merge it, and make the triggers again with it."""
-    fill = dict(zip((NAMES, NUMBERS), inserts("patients", source="FROM patients"), strict=True))
+def remake(names_table: str, numbers_table: str, *, endings: bool) -> list[str]:
+    """The statements that make both tables again from their CREATE VIRTUAL
+    TABLE statements, with the triggers of that shape (``endings`` as in
+    :func:`inserts`), fill them from the patients and merge each into one
+    segment (filled by one statement, the 20,000-patient data set's were in
+    2 and 11; ``optimize`` costs about a seventh of the rest, nothing on a table
+    already in one)."""
     return [
         *(f"DROP TRIGGER {trigger}" for trigger in TRIGGERS),
-        f"DROP TABLE {table}",
-        create,
-        *triggers(),
-        fill[table],
-        merge(table),
+        f"DROP TABLE {NAMES}",
+        f"DROP TABLE {NUMBERS}",
+        names_table,
+        numbers_table,
+        *triggers(endings=endings),
+        *inserts("patients", source="FROM patients", endings=endings),
+        *MERGES,
     ]
 
 
-def triggers() -> list[str]:
+def triggers(*, endings: bool = True) -> list[str]:
     """The statements that make the triggers keeping both tables up to date
-    (named in :data:`TRIGGERS`)."""
+    (named in :data:`TRIGGERS`; ``endings`` as in :func:`inserts`)."""
+    new = " ".join(inserts("new", endings=endings))
     return [
         "CREATE TRIGGER patients_search_update AFTER UPDATE OF "
         "first_name, middle_name, last_name, op_number, legacy_number, phone, national_id, "
         "sha_number, deleted_at, merged_into ON patients BEGIN\n"
-        f"{deletes('old')}\n{' '.join(inserts('new'))}\nEND",
+        f"{deletes('old')}\n{new}\nEND",
         "CREATE TRIGGER patients_search_delete AFTER DELETE ON patients BEGIN\n"
         f"{deletes('old')}\nEND",
-        f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON patients BEGIN\n"
-        f"{' '.join(inserts('new'))}\nEND",
+        f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON patients BEGIN\n{new}\nEND",
     ]
 
 

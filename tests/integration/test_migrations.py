@@ -224,7 +224,7 @@ FRAGMENTS = ("0757", "143064", "00004", "OP2026", "0000051", "2026")
 def search_hits(engine: Engine, *, endings: bool = False) -> list[list[str]]:
     """Patients found by two names and by number fragments, each as the
     numbers' table of the store's revision is asked (a phrase of trigrams
-    before 0016, the start of an ending after)."""
+    before 0015, the start of an ending after)."""
     fragment = '"{}"*' if endings else '"{}"'
     with engine.connect() as connection:
         return [
@@ -274,76 +274,18 @@ ENCRYPTED_OR_NOT = pytest.mark.parametrize(
 )
 
 
-@ENCRYPTED_OR_NOT
-def test_0015_merges_the_search_index_into_one_segment_a_table(
-    tmp_path: Path, key: bytes | None
-) -> None:
-    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
-    try:
-        upgrade(engine, "local", "0014")
-        add_patients(engine)
-        before = search_hits(engine)
-        everyone = [f"{n:032x}" for n in range(1, 9)]
-        four, five = [everyone[3]], [everyone[4]]
-        assert before == [everyone, everyone[1::2], everyone, four, four, everyone, five, everyone]
-        assert search_segments(engine, "patient_search_numbers") > 1
-        assert search_segments(engine, "patient_search_names") > 1
-
-        upgrade(engine, "local", "0015")
-
-        assert search_segments(engine, "patient_search_numbers") == 1
-        assert search_segments(engine, "patient_search_names") == 1
-        assert search_hits(engine) == before
-        check_search_index(engine)
-    finally:
-        engine.dispose()
-
-
-@ENCRYPTED_OR_NOT
-def test_0016_indexes_the_numbers_endings_finding_the_same_patients_both_ways(
-    tmp_path: Path, key: bytes | None
-) -> None:
-    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
-    try:
-        upgrade(engine, "local", "0015")
-        add_patients(engine)
-        before = search_hits(engine)
-        assert all(before)  # every fragment finds someone
-
-        upgrade(engine, "local", "0016")
-
-        assert search_hits(engine, endings=True) == before
-        assert search_segments(engine, "patient_search_numbers") == 1
-        check_search_index(engine)
-        later = [f"{n:032x}" for n in range(9, 11)]
-        with engine.begin() as connection:  # the triggers made again index new patients
-            for id_ in later:
-                connection.execute(
-                    text(
-                        "INSERT INTO patients (id, op_number, first_name, sex, phone,"
-                        " date_of_birth_estimated, flagged_fields, created_at, updated_at,"
-                        " version) VALUES (:id, 'OP-2026-000900-3', 'Zawadi', 'F',"
-                        " '+254757999064', 0, '[]', '2026-11-26 08:00:00',"
-                        " '2026-11-26 08:00:00', 0)"
-                    ),
-                    {"id": id_},
-                )
-        upgrade(engine, "local")  # nothing
-        with engine.connect() as connection:
-            found = connection.execute(
+def search_shape(engine: Engine) -> list[str]:
+    """The search tables' and triggers' statements, as SQLite keeps them."""
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
                 text(
-                    "SELECT patient_id FROM patient_search_numbers WHERE numbers MATCH '\"99906\"*'"
-                )
+                    "SELECT sql FROM sqlite_master WHERE name IN (:names, :numbers)"
+                    " OR (type = 'trigger' AND tbl_name = 'patients') ORDER BY name"
+                ),
+                {"names": "patient_search_names", "numbers": "patient_search_numbers"},
             ).scalars()
-            assert list(found) == later
-        after = search_hits(engine, endings=True)
-
-        downgrade(engine, "local", "0015")
-
-        assert search_hits(engine) == after
-        check_search_index(engine)
-    finally:
-        engine.dispose()
+        )
 
 
 NAME_STARTS = ("otieno", '"wan"*', '"wanjir"*', '"otien"*', '"akinyi"*', '"wanjiru" "otieno"*')
@@ -362,47 +304,109 @@ def name_hits(engine: Engine) -> list[list[str]]:
         ]
 
 
-@ENCRYPTED_OR_NOT
-def test_0017_gives_names_longer_prefixes_finding_the_same_patients_both_ways(
-    tmp_path: Path, key: bytes | None
-) -> None:
-    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
-    try:
-        upgrade(engine, "local", "0016")
-        add_patients(engine)
-        before = name_hits(engine)
-        everyone = [f"{n:032x}" for n in range(1, 9)]
-        evens, odds = everyone[1::2], everyone[0::2]
-        assert before == [everyone, evens, evens, everyone, odds, evens]
-        numbers = search_hits(engine, endings=True)
-
-        upgrade(engine, "local", "0017")
-
-        assert name_hits(engine) == before
-        assert search_hits(engine, endings=True) == numbers
-        assert search_segments(engine, "patient_search_names") == 1
-        check_search_index(engine)
-        with engine.begin() as connection:  # the triggers made again index new patients
+def add_later_patients(engine: Engine) -> list[str]:
+    """Two patients with a number fragment no one else has and one whose
+    names start like others', in one transaction; their ids."""
+    later = [f"{n:032x}" for n in range(9, 12)]
+    with engine.begin() as connection:
+        for id_, first, last, phone in (
+            (later[0], "Zawadi", None, "+254757999064"),
+            (later[1], "Zawadi", None, "+254757999064"),
+            (later[2], "Wanjiru", "Otienoh", None),
+        ):
             connection.execute(
                 text(
-                    "INSERT INTO patients (id, op_number, first_name, last_name, sex,"
-                    " date_of_birth_estimated, flagged_fields, created_at, updated_at, version)"
-                    " VALUES (:id, 'OP-2026-000900-3', 'Wanjiru', 'Otienoh', 'F', 0, '[]',"
-                    " '2026-11-26 08:00:00', '2026-11-26 08:00:00', 0)"
+                    "INSERT INTO patients (id, op_number, first_name, last_name, sex, phone,"
+                    " date_of_birth_estimated, flagged_fields, created_at, updated_at,"
+                    " version) VALUES (:id, 'OP-2026-000900-3', :first, :last, 'F', :phone,"
+                    " 0, '[]', '2026-11-26 08:00:00', '2026-11-26 08:00:00', 0)"
                 ),
-                {"id": f"{9:032x}"},
+                {"id": id_, "first": first, "last": last, "phone": phone},
             )
-        after = name_hits(engine)
-        assert after == [everyone, [*evens, f"{9:032x}"], [*evens, f"{9:032x}"]] + [
-            [*hits, f"{9:032x}"] if hits != odds else hits for hits in before[3:]
+    return later
+
+
+@ENCRYPTED_OR_NOT
+def test_0015_rebuilds_the_search_index_finding_the_same_patients_both_ways(
+    tmp_path: Path, key: bytes | None
+) -> None:
+    """Up from a store at 0014 filled in eight transactions: the numbers'
+    endings and the names' longer prefixes, one segment a table, the same
+    patients found; new patients indexed by the triggers made again; and
+    down to 0014's tables and triggers, finding the same."""
+    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
+    try:
+        upgrade(engine, "local", "0014")
+        add_patients(engine)
+        shape = search_shape(engine)
+        before = search_hits(engine)
+        everyone = [f"{n:032x}" for n in range(1, 9)]
+        four, five = [everyone[3]], [everyone[4]]
+        assert before == [everyone, everyone[1::2], everyone, four, four, everyone, five, everyone]
+        assert all(before)  # every fragment finds someone
+        names_before = name_hits(engine)
+        evens, odds = everyone[1::2], everyone[0::2]
+        assert names_before == [everyone, evens, evens, everyone, odds, evens]
+        assert search_segments(engine, "patient_search_numbers") > 1
+        assert search_segments(engine, "patient_search_names") > 1
+
+        upgrade(engine, "local", "0015")
+
+        assert search_segments(engine, "patient_search_numbers") == 1
+        assert search_segments(engine, "patient_search_names") == 1
+        assert search_hits(engine, endings=True) == before
+        assert name_hits(engine) == names_before
+        check_search_index(engine)
+        later = add_later_patients(engine)  # the triggers made again index new patients
+        upgrade(engine, "local")  # nothing
+        with engine.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT patient_id FROM patient_search_numbers WHERE numbers MATCH '\"99906\"*'"
+                )
+            ).scalars()
+            assert list(found) == later[:2]
+        after = search_hits(engine, endings=True)
+        names_after = name_hits(engine)
+        assert names_after == [everyone, [*evens, later[2]], [*evens, later[2]]] + [
+            [*hits, later[2]] if hits != odds else hits for hits in names_before[3:]
         ]
 
-        downgrade(engine, "local", "0016")
+        downgrade(engine, "local", "0014")
 
-        assert name_hits(engine) == after
+        assert search_shape(engine) == shape
+        assert search_hits(engine) == after
+        assert name_hits(engine) == names_after
+        assert search_segments(engine, "patient_search_numbers") == 1
+        assert search_segments(engine, "patient_search_names") == 1
         check_search_index(engine)
     finally:
         engine.dispose()
+
+
+def test_a_store_at_0014_indexes_each_numbers_search_key_for_its_trigram_table(
+    sqlite_engine: Engine,
+) -> None:
+    """0002 makes the triggers of its own tables (not those of 0015): a
+    patient there before and one added after are found by a fragment as a
+    phrase of trigrams, each number's search key whole."""
+    upgrade(sqlite_engine, "local", "0001")
+    add_patients(sqlite_engine)
+    upgrade(sqlite_engine, "local", "0014")
+    later = add_later_patients(sqlite_engine)
+    with sqlite_engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT patient_id, numbers FROM patient_search_numbers"
+                " WHERE numbers MATCH '\"57999064\"' OR numbers MATCH '\"7143064\"'"
+            )
+        ).all()
+    assert sorted(found) == [
+        (f"{4:032x}", "OP20260000041  0757143064  "),
+        (later[0], "OP20260009003  0757999064  "),
+        (later[1], "OP20260009003  0757999064  "),
+    ]
+    check_search_index(sqlite_engine)
 
 
 def test_opening_a_store_twice_keeps_its_device_id_and_data(tmp_path: Path) -> None:

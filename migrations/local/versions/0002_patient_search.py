@@ -1,16 +1,26 @@
 """patient search index (SQLite FTS5)
 
 Two full-text tables kept by triggers, from the statements in
-``clinic.patients.search_index`` (which says what they hold).
+``clinic.patients.search_index`` (which says what they hold), in their first
+shape: names with prefixes of 2-4 letters, each number's search key in a
+trigram index (0015 makes both again).
 
 Revision ID: 0002
 Revises: 0001
 """
+
 from collections.abc import Sequence
 
 from alembic import op
 
-from clinic.patients.search_index import NAMES, NUMBERS, inserts, triggers
+from clinic.patients.search_index import (
+    FIRST_NAMES_TABLE,
+    NAMES,
+    NUMBERS,
+    TRIGRAM_NUMBERS_TABLE,
+    inserts,
+    triggers,
+)
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -19,18 +29,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.execute(
-        f"CREATE VIRTUAL TABLE {NAMES} USING fts5("
-        "patient_id UNINDEXED, names, "
-        "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')"
-    )
-    op.execute(
-        f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5("
-        "patient_id UNINDEXED, numbers, tokenize = 'trigram')"
-    )
-    for statement in triggers():
+    op.execute(FIRST_NAMES_TABLE)
+    op.execute(TRIGRAM_NUMBERS_TABLE)
+    for statement in triggers(endings=False):
         op.execute(statement)
-    for statement in inserts("patients", source="FROM patients"):
+    for statement in inserts("patients", source="FROM patients", endings=False):
         op.execute(statement)
 
 
