@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import multiprocessing
 import os
@@ -63,6 +64,7 @@ from bench.run_sync import (
     register,
     start_central,
 )
+from bench.sync_trace import TRACE_HEADER
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 LONG_POLL_SECONDS = 25.0
@@ -73,6 +75,11 @@ PUSH_TRIES = 5
 DRAIN_SECONDS = 60.0  # after the last push, the most to wait for deliveries
 DEVICES_PER_SIMULATOR = 1500
 DEVICES_PER_CLIENT = 10
+PUSH_STAGES = {
+    "waiting in the API (threads, authentication, the device's lock)": ("received", "applying"),
+    "applying to commit": ("applying", "committed"),
+}
+OUTSIDE_THE_API = "outside the API (nginx, the sockets, the simulator)"
 
 
 def _percentile(ordered: list[float], p: float) -> float:
@@ -315,6 +322,7 @@ class Outcome:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     refusals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     push_seconds: list[float] = field(default_factory=list)
+    push_stages: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     pushed: dict[int, float] = field(default_factory=dict)  # patient index: first sent
     counts: list[bytes] = field(default_factory=list)  # per device: receipts per index
     times: dict[int, array[float]] = field(default_factory=dict)  # index: receipt times
@@ -413,6 +421,7 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
                     await asyncio.sleep(0.5)
                     continue
                 outcome.push_seconds.append(time.monotonic() - sent)
+                _note_push_stages(outcome, answer, time.monotonic() - sent)
                 result = answer.json()["results"][0]
                 if result["outcome"] == "applied":
                     outcome.pushed[index_of[uuid.UUID(mutation["row_id"]).hex]] = first_sent
@@ -453,6 +462,18 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
         await asyncio.gather(*tasks, return_exceptions=True)
     outcome.counts = [bytes(mine) for mine in counts]
     return outcome
+
+
+def _note_push_stages(outcome: Outcome, answer: httpx.Response, seconds: float) -> None:
+    """Where a push's time went, from the server's stage marks
+    (``bench.sync_trace``)."""
+    marks = json.loads(answer.headers.get(TRACE_HEADER, "{}"))
+    if not {"received", "sent"} <= marks.keys():
+        return
+    for stage, (start, end) in PUSH_STAGES.items():
+        if start in marks and end in marks:
+            outcome.push_stages[stage].append(marks[end] - marks[start])
+    outcome.push_stages[OUTSIDE_THE_API].append(seconds - (marks["sent"] - marks["received"]))
 
 
 def _now() -> str:
@@ -568,6 +589,7 @@ class Report:
     applied: int
     refused: int
     push_seconds: list[float]
+    push_stages: dict[str, list[float]]
     propagation: list[float]
     health: list[float]
     errors: dict[str, int]
@@ -602,9 +624,12 @@ def combine(
     errors: dict[str, int] = defaultdict(int)
     refusals = 0
     push_seconds: list[float] = []
+    push_stages: dict[str, list[float]] = defaultdict(list)
     for outcome in outcomes:
         pushed.update(outcome.pushed)
         push_seconds += outcome.push_seconds
+        for stage, seconds in outcome.push_stages.items():
+            push_stages[stage] += seconds
         refusals += sum(outcome.refusals.values())
         for name, n in outcome.errors.items():
             errors[name] += n
@@ -637,6 +662,7 @@ def combine(
         applied=len(pushed),
         refused=refusals,
         push_seconds=sorted(push_seconds),
+        push_stages={stage: sorted(seconds) for stage, seconds in push_stages.items()},
         propagation=sorted(propagation),
         health=sorted(watch.health),
         errors=dict(errors),
@@ -660,6 +686,8 @@ def print_report(report: Report) -> None:
         f" patient rows delivered: {len(report.propagation):,} in {report.pulls:,} pulls"
     )
     print(f"  push p50/p95/p99: {_ms(report.push_seconds)}")
+    for stage, seconds in report.push_stages.items():
+        print(f"    {stage}: {_ms(seconds)}")
     print(f"  propagation (push sent to row at a device) p50/p95/p99: {_ms(report.propagation)}")
     print(
         f"  /api/health through nginx p50/p95/p99: {_ms(report.health)},"
