@@ -195,19 +195,23 @@ class KnownCallers:
         def keep(session: Session) -> None:
             session.info.pop(_CHANGED, None)
 
+    def forget_everyone(self) -> None:
+        """Forget every caller (a notification not understood)."""
+        self._reset(trusted=self._trusted)
+
     def trust(self) -> None:
         """The listener listens: keep callers from now on, none from before."""
-        with self._lock:
-            self._epoch += 1
-            self._known.clear()
-            self._trusted = True
+        self._reset(trusted=True)
 
     def distrust(self) -> None:
         """The listener lost its connection: keep nothing until it is back."""
+        self._reset(trusted=False)
+
+    def _reset(self, *, trusted: bool) -> None:
         with self._lock:
             self._epoch += 1
             self._known.clear()
-            self._trusted = False
+            self._trusted = trusted
 
     async def _read_asked(self) -> None:
         """Read the asked callers, :data:`READ_AT_ONCE` at a time, until none

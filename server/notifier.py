@@ -163,7 +163,7 @@ class ChangeNotifier:
         try:
             self._callers.forget(kind, uuid.UUID(row))
         except ValueError:  # not one of ours: forget everyone, to be safe
-            self._callers.trust()
+            self._callers.forget_everyone()
 
     def _note(self, payload: str) -> None:
         """Hold a notification (``xid:branch,branch``; no branch: everyone's)
