@@ -628,8 +628,8 @@ def combine(
     for outcome in outcomes:
         pushed.update(outcome.pushed)
         push_seconds += outcome.push_seconds
-        for stage, seconds in outcome.push_stages.items():
-            push_stages[stage] += seconds
+        for stage, spent in outcome.push_stages.items():
+            push_stages[stage] += spent
         refusals += sum(outcome.refusals.values())
         for name, n in outcome.errors.items():
             errors[name] += n
@@ -662,7 +662,7 @@ def combine(
         applied=len(pushed),
         refused=refusals,
         push_seconds=sorted(push_seconds),
-        push_stages={stage: sorted(seconds) for stage, seconds in push_stages.items()},
+        push_stages={stage: sorted(spent) for stage, spent in push_stages.items()},
         propagation=sorted(propagation),
         health=sorted(watch.health),
         errors=dict(errors),
