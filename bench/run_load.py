@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import multiprocessing
 import os
@@ -63,6 +64,7 @@ from bench.run_sync import (
     register,
     start_central,
 )
+from bench.sync_trace import TRACE_HEADER
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 LONG_POLL_SECONDS = 25.0
@@ -71,8 +73,14 @@ HEALTH_EVERY = 0.25  # seconds between /api/health probes
 HEALTH_TARGET = 0.100
 PUSH_TRIES = 5
 DRAIN_SECONDS = 60.0  # after the last push, the most to wait for deliveries
+RESTART_SECONDS = 300.0  # the most to wait for the killed instance to answer again
 DEVICES_PER_SIMULATOR = 1500
 DEVICES_PER_CLIENT = 10
+PUSH_STAGES = {
+    "waiting in the API (threads, authentication, the device's lock)": ("received", "applying"),
+    "applying to commit": ("applying", "committed"),
+}
+OUTSIDE_THE_API = "outside the API (nginx, the sockets, the simulator)"
 
 
 def _percentile(ordered: list[float], p: float) -> float:
@@ -315,6 +323,7 @@ class Outcome:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     refusals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     push_seconds: list[float] = field(default_factory=list)
+    push_stages: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     pushed: dict[int, float] = field(default_factory=dict)  # patient index: first sent
     counts: list[bytes] = field(default_factory=list)  # per device: receipts per index
     times: dict[int, array[float]] = field(default_factory=dict)  # index: receipt times
@@ -413,6 +422,7 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
                     await asyncio.sleep(0.5)
                     continue
                 outcome.push_seconds.append(time.monotonic() - sent)
+                _note_push_stages(outcome, answer, time.monotonic() - sent)
                 result = answer.json()["results"][0]
                 if result["outcome"] == "applied":
                     outcome.pushed[index_of[uuid.UUID(mutation["row_id"]).hex]] = first_sent
@@ -453,6 +463,18 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
         await asyncio.gather(*tasks, return_exceptions=True)
     outcome.counts = [bytes(mine) for mine in counts]
     return outcome
+
+
+def _note_push_stages(outcome: Outcome, answer: httpx.Response, seconds: float) -> None:
+    """Where a push's time went, from the server's stage marks
+    (``bench.sync_trace``)."""
+    marks = json.loads(answer.headers.get(TRACE_HEADER, "{}"))
+    if not {"received", "sent"} <= marks.keys():
+        return
+    for stage, (start, end) in PUSH_STAGES.items():
+        if start in marks and end in marks:
+            outcome.push_stages[stage].append(marks[end] - marks[start])
+    outcome.push_stages[OUTSIDE_THE_API].append(seconds - (marks["sent"] - marks["received"]))
 
 
 def _now() -> str:
@@ -568,6 +590,7 @@ class Report:
     applied: int
     refused: int
     push_seconds: list[float]
+    push_stages: dict[str, list[float]]
     propagation: list[float]
     health: list[float]
     errors: dict[str, int]
@@ -602,9 +625,12 @@ def combine(
     errors: dict[str, int] = defaultdict(int)
     refusals = 0
     push_seconds: list[float] = []
+    push_stages: dict[str, list[float]] = defaultdict(list)
     for outcome in outcomes:
         pushed.update(outcome.pushed)
         push_seconds += outcome.push_seconds
+        for stage, spent in outcome.push_stages.items():
+            push_stages[stage] += spent
         refusals += sum(outcome.refusals.values())
         for name, n in outcome.errors.items():
             errors[name] += n
@@ -637,6 +663,7 @@ def combine(
         applied=len(pushed),
         refused=refusals,
         push_seconds=sorted(push_seconds),
+        push_stages={stage: sorted(spent) for stage, spent in push_stages.items()},
         propagation=sorted(propagation),
         health=sorted(watch.health),
         errors=dict(errors),
@@ -660,6 +687,8 @@ def print_report(report: Report) -> None:
         f" patient rows delivered: {len(report.propagation):,} in {report.pulls:,} pulls"
     )
     print(f"  push p50/p95/p99: {_ms(report.push_seconds)}")
+    for stage, seconds in report.push_stages.items():
+        print(f"    {stage}: {_ms(seconds)}")
     print(f"  propagation (push sent to row at a device) p50/p95/p99: {_ms(report.propagation)}")
     print(
         f"  /api/health through nginx p50/p95/p99: {_ms(report.health)},"
@@ -777,7 +806,12 @@ def run(args: argparse.Namespace) -> Report:
         print("killing API instance 1 (SIGKILL), then starting it again")
         servers[0].kill()
         time.sleep(2.0)
-        servers[0].start()
+        restarted = time.monotonic()
+        # nginx sends it requests as soon as it listens: at 6,000 devices
+        # on a loaded machine its first health check may wait a while.
+        servers[0].start(within=RESTART_SECONDS)
+        took = time.monotonic() - restarted
+        print(f"API instance 1 answered its health check {took:.1f} s after starting")
         time.sleep(max(0.0, shared.push_until.value - time.monotonic()) + 1)
         drain = time.monotonic() + DRAIN_SECONDS
         while (

@@ -256,7 +256,9 @@ class LiveServer:
         }
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, within: float = 60.0) -> None:
+        """Start the server and wait (at most ``within`` seconds) until its
+        health check answers."""
         # The server's own serve command, with stage timestamps on its sync
         # answers (bench.sync_trace) for the A-to-B breakdown.
         command = [sys.executable, "-m", "bench.sync_trace", "serve", "--port", str(self.port)]
@@ -264,7 +266,7 @@ class LiveServer:
             self.process = subprocess.Popen(
                 command, env=self.environment, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + within
         while True:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:

@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from clinic.version import app_version
+from server.callers import KnownCallers
 from server.config import Settings
 from server.database import Database
 from server.deps import refuse_nul_in_url
@@ -39,7 +40,9 @@ from server.sync.shared import SharedPages
 def create_app(settings: Settings, database: Database, *, notify: bool = True) -> FastAPI:
     """The API on a migrated database (see ``server.database``). With
     ``notify`` a background listener wakes long-polling pulls."""
-    notifier = ChangeNotifier(database.conninfo()) if notify else None
+    callers = KnownCallers(database)
+    callers.watch(database.sessions)
+    notifier = ChangeNotifier(database.conninfo(), callers) if notify else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +64,7 @@ def create_app(settings: Settings, database: Database, *, notify: bool = True) -
     app.state.database = database
     app.state.metrics = metrics
     app.state.notifier = notifier
+    app.state.callers = callers
     app.state.shared_pages = SharedPages()
     app.state.started = time.monotonic()
     app.state.login_limiter = SlidingWindowLimiter(settings.login_rate_per_minute)

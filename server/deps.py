@@ -1,14 +1,15 @@
 """FastAPI dependencies: the database session, the settings, and the
 authenticated user with their role checks. Those that only look at the
 request are ``async``: FastAPI runs a plain function on a worker thread, and
-every request passes through them (thousands of long-polling PCs among them)."""
+every request passes through them (thousands of long-polling PCs among them).
+A pull's caller (:data:`PullCaller`) comes from the callers its process
+knows (``server.callers``), with no thread and no session."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,15 +23,16 @@ from clinic.db import utcnow
 from clinic.enums import Role
 from clinic.org.models import MAIN_BRANCH, Branch, Device, User
 from clinic.permissions import Data, may_read, may_write
+from server.callers import KnownCaller, KnownCallers, refusal, see_device
 from server.config import Settings
 from server.database import SERVER_DEVICE_ID, Database
 from server.errors import ApiError, forbidden, unauthorized
 from server.schemas import NUL_REASON, has_nul
-from server.security import InvalidToken, decode_access_token
+from server.security import AccessClaims, InvalidToken, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False)
-LAST_SEEN_PRECISION = timedelta(minutes=1)
-"""How stale a device's ``last_seen_at`` may get before a request writes it."""
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+ONE_TIME_PASSWORD = "Change your one-time password first (POST /api/auth/password)"
 
 
 async def refuse_nul_in_url(request: Request) -> None:
@@ -98,29 +100,26 @@ class Caller:
         )
 
 
-def authenticate(
-    session: DbSession,
-    settings: AppSettings,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
+def _claims(settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> AccessClaims:
     if credentials is None:
         raise unauthorized("Log in first: this needs an access token")
     try:
-        claims = decode_access_token(settings.jwt_secret, credentials.credentials)
+        return decode_access_token(settings.jwt_secret, credentials.credentials)
     except InvalidToken:
         raise unauthorized("The access token is expired or not valid; log in again") from None
+
+
+def authenticate(session: DbSession, settings: AppSettings, credentials: Credentials) -> Caller:
+    claims = _claims(settings, credentials)
     user = session.get(User, claims.user_id)
-    if user is None or not user.active or user.deleted_at is not None:
-        raise unauthorized("This account is not active")
     device = session.get(Device, claims.device_id)
-    if device is None or device.revoked_at is not None:
-        raise unauthorized("This device was revoked; ask an admin")
-    now = utcnow()
-    # A long-polling PC asks every few seconds: not a write each time. The
-    # commit (not a rollback, which would expire the rows read) gives the
-    # connection back before a pull waits.
-    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_PRECISION:
-        device.last_seen_at = now
+    refused = refusal(user, device)
+    if refused is not None:
+        raise refused
+    assert user is not None and device is not None
+    see_device(device, utcnow())
+    # The commit (not a rollback, which would expire the rows read) gives
+    # the connection back before a long route goes on.
     session.commit()
     return Caller(
         user=user,
@@ -136,11 +135,29 @@ AnyCaller = Annotated[Caller, Depends(authenticate)]
 async def active_caller(caller: AnyCaller) -> Caller:
     """A caller who may work: one with a one-time password must change it first."""
     if caller.must_change_password:
-        raise forbidden("Change your one-time password first (POST /api/auth/password)")
+        raise forbidden(ONE_TIME_PASSWORD)
     return caller
 
 
 CurrentUser = Annotated[Caller, Depends(active_caller)]
+
+
+async def pull_caller(
+    request: Request, settings: AppSettings, credentials: Credentials
+) -> KnownCaller:
+    """A pull's caller, checked as :func:`active_caller` checks one, from
+    the callers this process knows (read with others' when not known)."""
+    claims = _claims(settings, credentials)
+    callers: KnownCallers = request.app.state.callers
+    found = await callers.get(claims.user_id, claims.device_id)
+    if isinstance(found, ApiError):
+        raise found
+    if found.must_change_password:
+        raise forbidden(ONE_TIME_PASSWORD)
+    return found
+
+
+PullCaller = Annotated[KnownCaller, Depends(pull_caller)]
 
 
 def reader_of(data: Data) -> Callable[[Caller], Caller]:

@@ -15,6 +15,15 @@ slept through, and a pull is woken only by a change it may pull.
 
 Waiting pulls are futures on the event loop, not threads: thousands of PCs
 waiting hold no worker thread, and the API stays free for pushes and logins.
+They are woken :data:`WAKE_AT_ONCE` at a time every :data:`WAKE_TICK_SECONDS`
+(a patient's registration concerns every PC of the clinic: thousands of
+answers at once would keep health checks and pushes waiting behind them);
+each is woken once, none is dropped.
+
+The same connection LISTENs on :data:`AUTH_CHANNEL` (a user's row, or a
+device's revocation, roles or branch changed; migration 0015) and makes the
+process forget the callers it names (``server.callers``), which it trusts
+only while it listens.
 """
 
 from __future__ import annotations
@@ -23,11 +32,12 @@ import asyncio
 import logging
 import threading
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 
 import psycopg
 
 from clinic.journal.service import CHANGES_CHANNEL
+from server.callers import KnownCallers
 
 logger = logging.getLogger("seth_clinic.server.notifier")
 
@@ -35,12 +45,21 @@ HORIZON_RECHECK_SECONDS = 0.005
 """How often the listener looks whether an older transaction still open
 has ended, while a notified change waits behind it."""
 
+AUTH_CHANNEL = "auth_changes"
+"""Where the database says a user or device changed (``u:<id>``, ``d:<id>``)."""
+WAKE_AT_ONCE = 100
+"""How many waiting pulls are woken together, at most."""
+WAKE_TICK_SECONDS = 0.05
+"""How long before the next ones are woken."""
+
 Waiter = tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]
 
 
 class ChangeNotifier:
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, callers: KnownCallers | None = None) -> None:
         self._conninfo = conninfo
+        self._callers = callers
+        self._to_wake: dict[asyncio.AbstractEventLoop, deque[asyncio.Future[None]]] = {}
         self._everyone = 0  # clinic-wide changes and reconnections
         self._branches: dict[uuid.UUID, int] = defaultdict(int)
         self._lock = threading.Lock()
@@ -67,6 +86,8 @@ class ChangeNotifier:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self._callers is not None:
+            self._callers.distrust()
 
     async def wait(self, branch_id: uuid.UUID, seen: int, timeout: float) -> bool:
         """Await ``branch_id``'s generation moving past ``seen``, for at most
@@ -105,8 +126,44 @@ class ChangeNotifier:
                     assert branch_id is not None
                     self._branches[branch_id] += 1
                     woken.extend(self._waiting.pop(branch_id, ()))
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = defaultdict(list)
         for loop, moved in woken:
-            loop.call_soon_threadsafe(_settle, moved)
+            by_loop[loop].append(moved)
+        for loop, futures in by_loop.items():
+            loop.call_soon_threadsafe(self._queue_wakes, loop, futures)
+
+    def _queue_wakes(
+        self, loop: asyncio.AbstractEventLoop, futures: list[asyncio.Future[None]]
+    ) -> None:
+        """On ``loop``: queue ``futures`` to be woken, starting the paced
+        waking unless it is under way."""
+        queued = self._to_wake.get(loop)
+        if queued is not None:
+            queued.extend(futures)
+            return
+        self._to_wake[loop] = deque(futures)
+        self._wake_some(loop)
+
+    def _wake_some(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On ``loop``: wake the next :data:`WAKE_AT_ONCE` queued pulls, and
+        the next ones a tick later while any are queued."""
+        queued = self._to_wake[loop]
+        for _ in range(min(WAKE_AT_ONCE, len(queued))):
+            _settle(queued.popleft())
+        if queued:
+            loop.call_later(WAKE_TICK_SECONDS, self._wake_some, loop)
+        else:
+            del self._to_wake[loop]
+
+    def _forget_caller(self, payload: str) -> None:
+        """Forget the callers of the user or device ``payload`` names."""
+        if self._callers is None:
+            return
+        kind, _, row = payload.partition(":")
+        try:
+            self._callers.forget(kind, uuid.UUID(row))
+        except ValueError:  # not one of ours: forget everyone, to be safe
+            self._callers.forget_everyone()
 
     def _note(self, payload: str) -> None:
         """Hold a notification (``xid:branch,branch``; no branch: everyone's)
@@ -136,23 +193,34 @@ class ChangeNotifier:
                 branches |= self._held.pop(xid)
             self._bump(branches)
 
+    def _take(self, notify: psycopg.Notify) -> None:
+        if notify.channel == AUTH_CHANNEL:
+            self._forget_caller(notify.payload)
+        else:
+            self._note(notify.payload)
+
     def _listen(self) -> None:
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANGES_CHANNEL}")
+                    connection.execute(f"LISTEN {AUTH_CHANNEL}")
+                    if self._callers is not None:
+                        self._callers.trust()
                     self._held.clear()
                     self._bump({None})
                     while not self._stopping.is_set():
                         timeout = HORIZON_RECHECK_SECONDS if self._held else 1.0
                         for notify in connection.notifies(timeout=timeout, stop_after=1):
-                            self._note(notify.payload)
+                            self._take(notify)
                         # Whatever else came meanwhile, at once (no wait).
                         for notify in connection.notifies(timeout=0):
-                            self._note(notify.payload)
+                            self._take(notify)
                         self._release(connection)
             except psycopg.Error:
                 logger.warning("change listener lost its connection; reconnecting")
+                if self._callers is not None:
+                    self._callers.distrust()
                 self._held.clear()
                 self._bump({None})
                 self._stopping.wait(1.0)

@@ -25,8 +25,9 @@ from clinic.journal.models import AppliedMutation
 from clinic.journal.service import record_audit
 from clinic.numbering.service import BLOCK_SIZE
 from clinic.org.models import Device
+from server.callers import KnownCaller, KnownCallers
 from server.database import SERVER_DEVICE_ID, Database, add_central
-from server.deps import AppSettings, Caller, CurrentUser, DbSession
+from server.deps import AppSettings, Caller, CurrentUser, DbSession, PullCaller
 from server.errors import ApiError
 from server.notifier import ChangeNotifier
 from server.numbers import lease_block
@@ -132,21 +133,23 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
 
 
 @router.post("/pull", response_model=PullResponse, responses=ERRORS)
-async def pull(
-    body: PullRequest, request: Request, caller: CurrentUser, session: DbSession
-) -> Response:
+async def pull(body: PullRequest, request: Request, caller: PullCaller) -> Response:
     """The changes after ``cursor`` in the device's scope, as whole rows
     grouped by table, tables in dependency order. With ``wait_seconds`` the
     answer waits (up to 25 s) for a change when there is none yet: the wait
     is a future on the event loop (``server.notifier``), woken by a change
-    of the device's branch or of the whole clinic, and only the reads take a
-    worker thread. Devices at the same cursor and scope share one read and
-    its JSON (``server.sync.shared``)."""
+    of the device's branch or of the whole clinic. The caller is one the
+    process knows (``server.callers``), and devices at the same cursor and
+    scope share one read and its JSON (``server.sync.shared``): a pull takes
+    a worker thread only for a page nobody has read yet, a caller not known,
+    a new app version or a clinical page's audit."""
     check_protocol(body)
-    scope = scope_of(caller)
-    if body.app_version is not None and body.app_version != caller.device.app_version:
-        caller.device.app_version = body.app_version
-        await run_in_threadpool(session.commit)
+    scope = Scope.of(caller.device_branch_id, caller.device_roles)
+    database: Database = request.app.state.database
+    if body.app_version is not None and body.app_version != caller.app_version:
+        await run_in_threadpool(_note_app_version, database, caller.device_id, body.app_version)
+        callers: KnownCallers = request.app.state.callers
+        callers.note_app_version(caller, body.app_version)
     try:
         cursor = decode_cursor(scope, body.cursor)
     except ValueError:
@@ -157,7 +160,6 @@ async def pull(
             [{"field": "cursor", "reason": "Not a cursor this server gave"}],
         ) from None
     notifier: ChangeNotifier | None = request.app.state.notifier
-    database: Database = request.app.state.database
     pages: SharedPages = request.app.state.shared_pages
 
     async def read() -> SharedPage | None:
@@ -179,7 +181,7 @@ async def pull(
     page = shared.page if shared else None
     if page is not None and any(scope.clinical(name) for name in page.counts):
         # Only then a worker thread: a page of patients is sent at once.
-        await run_in_threadpool(_audit_clinical_pull, session, caller, scope, page)
+        await run_in_threadpool(_audit_clinical_pull, database, caller, scope, page)
     tables = shared.body if shared else "[]"
     next_cursor = json.dumps(page.cursor if page else body.cursor)
     more = json.dumps(page.more if page else False)
@@ -196,6 +198,14 @@ async def pull(
     )
 
 
+def _note_app_version(database: Database, device_id: uuid.UUID, app_version: str) -> None:
+    with database.sessions() as session:
+        device = session.get(Device, device_id)
+        if device is not None:
+            device.app_version = app_version
+            session.commit()
+
+
 def _read_page_alone(
     database: Database, scope: Scope, cursor: tuple[int, int], limit: int
 ) -> Page | None:
@@ -205,21 +215,22 @@ def _read_page_alone(
         return read_page(session, scope, cursor, limit)
 
 
-def _audit_clinical_pull(session: Session, caller: Caller, scope: Scope, page: Page) -> None:
+def _audit_clinical_pull(database: Database, caller: KnownCaller, scope: Scope, page: Page) -> None:
     """Pulling clinical data to a device is an audit event: how many
     changes of which clinical tables went to which device (DESIGN.md,
     Security). For a page with clinical changes (the caller looks, on the
     event loop)."""
     pulled = {name: n for name, n in page.counts.items() if scope.clinical(name)}
-    record_audit(
-        session,
-        caller.actor(),
-        action="pull_clinical_data",
-        entity="devices",
-        entity_id=caller.device.id,
-        after={"rows": pulled, "cursor": page.cursor},
-    )
-    session.commit()
+    with database.sessions() as session:
+        record_audit(
+            session,
+            caller.actor(),
+            action="pull_clinical_data",
+            entity="devices",
+            entity_id=caller.device_id,
+            after={"rows": pulled, "cursor": page.cursor},
+        )
+        session.commit()
 
 
 def _protocol_1_pull(tables: str, cursor: str, more: str, server_time: str) -> Response:

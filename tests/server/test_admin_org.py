@@ -21,8 +21,8 @@ from clinic.journal.models import AuditEvent, ChangeLogEntry
 from clinic.org.models import Branch, Device, User
 from clinic.org.service import create_branch, update_branch
 from server import cli
+from server.callers import LAST_SEEN_PRECISION
 from server.database import SERVER_ACTOR, SERVER_DEVICE_ID, Database
-from server.deps import LAST_SEEN_PRECISION
 from sync.protocol import PROTOCOL_VERSION
 from tests.central import MakeStaff, Staff, bearer, login
 from tests.security.conftest import SCHEMA

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -21,11 +22,14 @@ from sqlalchemy import select, update
 from clinic.db import utcnow
 from clinic.enums import Role
 from clinic.org.models import Branch, Device
+from server.callers import KnownCallers
 from server.config import Settings
 from server.database import Database, create_first_admin
 from server.models import DeviceUser, LoginFailure
 from server.security import ALGORITHM, ISSUER, issue_access_token
+from sync.protocol import PROTOCOL_VERSION
 from tests.central import MakeStaff, Staff, bearer, login
+from tests.security.conftest import SCHEMA
 from tests.server.helpers import app_client, assert_error, other_address_client
 
 pytestmark = pytest.mark.postgres
@@ -596,3 +600,114 @@ def test_a_deactivated_user_is_refused_at_once(client: TestClient, make_staff: M
 
     client.patch(f"/api/users/{cashier.id}", json={"active": True}, headers=admin_headers)
     assert _login(client, "otieno", cashier.password).status_code == 200
+
+
+# --- the callers a process keeps for pulls (server.callers) ----------------------
+
+
+def _pull(client: TestClient, token: str, cursor: str | None = None) -> Any:
+    return client.post(
+        "/api/sync/pull",
+        json={"protocol": PROTOCOL_VERSION, "schema": SCHEMA, "cursor": cursor},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def _known(client: TestClient, token: str) -> None:
+    """Pull until the process keeps the caller (its listener connected),
+    then once more to show the kept caller is what answers."""
+    callers: KnownCallers = client.app.state.callers  # type: ignore[attr-defined]
+    for _ in range(100):
+        assert _pull(client, token).status_code == 200
+        reads = callers.reads
+        assert _pull(client, token).status_code == 200
+        if callers.reads == reads:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the caller was never kept")
+
+
+def test_a_pulling_devices_revocation_refuses_its_next_pull(
+    client: TestClient, make_staff: MakeStaff
+) -> None:
+    nurse = make_staff(Role.NURSE)
+    admin = make_staff(Role.ADMIN, branch_code=None)
+    stolen_pc = uuid.uuid4()
+    tokens = login(client, nurse, stolen_pc)
+    other_pc = login(client, nurse)
+    admin_headers = bearer(login(client, admin))
+    _known(client, tokens["access_token"])
+    _known(client, other_pc["access_token"])
+
+    revoked = client.post(f"/api/devices/{stolen_pc}/revoke", headers=admin_headers)
+    assert revoked.status_code == 200, revoked.text
+
+    refused = _pull(client, tokens["access_token"])
+    assert_error(refused, 401, "unauthorized", message="revoked")
+    assert _pull(client, other_pc["access_token"]).status_code == 200
+
+
+def test_a_pulling_users_deactivation_role_and_one_time_password_count_at_the_next_pull(
+    client: TestClient, make_staff: MakeStaff
+) -> None:
+    nurse = make_staff(Role.NURSE)
+    cashier = make_staff(Role.CASHIER)
+    admin = make_staff(Role.ADMIN, branch_code=None)
+    nurse_tokens, cashier_tokens = login(client, nurse), login(client, cashier)
+    admin_headers = bearer(login(client, admin))
+    _known(client, nurse_tokens["access_token"])
+    _known(client, cashier_tokens["access_token"])
+
+    client.patch(f"/api/users/{nurse.id}", json={"active": False}, headers=admin_headers)
+    refused = _pull(client, nurse_tokens["access_token"])
+    assert_error(refused, 401, "unauthorized", message="not active")
+
+    reset = client.patch(
+        f"/api/users/{cashier.id}", json={"password": NEW_PASSWORD}, headers=admin_headers
+    )
+    assert reset.status_code == 200, reset.text
+    refused = _pull(client, cashier_tokens["access_token"])
+    assert_error(refused, 403, "forbidden", message="one-time password")
+
+
+def test_a_pulling_devices_new_roles_give_its_next_pull_the_new_scope(
+    client: TestClient, make_staff: MakeStaff
+) -> None:
+    nurse = make_staff(Role.NURSE)
+    admin = make_staff(Role.ADMIN, branch_code=None)
+    pc = uuid.uuid4()
+    tokens = login(client, nurse, pc)
+    admin_headers = bearer(login(client, admin))
+    _known(client, tokens["access_token"])
+    cursor = _pull(client, tokens["access_token"]).json()["cursor"]
+
+    changed = client.patch(
+        f"/api/devices/{pc}", json={"roles": ["nurse", "cashier"]}, headers=admin_headers
+    )
+    assert changed.status_code == 200, changed.text
+
+    again = _pull(client, tokens["access_token"], cursor).json()
+    assert again["tables"]  # the new scope's feed from its start
+    assert again["cursor"].rsplit(".", 1)[1] != cursor.rsplit(".", 1)[1]
+
+
+def test_a_revocation_written_elsewhere_reaches_a_pulls_process(
+    client: TestClient, make_staff: MakeStaff, central: Database
+) -> None:
+    """Another API process, or SQL run by hand: the database's notification
+    makes this process forget the caller, well before a kept one is read
+    again (a minute)."""
+    nurse = make_staff(Role.NURSE)
+    pc = uuid.uuid4()
+    tokens = login(client, nurse, pc)
+    _known(client, tokens["access_token"])
+
+    with central.engine.begin() as connection:
+        connection.execute(update(Device).where(Device.id == pc).values(revoked_at=utcnow()))
+
+    for _ in range(100):
+        answer = _pull(client, tokens["access_token"])
+        if answer.status_code != 200:
+            break
+        time.sleep(0.02)
+    assert_error(answer, 401, "unauthorized", message="revoked")

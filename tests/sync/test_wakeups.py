@@ -6,6 +6,7 @@ devices asking the same page at the same moment share one read."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -15,7 +16,7 @@ from sqlalchemy import text
 from clinic.enums import Role
 from clinic.journal.service import notify_change
 from server.database import Database
-from server.notifier import ChangeNotifier
+from server.notifier import WAKE_AT_ONCE, WAKE_TICK_SECONDS, ChangeNotifier
 from server.sync.feed import Page, Scope
 from server.sync.shared import SharedPage, SharedPages
 
@@ -130,3 +131,44 @@ def test_reads_of_one_page_at_one_generation_are_shared() -> None:
         assert pages.reads == 5
 
     asyncio.run(scenario())
+
+
+def test_a_clinic_wide_change_wakes_every_waiting_pull_once_a_few_at_a_time(
+    central: Database, notifier: ChangeNotifier
+) -> None:
+    """Thousands of PCs wait; a patient concerns them all. They are woken
+    :data:`WAKE_AT_ONCE` at a time, every one of them, and a second change
+    during the waking wakes again those already back to waiting: none is
+    lost, and each pull sees both changes."""
+    pulls = WAKE_AT_ONCE * 3 + 7
+    woken: list[list[float]] = [[] for _ in range(pulls)]
+    first_woken = asyncio.Event()
+
+    async def pull(number: int, branch_id: uuid.UUID, start: int) -> None:
+        seen = start
+        while seen < start + 2:
+            assert await notifier.wait(branch_id, seen, 20) is True
+            woken[number].append(time.monotonic())
+            first_woken.set()
+            seen = notifier.generation(branch_id)
+
+    async def scenario() -> None:
+        await listening(notifier)
+        waiting = []
+        for number in range(pulls):
+            branch_id = HERE if number % 2 else THERE
+            start = notifier.generation(branch_id)
+            waiting.append(asyncio.ensure_future(pull(number, branch_id, start)))
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(commit_change, central, None)
+        await asyncio.wait_for(first_woken.wait(), 5)
+        await asyncio.to_thread(commit_change, central, None)  # while waking
+        await asyncio.wait_for(asyncio.gather(*waiting), 20)
+
+    asyncio.run(scenario())
+    assert all(1 <= len(times) <= 2 for times in woken)
+    assert any(len(times) == 2 for times in woken)  # back to waiting, woken again
+    firsts = sorted(times[0] for times in woken)
+    # Not all at once: the next ones a tick after the first few.
+    assert firsts[WAKE_AT_ONCE] - firsts[0] >= WAKE_TICK_SECONDS * 0.9
+    assert firsts[-1] - firsts[0] >= 3 * WAKE_TICK_SECONDS * 0.9
