@@ -15,14 +15,15 @@ import random
 import threading
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select
+import orjson
+from sqlalchemy import Row, Text, bindparam, delete, func, select, type_coerce
 
 from clinic.actor import Actor
 from clinic.backup import RESTORED_KEY
@@ -58,8 +59,6 @@ from sync.protocol import (
     PROTOCOL_VERSION,
     Mutation,
     ProtocolError,
-    PushedAuditEvent,
-    PushRequest,
 )
 from sync.transport import ServerRefused, Transport
 
@@ -74,13 +73,37 @@ OUTBOX_COLUMNS = (
     OutboxEntry.entity,
     OutboxEntry.row_id,
     OutboxEntry.operation,
-    OutboxEntry.changes,
     OutboxEntry.base_version,
     OutboxEntry.user_id,
 )
-"""An outbox entry as pushed and settled: read as plain rows, in bulk."""
-AUDIT_COLUMNS = tuple(getattr(AuditEvent, name) for name in PushedAuditEvent.model_fields)
-"""An audit event as pushed."""
+"""An outbox entry as settled: read as plain rows, in bulk (its changes
+only for a refused one)."""
+SettledEntry = Row[int, str, uuid.UUID, ChangeOperation, int, uuid.UUID | None]
+OUTBOX_AS_STORED = (
+    OutboxEntry.sequence,
+    OutboxEntry.entity,
+    type_coerce(OutboxEntry.row_id, Text),
+    type_coerce(OutboxEntry.operation, Text),
+    type_coerce(OutboxEntry.changes, Text),
+    OutboxEntry.base_version,
+    type_coerce(OutboxEntry.user_id, Text),
+)
+"""An outbox entry as the store holds it (ids as hex, the changes as JSON
+text), to go into a push as it is."""
+AUDIT_AS_STORED = (
+    type_coerce(AuditEvent.id, Text),
+    AuditEvent.device_sequence,
+    type_coerce(AuditEvent.user_id, Text),
+    AuditEvent.action,
+    AuditEvent.entity,
+    type_coerce(AuditEvent.entity_id, Text),
+    type_coerce(AuditEvent.before, Text),
+    type_coerce(AuditEvent.after, Text),
+    type_coerce(AuditEvent.occurred_at, Text),
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+"""An audit event as the store holds it (the time as naive UTC text)."""
 PUSH_BUDGET_BYTES = 300_000
 """Bytes of mutations, and as many of audit events, in one push: with the
 rest of the request, well under the server's default 1 MiB body limit."""
@@ -152,21 +175,59 @@ def sync_status(store: LocalStore) -> SyncStatus:
     )
 
 
-Pushed = TypeVar("Pushed", Mutation, PushedAuditEvent)
-
-
-def within_budget(items: list[Pushed], budget: int = PUSH_BUDGET_BYTES) -> list[Pushed]:
-    """The leading items whose JSON fits in ``budget`` bytes (at least one),
-    so a push stays well under the server's request size limit however
-    long the notes in it are."""
-    kept: list[Pushed] = []
+def within_budget(items: Iterable[bytes], budget: int = PUSH_BUDGET_BYTES) -> list[bytes]:
+    """The leading items (each a JSON text) that fit in ``budget`` bytes (at
+    least one), so a push stays well under the server's request size limit
+    however long the notes in it are; the rest are not encoded."""
+    kept: list[bytes] = []
     used = 0
     for item in items:
-        used += len(item.model_dump_json())
+        used += len(item)
         if kept and used > budget:
             break
         kept.append(item)
     return kept
+
+
+def _fragment(json_text: str | None) -> orjson.Fragment | None:
+    return None if json_text is None else orjson.Fragment(json_text)
+
+
+def mutation_json(entry: Sequence[Any]) -> bytes:
+    """A row of OUTBOX_AS_STORED as a push carries it (a :class:`Mutation`)."""
+    sequence, entity, row_id, operation, changes, base_version, user_id = entry
+    return orjson.dumps(
+        {
+            "sequence": sequence,
+            "entity": entity,
+            "row_id": row_id,
+            "operation": operation,
+            "changes": orjson.Fragment(changes),
+            "base_version": base_version,
+            "user_id": user_id,
+        }
+    )
+
+
+def audit_event_json(event: Sequence[Any]) -> bytes:
+    """A row of AUDIT_AS_STORED as a push carries it (a :class:`PushedAuditEvent`)."""
+    (id_, device_sequence, user_id, action, entity, entity_id, before, after, occurred_at,
+     prev_hash, hash_) = event  # fmt: skip
+    return orjson.dumps(
+        {
+            "id": id_,
+            "device_sequence": device_sequence,
+            "user_id": user_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": _fragment(before),
+            "after": _fragment(after),
+            "occurred_at": f"{occurred_at}+00:00",
+            "prev_hash": prev_hash,
+            "hash": hash_,
+        }
+    )
 
 
 class SyncEngine:
@@ -277,13 +338,17 @@ class SyncEngine:
                 return
             with self.store.session() as session:
                 waiting = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
-            body = PushRequest(
-                **self._versions(),
-                client_time=utcnow(),
-                pending=waiting - len(mutations),
-                mutations=mutations,
-                audit_events=events,
-            ).model_dump(mode="json", by_alias=True)
+            # Built as text: the outbox holds the changes as JSON already,
+            # and the server validates the request anyway.
+            body = orjson.dumps(
+                {
+                    **self._versions(),
+                    "client_time": utcnow(),
+                    "pending": waiting - len(mutations),
+                    "mutations": [orjson.Fragment(m) for m in mutations],
+                    "audit_events": [orjson.Fragment(e) for e in events],
+                }
+            )
             try:
                 answer = self.transport.call("POST", "/api/sync/push", body)
             except ServerRefused as refusal:
@@ -297,40 +362,48 @@ class SyncEngine:
 
     def _next_batch(
         self, outbox_through: int | None = None, audit_through: int = 0
-    ) -> tuple[list[Mutation], list[PushedAuditEvent]]:
+    ) -> tuple[list[bytes], list[bytes]]:
         """The outbox's next mutations and the audit events not yet
-        accepted, as many of each as fit a push; with ``outbox_through``
-        only those up to that sequence, and the audit events up to
-        ``audit_through``."""
+        accepted, each as its JSON, as many of each as fit a push; with
+        ``outbox_through`` only those up to that sequence, and the audit
+        events up to ``audit_through``."""
         device_id = self.store.device_id
-        outbox = select(*OUTBOX_COLUMNS)
+        outbox = select(*OUTBOX_AS_STORED)
         audit_limit = []
         if outbox_through is not None:
             outbox = outbox.where(OutboxEntry.sequence <= outbox_through)
             audit_limit.append(AuditEvent.device_sequence <= audit_through)
         with self.store.session() as session:
-            entries = session.execute(
-                outbox.order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
-            ).all()
+            mutations = within_budget(
+                map(
+                    mutation_json,
+                    session.execute(
+                        outbox.order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
+                    ),
+                )
+            )
             pushed_through = (
                 session.scalar(
                     select(StoreSetting.value).where(StoreSetting.key == AUDIT_PUSHED_KEY)
                 )
                 or 0
             )
-            events = session.execute(
-                select(*AUDIT_COLUMNS)
-                .where(
-                    AuditEvent.device_id == device_id,
-                    AuditEvent.device_sequence > pushed_through,
-                    *audit_limit,
+            events = within_budget(
+                map(
+                    audit_event_json,
+                    session.execute(
+                        select(*AUDIT_AS_STORED)
+                        .where(
+                            AuditEvent.device_id == device_id,
+                            AuditEvent.device_sequence > pushed_through,
+                            *audit_limit,
+                        )
+                        .order_by(AuditEvent.device_sequence)
+                        .limit(MAX_PUSH_MUTATIONS)
+                    ),
                 )
-                .order_by(AuditEvent.device_sequence)
-                .limit(MAX_PUSH_MUTATIONS)
-            ).all()
-        mutations = [mutation_of(e) for e in entries]
-        audit = [PushedAuditEvent.model_validate(e, from_attributes=True) for e in events]
-        return within_budget(mutations), within_budget(audit)
+            )
+        return mutations, events
 
     def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:
         """Take the server's answers in one transaction: the entries dealt
@@ -385,8 +458,11 @@ class SyncEngine:
                 else:
                     # Out of the outbox first, so going back to the server's
                     # row does not keep the refused fields as still waiting.
+                    changes = session.execute(
+                        select(OutboxEntry.changes).where(OutboxEntry.sequence == entry.sequence)
+                    ).scalar_one()
                     settle()
-                    self._keep_refused(session, entry, result)
+                    self._keep_refused(session, entry, changes, result)
                     report.rejected.append(f"{entry.entity} {entry.row_id}: {result['reason']}")
             settle()
             session.merge(
@@ -396,9 +472,12 @@ class SyncEngine:
         report.clock_skew_seconds = answer["clock_skew_seconds"]
         report.audit_problem = answer.get("audit_problem")
 
-    def _keep_refused(self, session: Any, entry: Row[Any], result: dict[str, Any]) -> None:
-        """Keep the refused change for staff and set the row back to the
-        server's version (a refused new row is tombstoned here)."""
+    def _keep_refused(
+        self, session: Any, entry: SettledEntry, changes: dict[str, Any], result: dict[str, Any]
+    ) -> None:
+        """Keep the refused change (``changes``, as its outbox entry held
+        them) for staff and set the row back to the server's version (a
+        refused new row is tombstoned here)."""
         session.add(
             RejectedChange(
                 id=uuid7(),
@@ -406,7 +485,7 @@ class SyncEngine:
                 entity=entry.entity,
                 row_id=entry.row_id,
                 operation=entry.operation,
-                changes=entry.changes,
+                changes=changes,
                 reason=result["reason"],
             )
         )
