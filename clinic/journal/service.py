@@ -319,24 +319,38 @@ def log_central_change(
     change in the feed devices pull (waking long-polling pulls at commit,
     once per transaction). Neither flushes nor queries unless the entity's
     branch lives on a parent row not loaded yet. Returns the new version."""
+    entry = central_change(session, row, fields, device_id=device_id, user_id=user_id)
+    session.add(ChangeLogEntry(**entry))
+    return int(entry["version"])
+
+
+def central_change(
+    session: Session,
+    row: SyncColumns,
+    fields: list[str],
+    *,
+    device_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    """:func:`log_central_change` but for the writing: the row's next
+    version is given and the change noted for the commit's wake-up; returns
+    the change-log entry's values, for the caller to write with others in
+    one statement (a push's)."""
     from clinic.journal.entities import SYNCED
 
     entity = SYNCED[row.__tablename__]  # type: ignore[attr-defined]
     row.version = (row.version or 0) + 1
     branch_id = entity.branch_of(session, column_values(row)) if entity.branch_of else None
-    session.add(
-        ChangeLogEntry(
-            entity=entity.name,
-            row_id=row.id,
-            version=row.version,
-            fields=sorted(fields),
-            branch_id=branch_id,
-            device_id=device_id,
-            user_id=user_id,
-        )
-    )
     session.info.setdefault(CHANGED_KEY, set()).add(branch_id)
-    return row.version
+    return {
+        "entity": entity.name,
+        "row_id": row.id,
+        "version": row.version,
+        "fields": sorted(fields),
+        "branch_id": branch_id,
+        "device_id": device_id,
+        "user_id": user_id,
+    }
 
 
 def notify_change(session: Session, branches: set[uuid.UUID | None]) -> None:
