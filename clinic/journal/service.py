@@ -18,7 +18,7 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum, StrEnum
@@ -71,22 +71,16 @@ def event_hash(prev_hash: str, event: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
-def audit_payload(event: AuditEvent) -> dict[str, Any]:
-    """The fields of an audit event its hash covers."""
-    payload: dict[str, Any] = to_jsonable(
-        {
-            "id": event.id,
-            "device_id": event.device_id,
-            "device_sequence": event.device_sequence,
-            "user_id": event.user_id,
-            "action": event.action,
-            "entity": event.entity,
-            "entity_id": event.entity_id,
-            "before": event.before,
-            "after": event.after,
-            "occurred_at": event.occurred_at,
-        }
-    )
+HASHED = ("id", "device_id", "device_sequence", "user_id", "action", "entity", "entity_id",
+          "before", "after", "occurred_at")  # fmt: skip
+"""The fields of an audit event its hash covers."""
+
+
+def audit_payload(event: AuditEvent | Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of an audit event its hash covers, from the event or
+    from its values by name (a pushed one, before it is a row)."""
+    values = event if isinstance(event, Mapping) else {n: getattr(event, n) for n in HASHED}
+    payload: dict[str, Any] = to_jsonable({name: values[name] for name in HASHED})
     return payload
 
 
