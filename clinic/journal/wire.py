@@ -72,10 +72,23 @@ def _decode(column: Column[Any], value: Any) -> Any:
             raise BadValue(f"{column.name}: a value is required")
         return None
     kind = column.type
-    problem = _text_problem(value)
+    problem = None if type(value) in SCALARS else _text_problem(value)
     if problem is not None:
         raise BadValue(f"{column.name}: {problem}")
     try:
+        # Enum first: it is a String (the commonest), which comes next.
+        if isinstance(kind, Enum):
+            if value not in kind.enums:
+                raise BadValue(f"{column.name}: {value!r} is not one of {', '.join(kind.enums)}")
+            # The member, as a row loaded from the database holds it: the
+            # rules (status moves) take members, not their text.
+            return kind.enum_class(value) if kind.enum_class is not None else value
+        if isinstance(kind, String | Text):
+            if not isinstance(value, str):
+                raise BadValue(f"{column.name}: expected text")
+            if kind.length is not None and len(value) > kind.length:
+                raise BadValue(f"{column.name}: longer than {kind.length} characters")
+            return value
         if isinstance(kind, Uuid):
             return uuid.UUID(str(value))
         if isinstance(kind, UTCDateTime):
@@ -85,12 +98,6 @@ def _decode(column: Column[Any], value: Any) -> Any:
             return moment
         if isinstance(kind, Date):
             return date.fromisoformat(str(value))
-        if isinstance(kind, Enum):
-            if value not in kind.enums:
-                raise BadValue(f"{column.name}: {value!r} is not one of {', '.join(kind.enums)}")
-            # The member, as a row loaded from the database holds it: the
-            # rules (status moves) take members, not their text.
-            return kind.enum_class(value) if kind.enum_class is not None else value
         if isinstance(kind, Boolean):
             if not isinstance(value, bool):
                 raise BadValue(f"{column.name}: expected true or false")
@@ -108,12 +115,6 @@ def _decode(column: Column[Any], value: Any) -> Any:
             if not math.isfinite(float(value)):
                 raise BadValue(f"{column.name}: expected a finite number")
             return float(value)
-        if isinstance(kind, String | Text):
-            if not isinstance(value, str):
-                raise BadValue(f"{column.name}: expected text")
-            if kind.length is not None and len(value) > kind.length:
-                raise BadValue(f"{column.name}: longer than {kind.length} characters")
-            return value
         if isinstance(kind, JSON):
             if not _finite(value):
                 raise BadValue(f"{column.name}: expected finite numbers")
