@@ -231,6 +231,19 @@ def audit_event_json(event: Sequence[Any]) -> bytes:
     )
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A push's mutations and audit events, each as its JSON."""
+
+    mutations: list[bytes]
+    events: list[bytes]
+    sequences: list[int]
+    """The mutations' sequence numbers, in order."""
+    events_through: int
+    """The audit events accepted through this push's last one (or, with
+    none in it, as accepted before it)."""
+
+
 class SyncEngine:
     """Sync one local store with one server. One sync at a time."""
 
@@ -332,79 +345,101 @@ class SyncEngine:
         self, report: SyncReport, outbox_through: int | None = None, audit_through: int = 0
     ) -> None:
         """Push the outbox and the audit events not yet accepted; with
-        ``outbox_through``, only up to there (see :meth:`_next_batch`)."""
-        while True:
-            mutations, events = self._next_batch(outbox_through, audit_through)
-            if not mutations and not events:
-                return
-            with self.store.session() as session:
-                waiting = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
-            # Built as text: the outbox holds the changes as JSON already,
-            # and the server validates the request anyway.
-            body = orjson.dumps(
-                {
-                    **self._versions(),
-                    "client_time": utcnow(),
-                    "pending": waiting - len(mutations),
-                    "mutations": [orjson.Fragment(m) for m in mutations],
-                    "audit_events": [orjson.Fragment(e) for e in events],
-                }
-            )
-            try:
-                answer = self.transport.call("POST", "/api/sync/push", body)
-            except ServerRefused as refusal:
-                if refusal.code != ProtocolError.DEVICE_REUSED:
-                    raise
-                self.enroll_as_new_device()
-                continue
-            self._record_push(answer, report)
-            if not mutations:
-                return
+        ``outbox_through``, only up to there (see :meth:`_next_batch`).
+
+        The next push is read from the store while the server applies this
+        one (a thread of its own), and sent if the answer settles all it
+        assumed: every mutation answered, the audit events accepted through
+        the last one sent; else it is read again."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as reader:
+            outgoing = self._next_batch(outbox_through, audit_through)
+            while outgoing.mutations or outgoing.events:
+                body = self._push_body(outgoing)
+                ahead = reader.submit(self._next_batch, outbox_through, audit_through, outgoing)
+                try:
+                    answer = self.transport.call("POST", "/api/sync/push", body)
+                except ServerRefused as refusal:
+                    if refusal.code != ProtocolError.DEVICE_REUSED:
+                        raise
+                    self.enroll_as_new_device()
+                    ahead.result()  # read under the old device's chain: read again
+                    outgoing = self._next_batch(outbox_through, audit_through)
+                    continue
+                self._record_push(answer, report)
+                if not outgoing.mutations:
+                    return
+                answered = {result["sequence"] for result in answer["results"]}
+                following = ahead.result()
+                settled = answered.issuperset(outgoing.sequences) and (
+                    answer["audit_accepted_through"] == outgoing.events_through
+                )
+                outgoing = following if settled else self._next_batch(outbox_through, audit_through)
+
+    def _push_body(self, outgoing: Outgoing) -> bytes:
+        """The push request of ``outgoing``, built as text: the outbox holds
+        the changes as JSON already, and the server validates the request."""
+        with self.store.session() as session:
+            waiting = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+        return orjson.dumps(
+            {
+                **self._versions(),
+                "client_time": utcnow(),
+                "pending": waiting - len(outgoing.mutations),
+                "mutations": [orjson.Fragment(m) for m in outgoing.mutations],
+                "audit_events": [orjson.Fragment(e) for e in outgoing.events],
+            }
+        )
 
     def _next_batch(
-        self, outbox_through: int | None = None, audit_through: int = 0
-    ) -> tuple[list[bytes], list[bytes]]:
+        self,
+        outbox_through: int | None = None,
+        audit_through: int = 0,
+        after: Outgoing | None = None,
+    ) -> Outgoing:
         """The outbox's next mutations and the audit events not yet
-        accepted, each as its JSON, as many of each as fit a push; with
-        ``outbox_through`` only those up to that sequence, and the audit
-        events up to ``audit_through``."""
+        accepted, as many of each as fit a push; with ``outbox_through``
+        only those up to that sequence, and the audit events up to
+        ``audit_through``. With ``after`` (a push under way), those that
+        follow it, as if it were settled."""
         device_id = self.store.device_id
         outbox = select(*OUTBOX_AS_STORED)
         audit_limit = []
         if outbox_through is not None:
             outbox = outbox.where(OutboxEntry.sequence <= outbox_through)
             audit_limit.append(AuditEvent.device_sequence <= audit_through)
+        if after is not None and after.sequences:
+            outbox = outbox.where(OutboxEntry.sequence > after.sequences[-1])
         with self.store.session() as session:
-            mutations = within_budget(
-                map(
-                    mutation_json,
-                    session.execute(
-                        outbox.order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
-                    ),
+            entries = session.execute(
+                outbox.order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
+            ).all()
+            if after is not None:
+                pushed_through = after.events_through
+            else:
+                pushed_through = (
+                    session.scalar(
+                        select(StoreSetting.value).where(StoreSetting.key == AUDIT_PUSHED_KEY)
+                    )
+                    or 0
                 )
-            )
-            pushed_through = (
-                session.scalar(
-                    select(StoreSetting.value).where(StoreSetting.key == AUDIT_PUSHED_KEY)
+            events = session.execute(
+                select(*AUDIT_AS_STORED)
+                .where(
+                    AuditEvent.device_id == device_id,
+                    AuditEvent.device_sequence > pushed_through,
+                    *audit_limit,
                 )
-                or 0
-            )
-            events = within_budget(
-                map(
-                    audit_event_json,
-                    session.execute(
-                        select(*AUDIT_AS_STORED)
-                        .where(
-                            AuditEvent.device_id == device_id,
-                            AuditEvent.device_sequence > pushed_through,
-                            *audit_limit,
-                        )
-                        .order_by(AuditEvent.device_sequence)
-                        .limit(MAX_PUSH_MUTATIONS)
-                    ),
-                )
-            )
-        return mutations, events
+                .order_by(AuditEvent.device_sequence)
+                .limit(MAX_PUSH_MUTATIONS)
+            ).all()
+        mutations = within_budget(map(mutation_json, entries))
+        audit = within_budget(map(audit_event_json, events))
+        return Outgoing(
+            mutations,
+            audit,
+            [entry.sequence for entry in entries[: len(mutations)]],
+            events[len(audit) - 1].device_sequence if audit else pushed_through,
+        )
 
     def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:
         """Take the server's answers in one transaction: the entries dealt
