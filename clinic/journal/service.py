@@ -326,10 +326,10 @@ def central_change(
     device_id: uuid.UUID | None,
     user_id: uuid.UUID | None,
 ) -> dict[str, Any]:
-    """:func:`log_central_change` but for the writing: the row's next
-    version is given and the change noted for the commit's wake-up; returns
-    the change-log entry's values, for the caller to write with others in
-    one statement (a push's)."""
+    """:func:`log_central_change` without writing the entry: the row is
+    given its next version and the change noted for the commit's wake-up;
+    returns the change-log entry's values, for the caller to write with
+    others in one statement (a push's)."""
     from clinic.journal.entities import SYNCED
 
     entity = SYNCED[row.__tablename__]  # type: ignore[attr-defined]
