@@ -386,10 +386,12 @@ class _Batch:
             row = self.rows.get((mutation.entity, mutation.row_id))
             for key in PARENTS:
                 for value in (mutation.changes.get(key), getattr(row, key, None)):
+                    if value is None:
+                        continue  # most rows have no such parent: no exception each
                     try:
                         parent_id = uuid.UUID(str(value))
                     except ValueError:
-                        continue  # none, or a bad value its check refuses
+                        continue  # a bad value its check refuses
                     wanted[key].add(parent_id)
         for key, ids in wanted.items():
             model: Any = PARENTS[key]
