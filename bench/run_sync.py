@@ -881,7 +881,11 @@ def offline_push(a: Pc, count: int, seed: int) -> list[OfflinePush]:
 
     def send(method: str, path: str, body: Any, *args: Any) -> Any:
         if path == "/api/sync/push":
-            size = len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
+            size = (
+                len(body)
+                if isinstance(body, bytes)
+                else len(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
+            )
             largest[0] = max(largest[0], size)
         return original_send(method, path, body, *args)
 

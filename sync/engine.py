@@ -15,14 +15,15 @@ import random
 import threading
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select
+import orjson
+from sqlalchemy import Row, Text, bindparam, delete, func, select, type_coerce
 
 from clinic.actor import Actor
 from clinic.backup import RESTORED_KEY
@@ -66,8 +67,6 @@ from sync.protocol import (
     PROTOCOL_VERSION,
     Mutation,
     ProtocolError,
-    PushedAuditEvent,
-    PushRequest,
 )
 from sync.transport import ServerRefused, Transport
 
@@ -82,16 +81,41 @@ OUTBOX_COLUMNS = (
     OutboxEntry.entity,
     OutboxEntry.row_id,
     OutboxEntry.operation,
-    OutboxEntry.changes,
     OutboxEntry.base_version,
     OutboxEntry.user_id,
 )
-"""An outbox entry as pushed and settled: read as plain rows, in bulk."""
-AUDIT_COLUMNS = tuple(getattr(AuditEvent, name) for name in PushedAuditEvent.model_fields)
-"""An audit event as pushed."""
-PUSH_BUDGET_BYTES = 300_000
+"""An outbox entry as settled: read as plain rows, in bulk (its changes
+only for a refused one)."""
+SettledEntry = Row[int, str, uuid.UUID, ChangeOperation, int, uuid.UUID | None]
+OUTBOX_AS_STORED = (
+    OutboxEntry.sequence,
+    OutboxEntry.entity,
+    type_coerce(OutboxEntry.row_id, Text),
+    type_coerce(OutboxEntry.operation, Text),
+    type_coerce(OutboxEntry.changes, Text),
+    OutboxEntry.base_version,
+    type_coerce(OutboxEntry.user_id, Text),
+)
+"""An outbox entry as the store holds it (ids as hex, the changes as JSON
+text), to go into a push as it is."""
+AUDIT_AS_STORED = (
+    type_coerce(AuditEvent.id, Text),
+    AuditEvent.device_sequence,
+    type_coerce(AuditEvent.user_id, Text),
+    AuditEvent.action,
+    AuditEvent.entity,
+    type_coerce(AuditEvent.entity_id, Text),
+    type_coerce(AuditEvent.before, Text),
+    type_coerce(AuditEvent.after, Text),
+    type_coerce(AuditEvent.occurred_at, Text),
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
+"""An audit event as the store holds it (the time as naive UTC text)."""
+PUSH_BUDGET_BYTES = 450_000
 """Bytes of mutations, and as many of audit events, in one push: with the
-rest of the request, well under the server's default 1 MiB body limit."""
+rest of the request, under the server's default 1 MiB body limit (1,000
+new patients go in three pushes)."""
 
 
 @dataclass
@@ -160,21 +184,75 @@ def sync_status(store: LocalStore) -> SyncStatus:
     )
 
 
-Pushed = TypeVar("Pushed", Mutation, PushedAuditEvent)
-
-
-def within_budget(items: list[Pushed], budget: int = PUSH_BUDGET_BYTES) -> list[Pushed]:
-    """The leading items whose JSON fits in ``budget`` bytes (at least one),
-    so a push stays well under the server's request size limit however
-    long the notes in it are."""
-    kept: list[Pushed] = []
+def within_budget(items: Iterable[bytes], budget: int = PUSH_BUDGET_BYTES) -> list[bytes]:
+    """The leading items (each a JSON text) that fit in ``budget`` bytes (at
+    least one), so a push stays well under the server's request size limit
+    however long the notes in it are; the rest are not encoded."""
+    kept: list[bytes] = []
     used = 0
     for item in items:
-        used += len(item.model_dump_json())
+        used += len(item)
         if kept and used > budget:
             break
         kept.append(item)
     return kept
+
+
+def _fragment(json_text: str | None) -> orjson.Fragment | None:
+    return None if json_text is None else orjson.Fragment(json_text)
+
+
+def mutation_json(entry: Sequence[Any]) -> bytes:
+    """A row of OUTBOX_AS_STORED as a push carries it (a :class:`Mutation`)."""
+    sequence, entity, row_id, operation, changes, base_version, user_id = entry
+    return orjson.dumps(
+        {
+            "sequence": sequence,
+            "entity": entity,
+            "row_id": row_id,
+            "operation": operation,
+            "changes": orjson.Fragment(changes),
+            "base_version": base_version,
+            "user_id": user_id,
+        }
+    )
+
+
+def audit_event_json(event: Sequence[Any]) -> bytes:
+    """A row of AUDIT_AS_STORED as a push carries it (a :class:`PushedAuditEvent`)."""
+    (id_, device_sequence, user_id, action, entity, entity_id, before, after, occurred_at,
+     prev_hash, hash_) = event  # fmt: skip
+    return orjson.dumps(
+        {
+            "id": id_,
+            "device_sequence": device_sequence,
+            "user_id": user_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": _fragment(before),
+            "after": _fragment(after),
+            "occurred_at": f"{occurred_at}+00:00",
+            "prev_hash": prev_hash,
+            "hash": hash_,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A push's mutations and audit events, each as its JSON."""
+
+    mutations: list[bytes]
+    events: list[bytes]
+    sequences: list[int]
+    """The mutations' sequence numbers, in order."""
+    events_through: int
+    """The audit events accepted through this push's last one (or, with
+    none in it, as accepted before it)."""
+    carrying: int
+    """The last sequence of a new row in it that carries a provisional
+    number (0: none)."""
 
 
 class SyncEngine:
@@ -282,81 +360,108 @@ class SyncEngine:
         self, report: SyncReport, outbox_through: int | None = None, audit_through: int = 0
     ) -> None:
         """Push the outbox and the audit events not yet accepted; with
-        ``outbox_through``, only up to there (see :meth:`_next_batch`)."""
-        while True:
-            mutations, events = self._batch_to_send(outbox_through, audit_through)
-            if not mutations and not events:
-                return
-            with self.store.session() as session:
-                waiting = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
-            body = PushRequest(
-                **self._versions(),
-                client_time=utcnow(),
-                pending=waiting - len(mutations),
-                mutations=mutations,
-                audit_events=events,
-            ).model_dump(mode="json", by_alias=True)
-            try:
-                answer = self.transport.call("POST", "/api/sync/push", body)
-            except ServerRefused as refusal:
-                if refusal.code != ProtocolError.DEVICE_REUSED:
-                    raise
-                self.enroll_as_new_device()
-                continue
-            self._record_push(answer, report)
-            if not mutations:
-                return
+        ``outbox_through``, only up to there (see :meth:`_next_batch`).
 
-    def _batch_to_send(
-        self, outbox_through: int | None, audit_through: int
-    ) -> tuple[list[Mutation], list[PushedAuditEvent]]:
-        """The next batch (:meth:`_next_batch`), its new rows that carry a
-        provisional number first noted as sent (``SENT_THROUGH_KEY``:
-        the top-up then never folds a new number into them) and the batch
-        read again after the note, so what goes is what the note covers."""
-        while True:
-            mutations, events = self._next_batch(outbox_through, audit_through)
-            carrying = max(
-                (
-                    m.sequence
-                    for m in mutations
-                    if m.operation == ChangeOperation.INSERT
-                    and carries_provisional(m.entity, m.changes)
-                ),
-                default=0,
+        The next push is read from the store while the server applies this
+        one (a thread of its own), and sent if the answer settles all it
+        assumed: every mutation answered, the audit events accepted through
+        the last one sent; else it is read again."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as reader:
+            outgoing = self._noted(
+                self._next_batch(outbox_through, audit_through), outbox_through, audit_through
             )
-            if not carrying or carrying <= (self.store.get_setting(SENT_THROUGH_KEY) or 0):
-                return mutations, events
+            while outgoing.mutations or outgoing.events:
+                body = self._push_body(outgoing)
+                ahead = reader.submit(self._next_batch, outbox_through, audit_through, outgoing)
+                try:
+                    answer = self.transport.call("POST", "/api/sync/push", body)
+                except ServerRefused as refusal:
+                    if refusal.code != ProtocolError.DEVICE_REUSED:
+                        raise
+                    self.enroll_as_new_device()
+                    ahead.result()  # read under the old device's chain: read again
+                    outgoing = self._noted(
+                        self._next_batch(outbox_through, audit_through),
+                        outbox_through,
+                        audit_through,
+                    )
+                    continue
+                self._record_push(answer, report)
+                if not outgoing.mutations:
+                    return
+                answered = {result["sequence"] for result in answer["results"]}
+                following = ahead.result()
+                settled = answered.issuperset(outgoing.sequences) and (
+                    answer["audit_accepted_through"] == outgoing.events_through
+                )
+                if not settled:
+                    following = self._next_batch(outbox_through, audit_through)
+                outgoing = self._noted(following, outbox_through, audit_through)
+
+    def _push_body(self, outgoing: Outgoing) -> bytes:
+        """The push request of ``outgoing``, built as text: the outbox holds
+        the changes as JSON already, and the server validates the request."""
+        with self.store.session() as session:
+            waiting = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+        return orjson.dumps(
+            {
+                **self._versions(),
+                "client_time": utcnow(),
+                "pending": waiting - len(outgoing.mutations),
+                "mutations": [orjson.Fragment(m) for m in outgoing.mutations],
+                "audit_events": [orjson.Fragment(e) for e in outgoing.events],
+            }
+        )
+
+    def _noted(
+        self, outgoing: Outgoing, outbox_through: int | None, audit_through: int
+    ) -> Outgoing:
+        """``outgoing`` once its new rows that carry a provisional number are
+        noted as sent (``SENT_THROUGH_KEY``: the top-up then never folds a
+        new number into them), read again after the note, so what goes is
+        what the note covers."""
+        while outgoing.carrying > (self.store.get_setting(SENT_THROUGH_KEY) or 0):
             with self.store.write() as session:
                 noted = session.get(StoreSetting, SENT_THROUGH_KEY)
-                if noted is None or noted.value < carrying:
-                    session.merge(StoreSetting(key=SENT_THROUGH_KEY, value=carrying))
+                if noted is None or noted.value < outgoing.carrying:
+                    session.merge(StoreSetting(key=SENT_THROUGH_KEY, value=outgoing.carrying))
+            outgoing = self._next_batch(outbox_through, audit_through)
+        return outgoing
 
     def _next_batch(
-        self, outbox_through: int | None = None, audit_through: int = 0
-    ) -> tuple[list[Mutation], list[PushedAuditEvent]]:
+        self,
+        outbox_through: int | None = None,
+        audit_through: int = 0,
+        after: Outgoing | None = None,
+    ) -> Outgoing:
         """The outbox's next mutations and the audit events not yet
         accepted, as many of each as fit a push; with ``outbox_through``
         only those up to that sequence, and the audit events up to
-        ``audit_through``."""
+        ``audit_through``. With ``after`` (a push under way), those that
+        follow it, as if it were settled."""
         device_id = self.store.device_id
-        outbox = select(*OUTBOX_COLUMNS)
+        outbox = select(*OUTBOX_AS_STORED)
         audit_limit = []
         if outbox_through is not None:
             outbox = outbox.where(OutboxEntry.sequence <= outbox_through)
             audit_limit.append(AuditEvent.device_sequence <= audit_through)
+        if after is not None and after.sequences:
+            outbox = outbox.where(OutboxEntry.sequence > after.sequences[-1])
         with self.store.session() as session:
             entries = session.execute(
                 outbox.order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
             ).all()
-            pushed_through = (
-                session.scalar(
-                    select(StoreSetting.value).where(StoreSetting.key == AUDIT_PUSHED_KEY)
+            if after is not None:
+                pushed_through = after.events_through
+            else:
+                pushed_through = (
+                    session.scalar(
+                        select(StoreSetting.value).where(StoreSetting.key == AUDIT_PUSHED_KEY)
+                    )
+                    or 0
                 )
-                or 0
-            )
             events = session.execute(
-                select(*AUDIT_COLUMNS)
+                select(*AUDIT_AS_STORED)
                 .where(
                     AuditEvent.device_id == device_id,
                     AuditEvent.device_sequence > pushed_through,
@@ -365,9 +470,24 @@ class SyncEngine:
                 .order_by(AuditEvent.device_sequence)
                 .limit(MAX_PUSH_MUTATIONS)
             ).all()
-        mutations = [mutation_of(e) for e in entries]
-        audit = [PushedAuditEvent.model_validate(e, from_attributes=True) for e in events]
-        return within_budget(mutations), within_budget(audit)
+        mutations = within_budget(map(mutation_json, entries))
+        audit = within_budget(map(audit_event_json, events))
+        going = entries[: len(mutations)]
+        return Outgoing(
+            mutations,
+            audit,
+            [entry.sequence for entry in going],
+            events[len(audit) - 1].device_sequence if audit else pushed_through,
+            max(
+                (
+                    entry.sequence
+                    for entry in going
+                    if entry.operation == ChangeOperation.INSERT
+                    and carries_provisional(entry.entity, orjson.loads(entry.changes))
+                ),
+                default=0,
+            ),
+        )
 
     def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:
         """Take the server's answers in one transaction: the entries dealt
@@ -422,8 +542,11 @@ class SyncEngine:
                 else:
                     # Out of the outbox first, so going back to the server's
                     # row does not keep the refused fields as still waiting.
+                    changes = session.execute(
+                        select(OutboxEntry.changes).where(OutboxEntry.sequence == entry.sequence)
+                    ).scalar_one()
                     settle()
-                    self._keep_refused(session, entry, result)
+                    self._keep_refused(session, entry, changes, result)
                     report.rejected.append(f"{entry.entity} {entry.row_id}: {result['reason']}")
             settle()
             session.merge(
@@ -433,9 +556,12 @@ class SyncEngine:
         report.clock_skew_seconds = answer["clock_skew_seconds"]
         report.audit_problem = answer.get("audit_problem")
 
-    def _keep_refused(self, session: Any, entry: Row[Any], result: dict[str, Any]) -> None:
-        """Keep the refused change for staff and set the row back to the
-        server's version (a refused new row is tombstoned here)."""
+    def _keep_refused(
+        self, session: Any, entry: SettledEntry, changes: dict[str, Any], result: dict[str, Any]
+    ) -> None:
+        """Keep the refused change (``changes``, as its outbox entry held
+        them) for staff and set the row back to the server's version (a
+        refused new row is tombstoned here)."""
         session.add(
             RejectedChange(
                 id=uuid7(),
@@ -443,7 +569,7 @@ class SyncEngine:
                 entity=entry.entity,
                 row_id=entry.row_id,
                 operation=entry.operation,
-                changes=entry.changes,
+                changes=changes,
                 reason=result["reason"],
             )
         )

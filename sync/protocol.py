@@ -50,16 +50,14 @@ value nested hundreds deep would exhaust the recursion of whatever reads it."""
 
 def _shallow(value: dict[str, Any] | None) -> dict[str, Any] | None:
     """``value`` if it nests at most :data:`MAX_VALUE_DEPTH` deep (walked
-    without recursion); raises ValueError otherwise."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    without recursion, container by container); raises ValueError otherwise."""
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [] if value is None else [(value, 0)]
     while stack:
         item, depth = stack.pop()
-        if depth > MAX_VALUE_DEPTH:
+        children = item.values() if isinstance(item, dict) else item
+        if children and depth >= MAX_VALUE_DEPTH:
             raise ValueError(f"nested deeper than {MAX_VALUE_DEPTH} levels")
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return value
 
 

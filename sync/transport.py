@@ -70,10 +70,16 @@ class Transport:
         self, method: str, path: str, body: Any, token: str | None, timeout: float | None
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if isinstance(body, bytes):  # JSON already
+            headers["Content-Type"] = "application/json"
+            content, body = body, None
+        else:
+            content = None
         try:
             return self._client.request(
                 method,
                 path,
+                content=content,
                 json=body,
                 headers=headers,
                 timeout=TIMEOUT if timeout is None else httpx.Timeout(timeout, connect=5.0),
@@ -90,8 +96,9 @@ class Transport:
         authenticated: bool = True,
         timeout: float | None = None,
     ) -> Any:
-        """Send a request and return its JSON; with ``authenticated`` the
-        device's access token goes along, refreshed once if it has expired."""
+        """Send a request (``body`` as JSON, or bytes of JSON as they are)
+        and return its JSON; with ``authenticated`` the device's access token
+        goes along, refreshed once if it has expired."""
         tokens = self.tokens.load() if authenticated else None
         if authenticated and tokens is None:
             raise ServerRefused(401, "unauthorized", "Log in to the server on this PC first")

@@ -252,10 +252,17 @@ class SyncedEntity:
                 raise Refused(f"{name} must be the user who made the change")
 
 
+_DEFAULTS: dict[tuple[str, str], Any] = {}
+"""Each column's scalar default by table and field (the models' columns are
+fixed): a push asks for it per field of every new row."""
+
+
 def _default(model: type[SyncColumns], name: str) -> Any:
-    column = model.__table__.columns[name]  # type: ignore[attr-defined]
-    default = column.default
-    return default.arg if default is not None and default.is_scalar else None
+    key = (model.__tablename__, name)  # type: ignore[attr-defined]
+    if key not in _DEFAULTS:
+        default = model.__table__.columns[name].default  # type: ignore[attr-defined]
+        _DEFAULTS[key] = default.arg if default is not None and default.is_scalar else None
+    return _DEFAULTS[key]
 
 
 def _merged(row: Any | None, values: Mapping[str, Any]) -> dict[str, Any]:

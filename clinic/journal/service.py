@@ -72,27 +72,16 @@ def event_hash(prev_hash: str, event: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
-HASHED_FIELDS = (
-    "id",
-    "device_id",
-    "device_sequence",
-    "user_id",
-    "action",
-    "entity",
-    "entity_id",
-    "before",
-    "after",
-    "occurred_at",
-)
+HASHED = ("id", "device_id", "device_sequence", "user_id", "action", "entity", "entity_id",
+          "before", "after", "occurred_at")  # fmt: skip
 """The fields of an audit event its hash covers."""
 
 
-def audit_payload(event: AuditEvent | dict[str, Any]) -> dict[str, Any]:
-    """The fields of an audit event (or of its column values) its hash covers."""
-    if isinstance(event, dict):
-        payload: dict[str, Any] = to_jsonable({name: event[name] for name in HASHED_FIELDS})
-    else:
-        payload = to_jsonable({name: getattr(event, name) for name in HASHED_FIELDS})
+def audit_payload(event: AuditEvent | Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of an audit event its hash covers, from the event or
+    from its values by name (a pushed one, before it is a row)."""
+    values = event if isinstance(event, Mapping) else {n: getattr(event, n) for n in HASHED}
+    payload: dict[str, Any] = to_jsonable({name: values[name] for name in HASHED})
     return payload
 
 
@@ -379,24 +368,38 @@ def log_central_change(
     change in the feed devices pull (waking long-polling pulls at commit,
     once per transaction). Neither flushes nor queries unless the entity's
     branch lives on a parent row not loaded yet. Returns the new version."""
+    entry = central_change(session, row, fields, device_id=device_id, user_id=user_id)
+    session.add(ChangeLogEntry(**entry))
+    return int(entry["version"])
+
+
+def central_change(
+    session: Session,
+    row: SyncColumns,
+    fields: list[str],
+    *,
+    device_id: uuid.UUID | None,
+    user_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    """:func:`log_central_change` without writing the entry: the row is
+    given its next version and the change noted for the commit's wake-up;
+    returns the change-log entry's values, for the caller to write with
+    others in one statement (a push's)."""
     from clinic.journal.entities import SYNCED
 
     entity = SYNCED[row.__tablename__]  # type: ignore[attr-defined]
     row.version = (row.version or 0) + 1
     branch_id = entity.branch_of(session, column_values(row)) if entity.branch_of else None
-    session.add(
-        ChangeLogEntry(
-            entity=entity.name,
-            row_id=row.id,
-            version=row.version,
-            fields=sorted(fields),
-            branch_id=branch_id,
-            device_id=device_id,
-            user_id=user_id,
-        )
-    )
     session.info.setdefault(CHANGED_KEY, set()).add(branch_id)
-    return row.version
+    return {
+        "entity": entity.name,
+        "row_id": row.id,
+        "version": row.version,
+        "fields": sorted(fields),
+        "branch_id": branch_id,
+        "device_id": device_id,
+        "user_id": user_id,
+    }
 
 
 def notify_change(session: Session, branches: set[uuid.UUID | None]) -> None:

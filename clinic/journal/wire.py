@@ -29,10 +29,16 @@ INTEGER_LIMITS = {Integer: 2**31, BigInteger: 2**63}
 """PostgreSQL's range of each whole-number column: -limit to limit - 1."""
 
 
+SCALARS = frozenset({int, float, bool, type(None)})
+"""Types of JSON value with no text in them."""
+
+
 def _text_problem(value: Any) -> str | None:
     """Why text in ``value`` (a string, or inside a JSON value) cannot be
     stored; None when it can."""
     if isinstance(value, str):
+        if value.isascii():  # no lone surrogate: only NUL to look for
+            return "contains a NUL character; remove it" if "\x00" in value else None
         if "\x00" in value:
             return "contains a NUL character; remove it"
         try:
@@ -43,18 +49,21 @@ def _text_problem(value: Any) -> str | None:
     if isinstance(value, dict):
         value = [*value.keys(), *value.values()]
     if isinstance(value, list):
-        return next((p for p in map(_text_problem, value) if p is not None), None)
+        for item in value:
+            kind = type(item)
+            if kind in SCALARS or (kind is str and item.isascii() and "\x00" not in item):
+                continue  # the usual case, without a call
+            problem = _text_problem(item)
+            if problem is not None:
+                return problem
     return None
 
 
 def _finite(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_finite(v) for v in value)
-    return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return all(_finite(v) for v in items if isinstance(v, float | dict | list))
 
 
 def _decode(column: Column[Any], value: Any) -> Any:
@@ -63,10 +72,23 @@ def _decode(column: Column[Any], value: Any) -> Any:
             raise BadValue(f"{column.name}: a value is required")
         return None
     kind = column.type
-    problem = _text_problem(value)
+    problem = None if type(value) in SCALARS else _text_problem(value)
     if problem is not None:
         raise BadValue(f"{column.name}: {problem}")
     try:
+        # Enum first: it is a String (the commonest), which comes next.
+        if isinstance(kind, Enum):
+            if value not in kind.enums:
+                raise BadValue(f"{column.name}: {value!r} is not one of {', '.join(kind.enums)}")
+            # The member, as a row loaded from the database holds it: the
+            # rules (status moves) take members, not their text.
+            return kind.enum_class(value) if kind.enum_class is not None else value
+        if isinstance(kind, String | Text):
+            if not isinstance(value, str):
+                raise BadValue(f"{column.name}: expected text")
+            if kind.length is not None and len(value) > kind.length:
+                raise BadValue(f"{column.name}: longer than {kind.length} characters")
+            return value
         if isinstance(kind, Uuid):
             return uuid.UUID(str(value))
         if isinstance(kind, UTCDateTime):
@@ -76,12 +98,6 @@ def _decode(column: Column[Any], value: Any) -> Any:
             return moment
         if isinstance(kind, Date):
             return date.fromisoformat(str(value))
-        if isinstance(kind, Enum):
-            if value not in kind.enums:
-                raise BadValue(f"{column.name}: {value!r} is not one of {', '.join(kind.enums)}")
-            # The member, as a row loaded from the database holds it: the
-            # rules (status moves) take members, not their text.
-            return kind.enum_class(value) if kind.enum_class is not None else value
         if isinstance(kind, Boolean):
             if not isinstance(value, bool):
                 raise BadValue(f"{column.name}: expected true or false")
@@ -99,12 +115,6 @@ def _decode(column: Column[Any], value: Any) -> Any:
             if not math.isfinite(float(value)):
                 raise BadValue(f"{column.name}: expected a finite number")
             return float(value)
-        if isinstance(kind, String | Text):
-            if not isinstance(value, str):
-                raise BadValue(f"{column.name}: expected text")
-            if kind.length is not None and len(value) > kind.length:
-                raise BadValue(f"{column.name}: longer than {kind.length} characters")
-            return value
         if isinstance(kind, JSON):
             if not _finite(value):
                 raise BadValue(f"{column.name}: expected finite numbers")

@@ -31,7 +31,7 @@ from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, uuid7
 from clinic.enums import ChangeOperation, Role
 from clinic.journal.entities import SYNCED, Refused, SyncedEntity, meaningful
 from clinic.journal.models import AppliedMutation, ChangeLogEntry, Conflict
-from clinic.journal.service import log_central_change, to_jsonable
+from clinic.journal.service import central_change, log_central_change, to_jsonable
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device, User
 from clinic.visits.models import LabRequest, Visit
@@ -154,14 +154,23 @@ def _write(
     change: _Checked,
     changed_elsewhere: dict[str, ChangeLogEntry],
     *,
-    flush: bool,
+    logged: list[dict[str, Any]] | None,
 ) -> tuple[MutationResult, Any]:
     """Write a checked mutation: the row, its change-log entry, what the
     server derives from it and its conflicts (with both sides); returns
-    the answer and the row. With ``flush``, the row is flushed before it is
-    logged (one mutation in a savepoint); else everything waits for the
-    batch's one flush."""
+    the answer and the row. Without ``logged``, the row is flushed before
+    it is logged (one mutation in a savepoint); else everything waits for
+    the batch's one flush, and the change-log entries join ``logged``,
+    written with the batch's in one statement, in the feed's order."""
     entity, author, values, row = change.entity, change.author, change.values, change.row
+
+    def log(row: Any, fields: list[str], user_id: uuid.UUID | None) -> int:
+        if logged is None:
+            return log_central_change(session, row, fields, device_id=device.id, user_id=user_id)
+        entry = central_change(session, row, fields, device_id=device.id, user_id=user_id)
+        logged.append(entry)
+        return int(entry["version"])
+
     conflicts: list[ConflictNote] = []
     if row is None:
         row = entity.model(**values)
@@ -181,10 +190,12 @@ def _write(
                     )
                 )
             setattr(row, name, value)
-    if flush:
+    if logged is None:
         session.flush()
-    version = log_central_change(session, row, list(values), device_id=device.id, user_id=author.id)
+    version = log(row, list(values), author.id)
     if entity.on_applied is not None:
+        if logged is not None:  # the feed keeps its order: this row's entry, then what derives
+            _write_logged(session, logged)
         entity.on_applied(
             session,
             row,
@@ -208,13 +219,19 @@ def _write(
             device_id=device.id,
         )
         session.add(conflict)
-        log_central_change(
-            session, conflict, ["entity", "row_id", "field"], device_id=device.id, user_id=None
-        )
+        log(conflict, ["entity", "row_id", "field"], None)
     result = MutationResult(
         sequence=mutation.sequence, outcome=Outcome.APPLIED, version=version, conflicts=conflicts
     )
     return result, row
+
+
+def _write_logged(session: Session, logged: list[dict[str, Any]]) -> None:
+    """The change-log entries ``logged`` so far, in one statement (after
+    the rows and entries the session holds, so the feed keeps its order)."""
+    if logged:
+        session.execute(insert(ChangeLogEntry), logged)
+        logged.clear()
 
 
 def _refusal(
@@ -281,7 +298,7 @@ def push_mutation(
             if row is not None
             else {}
         )
-        result, _row = _write(session, device, mutation, change, changed_elsewhere, flush=True)
+        result, _row = _write(session, device, mutation, change, changed_elsewhere, logged=None)
         savepoint.commit()
     except Exception as error:  # a bad change refuses itself, never the batch
         savepoint.rollback()
@@ -369,10 +386,12 @@ class _Batch:
             row = self.rows.get((mutation.entity, mutation.row_id))
             for key in PARENTS:
                 for value in (mutation.changes.get(key), getattr(row, key, None)):
+                    if value is None:
+                        continue  # most rows have no such parent: no exception each
                     try:
                         parent_id = uuid.UUID(str(value))
                     except ValueError:
-                        continue  # none, or a bad value its check refuses
+                        continue  # a bad value its check refuses
                     wanted[key].add(parent_id)
         for key, ids in wanted.items():
             model: Any = PARENTS[key]
@@ -462,6 +481,7 @@ def _push_together(
     batch = _Batch(session, pusher, device, [m for m in mutations if m.sequence not in seen])
     results = []
     dealt_with = []
+    logged: list[dict[str, Any]] = []
     for mutation in mutations:
         if mutation.sequence in seen:
             results.append(replayed(session, scope, mutation, seen[mutation.sequence]))
@@ -478,7 +498,7 @@ def _push_together(
             )
             try:
                 result, row = _write(
-                    session, device, mutation, change, changed_elsewhere, flush=False
+                    session, device, mutation, change, changed_elsewhere, logged=logged
                 )
             except SQLAlchemyError:
                 raise
@@ -489,6 +509,7 @@ def _push_together(
                 batch.derived = True
         dealt_with.append(_dealt_with(device, mutation, result))
         results.append(result)
+    _write_logged(session, logged)
     if dealt_with:
         session.execute(insert(AppliedMutation), dealt_with)
     return results

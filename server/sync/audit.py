@@ -73,8 +73,7 @@ def _continue_chain(session: Session, device: Device, pusher_id: uuid.UUID,
     table: Any = AuditEvent.__table__
     for pushed in sorted(events, key=lambda e: e.device_sequence):
         where = f"The audit chain breaks at event {pushed.device_sequence}"
-        event = AuditEvent(device_id=device.id, **pushed.model_dump(exclude={"hash"}))
-        event.hash = pushed.hash
+        event = {**pushed.model_dump(), "device_id": device.id}
         # Its hash must cover what it says: a held hash on other contents is a fork too.
         hash_holds = pushed.hash == event_hash(pushed.prev_hash, audit_payload(event))
         if pushed.device_sequence <= held:
@@ -93,7 +92,7 @@ def _continue_chain(session: Session, device: Device, pusher_id: uuid.UUID,
             return held, f"{where}: {error}"
         taken.append(
             {
-                **{name: getattr(event, name) for name in TAKEN},
+                **{name: event[name] for name in TAKEN},
                 "created_by": pushed.user_id,
                 "version": 1,
             }
