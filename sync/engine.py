@@ -50,7 +50,7 @@ from clinic.numbering.service import (
     replace_provisional,
 )
 from clinic.rules.numbers import NumberKind
-from clinic.store import DEVICE_ID_KEY, LocalStore
+from clinic.store import LocalStore, save_settings
 from clinic.version import app_version
 from sync.apply import (
     BULK_LOAD_KEY,
@@ -152,34 +152,34 @@ class SyncStatus:
         )
 
 
+_SYNC_STATUS = select(
+    select(func.count()).select_from(OutboxEntry).scalar_subquery(),
+    select(func.count())
+    .select_from(Conflict)
+    .where(Conflict.resolved_at.is_(None))
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(RejectedChange)
+    .where(RejectedChange.resolved_at.is_(None))
+    .scalar_subquery(),
+    select(func.max(SyncRun.finished_at)).where(SyncRun.error.is_(None)).scalar_subquery(),
+    select(SyncRun.error).order_by(SyncRun.id.desc()).limit(1).scalar_subquery(),
+    select(StoreSetting.value).where(StoreSetting.key == CLOCK_SKEW_KEY).scalar_subquery(),
+)
+"""The status bar's figures in one statement (read after every sync run)."""
+
+
 def sync_status(store: LocalStore) -> SyncStatus:
     with store.session() as session:
-        pending = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
-        conflicts = (
-            session.scalar(
-                select(func.count()).select_from(Conflict).where(Conflict.resolved_at.is_(None))
-            )
-            or 0
-        )
-        rejected = (
-            session.scalar(
-                select(func.count())
-                .select_from(RejectedChange)
-                .where(RejectedChange.resolved_at.is_(None))
-            )
-            or 0
-        )
-        last_ok = session.scalar(
-            select(func.max(SyncRun.finished_at)).where(SyncRun.error.is_(None))
-        )
-        last_run = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(1)).first()
-        skew = session.scalar(select(StoreSetting.value).where(StoreSetting.key == CLOCK_SKEW_KEY))
+        pending, conflicts, rejected, last_ok, last_error, skew = session.execute(
+            _SYNC_STATUS
+        ).one()
     return SyncStatus(
-        pending=int(pending),
-        conflicts=int(conflicts),
-        rejected=int(rejected),
+        pending=int(pending or 0),
+        conflicts=int(conflicts or 0),
+        rejected=int(rejected or 0),
         last_sync=last_ok,
-        last_error=last_run.error if last_run is not None else None,
+        last_error=last_error,
         clock_skew_seconds=skew,
     )
 
@@ -329,9 +329,12 @@ class SyncEngine:
         request; a server that gives fewer blocks is asked again. Nothing
         to do (the usual case, before every push) costs one statement."""
         device_id = self.store.device_id
-        former = self.store.get_setting(FORMER_IDS_KEY) or []
-        made_by = [device_id, *(uuid.UUID(i) for i in former)]
         with self.store.session() as session:
+            former = (
+                session.scalar(select(StoreSetting.value).where(StoreSetting.key == FORMER_IDS_KEY))
+                or []
+            )
+            made_by = [device_id, *(uuid.UUID(i) for i in former)]
             if not numbering_due(session, device_id, made_by=made_by):
                 return
         for kind in NumberKind:
@@ -549,10 +552,13 @@ class SyncEngine:
                     self._keep_refused(session, entry, changes, result)
                     report.rejected.append(f"{entry.entity} {entry.row_id}: {result['reason']}")
             settle()
-            session.merge(
-                StoreSetting(key=AUDIT_PUSHED_KEY, value=answer["audit_accepted_through"])
+            save_settings(
+                session,
+                {
+                    AUDIT_PUSHED_KEY: answer["audit_accepted_through"],
+                    CLOCK_SKEW_KEY: answer["clock_skew_seconds"],
+                },
             )
-            session.merge(StoreSetting(key=CLOCK_SKEW_KEY, value=answer["clock_skew_seconds"]))
         report.clock_skew_seconds = answer["clock_skew_seconds"]
         report.audit_problem = answer.get("audit_problem")
 
@@ -599,9 +605,8 @@ class SyncEngine:
             former_ids = [*(former.value if former else []), str(old_id)]
             if audit_pushed_through is not None:
                 move_to_new_chain(session, old_id, audit_pushed_through, new_id)
-            session.merge(StoreSetting(key=FORMER_IDS_KEY, value=former_ids))
-            session.merge(StoreSetting(key=DEVICE_ID_KEY, value=str(new_id)))
-            session.merge(StoreSetting(key=AUDIT_PUSHED_KEY, value=0))
+            save_settings(session, {FORMER_IDS_KEY: former_ids, AUDIT_PUSHED_KEY: 0})
+            self.store.set_device_id(session, new_id)
             session.execute(delete(StoreSetting).where(StoreSetting.key == RESTORED_KEY))
         self.transport.device_id = new_id
         self.transport.tokens = TokenStore(new_id)
@@ -620,8 +625,9 @@ class SyncEngine:
             self._pulling.release()
 
     def _pull_pages(self, report: SyncReport, wait_seconds: float) -> None:
-        cursor = self.store.get_setting(CURSOR_KEY)
-        bulk = cursor is None or self.store.get_setting(BULK_LOAD_KEY) is not None
+        settings = self.store.get_settings(CURSOR_KEY, BULK_LOAD_KEY)
+        cursor = settings.get(CURSOR_KEY)
+        bulk = cursor is None or settings.get(BULK_LOAD_KEY) is not None
         try:
             with _collector_paused() if bulk else nullcontext():
                 self._pull_in_order(report, cursor, wait_seconds, bulk)
@@ -694,7 +700,7 @@ class SyncEngine:
             report.pulled += apply_tables(session.connection(), answer["tables"], bulk=bulk)
             if bulk and not answer["more"]:
                 end_bulk_load(session)
-            session.merge(StoreSetting(key=CURSOR_KEY, value=answer["cursor"]))
+            save_settings(session, {CURSOR_KEY: answer["cursor"]})
 
 
 @contextmanager

@@ -117,7 +117,7 @@ class Transport:
         threads sharing this transport refresh one at a time, and one that
         finds the tokens already refreshed by another uses those."""
         with self._refreshing:
-            current = self.tokens.load()
+            current = self.tokens.reload()  # another process may have refreshed them
             if current is not None and current.access_token != tokens.access_token:
                 return current
             response = self._send(

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import keyring
 import pytest
 from sqlalchemy import func, insert, select, update
 
@@ -32,7 +33,8 @@ from clinic.visits.service import (
 from server.config import Settings
 from server.database import Database
 from server.security import decode_access_token, issue_access_token
-from sync.credentials import Tokens
+from sync import credentials
+from sync.credentials import SERVICE, Tokens
 from sync.engine import SyncReport, sync_status
 from sync.protocol import PROTOCOL_VERSION
 from sync.transport import ServerRefused
@@ -417,6 +419,70 @@ def test_an_expired_access_token_is_refreshed_once_without_the_user_noticing(
     )
     assert len(refreshes) == 1
     assert sync_status(pc.store).pending == 1
+
+
+def test_the_keyring_is_read_once_and_again_when_a_refresh_may_find_newer_tokens(
+    make_pc: MakePc,
+    make_staff: MakeStaff,
+    settings: Settings,
+    live_server: LiveServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every request carries the access token: read from the keyring once
+    (a real keyring costs milliseconds a read), then from this process's
+    memory, where a save replaces it. A refresh reads the keyring again:
+    another process on the PC (the command line) may have refreshed the
+    tokens, spending the refresh token this one holds."""
+    reception = make_staff(Role.RECEPTIONIST)
+    pc = make_pc("desk")
+    pc.login(reception)
+    assert pc.user is not None
+    backend = keyring.get_keyring()
+    reads: list[str] = []
+    real_read = type(backend).get_password
+
+    def counted_read(self: Any, service: str, username: str) -> str | None:
+        reads.append(username)
+        return real_read(self, service, username)
+
+    monkeypatch.setattr(type(backend), "get_password", counted_read)
+    monkeypatch.setattr(credentials, "_read", {})  # as at the app's start
+    key = f"device:{pc.store.device_id}"
+    for _ in range(3):
+        assert pc.transport.call("GET", "/api/auth/me")["user"]["id"] == str(reception.id)
+    assert reads == [key]
+
+    # Saved (a login, a refresh): kept at once, no read.
+    tokens = pc.transport.tokens.load()
+    assert tokens is not None
+    expired, _ = issue_access_token(
+        settings.jwt_secret,
+        user_id=pc.user.user_id,
+        device_id=pc.store.device_id,
+        role=Role.RECEPTIONIST,
+        branch_id=pc.user.branch_id,
+        must_change_password=False,
+        lifetime=timedelta(minutes=-1),
+        session_id=uuid.uuid4(),
+    )
+    pc.transport.tokens.save(Tokens(expired, tokens.refresh_token))
+    assert pc.transport.tokens.load() == Tokens(expired, tokens.refresh_token)
+    assert reads == [key]
+
+    # Another process refreshes them and leaves the new ones in the keyring:
+    # this one's refresh token is spent, and its access token has expired.
+    answer = httpx.post(
+        f"{live_server.url}/api/auth/refresh", json={"refresh_token": tokens.refresh_token}
+    ).json()
+    newer = Tokens(answer["access_token"], answer["refresh_token"])
+    backend.set_password(
+        SERVICE,
+        key,
+        f'{{"access_token": "{newer.access_token}", "refresh_token": "{newer.refresh_token}"}}',
+    )
+    assert pc.transport.call("GET", "/api/auth/me")["user"]["id"] == str(reception.id)
+    assert reads == [key, key]
+    assert pc.transport.tokens.load() == newer
 
 
 def test_a_revoked_device_is_refused_and_keeps_its_data_and_queue(
