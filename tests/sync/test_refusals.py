@@ -368,16 +368,10 @@ def test_the_previous_protocol_pulls_an_object_per_row_and_an_older_one_is_told_
     )
 
 
-def test_an_expired_access_token_is_refreshed_once_without_the_user_noticing(
-    make_pc: MakePc, make_staff: MakeStaff, central: Database, settings: Settings
-) -> None:
-    reception = make_staff(Role.RECEPTIONIST)
-    pc = make_pc("desk")
-    pc.login(reception)
-    grace = register(pc, "Grace", "Wambui")
-    tokens = pc.transport.tokens.load()
-    assert tokens is not None and pc.user is not None
-    expired, _ = issue_access_token(
+def expired_access_token(pc: Pc, settings: Settings) -> str:
+    """An access token of the receptionist logged in on ``pc`` that expired a minute ago."""
+    assert pc.user is not None
+    token, _ = issue_access_token(
         settings.jwt_secret,
         user_id=pc.user.user_id,
         device_id=pc.store.device_id,
@@ -387,6 +381,19 @@ def test_an_expired_access_token_is_refreshed_once_without_the_user_noticing(
         lifetime=timedelta(minutes=-1),
         session_id=uuid.uuid4(),
     )
+    return token
+
+
+def test_an_expired_access_token_is_refreshed_once_without_the_user_noticing(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database, settings: Settings
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST)
+    pc = make_pc("desk")
+    pc.login(reception)
+    grace = register(pc, "Grace", "Wambui")
+    tokens = pc.transport.tokens.load()
+    assert tokens is not None and pc.user is not None
+    expired = expired_access_token(pc, settings)
     pc.transport.tokens.save(Tokens(expired, tokens.refresh_token))
     refreshes: list[Tokens] = []
     real_refresh = pc.transport.refresh
@@ -455,16 +462,7 @@ def test_the_keyring_is_read_once_and_again_when_a_refresh_may_find_newer_tokens
     # Saved (a login, a refresh): kept at once, no read.
     tokens = pc.transport.tokens.load()
     assert tokens is not None
-    expired, _ = issue_access_token(
-        settings.jwt_secret,
-        user_id=pc.user.user_id,
-        device_id=pc.store.device_id,
-        role=Role.RECEPTIONIST,
-        branch_id=pc.user.branch_id,
-        must_change_password=False,
-        lifetime=timedelta(minutes=-1),
-        session_id=uuid.uuid4(),
-    )
+    expired = expired_access_token(pc, settings)
     pc.transport.tokens.save(Tokens(expired, tokens.refresh_token))
     assert pc.transport.tokens.load() == Tokens(expired, tokens.refresh_token)
     assert reads == [key]
