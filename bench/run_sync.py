@@ -807,8 +807,18 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
         pushed.setdefault("a_push_start", time.perf_counter())
         push(report)
 
+    # A is sent its own change back (its long-poll wakes too) and writes it,
+    # in this same process: it may take B's threads' turn at the GIL.
+    own_write = engine._write_page
+
+    def traced_own_write(answer: dict[str, Any], *args: Any) -> None:
+        pushed.setdefault("a_own_write_start", time.perf_counter())
+        own_write(answer, *args)
+        pushed.setdefault("a_own_write_end", time.perf_counter())
+
     engine.finish_restore = traced_restore  # type: ignore[method-assign]
     engine.push = traced_push  # type: ignore[method-assign]
+    engine._write_page = traced_own_write  # type: ignore[method-assign]
     awaited = [uuid.uuid4()]  # the patient the run waits for
     watch = PaintWatch()
     screen.table.viewport().installEventFilter(watch)
@@ -879,7 +889,7 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
         a.engine.push(SyncReport())
         for controller in (sender, receiver):
             controller.stop()
-    del engine.finish_restore, engine.push
+    del engine.finish_restore, engine.push, engine._write_page
     window.close()
     ctx.db.shutdown()
     ctx.net.shutdown()
@@ -906,6 +916,8 @@ def print_stages(runs: list[dict[str, float]], total: list[float], *, screen: bo
             ("B: model until the row painted", "b_model", "b_painted"),
             ("B: model until the bench saw the row", "b_model", "shown"),
             ("B: sync controller, screen's search, shown", "b_write_end", "shown"),
+            ("(A's own change written back: from B's write)", "b_write_start", "a_own_write_start"),
+            ("(A's own change written back: its span)", "a_own_write_start", "a_own_write_end"),
         ]
     for title, start, end in stages:
         spans = [1000 * (m[end] - m[start]) for m in runs if start in m and end in m]
