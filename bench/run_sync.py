@@ -914,7 +914,6 @@ def print_stages(runs: list[dict[str, float]], total: list[float], *, screen: bo
             ("B: search on the database thread, back", "b_gui_got", "b_search_answered"),
             ("B: model updated", "b_search_answered", "b_model"),
             ("B: model until the row painted", "b_model", "b_painted"),
-            ("B: model until the bench saw the row", "b_model", "shown"),
             ("B: sync controller, screen's search, shown", "b_write_end", "shown"),
             ("(A's own change written back: from B's write)", "b_write_start", "a_own_write_start"),
             ("(A's own change written back: its span)", "a_own_write_start", "a_own_write_end"),
