@@ -737,9 +737,9 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
     save wakes it, B's long-poll), and B the real main window (offscreen
     Qt), whose Patients screen has the patient's name typed in its search
     box, as a receptionist at B looking for the patient sent over from A.
-    Times from A's commit until the patient is a row of B's screen."""
+    Times from A's commit until B's table is painted with the patient's row."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from clinic.clock import clinic_today
@@ -750,7 +750,7 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
     from desktop.sync_controller import SyncController
     from sync.engine import SyncReport
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive for the run
     today = clinic_today()
     a.engine.top_up_numbers(SyncReport())
     people = new_patient_details(repetitions + 1, seed + 2, today)
@@ -766,15 +766,92 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
     assert isinstance(screen, PatientsScreen)
     searched: list[int] = []
     screen.sig_search_done.connect(searched.append)
+    gui: dict[str, float] = {}  # B's GUI-side marks of the run under way
+
+    def mark(name: str) -> None:
+        gui.setdefault(name, time.perf_counter())
+
+    receiver.sig_rows_pulled.connect(
+        lambda _count: mark("b_signal"), Qt.ConnectionType.DirectConnection
+    )
+    refresh, answered = screen.refresh, screen._search_answered
+
+    def traced_refresh() -> None:
+        mark("b_gui_got")
+        refresh()
+
+    def traced_answer(sequence: int, rows: Any) -> None:
+        mark("b_search_answered")
+        answered(sequence, rows)
+        mark("b_model")
+
+    screen.refresh = traced_refresh  # type: ignore[method-assign]
+    screen._search_answered = traced_answer  # type: ignore[method-assign]
+
+    class PaintWatch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and screen.model.row_of(awaited[0]) is not None:
+                mark("b_painted")
+                for checker in waiting_for:
+                    checker.start()
+            return False
+
+    engine = a.engine
+    restore, push = engine.finish_restore, engine.push
+
+    def traced_restore(report: SyncReport) -> None:
+        pushed.setdefault("a_woken", time.perf_counter())
+        restore(report)
+
+    def traced_push(report: SyncReport) -> None:
+        pushed.setdefault("a_push_start", time.perf_counter())
+        push(report)
+
+    # A is sent its own change back (its long-poll wakes too) and writes it,
+    # in this same process: it may take B's threads' turn at the GIL.
+    own_write = engine._write_page
+
+    def traced_own_write(answer: dict[str, Any], *args: Any) -> None:
+        pushed.setdefault("a_own_write_start", time.perf_counter())
+        own_write(answer, *args)
+        pushed.setdefault("a_own_write_end", time.perf_counter())
+
+    engine.finish_restore = traced_restore  # type: ignore[method-assign]
+    engine.push = traced_push  # type: ignore[method-assign]
+    engine._write_page = traced_own_write  # type: ignore[method-assign]
+    awaited = [uuid.uuid4()]  # the patient the run waits for
+    watch = PaintWatch()
+    screen.table.viewport().installEventFilter(watch)
+
+    # B's GUI thread runs Qt's own event loop, as in the app: it sleeps until
+    # an event comes (a signal from a sync thread or the database thread, a
+    # paint), and the run ends at the paint of B's table showing the row.
+    loop = QEventLoop()
 
     def pump_until(done: Callable[[], bool], seconds: float) -> bool:
-        deadline = time.perf_counter() + seconds
-        while not done():
-            if time.perf_counter() > deadline:
-                return False
-            app.processEvents()
-            time.sleep(0.0005)
-        return True
+        if done():
+            return True
+        checker = QTimer()
+        checker.setSingleShot(True)
+        checker.setInterval(0)
+
+        def check() -> None:
+            if done():
+                loop.quit()
+
+        checker.timeout.connect(check)
+        deadline = QTimer()
+        deadline.setSingleShot(True)
+        deadline.timeout.connect(loop.quit)
+        deadline.start(round(seconds * 1000))
+        waiting_for.append(checker)
+        loop.exec()
+        waiting_for.remove(checker)
+        deadline.stop()
+        return done()
+
+    waiting_for: list[QTimer] = []  # rechecked after every event that may end the wait
+    screen.sig_search_done.connect(lambda _n: [t.start() for t in waiting_for])
 
     delays: list[float] = []
     all_marks: list[dict[str, float]] = []
@@ -791,16 +868,17 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
                 continue
             pulled.clear()
             pushed.clear()
-            patient_id = register(a, details, today)
+            gui.clear()
+            patient_id = awaited[0] = register(a, details, today)
             committed = time.perf_counter()
             sender.local_change_saved()
-            if pump_until(lambda pid=patient_id: screen.model.row_of(pid) is not None, 60):
-                shown = time.perf_counter()
+            if pump_until(lambda: "b_painted" in gui, 60):
+                shown = gui["b_painted"]
                 delays.append(shown - committed)
                 pump_until(lambda: False, 0.05)
                 if pulled:
                     all_marks.append(
-                        {"a_committed": committed, **pushed, **pulled[0], "shown": shown}
+                        {"a_committed": committed, **pushed, **pulled[0], **gui, "shown": shown}
                     )
             else:
                 errors.append(f"patient {patient_id} never shown on B")
@@ -811,6 +889,7 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
         a.engine.push(SyncReport())
         for controller in (sender, receiver):
             controller.stop()
+    del engine.finish_restore, engine.push, engine._write_page
     window.close()
     ctx.db.shutdown()
     ctx.net.shutdown()
@@ -824,8 +903,21 @@ def print_stages(runs: list[dict[str, float]], total: list[float], *, screen: bo
     print(f"  where the time goes ({len(runs)} runs traced; median / p95 ms):")
     stages = list(STAGES)
     if screen:
-        stages[0] = ("A: sync run until its push request", "a_committed", "a_request_sent")
-        stages += [("B: sync controller, screen's search, shown", "b_write_end", "shown")]
+        stages[0:1] = [
+            ("A: sync thread woken", "a_committed", "a_woken"),
+            ("A: sync run: restore check, numbers", "a_woken", "a_push_start"),
+            ("A: push: outbox read, request built", "a_push_start", "a_request_sent"),
+        ]
+        stages += [
+            ("B: page written until the signal", "b_write_end", "b_signal"),
+            ("B: signal to the GUI thread", "b_signal", "b_gui_got"),
+            ("B: search on the database thread, back", "b_gui_got", "b_search_answered"),
+            ("B: model updated", "b_search_answered", "b_model"),
+            ("B: model until the row painted", "b_model", "b_painted"),
+            ("B: sync controller, screen's search, shown", "b_write_end", "shown"),
+            ("(A's own change written back: from B's write)", "b_write_start", "a_own_write_start"),
+            ("(A's own change written back: its span)", "a_own_write_start", "a_own_write_end"),
+        ]
     for title, start, end in stages:
         spans = [1000 * (m[end] - m[start]) for m in runs if start in m and end in m]
         spans = [s for s in spans if not math.isnan(s)]
