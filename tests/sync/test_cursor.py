@@ -177,21 +177,22 @@ VERSIONS = {"protocol": PROTOCOL_VERSION, "schema": head_revision("local")}
 
 def caught_up(transport: Transport) -> str:
     """The cursor at the end of the feed, pulled to it page by page."""
-    cursor = None
+    cursor: str | None = None
     while True:
         answer = transport.call("POST", "/api/sync/pull", {**VERSIONS, "cursor": cursor})
-        cursor = answer["cursor"]
+        cursor = str(answer["cursor"])
         if not answer["more"]:
             return cursor
 
 
 def long_poll(transport: Transport, cursor: str) -> dict[str, Any]:
-    return transport.call(
+    answer: dict[str, Any] = transport.call(
         "POST",
         "/api/sync/pull",
         {**VERSIONS, "cursor": cursor, "wait_seconds": 20},
         timeout=transport.long_poll_timeout(20),
     )
+    return answer
 
 
 def row_ids(answer: dict[str, Any]) -> set[str]:
