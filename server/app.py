@@ -34,7 +34,7 @@ from server.routes import (
 )
 from server.schemas import ErrorOut, HealthOut
 from server.sync import routes as sync_routes
-from server.sync.shared import SharedPages
+from server.sync.shared import AnswerSpacing, SharedPages
 
 
 def create_app(settings: Settings, database: Database, *, notify: bool = True) -> FastAPI:
@@ -66,6 +66,9 @@ def create_app(settings: Settings, database: Database, *, notify: bool = True) -
     app.state.notifier = notifier
     app.state.callers = callers
     app.state.shared_pages = SharedPages()
+    app.state.answer_spacing = AnswerSpacing(
+        settings.answer_spacing_ms / 1000, settings.busy_answers_per_second
+    )
     app.state.started = time.monotonic()
     app.state.login_limiter = SlidingWindowLimiter(settings.login_rate_per_minute)
     install_error_handlers(app)

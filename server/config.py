@@ -32,6 +32,8 @@ class Settings:
     lockout_minutes: int = 15
     login_rate_per_minute: int = 10
     max_body_bytes: int = 1_048_576
+    answer_spacing_ms: int = 1500
+    busy_answers_per_second: int = 100
     trusted_proxies: tuple[str, ...] = ()
     """Proxies (addresses or networks) whose forwarded headers are believed."""
 
@@ -108,5 +110,7 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         lockout_minutes=_int("SETH_CLINIC_LOCKOUT_MINUTES", 15),
         login_rate_per_minute=_int("SETH_CLINIC_LOGIN_RATE", 10),
         max_body_bytes=_int("SETH_CLINIC_MAX_BODY_BYTES", 1_048_576),
+        answer_spacing_ms=_int("SETH_CLINIC_ANSWER_SPACING_MS", 1500),
+        busy_answers_per_second=_int("SETH_CLINIC_BUSY_ANSWERS", 100),
         trusted_proxies=_networks("SETH_CLINIC_TRUSTED_PROXIES"),
     )

@@ -36,7 +36,7 @@ from server.schemas import TokensOut
 from server.sync.apply import mutation_digest, push_batch
 from server.sync.audit import accept_audit
 from server.sync.feed import Page, Scope, decode_cursor, read_page, shape
-from server.sync.shared import SharedPage, SharedPages
+from server.sync.shared import AnswerSpacing, SharedPage, SharedPages
 from sync.protocol import (
     OLDEST_PROTOCOL_VERSION,
     PROTOCOL_VERSION,
@@ -142,7 +142,8 @@ async def pull(body: PullRequest, request: Request, caller: PullCaller) -> Respo
     process knows (``server.callers``), and devices at the same cursor and
     scope share one read and its JSON (``server.sync.shared``): a pull takes
     a worker thread only for a page nobody has read yet, a caller not known,
-    a new app version or a clinical page's audit."""
+    a new app version or a clinical page's audit. A busy process spaces its
+    answers to one device (``AnswerSpacing``): fewer, fuller pages."""
     check_protocol(body)
     scope = Scope.of(caller.device_branch_id, caller.device_roles)
     database: Database = request.app.state.database
@@ -167,7 +168,10 @@ async def pull(body: PullRequest, request: Request, caller: PullCaller) -> Respo
             await run_in_threadpool(_read_page_alone, database, scope, cursor, body.limit)
         )
 
+    spacing: AnswerSpacing = request.app.state.answer_spacing
     wait_until = time.monotonic() + body.wait_seconds
+    if notifier is not None and body.wait_seconds > 0:
+        await spacing.hold(caller.device_id, body.wait_seconds)
     while True:
         if notifier is None:
             shared = await read()
@@ -179,6 +183,8 @@ async def pull(body: PullRequest, request: Request, caller: PullCaller) -> Respo
             break
         await notifier.wait(scope.branch_id, seen, left)
     page = shared.page if shared else None
+    if page is not None and not page.more:
+        spacing.answered(caller.device_id)
     if page is not None and any(scope.clinical(name) for name in page.counts):
         # Only then a worker thread: a page of patients is sent at once.
         await run_in_threadpool(_audit_clinical_pull, database, caller, scope, page)

@@ -7,12 +7,18 @@ that read and share its answer, the page's JSON built once. An answer is
 kept while its branch's generation (``server.notifier``) has not moved since
 its read began: a change the read might have missed moves the generation
 first, so a kept answer is never older than one a new read could give.
+
+Under sustained change the answers are spaced (:class:`AnswerSpacing`): a
+device answered less than a moment ago that asks again gets its answer when
+the moment has passed, carrying every change since, so a busy server sends
+fewer, fuller pages rather than one per change per device.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +27,11 @@ from server.sync.feed import Page, Scope
 
 KEEP_SECONDS = 30.0
 """How long an answer is kept at most (swept this often)."""
+
+SPACING_SECONDS = 1.5
+"""A busy process answers a device with changes at most this often."""
+BUSY_ANSWERS_PER_SECOND = 100
+"""From how many answers with changes a second a process is busy."""
 
 
 @dataclass(frozen=True)
@@ -85,3 +96,64 @@ class SharedPages:
         for key in [key for key, read in self._reads.items() if read.started < moment]:
             if self._reads[key].answer.done():
                 del self._reads[key]
+
+
+class AnswerSpacing:
+    """When a process answers many pulls with changes (a patient a second
+    concerns every PC of the clinic, and each answered PC asks again at
+    once), a long-poll from a device it answered less than ``seconds`` ago
+    waits until ``seconds`` have passed since, and then reads: one answer
+    carries every change of that moment. A quiet process never holds: the
+    first change after quiet goes out at once, and so does every change to
+    a clinic's PCs at a clinic's pace (``busy_per_second`` counts the
+    process's answers, not one device's). ``seconds`` 0 never holds;
+    ``busy_per_second`` 0 always may. On the event loop only."""
+
+    def __init__(
+        self,
+        seconds: float = SPACING_SECONDS,
+        busy_per_second: int = BUSY_ANSWERS_PER_SECOND,
+    ) -> None:
+        self.seconds = seconds
+        self.busy_per_second = busy_per_second
+        self._answered: dict[uuid.UUID, float] = {}
+        self._window = time.monotonic()
+        self._count = 0
+        self._rate = 0.0
+        self.held = 0
+        """How many long-polls were held."""
+
+    async def hold(self, device_id: uuid.UUID, most: float) -> None:
+        """Wait (at most ``most`` seconds) until ``device_id`` may be
+        answered again, when the process is busy."""
+        now = time.monotonic()
+        last = self._answered.get(device_id)
+        if last is None or not self._busy(now):
+            return
+        delay = min(last + self.seconds - now, most)
+        if delay > 0:
+            self.held += 1
+            await asyncio.sleep(delay)
+
+    def answered(self, device_id: uuid.UUID) -> None:
+        """Note that ``device_id`` was just sent changes."""
+        now = time.monotonic()
+        self._roll(now)
+        self._count += 1
+        if self.seconds > 0:
+            self._answered[device_id] = now
+
+    def _busy(self, now: float) -> bool:
+        self._roll(now)
+        return max(self._rate, self._count) >= self.busy_per_second
+
+    def _roll(self, now: float) -> None:
+        """Every second: the last second's rate; forget answers too old to
+        hold anyone."""
+        elapsed = now - self._window
+        if elapsed < 1.0:
+            return
+        self._rate = self._count / elapsed
+        self._window, self._count = now, 0
+        old = now - self.seconds
+        self._answered = {device: at for device, at in self._answered.items() if at > old}

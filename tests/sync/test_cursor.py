@@ -18,7 +18,7 @@ from clinic.journal.service import log_central_change
 from clinic.migrate import head_revision
 from clinic.patients.models import Patient
 from server.database import SERVER_DEVICE_ID, Database
-from server.sync.shared import SharedPages
+from server.sync.shared import AnswerSpacing, SharedPages
 from sync.engine import SyncReport
 from sync.protocol import PROTOCOL_VERSION
 from sync.transport import Transport
@@ -172,6 +172,33 @@ def test_a_long_polling_pull_hears_of_another_pcs_push_within_seconds(
     assert patient_ids(waiting_room) == {grace}
 
 
+VERSIONS = {"protocol": PROTOCOL_VERSION, "schema": head_revision("local")}
+
+
+def caught_up(transport: Transport) -> str:
+    """The cursor at the end of the feed, pulled to it page by page."""
+    cursor: str | None = None
+    while True:
+        answer = transport.call("POST", "/api/sync/pull", {**VERSIONS, "cursor": cursor})
+        cursor = str(answer["cursor"])
+        if not answer["more"]:
+            return cursor
+
+
+def long_poll(transport: Transport, cursor: str) -> dict[str, Any]:
+    answer: dict[str, Any] = transport.call(
+        "POST",
+        "/api/sync/pull",
+        {**VERSIONS, "cursor": cursor, "wait_seconds": 20},
+        timeout=transport.long_poll_timeout(20),
+    )
+    return answer
+
+
+def row_ids(answer: dict[str, Any]) -> set[str]:
+    return {row[t["columns"].index("id")] for t in answer["tables"] for row in t["rows"]}
+
+
 WAITING_PULLS = 50
 """More than the server's 40 worker threads."""
 
@@ -188,23 +215,11 @@ def test_more_pcs_waiting_than_worker_threads_all_hear_of_a_push(
     desk.login(reception)
     waiting_room.login(reception)
     transport = waiting_room.engine.transport
-    versions = {"protocol": PROTOCOL_VERSION, "schema": head_revision("local")}
-    cursor = None
-    while True:
-        answer = transport.call("POST", "/api/sync/pull", {**versions, "cursor": cursor})
-        cursor = answer["cursor"]
-        if not answer["more"]:
-            break
+    cursor = caught_up(transport)
     heard: list[set[str]] = []
 
     def wait_for_news() -> None:
-        answer = transport.call(
-            "POST",
-            "/api/sync/pull",
-            {**versions, "cursor": cursor, "wait_seconds": 20},
-            timeout=transport.long_poll_timeout(20),
-        )
-        heard.append({row[t["columns"].index("id")] for t in answer["tables"] for row in t["rows"]})
+        heard.append(row_ids(long_poll(transport, cursor)))
 
     assert live_server.app is not None
     pages: SharedPages = live_server.app.state.shared_pages
@@ -222,6 +237,56 @@ def test_more_pcs_waiting_than_worker_threads_all_hear_of_a_push(
     assert len(heard) == WAITING_PULLS
     assert all(grace.hex in ids for ids in heard), heard[:1]
     assert pages.reads - reads_before <= 6, pages.reads - reads_before
+
+
+SPACING = 5.0
+
+
+def test_a_busy_server_answers_a_device_woken_twice_in_a_moment_once_with_both(
+    make_pc: MakePc, make_staff: MakeStaff, live_server: LiveServer
+) -> None:
+    """Answers spaced by :data:`SPACING` (and the server counted busy from
+    its first answer): a device answered long ago hears of a change at
+    once; two changes within the moment after that answer come to it in
+    one answer, when the moment has passed, each once."""
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk, waiting_room = make_pc("desk"), make_pc("waiting")
+    desk.login(reception)
+    waiting_room.login(reception)
+    transport = waiting_room.engine.transport
+    cursor = caught_up(transport)
+    assert live_server.app is not None
+    spacing = AnswerSpacing(SPACING, busy_per_second=0)
+    live_server.app.state.answer_spacing = spacing
+    answers: list[tuple[float, set[str]]] = []
+    first_heard = threading.Event()
+
+    def listen() -> None:
+        first = long_poll(transport, cursor)
+        answers.append((time.monotonic(), row_ids(first)))
+        first_heard.set()
+        second = long_poll(transport, first["cursor"])
+        answers.append((time.monotonic(), row_ids(second)))
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    time.sleep(1.0)
+    grace = register(desk, "Grace", "Wambui")
+    desk.engine.push(SyncReport())
+    pushed_at = time.monotonic()
+    assert first_heard.wait(15)
+    later = []
+    for first_name in ("Achieng", "Kamau"):
+        later.append(register(desk, first_name, "Otieno"))
+        desk.engine.push(SyncReport())
+    listener.join(timeout=30)
+
+    (first_at, first_ids), (second_at, second_ids) = answers
+    assert first_ids == {grace.hex}
+    assert first_at - pushed_at < SPACING  # not held: its last answer was long ago
+    assert second_ids == {patient.hex for patient in later}  # one answer, both
+    assert second_at - first_at >= SPACING - 0.1
+    assert spacing.held == 1
 
 
 def test_pull_pages_follow_the_cursor_to_the_end(
