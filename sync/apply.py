@@ -83,10 +83,15 @@ class _Plan:
             "NULL" if name not in where else f"value ->> {where[name]}" for name in self.names
         )
         updates = ", ".join(f'"{n}" = excluded."{n}"' for n in self.names if n != "id")
-        # "WHERE true": SQLite would read the ON CONFLICT as a join's ON.
+        same = " AND ".join(f'{self.table}."{n}" IS excluded."{n}"' for n in self.names)
+        # "WHERE true": SQLite would read the ON CONFLICT as a join's ON. A
+        # row the store holds as sent is left alone: writing it again would
+        # change nothing but cost its triggers (a patient's search index
+        # entries, made again), as for the rows a PC pushed coming back in
+        # its next pull.
         return (
             f"INSERT INTO {self.table} ({names}) SELECT {values} FROM jsonb_each(?) WHERE true"
-            f" ON CONFLICT(id) DO UPDATE SET {updates}"
+            f" ON CONFLICT(id) DO UPDATE SET {updates} WHERE NOT ({same})"
         )
 
 

@@ -23,6 +23,8 @@ from clinic.rules.numbers import number_search_key
 NAMES = "patient_search_names"
 NUMBERS = "patient_search_numbers"
 INSERT_TRIGGER = "patients_search_insert"
+UPDATE_TRIGGER = "patients_search_update"
+NUMBERS_UPDATE_TRIGGER = "patients_search_numbers_update"
 INDEX_AT_ONCE_FROM = 100
 """New patients written together from which they are indexed together
 (:func:`indexed_at_once`): fewer, one by one, cost less than the pause."""
@@ -126,7 +128,7 @@ def deletes(row: str) -> str:
     )
 
 
-TRIGGERS = ("patients_search_update", "patients_search_delete", INSERT_TRIGGER)
+TRIGGERS = (UPDATE_TRIGGER, "patients_search_delete", INSERT_TRIGGER)
 
 
 def remake(names_table: str, numbers_table: str, *, endings: bool) -> list[str]:
@@ -153,7 +155,7 @@ def triggers(*, endings: bool = True) -> list[str]:
     (named in :data:`TRIGGERS`; ``endings`` as in :func:`inserts`)."""
     new = " ".join(inserts("new", endings=endings))
     return [
-        "CREATE TRIGGER patients_search_update AFTER UPDATE OF "
+        f"CREATE TRIGGER {UPDATE_TRIGGER} AFTER UPDATE OF "
         "first_name, middle_name, last_name, op_number, legacy_number, phone, national_id, "
         "sha_number, deleted_at, merged_into ON patients BEGIN\n"
         f"{deletes('old')}\n{new}\nEND",
@@ -197,3 +199,27 @@ def indexed_at_once(cursor: Any) -> Iterator[None]:
     paused = pause_indexing(cursor)
     yield
     resume_indexing(cursor, paused)
+
+
+@contextmanager
+def numbers_only_indexed(cursor: Any) -> Iterator[None]:
+    """Patients updated inside have their numbers indexed again but not
+    their names: for updates that change numbers alone (a leased OP number
+    for a provisional one), which the update trigger would take out of both
+    tables and index again whole, names' prefixes included (the larger
+    part). The update trigger goes for a numbers-only one until leaving,
+    then comes back unchanged, all in the caller's transaction (as
+    :func:`pause_indexing`). The caller vouches that nothing inside
+    changes a name, a deletion or a merge."""
+    (trigger_sql,) = cursor.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (UPDATE_TRIGGER,)
+    ).fetchone()
+    cursor.execute(f"DROP TRIGGER {UPDATE_TRIGGER}")
+    cursor.execute(
+        f"CREATE TRIGGER {NUMBERS_UPDATE_TRIGGER} AFTER UPDATE OF {', '.join(NUMBER_COLUMNS)}"
+        f" ON patients BEGIN\nDELETE FROM {NUMBERS} WHERE rowid = old.rowid;\n"
+        f"{inserts('new')[1]}\nEND"
+    )
+    yield
+    cursor.execute(f"DROP TRIGGER {NUMBERS_UPDATE_TRIGGER}")
+    cursor.execute(trigger_sql)
