@@ -44,6 +44,7 @@ from clinic.journal.models import OutboxEntry, StoreSetting
 from clinic.patients.search_index import (
     INDEX_AT_ONCE_FROM,
     indexed_at_once,
+    indexed_if_changed,
     pause_indexing,
     resume_indexing,
 )
@@ -150,8 +151,11 @@ def apply_tables(
                         _merge(cursor, plan, _in_table_order(plan, sent, row), fields)
                     else:
                         plain.append(row)
-        at_once = entity == "patients" and not bulk and len(plain) >= INDEX_AT_ONCE_FROM
-        with indexed_at_once(cursor) if at_once else nullcontext():
+        many_patients = entity == "patients" and len(plain) >= INDEX_AT_ONCE_FROM
+        with (
+            indexed_at_once(cursor) if many_patients and not bulk else nullcontext(),
+            indexed_if_changed(cursor) if many_patients else nullcontext(),
+        ):
             _upsert(cursor, entity, sent, plain)
         written += len(rows)
     return written
