@@ -44,6 +44,7 @@ from clinic.journal.models import OutboxEntry, StoreSetting
 from clinic.patients.search_index import (
     INDEX_AT_ONCE_FROM,
     indexed_at_once,
+    indexed_if_changed,
     pause_indexing,
     resume_indexing,
 )
@@ -83,10 +84,15 @@ class _Plan:
             "NULL" if name not in where else f"value ->> {where[name]}" for name in self.names
         )
         updates = ", ".join(f'"{n}" = excluded."{n}"' for n in self.names if n != "id")
-        # "WHERE true": SQLite would read the ON CONFLICT as a join's ON.
+        same = " AND ".join(f'{self.table}."{n}" IS excluded."{n}"' for n in self.names)
+        # "WHERE true": SQLite would read the ON CONFLICT as a join's ON. A
+        # row the store holds as sent is left alone: writing it again would
+        # change nothing but cost its triggers (a patient's search index
+        # entries, made again), as for the rows a PC pushed coming back in
+        # its next pull.
         return (
             f"INSERT INTO {self.table} ({names}) SELECT {values} FROM jsonb_each(?) WHERE true"
-            f" ON CONFLICT(id) DO UPDATE SET {updates}"
+            f" ON CONFLICT(id) DO UPDATE SET {updates} WHERE NOT ({same})"
         )
 
 
@@ -145,8 +151,11 @@ def apply_tables(
                         _merge(cursor, plan, _in_table_order(plan, sent, row), fields)
                     else:
                         plain.append(row)
-        at_once = entity == "patients" and not bulk and len(plain) >= INDEX_AT_ONCE_FROM
-        with indexed_at_once(cursor) if at_once else nullcontext():
+        many_patients = entity == "patients" and len(plain) >= INDEX_AT_ONCE_FROM
+        with (
+            indexed_at_once(cursor) if many_patients and not bulk else nullcontext(),
+            indexed_if_changed(cursor) if many_patients else nullcontext(),
+        ):
             _upsert(cursor, entity, sent, plain)
         written += len(rows)
     return written

@@ -14,6 +14,7 @@ import functools
 import math
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -27,6 +28,7 @@ from clinic.journal.models import StoreSetting
 from clinic.journal.service import RowChange, record_bulk_update
 from clinic.numbering.models import NumberLease
 from clinic.patients.models import Patient
+from clinic.patients.search_index import numbers_only_indexed
 from clinic.rules.numbers import PROVISIONAL_PREFIX, NumberKind, format_number
 
 BLOCK_SIZE = 1000
@@ -282,15 +284,18 @@ def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uui
             continue
         now = utcnow()
         table = column.class_.__table__
-        session.connection().execute(
-            table.update()
-            .where(table.c.id == bindparam("numbered_id"))
-            .values({column.key: bindparam("number"), "updated_at": now}),
-            [
-                {"numbered_id": row_id, "number": number}
-                for (row_id, _, _), number in zip(waiting, numbers, strict=False)
-            ],
-        )
+        # Only the number changes: the patients' names stay indexed as they are.
+        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with numbers_only_indexed(cursor) if model is Patient else nullcontext():
+            session.connection().execute(
+                table.update()
+                .where(table.c.id == bindparam("numbered_id"))
+                .values({column.key: bindparam("number"), "updated_at": now}),
+                [
+                    {"numbered_id": row_id, "number": number}
+                    for (row_id, _, _), number in zip(waiting, numbers, strict=False)
+                ],
+            )
         replaced += record_bulk_update(
             session,
             actor,

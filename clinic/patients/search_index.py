@@ -15,7 +15,7 @@ first shape's ``number_search_key`` are registered on every connection by
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from clinic.rules.numbers import number_search_key
@@ -23,10 +23,15 @@ from clinic.rules.numbers import number_search_key
 NAMES = "patient_search_names"
 NUMBERS = "patient_search_numbers"
 INSERT_TRIGGER = "patients_search_insert"
+UPDATE_TRIGGER = "patients_search_update"
+SWAPPED_TRIGGER = "patients_search_update_swapped"
 INDEX_AT_ONCE_FROM = 100
 """New patients written together from which they are indexed together
 (:func:`indexed_at_once`): fewer, one by one, cost less than the pause."""
 NUMBER_COLUMNS = ("op_number", "legacy_number", "phone", "national_id", "sha_number")
+INDEXED_COLUMNS = ("first_name", "middle_name", "last_name", *NUMBER_COLUMNS, "deleted_at",
+                   "merged_into")  # fmt: skip
+"""The columns whose update indexes a patient again."""
 SHORTEST_FRAGMENT = 3
 """The fewest characters of a number that find it (shorter ones would find
 most patients)."""
@@ -126,7 +131,7 @@ def deletes(row: str) -> str:
     )
 
 
-TRIGGERS = ("patients_search_update", "patients_search_delete", INSERT_TRIGGER)
+TRIGGERS = (UPDATE_TRIGGER, "patients_search_delete", INSERT_TRIGGER)
 
 
 def remake(names_table: str, numbers_table: str, *, endings: bool) -> list[str]:
@@ -153,10 +158,8 @@ def triggers(*, endings: bool = True) -> list[str]:
     (named in :data:`TRIGGERS`; ``endings`` as in :func:`inserts`)."""
     new = " ".join(inserts("new", endings=endings))
     return [
-        "CREATE TRIGGER patients_search_update AFTER UPDATE OF "
-        "first_name, middle_name, last_name, op_number, legacy_number, phone, national_id, "
-        "sha_number, deleted_at, merged_into ON patients BEGIN\n"
-        f"{deletes('old')}\n{new}\nEND",
+        f"CREATE TRIGGER {UPDATE_TRIGGER} AFTER UPDATE OF {', '.join(INDEXED_COLUMNS)}"
+        f" ON patients BEGIN\n{deletes('old')}\n{new}\nEND",
         "CREATE TRIGGER patients_search_delete AFTER DELETE ON patients BEGIN\n"
         f"{deletes('old')}\nEND",
         f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON patients BEGIN\n{new}\nEND",
@@ -197,3 +200,46 @@ def indexed_at_once(cursor: Any) -> Iterator[None]:
     paused = pause_indexing(cursor)
     yield
     resume_indexing(cursor, paused)
+
+
+@contextmanager
+def _update_trigger_swapped(cursor: Any, replacement: str) -> Iterator[None]:
+    """The update trigger replaced by the trigger :data:`SWAPPED_TRIGGER`
+    ``replacement`` makes until leaving, then back unchanged, all in the
+    caller's transaction (as :func:`pause_indexing`)."""
+    (trigger_sql,) = cursor.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (UPDATE_TRIGGER,)
+    ).fetchone()
+    cursor.execute(f"DROP TRIGGER {UPDATE_TRIGGER}")
+    cursor.execute(replacement)
+    yield
+    cursor.execute(f"DROP TRIGGER {SWAPPED_TRIGGER}")
+    cursor.execute(trigger_sql)
+
+
+def numbers_only_indexed(cursor: Any) -> AbstractContextManager[None]:
+    """Patients updated inside have their numbers indexed again but not
+    their names: for updates that change numbers alone (a leased OP number
+    for a provisional one), which the update trigger would take out of both
+    tables and index again whole, names' prefixes included (the larger
+    part). The caller vouches that nothing inside changes a name, a
+    deletion or a merge."""
+    return _update_trigger_swapped(
+        cursor,
+        f"CREATE TRIGGER {SWAPPED_TRIGGER} AFTER UPDATE OF {', '.join(NUMBER_COLUMNS)}"
+        f" ON patients BEGIN\nDELETE FROM {NUMBERS} WHERE rowid = old.rowid;\n"
+        f"{inserts('new')[1]}\nEND",
+    )
+
+
+def indexed_if_changed(cursor: Any) -> AbstractContextManager[None]:
+    """Patients updated inside are indexed again only if a value the index
+    reads changed, not whenever an update names the column: for the
+    upserts of a pull, which set every column (the rows a PC pushed come
+    back with only the server's times and author different)."""
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in INDEXED_COLUMNS)
+    return _update_trigger_swapped(
+        cursor,
+        f"CREATE TRIGGER {SWAPPED_TRIGGER} AFTER UPDATE OF {', '.join(INDEXED_COLUMNS)}"
+        f" ON patients WHEN {changed} BEGIN\n{deletes('old')}\n{' '.join(inserts('new'))}\nEND",
+    )

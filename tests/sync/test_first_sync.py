@@ -26,7 +26,16 @@ from sync.engine import SyncEngine, SyncReport
 from sync.transport import Transport, Unreachable
 from tests.central import PASSWORD
 from tests.conftest import StoreTemplate
-from tests.sync.conftest import LiveServer, MakePc, MakeStaff, Pc, local_patient, register
+from tests.sync.conftest import (
+    LiveServer,
+    MakePc,
+    MakeStaff,
+    Pc,
+    assert_converged,
+    edit_patient,
+    local_patient,
+    register,
+)
 from tests.sync.faults import KillClient
 from tests.sync.test_cursor import spelled
 
@@ -126,6 +135,43 @@ def test_many_patients_pulled_at_once_leave_the_store_as_if_they_came_one_by_one
     assert {bulk for bulk, _on in collector_seen} == {True, False}
     assert all(on is not bulk for bulk, on in collector_seen)
     assert gc.isenabled()
+
+
+def test_patients_a_pc_pushed_come_back_indexed_as_the_server_holds_them(
+    make_pc: MakePc, make_staff: MakeStaff, store_template: StoreTemplate, central: Database
+) -> None:
+    """The page of its own patients a PC pulls after pushing them differs
+    from its rows only in the server's times and author: they stay indexed
+    as they were; one renamed meanwhile on another PC is indexed anew. The
+    store converges and its update trigger is back as it was."""
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    desk, office = make_pc("desk"), make_pc("office")
+    desk.login(reception)
+    office.login(reception)
+    register_many(desk, PATIENTS)
+    report = SyncReport()
+    desk.engine.top_up_numbers(report)
+    desk.engine.push(report)
+    office.engine.sync()
+    with office.store.session() as session:
+        renamed = session.scalars(select(Patient.id).limit(1)).one()
+    edit_patient(office, renamed, last_name="Zawadi")
+    office.engine.sync()
+
+    desk.engine.pull(report)
+
+    assert report.pulled >= PATIENTS
+    assert_converged(central, [desk, office], (Patient,))
+    assert schema(desk.store.path) == schema(store_template.path)
+    assert search_index(desk) == search_index(office)
+    for query in (*SEARCHES, "zawadi"):
+        assert found(desk, query) == found(office, query), query
+    assert found(desk, "zawadi") == [local_patient(desk, renamed).op_number]
+    assert len(found(desk, "kamau")) == PATIENTS - 1
+    # The update trigger is back: a name changed now is indexed at once.
+    edit_patient(desk, renamed, last_name="Otieno")
+    assert found(desk, "zawadi") == []
+    assert len(found(desk, "otieno")) == 1
 
 
 class CutOff(httpx.HTTPTransport):

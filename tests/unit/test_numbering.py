@@ -402,3 +402,37 @@ def test_an_insert_a_backup_holds_is_never_changed_after(
     ]
     assert entries[1][2]["op_number"] == leased[1]
     assert entries[2][2] == {"op_number": leased[0]}
+
+
+def test_a_replaced_number_is_searched_as_the_new_one_names_unchanged(
+    store: LocalStore, device: uuid.UUID
+) -> None:
+    from clinic.patients.search import search_patients
+
+    actor = Actor(device_id=device)
+    with store.write() as session:
+        grace = register_patient(
+            PatientDetails(first_name="Grace", last_name="Wanjiru", phone="0722114455"),
+            session=session,
+            actor=actor,
+            today=TODAY,
+        ).patient
+        provisional = grace.op_number
+        grace_id = grace.id
+    with store.write() as session:
+        add_lease(session, device, OP, 2026, 1, 1000)
+        assert replace_provisional(session, actor, made_by=[device]) == 1
+    leased = format_number(OP, 2026, 1)
+
+    def found(query: str) -> list[str]:
+        with store.session() as session:
+            return [p.op_number for p in search_patients(query, session=session)]
+
+    assert found(leased) == found("000001") == [leased]
+    assert found(provisional) == []
+    assert found("Wanjiru") == found("0722114455") == [leased]
+    # The update trigger is back as it was: a name changed later is indexed.
+    with store.write() as session:
+        session.get(Patient, grace_id).last_name = "Kamau"  # type: ignore[union-attr]
+    assert found("Kamau") == [leased]
+    assert found("Wanjiru") == []
