@@ -10,7 +10,8 @@ the points a change passes on its way from one PC to another: each
 process of the machine, so the bench lines them up with its own):
 
 - ``received``: the request reached the app (before authentication);
-  ``authenticated``: its authentication's commit returned;
+  ``authenticated``: its authentication's commit returned (a push: its
+  caller known and its worker thread started);
 - push: ``locked`` (the device's lock taken), ``applying`` (the first
   mutation applied), ``commit_start``,
   ``committed`` (the transaction's commit returned: the change is in the
@@ -128,6 +129,7 @@ def install() -> None:
     notifier_class._bump = traced_bump  # type: ignore[method-assign]
     notifier_class.wait = traced_wait  # type: ignore[method-assign]
 
+    routes._push = _timed(routes._push, "authenticated", None)  # type: ignore[attr-defined]
     routes._read_page_alone = _timed(routes._read_page_alone, "read_start", "read_end")  # type: ignore[attr-defined]
     push_batch = routes.push_batch
 

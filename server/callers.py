@@ -1,10 +1,13 @@
-"""Who is calling, kept per API process for the long-polling pulls.
+"""Who is calling, kept per API process for the long-polling pulls and the
+pushes.
 
 Thousands of PCs each ask for a pull every few seconds to every 25 s. Reading
 their user and device for every one (two reads and a commit on a worker
 thread) queued everything else behind them (DESIGN.md, Scale). Here each
 process keeps what authentication reads of a user at a device, and a pull
-whose caller is known needs no thread and no connection.
+whose caller is known needs no thread and no connection (a push reads its
+user and device again in its own transaction, under the device's lock:
+``server.sync.routes``).
 
 What is kept is never trusted longer than it may be stale:
 

@@ -2,7 +2,7 @@
 authenticated user with their role checks. Those that only look at the
 request are ``async``: FastAPI runs a plain function on a worker thread, and
 every request passes through them (thousands of long-polling PCs among them).
-A pull's caller (:data:`PullCaller`) comes from the callers its process
+A push's or a pull's caller (:data:`SyncCaller`) comes from the callers its process
 knows (``server.callers``), with no thread and no session."""
 
 from __future__ import annotations
@@ -142,11 +142,12 @@ async def active_caller(caller: AnyCaller) -> Caller:
 CurrentUser = Annotated[Caller, Depends(active_caller)]
 
 
-async def pull_caller(
+async def sync_caller(
     request: Request, settings: AppSettings, credentials: Credentials
 ) -> KnownCaller:
-    """A pull's caller, checked as :func:`active_caller` checks one, from
-    the callers this process knows (read with others' when not known)."""
+    """A push's or a pull's caller, checked as :func:`active_caller` checks
+    one, from the callers this process knows (read with others' when not
+    known)."""
     claims = _claims(settings, credentials)
     callers: KnownCallers = request.app.state.callers
     found = await callers.get(claims.user_id, claims.device_id)
@@ -157,7 +158,7 @@ async def pull_caller(
     return found
 
 
-PullCaller = Annotated[KnownCaller, Depends(pull_caller)]
+SyncCaller = Annotated[KnownCaller, Depends(sync_caller)]
 
 
 def reader_of(data: Data) -> Callable[[Caller], Caller]:

@@ -253,6 +253,9 @@ class Outgoing:
     carrying: int
     """The last sequence of a new row in it that carries a provisional
     number (0: none)."""
+    waiting: int
+    """The outbox's entries from this push's first on (the whole outbox, or
+    what follows the push it was read ahead of), counted in the same read."""
 
 
 class SyncEngine:
@@ -404,13 +407,11 @@ class SyncEngine:
     def _push_body(self, outgoing: Outgoing) -> bytes:
         """The push request of ``outgoing``, built as text: the outbox holds
         the changes as JSON already, and the server validates the request."""
-        with self.store.session() as session:
-            waiting = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
         return orjson.dumps(
             {
                 **self._versions(),
                 "client_time": utcnow(),
-                "pending": waiting - len(outgoing.mutations),
+                "pending": outgoing.waiting - len(outgoing.mutations),
                 "mutations": [orjson.Fragment(m) for m in outgoing.mutations],
                 "audit_events": [orjson.Fragment(e) for e in outgoing.events],
             }
@@ -448,9 +449,12 @@ class SyncEngine:
         if outbox_through is not None:
             outbox = outbox.where(OutboxEntry.sequence <= outbox_through)
             audit_limit.append(AuditEvent.device_sequence <= audit_through)
+        waiting = select(func.count()).select_from(OutboxEntry)
         if after is not None and after.sequences:
             outbox = outbox.where(OutboxEntry.sequence > after.sequences[-1])
+            waiting = waiting.where(OutboxEntry.sequence > after.sequences[-1])
         with self.store.session() as session:
+            left = session.scalar(waiting) or 0
             entries = session.execute(
                 outbox.order_by(OutboxEntry.sequence).limit(MAX_PUSH_MUTATIONS)
             ).all()
@@ -490,6 +494,7 @@ class SyncEngine:
                 ),
                 default=0,
             ),
+            left,
         )
 
     def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:

@@ -24,11 +24,11 @@ from clinic.db import utcnow
 from clinic.journal.models import AppliedMutation
 from clinic.journal.service import record_audit
 from clinic.numbering.service import BLOCK_SIZE
-from clinic.org.models import Device
-from server.callers import KnownCaller, KnownCallers
+from clinic.org.models import Device, User
+from server.callers import KnownCaller, KnownCallers, refusal
 from server.database import SERVER_DEVICE_ID, Database, add_central
-from server.deps import AppSettings, Caller, CurrentUser, DbSession, PullCaller
-from server.errors import ApiError
+from server.deps import ONE_TIME_PASSWORD, AppSettings, CurrentUser, DbSession, SyncCaller
+from server.errors import ApiError, forbidden
 from server.notifier import ChangeNotifier
 from server.numbers import lease_block
 from server.routes.auth import issue_tokens
@@ -78,51 +78,76 @@ def _device_lock(session: Session, device_id: uuid.UUID) -> None:
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def scope_of(caller: Caller) -> Scope:
-    return Scope.of(caller.device.branch_id, caller.device.roles)
-
-
 @router.post("/push", response_model=PushResponse, responses=ERRORS)
-def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResponse:
+async def push(body: PushRequest, request: Request, caller: SyncCaller) -> PushResponse:
     """Apply a device's queued changes, each exactly once, in order; a change
-    the server refuses comes back with its reason and does not stop the rest."""
+    the server refuses comes back with its reason and does not stop the rest.
+
+    The caller is one the process knows (``server.callers``, as a pull's),
+    and the whole push, from the device's lock to the commit, is one call on
+    one worker thread (a PC waits for its push before anything else)."""
     check_protocol(body)
-    device = caller.device
-    scope = scope_of(caller)
-    _device_lock(session, device.id)
-    sequences = [m.sequence for m in body.mutations]
-    seen = {
-        a.sequence: a
-        for a in session.scalars(
-            select(AppliedMutation).where(
-                AppliedMutation.device_id == device.id, AppliedMutation.sequence.in_(sequences)
+    database: Database = request.app.state.database
+    answer = await run_in_threadpool(_push, database, caller, body)
+    if body.app_version is not None and body.app_version != caller.app_version:
+        callers: KnownCallers = request.app.state.callers
+        callers.note_app_version(caller, body.app_version)
+    return answer
+
+
+def _push(database: Database, caller: KnownCaller, body: PushRequest) -> PushResponse:
+    """The push of ``caller``'s device in one transaction. Its user and
+    device are read again under the device's lock and checked as
+    authentication checks them: a device revoked or a user deactivated
+    while the request came is refused here, and the change is checked
+    against the user's role and the device's branch as they are now."""
+    with database.sessions() as session:
+        _device_lock(session, caller.device_id)
+        pair = session.execute(
+            select(User, Device)
+            .join_from(User, Device, Device.id == caller.device_id)
+            .where(User.id == caller.user_id)
+        ).one_or_none()
+        user, device = pair if pair is not None else (None, None)
+        refused = refusal(user, device)
+        if refused is not None:
+            raise refused
+        assert user is not None and device is not None
+        if user.must_change_password:
+            raise forbidden(ONE_TIME_PASSWORD)
+        scope = Scope.of(device.branch_id, device.roles)
+        sequences = [m.sequence for m in body.mutations]
+        seen = {
+            a.sequence: a
+            for a in session.scalars(
+                select(AppliedMutation).where(
+                    AppliedMutation.device_id == device.id, AppliedMutation.sequence.in_(sequences)
+                )
             )
-        )
-    }
-    for mutation in body.mutations:
-        earlier = seen.get(mutation.sequence)
-        if earlier is not None and earlier.digest != mutation_digest(mutation):
-            session.rollback()
-            raise ApiError(
-                409,
-                ProtocolError.DEVICE_REUSED,
-                "This device's data folder was restored or copied: change "
-                f"{mutation.sequence} differs from the one the server applied. "
-                "Enrol it as a new device (POST /api/sync/enroll).",
-            )
-    results = push_batch(session, caller.user, device, scope, body.mutations, seen)
-    held, problem = accept_audit(session, device, caller.user.id, body.audit_events)
-    now = utcnow()
-    skew = (body.client_time - now).total_seconds()
-    # Kept within its column: a clock decades off (a dead CMOS battery) still syncs.
-    device.clock_skew_seconds = max(-MAX_SKEW_SECONDS, min(MAX_SKEW_SECONDS, round(skew)))
-    device.last_seen_at = now
-    # What the PC reports for the admin's device list (not fed to other
-    # PCs: every push would wake every device of the clinic).
-    device.app_version = body.app_version or device.app_version
-    if body.pending is not None:
-        device.pending_changes = body.pending
-    session.commit()
+        }
+        for mutation in body.mutations:
+            earlier = seen.get(mutation.sequence)
+            if earlier is not None and earlier.digest != mutation_digest(mutation):
+                raise ApiError(
+                    409,
+                    ProtocolError.DEVICE_REUSED,
+                    "This device's data folder was restored or copied: change "
+                    f"{mutation.sequence} differs from the one the server applied. "
+                    "Enrol it as a new device (POST /api/sync/enroll).",
+                )
+        results = push_batch(session, user, device, scope, body.mutations, seen)
+        held, problem = accept_audit(session, device, user.id, body.audit_events)
+        now = utcnow()
+        skew = (body.client_time - now).total_seconds()
+        # Kept within its column: a clock decades off (a dead CMOS battery) still syncs.
+        device.clock_skew_seconds = max(-MAX_SKEW_SECONDS, min(MAX_SKEW_SECONDS, round(skew)))
+        device.last_seen_at = now
+        # What the PC reports for the admin's device list (not fed to other
+        # PCs: every push would wake every device of the clinic).
+        device.app_version = body.app_version or device.app_version
+        if body.pending is not None:
+            device.pending_changes = body.pending
+        session.commit()
     return PushResponse(
         results=results,
         audit_accepted_through=held,
@@ -133,7 +158,7 @@ def push(body: PushRequest, caller: CurrentUser, session: DbSession) -> PushResp
 
 
 @router.post("/pull", response_model=PullResponse, responses=ERRORS)
-async def pull(body: PullRequest, request: Request, caller: PullCaller) -> Response:
+async def pull(body: PullRequest, request: Request, caller: SyncCaller) -> Response:
     """The changes after ``cursor`` in the device's scope, as whole rows
     grouped by table, tables in dependency order. With ``wait_seconds`` the
     answer waits (up to 25 s) for a change when there is none yet: the wait

@@ -711,3 +711,72 @@ def test_a_revocation_written_elsewhere_reaches_a_pulls_process(
             break
         time.sleep(0.02)
     assert_error(answer, 401, "unauthorized", message="revoked")
+
+
+def _push(client: TestClient, token: str, pending: int) -> Any:
+    return client.post(
+        "/api/sync/push",
+        json={
+            "protocol": PROTOCOL_VERSION,
+            "schema": SCHEMA,
+            "client_time": utcnow().isoformat(),
+            "mutations": [],
+            "pending": pending,
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def _pending(central: Database, pc: uuid.UUID) -> int | None:
+    with central.sessions() as session:
+        device = session.get(Device, pc)
+        assert device is not None
+        return device.pending_changes
+
+
+def test_a_push_from_a_just_revoked_device_or_deactivated_user_is_refused(
+    client: TestClient, make_staff: MakeStaff, central: Database
+) -> None:
+    """A push's caller comes from the callers the process keeps (as a
+    pull's): a revocation or deactivation refuses the next push, which
+    writes nothing, and other devices and users push on."""
+    nurse = make_staff(Role.NURSE)
+    cashier = make_staff(Role.CASHIER)
+    admin = make_staff(Role.ADMIN, branch_code=None)
+    stolen_pc = uuid.uuid4()
+    tokens = login(client, nurse, stolen_pc)
+    other_pc = login(client, nurse)
+    cashier_tokens = login(client, cashier)
+    admin_headers = bearer(login(client, admin))
+    for token in (tokens, other_pc, cashier_tokens):
+        _known(client, token["access_token"])
+        assert _push(client, token["access_token"], pending=1).status_code == 200
+
+    revoked = client.post(f"/api/devices/{stolen_pc}/revoke", headers=admin_headers)
+    assert revoked.status_code == 200, revoked.text
+    assert_error(_push(client, tokens["access_token"], 5), 401, "unauthorized", message="revoked")
+    assert _pending(central, stolen_pc) == 1
+    assert _push(client, other_pc["access_token"], pending=2).status_code == 200
+
+    client.patch(f"/api/users/{cashier.id}", json={"active": False}, headers=admin_headers)
+    refused = _push(client, cashier_tokens["access_token"], pending=5)
+    assert_error(refused, 401, "unauthorized", message="not active")
+
+
+def test_a_revocation_written_elsewhere_refuses_the_next_push_at_once(
+    client: TestClient, make_staff: MakeStaff, central: Database
+) -> None:
+    """A push reads its device again under the device's lock: revoked by
+    SQL run by hand, it is refused by the very next push, notification or
+    not, and writes nothing."""
+    nurse = make_staff(Role.NURSE)
+    pc = uuid.uuid4()
+    tokens = login(client, nurse, pc)
+    _known(client, tokens["access_token"])
+    assert _push(client, tokens["access_token"], pending=1).status_code == 200
+
+    with central.engine.begin() as connection:
+        connection.execute(update(Device).where(Device.id == pc).values(revoked_at=utcnow()))
+
+    assert_error(_push(client, tokens["access_token"], 5), 401, "unauthorized", message="revoked")
+    assert _pending(central, pc) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 import sync.engine
@@ -35,7 +36,8 @@ def test_each_push_reports_the_changes_left_and_the_last_reports_none(
 
     def call(method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
         if path == "/api/sync/push":
-            pushed.append((body["pending"], body["app_version"]))
+            sent = orjson.loads(body)
+            pushed.append((sent["pending"], sent["app_version"]))
         return real_call(method, path, body, **kwargs)
 
     monkeypatch.setattr(desk.transport, "call", call)
