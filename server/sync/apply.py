@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Uuid, insert, or_, select
+import psycopg
+from sqlalchemy import Uuid, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -251,11 +252,37 @@ class _NewRow:
         return given | _defaults(self.__table__, given)
 
 
+def _copy(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` (each with the same keys) into ``table`` with one
+    ``COPY``, after what the session holds: what a multi-row ``INSERT``
+    writes (the columns' defaults, each value bound as the column binds it),
+    without psycopg binding each row's parameters. The database refusing a
+    row fails the batch (:class:`_BatchFailed`)."""
+    if not rows:
+        return
+    session.flush()
+    connection = session.connection()
+    rows = [row | _defaults(table, row) for row in rows]
+    columns = [c for c in table.columns if c.key in rows[0]]
+    binds = [(c.key, c.type._cached_bind_processor(connection.dialect)) for c in columns]
+    quote = connection.dialect.identifier_preparer
+    names = ", ".join(quote.format_column(c) for c in columns)
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[k] if bind is None else bind(row[k]) for k, bind in binds])
+    except psycopg.Error as error:
+        raise _BatchFailed from error
+    finally:
+        cursor.close()
+
+
 def _write_logged(session: Session, logged: list[dict[str, Any]]) -> None:
-    """The change-log entries ``logged`` so far, in one statement (after
+    """The change-log entries ``logged`` so far, in one ``COPY`` (after
     the rows and entries the session holds, so the feed keeps its order)."""
     if logged:
-        session.execute(insert(ChangeLogEntry), logged)
+        _copy(session, ChangeLogEntry.__table__, logged)
         logged.clear()
 
 
@@ -479,9 +506,7 @@ class _Batch:
         holds from the mutations before them."""
         if not self.new:
             return
-        self.session.flush()
-        table = self.new[0].__table__
-        self.session.connection().execute(insert(table), [row.values() for row in self.new])
+        _copy(self.session, self.new[0].__table__, [row.values() for row in self.new])
         for row in self.new:  # read again as rows, should a later mutation name one
             del self.rows[row.__tablename__, row.id]
             self.written.add((row.__tablename__, row.id))
@@ -608,6 +633,5 @@ def _push_together(
         results.append(result)
     batch.write_new()
     _write_logged(session, logged)
-    if dealt_with:
-        session.execute(insert(AppliedMutation), dealt_with)
+    _copy(session, AppliedMutation.__table__, dealt_with)
     return results
