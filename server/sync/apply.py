@@ -252,12 +252,12 @@ class _NewRow:
         return given | _defaults(self.__table__, given)
 
 
-def _copy(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+def copy_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     """Write ``rows`` (each with the same keys) into ``table`` with one
     ``COPY``, after what the session holds: what a multi-row ``INSERT``
     writes (the columns' defaults, each value bound as the column binds it),
     without psycopg binding each row's parameters. The database refusing a
-    row fails the batch (:class:`_BatchFailed`)."""
+    row fails the batch (:class:`_BatchFailed`; the push, for audit events)."""
     if not rows:
         return
     session.flush()
@@ -282,7 +282,7 @@ def _write_logged(session: Session, logged: list[dict[str, Any]]) -> None:
     """The change-log entries ``logged`` so far, in one ``COPY`` (after
     the rows and entries the session holds, so the feed keeps its order)."""
     if logged:
-        _copy(session, ChangeLogEntry.__table__, logged)
+        copy_rows(session, ChangeLogEntry.__table__, logged)
         logged.clear()
 
 
@@ -506,7 +506,7 @@ class _Batch:
         holds from the mutations before them."""
         if not self.new:
             return
-        _copy(self.session, self.new[0].__table__, [row.values() for row in self.new])
+        copy_rows(self.session, self.new[0].__table__, [row.values() for row in self.new])
         for row in self.new:  # read again as rows, should a later mutation name one
             del self.rows[row.__tablename__, row.id]
             self.written.add((row.__tablename__, row.id))
@@ -633,5 +633,5 @@ def _push_together(
         results.append(result)
     batch.write_new()
     _write_logged(session, logged)
-    _copy(session, AppliedMutation.__table__, dealt_with)
+    copy_rows(session, AppliedMutation.__table__, dealt_with)
     return results
