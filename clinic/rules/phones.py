@@ -21,6 +21,9 @@ NATIONAL_DIGITS = 9
 
 _ALLOWED_RE = re.compile(r"\+?[\d\s().-]+")
 _SHAPE_HINT = "07xx xxx xxx or 01xx xxx xxx"
+_STORED_RE = re.compile(r"\+254[1-9][0-9]{8}", re.ASCII)
+"""A number as stored (E.164, nine digits after +254 with no leading 0):
+what every pushed row carries, checked without parsing it again."""
 
 
 def normalize_phone(text: str, field: str = "phone") -> str:
@@ -45,6 +48,14 @@ def _e164(shown: str) -> tuple[str, str | None]:
     a number): the paper-register import checks a row's phone, then
     registers the row with the same text, which the registration checks
     again."""
+    if _STORED_RE.fullmatch(shown) is not None:
+        # What parse() makes of it (no national prefix to strip), so the same
+        # answer as below; an invalid one goes below for its message.
+        stored = phonenumbers.PhoneNumber(
+            country_code=KENYA_COUNTRY_CODE, national_number=int(shown[4:])
+        )
+        if phonenumbers.is_valid_number(stored):
+            return shown, None
     if not shown:
         return "", f"No phone number given; write it like {_SHAPE_HINT}"
     not_a_phone = f"'{shown}' is not a phone number; write it like {_SHAPE_HINT}"

@@ -11,6 +11,7 @@ batch goes on.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -20,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+import psycopg
+from sqlalchemy import Uuid, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -31,7 +33,7 @@ from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, uuid7
 from clinic.enums import ChangeOperation, Role
 from clinic.journal.entities import SYNCED, Refused, SyncedEntity, meaningful
 from clinic.journal.models import AppliedMutation, ChangeLogEntry, Conflict
-from clinic.journal.service import central_change, log_central_change, to_jsonable
+from clinic.journal.service import _defaults, central_change, log_central_change, to_jsonable
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device, User
 from clinic.visits.models import LabRequest, Visit
@@ -172,7 +174,10 @@ def _write(
         return int(entry["version"])
 
     conflicts: list[ConflictNote] = []
-    if row is None:
+    if row is None and logged is not None and entity.on_applied is None:
+        row = _NewRow(entity, {**values, "id": mutation.row_id, "device_id": device.id,
+                               "created_by": author.id})  # fmt: skip
+    elif row is None:
         row = entity.model(**values)
         row.id = mutation.row_id
         row.device_id = device.id
@@ -226,11 +231,58 @@ def _write(
     return result, row
 
 
+class _NewRow:
+    """A row a batch inserts, as plain values (an ORM object sets every
+    attribute through its instrumentation, then is flushed one by one): what
+    :func:`central_change` reads of it, then its values for the batch's
+    multi-row ``INSERT``, with the defaults a flush would give it."""
+
+    def __init__(self, entity: SyncedEntity, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+        self.__tablename__ = entity.name
+        self.__table__: Any = entity.model.__table__  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.__table__.columns:
+            return None  # a column not given (an unset ORM attribute reads None too)
+        raise AttributeError(name)
+
+    def values(self) -> dict[str, Any]:
+        given = {c.key: self.__dict__.get(c.key) for c in self.__table__.columns}
+        return given | _defaults(self.__table__, given)
+
+
+def copy_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Write ``rows`` (each with the same keys) into ``table`` with one
+    ``COPY``, after what the session holds: what a multi-row ``INSERT``
+    writes (the columns' defaults, each value bound as the column binds it),
+    without psycopg binding each row's parameters. The database refusing a
+    row fails the batch (:class:`_BatchFailed`; the push, for audit events)."""
+    if not rows:
+        return
+    session.flush()
+    connection = session.connection()
+    rows = [row | _defaults(table, row) for row in rows]
+    columns = [c for c in table.columns if c.key in rows[0]]
+    binds = [(c.key, c.type._cached_bind_processor(connection.dialect)) for c in columns]
+    quote = connection.dialect.identifier_preparer
+    names = ", ".join(quote.format_column(c) for c in columns)
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[k] if bind is None else bind(row[k]) for k, bind in binds])
+    except psycopg.Error as error:
+        raise _BatchFailed from error
+    finally:
+        cursor.close()
+
+
 def _write_logged(session: Session, logged: list[dict[str, Any]]) -> None:
-    """The change-log entries ``logged`` so far, in one statement (after
+    """The change-log entries ``logged`` so far, in one ``COPY`` (after
     the rows and entries the session holds, so the feed keeps its order)."""
     if logged:
-        session.execute(insert(ChangeLogEntry), logged)
+        copy_rows(session, ChangeLogEntry.__table__, logged)
         logged.clear()
 
 
@@ -318,6 +370,25 @@ claim state), loaded with a batch. Only a matter of speed: a parent not
 loaded is read when a rule asks for it."""
 
 
+@functools.cache
+def _id_columns(name: str) -> tuple[str, ...]:
+    """The columns of a synced table that name a row (its parent's id...)."""
+    table: Any = SYNCED[name].model.__table__  # type: ignore[attr-defined]
+    return tuple(
+        c.key for c in table.columns if isinstance(c.type, Uuid) and c.key not in SYNC_COLUMN_NAMES
+    )
+
+
+def _names_one(value: Any, ids: set[uuid.UUID]) -> bool:
+    """Whether a pushed value is the id of one of ``ids``."""
+    if not isinstance(value, str) or len(value) not in (32, 36):
+        return False
+    try:
+        return uuid.UUID(value) in ids
+    except ValueError:
+        return False
+
+
 class _BatchFailed(Exception):
     """The batch cannot be written in one go (the database refused a row,
     or a write raised): it is applied again a mutation at a time."""
@@ -334,6 +405,11 @@ class _Batch:
     ) -> None:
         self.session, self.pusher, self.device = session, pusher, device
         self.rows: dict[tuple[str, uuid.UUID], Any] = {}
+        self.new: list[_NewRow] = []
+        """New rows not written yet, all of one table (:meth:`write_new`)."""
+        self.new_ids: set[uuid.UUID] = set()
+        self.written: set[tuple[str, uuid.UUID]] = set()
+        """New rows written by :meth:`write_new`, read again when asked for."""
         self.derived = False
         """A change the server derived (``on_applied``) may be another
         device's edit of a row changed later in the batch: from then on,
@@ -398,6 +474,45 @@ class _Batch:
             # Held here: the session keeps only the rows something refers to.
             self.parents.extend(self.session.scalars(select(model).where(model.id.in_(ids))))
 
+    def before_check(self, mutation: Mutation) -> None:
+        """Write the new rows held back before a mutation whose checks or
+        write may read them: any but another new row of their table, one
+        naming a held row (its parent, the row itself) included. So the
+        rows reach the database in the order they came, as the rules and
+        the foreign keys see them one at a time."""
+        if not self.new:
+            return
+        entity = SYNCED.get(mutation.entity)
+        if (
+            mutation.operation != ChangeOperation.INSERT
+            or entity is None
+            or entity.on_applied is not None
+            or entity.name != self.new[0].__tablename__
+            or mutation.row_id in self.new_ids
+            or any(
+                _names_one(mutation.changes.get(name), self.new_ids)
+                for name in _id_columns(entity.name)
+            )
+        ):
+            self.write_new()
+
+    def hold_new(self, row: _NewRow) -> None:
+        self.new.append(row)
+        self.new_ids.add(row.id)
+        self.rows[row.__tablename__, row.id] = row
+
+    def write_new(self) -> None:
+        """The new rows held back, in one ``INSERT``, after what the session
+        holds from the mutations before them."""
+        if not self.new:
+            return
+        copy_rows(self.session, self.new[0].__table__, [row.values() for row in self.new])
+        for row in self.new:  # read again as rows, should a later mutation name one
+            del self.rows[row.__tablename__, row.id]
+            self.written.add((row.__tablename__, row.id))
+        self.new.clear()
+        self.new_ids.clear()
+
     def author(self, user_id: uuid.UUID | None) -> User:
         found = self._authors[user_id]
         if isinstance(found, Refused):
@@ -405,7 +520,10 @@ class _Batch:
         return found
 
     def row(self, entity: SyncedEntity, row_id: uuid.UUID, _inserting: bool) -> Any | None:
-        return self.rows.get((entity.name, row_id))
+        found = self.rows.get((entity.name, row_id))
+        if found is None and (entity.name, row_id) in self.written:
+            found = self.rows[entity.name, row_id] = self.session.get(entity.model, row_id)
+        return found
 
     def changed_elsewhere(self, mutation: Mutation, row: Any) -> dict[str, ChangeLogEntry]:
         """As :func:`_other_devices_fields`, from what was loaded."""
@@ -486,6 +604,7 @@ def _push_together(
         if mutation.sequence in seen:
             results.append(replayed(session, scope, mutation, seen[mutation.sequence]))
             continue
+        batch.before_check(mutation)
         try:
             change = _check(mutation, session, device, batch.author, batch.row)
         except SQLAlchemyError:
@@ -504,12 +623,15 @@ def _push_together(
                 raise
             except Exception as error:
                 raise _BatchFailed from error
-            batch.rows[change.entity.name, mutation.row_id] = row
+            if isinstance(row, _NewRow):
+                batch.hold_new(row)
+            else:
+                batch.rows[change.entity.name, mutation.row_id] = row
             if change.entity.on_applied is not None:
                 batch.derived = True
         dealt_with.append(_dealt_with(device, mutation, result))
         results.append(result)
+    batch.write_new()
     _write_logged(session, logged)
-    if dealt_with:
-        session.execute(insert(AppliedMutation), dealt_with)
+    copy_rows(session, AppliedMutation.__table__, dealt_with)
     return results

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.journal.entities import Refused
@@ -22,7 +22,7 @@ from clinic.journal.models import AuditEvent
 from clinic.journal.service import GENESIS_HASH, audit_payload, event_hash
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device
-from server.sync.apply import device_user
+from server.sync.apply import copy_rows, device_user
 from sync.protocol import PushedAuditEvent
 
 TAKEN = ("id", "device_id", "device_sequence", "user_id", "action", "entity", "entity_id",
@@ -59,8 +59,7 @@ def accept_audit(
     taken: list[dict[str, Any]] = []
     held, problem = _continue_chain(session, device, pusher_id, events, held, prev_hash,
                                     held_events, ids_taken, taken)  # fmt: skip
-    if taken:
-        session.execute(insert(AuditEvent), taken)
+    copy_rows(session, AuditEvent.__table__, taken)
     return held, problem
 
 
