@@ -105,6 +105,7 @@ from server.config import Settings
 from server.database import Database
 from server.models import DeviceUser
 from server.sync.apply import MANAGED_COLUMNS, mutation_digest
+from sync.credentials import TokenStore
 from sync.engine import SyncEngine, SyncReport, sync_status
 from sync.protocol import Mutation
 from sync.transport import Transport, Unreachable
@@ -355,6 +356,9 @@ class SyncSchedules(RuleBasedStateMachine):
         template, device_id = self.world.pc_templates[staff_name]
         folder = self.folder / name
         shutil.copytree(template, folder)
+        # The keyring file was put back as the templates left it: this
+        # process reads it again rather than keep the tokens of the last example.
+        TokenStore(device_id).reload()
         staff = self.world.staff[staff_name]
         settings = self.world.settings
         branch_id = self.world.branch_id
