@@ -6,7 +6,6 @@ applied, and nothing local is lost when the whole request is refused."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -32,7 +31,7 @@ from clinic.visits.service import (
 )
 from server.config import Settings
 from server.database import Database
-from server.security import decode_access_token, issue_access_token
+from server.security import decode_access_token
 from sync import credentials
 from sync.credentials import SERVICE, Tokens
 from sync.engine import SyncReport, sync_status
@@ -50,6 +49,7 @@ from tests.sync.conftest import (
     register,
     server_patient,
 )
+from tests.sync.faults import expired_access_token
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -368,20 +368,12 @@ def test_the_previous_protocol_pulls_an_object_per_row_and_an_older_one_is_told_
     )
 
 
-def expired_access_token(pc: Pc, settings: Settings) -> str:
-    """An access token of the receptionist logged in on ``pc`` that expired a minute ago."""
+def expired_token_of(pc: Pc, settings: Settings) -> str:
+    """An access token of the receptionist logged in on ``pc`` that has expired."""
     assert pc.user is not None
-    token, _ = issue_access_token(
-        settings.jwt_secret,
-        user_id=pc.user.user_id,
-        device_id=pc.store.device_id,
-        role=Role.RECEPTIONIST,
-        branch_id=pc.user.branch_id,
-        must_change_password=False,
-        lifetime=timedelta(minutes=-1),
-        session_id=uuid.uuid4(),
+    return expired_access_token(
+        settings, pc.user.user_id, pc.store.device_id, Role.RECEPTIONIST, pc.user.branch_id
     )
-    return token
 
 
 def test_an_expired_access_token_is_refreshed_once_without_the_user_noticing(
@@ -393,7 +385,7 @@ def test_an_expired_access_token_is_refreshed_once_without_the_user_noticing(
     grace = register(pc, "Grace", "Wambui")
     tokens = pc.transport.tokens.load()
     assert tokens is not None and pc.user is not None
-    expired = expired_access_token(pc, settings)
+    expired = expired_token_of(pc, settings)
     pc.transport.tokens.save(Tokens(expired, tokens.refresh_token))
     refreshes: list[Tokens] = []
     real_refresh = pc.transport.refresh
@@ -462,7 +454,7 @@ def test_the_keyring_is_read_once_and_again_when_a_refresh_may_find_newer_tokens
     # Saved (a login, a refresh): kept at once, no read.
     tokens = pc.transport.tokens.load()
     assert tokens is not None
-    expired = expired_access_token(pc, settings)
+    expired = expired_token_of(pc, settings)
     pc.transport.tokens.save(Tokens(expired, tokens.refresh_token))
     assert pc.transport.tokens.load() == Tokens(expired, tokens.refresh_token)
     assert reads == [key]
