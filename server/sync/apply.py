@@ -580,6 +580,20 @@ def push_batch(
         return results
     except (_BatchFailed, SQLAlchemyError):
         savepoint.rollback()
+    return push_one_at_a_time(session, pusher, device, scope, mutations, seen)
+
+
+def push_one_at_a_time(
+    session: Session,
+    pusher: User,
+    device: Device,
+    scope: Scope,
+    mutations: list[Mutation],
+    seen: dict[int, AppliedMutation],
+) -> list[MutationResult]:
+    """:func:`push_batch`'s way when the database refuses the batch: each
+    mutation in its own savepoint (:func:`push_mutation`), or answered as it
+    was (:func:`replayed`)."""
     return [
         replayed(session, scope, mutation, seen[mutation.sequence])
         if mutation.sequence in seen

@@ -25,7 +25,7 @@ from clinic.patients.models import Patient
 from clinic.visits.models import Visit
 from server.database import SERVER_DEVICE_ID, Database, add_central
 from server.models import DeviceUser
-from server.sync.apply import push_batch, push_mutation, replayed
+from server.sync.apply import push_batch, push_one_at_a_time
 from server.sync.feed import Scope
 from sync.protocol import Mutation
 from tests.central import copied_central
@@ -40,23 +40,6 @@ AMINA = uuid.UUID(int=0xB2)
 
 PushWay = Callable[[Session, User, Device, Scope, list[Mutation], dict[int, AppliedMutation]],
                    list[Any]]  # fmt: skip
-
-
-def one_at_a_time(
-    session: Session,
-    pusher: User,
-    device: Device,
-    scope: Scope,
-    mutations: list[Mutation],
-    seen: dict[int, AppliedMutation],
-) -> list[Any]:
-    """Each mutation in its own savepoint, as pushes were applied before."""
-    return [
-        replayed(session, scope, m, seen[m.sequence])
-        if m.sequence in seen
-        else push_mutation(session, pusher, device, scope, m)
-        for m in mutations
-    ]
 
 
 def seed(database: Database) -> None:
@@ -232,7 +215,7 @@ def test_a_mixed_batch_set_based_answers_and_writes_as_one_at_a_time(
 ) -> None:
     together, alone = twins
     first, statements = push(together, FIRST, push_batch)
-    first_alone, statements_alone = push(alone, FIRST, one_at_a_time)
+    first_alone, statements_alone = push(alone, FIRST, push_one_at_a_time)
 
     assert first == first_alone
     assert [r["outcome"] for r in first] == [
@@ -250,7 +233,7 @@ def test_a_mixed_batch_set_based_answers_and_writes_as_one_at_a_time(
     assert sum("pg_notify" in s for s in statements) == 1
 
     second, _ = push(together, SECOND, push_batch)
-    second_alone, _ = push(alone, SECOND, one_at_a_time)
+    second_alone, _ = push(alone, SECOND, push_one_at_a_time)
 
     assert second == second_alone
     assert [r["outcome"] for r in second] == ["applied", "applied", "refused", "refused", "applied"]
@@ -311,7 +294,7 @@ def test_new_rows_held_back_are_written_before_a_change_that_reads_them(
         change(7, "patients", uuid.UUID(int=0xB9), base_version=1, residence="Thika"),
     ]  # fmt: skip
     answers, statements = push(together, mutations, push_batch)
-    answers_alone, _ = push(alone, mutations, one_at_a_time)
+    answers_alone, _ = push(alone, mutations, push_one_at_a_time)
 
     assert answers == answers_alone
     assert [a["outcome"] for a in answers] == [
