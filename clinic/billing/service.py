@@ -507,13 +507,26 @@ def _check_quantity(quantity: object, field_name: str) -> int:
     return quantity
 
 
+PriceList = tuple[dict[uuid.UUID, Service], dict[uuid.UUID, int]]
+"""Services by id and their prices on a day (:func:`_price_list`)."""
+
+
+def _price_list(service_ids: Collection[uuid.UUID], day: date, *, session: Session) -> PriceList:
+    """The services that bill lines name, and their prices on ``day``: two
+    queries for a whole bill, not one per line."""
+    wanted = set(service_ids)
+    services = session.scalars(select(Service).where(Service.id.in_(wanted))).all()
+    return {s.id: s for s in services}, prices_on(wanted, day, session=session)
+
+
 def _priced_line(
-    session: Session, line: LineInput, day: date, field_name: str, prices: dict[uuid.UUID, int]
+    line: LineInput, day: date, field_name: str, price_list: PriceList
 ) -> tuple[Service, int, int]:
-    """A line's service, quantity and unit price on ``day``, its price read
-    from ``prices`` (:func:`prices_on` for the lines' services)."""
+    """A line's service, quantity and unit price on ``day``, read from
+    ``price_list`` (:func:`_price_list` for the lines' services)."""
+    services, prices = price_list
     quantity = _check_quantity(line.quantity, f"{field_name}.quantity")
-    service = session.get(Service, line.service_id)
+    service = services.get(line.service_id)
     if service is None or service.deleted_at is not None:
         raise InvalidValue(f"{field_name}.service_id", "No such service on the price list")
     if not service.active:
@@ -581,10 +594,10 @@ def create_invoice(
         raise ValidationFailed([FieldError("lines", "Add at least one service to the bill")])
     priced: list[tuple[Service, int, int]] = []
     errors: list[FieldError] = []
-    prices = prices_on([line.service_id for line in lines], visit.visit_date, session=session)
+    price_list = _price_list([line.service_id for line in lines], visit.visit_date, session=session)
     for index, line in enumerate(lines, start=1):
         try:
-            priced.append(_priced_line(session, line, visit.visit_date, f"lines[{index}]", prices))
+            priced.append(_priced_line(line, visit.visit_date, f"lines[{index}]", price_list))
         except InvalidValue as error:
             errors.append(FieldError(error.field, error.reason))
     if errors:
@@ -634,8 +647,8 @@ def add_line(
     _editable(session, invoice, actor)
     visit = session.get(Visit, invoice.visit_id) if invoice.visit_id else None
     day = visit.visit_date if visit is not None else invoice.issued_at.astimezone(NAIROBI).date()
-    prices = prices_on([line.service_id], day, session=session)
-    service, quantity, price = _priced_line(session, line, day, "line", prices)
+    price_list = _price_list([line.service_id], day, session=session)
+    service, quantity, price = _priced_line(line, day, "line", price_list)
     row = InvoiceLine(
         invoice_id=invoice.id,
         service_id=service.id,
