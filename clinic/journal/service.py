@@ -24,12 +24,12 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, func, insert, literal, select, text
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
-from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, column_values, utcnow, uuid7
+from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, column_keys, column_values, utcnow, uuid7
 from clinic.enums import ChangeOperation
 from clinic.journal.models import AuditEvent, ChangeLogEntry, OutboxEntry
 
@@ -635,7 +635,7 @@ def record_inserts(
     as_json = OutboxEntry.__table__.c.changes.type._cached_bind_processor(
         session.connection().dialect
     )
-    keys = [column.key for column in table.columns]
+    keys = column_keys(table)
     written: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
     audited: list[tuple[uuid.UUID, None, dict[str, Any], str | None]] = []
@@ -751,14 +751,15 @@ def record_bulk_update(
         }
     now = utcnow()
     outbox = []
-    folded: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    folded: dict[tuple[str, ...], list[list[Any]]] = {}
     audited: list[AuditedChange] = []
     for change in changes:
         insert_sequence = unsent.get(change.row_id)
         if insert_sequence is not None:
             fields = tuple(change.after)
-            values = {f"v{i}": json.dumps(change.after[name]) for i, name in enumerate(fields)}
-            folded.setdefault(fields, []).append({"folded_sequence": insert_sequence, **values})
+            folded.setdefault(fields, []).append(
+                [insert_sequence, *(change.after[name] for name in fields)]
+            )
         else:
             outbox.append(
                 {
@@ -774,23 +775,24 @@ def record_bulk_update(
         audited.append((change.row_id, change.before, change.after))
     _write_outbox_now(session, outbox)
     for fields, entries in folded.items():
-        session.connection().execute(_fold_statement(fields), entries)
+        session.connection().execute(_fold_statement(fields), {"folded": json.dumps(entries)})
     record_audits(session, actor, audited, action=action, entity=entity)
     return len(audited)
 
 
 @functools.lru_cache(maxsize=16)
 def _fold_statement(fields: tuple[str, ...]) -> Any:
-    """The statement laying new values of ``fields`` over an outbox entry's
-    (by its sequence; values as JSON text, so each keeps its JSON type)."""
-    table: Any = OutboxEntry.__table__
-    paths: list[Any] = []
-    for i, name in enumerate(fields):
-        paths += [literal(f'$."{name}"'), func.json(bindparam(f"v{i}", type_=String))]
-    return (
-        table.update()
-        .where(table.c.sequence == bindparam("folded_sequence"))
-        .values(changes=func.json_set(table.c.changes, *paths))
+    """The statement laying new values of ``fields`` over outbox entries'
+    values, all in one: ``folded`` is a JSON array of ``[sequence, value
+    of each field...]`` (each value keeps its JSON type)."""
+    if not all(name.isidentifier() for name in fields):
+        raise ValueError(f"not column names: {fields}")
+    paths = ", ".join(
+        f"'$.\"{name}\"', json(folded.value -> {i})" for i, name in enumerate(fields, 1)
+    )
+    return text(
+        f"UPDATE outbox SET changes = json_set(outbox.changes, {paths})"
+        " FROM json_each(:folded) AS folded WHERE outbox.sequence = folded.value ->> 0"
     )
 
 
