@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from clinic.actor import Actor
 from clinic.billing.models import Invoice
 from clinic.claims.models import Claim
-from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, uuid7
+from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, column_keys, uuid7
 from clinic.enums import ChangeOperation, Role
 from clinic.journal.entities import SYNCED, Refused, SyncedEntity, meaningful
 from clinic.journal.models import AppliedMutation, ChangeLogEntry, Conflict
@@ -243,12 +243,12 @@ class _NewRow:
         self.__table__: Any = entity.model.__table__  # type: ignore[attr-defined]
 
     def __getattr__(self, name: str) -> Any:
-        if name in self.__table__.columns:
+        if name in column_keys(self.__table__):
             return None  # a column not given (an unset ORM attribute reads None too)
         raise AttributeError(name)
 
     def values(self) -> dict[str, Any]:
-        given = {c.key: self.__dict__.get(c.key) for c in self.__table__.columns}
+        given = {key: self.__dict__.get(key) for key in column_keys(self.__table__)}
         return given | _defaults(self.__table__, given)
 
 
