@@ -22,7 +22,7 @@ from clinic.journal.models import AuditEvent
 from clinic.journal.service import GENESIS_HASH, audit_payload, event_hash
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device
-from server.sync.apply import copy_rows, device_user
+from server.sync.apply import among, copy_rows, device_user
 from sync.protocol import PushedAuditEvent
 
 TAKEN = ("id", "device_id", "device_sequence", "user_id", "action", "entity", "entity_id",
@@ -61,7 +61,7 @@ def accept_audit(
     ).first()
     held, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     ids_taken = set(
-        session.scalars(select(AuditEvent.id).where(AuditEvent.id.in_([e.id for e in events])))
+        session.scalars(select(AuditEvent.id).where(among(AuditEvent.id, (e.id for e in events))))
     )
     taken: list[dict[str, Any]] = []
     held, problem = _continue_chain(session, device, pusher_id, events, held, prev_hash,
