@@ -41,7 +41,7 @@ from clinic.claims.rules import (
 )
 from clinic.claims.service import refresh_claim_for_invoice
 from clinic.clock import clinic_today
-from clinic.db import SyncColumns
+from clinic.db import SyncColumns, column_values
 from clinic.enums import ClaimStatus, PaymentMethod, Role
 from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.models import Conflict
@@ -269,8 +269,7 @@ def _merged(row: Any | None, values: Mapping[str, Any]) -> dict[str, Any]:
     """The row's values by field name with ``values`` laid over them."""
     if row is None:
         return dict(values)
-    current = {c.key: getattr(row, c.key) for c in row.__table__.columns}
-    return {**current, **values}
+    return {**column_values(row), **values}
 
 
 def meaningful(model: type[SyncColumns], values: Mapping[str, Any]) -> dict[str, Any]:

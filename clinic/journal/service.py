@@ -24,12 +24,12 @@ from datetime import date, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, func, insert, literal, select, text
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
-from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, column_values, utcnow, uuid7
+from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, column_keys, column_values, utcnow, uuid7
 from clinic.enums import ChangeOperation
 from clinic.journal.models import AuditEvent, ChangeLogEntry, OutboxEntry
 
@@ -166,35 +166,119 @@ def record_audits(
     """Append an event per change to this device's chain, as
     :func:`record_audit` does one by one, in one ``INSERT`` (no ORM object
     per event): for writes of thousands of rows. Returns how many."""
+    return _record_audits(
+        session,
+        actor,
+        ((entity_id, before, after, None) for entity_id, before, after in changes),
+        action=action,
+        entity=entity,
+    )
+
+
+def _record_audits(
+    session: Session,
+    actor: Actor,
+    changes: Iterable[tuple[uuid.UUID | None, Any, Any, str | None]],
+    *,
+    action: str,
+    entity: str,
+) -> int:
+    """:func:`record_audits`, each change with its values after as the
+    store holds them (JSON text) when the caller has them already (the
+    same text as its outbox entry's; the values are then JSON-ready), else
+    None. Each event's hash covers
+    what :func:`audit_payload` gives for it: the parts every event shares
+    are made JSON-ready once."""
     sequence, prev_hash = _chain_position(session, actor)
     now = utcnow()
+    shared = to_jsonable({"device_id": actor.device_id, "user_id": actor.user_id,
+                          "action": action, "entity": entity, "occurred_at": now})  # fmt: skip
+    dialect = session.connection().dialect
+    table: Any = AuditEvent.__table__
+    as_json = table.c.after.type._cached_bind_processor(dialect)
     events = []
-    for entity_id, before, after in changes:
-        event = {
-            "id": uuid7(),
-            "created_at": now,
-            "updated_at": now,
-            "created_by": actor.user_id,
-            "device_id": actor.device_id,
-            "version": 0,
-            "deleted_at": None,
+    for entity_id, before, after, after_text in changes:
+        event_id = uuid7()
+        payload = {
+            "id": str(event_id),
             "device_sequence": sequence,
-            "user_id": actor.user_id,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "before": before,
-            "after": after,
-            "occurred_at": now,
-            "prev_hash": prev_hash,
+            "entity_id": None if entity_id is None else to_jsonable(entity_id),
+            "before": to_jsonable(before),
+            "after": to_jsonable(after) if after_text is None else after,
+            **shared,
         }
-        event["hash"] = prev_hash = event_hash(prev_hash, audit_payload(event))
-        events.append(event)
+        hash_ = event_hash(prev_hash, payload)
+        events.append(
+            {
+                "id": event_id,
+                "created_at": now,
+                "updated_at": now,
+                "created_by": actor.user_id,
+                "device_id": actor.device_id,
+                "version": 0,
+                "deleted_at": None,
+                "device_sequence": sequence,
+                "user_id": actor.user_id,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "before": as_json(before),
+                "after": as_json(after) if after_text is None else after_text,
+                "occurred_at": now,
+                "prev_hash": prev_hash,
+                "hash": hash_,
+            }
+        )
+        prev_hash = hash_
         sequence += 1
     if events:
-        session.connection().execute(insert(AuditEvent), events)
+        insert_rows(session, table, events, stored=("before", "after"))
         session.info[CHAIN_KEY][actor.device_id] = (sequence, prev_hash)
     return len(events)
+
+
+def insert_rows(
+    session: Session, table: Any, rows: list[dict[str, Any]], *, stored: Iterable[str] = ()
+) -> None:
+    """Write ``rows`` (each with the same keys, in the same order) into
+    ``table`` on a PC's store, in one ``executemany`` of the DB-API
+    cursor: what ``insert(table)`` with these rows writes (each value bound
+    as its column binds it), without SQLAlchemy making each row's
+    parameters, which cost as much as SQLite's writing in an import. A
+    value that is the same object as the row before's in its column (the
+    time, the author) is bound once. The columns named in ``stored`` are
+    given as the store holds them (JSON as its text)."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = list(rows[0])
+    binds = [
+        (i, bind)
+        for i, key in enumerate(keys)
+        if key not in stored
+        and (bind := table.c[key].type._cached_bind_processor(dialect)) is not None
+    ]
+    last: list[Any] = [_NOT_BOUND] * len(keys)
+    bound: list[Any] = [None] * len(keys)
+    parameters = []
+    for row in rows:
+        values = [row[key] for key in keys]
+        for i, bind in binds:
+            value = values[i]
+            if value is not last[i]:
+                last[i], bound[i] = value, bind(value)
+            values[i] = bound[i]
+        parameters.append(tuple(values))
+    quote = dialect.identifier_preparer
+    names = ", ".join(quote.format_column(table.c[key]) for key in keys)
+    marks = ", ".join("?" * len(keys))
+    connection.exec_driver_sql(
+        f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})", parameters
+    )
+
+
+_NOT_BOUND = object()
 
 
 def move_to_new_chain(
@@ -456,13 +540,17 @@ def _write_outbox(session: Session, _context: Any, _instances: Any) -> None:
         session.connection().execute(insert(OutboxEntry), pending)
 
 
-def _write_outbox_now(session: Session, entries: list[dict[str, Any]]) -> None:
-    """Write ``entries`` (each with the keys :func:`_outbox` gives) now, after
-    the entries recorded before them and not flushed yet, in one statement:
-    their sequences follow the order the changes were made in."""
-    pending = session.info.pop(OUTBOX_KEY, None) or []
-    if pending or entries:
-        session.connection().execute(insert(OutboxEntry), pending + entries)
+def _write_outbox_now(
+    session: Session, entries: list[dict[str, Any]], *, stored: Iterable[str] = ()
+) -> None:
+    """Write ``entries`` (each with the keys :func:`_outbox` gives; the
+    columns in ``stored`` as :func:`insert_rows` takes them) now, after the
+    entries recorded before them and not flushed yet: their sequences
+    follow the order the changes were made in."""
+    pending = session.info.pop(OUTBOX_KEY, None)
+    if pending:
+        session.connection().execute(insert(OutboxEntry), pending)
+    insert_rows(session, OutboxEntry.__table__, entries, stored=stored)
 
 
 def _audited(table_name: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -475,18 +563,24 @@ def _audited(table_name: str, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k not in hidden}
 
 
+@functools.cache
+def _column_defaults(table: Any) -> tuple[tuple[str, Any], ...]:
+    """The columns of ``table`` the INSERT gives a value of its own when
+    none is given, each with its default (looked up once per table)."""
+    return tuple(
+        (column.key, column.default)
+        for column in table.columns
+        if column.default is not None and (column.default.is_scalar or column.default.is_callable)
+    )
+
+
 def _defaults(table: Any, values: Mapping[str, Any]) -> dict[str, Any]:
     """The values an INSERT would give the columns ``values`` leaves unset
     (None or missing): its id, times, version, ..."""
     given: dict[str, Any] = {}
-    for column in table.columns:
-        default = column.default
-        if default is None or values.get(column.key) is not None:
-            continue
-        if default.is_scalar:
-            given[column.key] = default.arg
-        elif default.is_callable:
-            given[column.key] = default.arg(None)
+    for key, default in _column_defaults(table):
+        if values.get(key) is None:
+            given[key] = default.arg if default.is_scalar else default.arg(None)
     return given
 
 
@@ -538,32 +632,38 @@ def record_inserts(
     table: Any = model.__table__  # type: ignore[attr-defined]
     entity: str = model.__tablename__  # type: ignore[attr-defined]
     stamp = {"created_by": actor.user_id, "device_id": actor.device_id}
+    as_json = OutboxEntry.__table__.c.changes.type._cached_bind_processor(
+        session.connection().dialect
+    )
+    keys = column_keys(table)
     written: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
-    audited: list[AuditedChange] = []
+    audited: list[tuple[uuid.UUID, None, dict[str, Any], str | None]] = []
     now = utcnow()
     for given in rows:
         values = {**given, **stamp}
         values |= _defaults(table, values)
-        row = {column.key: values.get(column.key) for column in table.columns}
-        after = {k: to_jsonable(v) for k, v in row.items()}
+        row = {key: values.get(key) for key in keys}
+        after: dict[str, Any] = to_jsonable(row)
+        after_text = as_json(after)
         written.append(row)
         outbox.append(
             {
                 "entity": entity,
                 "row_id": row["id"],
                 "operation": ChangeOperation.INSERT,
-                "changes": after,
+                "changes": after_text,
                 "base_version": row["version"],
                 "user_id": actor.user_id,
                 "created_at": now,
             }
         )
-        audited.append((row["id"], None, _audited(entity, after)))
+        kept = _audited(entity, after)
+        audited.append((row["id"], None, kept, after_text if kept == after else None))
     if written:
-        session.connection().execute(insert(table), written)
-        _write_outbox_now(session, outbox)
-        record_audits(session, actor, audited, action=action, entity=entity)
+        insert_rows(session, table, written)
+        _write_outbox_now(session, outbox, stored=("changes",))
+        _record_audits(session, actor, audited, action=action, entity=entity)
     return [row["id"] for row in written]
 
 
@@ -651,14 +751,15 @@ def record_bulk_update(
         }
     now = utcnow()
     outbox = []
-    folded: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    folded: dict[tuple[str, ...], list[list[Any]]] = {}
     audited: list[AuditedChange] = []
     for change in changes:
         insert_sequence = unsent.get(change.row_id)
         if insert_sequence is not None:
             fields = tuple(change.after)
-            values = {f"v{i}": json.dumps(change.after[name]) for i, name in enumerate(fields)}
-            folded.setdefault(fields, []).append({"folded_sequence": insert_sequence, **values})
+            folded.setdefault(fields, []).append(
+                [insert_sequence, *(change.after[name] for name in fields)]
+            )
         else:
             outbox.append(
                 {
@@ -674,23 +775,24 @@ def record_bulk_update(
         audited.append((change.row_id, change.before, change.after))
     _write_outbox_now(session, outbox)
     for fields, entries in folded.items():
-        session.connection().execute(_fold_statement(fields), entries)
+        session.connection().execute(_fold_statement(fields), {"folded": json.dumps(entries)})
     record_audits(session, actor, audited, action=action, entity=entity)
     return len(audited)
 
 
 @functools.lru_cache(maxsize=16)
 def _fold_statement(fields: tuple[str, ...]) -> Any:
-    """The statement laying new values of ``fields`` over an outbox entry's
-    (by its sequence; values as JSON text, so each keeps its JSON type)."""
-    table: Any = OutboxEntry.__table__
-    paths: list[Any] = []
-    for i, name in enumerate(fields):
-        paths += [literal(f'$."{name}"'), func.json(bindparam(f"v{i}", type_=String))]
-    return (
-        table.update()
-        .where(table.c.sequence == bindparam("folded_sequence"))
-        .values(changes=func.json_set(table.c.changes, *paths))
+    """The statement laying new values of ``fields`` over outbox entries'
+    values, all in one: ``folded`` is a JSON array of ``[sequence, value
+    of each field...]`` (each value keeps its JSON type)."""
+    if not all(name.isidentifier() for name in fields):
+        raise ValueError(f"not column names: {fields}")
+    paths = ", ".join(
+        f"'$.\"{name}\"', json(folded.value -> {i})" for i, name in enumerate(fields, 1)
+    )
+    return text(
+        f"UPDATE outbox SET changes = json_set(outbox.changes, {paths})"
+        " FROM json_each(:folded) AS folded WHERE outbox.sequence = folded.value ->> 0"
     )
 
 

@@ -11,24 +11,25 @@ they need (:func:`blocks_wanted`) before replacing them in one pass
 from __future__ import annotations
 
 import functools
+import json
 import math
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, literal_column, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from clinic.actor import Actor
 from clinic.billing.models import Payment
-from clinic.db import utcnow
+from clinic.db import UTCDateTime, utcnow
 from clinic.journal.models import StoreSetting
 from clinic.journal.service import RowChange, record_bulk_update
 from clinic.numbering.models import NumberLease
 from clinic.patients.models import Patient
-from clinic.patients.search_index import numbers_only_indexed
+from clinic.patients.search_index import numbers_indexed_again
 from clinic.rules.numbers import PROVISIONAL_PREFIX, NumberKind, format_number
 
 BLOCK_SIZE = 1000
@@ -254,6 +255,23 @@ def carries_provisional(entity: str, values: Mapping[str, Any]) -> bool:
     )
 
 
+def _write_numbers(
+    session: Session, table: Any, key: str, numbered: Iterable[tuple[int, str]]
+) -> None:
+    """Give rows of ``table`` (by rowid) their numbers in column ``key``,
+    and the time of this update, in one ``UPDATE`` for all of them (the
+    pairs as one JSON array) rather than one per row."""
+    quote = session.connection().dialect.identifier_preparer
+    name = quote.format_table(table)
+    statement = text(
+        f"UPDATE {name} SET {quote.format_column(table.c[key])} = json_extract(numbered.value,"
+        " '$[1]'), updated_at = :now FROM json_each(:numbered) AS numbered"
+        f" WHERE {name}.rowid = json_extract(numbered.value, '$[0]')"
+    ).bindparams(bindparam("now", type_=UTCDateTime))
+    numbers = json.dumps(list(numbered))
+    session.connection().execute(statement, {"now": utcnow(), "numbered": numbers})
+
+
 def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uuid.UUID]) -> int:
     """Give leased numbers to the patients and payments this PC (under any of
     the device ids in ``made_by``) numbered provisionally, oldest first, as
@@ -275,34 +293,26 @@ def replace_provisional(session: Session, actor: Actor, *, made_by: Sequence[uui
     for kind, column in NUMBERED.items():
         model = column.class_
         waiting = session.execute(
-            select(model.id, model.version, column)
+            select(model.id, model.version, column, literal_column("rowid"))
             .where(*_provisional(kind, made_by))
             .order_by(model.created_at, model.id)
         ).all()
         numbers = _take_leased(session, actor.device_id, kind, len(waiting))
         if not numbers:
             continue
-        now = utcnow()
-        table = column.class_.__table__
+        renumbered = waiting[: len(numbers)]
+        rowids = [rowid for *_, rowid in renumbered]
         # Only the number changes: the patients' names stay indexed as they are.
         cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with numbers_only_indexed(cursor) if model is Patient else nullcontext():
-            session.connection().execute(
-                table.update()
-                .where(table.c.id == bindparam("numbered_id"))
-                .values({column.key: bindparam("number"), "updated_at": now}),
-                [
-                    {"numbered_id": row_id, "number": number}
-                    for (row_id, _, _), number in zip(waiting, numbers, strict=False)
-                ],
-            )
+        with numbers_indexed_again(cursor, rowids) if model is Patient else nullcontext():
+            _write_numbers(session, model.__table__, column.key, zip(rowids, numbers, strict=True))
         replaced += record_bulk_update(
             session,
             actor,
             model.__tablename__,
             (
                 RowChange(row_id, version, {column.key: old}, {column.key: number})
-                for (row_id, version, old), number in zip(waiting, numbers, strict=False)
+                for (row_id, version, old, _), number in zip(renumbered, numbers, strict=True)
             ),
             action="replace_provisional_number",
             fold_after=int(sent_through or 0),

@@ -14,7 +14,8 @@ first shape's ``number_search_key`` are registered on every connection by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -203,33 +204,43 @@ def indexed_at_once(cursor: Any) -> Iterator[None]:
 
 
 @contextmanager
-def _update_trigger_swapped(cursor: Any, replacement: str) -> Iterator[None]:
-    """The update trigger replaced by the trigger :data:`SWAPPED_TRIGGER`
-    ``replacement`` makes until leaving, then back unchanged, all in the
+def _update_trigger_dropped(cursor: Any) -> Iterator[None]:
+    """No update trigger until leaving, then the same one again, all in the
     caller's transaction (as :func:`pause_indexing`)."""
     (trigger_sql,) = cursor.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (UPDATE_TRIGGER,)
     ).fetchone()
     cursor.execute(f"DROP TRIGGER {UPDATE_TRIGGER}")
-    cursor.execute(replacement)
     yield
-    cursor.execute(f"DROP TRIGGER {SWAPPED_TRIGGER}")
     cursor.execute(trigger_sql)
 
 
-def numbers_only_indexed(cursor: Any) -> AbstractContextManager[None]:
-    """Patients updated inside have their numbers indexed again but not
-    their names: for updates that change numbers alone (a leased OP number
-    for a provisional one), which the update trigger would take out of both
-    tables and index again whole, names' prefixes included (the larger
-    part). The caller vouches that nothing inside changes a name, a
-    deletion or a merge."""
-    return _update_trigger_swapped(
-        cursor,
-        f"CREATE TRIGGER {SWAPPED_TRIGGER} AFTER UPDATE OF {', '.join(NUMBER_COLUMNS)}"
-        f" ON patients BEGIN\nDELETE FROM {NUMBERS} WHERE rowid = old.rowid;\n"
-        f"{inserts('new')[1]}\nEND",
-    )
+@contextmanager
+def _update_trigger_swapped(cursor: Any, replacement: str) -> Iterator[None]:
+    """The update trigger replaced by the trigger :data:`SWAPPED_TRIGGER`
+    ``replacement`` makes until leaving, then back unchanged."""
+    with _update_trigger_dropped(cursor):
+        cursor.execute(replacement)
+        yield
+        cursor.execute(f"DROP TRIGGER {SWAPPED_TRIGGER}")
+
+
+@contextmanager
+def numbers_indexed_again(cursor: Any, rowids: Sequence[int]) -> Iterator[None]:
+    """The patients ``rowids`` (their rowids) have their numbers indexed
+    again on leaving, all in two statements (their entries in the numbers'
+    table taken out, then made again), and no update is indexed inside: for
+    a bulk update that changes those patients' numbers alone (leased OP
+    numbers for provisional ones), which the update trigger would take out
+    of both tables and index again row by row, names and their prefixes
+    included. The caller vouches that nothing inside changes a name, a
+    deletion or a merge, nor another patient's numbers."""
+    with _update_trigger_dropped(cursor):
+        yield
+        listed = (json.dumps(list(rowids)),)
+        renumbered = "rowid IN (SELECT value FROM json_each(?))"
+        cursor.execute(f"DELETE FROM {NUMBERS} WHERE {renumbered}", listed)
+        cursor.execute(inserts("patients", "FROM patients", f"patients.{renumbered}")[1], listed)
 
 
 def indexed_if_changed(cursor: Any) -> AbstractContextManager[None]:

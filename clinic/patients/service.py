@@ -65,6 +65,9 @@ class PatientDetails:
 
 
 EDITABLE_FIELDS = frozenset(f.name for f in fields(PatientDetails)) - {"age", "flagged_fields"}
+_DETAILS_EDITABLE = tuple(f.name for f in fields(PatientDetails) if f.name in EDITABLE_FIELDS)
+"""The editable fields of :class:`PatientDetails`, in its order (an import
+reads them for every row of the register)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,12 @@ def _clean_field(name: str, value: Any, today: date) -> Any:
     return _text(value)
 
 
+_BLANK_CHECKED = frozenset({"first_name", "sex"})
+"""The fields :func:`_clean_field` does not leave blank when given None
+(a first name is required, the sex is then unknown): most of a
+registration's fields are blank, and a push checks every patient."""
+
+
 def clean_patient_fields(values: Mapping[str, Any], *, today: date) -> dict[str, Any]:
     """Check and normalise the given fields (names trimmed, phone to E.164,
     ids upper-cased); raises ValidationFailed listing every bad one."""
@@ -157,6 +166,9 @@ def clean_patient_fields(values: Mapping[str, Any], *, today: date) -> dict[str,
     for name, value in values.items():
         if name not in EDITABLE_FIELDS:
             errors.append(InvalidValue(name, "This field does not exist or cannot be changed"))
+            continue
+        if value is None and name not in _BLANK_CHECKED:
+            cleaned[name] = None  # what _clean_field makes of it, without the call
             continue
         try:
             cleaned[name] = _clean_field(name, value, today)
@@ -168,9 +180,7 @@ def clean_patient_fields(values: Mapping[str, Any], *, today: date) -> dict[str,
 
 
 def _details_fields(details: PatientDetails, today: date) -> dict[str, Any]:
-    values = {
-        f.name: getattr(details, f.name) for f in fields(details) if f.name in EDITABLE_FIELDS
-    }
+    values = {name: getattr(details, name) for name in _DETAILS_EDITABLE}
     errors: list[InvalidValue] = []
     estimated = False
     if details.age is not None and details.date_of_birth is None:

@@ -10,6 +10,7 @@ and so are combined ages such as ``1yr 6mths``.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,7 +33,12 @@ class _Age:
     days: int
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse_age(age_text: str, field: str) -> _Age:
+    """The age written in ``age_text``; raises InvalidValue saying why it is
+    not one. The last answers are kept: a register's ages repeat (every
+    ``27yrs``), and its import reads each row's age twice (the row's check,
+    then the registration's)."""
     shown = age_text.strip()
     text = shown.lower()
     if not text:

@@ -24,6 +24,12 @@ _SHAPE_HINT = "07xx xxx xxx or 01xx xxx xxx"
 _STORED_RE = re.compile(r"\+254[1-9][0-9]{8}", re.ASCII)
 """A number as stored (E.164, nine digits after +254 with no leading 0):
 what every pushed row carries, checked without parsing it again."""
+_TYPED_MOBILE_RE = re.compile(r"0?([17][0-9]{8})", re.ASCII)
+"""A mobile number as registers write it, spaces taken out: nine digits
+from 7 or 1, with or without the leading 0 (``757143067``, ``0757143067``).
+``parse`` makes of it the number of those nine digits (Kenya's national
+prefix 0 taken off; neither 7 nor 1 starts the international prefix 000
+or the country code 254), so it is checked without parsing."""
 
 
 def normalize_phone(text: str, field: str = "phone") -> str:
@@ -56,6 +62,14 @@ def _e164(shown: str) -> tuple[str, str | None]:
         )
         if phonenumbers.is_valid_number(stored):
             return shown, None
+    typed = _TYPED_MOBILE_RE.fullmatch(shown.replace(" ", ""))
+    if typed is not None:
+        national = typed[1]
+        mobile = phonenumbers.PhoneNumber(
+            country_code=KENYA_COUNTRY_CODE, national_number=int(national)
+        )
+        if phonenumbers.is_valid_number(mobile):
+            return f"+{KENYA_COUNTRY_CODE}{national}", None
     if not shown:
         return "", f"No phone number given; write it like {_SHAPE_HINT}"
     not_a_phone = f"'{shown}' is not a phone number; write it like {_SHAPE_HINT}"

@@ -22,12 +22,14 @@ from clinic.journal.models import AuditEvent
 from clinic.journal.service import GENESIS_HASH, audit_payload, event_hash
 from clinic.journal.wire import BadValue, decode_values
 from clinic.org.models import Device
-from server.sync.apply import copy_rows, device_user
+from server.sync.apply import among, copy_rows, device_user
 from sync.protocol import PushedAuditEvent
 
 TAKEN = ("id", "device_id", "device_sequence", "user_id", "action", "entity", "entity_id",
          "before", "after", "occurred_at", "prev_hash", "hash")  # fmt: skip
 """An accepted event's values as pushed (the device is the token's)."""
+PUSHED = tuple(PushedAuditEvent.model_fields)
+"""An event's values as pushed, read as they were validated (no copy)."""
 CHECKED = ("action", "entity", "before", "after")
 """The event's values the server checks as it would a pushed row's."""
 
@@ -37,15 +39,20 @@ def accept_audit(
 ) -> tuple[int, str | None]:
     """Append the device's new audit events where they continue its chain;
     returns the last sequence held and, if the chain broke, where and why."""
-    held_events = {
-        sequence: hash_
-        for sequence, hash_ in session.execute(
-            select(AuditEvent.device_sequence, AuditEvent.hash).where(
-                AuditEvent.device_id == device.id,
-                AuditEvent.device_sequence.in_([e.device_sequence for e in events]),
+    held_events: dict[int, str] = {}
+    if events:
+        # The events held in the pushed span: a range has two bounds, where
+        # the list of the pushed numbers had thousands.
+        sequences = [e.device_sequence for e in events]
+        held_events = {
+            sequence: hash_
+            for sequence, hash_ in session.execute(
+                select(AuditEvent.device_sequence, AuditEvent.hash).where(
+                    AuditEvent.device_id == device.id,
+                    AuditEvent.device_sequence.between(min(sequences), max(sequences)),
+                )
             )
-        )
-    }
+        }
     last = session.execute(
         select(AuditEvent.device_sequence, AuditEvent.hash)
         .where(AuditEvent.device_id == device.id)
@@ -54,7 +61,7 @@ def accept_audit(
     ).first()
     held, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
     ids_taken = set(
-        session.scalars(select(AuditEvent.id).where(AuditEvent.id.in_([e.id for e in events])))
+        session.scalars(select(AuditEvent.id).where(among(AuditEvent.id, (e.id for e in events))))
     )
     taken: list[dict[str, Any]] = []
     held, problem = _continue_chain(session, device, pusher_id, events, held, prev_hash,
@@ -72,7 +79,7 @@ def _continue_chain(session: Session, device: Device, pusher_id: uuid.UUID,
     table: Any = AuditEvent.__table__
     for pushed in sorted(events, key=lambda e: e.device_sequence):
         where = f"The audit chain breaks at event {pushed.device_sequence}"
-        event = {**pushed.model_dump(), "device_id": device.id}
+        event = {name: getattr(pushed, name) for name in PUSHED} | {"device_id": device.id}
         # Its hash must cover what it says: a held hash on other contents is a fork too.
         hash_holds = pushed.hash == event_hash(pushed.prev_hash, audit_payload(event))
         if pushed.device_sequence <= held:

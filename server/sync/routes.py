@@ -33,7 +33,7 @@ from server.notifier import ChangeNotifier
 from server.numbers import lease_block
 from server.routes.auth import issue_tokens
 from server.schemas import TokensOut
-from server.sync.apply import mutation_digest, push_batch
+from server.sync.apply import among, mutation_digest, push_batch
 from server.sync.audit import accept_audit
 from server.sync.feed import Page, Scope, decode_cursor, read_page, shape
 from server.sync.shared import AnswerSpacing, SharedPage, SharedPages
@@ -121,7 +121,8 @@ def _push(database: Database, caller: KnownCaller, body: PushRequest) -> PushRes
             a.sequence: a
             for a in session.scalars(
                 select(AppliedMutation).where(
-                    AppliedMutation.device_id == device.id, AppliedMutation.sequence.in_(sequences)
+                    AppliedMutation.device_id == device.id,
+                    among(AppliedMutation.sequence, sequences),
                 )
             )
         }

@@ -13,13 +13,16 @@ from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
 from clinic.enums import ChangeOperation, Sex
-from clinic.errors import NotAllowed, ValidationFailed
+from clinic.errors import InvalidValue, NotAllowed, ValidationFailed
 from clinic.journal.models import AuditEvent, OutboxEntry
 from clinic.numbering.service import add_lease
 from clinic.patients.models import Patient
 from clinic.patients.service import (
+    EDITABLE_FIELDS,
     PatientDetails,
     Registration,
+    _clean_field,
+    clean_patient_fields,
     count_patients,
     get_patient,
     register_patient,
@@ -573,3 +576,17 @@ def test_a_failure_after_update_leaves_the_patient_as_it_was(
         raise RuntimeError("power cut")
     assert load(store, existing.id).phone == "+254757143067"
     assert rows(store) == counts
+
+
+@pytest.mark.parametrize("name", sorted(EDITABLE_FIELDS))
+def test_a_blank_field_is_cleaned_as_its_own_check_cleans_it(name: str) -> None:
+    """Blank fields skip their check (most of a registration's are blank),
+    with the answer the check gives: None, or the check's own refusal."""
+    try:
+        expected: Any = _clean_field(name, None, TODAY)
+    except InvalidValue as refusal:
+        with pytest.raises(ValidationFailed) as caught:
+            clean_patient_fields({name: None}, today=TODAY)
+        assert [(e.field, e.reason) for e in caught.value.errors] == [(name, refusal.reason)]
+    else:
+        assert clean_patient_fields({name: None}, today=TODAY) == {name: expected}

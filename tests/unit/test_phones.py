@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import random
+
+import phonenumbers
 import pytest
 
 from clinic.errors import InvalidValue
@@ -55,6 +58,39 @@ def test_normalize_phone_refuses_with_a_reason(text: str, reason: str) -> None:
         normalize_phone(text, field="next_of_kin_phone")
     assert caught.value.field == "next_of_kin_phone"
     assert reason in caught.value.reason
+
+
+def _parsed(text: str) -> str | None:
+    """What ``phonenumbers.parse`` makes of ``text``: the E.164 form of a
+    valid Kenyan number of nine digits, else None."""
+    try:
+        number = phonenumbers.parse(text, "KE")
+    except phonenumbers.NumberParseException:
+        return None
+    national = phonenumbers.national_significant_number(number)
+    if number.country_code != 254 or len(national) != 9 or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_mobile_numbers_as_registers_write_them_get_the_answers_parsing_gives() -> None:
+    """Nine digits from 7 or 1, with or without the 0 and spaces, are checked
+    without ``phonenumbers.parse``: every 3-digit start of both ranges
+    (valid and invalid ones), each written five ways, answers as parsing."""
+    draw = random.Random(16)
+    compared = 0
+    for start in [*range(100, 200), *range(700, 800)]:
+        for _ in range(4):
+            digits = f"{start}{draw.randrange(10**6):06d}"
+            spaced = f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+            for text in (digits, f"0{digits}", spaced, f"0{spaced}", f"0 {digits}"):
+                try:
+                    answer: str | None = normalize_phone(text)
+                except InvalidValue:
+                    answer = None
+                assert answer == _parsed(text), text
+                compared += 1
+    assert compared == 4000
 
 
 def test_normalize_phone_names_the_phone_field_by_default() -> None:
