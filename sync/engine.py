@@ -261,6 +261,9 @@ class Outgoing:
     waiting: int
     """The outbox's entries from this push's first on (the whole outbox, or
     what follows the push it was read ahead of), counted in the same read."""
+    everything: bool
+    """Whether it holds every outbox entry and audit event that was waiting
+    when it was read: none follows it."""
 
 
 class SyncEngine:
@@ -376,21 +379,29 @@ class SyncEngine:
         The next push is read from the store while the server applies this
         one (a thread of its own), and sent if the answer settles all it
         assumed: every mutation answered, the audit events accepted through
-        the last one sent; else it is read again."""
+        the last one sent; else it is read again. A push that holds all
+        that was waiting when it was read (a change just saved, the usual
+        case) has nothing to read ahead: no thread then, its request is
+        sent alone (a change saved meanwhile wakes the next push)."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as reader:
             outgoing = self._noted(
                 self._next_batch(outbox_through, audit_through), outbox_through, audit_through
             )
             while outgoing.mutations or outgoing.events:
                 body = self._push_body(outgoing)
-                ahead = reader.submit(self._next_batch, outbox_through, audit_through, outgoing)
+                ahead = (
+                    None
+                    if outgoing.everything
+                    else reader.submit(self._next_batch, outbox_through, audit_through, outgoing)
+                )
                 try:
                     answer = self.transport.call("POST", "/api/sync/push", body)
                 except ServerRefused as refusal:
                     if refusal.code != ProtocolError.DEVICE_REUSED:
                         raise
                     self.enroll_as_new_device()
-                    ahead.result()  # read under the old device's chain: read again
+                    if ahead is not None:
+                        ahead.result()  # read under the old device's chain: read again
                     outgoing = self._noted(
                         self._next_batch(outbox_through, audit_through),
                         outbox_through,
@@ -401,12 +412,14 @@ class SyncEngine:
                 if not outgoing.mutations:
                     return
                 answered = {result["sequence"] for result in answer["results"]}
-                following = ahead.result()
+                following = ahead.result() if ahead is not None else None
                 settled = answered.issuperset(outgoing.sequences) and (
                     answer["audit_accepted_through"] == outgoing.events_through
                 )
                 if not settled:
                     following = self._next_batch(outbox_through, audit_through)
+                elif following is None:
+                    return
                 outgoing = self._noted(following, outbox_through, audit_through)
 
     def _push_body(self, outgoing: Outgoing) -> bytes:
@@ -485,6 +498,11 @@ class SyncEngine:
         mutations = within_budget(map(mutation_json, entries))
         audit = within_budget(map(audit_event_json, events))
         going = entries[: len(mutations)]
+        everything = (
+            outbox_through is None
+            and len(going) == left
+            and len(audit) == len(events) < MAX_PUSH_MUTATIONS
+        )
         return Outgoing(
             mutations,
             audit,
@@ -500,6 +518,7 @@ class SyncEngine:
                 default=0,
             ),
             left,
+            everything,
         )
 
     def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:
