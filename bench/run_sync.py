@@ -15,7 +15,8 @@ then measures, with real SQLite stores logged in through the keyring:
    writing thread, and a pull killed half-way then resumed (the row counts
    must equal the server's);
 2. a patient registered and pushed on PC A until it is in PC B's store, B
-   long-polling (median and p95);
+   long-polling (median and p95), and until B's screen shows them (2b); A
+   runs in a process of its own (``bench.sync_pc``), as a second PC would;
 3. the push of 1,000 mutations queued offline.
 
 The temporary folder is deleted at the end. Tokens go to the test keyring
@@ -51,6 +52,7 @@ from typing import Any
 import httpx
 
 from bench.generate import DEFAULT_END
+from clinic.clock import clinic_today
 from clinic.demo import kenya
 from clinic.store import connect_raw
 from server.demo import CentralData, build_central
@@ -206,31 +208,35 @@ def cpu_seconds(root: int) -> float:
 
 @dataclass
 class CpuMeter:
-    """CPU seconds of the server's and PostgreSQL's processes, and of this
-    one, from when it was made: a figure the machine's load moves less
-    than the wall times."""
+    """CPU seconds of the server's and PostgreSQL's processes, of PC A's
+    (:class:`PcProcess`) and of this one (PC B),
+    from when it was made: a figure the machine's load moves less than the
+    wall times."""
 
     server_pid: int
     postgres_pid: int
-    start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    pc_a: PcProcess
+    start: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
     def __post_init__(self) -> None:
         self.start = self._now()
 
-    def _now(self) -> tuple[float, float, float]:
+    def _now(self) -> tuple[float, float, float, float]:
         return (
             cpu_seconds(self.server_pid),
             cpu_seconds(self.postgres_pid),
+            self.pc_a.cpu_seconds(),
             time.process_time(),
         )
 
     def per_run(self, runs: int) -> str:
-        server, postgres, here = (b - a for a, b in zip(self.start, self._now(), strict=True))
+        server, postgres, pc_a, here = (b - a for a, b in zip(self.start, self._now(), strict=True))
         runs = max(runs, 1)
         return (
             f"  CPU per run: server {1000 * server / runs:.1f} ms, PostgreSQL"
-            f" {1000 * postgres / runs:.1f} ms; the bench's process (both PCs, and its"
-            f" polling for the patient) {1000 * here / runs:.1f} ms"
+            f" {1000 * postgres / runs:.1f} ms, PC A's process {1000 * pc_a / runs:.1f} ms,"
+            f" the bench's process (PC B, and its polling for the patient)"
+            f" {1000 * here / runs:.1f} ms"
         )
 
 
@@ -356,6 +362,68 @@ class Pcs:
         for pc in self.made:
             with contextlib.suppress(Exception):
                 pc.close()
+
+
+class PcProcess:
+    """PC A in a process of its own (``bench.sync_pc``), as two clinic PCs
+    are: made and logged in by :class:`Pcs`, then opened there again, it
+    registers the patients ``new_patient_details(count, seed)`` one by one
+    when told, and pushes each at once (``controller``: through the
+    desktop's ``SyncController``, which also long-polls)."""
+
+    def __init__(
+        self, folder: Path, pc: str, server_url: str, login: str, seed: int, count: int,
+        *, controller: bool,
+    ) -> None:  # fmt: skip
+        command = [
+            sys.executable, "-m", "bench.sync_pc", "--folder", str(folder), "--pc", pc,
+            "--server", server_url, "--login", login, "--seed", str(seed), "--count", str(count),
+        ]  # fmt: skip
+        if controller:
+            command.append("--controller")
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        self._cpu = 0.0
+        self._read()  # {"ready": true}
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds of the process so far (once ended: until just before
+        it was told to stop)."""
+        if self.process.poll() is None:
+            self._cpu = cpu_seconds(self.process.pid)
+        return self._cpu
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"PC A's process ended (exit status {self.process.wait()})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def _ask(self, command: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def register(self, index: int) -> tuple[uuid.UUID, float]:
+        """Register patient ``index`` and start its push; its id and the
+        moment A's commit returned."""
+        answer = self._ask({"register": index})
+        return uuid.UUID(answer["id"]), answer["a_committed"]
+
+    def marks(self) -> dict[str, Any]:
+        """The last registration's marks on A, once its push is over."""
+        return self._ask({"marks": True})
+
+    def stop(self) -> None:
+        """Register the last patient and push it (waking the long-polls),
+        then end the process."""
+        self.cpu_seconds()
+        self._ask({"stop": True})
+        self.process.wait(timeout=LONG_POLL_SECONDS + 15)
 
 
 def local_counts(pc: Pc) -> dict[str, tuple[int, int]]:
@@ -660,13 +728,11 @@ def traced_pushes(pc: Pc, marks: dict[str, float]) -> Iterator[None]:
         del pc.transport._send
 
 
-def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
-    from clinic.clock import clinic_today
+def patient_delay(a: PcProcess, b: Pc, repetitions: int) -> Delays:
+    """A patient registered and pushed on A (its process) until B's store
+    holds them, B long-polling, ``repetitions`` times."""
     from sync.engine import SyncReport
 
-    today = clinic_today()
-    a.engine.top_up_numbers(SyncReport())
-    people = new_patient_details(repetitions + 1, seed, today)
     stop = threading.Event()
     errors: list[str] = []
     pushes: list[float] = []
@@ -682,15 +748,6 @@ def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
                 errors.append(f"B pull: {error!r}")
                 time.sleep(0.5)
 
-    def push(marks: dict[str, float]) -> None:
-        started = time.perf_counter()
-        try:
-            with traced_pushes(a, marks):
-                a.engine.push(SyncReport())
-        except Exception as error:
-            errors.append(f"A push: {error!r}")
-        pushes.append(time.perf_counter() - started)
-
     poller = threading.Thread(target=long_poll, name="pc-b-long-poll", daemon=True)
     delays: list[float] = []
     with (
@@ -699,41 +756,39 @@ def patient_delay(a: Pc, b: Pc, repetitions: int, seed: int) -> Delays:
     ):
         poller.start()
         time.sleep(1.0)  # B is waiting at the server
-        for details in people[:repetitions]:
+        for index in range(repetitions):
             pulled.clear()
-            patient_id = register(a, details, today)
-            committed = time.perf_counter()
-            marks = {"a_committed": committed}
-            pusher = threading.Thread(target=push, args=(marks,), name="pc-a-push")
-            pusher.start()
+            patient_id, committed = a.register(index)
             deadline = committed + 60
+            delivered = True
             while (
                 seen.execute("SELECT 1 FROM patients WHERE id = ?", (patient_id.hex,)).fetchone()
                 is None
             ):
                 if time.perf_counter() > deadline:
                     errors.append(f"patient {patient_id} never reached B")
+                    delivered = False
                     break
                 time.sleep(POLL_EVERY)
-            else:
+            if delivered:
                 delays.append(time.perf_counter() - committed)
-                marks["seen"] = time.perf_counter()
-                pusher.join()
-                time.sleep(0.02)  # the write hook's last mark
-                if pulled:
-                    all_marks.append({**marks, **pulled[0]})
-            pusher.join()
-            time.sleep(0.02)
+            marks = a.marks()
+            errors.extend(marks.pop("errors", []))
+            if "a_push_end" in marks:
+                pushes.append(marks["a_push_end"] - committed)
+            time.sleep(0.02)  # the write hook's last mark
+            if delivered and pulled:
+                all_marks.append({**marks, **pulled[0]})
         stop.set()
-        register(a, people[-1], today)  # wakes B's long-poll so its loop ends
-        a.engine.push(SyncReport())
+        a.stop()  # its last registration wakes B's long-poll, so its loop ends
         poller.join(timeout=LONG_POLL_SECONDS + 15)
     return Delays(delays, pushes, errors, all_marks)
 
 
-def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Delays:
-    """A patient registered on A until B's Patients screen shows them: both
-    PCs run the desktop's own sync controller (A's push woken as a screen's
+def screen_delay(a: PcProcess, b: Pc, people: list[Any], folder: Path) -> Delays:
+    """A patient registered on A (its process) until B's Patients screen
+    shows them, for each of ``people`` (the patients A registers): both PCs
+    run the desktop's own sync controller (A's push woken as a screen's
     save wakes it, B's long-poll), and B the real main window (offscreen
     Qt), whose Patients screen has the patient's name typed in its search
     box, as a receptionist at B looking for the patient sent over from A.
@@ -742,21 +797,15 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from clinic.clock import clinic_today
     from desktop.context import AppContext
     from desktop.main_window import MainWindow
     from desktop.runner import DbRunner
     from desktop.screens.patients.screen import PatientsScreen
     from desktop.sync_controller import SyncController
-    from sync.engine import SyncReport
 
     _app = QApplication.instance() or QApplication([])  # kept alive for the run
-    today = clinic_today()
-    a.engine.top_up_numbers(SyncReport())
-    people = new_patient_details(repetitions + 1, seed + 2, today)
     errors: list[str] = []
     pulled: list[dict[str, float]] = []
-    sender = SyncController(a.store, a.engine)
     receiver = SyncController(b.store, b.engine)
     ctx = AppContext(store=b.store, db=DbRunner(), user=b.user, sync=receiver)
     window = MainWindow(ctx, QSettings(str(folder / "gui.ini"), QSettings.Format.IniFormat))
@@ -796,29 +845,6 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
                     checker.start()
             return False
 
-    engine = a.engine
-    restore, push = engine.finish_restore, engine.push
-
-    def traced_restore(report: SyncReport) -> None:
-        pushed.setdefault("a_woken", time.perf_counter())
-        restore(report)
-
-    def traced_push(report: SyncReport) -> None:
-        pushed.setdefault("a_push_start", time.perf_counter())
-        push(report)
-
-    # A is sent its own change back (its long-poll wakes too) and writes it,
-    # in this same process: it may take B's threads' turn at the GIL.
-    own_write = engine._write_page
-
-    def traced_own_write(answer: dict[str, Any], *args: Any) -> None:
-        pushed.setdefault("a_own_write_start", time.perf_counter())
-        own_write(answer, *args)
-        pushed.setdefault("a_own_write_end", time.perf_counter())
-
-    engine.finish_restore = traced_restore  # type: ignore[method-assign]
-    engine.push = traced_push  # type: ignore[method-assign]
-    engine._write_page = traced_own_write  # type: ignore[method-assign]
     awaited = [uuid.uuid4()]  # the patient the run waits for
     watch = PaintWatch()
     screen.table.viewport().installEventFilter(watch)
@@ -855,41 +881,34 @@ def screen_delay(a: Pc, b: Pc, repetitions: int, seed: int, folder: Path) -> Del
 
     delays: list[float] = []
     all_marks: list[dict[str, float]] = []
-    pushed: dict[str, float] = {}
-    with traced_pulls(b, pulled), traced_pushes(a, pushed):
-        sender.start()
+    with traced_pulls(b, pulled):
         receiver.start()
         pump_until(lambda: False, 1.5)  # both long-polling, A's first sync run done
-        for details in people[:repetitions]:
+        for index, details in enumerate(people[:-1]):
             searched.clear()
             screen.search_box.setText(f"{details.first_name} {details.last_name}")
             if not pump_until(lambda: bool(searched), 10):
                 errors.append("B's search did not answer")
                 continue
             pulled.clear()
-            pushed.clear()
             gui.clear()
-            patient_id = awaited[0] = register(a, details, today)
-            committed = time.perf_counter()
-            sender.local_change_saved()
+            patient_id, committed = a.register(index)
+            awaited[0] = patient_id
             if pump_until(lambda: "b_painted" in gui, 60):
                 shown = gui["b_painted"]
                 delays.append(shown - committed)
                 pump_until(lambda: False, 0.05)
+                pushed = a.marks()
+                errors.extend(pushed.pop("errors", []))
                 if pulled:
-                    all_marks.append(
-                        {"a_committed": committed, **pushed, **pulled[0], **gui, "shown": shown}
-                    )
+                    all_marks.append({**pushed, **pulled[0], **gui, "shown": shown})
             else:
                 errors.append(f"patient {patient_id} never shown on B")
-        for controller in (sender, receiver):
-            controller._stopping.set()
-            controller._wake_push.set()
-        register(a, people[-1], today)  # wakes the long-polls so their loops end
-        a.engine.push(SyncReport())
-        for controller in (sender, receiver):
-            controller.stop()
-    del engine.finish_restore, engine.push, engine._write_page
+                a.marks()
+        receiver._stopping.set()
+        receiver._wake_push.set()
+        a.stop()  # its last registration wakes the long-polls, so their loops end
+        receiver.stop()
     window.close()
     ctx.db.shutdown()
     ctx.net.shutdown()
@@ -957,7 +976,6 @@ def offline_push(a: Pc, count: int, seed: int) -> list[OfflinePush]:
     figures of that try come first, then those of a push with smaller
     batches (MAX_PUSH_MUTATIONS patched in sync.engine), to show the cost."""
     import sync.engine as engine_module
-    from clinic.clock import clinic_today
     from sync.engine import SyncReport, sync_status
     from sync.protocol import MAX_PUSH_MUTATIONS
 
@@ -1146,9 +1164,15 @@ def main(argv: list[str] | None = None) -> int:
             f" server's, no duplicates: {resumed.counts_ok}"
         )
 
-        print(f"\n2. A patient from PC A to PC B (B long-polling), {repetitions} times")
-        meter = CpuMeter(server.process.pid, pg.get_pid())
-        delays = patient_delay(pc1, pc2, repetitions, args.seed)
+        print(
+            f"\n2. A patient from PC A (a process of its own) to PC B (B long-polling),"
+            f" {repetitions} times"
+        )
+        pc_a = PcProcess(
+            folder, "pc-1", server.url, data.login, args.seed, repetitions + 1, controller=False
+        )
+        meter = CpuMeter(server.process.pid, pg.get_pid(), pc_a)
+        delays = patient_delay(pc_a, pc2, repetitions)
         print(meter.per_run(len(delays.seconds)))
         if delays.seconds:
             print(
@@ -1164,11 +1188,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  ERROR {error}")
 
         print(
-            f"\n2b. A patient from PC A to B's screen (both running the desktop's sync"
-            f" controller, B its main window), {repetitions} times"
+            f"\n2b. A patient from PC A (a process of its own) to B's screen (both running"
+            f" the desktop's sync controller, B its main window), {repetitions} times"
         )
-        meter = CpuMeter(server.process.pid, pg.get_pid())
-        shown = screen_delay(pc1, pc2, repetitions, args.seed, folder)
+        seed = args.seed + 2
+        pc_a = PcProcess(
+            folder, "pc-1", server.url, data.login, seed, repetitions + 1, controller=True
+        )
+        meter = CpuMeter(server.process.pid, pg.get_pid(), pc_a)
+        people = new_patient_details(repetitions + 1, seed, clinic_today())
+        shown = screen_delay(pc_a, pc2, people, folder)
         print(meter.per_run(len(shown.seconds)))
         if shown.seconds:
             print(

@@ -40,7 +40,9 @@ class SyncController(QObject):
     """A new :class:`SyncState` (online or not, counts, last sync, errors)."""
 
     sig_rows_pulled = Signal(int)
-    """Rows from other PCs arrived (the count): screens refresh what they show."""
+    """Rows from other PCs arrived and changed the store (the count of rows
+    pulled): screens refresh what they show. Not for this PC's own changes
+    coming back, which change nothing."""
 
     def __init__(self, store: LocalStore, engine: SyncEngine) -> None:
         super().__init__()
@@ -113,7 +115,7 @@ class SyncController(QObject):
             backoff.reset()
             delay = PERIODIC_SYNC_SECONDS
             self._report(True, None, report)
-            if report.pulled:
+            if report.store_changed:
                 self.sig_rows_pulled.emit(report.pulled)
 
     def _pull_loop(self) -> None:
@@ -135,7 +137,7 @@ class SyncController(QObject):
                 self._stopping.wait(backoff.next_delay())
                 continue
             backoff.reset()
-            if report.pulled:
+            if report.store_changed:
                 self.sig_rows_pulled.emit(report.pulled)
             if not self._online:
                 # Back online. Otherwise a pull changes nothing the status

@@ -20,10 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, Text, bindparam, delete, func, select, type_coerce
+from sqlalchemy import Row, Table, Text, Update, bindparam, delete, func, select, type_coerce
 
 from clinic.actor import Actor
 from clinic.backup import RESTORED_KEY
@@ -129,6 +130,10 @@ class SyncReport:
     leased: int = 0
     """Blocks of numbers leased."""
     renumbered: int = 0
+    store_changed: bool = False
+    """Whether a pulled row changed the store: the PC's own changes pulled
+    back change nothing (the push gave it the server's version and times),
+    and screens have nothing to show again for them."""
     clock_skew_seconds: float | None = None
     audit_problem: str | None = None
 
@@ -256,6 +261,9 @@ class Outgoing:
     waiting: int
     """The outbox's entries from this push's first on (the whole outbox, or
     what follows the push it was read ahead of), counted in the same read."""
+    everything: bool
+    """Whether it holds every outbox entry and audit event that was waiting
+    when it was read: none follows it."""
 
 
 class SyncEngine:
@@ -371,21 +379,29 @@ class SyncEngine:
         The next push is read from the store while the server applies this
         one (a thread of its own), and sent if the answer settles all it
         assumed: every mutation answered, the audit events accepted through
-        the last one sent; else it is read again."""
+        the last one sent; else it is read again. A push that holds all
+        that was waiting when it was read (a change just saved, the usual
+        case) has nothing to read ahead: no thread then, its request is
+        sent alone (a change saved meanwhile wakes the next push)."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as reader:
             outgoing = self._noted(
                 self._next_batch(outbox_through, audit_through), outbox_through, audit_through
             )
             while outgoing.mutations or outgoing.events:
                 body = self._push_body(outgoing)
-                ahead = reader.submit(self._next_batch, outbox_through, audit_through, outgoing)
+                ahead = (
+                    None
+                    if outgoing.everything
+                    else reader.submit(self._next_batch, outbox_through, audit_through, outgoing)
+                )
                 try:
                     answer = self.transport.call("POST", "/api/sync/push", body)
                 except ServerRefused as refusal:
                     if refusal.code != ProtocolError.DEVICE_REUSED:
                         raise
                     self.enroll_as_new_device()
-                    ahead.result()  # read under the old device's chain: read again
+                    if ahead is not None:
+                        ahead.result()  # read under the old device's chain: read again
                     outgoing = self._noted(
                         self._next_batch(outbox_through, audit_through),
                         outbox_through,
@@ -396,12 +412,14 @@ class SyncEngine:
                 if not outgoing.mutations:
                     return
                 answered = {result["sequence"] for result in answer["results"]}
-                following = ahead.result()
+                following = ahead.result() if ahead is not None else None
                 settled = answered.issuperset(outgoing.sequences) and (
                     answer["audit_accepted_through"] == outgoing.events_through
                 )
                 if not settled:
                     following = self._next_batch(outbox_through, audit_through)
+                elif following is None:
+                    return
                 outgoing = self._noted(following, outbox_through, audit_through)
 
     def _push_body(self, outgoing: Outgoing) -> bytes:
@@ -480,6 +498,11 @@ class SyncEngine:
         mutations = within_budget(map(mutation_json, entries))
         audit = within_budget(map(audit_event_json, events))
         going = entries[: len(mutations)]
+        everything = (
+            outbox_through is None
+            and len(going) == left
+            and len(audit) == len(events) < MAX_PUSH_MUTATIONS
+        )
         return Outgoing(
             mutations,
             audit,
@@ -495,6 +518,7 @@ class SyncEngine:
                 default=0,
             ),
             left,
+            everything,
         )
 
     def _record_push(self, answer: dict[str, Any], report: SyncReport) -> None:
@@ -522,14 +546,7 @@ class SyncEngine:
                     connection.execute(delete(OutboxEntry).where(OutboxEntry.sequence.in_(settled)))
                     settled.clear()
                 for entity, rows in versions.items():
-                    table = SYNCED[entity].model.__table__  # type: ignore[attr-defined]
-                    connection.execute(
-                        table.update()
-                        .where(table.c.id == bindparam("pushed_row_id"))
-                        .where(table.c.version < bindparam("pushed_row_version"))
-                        .values(version=bindparam("pushed_row_version")),
-                        rows,
-                    )
+                    connection.execute(_take_version(entity), rows)
                 versions.clear()
 
             for result in results:
@@ -538,8 +555,16 @@ class SyncEngine:
                     continue
                 settled.append(entry.sequence)
                 if result["outcome"] == "applied":
+                    written_at = result.get("written_at")
                     versions[entry.entity].append(
-                        {"pushed_row_id": entry.row_id, "pushed_row_version": result["version"]}
+                        {
+                            "pushed_row_id": entry.row_id,
+                            "pushed_row_version": result["version"],
+                            "pushed_row_updated": written_at,
+                            "pushed_row_created": (
+                                written_at if entry.operation == ChangeOperation.INSERT else None
+                            ),
+                        }
                     )
                     if result.get("row") is not None:
                         # The answer to a retry: take the server's row now.
@@ -702,10 +727,38 @@ class SyncEngine:
         with self.store.write(check_foreign_keys=False) as session:
             if bulk and answer["tables"] and session.get(StoreSetting, BULK_LOAD_KEY) is None:
                 begin_bulk_load(session)
-            report.pulled += apply_tables(session.connection(), answer["tables"], bulk=bulk)
+            connection = session.connection()
+            sqlite = connection.connection.driver_connection
+            changes = sqlite.total_changes  # type: ignore[union-attr]
+            report.pulled += apply_tables(connection, answer["tables"], bulk=bulk)
+            if sqlite.total_changes != changes:  # type: ignore[union-attr]
+                report.store_changed = True
             if bulk and not answer["more"]:
                 end_bulk_load(session)
             save_settings(session, {CURSOR_KEY: answer["cursor"]})
+
+
+@cache
+def _take_version(entity: str) -> Update:
+    """The statement giving a pushed row the server's version and times
+    (``MutationResult.written_at``; left as they are when the server does
+    not say them), unless the row was pulled at a later version meanwhile.
+    The row then holds what the server holds, so when the change comes back
+    in the next pull the upsert finds it unchanged and leaves it alone: not
+    written again, not indexed again (``sync.apply``)."""
+    table: Table = SYNCED[entity].model.__table__  # type: ignore[attr-defined]
+    updated = type_coerce(bindparam("pushed_row_updated"), Text)
+    created = type_coerce(bindparam("pushed_row_created"), Text)
+    return (
+        table.update()
+        .where(table.c.id == bindparam("pushed_row_id"))
+        .where(table.c.version < bindparam("pushed_row_version"))
+        .values(
+            version=bindparam("pushed_row_version"),
+            updated_at=func.coalesce(updated, table.c.updated_at),
+            created_at=func.coalesce(created, table.c.created_at),
+        )
+    )
 
 
 @contextmanager

@@ -23,7 +23,7 @@ pull that way.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -140,6 +140,12 @@ class MutationResult(Message):
     sequence: int
     outcome: Outcome
     version: int | None = None
+    written_at: str | None = None
+    """An applied one's time as the server wrote it on the row (its
+    ``updated_at``, and a new row's ``created_at``), in the form a pull
+    sends times: the PC takes it with the version, so that the row it pulls
+    back is the one it holds, and is not written again (None from a server
+    that predates it)."""
     reason: str | None = None
     row: dict[str, Any] | None = None
     conflicts: list[ConflictNote] = []
@@ -206,6 +212,12 @@ class ProtocolError(StrEnum):
 
     UPDATE_REQUIRED = "update_required"
     DEVICE_REUSED = "device_reused"
+
+
+def wire_time(moment: datetime) -> str:
+    """An aware time as a pull sends it, and the PC's store keeps it: UTC,
+    to the microsecond, without its zone."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
 
 
 def encode_cursor(xid: int, change_id: int) -> str:

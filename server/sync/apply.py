@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from clinic.actor import Actor
 from clinic.billing.models import Invoice
 from clinic.claims.models import Claim
-from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, column_keys, uuid7
+from clinic.db import SYNC_COLUMN_NAMES, SyncColumns, column_keys, utcnow, uuid7
 from clinic.enums import ChangeOperation, Role
 from clinic.journal.entities import SYNCED, Refused, SyncedEntity, meaningful
 from clinic.journal.models import AppliedMutation, ChangeLogEntry, Conflict
@@ -42,7 +42,7 @@ from server.database import SERVER_DEVICE_ID
 from server.models import DeviceUser
 from server.observability import safe_traceback
 from server.sync.feed import Scope, wire_row
-from sync.protocol import ConflictNote, Mutation, MutationResult, Outcome
+from sync.protocol import ConflictNote, Mutation, MutationResult, Outcome, wire_time
 
 logger = logging.getLogger(__name__)
 
@@ -183,16 +183,20 @@ def _write(
         return int(entry["version"])
 
     conflicts: list[ConflictNote] = []
+    written_at = utcnow()  # set here, not at the flush: the answer says it
     if row is None and logged is not None and entity.on_applied is None:
         row = _NewRow(entity, {**values, "id": mutation.row_id, "device_id": device.id,
-                               "created_by": author.id})  # fmt: skip
+                               "created_by": author.id, "created_at": written_at,
+                               "updated_at": written_at})  # fmt: skip
     elif row is None:
         row = entity.model(**values)
         row.id = mutation.row_id
         row.device_id = device.id
         row.created_by = author.id
+        row.created_at = row.updated_at = written_at
         session.add(row)
     else:
+        row.updated_at = written_at
         for name, value in values.items():
             current = getattr(row, name)
             if name in changed_elsewhere and current != value:
@@ -235,7 +239,11 @@ def _write(
         session.add(conflict)
         log(conflict, ["entity", "row_id", "field"], None)
     result = MutationResult(
-        sequence=mutation.sequence, outcome=Outcome.APPLIED, version=version, conflicts=conflicts
+        sequence=mutation.sequence,
+        outcome=Outcome.APPLIED,
+        version=version,
+        written_at=wire_time(written_at),
+        conflicts=conflicts,
     )
     return result, row
 

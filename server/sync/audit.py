@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
 from clinic.journal.entities import Refused
@@ -39,35 +39,41 @@ def accept_audit(
 ) -> tuple[int, str | None]:
     """Append the device's new audit events where they continue its chain;
     returns the last sequence held and, if the chain broke, where and why."""
-    held_events: dict[int, str] = {}
-    if events:
-        # The events held in the pushed span: a range has two bounds, where
-        # the list of the pushed numbers had thousands.
-        sequences = [e.device_sequence for e in events]
-        held_events = {
-            sequence: hash_
-            for sequence, hash_ in session.execute(
-                select(AuditEvent.device_sequence, AuditEvent.hash).where(
-                    AuditEvent.device_id == device.id,
-                    AuditEvent.device_sequence.between(min(sequences), max(sequences)),
-                )
-            )
-        }
-    last = session.execute(
-        select(AuditEvent.device_sequence, AuditEvent.hash)
-        .where(AuditEvent.device_id == device.id)
-        .order_by(AuditEvent.device_sequence.desc())
-        .limit(1)
-    ).first()
-    held, prev_hash = (last[0], last[1]) if last else (0, GENESIS_HASH)
-    ids_taken = set(
-        session.scalars(select(AuditEvent.id).where(among(AuditEvent.id, (e.id for e in events))))
-    )
+    held_events, last, ids_taken = _held(session, device, events)
+    held, prev_hash = last if last else (0, GENESIS_HASH)
     taken: list[dict[str, Any]] = []
     held, problem = _continue_chain(session, device, pusher_id, events, held, prev_hash,
                                     held_events, ids_taken, taken)  # fmt: skip
     copy_rows(session, AuditEvent.__table__, taken)
     return held, problem
+
+
+def _held(
+    session: Session, device: Device, events: list[PushedAuditEvent]
+) -> tuple[dict[int, str], tuple[int, str] | None, set[uuid.UUID]]:
+    """What the server holds of the pushed ``events``, read in one
+    statement (a round trip each cost more than the reading): the hashes
+    it holds at their places in the device's chain, the chain's last event
+    (place and hash; None for none yet), and which of their ids it holds."""
+    columns = (AuditEvent.device_sequence, AuditEvent.hash, AuditEvent.id)
+    sequences = [e.device_sequence for e in events] or [0]
+    mine = AuditEvent.device_id == device.id
+    last = select(*columns).where(mine).order_by(AuditEvent.device_sequence.desc()).limit(1)
+    found: list[Any] = session.execute(
+        union_all(
+            # The pushed span's events: a range has two bounds, where the
+            # list of the pushed numbers had thousands.
+            select(*columns, literal("held")).where(
+                mine, AuditEvent.device_sequence.between(min(sequences), max(sequences))
+            ),
+            select(*last.subquery().c, literal("last")),
+            select(*columns, literal("id")).where(among(AuditEvent.id, (e.id for e in events))),
+        )
+    ).all()  # type: ignore[assignment]
+    held = {sequence: hash_ for sequence, hash_, _id, kind in found if kind == "held"}
+    chain_end = next(((s, h) for s, h, _id, kind in found if kind == "last"), None)
+    ids = {id_ for _sequence, _hash, id_, kind in found if kind == "id"}
+    return held, chain_end, ids
 
 
 def _continue_chain(session: Session, device: Device, pusher_id: uuid.UUID,

@@ -23,10 +23,10 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import JSON, Uuid, text
+from sqlalchemy import JSON, TextClause, Uuid, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
@@ -76,9 +76,10 @@ class Scope:
         shown = {synced.data} | {d for f, d in synced.field_data.items() if f not in hidden}
         return bool(shown & CLINICAL_DATA)
 
-    @property
+    @cached_property
     def tag(self) -> str:
-        """A short mark of the scope, kept in the cursors it gives."""
+        """A short mark of the scope, kept in the cursors it gives (a hash,
+        made once per scope: every page's cursor carries it)."""
         key = f"{self.branch_id.hex}:{','.join(sorted(self.roles))}"
         return hashlib.sha256(key.encode()).hexdigest()[:8]
 
@@ -132,6 +133,12 @@ def _wire_value(name: str, kind: Any) -> str:
 
 
 @cache
+def _page_statement(scope: Scope) -> TextClause:
+    """The page query of ``scope``, made once: ``text()`` reads the whole
+    statement for its parameters, a third of a millisecond for every page."""
+    return text(_page_sql(scope))
+
+
 def _page_sql(scope: Scope) -> str:
     rows = ",\n".join(
         f"(SELECT json_agg({shape(name, scope.hidden(name)).values})::text FROM {name} AS t"
@@ -209,7 +216,7 @@ def read_page(session: Session, scope: Scope, cursor: tuple[int, int], limit: in
     entities = scope.entities
     found = (
         session.execute(
-            text(_page_sql(scope)),
+            _page_statement(scope),
             {
                 "xid": cursor[0],
                 "change_id": cursor[1],

@@ -169,7 +169,7 @@ def push(
     return [timeless(r.model_dump(mode="json")) for r in results], statements
 
 
-TIMES = {"created_at", "updated_at", "received_at", "losing_at", "applied_at"}
+TIMES = {"created_at", "updated_at", "received_at", "losing_at", "applied_at", "written_at"}
 
 
 def timeless(value: Any) -> Any:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -26,7 +26,7 @@ from desktop.sync_controller import SyncController
 from server.database import Database
 from server.demo import build_central
 from sync.auth import login_online
-from sync.engine import sync_status
+from sync.engine import CURSOR_KEY, sync_status
 from tests.central import MakeStaff
 from tests.sync.conftest import MakePc, Pc
 
@@ -100,6 +100,52 @@ def test_a_patient_registered_in_one_app_shows_in_the_others_list(
     first.ctx.saved()
 
     qtbot.waitUntil(lambda: "Achieng Otieno" in shown_names(second), timeout=20_000)
+
+
+def test_an_apps_own_change_coming_back_does_not_refresh_its_screens(
+    qtbot: QtBot,
+    make_pc: MakePc,
+    make_staff: MakeStaff,
+    tmp_path: Path,
+    open_windows: list[MainWindow],
+) -> None:
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    front, back = make_pc("front-desk"), make_pc("back-desk")
+    front.login(reception)
+    back.login(reception)
+    first = desktop(qtbot, front, tmp_path, open_windows)
+    second = desktop(qtbot, back, tmp_path, open_windows)
+    assert first.ctx.sync is not None
+    # Both caught up (each app's first sync run pulled the other's login)
+    # before anything is counted.
+    qtbot.waitUntil(
+        lambda: front.store.get_setting(CURSOR_KEY) == back.store.get_setting(CURSOR_KEY),
+        timeout=20_000,
+    )
+    refreshes: list[int] = []
+    first.ctx.sync.sig_rows_pulled.connect(refreshes.append, Qt.ConnectionType.DirectConnection)
+
+    with front.store.write() as session:
+        register_patient(
+            PatientDetails(first_name="Achieng", last_name="Otieno", phone="0711908877"),
+            session=session, actor=front.actor(), today=first.ctx.today(),
+        )  # fmt: skip
+    first.ctx.saved()
+    qtbot.waitUntil(lambda: "Achieng Otieno" in shown_names(second), timeout=20_000)
+    # The server sent the front desk its own change back, and it was pulled.
+    qtbot.waitUntil(
+        lambda: front.store.get_setting(CURSOR_KEY) == back.store.get_setting(CURSOR_KEY),
+        timeout=20_000,
+    )
+
+    with back.store.write() as session:
+        register_patient(
+            PatientDetails(first_name="Baraka", last_name="Mwangi", phone="0722908877"),
+            session=session, actor=back.actor(), today=second.ctx.today(),
+        )  # fmt: skip
+    second.ctx.saved()
+    qtbot.waitUntil(lambda: "Baraka Mwangi" in shown_names(first), timeout=20_000)
+    assert refreshes == [1]  # for the back desk's patient alone
 
 
 def test_the_window_keeps_serving_while_50000_rows_sync(
