@@ -632,9 +632,8 @@ def record_inserts(
     table: Any = model.__table__  # type: ignore[attr-defined]
     entity: str = model.__tablename__  # type: ignore[attr-defined]
     stamp = {"created_by": actor.user_id, "device_id": actor.device_id}
-    as_json = OutboxEntry.__table__.c.changes.type._cached_bind_processor(
-        session.connection().dialect
-    )
+    outbox_table: Any = OutboxEntry.__table__
+    as_json = outbox_table.c.changes.type._cached_bind_processor(session.connection().dialect)
     keys = column_keys(table)
     written: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
@@ -643,7 +642,7 @@ def record_inserts(
     for given in rows:
         values = {**given, **stamp}
         values |= _defaults(table, values)
-        row = {key: values.get(key) for key in keys}
+        row: dict[str, Any] = {key: values.get(key) for key in keys}
         after: dict[str, Any] = to_jsonable(row)
         after_text = as_json(after)
         written.append(row)

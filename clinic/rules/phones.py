@@ -86,10 +86,10 @@ def _e164(shown: str) -> tuple[str, str | None]:
         )
     national = phonenumbers.national_significant_number(number)
     if len(national) != NATIONAL_DIGITS:
-        typed = re.sub(r"\D", "", shown)
+        digits = re.sub(r"\D", "", shown)
         after = ""
-        if typed != national:
-            after = " after the leading 0" if typed.startswith("0") else " after 254"
+        if digits != national:
+            after = " after the leading 0" if digits.startswith("0") else " after 254"
         return "", (
             f"{shown} has {len(national)} digits{after}; a Kenyan number has 9 after"
             f" the leading 0 ({_SHAPE_HINT})"

@@ -60,7 +60,8 @@ def among(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
     one parameter however many values. psycopg rewrites a query's
     placeholders in Python, afresh for each long query: the thousand ids of
     a push's audit events cost more that way than the look-up itself."""
-    return column == any_(literal(list(values), ARRAY(column.type)))
+    condition: ColumnElement[bool] = column == any_(literal(list(values), ARRAY(column.type)))
+    return condition
 
 
 def device_user(session: Session, device: Device, user_id: uuid.UUID) -> User:
