@@ -295,6 +295,18 @@ def test_expired_token_is_refused(
     assert_error(_me(client, expired), 401, "unauthorized", message="expired or not valid")
 
 
+def test_a_token_that_worked_is_refused_once_it_expires(
+    client: TestClient, settings: Settings, session_of: tuple[Staff, dict[str, Any]]
+) -> None:
+    """The process keeps the claims of a token it checked: its expiry is
+    still checked on every request."""
+    _, me = session_of
+    token = _issue(settings, me, timedelta(seconds=2))  # "exp" whole seconds: 1-2 s left
+    assert _me(client, token).status_code == 200
+    time.sleep(2.1)
+    assert_error(_me(client, token), 401, "unauthorized", message="expired or not valid")
+
+
 def test_tampered_token_is_refused(
     client: TestClient, settings: Settings, session_of: tuple[Staff, dict[str, Any]]
 ) -> None:
