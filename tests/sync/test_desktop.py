@@ -65,6 +65,16 @@ def shown_names(window: MainWindow) -> list[str]:
     return [str(model.index(row, 1).data()) for row in range(model.rowCount())]
 
 
+def register_at(pc: Pc, window: MainWindow, first_name: str, last_name: str, phone: str) -> None:
+    """A patient registered on ``pc``'s store, saved as its screen saves."""
+    with pc.store.write() as session:
+        register_patient(
+            PatientDetails(first_name=first_name, last_name=last_name, phone=phone),
+            session=session, actor=pc.actor(), today=window.ctx.today(),
+        )  # fmt: skip
+    window.ctx.saved()
+
+
 @pytest.mark.parametrize(
     ("typed", "answer"),
     [("achieng", "0 patients found"), ("", "All patients")],
@@ -92,12 +102,7 @@ def test_a_patient_registered_in_one_app_shows_in_the_others_list(
         timeout=5000,
     )
 
-    with front.store.write() as session:
-        register_patient(
-            PatientDetails(first_name="Achieng", last_name="Otieno", phone="0711908877"),
-            session=session, actor=front.actor(), today=first.ctx.today(),
-        )  # fmt: skip
-    first.ctx.saved()
+    register_at(front, first, "Achieng", "Otieno", "0711908877")
 
     qtbot.waitUntil(lambda: "Achieng Otieno" in shown_names(second), timeout=20_000)
 
@@ -125,12 +130,7 @@ def test_an_apps_own_change_coming_back_does_not_refresh_its_screens(
     refreshes: list[int] = []
     first.ctx.sync.sig_rows_pulled.connect(refreshes.append, Qt.ConnectionType.DirectConnection)
 
-    with front.store.write() as session:
-        register_patient(
-            PatientDetails(first_name="Achieng", last_name="Otieno", phone="0711908877"),
-            session=session, actor=front.actor(), today=first.ctx.today(),
-        )  # fmt: skip
-    first.ctx.saved()
+    register_at(front, first, "Achieng", "Otieno", "0711908877")
     qtbot.waitUntil(lambda: "Achieng Otieno" in shown_names(second), timeout=20_000)
     # The server sent the front desk its own change back, and it was pulled.
     qtbot.waitUntil(
@@ -138,12 +138,7 @@ def test_an_apps_own_change_coming_back_does_not_refresh_its_screens(
         timeout=20_000,
     )
 
-    with back.store.write() as session:
-        register_patient(
-            PatientDetails(first_name="Baraka", last_name="Mwangi", phone="0722908877"),
-            session=session, actor=back.actor(), today=second.ctx.today(),
-        )  # fmt: skip
-    second.ctx.saved()
+    register_at(back, second, "Baraka", "Mwangi", "0722908877")
     qtbot.waitUntil(lambda: "Baraka Mwangi" in shown_names(first), timeout=20_000)
     assert refreshes == [1]  # for the back desk's patient alone
 
