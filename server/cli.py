@@ -4,6 +4,7 @@ and branches, back the database up and restore it."""
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import os
 import signal
@@ -138,8 +139,10 @@ def _serve(args: argparse.Namespace) -> None:
                 flush=True,
             )
         configure_logging()
+        app = create_app(settings, database)
+        _freeze_startup_objects()
         uvicorn.run(
-            create_app(settings, database),
+            app,
             host=args.host,
             port=args.port,
             log_config=None,
@@ -147,6 +150,17 @@ def _serve(args: argparse.Namespace) -> None:
         )
     finally:
         database.close()
+
+
+def _freeze_startup_objects() -> None:
+    """Keep Python's cycle collector off the objects made at start (the
+    modules, models, routes and schemas: about 200,000, alive as long as the
+    process). A full collection otherwise walks them all whenever the
+    objects of the requests set one off: most of the server's 0.17 CPU
+    seconds more for a push of 1,000 changes (``bench.run_push``) when one
+    fell in it. Garbage from the start is collected first."""
+    gc.collect()
+    gc.freeze()
 
 
 def _migrate(args: argparse.Namespace) -> None:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Date, Enum, Float, Integer, String, Text, Uuid
 from sqlalchemy.sql.schema import Column, Table
+from sqlalchemy.sql.sqltypes import NullType
 
 from clinic.db import UTCDateTime
 from clinic.errors import InvalidValue
@@ -66,77 +69,156 @@ def _finite(value: Any) -> bool:
     return all(_finite(v) for v in items if isinstance(v, float | dict | list))
 
 
-def _decode(column: Column[Any], value: Any) -> Any:
-    if value is None:
-        if not column.nullable and not column.primary_key:
-            raise BadValue(f"{column.name}: a value is required")
-        return None
+Convert = Callable[[Any], Any]
+"""A column's conversion of a pushed value that is not None and holds
+storable text; raises BadValue, or TypeError, ValueError or OverflowError
+(which :func:`decode_values` words as "not valid")."""
+
+
+def _converter(column: Column[Any]) -> Convert:
+    """``column``'s conversion, chosen once by its type (Enum first: it is
+    a String, which comes next)."""
     kind = column.type
-    problem = None if type(value) in SCALARS else _text_problem(value)
-    if problem is not None:
-        raise BadValue(f"{column.name}: {problem}")
-    try:
-        # Enum first: it is a String (the commonest), which comes next.
-        if isinstance(kind, Enum):
-            if value not in kind.enums:
-                raise BadValue(f"{column.name}: {value!r} is not one of {', '.join(kind.enums)}")
-            # The member, as a row loaded from the database holds it: the
-            # rules (status moves) take members, not their text.
-            return kind.enum_class(value) if kind.enum_class is not None else value
-        if isinstance(kind, String | Text):
+    name = column.name
+    if isinstance(kind, Enum):
+        enums, enum_class = kind.enums, kind.enum_class
+        # The member, as a row loaded from the database holds it: the rules
+        # (status moves) take members, not their text.
+        members = {v: v if enum_class is None else enum_class(v) for v in enums}
+
+        def enum(value: Any) -> Any:
+            if type(value) is str and value in members:
+                return members[value]
+            raise BadValue(f"{name}: {value!r} is not one of {', '.join(enums)}")
+
+        return enum
+    if isinstance(kind, String | Text):
+        length = kind.length
+
+        def text(value: Any) -> Any:
             if not isinstance(value, str):
-                raise BadValue(f"{column.name}: expected text")
-            if kind.length is not None and len(value) > kind.length:
-                raise BadValue(f"{column.name}: longer than {kind.length} characters")
+                raise BadValue(f"{name}: expected text")
+            if length is not None and len(value) > length:
+                raise BadValue(f"{name}: longer than {length} characters")
             return value
-        if isinstance(kind, Uuid):
-            return uuid.UUID(str(value))
-        if isinstance(kind, UTCDateTime):
-            moment = datetime.fromisoformat(str(value))
-            if moment.tzinfo is None:
-                raise BadValue(f"{column.name}: a time needs its time zone")
-            return moment
-        if isinstance(kind, Date):
-            return date.fromisoformat(str(value))
-        if isinstance(kind, Boolean):
+
+        return text
+    if isinstance(kind, Uuid):
+        return lambda value: uuid.UUID(str(value))
+    if isinstance(kind, UTCDateTime):
+
+        def moment(value: Any) -> datetime:
+            decoded = datetime.fromisoformat(str(value))
+            if decoded.tzinfo is None:
+                raise BadValue(f"{name}: a time needs its time zone")
+            return decoded
+
+        return moment
+    if isinstance(kind, Date):
+        return lambda value: date.fromisoformat(str(value))
+    if isinstance(kind, Boolean):
+
+        def flag(value: Any) -> bool:
             if not isinstance(value, bool):
-                raise BadValue(f"{column.name}: expected true or false")
+                raise BadValue(f"{name}: expected true or false")
             return value
-        if isinstance(kind, Integer | BigInteger):
+
+        return flag
+    if isinstance(kind, Integer | BigInteger):
+        limit = INTEGER_LIMITS[BigInteger if isinstance(kind, BigInteger) else Integer]
+
+        def whole(value: Any) -> int:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise BadValue(f"{column.name}: expected a whole number")
-            limit = INTEGER_LIMITS[BigInteger if isinstance(kind, BigInteger) else Integer]
+                raise BadValue(f"{name}: expected a whole number")
             if not -limit <= value < limit:
-                raise BadValue(f"{column.name}: {value} is out of range")
+                raise BadValue(f"{name}: {value} is out of range")
             return value
-        if isinstance(kind, Float):
+
+        return whole
+    if isinstance(kind, Float):
+
+        def number(value: Any) -> float:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise BadValue(f"{column.name}: expected a number")
+                raise BadValue(f"{name}: expected a number")
             if not math.isfinite(float(value)):
-                raise BadValue(f"{column.name}: expected a finite number")
+                raise BadValue(f"{name}: expected a finite number")
             return float(value)
-        if isinstance(kind, JSON):
+
+        return number
+    if isinstance(kind, JSON):
+
+        def json_value(value: Any) -> Any:
             if not _finite(value):
-                raise BadValue(f"{column.name}: expected finite numbers")
+                raise BadValue(f"{name}: expected finite numbers")
             return value
-    except (TypeError, ValueError, OverflowError) as error:
-        if isinstance(error, BadValue):
-            raise
-        raise BadValue(f"{column.name}: {value!r} is not valid ({error})") from None
-    raise BadValue(f"{column.name}: cannot be sent")
+
+        return json_value
+
+    def unsendable(_value: Any) -> Any:
+        raise BadValue(f"{name}: cannot be sent")
+
+    return unsendable
+
+
+@dataclass(frozen=True)
+class _Field:
+    """What decoding a column's pushed value needs, looked up once."""
+
+    name: str
+    required: bool
+    convert: Convert
+
+
+_FIELDS: dict[Table, dict[str, _Field]] = {}
+
+
+def _fields(table: Table) -> dict[str, _Field]:
+    """Each column of ``table`` by key, with its conversion, kept once every
+    column knows its type (a push decodes thousands of values by them). A
+    foreign key's column has none of its own: it takes that of the column it
+    names once that table is loaded, until then it is chosen again."""
+    fields = _FIELDS.get(table)
+    if fields is None:
+        fields = {
+            column.key: _Field(
+                column.name, not column.nullable and not column.primary_key, _converter(column)
+            )
+            for column in table.columns
+        }
+        if not any(isinstance(column.type, NullType) for column in table.columns):
+            _FIELDS[table] = fields
+    return fields
 
 
 def decode_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
     """JSON values to Python values by column; raises BadValue naming the
-    first unknown or malformed field."""
-    decoded = {}
-    for name, value in values.items():
-        column = table.columns.get(name)
-        if column is None and _text_problem(name) is not None:
-            raise BadValue(f"a field name in {table.name} is not valid text")
-        if column is None:
-            raise BadValue(f"{name}: no such field in {table.name}")
-        decoded[name] = _decode(column, value)
+    first unknown or malformed field. Each value is checked for text that
+    cannot be stored (anywhere inside it) before its column's conversion."""
+    fields = _fields(table)
+    decoded: dict[str, Any] = {}
+    for key, value in values.items():
+        field = fields.get(key)
+        if field is None:
+            if _text_problem(key) is not None:
+                raise BadValue(f"a field name in {table.name} is not valid text")
+            raise BadValue(f"{key}: no such field in {table.name}")
+        if value is None:
+            if field.required:
+                raise BadValue(f"{field.name}: a value is required")
+            decoded[key] = None
+            continue
+        kind = type(value)
+        # Plain numbers and ASCII text without NUL, the usual values, without a call.
+        if not (kind in SCALARS or (kind is str and value.isascii() and "\x00" not in value)):
+            problem = _text_problem(value)
+            if problem is not None:
+                raise BadValue(f"{field.name}: {problem}")
+        try:
+            decoded[key] = field.convert(value)
+        except BadValue:
+            raise
+        except (TypeError, ValueError, OverflowError) as error:
+            raise BadValue(f"{field.name}: {value!r} is not valid ({error})") from None
     return decoded
 
 

@@ -253,7 +253,7 @@ class _NewRow:
     """A row a batch inserts, as plain values (an ORM object sets every
     attribute through its instrumentation, then is flushed one by one): what
     :func:`central_change` reads of it, then its values for the batch's
-    multi-row ``INSERT``, with the defaults a flush would give it."""
+    ``COPY`` (:func:`copy_rows` gives them the defaults a flush would)."""
 
     def __init__(self, entity: SyncedEntity, values: dict[str, Any]) -> None:
         self.__dict__.update(values)
@@ -266,8 +266,7 @@ class _NewRow:
         raise AttributeError(name)
 
     def values(self) -> dict[str, Any]:
-        given = {key: self.__dict__.get(key) for key in column_keys(self.__table__)}
-        return given | _defaults(self.__table__, given)
+        return {key: self.__dict__.get(key) for key in column_keys(self.__table__)}
 
 
 def copy_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -520,7 +519,7 @@ class _Batch:
         self.rows[row.__tablename__, row.id] = row
 
     def write_new(self) -> None:
-        """The new rows held back, in one ``INSERT``, after what the session
+        """The new rows held back, in one ``COPY``, after what the session
         holds from the mutations before them."""
         if not self.new:
             return

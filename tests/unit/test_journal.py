@@ -3,8 +3,10 @@ device's hash-chained audit events, checked by verify_chain."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -414,3 +416,86 @@ def test_pushed_text_that_is_not_unicode_is_refused_by_its_field() -> None:
         decode_values(Patient.__table__, {"first_name": "Gr\ud800ace"})
     with pytest.raises(BadValue, match="a field name in patients is not valid text"):
         decode_values(Patient.__table__, {"first\udfffname": "Grace"})
+
+
+STATUSES = ", ".join(status.value for status in VisitStatus)
+REFUSED_VALUES: list[tuple[str, dict[str, Any], str]] = [
+    ("visits", {"status": "DONE"}, f"status: 'DONE' is not one of {STATUSES}"),
+    ("visits", {"status": 7}, f"status: 7 is not one of {STATUSES}"),
+    ("visits", {"status": ["COMPLETED"]}, f"status: ['COMPLETED'] is not one of {STATUSES}"),
+    ("patients", {"first_name": 5}, "first_name: expected text"),
+    ("patients", {"first_name": "x" * 81}, "first_name: longer than 80 characters"),
+    ("patients", {"first_name": "a\x00b"}, "first_name: contains a NUL character; remove it"),
+    ("patients", {"op_number": None}, "op_number: a value is required"),
+    ("patients", {"nonsense": 1}, "nonsense: no such field in patients"),
+    ("patients", {"id": "not-an-id"},
+     "id: 'not-an-id' is not valid (badly formed hexadecimal UUID string)"),
+    ("patients", {"created_at": "2026-12-07T10:00:00"}, "created_at: a time needs its time zone"),
+    ("patients", {"created_at": "yesterday"},
+     "created_at: 'yesterday' is not valid (Invalid isoformat string: 'yesterday')"),
+    ("patients", {"date_of_birth": "1990-13-01"},
+     "date_of_birth: '1990-13-01' is not valid (month must be in 1..12)"),
+    ("patients", {"date_of_birth_estimated": "yes"},
+     "date_of_birth_estimated: expected true or false"),
+    ("patients", {"version": True}, "version: expected a whole number"),
+    ("patients", {"version": 2**31}, "version: 2147483648 is out of range"),
+    ("patients", {"flagged_fields": [1.5, float("nan")]},
+     "flagged_fields: expected finite numbers"),
+    ("patients", {"flagged_fields": {"a": ["b\x00"]}},
+     "flagged_fields: contains a NUL character; remove it"),
+    ("claim_items", {"amount_cents": -(2**63) - 1},
+     f"amount_cents: {-(2**63) - 1} is out of range"),
+    ("lab_results", {"value_number": "1"}, "value_number: expected a number"),
+    ("lab_results", {"value_number": float("inf")}, "value_number: expected a finite number"),
+    ("lab_results", {"value_number": 2**1100},
+     f"value_number: {2**1100} is not valid (int too large to convert to float)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("entity", "values", "reason"), REFUSED_VALUES)
+def test_a_pushed_value_that_does_not_fit_is_refused_with_its_reason(
+    entity: str, values: dict[str, Any], reason: str
+) -> None:
+    """Each column's check words its refusal as it always has (the reasons
+    go back to the PC that pushed the value, and its tests match them)."""
+    with pytest.raises(BadValue) as refused:
+        decode_values(SYNCED[entity].model.__table__, values)  # type: ignore[attr-defined]
+    assert str(refused.value) == reason
+
+
+def test_pushed_values_that_fit_are_decoded_by_their_columns() -> None:
+    row_id = uuid.uuid4()
+    pushed = {
+        "id": row_id.hex, "first_name": "Grâce", "middle_name": None, "date_of_birth": "1990-01-02",
+        "created_at": "2026-12-07T10:00:00.5+03:00", "date_of_birth_estimated": True,
+        "version": 2**31 - 1, "flagged_fields": [{"phone": 1.5}],
+    }  # fmt: skip
+    assert decode_values(Patient.__table__, pushed) == {
+        "id": row_id, "first_name": "Grâce", "middle_name": None, "date_of_birth": date(1990, 1, 2),
+        "created_at": datetime(2026, 12, 7, 7, 0, 0, 500000, tzinfo=UTC),
+        "date_of_birth_estimated": True, "version": 2**31 - 1, "flagged_fields": [{"phone": 1.5}],
+    }  # fmt: skip
+    lab_results = SYNCED["lab_results"].model.__table__  # type: ignore[attr-defined]
+    assert decode_values(lab_results, {"value_number": 3}) == {"value_number": 3.0}
+
+
+FOREIGN_KEY_BEFORE_AND_AFTER = """
+import uuid
+from clinic.journal.wire import BadValue, decode_values
+from clinic.patients.models import Patient
+branch = {"registered_branch_id": "01a25073-87bb-7331-99c7-6e3521947724"}
+try:
+    decode_values(Patient.__table__, branch)
+except BadValue:
+    pass  # branches not loaded yet: the column has no type to decode by
+import clinic.org.models
+decoded = decode_values(Patient.__table__, branch)
+assert decoded == {"registered_branch_id": uuid.UUID(branch["registered_branch_id"])}
+"""
+
+
+def test_a_foreign_key_column_decodes_by_its_type_once_the_table_it_names_is_loaded() -> None:
+    """The columns' conversions are kept, but not a foreign key's chosen
+    before the table it names was loaded (in a fresh interpreter: the tests
+    load every model first)."""
+    subprocess.run([sys.executable, "-c", FOREIGN_KEY_BEFORE_AND_AFTER], check=True)
