@@ -60,10 +60,12 @@ class SyncController(QObject):
             self._threads.append(thread)
 
     def stop(self) -> None:
-        """Ask both threads to end and wait for them (a long-poll in flight
-        ends with its request)."""
+        """Ask both threads to end and wait for them: the requests in
+        flight are cut (a long-poll would otherwise keep the closing app
+        waiting up to its 25 s)."""
         self._stopping.set()
         self._wake_push.set()
+        self.engine.transport.abort()
         for thread in self._threads:
             thread.join(timeout=LONG_POLL_SECONDS + 15)
         self._threads.clear()

@@ -8,11 +8,15 @@ the server's, meant for staff).
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import uuid
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import httpcore
 import httpx
 import orjson
 
@@ -46,6 +50,63 @@ def _refusal(response: httpx.Response) -> ServerRefused:
         return ServerRefused(response.status_code, "http_error", response.text[:200])
 
 
+class _CuttableSockets(httpcore.NetworkBackend):
+    """httpcore's own sockets, each kept (weakly) until it is closed, so
+    that :meth:`cut` can shut them down: a request waiting on one (a
+    long-poll, for up to 25 s) then ends at once. Closing the client would
+    not do it: a thread blocked reading a socket is not woken by another
+    thread closing it."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+        self._streams: weakref.WeakSet[httpcore.NetworkStream] = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        with self._lock:
+            self._streams.add(stream)
+        return stream
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_unix_socket(path, timeout, socket_options)
+        with self._lock:
+            self._streams.add(stream)
+        return stream
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+    def cut(self) -> None:
+        with self._lock:
+            streams = list(self._streams)
+        for stream in streams:
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):  # closed already
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def _cuttable_transport(sockets: _CuttableSockets) -> httpx.HTTPTransport:
+    """httpx's own transport (certificates as it checks them) over
+    ``sockets``. httpx takes no network backend of its own, so its
+    connection pool is made again with one."""
+    http = httpx.HTTPTransport()
+    http._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=sockets
+    )
+    return http
+
+
 class Transport:
     """One server, one device. Threads may share it (a pushing and a
     long-polling one); token refreshes are serialised."""
@@ -61,10 +122,22 @@ class Transport:
         self.device_id = device_id
         self.tokens = TokenStore(device_id)
         self._refreshing = threading.Lock()
+        self._sockets = _CuttableSockets() if transport is None else None
+        if self._sockets is not None:
+            transport = _cuttable_transport(self._sockets)
         self._client = httpx.Client(base_url=self.server_url, timeout=TIMEOUT, transport=transport)
 
     def close(self) -> None:
         self._client.close()
+
+    def abort(self) -> None:
+        """End the requests in flight now, each raising :class:`Unreachable`
+        (the app closing: its long-poll need not run its course). A request
+        cut before its answer arrived changed nothing the PC has
+        acknowledged: a push is applied once however often it is sent, a
+        pull's page is written only once it has all arrived."""
+        if self._sockets is not None:
+            self._sockets.cut()
 
     def _send(
         self, method: str, path: str, body: Any, token: str | None, timeout: float | None

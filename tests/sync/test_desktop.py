@@ -22,13 +22,13 @@ from clinic.visits.models import Visit
 from desktop.context import AppContext
 from desktop.main_window import MainWindow
 from desktop.runner import DbRunner
-from desktop.sync_controller import SyncController
+from desktop.sync_controller import LONG_POLL_SECONDS, SyncController
 from server.database import Database
 from server.demo import build_central
 from sync.auth import login_online
 from sync.engine import CURSOR_KEY, sync_status
 from tests.central import MakeStaff
-from tests.sync.conftest import MakePc, Pc
+from tests.sync.conftest import LiveServer, MakePc, Pc
 
 LARGE_SYNC_ROWS = 50_000
 STAFF_PASSWORD = "staff-of-the-large-clinic"
@@ -178,3 +178,21 @@ def test_the_window_keeps_serving_while_50000_rows_sync(
     print(f"longest stall of the GUI thread during the sync: {longest * 1000:.0f} ms")
     assert status.last_error is None
     assert longest < STALL_LIMIT_SECONDS
+
+
+def test_stopping_sync_cuts_its_waiting_long_poll(
+    qtbot: QtBot, make_pc: MakePc, make_staff: MakeStaff, live_server: LiveServer
+) -> None:
+    """The app closing stops its sync threads at once: the long-poll in
+    flight is cut, not waited out (up to 25 s after the window closed)."""
+    pc = make_pc("front-desk")
+    pc.login(make_staff(Role.RECEPTIONIST, "wanjiru"))
+    sync = SyncController(pc.store, pc.engine)
+    sync.start()
+    assert live_server.app is not None
+    notifier = live_server.app.state.notifier
+    qtbot.waitUntil(lambda: any(notifier._waiting.values()), timeout=20_000)
+
+    started = time.monotonic()
+    sync.stop()  # joins both threads: returns once they have ended
+    assert time.monotonic() - started < LONG_POLL_SECONDS / 5
