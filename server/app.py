@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+import uvicorn
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -126,3 +128,16 @@ def _database_answers(database: Database) -> bool:
         return True
     except Exception:
         return False
+
+
+class ApiServer(uvicorn.Server):
+    """uvicorn's server, for an app of :func:`create_app`: as it stops, the
+    pulls waiting for a change are answered at once, before it waits for
+    the requests in flight (``SHUTDOWN_GRACE_SECONDS``): a long-poll would
+    otherwise run out its 25 s, or be cut off by the grace with a 500."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        notifier = getattr(getattr(self.config.app, "state", None), "notifier", None)
+        if notifier is not None:
+            notifier.release_waiting()
+        await super().shutdown(sockets)

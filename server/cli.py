@@ -4,6 +4,7 @@ and branches, back the database up and restore it."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import getpass
 import os
@@ -17,7 +18,7 @@ from clinic.backup import BackupRefused
 from clinic.enums import Role
 from clinic.errors import InvalidValue
 from clinic.org.service import create_branch, create_user
-from server.config import ConfigError, forwarded_header_options, load_settings
+from server.config import ConfigError, load_settings, uvicorn_options
 from server.database import SERVER_ACTOR, create_first_admin, migrate, open_database
 from server.security import hash_password, password_problem
 
@@ -120,8 +121,9 @@ def _stop_when_stdin_closes() -> None:
 
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
-    from server.app import create_app
+    from server.app import ApiServer, create_app
     from server.observability import configure_logging
 
     _stop_when_asked()
@@ -141,13 +143,20 @@ def _serve(args: argparse.Namespace) -> None:
         configure_logging()
         app = create_app(settings, database)
         _freeze_startup_objects()
-        uvicorn.run(
+        config = uvicorn.Config(
             app,
             host=args.host,
             port=args.port,
             log_config=None,
-            **forwarded_header_options(settings.trusted_proxies),
+            **uvicorn_options(settings.trusted_proxies),
         )
+        server = ApiServer(config)
+        # As uvicorn.run: the Ctrl-C (or SIGINT) that stopped it ends here,
+        # and a start that failed (the port taken) exits with its code.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+        if not server.started:
+            sys.exit(STARTUP_FAILURE)
     finally:
         database.close()
 

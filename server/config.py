@@ -73,12 +73,24 @@ def _networks(name: str) -> tuple[str, ...]:
     return tuple(entries)
 
 
-def forwarded_header_options(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
-    """uvicorn's options for ``X-Forwarded-For`` and ``-Proto``: believed
-    only from ``trusted_proxies``, and ignored when there are none (uvicorn
-    by default believes them from 127.0.0.1, so anyone on the server's PC
-    could pick the address each login is counted under)."""
-    return {"proxy_headers": bool(trusted_proxies), "forwarded_allow_ips": list(trusted_proxies)}
+SHUTDOWN_GRACE_SECONDS = 3
+"""How long a stopping server lets requests run on: a push or a page read
+ends well within it, and a long-poll is not waited out (up to 25 s, and its
+PC may have gone: a closing app cuts its own). A request cut off changed
+nothing a PC was told of; it sends it again."""
+
+
+def uvicorn_options(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's options as ``serve`` and the threaded server use them:
+    ``X-Forwarded-For`` and ``-Proto`` believed only from
+    ``trusted_proxies``, and ignored when there are none (uvicorn by default
+    believes them from 127.0.0.1, so anyone on the server's PC could pick
+    the address each login is counted under); the grace at shutdown."""
+    return {
+        "proxy_headers": bool(trusted_proxies),
+        "forwarded_allow_ips": list(trusted_proxies),
+        "timeout_graceful_shutdown": SHUTDOWN_GRACE_SECONDS,
+    }
 
 
 def owner_only_secret(path: Path) -> str:

@@ -68,6 +68,7 @@ class ChangeNotifier:
         self._waiting: dict[uuid.UUID, set[Waiter]] = defaultdict(set)
         self._held: dict[int, set[uuid.UUID | None]] = {}  # xid: branches, behind the horizon
         self._stopping = threading.Event()
+        self._ending = False
         self._thread: threading.Thread | None = None
 
     def generation(self, branch_id: uuid.UUID) -> int:
@@ -98,7 +99,7 @@ class ChangeNotifier:
         moved: asyncio.Future[None] = loop.create_future()
         waiter = (loop, moved)
         with self._lock:
-            if self._everyone + self._branches.get(branch_id, 0) != seen:
+            if self._ending or self._everyone + self._branches.get(branch_id, 0) != seen:
                 return True
             self._waiting[branch_id].add(waiter)
         try:
@@ -113,6 +114,24 @@ class ChangeNotifier:
                     waiting.discard(waiter)
                     if not waiting:
                         del self._waiting[branch_id]
+
+    @property
+    def ending(self) -> bool:
+        """Whether the server is stopping (:meth:`release_waiting`): a pull
+        answers with what there is, and waits no more."""
+        return self._ending
+
+    def release_waiting(self) -> None:
+        """Wake every waiting pull now, and let none wait from here on: the
+        server is stopping, and each answers with what there is rather than
+        holding its request through the shutdown (its PC asks again, of
+        the other instance or of this one started again)."""
+        with self._lock:
+            self._ending = True
+            woken = [w for waiting in self._waiting.values() for w in waiting]
+            self._waiting.clear()
+        for loop, moved in woken:
+            loop.call_soon_threadsafe(_settle, moved)
 
     def _bump(self, branches: set[uuid.UUID | None]) -> None:
         """Move the generations of ``branches`` (None: every branch) and wake

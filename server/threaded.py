@@ -12,7 +12,8 @@ from typing import Any
 
 import uvicorn
 
-from server.config import forwarded_header_options
+from server.app import ApiServer
+from server.config import uvicorn_options
 
 START_TIMEOUT = 30.0
 
@@ -44,9 +45,9 @@ class ThreadedServer:
             port=self.port,
             log_level="warning",
             lifespan="on",
-            **forwarded_header_options(self.trusted_proxies),
+            **uvicorn_options(self.trusted_proxies),
         )
-        self._server = uvicorn.Server(config)
+        self._server = ApiServer(config)
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT

@@ -205,7 +205,7 @@ async def pull(body: PullRequest, request: Request, caller: SyncCaller) -> Respo
         seen = notifier.generation(scope.branch_id)
         shared = await pages.get((scope, cursor, body.limit), seen, read)
         left = wait_until - time.monotonic()
-        if shared is not None or left <= 0:
+        if shared is not None or left <= 0 or notifier.ending:
             break
         await notifier.wait(scope.branch_id, seen, left)
     page = shared.page if shared else None

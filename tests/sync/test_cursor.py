@@ -17,6 +17,7 @@ from clinic.journal.models import ChangeLogEntry
 from clinic.journal.service import log_central_change
 from clinic.migrate import head_revision
 from clinic.patients.models import Patient
+from server.config import SHUTDOWN_GRACE_SECONDS
 from server.database import SERVER_DEVICE_ID, Database
 from server.sync.shared import AnswerSpacing, SharedPages
 from sync.engine import SyncReport
@@ -170,6 +171,34 @@ def test_a_long_polling_pull_hears_of_another_pcs_push_within_seconds(
     assert delay < 5.0
     assert answered["pulled"] == 1
     assert patient_ids(waiting_room) == {grace}
+
+
+def test_a_stopping_server_answers_its_waiting_long_polls(
+    make_pc: MakePc, make_staff: MakeStaff, live_server: LiveServer
+) -> None:
+    """A server stopping answers the pulls waiting for a change at once,
+    with what there is (nothing), rather than holding them for their 25 s
+    or cutting them off with an error; its PCs ask again."""
+    desk = make_pc("desk")
+    desk.login(make_staff(Role.RECEPTIONIST, "wanjiru"))
+    desk.engine.pull(SyncReport())  # caught up: the next pull waits
+    answered: list[tuple[float, SyncReport]] = []
+
+    def long_poll() -> None:
+        report = SyncReport()
+        desk.engine.pull(report, wait_seconds=25)
+        answered.append((time.monotonic(), report))
+
+    listener = threading.Thread(target=long_poll)
+    listener.start()
+    time.sleep(1.0)
+    assert listener.is_alive()
+    stopping = time.monotonic()
+    live_server.stop()
+    listener.join(timeout=SHUTDOWN_GRACE_SECONDS)
+    assert [report.pulled for _, report in answered] == [0]
+    assert answered[0][0] - stopping < SHUTDOWN_GRACE_SECONDS
+    live_server.start()  # for the fixture's own stop
 
 
 VERSIONS = {"protocol": PROTOCOL_VERSION, "schema": head_revision("local")}
