@@ -75,6 +75,27 @@ def register_at(pc: Pc, window: MainWindow, first_name: str, last_name: str, pho
     window.ctx.saved()
 
 
+def two_desks(
+    qtbot: QtBot,
+    make_pc: MakePc,
+    make_staff: MakeStaff,
+    tmp_path: Path,
+    open_windows: list[MainWindow],
+) -> tuple[Pc, Pc, MainWindow, MainWindow]:
+    """Two PCs with a receptionist logged in, each with its app open:
+    the front desk's, then the back desk's."""
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    front, back = make_pc("front-desk"), make_pc("back-desk")
+    front.login(reception)
+    back.login(reception)
+    return (
+        front,
+        back,
+        desktop(qtbot, front, tmp_path, open_windows),
+        desktop(qtbot, back, tmp_path, open_windows),
+    )
+
+
 @pytest.mark.parametrize(
     ("typed", "answer"),
     [("achieng", "0 patients found"), ("", "All patients")],
@@ -89,12 +110,7 @@ def test_a_patient_registered_in_one_app_shows_in_the_others_list(
     typed: str,
     answer: str,
 ) -> None:
-    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
-    front, back = make_pc("front-desk"), make_pc("back-desk")
-    front.login(reception)
-    back.login(reception)
-    first = desktop(qtbot, front, tmp_path, open_windows)
-    second = desktop(qtbot, back, tmp_path, open_windows)
+    front, _back, first, second = two_desks(qtbot, make_pc, make_staff, tmp_path, open_windows)
     search = second.screens["patients"].search_box  # type: ignore[attr-defined]
     qtbot.keyClicks(search, typed)
     qtbot.waitUntil(
@@ -114,12 +130,7 @@ def test_an_apps_own_change_coming_back_does_not_refresh_its_screens(
     tmp_path: Path,
     open_windows: list[MainWindow],
 ) -> None:
-    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
-    front, back = make_pc("front-desk"), make_pc("back-desk")
-    front.login(reception)
-    back.login(reception)
-    first = desktop(qtbot, front, tmp_path, open_windows)
-    second = desktop(qtbot, back, tmp_path, open_windows)
+    front, back, first, second = two_desks(qtbot, make_pc, make_staff, tmp_path, open_windows)
     assert first.ctx.sync is not None
     # Both caught up (each app's first sync run pulled the other's login)
     # before anything is counted.
