@@ -123,9 +123,13 @@ class Transport:
         self.tokens = TokenStore(device_id)
         self._refreshing = threading.Lock()
         self._sockets = _CuttableSockets() if transport is None else None
-        if self._sockets is not None:
-            transport = _cuttable_transport(self._sockets)
-        self._client = httpx.Client(base_url=self.server_url, timeout=TIMEOUT, transport=transport)
+        # Mounted for every URL rather than given as the transport, which
+        # would turn off the proxies the environment names (HTTPS_PROXY ...):
+        # a URL one of them serves goes through it, uncut.
+        mounts = None if self._sockets is None else {"all://": _cuttable_transport(self._sockets)}
+        self._client = httpx.Client(
+            base_url=self.server_url, timeout=TIMEOUT, transport=transport, mounts=mounts
+        )
 
     def close(self) -> None:
         self._client.close()
