@@ -73,11 +73,11 @@ def _networks(name: str) -> tuple[str, ...]:
     return tuple(entries)
 
 
-SHUTDOWN_GRACE_SECONDS = 3
-"""How long a stopping server lets requests run on: a push or a page read
-ends well within it, and a long-poll is not waited out (up to 25 s, and its
-PC may have gone: a closing app cuts its own). A request cut off changed
-nothing a PC was told of; it sends it again."""
+SHUTDOWN_GRACE_SECONDS = 15
+"""How long a stopping server lets requests in flight run on (its waiting
+long-polls are answered at once: ``server.app.ApiServer``): a push or a
+page read ends well within it; one still running then is cut off, and its
+PC sends it again (nothing it was told of is lost)."""
 
 
 def uvicorn_options(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:

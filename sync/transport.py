@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
+import urllib.request
 import uuid
 import weakref
 from collections.abc import Iterable, Sequence
@@ -51,16 +53,28 @@ def _refusal(response: httpx.Response) -> ServerRefused:
 
 
 class _CuttableSockets(httpcore.NetworkBackend):
-    """httpcore's own sockets, each kept (weakly) until it is closed, so
-    that :meth:`cut` can shut them down: a request waiting on one (a
-    long-poll, for up to 25 s) then ends at once. Closing the client would
-    not do it: a thread blocked reading a socket is not woken by another
-    thread closing it."""
+    """httpcore's own sockets, each kept (weakly, the plain one and then its
+    TLS one) so that :meth:`cut` can shut them down: a request waiting on
+    one (a long-poll, for up to 25 s) then ends at once. Closing the client
+    would not do it: a thread blocked reading a socket is not woken by
+    another thread closing it. Once cut, a socket opened later is shut down
+    as it is made."""
 
     def __init__(self) -> None:
         self._backend = httpcore.SyncBackend()
-        self._streams: weakref.WeakSet[httpcore.NetworkStream] = weakref.WeakSet()
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         self._lock = threading.Lock()
+        self._cut = False
+
+    def keep(self, stream: httpcore.NetworkStream) -> httpcore.NetworkStream:
+        sock = stream.get_extra_info("socket")
+        if sock is not None:
+            with self._lock:
+                self._sockets.add(sock)
+                cut = self._cut
+            if cut:
+                _shut(sock)
+        return _KeptStream(stream, self)
 
     def connect_tcp(
         self,
@@ -70,40 +84,69 @@ class _CuttableSockets(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        with self._lock:
-            self._streams.add(stream)
-        return stream
+        return self.keep(
+            self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        )
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore.NetworkStream:
-        stream = self._backend.connect_unix_socket(path, timeout, socket_options)
-        with self._lock:
-            self._streams.add(stream)
-        return stream
+        return self.keep(self._backend.connect_unix_socket(path, timeout, socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
 
     def cut(self) -> None:
         with self._lock:
-            streams = list(self._streams)
-        for stream in streams:
-            sock = stream.get_extra_info("socket")
-            if sock is not None:
-                with contextlib.suppress(OSError):  # closed already
-                    sock.shutdown(socket.SHUT_RDWR)
+            self._cut = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    """Shut ``sock`` down both ways, waking a thread reading it. A TLS
+    socket's own ``shutdown`` would also drop its TLS state under that
+    thread: the plain socket's is called."""
+    with contextlib.suppress(OSError):  # closed already
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _KeptStream(httpcore.NetworkStream):
+    """A stream of :class:`_CuttableSockets`: its TLS stream, when it
+    starts TLS, is kept too (the plain socket is then given up to it)."""
+
+    def __init__(self, stream: httpcore.NetworkStream, sockets: _CuttableSockets) -> None:
+        self._stream = stream
+        self._sockets = sockets
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return self._sockets.keep(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
 
 
 def _cuttable_transport(sockets: _CuttableSockets) -> httpx.HTTPTransport:
-    """httpx's own transport (certificates as it checks them) over
-    ``sockets``. httpx takes no network backend of its own, so its
-    connection pool is made again with one."""
+    """httpx's own transport (its limits, certificates as it checks them)
+    over ``sockets``: httpx takes no network backend of its own, so its
+    connection pool is given one."""
     http = httpx.HTTPTransport()
-    http._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(), network_backend=sockets
-    )
+    http._pool._network_backend = sockets
     return http
 
 
@@ -122,14 +165,14 @@ class Transport:
         self.device_id = device_id
         self.tokens = TokenStore(device_id)
         self._refreshing = threading.Lock()
-        self._sockets = _CuttableSockets() if transport is None else None
-        # Mounted for every URL rather than given as the transport, which
-        # would turn off the proxies the environment names (HTTPS_PROXY ...):
-        # a URL one of them serves goes through it, uncut.
-        mounts = None if self._sockets is None else {"all://": _cuttable_transport(self._sockets)}
-        self._client = httpx.Client(
-            base_url=self.server_url, timeout=TIMEOUT, transport=transport, mounts=mounts
-        )
+        # Behind a proxy the environment names (HTTPS_PROXY, NO_PROXY, the
+        # system's), httpx's own transports as it chooses them (a transport
+        # given turns them off), uncut.
+        cuttable = transport is None and not urllib.request.getproxies()
+        self._sockets = _CuttableSockets() if cuttable else None
+        if self._sockets is not None:
+            transport = _cuttable_transport(self._sockets)
+        self._client = httpx.Client(base_url=self.server_url, timeout=TIMEOUT, transport=transport)
 
     def close(self) -> None:
         self._client.close()
