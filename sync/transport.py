@@ -88,11 +88,6 @@ class _CuttableSockets(httpcore.NetworkBackend):
             self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
         )
 
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        return self.keep(self._backend.connect_unix_socket(path, timeout, socket_options))
-
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
 
