@@ -51,10 +51,13 @@ def uuid7() -> uuid.UUID:
     such an id is the last one plus one (RFC 9562's "monotonic random")."""
     global _last_id
     unix_ms = time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF
-    random = int.from_bytes(os.urandom(10)) >> (80 - _RANDOM_BITS)
     with _id_lock:
         last_ms, last_random = _last_id
-        if unix_ms <= last_ms:
+        if unix_ms > last_ms:
+            # Random bits drawn only for a new millisecond: a bulk import
+            # makes dozens of ids a millisecond, and each draw is a system call.
+            random = int.from_bytes(os.urandom(10)) >> (80 - _RANDOM_BITS)
+        else:
             unix_ms, random = last_ms, last_random + 1
             if random >> _RANDOM_BITS:
                 unix_ms, random = last_ms + 1, 0

@@ -10,14 +10,13 @@ killed process just means the next sync picks up where this one stopped.
 
 from __future__ import annotations
 
-import gc
 import random
 import threading
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -28,6 +27,7 @@ from sqlalchemy import Row, Table, Text, Update, bindparam, delete, func, select
 
 from clinic.actor import Actor
 from clinic.backup import RESTORED_KEY
+from clinic.collector import collector_paused
 from clinic.db import utcnow, uuid7
 from clinic.enums import ChangeOperation
 from clinic.journal.entities import SYNCED
@@ -659,7 +659,7 @@ class SyncEngine:
         cursor = settings.get(CURSOR_KEY)
         bulk = cursor is None or settings.get(BULK_LOAD_KEY) is not None
         try:
-            with _collector_paused() if bulk else nullcontext():
+            with collector_paused() if bulk else nullcontext():
                 self._pull_in_order(report, cursor, wait_seconds, bulk)
         except Exception:
             if bulk:
@@ -759,22 +759,6 @@ def _take_version(entity: str) -> Update:
             created_at=func.coalesce(created, table.c.created_at),
         )
     )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused, as for a first sync: the pages'
-    hundreds of thousands of rows (lists, which hold no cycles and go by
-    reference counting) would set it off hundreds of times, each pass holding
-    the interpreter lock the writing thread needs: 1.2-1.5 s of a 13 s first
-    sync in ``bench.run_sync``. It runs again when the sync ends."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class Backoff:

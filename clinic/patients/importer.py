@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
+from clinic.collector import collector_paused
 from clinic.errors import InvalidValue, ValidationFailed
 from clinic.patients.models import Patient
 from clinic.patients.service import (
@@ -310,15 +311,16 @@ class RegisterImport:
             self._known = _KnownPatients(session)
         saved = replace(self.report, problems=list(self.report.problems))
         try:
-            new: list[CheckedDetails] = []
-            for row in rows:
-                self.report.rows_read += 1
-                checked = _check_row(
-                    row, self.report, self._known, session=session, today=self.today
-                )
-                if checked is not None:
-                    new.append(checked)
-            register_patients(new, session=session, actor=self.actor, today=self.today)
+            with collector_paused():
+                new: list[CheckedDetails] = []
+                for row in rows:
+                    self.report.rows_read += 1
+                    checked = _check_row(
+                        row, self.report, self._known, session=session, today=self.today
+                    )
+                    if checked is not None:
+                        new.append(checked)
+                register_patients(new, session=session, actor=self.actor, today=self.today)
         except BaseException:
             self.report = saved
             self._known = None  # the keys this part added go with its rollback

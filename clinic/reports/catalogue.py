@@ -10,14 +10,13 @@ runs any report on whatever the store holds.
 
 from __future__ import annotations
 
-import gc
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
+from clinic.collector import collector_paused
 from clinic.enums import Role
 from clinic.errors import InvalidValue, NotAllowed
 from clinic.reports import cash, claims_ageing, moh705, revenue, visits
@@ -117,21 +116,5 @@ def run_report(
     refusal = report_refusal(actor.role, name) or branch_refusal(actor, request)
     if refusal is not None:
         raise ReportRefused(refusal)
-    with _collector_paused():
+    with collector_paused():
         return REPORTS[name](request, session)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector held off while a report builds its
-    lines: a month's register makes hundreds of thousands of objects that
-    live until the report is shown, and the collector would walk them all
-    again and again as they are made (a tenth of the register's time).
-    Reports make no reference cycles, so nothing waits for the collector."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -31,3 +31,17 @@ def test_an_id_carries_the_time_it_was_made() -> None:
     before = time.time_ns() // 1_000_000
     made = uuid7().int >> 80
     assert before <= made <= time.time_ns() // 1_000_000
+
+
+def test_an_id_of_a_new_millisecond_draws_new_random_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only ids within one millisecond count on from the last; another PC's
+    # ids of the same millisecond must not collide with these.
+    start_ms = time.time_ns() // 1_000_000 + 60_000
+    made = []
+    for ms in range(start_ms, start_ms + 20):
+        monkeypatch.setattr(time, "time_ns", lambda ms=ms: ms * 1_000_000)
+        made.append(uuid7())
+    randoms = [i.int & ((1 << 80) - 1) for i in made]
+    assert [i.int >> 80 for i in made] == list(range(start_ms, start_ms + 20))
+    assert all(later != earlier + 1 for earlier, later in zip(randoms, randoms[1:], strict=False))
+    assert len(set(randoms)) == len(randoms)
