@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 
@@ -43,5 +44,5 @@ def test_an_id_of_a_new_millisecond_draws_new_random_bits(monkeypatch: pytest.Mo
         made.append(uuid7())
     randoms = [i.int & ((1 << 80) - 1) for i in made]
     assert [i.int >> 80 for i in made] == list(range(start_ms, start_ms + 20))
-    assert all(later != earlier + 1 for earlier, later in zip(randoms, randoms[1:], strict=False))
+    assert all(later != earlier + 1 for earlier, later in itertools.pairwise(randoms))
     assert len(set(randoms)) == len(randoms)
