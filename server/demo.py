@@ -325,7 +325,7 @@ def seed_demo(database: Database, pc_id: uuid.UUID | None = None) -> str:
                 ),
             )
     with database.sessions.begin() as session:
-        staff = dict(session.execute(select(User.username, User.id)).tuples().all())
+        staff = dict(session.execute(select(User.username, User.id)).all())
         ensure_numbers(session, SERVER_DEVICE_ID)
         seed_claims(
             session,

@@ -555,11 +555,14 @@ def _write_outbox_now(
 
 def _audited(table_name: str, values: dict[str, Any]) -> dict[str, Any]:
     """What the audit keeps of a row's values: all but the columns that never
-    leave the server (a password hash), since admins read the audit log."""
+    leave the server (a password hash), since admins read the audit log;
+    ``values`` itself when it holds none of them."""
     from clinic.journal.entities import SYNCED
 
     entity = SYNCED.get(table_name)
     hidden = entity.server_only if entity is not None else frozenset()
+    if hidden.isdisjoint(values):
+        return values
     return {k: v for k, v in values.items() if k not in hidden}
 
 
@@ -658,7 +661,7 @@ def record_inserts(
             }
         )
         kept = _audited(entity, after)
-        audited.append((row["id"], None, kept, after_text if kept == after else None))
+        audited.append((row["id"], None, kept, after_text if kept is after else None))
     if written:
         insert_rows(session, table, written)
         _write_outbox_now(session, outbox, stored=("changes",))

@@ -155,7 +155,7 @@ def _device(central: Database, device_id: uuid.UUID) -> Device:
 
 def _device_users(central: Database) -> set[tuple[uuid.UUID, uuid.UUID]]:
     with central.sessions() as session:
-        return set(session.execute(select(DeviceUser.device_id, DeviceUser.user_id)).tuples())
+        return set(session.execute(select(DeviceUser.device_id, DeviceUser.user_id)))
 
 
 def test_a_new_device_serves_the_first_users_role_or_the_admins_pick(

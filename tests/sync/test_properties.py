@@ -1020,9 +1020,7 @@ def schedules(
         with server.database.sessions() as session:
             initial = {name: read_rows(session, table) for name, table in TABLES.items()}
             initial_applied = frozenset(
-                session.execute(select(AppliedMutation.device_id, AppliedMutation.sequence))
-                .tuples()
-                .all()
+                session.execute(select(AppliedMutation.device_id, AppliedMutation.sequence)).all()
             )
         server.close()
         central.engine.dispose()
