@@ -363,7 +363,8 @@ class SyncEngine:
                         session, device_id, kind, block["year"], block["first"], block["last"]
                     )
                 report.leased += (block["last"] - block["first"] + 1) // BLOCK_SIZE
-        with self.store.write() as session:
+        # A store filled by an import renumbers thousands of rows here.
+        with self.store.write() as session, collector_paused():
             report.renumbered = replace_provisional(
                 session, Actor(device_id=device_id), made_by=made_by
             )

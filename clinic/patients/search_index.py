@@ -234,9 +234,22 @@ def numbers_indexed_again(cursor: Any, rowids: Sequence[int]) -> Iterator[None]:
     numbers for provisional ones), which the update trigger would take out
     of both tables and index again row by row, names and their prefixes
     included. The caller vouches that nothing inside changes a name, a
-    deletion or a merge, nor another patient's numbers."""
+    deletion or a merge, nor another patient's numbers.
+
+    When they are half the patients or more (the first sync after a paper
+    register's import), the numbers' table is made again from all the
+    patients instead: taking an entry out costs about what making it does,
+    so this is cheaper (20,000 of 20,000 patients: 1.0 s against 1.7)."""
     with _update_trigger_dropped(cursor):
         yield
+        # The largest rowid counts every patient ever written, at least.
+        (patients,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM patients").fetchone()
+        if 2 * len(rowids) >= patients:
+            cursor.execute(f"DROP TABLE {NUMBERS}")
+            cursor.execute(NUMBERS_TABLE)
+            cursor.execute(inserts("patients", "FROM patients")[1])
+            cursor.execute(merge(NUMBERS))
+            return
         listed = (json.dumps(list(rowids)),)
         renumbered = "rowid IN (SELECT value FROM json_each(?))"
         cursor.execute(f"DELETE FROM {NUMBERS} WHERE {renumbered}", listed)

@@ -404,12 +404,29 @@ def test_an_insert_a_backup_holds_is_never_changed_after(
     assert entries[2][2] == {"op_number": leased[0]}
 
 
+@pytest.mark.parametrize(
+    "others",
+    [0, 3],
+    ids=["alone: the numbers' index made again", "one of four: its numbers indexed again"],
+)
 def test_a_replaced_number_is_searched_as_the_new_one_names_unchanged(
-    store: LocalStore, device: uuid.UUID
+    store: LocalStore, device: uuid.UUID, others: int
 ) -> None:
     from clinic.patients.search import search_patients
 
     actor = Actor(device_id=device)
+    with store.write() as session:
+        for i in range(others):
+            register_patient(
+                PatientDetails(first_name="Mercy", last_name="Achieng", phone=f"072211440{i}"),
+                session=session,
+                actor=actor,
+                today=TODAY,
+            )
+        if others:  # their numbers leased, and no more
+            add_lease(session, device, OP, 2026, 1, others)
+    with store.write() as session:
+        assert replace_provisional(session, actor, made_by=[device]) == others
     with store.write() as session:
         grace = register_patient(
             PatientDetails(first_name="Grace", last_name="Wanjiru", phone="0722114455"),
@@ -420,17 +437,21 @@ def test_a_replaced_number_is_searched_as_the_new_one_names_unchanged(
         provisional = grace.op_number
         grace_id = grace.id
     with store.write() as session:
-        add_lease(session, device, OP, 2026, 1, 1000)
+        add_lease(session, device, OP, 2026, others + 1, 1000)
         assert replace_provisional(session, actor, made_by=[device]) == 1
-    leased = format_number(OP, 2026, 1)
+    leased = format_number(OP, 2026, others + 1)
 
     def found(query: str) -> list[str]:
         with store.session() as session:
             return [p.op_number for p in search_patients(query, session=session)]
 
-    assert found(leased) == found("000001") == [leased]
+    assert found(leased) == found(f"{others + 1:06d}") == [leased]
     assert found(provisional) == []
     assert found("Wanjiru") == found("0722114455") == [leased]
+    # The others' numbers are found as before, by a part of them too.
+    for serial in range(1, others + 1):
+        assert found(f"{serial:06d}") == [format_number(OP, 2026, serial)]
+    assert len(found("2211440")) == others
     # The update trigger is back as it was: a name changed later is indexed.
     with store.write() as session:
         session.get(Patient, grace_id).last_name = "Kamau"  # type: ignore[union-attr]
