@@ -51,12 +51,6 @@ if TYPE_CHECKING:
     from sync.engine import SyncReport
     from sync.transport import Transport
 
-ROWS_PER_TRANSACTION = 2000
-"""An import commits every so many rows (a fraction of a second's work), so
-the desktop app on the same PC waits that long at most to write, never the
-whole import. A part is all or nothing: a kill or a failure keeps every part
-committed before it, and running the same command again imports the rest."""
-
 
 def _open_store(data_dir: Path) -> LocalStore:
     try:
@@ -75,9 +69,7 @@ def import_patients(data_dir: Path, file: Path) -> int:
     store = _open_store(data_dir)
     try:
         job = RegisterImport(actor=Actor(device_id=store.device_id), today=clinic_today())
-        rows = register.rows
-        for start in range(0, len(rows), ROWS_PER_TRANSACTION):
-            part = rows[start : start + ROWS_PER_TRANSACTION]
+        for part in register.parts():
             try:
                 with store.write() as session:
                     job.import_rows(part, session=session)

@@ -71,11 +71,28 @@ class RegisterRow:
     cells: dict[str, str]
 
 
+ROWS_PER_PART = 2000
+"""An import commits every so many rows (a fraction of a second's work), so
+the rest of the app on the same PC waits that long at most to write (the
+desktop's database thread, which also runs its searches, as long), never
+the whole import. A part is all or nothing: a kill or a failure keeps every
+part committed before it, and importing the same register again imports
+the rest."""
+
+
 @dataclass(frozen=True)
 class PaperRegister:
     """A register read and checked for its columns, not yet imported."""
 
     rows: list[RegisterRow]
+
+    def parts(self) -> list[list[RegisterRow]]:
+        """The rows in parts of :data:`ROWS_PER_PART`, in file order: each
+        for a transaction of its own (:meth:`RegisterImport.import_rows`)."""
+        return [
+            self.rows[start : start + ROWS_PER_PART]
+            for start in range(0, len(self.rows), ROWS_PER_PART)
+        ]
 
 
 @dataclass(frozen=True)

@@ -2021,8 +2021,8 @@
         <translation>Rejista haina mistari ya kuleta.</translation>
     </message>
     <message>
-        <source>Importing… the rest of the app keeps working.</source>
-        <translation>Inaleta… sehemu nyingine za programu zinaendelea kufanya kazi.</translation>
+        <source>Importing… {done} of {total} rows; the rest of the app keeps working.</source>
+        <translation>Inaleta… mistari {done} kati ya {total}; sehemu nyingine za programu zinaendelea kufanya kazi.</translation>
     </message>
     <message>
         <source>Import report</source>
@@ -2039,6 +2039,10 @@
     <message>
         <source>Imported 1 patient.</source>
         <translation>Mgonjwa 1 ameletwa.</translation>
+    </message>
+    <message>
+        <source>The import stopped at the rows from line {line}: {reason}. The {n} patients imported before them are kept: import the same file again to import the rest.</source>
+        <translation>Uletaji ulisimama kwenye mistari kuanzia mstari {line}: {reason}. Wagonjwa {n} walioletwa kabla yake wamehifadhiwa: leta faili hiyo hiyo tena ili kuleta waliobaki.</translation>
     </message>
     <message>
         <source>The import failed and nothing was imported: {reason}</source>

@@ -20,7 +20,6 @@ import pytest
 from clinic.clock import clinic_today
 from clinic.patients.service import CheckedDetails
 from clinic.rules.ages import estimate_date_of_birth
-from desktop import commands
 from desktop.cli import main
 from tests.unit.test_importer import PHONE_REASON, SAMPLE
 
@@ -307,7 +306,7 @@ def test_an_import_that_stops_keeps_the_parts_before_and_says_how_to_finish(
             raise OSError("disk full")
         return register_patients(patients, **kwargs)
 
-    monkeypatch.setattr(commands, "ROWS_PER_TRANSACTION", 2)
+    monkeypatch.setattr(importer, "ROWS_PER_PART", 2)
     monkeypatch.setattr(importer, "register_patients", failing_for_halima)
 
     assert main([*data, "import-patients", str(register)]) == 1
@@ -376,9 +375,8 @@ def test_an_import_killed_mid_way_keeps_each_part_committed_whole_and_finishes_w
     script = (
         "import os, signal, sys\n"
         "from clinic.patients import importer\n"
-        "from desktop import commands\n"
         "from desktop.cli import main\n"
-        f"commands.ROWS_PER_TRANSACTION = {ROWS_PER_PART}\n"
+        f"importer.ROWS_PER_PART = {ROWS_PER_PART}\n"
         "real, parts = importer.register_patients, []\n"
         "def register_then_die(patients, **kwargs):\n"
         "    ids = real(patients, **kwargs)\n"

@@ -3,8 +3,9 @@
 Choosing a file reads it and runs a dry run of the import on the database
 thread (the real import in a savepoint that is rolled back), so the preview
 lists exactly the problems the import will report. "Import" then imports
-the register that was previewed and shows the report: the counts, and one
-line per rejected value (line, field, value, reason, what became of the row).
+the register that was previewed, a part at a time, and shows the report:
+the counts, and one line per rejected value (line, field, value, reason,
+what became of the row).
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from clinic.patients.importer import (
     COLUMNS,
     ImportReport,
     PaperRegister,
+    RegisterImport,
+    RegisterRow,
     RegisterUnreadable,
-    import_paper_register,
     read_paper_register,
 )
 from clinic.patients.queries import preview_paper_register
@@ -267,20 +269,40 @@ class ImportDialog(QDialog):
     # --- importing ---------------------------------------------------------
 
     def start_import(self) -> None:
-        """Import the previewed register on the database thread."""
+        """Import the previewed register on the database thread, a part at
+        a time (``ROWS_PER_PART`` rows, each part its own transaction): what
+        the rest of the app asks of the database thread meanwhile (a search,
+        a save) runs between two parts, not after the whole import."""
         if self._busy or self.preview is None or self.report is not None:
             return
-        ctx, today, register = self.ctx, self.ctx.today(), self.preview.register
-        self._show_message(self.tr("Importing… the rest of the app keeps working."))
+        job = RegisterImport(actor=self.ctx.actor(), today=self.ctx.today())
         self._set_busy(True)
         self.import_button.setEnabled(False)
+        self._import_part(job, self.preview.register.parts(), 0)
 
-        def work() -> ImportReport:
-            actor = ctx.actor()
-            with ctx.store.write() as session:
-                return import_paper_register(register, session=session, actor=actor, today=today)
+    def _import_part(self, job: RegisterImport, parts: list[list[RegisterRow]], index: int) -> None:
+        if index == len(parts):
+            self._imported(job.report)
+            return
+        self._show_message(
+            self.tr("Importing… {done} of {total} rows; the rest of the app keeps working.").format(
+                done=f"{sum(len(part) for part in parts[:index]):,}",
+                total=f"{sum(len(part) for part in parts):,}",
+            )
+        )
+        store, part = self.ctx.store, parts[index]
 
-        submit_for(self, ctx.db, work, ImportDialog._imported, ImportDialog._failed)
+        def work() -> None:
+            with store.write() as session:
+                job.import_rows(part, session=session)
+
+        submit_for(
+            self,
+            self.ctx.db,
+            work,
+            lambda dialog, _done: dialog._import_part(job, parts, index + 1),
+            lambda dialog, error: dialog._import_failed(job, part[0].line, error),
+        )
 
     def _imported(self, report: ImportReport) -> None:
         self.ctx.saved()
@@ -307,6 +329,19 @@ class ImportDialog(QDialog):
         self._set_busy(False)
         self.sig_imported.emit(report)
 
+    def _import_failed(self, job: RegisterImport, line: int, error: BaseException) -> None:
+        """A part failed: the parts before it stay imported."""
+        if not job.report.imported:
+            self._failed(error)
+            return
+        self.ctx.saved()
+        self._show_failure(
+            self.tr(
+                "The import stopped at the rows from line {line}: {reason}. The {n} patients"
+                " imported before them are kept: import the same file again to import the rest."
+            ).format(line=line, reason=error_text(error), n=job.report.imported)
+        )
+
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, RegisterUnreadable):
             text = error_text(error)
@@ -314,6 +349,9 @@ class ImportDialog(QDialog):
             text = self.tr("The import failed and nothing was imported: {reason}").format(
                 reason=error_text(error)
             )
+        self._show_failure(text)
+
+    def _show_failure(self, text: str) -> None:
         self._show_message(text, error=True)
         self._set_busy(False)
         self.sig_failed.emit(text)
