@@ -20,14 +20,17 @@ from clinic.billing.models import Invoice
 from clinic.enums import InvoiceStatus, Role, Sex, VisitStatus
 from clinic.numbering.service import add_lease
 from clinic.org.models import Branch
+from clinic.patients import importer
 from clinic.patients.models import Patient
 from clinic.patients.service import PatientDetails, register_patient, update_patient
 from clinic.rules.numbers import NumberKind
 from clinic.store import LocalStore
 from clinic.visits.models import Diagnosis, Visit
+from desktop.app import apply_style
 from desktop.context import AppContext
 from desktop.screens.patients import PatientsScreen
 from desktop.screens.patients.register import PatientDialog
+from desktop.screens.patients.screen import OP_COLUMN, SEX_COLUMN, WIDEST_OP_NUMBER
 from tests.conftest import make_actor
 from tests.gui.conftest import MakeContext
 
@@ -741,6 +744,122 @@ def test_import_previews_problems_then_reports_them(
     qtbot.waitUntil(
         lambda: names(screen.table) == ["Grace Wambui", "Samuel Otieno"], timeout=WAIT_MS
     )
+
+
+def test_numbers_and_sexes_show_whole_in_the_apps_own_style(
+    qtbot: QtBot, make_context: MakeContext, store: LocalStore, reception: Actor
+) -> None:
+    """Provisional OP numbers (a PC that imported a register shows thousands)
+    and "Sex not recorded" fit their columns in the style sheet's font."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    try:
+        shown = register(
+            store, reception, date(2026, 3, 2), first_name="Wanjiku", last_name="Njenga"
+        )
+        screen = open_screen(qtbot, make_context(), height=400)
+        qtbot.waitUntil(lambda: names(screen.table) == ["Wanjiku Njenga"], timeout=WAIT_MS)
+        metrics = screen.table.fontMetrics()
+        header = screen.table.horizontalHeader()
+        cells = rows(screen.table)[0]
+        assert cells[OP_COLUMN] == shown.op_number
+        assert cells[SEX_COLUMN] == "Sex not recorded"
+        for column, text in ((OP_COLUMN, WIDEST_OP_NUMBER), (SEX_COLUMN, cells[SEX_COLUMN])):
+            assert header.sectionSize(column) > metrics.horizontalAdvance(text), text
+    finally:
+        app.setStyleSheet("")
+
+
+FIVE_ROWS = (
+    "NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER\n"
+    "grace wambui,27yrs,limuru,011/25,722114455\n"
+    "samuel otieno,40yrs,manguo,014/25,733114455\n"
+    "halima abdi,19yrs,ndeiya,016/25,0720123456\n"
+    "kiprono langat,51yrs,ruai,017/25,0711223344\n"
+    "mercy achieng,33yrs,kayole,018/25,\n"
+)
+
+
+def _previewed(qtbot: QtBot, screen: PatientsScreen, register_file: Path) -> Any:
+    qtbot.mouseClick(screen.import_button, Qt.MouseButton.LeftButton)
+    dialog = screen.import_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    with qtbot.waitSignal(dialog.sig_preview_ready, timeout=WAIT_MS):
+        dialog.load_file(register_file)
+    return dialog
+
+
+def test_an_import_goes_a_part_at_a_time_and_other_work_runs_between_parts(
+    qtbot: QtBot,
+    make_context: MakeContext,
+    store: LocalStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(importer, "ROWS_PER_PART", 2)
+    register_file = tmp_path / "register.csv"
+    register_file.write_text(FIVE_ROWS, encoding="utf-8")
+    ctx = make_context()
+    screen = open_screen(qtbot, ctx)
+    dialog = _previewed(qtbot, screen, register_file)
+    seen: list[int] = []
+
+    with qtbot.waitSignal(dialog.sig_imported, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        # Asked of the database thread while the first part is under way
+        # (a search, a save): it runs before the second part, not after all.
+        ctx.db.submit(lambda: patient_count(store), seen.append)
+    assert seen == [2]
+    assert patient_count(store) == 5
+    assert dialog.summary_label.text() == (
+        "Rows read: 5  ·  imported: 5  ·  already imported (skipped): 0  ·  rejected: 0"
+        "  ·  values flagged for review: 0"
+    )
+    assert dialog.message.text() == "Imported 5 patients."
+
+
+def test_an_import_that_stops_part_way_keeps_the_parts_before_and_says_so(
+    qtbot: QtBot,
+    make_context: MakeContext,
+    store: LocalStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(importer, "ROWS_PER_PART", 2)
+    register_patients = importer.register_patients
+
+    def failing_for_halima(patients: list[Any], **kwargs: Any) -> list[uuid.UUID]:
+        if any(p.values["first_name"] == "Halima" for p in patients):
+            raise OSError("disk full")
+        return register_patients(patients, **kwargs)
+
+    register_file = tmp_path / "register.csv"
+    register_file.write_text(FIVE_ROWS, encoding="utf-8")
+    screen = open_screen(qtbot, make_context())
+    dialog = _previewed(qtbot, screen, register_file)
+    monkeypatch.setattr(importer, "register_patients", failing_for_halima)
+
+    with qtbot.waitSignal(dialog.sig_failed, timeout=WAIT_MS) as failed:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    said = (
+        "The import stopped at the rows from line 4: disk full. The 2 patients imported"
+        " before them are kept: import the same file again to import the rest."
+    )
+    assert failed.args == [said]
+    assert dialog.message.text() == said
+    assert patient_count(store) == 2
+    assert dialog.import_button.isEnabled()
+
+    monkeypatch.setattr(importer, "register_patients", register_patients)
+    with qtbot.waitSignal(dialog.sig_imported, timeout=WAIT_MS):
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    assert dialog.summary_label.text() == (
+        "Rows read: 5  ·  imported: 3  ·  already imported (skipped): 2  ·  rejected: 0"
+        "  ·  values flagged for review: 0"
+    )
+    assert patient_count(store) == 5
 
 
 def test_import_of_an_unreadable_file_says_why(

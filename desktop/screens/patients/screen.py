@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from clinic.patients.search import MIN_QUERY_LENGTH, PatientSummary, search_patients
 from clinic.permissions import Data, may_write
+from clinic.rules.numbers import NumberKind, format_number
 from desktop.context import AppContext
 from desktop.display import sex_choices
 from desktop.screens.base import Screen
@@ -54,8 +55,11 @@ REFRESH_KEEP_ROWS = 2000
 
 COLUMN_WIDTHS = (150, 230, 70, 60, 115, 150, 100, 150)
 """Starting widths of the table's columns (name stretches), in pixels at 96 dpi,
-widened to a heading that needs more; the sex column fits its longest word."""
+widened to a heading that needs more; the OP number column fits a provisional
+number, the sex column its longest word, in the font the style sheet gives."""
+OP_COLUMN = 0
 SEX_COLUMN = 2
+WIDEST_OP_NUMBER = format_number(NumberKind.OP, 2026, 888_888, provisional=True)
 CELL_PADDING = 12
 
 
@@ -165,10 +169,13 @@ class PatientsScreen(Screen):
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
+        self.table.ensurePolished()  # the style sheet's font, which the widths measure
+        metrics = self.table.fontMetrics()
         widths = list(COLUMN_WIDTHS)
-        sexes = (label for label, _sex in sex_choices())
-        widest_sex = max(self.table.fontMetrics().horizontalAdvance(label) for label in sexes)
+        widest_sex = max(metrics.horizontalAdvance(label) for label, _sex in sex_choices())
         widths[SEX_COLUMN] = max(widths[SEX_COLUMN], widest_sex + CELL_PADDING)
+        widest_number = metrics.horizontalAdvance(WIDEST_OP_NUMBER)
+        widths[OP_COLUMN] = max(widths[OP_COLUMN], widest_number + CELL_PADDING)
         for column, width in enumerate(widths):
             # Never narrower than its heading, which is longer in Swahili.
             header.resizeSection(column, max(width, header.sectionSizeHint(column)))
