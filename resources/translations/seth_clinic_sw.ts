@@ -2021,6 +2021,10 @@
         <translation>Rejista haina mistari ya kuleta.</translation>
     </message>
     <message>
+        <source>Problems found</source>
+        <translation>Matatizo yaliyopatikana</translation>
+    </message>
+    <message>
         <source>Importing… {done} of {total} rows; the rest of the app keeps working.</source>
         <translation>Inaleta… mistari {done} kati ya {total}; sehemu nyingine za programu zinaendelea kufanya kazi.</translation>
     </message>

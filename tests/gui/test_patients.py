@@ -849,6 +849,7 @@ def test_an_import_that_stops_part_way_keeps_the_parts_before_and_says_so(
     )
     assert failed.args == [said]
     assert dialog.message.text() == said
+    assert dialog.problems_box.title() == "Problems found"  # not "nothing imported yet"
     assert patient_count(store) == 2
     assert dialog.import_button.isEnabled()
 

@@ -276,6 +276,7 @@ class ImportDialog(QDialog):
         if self._busy or self.preview is None or self.report is not None:
             return
         job = RegisterImport(actor=self.ctx.actor(), today=self.ctx.today())
+        self.problems_box.setTitle(self.tr("Problems found"))  # no longer "nothing imported"
         self._set_busy(True)
         self.import_button.setEnabled(False)
         self._import_part(job, self.preview.register.parts(), 0)
@@ -286,8 +287,8 @@ class ImportDialog(QDialog):
             return
         self._show_message(
             self.tr("Importing… {done} of {total} rows; the rest of the app keeps working.").format(
-                done=f"{sum(len(part) for part in parts[:index]):,}",
-                total=f"{sum(len(part) for part in parts):,}",
+                done=sum(len(part) for part in parts[:index]),
+                total=sum(len(part) for part in parts),
             )
         )
         store, part = self.ctx.store, parts[index]
