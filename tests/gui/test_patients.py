@@ -686,6 +686,17 @@ def test_the_register_form_tabs_in_reading_order(qtbot: QtBot, make_context: Mak
 # --- importing the paper register ---------------------------------------------------
 
 
+def _previewed(qtbot: QtBot, screen: PatientsScreen, register_file: Path) -> Any:
+    """The screen's import dialog, showing ``register_file``'s preview."""
+    qtbot.mouseClick(screen.import_button, Qt.MouseButton.LeftButton)
+    dialog = screen.import_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    with qtbot.waitSignal(dialog.sig_preview_ready, timeout=WAIT_MS):
+        dialog.load_file(register_file)
+    return dialog
+
+
 def test_import_previews_problems_then_reports_them(
     qtbot: QtBot, make_context: MakeContext, store: LocalStore, tmp_path: Path
 ) -> None:
@@ -698,13 +709,7 @@ def test_import_previews_problems_then_reports_them(
         encoding="utf-8",
     )
     screen = open_screen(qtbot, make_context())
-    qtbot.mouseClick(screen.import_button, Qt.MouseButton.LeftButton)
-    dialog = screen.import_dialog
-    assert dialog is not None
-    qtbot.waitExposed(dialog)
-
-    with qtbot.waitSignal(dialog.sig_preview_ready, timeout=WAIT_MS):
-        dialog.load_file(register_file)
+    dialog = _previewed(qtbot, screen, register_file)
     assert dialog.table_rows(dialog.preview_table)[1] == [
         "3",
         "samuel otieno",
@@ -781,29 +786,21 @@ FIVE_ROWS = (
 )
 
 
-def _previewed(qtbot: QtBot, screen: PatientsScreen, register_file: Path) -> Any:
-    qtbot.mouseClick(screen.import_button, Qt.MouseButton.LeftButton)
-    dialog = screen.import_dialog
-    assert dialog is not None
-    qtbot.waitExposed(dialog)
-    with qtbot.waitSignal(dialog.sig_preview_ready, timeout=WAIT_MS):
-        dialog.load_file(register_file)
-    return dialog
-
-
-def test_an_import_goes_a_part_at_a_time_and_other_work_runs_between_parts(
-    qtbot: QtBot,
-    make_context: MakeContext,
-    store: LocalStore,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def five_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A register of five rows, imported two rows a part."""
     monkeypatch.setattr(importer, "ROWS_PER_PART", 2)
     register_file = tmp_path / "register.csv"
     register_file.write_text(FIVE_ROWS, encoding="utf-8")
+    return register_file
+
+
+def test_an_import_goes_a_part_at_a_time_and_other_work_runs_between_parts(
+    qtbot: QtBot, make_context: MakeContext, store: LocalStore, five_rows: Path
+) -> None:
     ctx = make_context()
     screen = open_screen(qtbot, ctx)
-    dialog = _previewed(qtbot, screen, register_file)
+    dialog = _previewed(qtbot, screen, five_rows)
     seen: list[int] = []
 
     with qtbot.waitSignal(dialog.sig_imported, timeout=WAIT_MS):
@@ -824,10 +821,9 @@ def test_an_import_that_stops_part_way_keeps_the_parts_before_and_says_so(
     qtbot: QtBot,
     make_context: MakeContext,
     store: LocalStore,
-    tmp_path: Path,
+    five_rows: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(importer, "ROWS_PER_PART", 2)
     register_patients = importer.register_patients
 
     def failing_for_halima(patients: list[Any], **kwargs: Any) -> list[uuid.UUID]:
@@ -835,10 +831,8 @@ def test_an_import_that_stops_part_way_keeps_the_parts_before_and_says_so(
             raise OSError("disk full")
         return register_patients(patients, **kwargs)
 
-    register_file = tmp_path / "register.csv"
-    register_file.write_text(FIVE_ROWS, encoding="utf-8")
     screen = open_screen(qtbot, make_context())
-    dialog = _previewed(qtbot, screen, register_file)
+    dialog = _previewed(qtbot, screen, five_rows)
     monkeypatch.setattr(importer, "register_patients", failing_for_halima)
 
     with qtbot.waitSignal(dialog.sig_failed, timeout=WAIT_MS) as failed:
