@@ -10,6 +10,7 @@ thread.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,11 +18,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clinic.actor import Actor
 from clinic.billing.models import Invoice
 from clinic.enums import InvoiceStatus, Sex
 from clinic.errors import FieldError, InvalidValue, ValidationFailed
-from clinic.patients.importer import ImportReport, PaperRegister, import_paper_register
+from clinic.patients.importer import RegisterImport, RegisterRow
 from clinic.patients.merge import record_ids
 from clinic.patients.models import Patient
 from clinic.patients.search import ACTIVE, SUMMARY_COLUMNS, PatientSummary
@@ -124,20 +124,23 @@ def open_balance_cents(patient_id: uuid.UUID, *, session: Session) -> int:
     return int(owed or 0)
 
 
-def preview_paper_register(
-    register: PaperRegister, *, session: Session, actor: Actor, today: date
-) -> ImportReport:
-    """What importing ``register`` would do, without keeping any of it.
+def preview_register_part(
+    job: RegisterImport, rows: Sequence[RegisterRow], *, session: Session
+) -> None:
+    """Add what importing ``rows`` would do to ``job``'s report, keeping
+    none of it.
 
-    Runs the real import inside a savepoint and rolls the savepoint back, so
-    the report is exactly the one an import would give (repeats, rows already
-    in the store, rejected values) and the store is left as it was. Needs a
-    write session (the import takes OP numbers and writes outbox rows before
-    they are undone).
+    Runs the real import (:meth:`RegisterImport.import_rows`) inside a
+    savepoint and rolls the savepoint back, so the report is exactly the one
+    the import would give (repeats, rows already in the store, rejected
+    values; the job remembers the rows of the parts it previewed before, as
+    an import remembers those it imported) and the store is left as it was.
+    Needs a write session (the import takes OP numbers and writes outbox
+    rows before they are undone).
     """
     savepoint = session.begin_nested()
     try:
-        return import_paper_register(register, session=session, actor=actor, today=today)
+        job.import_rows(rows, session=session)
     finally:
         savepoint.rollback()
 

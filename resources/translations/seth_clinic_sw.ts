@@ -2001,6 +2001,10 @@
         <translation>Inasoma rejista…</translation>
     </message>
     <message>
+        <source>Checking the register… {done} of {total} rows</source>
+        <translation>Inakagua rejista… mistari {done} kati ya {total}</translation>
+    </message>
+    <message>
         <source>Preview: the first {shown} of {total} rows</source>
         <translation>Hakiki: mistari {shown} ya kwanza kati ya {total}</translation>
     </message>

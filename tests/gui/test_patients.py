@@ -817,6 +817,43 @@ def test_an_import_goes_a_part_at_a_time_and_other_work_runs_between_parts(
     assert dialog.message.text() == "Imported 5 patients."
 
 
+def test_the_preview_goes_a_part_at_a_time_and_finds_repeats_across_parts(
+    qtbot: QtBot, make_context: MakeContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "ROWS_PER_PART", 2)
+    register_file = tmp_path / "register.csv"
+    register_file.write_text(
+        "NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER\n"
+        "grace wambui,27yrs,limuru,011/25,722114455\n"
+        "samuel otieno,40yrs,manguo,014/25,733114455\n"
+        "halima abdi,19yrs,ndeiya,016/25,0720123456\n"
+        "grace wambui,27yrs,limuru,011/25,722114455\n",
+        encoding="utf-8",
+    )
+    ctx = make_context()
+    screen = open_screen(qtbot, ctx)
+    qtbot.mouseClick(screen.import_button, Qt.MouseButton.LeftButton)
+    dialog = screen.import_dialog
+    assert dialog is not None
+    seen: list[str] = []
+    answered_first: list[bool] = []
+    dialog.sig_preview_ready.connect(lambda _preview: answered_first.append(bool(seen)))
+
+    with qtbot.waitSignal(dialog.sig_preview_ready, timeout=WAIT_MS):
+        dialog.load_file(register_file)
+        # Asked of the database thread as the file is read: not kept
+        # waiting for the whole dry run.
+        ctx.db.submit(lambda: "searched", seen.append)
+    assert answered_first == [True]
+    assert dialog.table_rows(dialog.problems_table) == [
+        ["5", "number", "011/25", "number 011/25 is also on line 2 of this file",
+         "row skipped as a repeat"],
+    ]  # fmt: skip
+    assert dialog.summary_label.text().startswith(
+        "Rows: 4  ·  would be imported: 3  ·  already imported (skipped): 1  ·"
+    )
+
+
 def test_an_import_that_stops_part_way_keeps_the_parts_before_and_says_so(
     qtbot: QtBot,
     make_context: MakeContext,

@@ -10,8 +10,10 @@ what became of the row).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -38,12 +40,15 @@ from clinic.patients.importer import (
     RegisterUnreadable,
     read_paper_register,
 )
-from clinic.patients.queries import preview_paper_register
+from clinic.patients.queries import preview_register_part
 from desktop.context import AppContext
 from desktop.display import import_field_text
 from desktop.screens.patients.calls import submit_for
 from desktop.screens.patients.display import NOTICE_STYLE, error_text, table_texts
 from desktop.widgets import ERROR_STYLE
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 PREVIEW_ROWS = 20
 
@@ -195,7 +200,7 @@ class ImportDialog(QDialog):
         """Read ``path`` and show its preview and problems (a dry run)."""
         if self._busy:
             return
-        ctx, today, shown = self.ctx, self.ctx.today(), str(path)
+        shown = str(path)
         self.preview = None
         self.report = None
         self.file_label.setText(shown)
@@ -205,15 +210,25 @@ class ImportDialog(QDialog):
         self.problems_box.setTitle(self.tr("Problems found (nothing imported yet)"))
         self._show_message(self.tr("Reading the register…"))
         self._set_busy(True)
+        submit_for(
+            self,
+            self.ctx.db,
+            lambda: read_paper_register(Path(shown)),
+            lambda dialog, register: dialog._check(shown, register),
+            ImportDialog._failed,
+        )
 
-        def work() -> RegisterPreview:
-            register = read_paper_register(Path(shown))
-            actor = ctx.actor()
-            with ctx.store.write() as session:
-                report = preview_paper_register(register, session=session, actor=actor, today=today)
-            return RegisterPreview(path=shown, register=register, report=report)
-
-        submit_for(self, ctx.db, work, ImportDialog._previewed, ImportDialog._failed)
+    def _check(self, shown: str, register: PaperRegister) -> None:
+        """Dry-run the import of ``register``, a part at a time as it will
+        be imported, and show what it would do."""
+        job = RegisterImport(actor=self.ctx.actor(), today=self.ctx.today())
+        self._in_parts(
+            register.parts(),
+            lambda part, session: preview_register_part(job, part, session=session),
+            self.tr("Checking the register… {done} of {total} rows"),
+            lambda dialog: dialog._previewed(RegisterPreview(shown, register, job.report)),
+            lambda dialog, _line, error: dialog._failed(error),
+        )
 
     def _previewed(self, preview: RegisterPreview) -> None:
         self.preview = preview
@@ -279,14 +294,35 @@ class ImportDialog(QDialog):
         self.problems_box.setTitle(self.tr("Problems found"))  # no longer "nothing imported"
         self._set_busy(True)
         self.import_button.setEnabled(False)
-        self._import_part(job, self.preview.register.parts(), 0)
+        self._in_parts(
+            self.preview.register.parts(),
+            lambda part, session: job.import_rows(part, session=session),
+            self.tr("Importing… {done} of {total} rows; the rest of the app keeps working."),
+            lambda dialog: dialog._imported(job.report),
+            lambda dialog, line, error: dialog._import_failed(job, line, error),
+        )
 
-    def _import_part(self, job: RegisterImport, parts: list[list[RegisterRow]], index: int) -> None:
+    def _in_parts(
+        self,
+        parts: list[list[RegisterRow]],
+        step: Callable[[list[RegisterRow], Session], None],
+        progress: str,
+        finished: Callable[[ImportDialog], None],
+        failed: Callable[[ImportDialog, int, BaseException], None],
+        index: int = 0,
+    ) -> None:
+        """``step(part, session)`` on the database thread for each of
+        ``parts`` in turn, each in a write transaction of its own, so that
+        what the rest of the app asks of that thread meanwhile (a search, a
+        save) runs between two parts, not after them all. Shows ``progress``
+        (``{done}`` and ``{total}`` rows) before each part; then
+        ``finished(dialog)``, or ``failed(dialog, the part's first line,
+        error)``. None of them may hold the dialog (see ``submit_for``)."""
         if index == len(parts):
-            self._imported(job.report)
+            finished(self)
             return
         self._show_message(
-            self.tr("Importing… {done} of {total} rows; the rest of the app keeps working.").format(
+            progress.format(
                 done=sum(len(part) for part in parts[:index]),
                 total=sum(len(part) for part in parts),
             )
@@ -295,14 +331,16 @@ class ImportDialog(QDialog):
 
         def work() -> None:
             with store.write() as session:
-                job.import_rows(part, session=session)
+                step(part, session)
 
         submit_for(
             self,
             self.ctx.db,
             work,
-            lambda dialog, _done: dialog._import_part(job, parts, index + 1),
-            lambda dialog, error: dialog._import_failed(job, part[0].line, error),
+            lambda dialog, _done: dialog._in_parts(
+                parts, step, progress, finished, failed, index + 1
+            ),
+            lambda dialog, error: failed(dialog, part[0].line, error),
         )
 
     def _imported(self, report: ImportReport) -> None:
