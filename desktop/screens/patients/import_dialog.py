@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic.actor import Actor
 from clinic.patients.importer import (
     COLUMNS,
     ImportReport,
@@ -55,11 +56,13 @@ PREVIEW_ROWS = 20
 
 @dataclass(frozen=True)
 class RegisterPreview:
-    """A register read from ``path`` and what importing it would do."""
+    """A register read from ``path`` and what importing it would do, for
+    ``actor`` (who imports it, read with the file on the database thread)."""
 
     path: str
     register: PaperRegister
     report: ImportReport
+    actor: Actor
 
 
 class ImportDialog(QDialog):
@@ -200,7 +203,7 @@ class ImportDialog(QDialog):
         """Read ``path`` and show its preview and problems (a dry run)."""
         if self._busy:
             return
-        shown = str(path)
+        ctx, shown = self.ctx, str(path)
         self.preview = None
         self.report = None
         self.file_label.setText(shown)
@@ -213,20 +216,20 @@ class ImportDialog(QDialog):
         submit_for(
             self,
             self.ctx.db,
-            lambda: read_paper_register(Path(shown)),
-            lambda dialog, register: dialog._check(shown, register),
+            lambda: (read_paper_register(Path(shown)), ctx.actor()),
+            lambda dialog, read: dialog._check(shown, *read),
             ImportDialog._failed,
         )
 
-    def _check(self, shown: str, register: PaperRegister) -> None:
+    def _check(self, shown: str, register: PaperRegister, actor: Actor) -> None:
         """Dry-run the import of ``register``, a part at a time as it will
         be imported, and show what it would do."""
-        job = RegisterImport(actor=self.ctx.actor(), today=self.ctx.today())
+        job = RegisterImport(actor=actor, today=self.ctx.today())
         self._in_parts(
             register.parts(),
             lambda part, session: preview_register_part(job, part, session=session),
             self.tr("Checking the register… {done} of {total} rows"),
-            lambda dialog: dialog._previewed(RegisterPreview(shown, register, job.report)),
+            lambda dialog: dialog._previewed(RegisterPreview(shown, register, job.report, actor)),
             lambda dialog, _line, error: dialog._failed(error),
         )
 
@@ -290,7 +293,7 @@ class ImportDialog(QDialog):
         a save) runs between two parts, not after the whole import."""
         if self._busy or self.preview is None or self.report is not None:
             return
-        job = RegisterImport(actor=self.ctx.actor(), today=self.ctx.today())
+        job = RegisterImport(actor=self.preview.actor, today=self.ctx.today())
         self.problems_box.setTitle(self.tr("Problems found"))  # no longer "nothing imported"
         self._set_busy(True)
         self.import_button.setEnabled(False)
