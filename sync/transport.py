@@ -1,9 +1,10 @@
 """HTTP to the central server: JSON in and out, the access token on every
 request, one refresh on a 401, and errors a PC can act on.
 
-Raises :class:`Unreachable` when the server cannot be reached (the PC works
-on offline) and :class:`ServerRefused` when it answered no (the message is
-the server's, meant for staff).
+Raises :class:`Unreachable` when the server cannot be reached, or
+something else answers for it (the PC works on offline), and
+:class:`ServerRefused` when it answered no (the message is the server's,
+meant for staff).
 """
 
 from __future__ import annotations
@@ -44,12 +45,28 @@ class ServerRefused(Exception):
         self.fields = fields or []
 
 
-def _refusal(response: httpx.Response) -> ServerRefused:
+def _answer(response: httpx.Response, server_url: str) -> Any:
+    """The clinic server's answer in ``response``: its JSON (None for an
+    empty one), or :class:`ServerRefused` raised with its error. An answer
+    in any other shape came from something else on the way (a proxy's
+    error page while the server restarts, a Wi-Fi sign-in page or its
+    redirect, a request cut off by a stopping server): the server was not
+    reached, :class:`Unreachable` says so, and the PC works on offline and
+    tries again as it does when the network is down."""
     try:
-        error = response.json()["error"]
-        return ServerRefused(response.status_code, error["code"], error["message"], error["fields"])
-    except (ValueError, KeyError, TypeError):
-        return ServerRefused(response.status_code, "http_error", response.text[:200])
+        answer = orjson.loads(response.content) if response.content else None
+        if response.is_success:
+            return answer
+        error = answer["error"]
+        refusal = ServerRefused(
+            response.status_code, error["code"], error["message"], error["fields"]
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        raise Unreachable(
+            f"The server at {server_url} did not answer (a proxy or hotspot on the way"
+            f" answered HTTP {response.status_code})"
+        ) from None
+    raise refusal
 
 
 class _CuttableSockets(httpcore.NetworkBackend):
@@ -221,11 +238,9 @@ class Transport:
         if response.status_code == 401 and tokens is not None:
             tokens = self.refresh(tokens)
             response = self._send(method, path, body, tokens.access_token, timeout)
-        if response.status_code >= 400:
-            raise _refusal(response)
         # orjson: a first sync decodes some 190 MB of pages, three times as
         # fast as the json module and with shorter holds of the GIL.
-        return orjson.loads(response.content) if response.content else None
+        return _answer(response, self.server_url)
 
     def refresh(self, tokens: Tokens) -> Tokens:
         """New tokens for expired ``tokens``. Refresh tokens work once, so
@@ -238,9 +253,8 @@ class Transport:
             response = self._send(
                 "POST", "/api/auth/refresh", {"refresh_token": tokens.refresh_token}, None, None
             )
-            if response.status_code >= 400:
-                raise _refusal(response)
-            fresh = Tokens(**{k: response.json()[k] for k in ("access_token", "refresh_token")})
+            answer = _answer(response, self.server_url)
+            fresh = Tokens(**{k: answer[k] for k in ("access_token", "refresh_token")})
             self.tokens.save(fresh)
             return fresh
 

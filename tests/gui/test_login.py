@@ -119,6 +119,25 @@ def test_a_failing_server_falls_back_to_the_offline_login(
     assert offline_reason == "The server is restarting"
 
 
+def test_a_proxys_page_for_a_restarting_server_falls_back_to_the_offline_login(
+    store: LocalStore,
+) -> None:
+    """nginx's HTML while the API restarts is not the server's answer: the
+    login is checked on this PC, and the reason is not the page's HTML."""
+    keep_offline_login(store)
+
+    def answer(_request: httpx.Request) -> httpx.Response:
+        page = b"<html><head><title>502 Bad Gateway</title></head></html>"
+        return httpx.Response(502, content=page, headers={"Content-Type": "text/html"})
+
+    proxy = Transport("http://127.0.0.1:8750", uuid.uuid4(), transport=httpx.MockTransport(answer))
+    user, offline_reason = attempt_login(store, proxy, "wanjiru", PASSWORD)
+
+    assert user.username == "wanjiru" and not user.online
+    assert offline_reason == "The clinic server cannot be reached"
+    proxy.close()
+
+
 @pytest.mark.parametrize(
     ("status", "message"),
     [

@@ -4,6 +4,7 @@ HTTP (the plain case with a real server: tests/sync/test_desktop.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
 import socket
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from sync.transport import ServerRefused, Transport, Unreachable
@@ -30,25 +32,42 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class _Proxy(socketserver.StreamRequestHandler):
-    """Answers every request 502, keeping its request line."""
+    """Answers every request with ``answer`` (an HTTP response as bytes),
+    keeping its request line: a proxy, or whatever stands between the PC
+    and the clinic server."""
 
     seen: list[str]
+    answer: bytes
 
     def handle(self) -> None:
         self.seen.append(self.rfile.readline().decode().strip())
         while self.rfile.readline() not in (b"\r\n", b""):
             pass
-        self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+        self.wfile.write(self.answer)
 
 
-@pytest.fixture
-def proxy() -> Iterator[tuple[str, list[str]]]:
+def _response(status: str, body: bytes = b"", *headers: str) -> bytes:
+    head = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", *headers]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+BAD_GATEWAY = _response("502 Bad Gateway")
+
+
+@contextlib.contextmanager
+def _answering(answer: bytes) -> Iterator[tuple[str, list[str]]]:
     seen: list[str] = []
-    handler = type("Proxy", (_Proxy,), {"seen": seen})
+    handler = type("Proxy", (_Proxy,), {"seen": seen, "answer": answer})
     with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         yield f"http://127.0.0.1:{server.server_address[1]}", seen
         server.shutdown()
+
+
+@pytest.fixture
+def proxy() -> Iterator[tuple[str, list[str]]]:
+    with _answering(BAD_GATEWAY) as answering:
+        yield answering
 
 
 def test_requests_go_through_the_proxy_the_environment_names(
@@ -57,10 +76,62 @@ def test_requests_go_through_the_proxy_the_environment_names(
     url, seen = proxy
     monkeypatch.setenv("HTTP_PROXY", url)
     transport = Transport("http://central.clinic.example", uuid.uuid4())
-    with pytest.raises(ServerRefused) as refused:
+    with pytest.raises(Unreachable, match="answered HTTP 502"):
         transport.call("GET", "/api/health", authenticated=False)
-    assert refused.value.status == 502
     assert seen == ["GET http://central.clinic.example/api/health HTTP/1.1"]
+
+
+NGINX_PAGE = b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n</html>\r\n"
+SIGN_IN_PAGE = b"<html><body><form>Buy Wi-Fi bundles: enter your M-Pesa number</form></html>"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "header"),
+    [
+        # nginx while the API restarts behind it
+        ("502 Bad Gateway", NGINX_PAGE, "Content-Type: text/html"),
+        # uvicorn cutting a request its shutdown grace did not cover
+        ("500 Internal Server Error", b"Internal Server Error", "Content-Type: text/plain"),
+        # a Wi-Fi hotspot's sign-in page, as a redirect and in place of the answer
+        ("302 Found", b"", "Location: http://hotspot.example/login"),
+        ("200 OK", SIGN_IN_PAGE, "Content-Type: text/html"),
+        # a proxy's own refusal (a body larger than it lets through)
+        ("413 Request Entity Too Large", NGINX_PAGE, "Content-Type: text/html"),
+    ],
+    ids=["nginx-502", "uvicorn-cut-500", "hotspot-redirect", "hotspot-page", "proxy-413"],
+)
+def test_an_answer_not_the_servers_is_the_server_unreachable(
+    no_proxy: None, status: str, body: bytes, header: str
+) -> None:
+    """Not a refusal shown with a page's HTML, nor a crash on its text: the
+    PC works on offline and tries again, as when the network is down."""
+    with _answering(_response(status, body, header)) as (url, seen):
+        transport = Transport(url, uuid.uuid4())
+        with pytest.raises(Unreachable) as unreachable:
+            transport.call("POST", "/api/sync/pull", {"cursor": None}, authenticated=False)
+        transport.close()
+    code = status.split()[0]
+    assert str(unreachable.value) == (
+        f"The server at {url} did not answer (a proxy or hotspot on the way answered HTTP {code})"
+    )
+    assert seen == ["POST /api/sync/pull HTTP/1.1"]
+
+
+def test_the_servers_own_error_is_its_refusal(no_proxy: None) -> None:
+    """A 5xx in the server's own shape is the server's answer: its words."""
+    error = {"code": "internal", "message": "Something went wrong on the server", "fields": []}
+    body = orjson.dumps({"error": error, "request_id": "r"})
+    answer = _response("500 Internal Server Error", body, "Content-Type: application/json")
+    with _answering(answer) as (url, _seen):
+        transport = Transport(url, uuid.uuid4())
+        with pytest.raises(ServerRefused) as refused:
+            transport.call("GET", "/api/health", authenticated=False)
+        transport.close()
+    assert (refused.value.status, refused.value.code, refused.value.message) == (
+        500,
+        "internal",
+        "Something went wrong on the server",
+    )
 
 
 def _certificate(folder: Path) -> tuple[Path, Path]:
