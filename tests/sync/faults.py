@@ -44,6 +44,7 @@ class Fault(StrEnum):
     KILL_IN_TRANSACTION = "client killed inside a local write"
     TOKEN_EXPIRED = "access token expired mid-sync"
     SERVER_RESTART = "server restarted mid-sync"
+    GATEWAY_TIMEOUT = "a proxy's 504 page after the server committed"
 
 
 # What the network wrapper injects (KILL_IN_TRANSACTION is injected inside
@@ -179,6 +180,11 @@ class FaultyNetwork(httpx.BaseTransport):
             return again
         if fault == Fault.RESPONSE_LOST:
             raise httpx.ReadError("injected: response lost", request=request)
+        if fault == Fault.GATEWAY_TIMEOUT:
+            # nginx gave up waiting (its proxy_read_timeout) while the server
+            # went on to commit, and answers with its own page instead.
+            page = b"<html><head><title>504 Gateway Time-out</title></head></html>"
+            return httpx.Response(504, content=page, headers={"Content-Type": "text/html"})
         if fault == Fault.KILL_AFTER_COMMIT:
             raise KillClient(request.url.path)
         raise AssertionError(f"unknown fault {fault}")
