@@ -54,7 +54,7 @@ def _answer(response: httpx.Response, server_url: str) -> Any:
     reached, :class:`Unreachable` says so, and the PC works on offline and
     tries again as it does when the network is down."""
     try:
-        answer = orjson.loads(response.content) if response.content else None
+        answer: Any = orjson.loads(response.content) if response.content else None
         if response.is_success:
             return answer
         error = answer["error"]
