@@ -273,6 +273,8 @@ class SyncEngine:
         self.store = store
         self.transport = transport
         self._pulling = threading.Lock()
+        self._answering = threading.Lock()
+        """Held from a push request's sending until its answer is taken."""
 
     def _versions(self) -> dict[str, Any]:
         return {
@@ -396,7 +398,7 @@ class SyncEngine:
                     else reader.submit(self._next_batch, outbox_through, audit_through, outgoing)
                 )
                 try:
-                    answer = self.transport.call("POST", "/api/sync/push", body)
+                    answer = self._pushed(body, report)
                 except ServerRefused as refusal:
                     if refusal.code != ProtocolError.DEVICE_REUSED:
                         raise
@@ -409,7 +411,6 @@ class SyncEngine:
                         audit_through,
                     )
                     continue
-                self._record_push(answer, report)
                 if not outgoing.mutations:
                     return
                 answered = {result["sequence"] for result in answer["results"]}
@@ -422,6 +423,17 @@ class SyncEngine:
                 elif following is None:
                     return
                 outgoing = self._noted(following, outbox_through, audit_through)
+
+    def _pushed(self, body: bytes, report: SyncReport) -> dict[str, Any]:
+        """Send one push request and take its answer. A pulled page waits
+        meanwhile (:meth:`_write_page`): the server sends this PC's changes
+        back to it as soon as it commits them, and a page written before
+        their answer would write the rows again and refresh the screens
+        for changes made here."""
+        with self._answering:
+            answer: dict[str, Any] = self.transport.call("POST", "/api/sync/push", body)
+            self._record_push(answer, report)
+        return answer
 
     def _push_body(self, outgoing: Outgoing) -> bytes:
         """The push request of ``outgoing``, built as text: the outbox holds
@@ -724,8 +736,9 @@ class SyncEngine:
         check foreign keys here: the server's rows are consistent as a whole
         (PostgreSQL holds it to the same keys), and a page may hold a row
         naming one that comes in a later page (a patient merged into one
-        registered after them), which would otherwise stop the pull for good."""
-        with self.store.write(check_foreign_keys=False) as session:
+        registered after them), which would otherwise stop the pull for good.
+        A push's answer on its way is taken first (:meth:`_pushed`)."""
+        with self._answering, self.store.write(check_foreign_keys=False) as session:
             if bulk and answer["tables"] and session.get(StoreSetting, BULK_LOAD_KEY) is None:
                 begin_bulk_load(session)
             connection = session.connection()

@@ -7,8 +7,12 @@ push still lands, and the stores end equal."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -82,6 +86,48 @@ def test_a_pcs_own_changes_pulled_back_are_not_written_again(
     assert again.pushed == again.pulled == 1  # the edit came back
     assert rewritten() == []
     assert not again.store_changed
+    assert_converged(central, [a])
+    assert local_patient(a, grace).residence == "Kibera"
+
+
+def test_a_page_pulled_while_the_push_is_answered_waits_for_the_answer(
+    make_pc: MakePc, make_staff: MakeStaff, central: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server sends a PC its change back as soon as it commits it: the
+    app's long-poll may have the page before its push has the answer (a
+    slow link, a busy PC). The page waits for the answer, so the PC's own
+    row is not written again, nor its screens refreshed for it."""
+    reception = make_staff(Role.RECEPTIONIST, "wanjiru")
+    a = make_pc("a")
+    a.login(reception)
+    grace = register(a, "Grace", "Wambui", phone="0722114455")
+    a.engine.sync()
+    edit_patient(a, grace, residence="Kibera")
+    rewritten = watch_rewrites(a)
+    committed, answer_arrives = threading.Event(), threading.Event()
+    send = a.transport.call
+
+    def slow_answer(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        answer = send(method, path, *args, **kwargs)
+        if path == "/api/sync/push":
+            committed.set()
+            answer_arrives.wait(10)
+        return answer
+
+    monkeypatch.setattr(a.transport, "call", slow_answer)
+    pushed, pulled = SyncReport(), SyncReport()
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        push = threads.submit(a.engine.push, pushed)
+        assert committed.wait(10)
+        pull = threads.submit(a.engine.pull, pulled)
+        time.sleep(0.5)  # the page is in; it must wait for the answer
+        answer_arrives.set()
+        push.result(10)
+        pull.result(10)
+
+    assert pushed.pushed == pulled.pulled == 1
+    assert rewritten() == [grace]  # once: the answer's version and time taken
+    assert not pulled.store_changed
     assert_converged(central, [a])
     assert local_patient(a, grace).residence == "Kibera"
 
