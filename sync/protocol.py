@@ -22,11 +22,14 @@ pull that way.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+import orjson
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from clinic.enums import ChangeOperation
@@ -96,6 +99,31 @@ class Mutation(Message):
     changes: Values
     base_version: int = Field(ge=0, le=BIGGEST_VERSION)
     user_id: uuid.UUID | None = None
+
+    def digest(self) -> str:
+        """What tells this change sent again (its answer lost) from another
+        one under its sequence number; the server records it as it applies
+        the change. A hash of the fields, values with their keys sorted, as
+        orjson writes them (a seventh of the json module's time, which was
+        a tenth of a push's); one orjson cannot write (an integer past 64
+        bits) is hashed as servers before wrote it (:meth:`_digest_before`)."""
+        try:
+            text = orjson.dumps(self.__dict__, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return self._digest_before()
+        return hashlib.sha256(text).hexdigest()
+
+    def _digest_before(self) -> str:
+        """The digest as servers before 2026-12-07 recorded it: the json
+        module's text of the whole mutation."""
+        payload = self.model_dump(mode="json")
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def digested_as(self, digest: str) -> bool:
+        """Whether ``digest``, recorded as a change under this sequence
+        number was applied, is this change's, as made now or before (a
+        change applied before an upgrade may come again after it)."""
+        return digest == self.digest() or digest == self._digest_before()
 
 
 class PushedAuditEvent(Message):

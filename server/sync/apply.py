@@ -12,8 +12,6 @@ batch goes on.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import logging
 import uuid
 from collections import defaultdict
@@ -48,11 +46,6 @@ logger = logging.getLogger(__name__)
 
 MANAGED_COLUMNS = SYNC_COLUMN_NAMES - {"deleted_at"}
 """Set by the server whatever a mutation says (``deleted_at`` is the tombstone)."""
-
-
-def mutation_digest(mutation: Mutation) -> str:
-    payload = mutation.model_dump(mode="json")
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def among(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
@@ -336,7 +329,7 @@ def _dealt_with(device: Device, mutation: Mutation, result: MutationResult) -> d
     return {
         "device_id": device.id,
         "sequence": mutation.sequence,
-        "digest": mutation_digest(mutation),
+        "digest": mutation.digest(),
         "outcome": result.model_dump(mode="json"),
     }
 

@@ -33,7 +33,7 @@ from server.notifier import ChangeNotifier
 from server.numbers import lease_block
 from server.routes.auth import issue_tokens
 from server.schemas import TokensOut
-from server.sync.apply import among, mutation_digest, push_batch
+from server.sync.apply import among, push_batch
 from server.sync.audit import accept_audit
 from server.sync.feed import Page, Scope, decode_cursor, read_page, shape
 from server.sync.shared import AnswerSpacing, SharedPage, SharedPages
@@ -128,7 +128,7 @@ def _push(database: Database, caller: KnownCaller, body: PushRequest) -> PushRes
         }
         for mutation in body.mutations:
             earlier = seen.get(mutation.sequence)
-            if earlier is not None and earlier.digest != mutation_digest(mutation):
+            if earlier is not None and not mutation.digested_as(earlier.digest):
                 raise ApiError(
                     409,
                     ProtocolError.DEVICE_REUSED,

@@ -6,18 +6,21 @@ batch apply."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from clinic.billing.models import Invoice, Payment, Service
 from clinic.enums import PaymentMethod, VisitStatus
-from clinic.journal.models import AuditEvent
+from clinic.journal.models import AppliedMutation, AuditEvent
 from clinic.journal.service import GENESIS_HASH, audit_payload, event_hash
 from clinic.patients.models import Patient
 from clinic.visits.models import Amendment, Diagnosis, LabRequest, Prescription, Triage, Visit
+from sync.protocol import Mutation
 from tests.security.conftest import Clinic, Pc, mutation
 
 NOW = datetime(2026, 11, 26, 7, 30, tzinfo=UTC)
@@ -736,3 +739,51 @@ def test_a_replayed_payment_is_applied_once_and_a_reused_sequence_is_refused(
         assert response.status_code == 422, response.text
     assert paid(clinic, billed.id) == 50_000
     assert count(clinic, Payment, Payment.invoice_id == billed.id) == 1
+
+
+def test_a_change_recorded_by_the_server_before_its_upgrade_is_known_when_sent_again(
+    clinic: Clinic,
+) -> None:
+    """Servers before 2026-12-07 recorded a change's digest from the json
+    module's text of it. A change applied then and sent again after the
+    upgrade (its answer lost) is answered as applied, once, not taken for
+    another device's; another change under its number still is refused."""
+    till = clinic.device("cashier")
+    billed = invoice(clinic)
+    paying = {**payment_insert(clinic, billed, 50_000, "cashier"), "sequence": 1}
+    first = till.push(paying)
+    as_before = json.dumps(Mutation.model_validate(paying).model_dump(mode="json"), sort_keys=True)
+    with clinic.db.sessions.begin() as session:
+        session.execute(
+            update(AppliedMutation)
+            .where(AppliedMutation.device_id == till.device_id, AppliedMutation.sequence == 1)
+            .values(digest=hashlib.sha256(as_before.encode()).hexdigest())
+        )
+
+    again = till.push(paying)
+
+    assert outcomes(again) == ["applied"]
+    assert again["results"][0]["version"] == first["results"][0]["version"]
+    assert paid(clinic, billed.id) == 50_000
+    other = {**paying, "changes": {**paying["changes"], "amount_cents": 90_000}}
+    response = till.push_raw({"client_time": NOW.isoformat(), "mutations": [other]})
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "device_reused"
+
+
+def test_a_change_holding_a_number_past_64_bits_is_applied_once(clinic: Clinic) -> None:
+    """JSON's numbers have no bound; a flag of 10**30 is stored as sent, and
+    the change sent again is its retry (its digest made the json module's way)."""
+    ward = clinic.device("nurse")
+    seen = visit(clinic)
+    taken = uuid.uuid4()
+    measured = {
+        **mutation("triages", taken, "insert", visit_id=str(seen.id), flags={"x": 10**30}),
+        "sequence": 1,
+    }
+
+    first, again = ward.push(measured), ward.push(measured)
+
+    assert outcomes(first) == outcomes(again) == ["applied"]
+    assert again["results"][0]["version"] == first["results"][0]["version"]
+    assert clinic.get(Triage, taken).flags == {"x": 10**30}

@@ -104,7 +104,7 @@ from clinic.visits.service import move_visit, open_visit
 from server.config import Settings
 from server.database import Database
 from server.models import DeviceUser
-from server.sync.apply import MANAGED_COLUMNS, mutation_digest
+from server.sync.apply import MANAGED_COLUMNS
 from sync.credentials import TokenStore
 from sync.engine import SyncEngine, SyncReport, sync_status
 from sync.protocol import Mutation
@@ -674,7 +674,7 @@ class SyncSchedules(RuleBasedStateMachine):
         refused_inserts: dict[uuid.UUID, set[str]] = defaultdict(set)
         for write in self.ledger:
             record = applied[(write.device, write.sequence)]
-            assert record.digest == mutation_digest(write.mutation()), write
+            assert record.digest == write.mutation().digest(), write
             outcome = record.outcome
             if outcome["outcome"] == "applied":
                 assert write.role == Role.RECEPTIONIST, ("a nurse's write applied", write)
@@ -803,7 +803,7 @@ class SyncSchedules(RuleBasedStateMachine):
         for sequence, dealt in self.hostile.dealt.items():
             record = applied[(persona.device_id, sequence)]
             mutation = Mutation.model_validate(dealt.hostile.body)
-            assert record.digest == mutation_digest(mutation), dealt
+            assert record.digest == mutation.digest(), dealt
             assert record.outcome["outcome"] == dealt.result["outcome"], (dealt, record.outcome)
             if dealt.hostile.expect == Expect.REFUSED:
                 assert record.outcome["outcome"] == "refused", ("a forged change landed", dealt)
