@@ -339,10 +339,21 @@ class MainWindow(QMainWindow):
         if state.message and not state.online:
             # Kept until sync works again: a revoked PC, or a server that
             # wants a newer app, is refused at every try and says why.
-            self._sync_problem = state.message
-            self.statusBar().showMessage(state.message)
+            self._sync_problem = self._fitted(state.message)
+            self.statusBar().showMessage(self._sync_problem)
         elif state.online and self.statusBar().currentMessage() == self._sync_problem:
             self.statusBar().clearMessage()
+
+    def _fitted(self, text: str) -> str:
+        """``text`` in the room the status bar has for it, left of its
+        labels: cut in the middle when longer, so that both what went wrong
+        and what happens next ("retrying in 3 s") show; the whole of it is
+        the online label's tooltip."""
+        room = self.online_label.x() - 2 * self.statusBar().layout().spacing()
+        if room <= 0:  # not laid out yet
+            return text
+        metrics = self.statusBar().fontMetrics()
+        return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room)
 
     # --- layout memory ---------------------------------------------------
 

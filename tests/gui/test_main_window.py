@@ -127,6 +127,31 @@ def test_the_status_bar_shows_what_sync_reports(
     assert window.statusBar().currentMessage() == ""
 
 
+def test_a_long_sync_message_is_cut_in_the_middle_to_fit_beside_the_labels(
+    qtbot: QtBot, make_context: MakeContext, tmp_path: Path
+) -> None:
+    window = window_for(qtbot, make_context, Role.RECEPTIONIST, tmp_path)
+    window.resize(1024, 768)  # an older clinic PC's screen
+    qtbot.waitUntil(lambda: window.width() == 1024 and window.online_label.x() > 0)
+    status = SyncStatus(
+        pending=0, conflicts=0, rejected=0, last_sync=None, last_error=None, clock_skew_seconds=None
+    )
+    message = (
+        "The server at https://seth-clinic.kayole-health-centre.example:8443 did not answer"
+        " (a proxy or hotspot on the way answered HTTP 502); retrying in 3 s"
+    )
+
+    window.show_sync_state(SyncState(online=False, status=status, message=message))
+
+    shown = window.statusBar().currentMessage()
+    assert shown.startswith("The server at https://") and shown.endswith("retrying in 3 s")
+    assert "…" in shown
+    assert window.statusBar().fontMetrics().horizontalAdvance(shown) < window.online_label.x()
+    assert window.online_label.toolTip() == message
+    window.show_sync_state(SyncState(online=True, status=status))
+    assert window.statusBar().currentMessage() == ""
+
+
 def test_the_window_size_is_remembered(
     qtbot: QtBot, make_context: MakeContext, tmp_path: Path
 ) -> None:
