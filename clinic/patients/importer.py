@@ -15,6 +15,7 @@ imported (or repeated in the file) is counted as skipped.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -149,6 +150,11 @@ def _decode(data: bytes, name: str) -> str:
     if data.startswith(b"PK\x03\x04"):
         raise RegisterUnreadable(
             f"{name} is a spreadsheet workbook, not a CSV file; save it as CSV first"
+        )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise RegisterUnreadable(
+            f'{name} is UTF-16 text (as Excel saves "Unicode Text"), not a CSV file;'
+            " save it from the spreadsheet as CSV UTF-8"
         )
     if b"\x00" in data:
         raise RegisterUnreadable(f"{name} is not a CSV text file")

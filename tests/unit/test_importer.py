@@ -546,6 +546,12 @@ def test_line_numbers_count_the_file_s_own_lines(store: LocalStore, importer: Ac
         (b"", "is empty: no header line with the column names"),
         (b"NAME,NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER\n", "has the column NAME twice"),
         (b"PK\x03\x04\x14\x00", "is a spreadsheet workbook, not a CSV file; save it as CSV first"),
+        (
+            "NAME\tAGE\tRESIDENCE\tNUMBER\tPHONE NUMBER\n".encode("utf-16"),
+            'is UTF-16 text (as Excel saves "Unicode Text"), not a CSV file; save it from'
+            " the spreadsheet as CSV UTF-8",
+        ),
+        (b"NAME,AGE\x00,RESIDENCE\n", "is not a CSV text file"),
         (b"\x81\x8d\x8f\n", "is neither UTF-8 nor Windows-1252 text;"),
     ],
 )
