@@ -133,11 +133,16 @@ def test_an_apps_own_change_coming_back_does_not_refresh_its_screens(
     front, back, first, second = two_desks(qtbot, make_pc, make_staff, tmp_path, open_windows)
     assert first.ctx.sync is not None
     # Both caught up (each app's first sync run pulled the other's login)
-    # before anything is counted.
+    # before anything is counted. An app signals its screens once its pull
+    # has returned, after the page's commit moved the cursor: the catch-up's
+    # signal may still be on its way when the cursors match, so it is let
+    # go by (with the pull held 0.3 s after its commit, this test failed
+    # with [1, 1] without the wait, as it once did in a loaded parallel run).
     qtbot.waitUntil(
         lambda: front.store.get_setting(CURSOR_KEY) == back.store.get_setting(CURSOR_KEY),
         timeout=20_000,
     )
+    qtbot.wait(500)
     refreshes: list[int] = []
     first.ctx.sync.sig_rows_pulled.connect(refreshes.append, Qt.ConnectionType.DirectConnection)
 
