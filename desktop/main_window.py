@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self._sync_problem = ""
+        self._shown_problem = ""
         self.online_label = QLabel()
         self.pending_label = QLabel()
         self.last_sync_label = QLabel()
@@ -339,21 +340,37 @@ class MainWindow(QMainWindow):
         if state.message and not state.online:
             # Kept until sync works again: a revoked PC, or a server that
             # wants a newer app, is refused at every try and says why.
-            self._sync_problem = self._fitted(state.message)
-            self.statusBar().showMessage(self._sync_problem)
-        elif state.online and self.statusBar().currentMessage() == self._sync_problem:
+            self._sync_problem = state.message
+            self._show_sync_problem()
+        elif state.online and self._showing_sync_problem():
             self.statusBar().clearMessage()
 
-    def _fitted(self, text: str) -> str:
-        """``text`` in the room the status bar has for it, left of its
-        labels: cut in the middle when longer, so that both what went wrong
-        and what happens next ("retrying in 3 s") show; the whole of it is
-        the online label's tooltip."""
+    def _show_sync_problem(self) -> None:
+        """The sync problem in the room the status bar has for it, left of
+        its labels: cut in the middle when longer, so that both what went
+        wrong and what happens next ("retrying in 3 s") show; the whole of
+        it is the online label's tooltip."""
+        text = self._sync_problem
         room = self.online_label.x() - 2 * self.statusBar().layout().spacing()
-        if room <= 0:  # not laid out yet
-            return text
-        metrics = self.statusBar().fontMetrics()
-        return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room)
+        if room > 0:  # else not laid out yet
+            metrics = self.statusBar().fontMetrics()
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room)
+        self._shown_problem = text
+        self.statusBar().showMessage(text)
+
+    def _showing_sync_problem(self) -> bool:
+        shown = self.statusBar().currentMessage()
+        return bool(shown) and shown == self._shown_problem
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._showing_sync_problem():
+            # Once the status bar's labels have moved to the new width.
+            QTimer.singleShot(0, self._refit_sync_problem)
+
+    def _refit_sync_problem(self) -> None:
+        if self._showing_sync_problem():
+            self._show_sync_problem()
 
     # --- layout memory ---------------------------------------------------
 

@@ -148,6 +148,8 @@ def test_a_long_sync_message_is_cut_in_the_middle_to_fit_beside_the_labels(
     assert "…" in shown
     assert window.statusBar().fontMetrics().horizontalAdvance(shown) < window.online_label.x()
     assert window.online_label.toolTip() == message
+    window.resize(1600, 900)  # widened: the message is fitted again, whole now
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == message)
     window.show_sync_state(SyncState(online=True, status=status))
     assert window.statusBar().currentMessage() == ""
 
