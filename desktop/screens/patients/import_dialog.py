@@ -2,10 +2,10 @@
 
 Choosing a file reads it and runs a dry run of the import on the database
 thread, a part at a time (the real import in a savepoint that is rolled
-back), so the preview lists exactly the problems the import will report. "Import" then imports
-the register that was previewed, a part at a time, and shows the report:
-the counts, and one line per rejected value (line, field, value, reason,
-what became of the row).
+back), so the preview lists exactly the problems the import will report.
+"Import" then imports the register that was previewed, a part at a time,
+and shows the report: the counts, and one line per rejected value (line,
+field, value, reason, what became of the row).
 """
 
 from __future__ import annotations
