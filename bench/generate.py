@@ -1544,7 +1544,7 @@ def generate(
         between = time.perf_counter()
         if paused is not None:
             search_index.resume_indexing(connection, paused)
-        for statement in search_index.MERGES:  # as migration 0015 leaves a store
+        for statement in search_index.MERGES:  # as migrations 0015 and 0016 leave a store
             connection.execute(statement)
         connection.execute("COMMIT")
         indexed = time.perf_counter()

@@ -28,7 +28,7 @@ from clinic import cipher
 from clinic.cipher import StoreState, store_state
 from clinic.db import uuid7
 from clinic.journal.models import StoreSetting
-from clinic.patients.search_index import NUMBER_COLUMNS, number_suffixes
+from clinic.patients.search_index import NUMBER_COLUMNS, Numbers
 from clinic.rules.numbers import number_search_key
 from clinic.store_key import has_key, load_key, save_new_key
 
@@ -101,9 +101,11 @@ def create_sqlite_engine(path: Path, key: bytes | None = None) -> Engine:
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         dbapi_connection.create_function("number_search_key", 1, _search_key, deterministic=True)
-        dbapi_connection.create_function(
-            "number_search_suffixes", len(NUMBER_COLUMNS), number_suffixes, deterministic=True
-        )
+        for numbers in Numbers:
+            if numbers.function is not None:
+                dbapi_connection.create_function(
+                    numbers.function, len(NUMBER_COLUMNS), numbers.text, deterministic=True
+                )
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")

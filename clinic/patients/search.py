@@ -11,7 +11,7 @@ full-text query (bm25 over 500,000 names is where the time would go):
    letter wrong, missing or extra, or two letters swapped, in any word of
    four letters or more (Otiyeno finds Otieno, Cheruyot Cheruiyot);
 3. a fragment of any of the numbers, anywhere inside it (three characters at
-   least: the index holds each number's endings that long or longer).
+   least: shorter ones would find most patients).
 
 Deleted patients are not found. A patient merged into another is found
 only by an exact number, and it finds the one they were merged into. A
@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from clinic.enums import Sex
 from clinic.errors import InvalidValue
 from clinic.patients.models import Patient
-from clinic.patients.search_index import NUMBERS, SHORTEST_FRAGMENT
+from clinic.patients.search_index import NUMBERS, SHORTEST_FRAGMENT, fragment_match
 from clinic.rules.numbers import number_search_key, parse_number
 from clinic.rules.phones import NATIONAL_DIGITS, normalize_phone
 
@@ -156,10 +156,9 @@ def _fts(db: Any, table: str, match: str, limit: int) -> list[int]:
 
 
 def _fragment_ids(db: Any, key: str, limit: int) -> list[int]:
-    """Patients with ``key`` anywhere inside one of their numbers: the
-    start of one of the numbers' endings the index holds (see
-    ``clinic.patients.search_index.number_suffixes``)."""
-    return _fts(db, NUMBERS, f'"{key}"*', limit)
+    """Patients with ``key`` anywhere inside one of their numbers (see
+    ``clinic.patients.search_index.fragment_match``)."""
+    return _fts(db, NUMBERS, fragment_match(key), limit)
 
 
 _OP_START = re.compile(r"(TMP)?(OP)?(\d{4})(\d{0,7})")

@@ -1,22 +1,23 @@
 """The patient search index: two SQLite FTS5 tables kept by triggers.
 
 Names (prefix search from the start of any name) and numbers (any fragment
-of an OP, legacy, phone, national id or SHA number: every ending of each
-number is indexed, and a fragment is the start of an ending). Rows that are
-deleted or merged into another patient stay out of it. The local migration
-0002 made the tables and triggers from these statements in their first shape
-(:data:`FIRST_NAMES_TABLE`, :data:`TRIGRAM_NUMBERS_TABLE`, each number's
-search key whole), and 0015 made both again as they are now; the
-``number_search_suffixes`` SQL function (:func:`number_suffixes`) and the
-first shape's ``number_search_key`` are registered on every connection by
-``clinic.store.create_sqlite_engine``.
+of an OP, legacy, phone, national id or SHA number: each number is indexed
+as its pieces of four characters, and a fragment is a phrase of them).
+Rows that are deleted or merged into another patient stay out of it. The
+local migration 0002 made the tables and triggers from these statements in
+their first shape (:data:`FIRST_NAMES_TABLE`, the numbers as
+:attr:`Numbers.TRIGRAMS`), 0015 made both again (the numbers as
+:attr:`Numbers.ENDINGS`), and 0016 the numbers' table as it is now
+(:attr:`Numbers.PIECES`). The SQL functions each shape's triggers call are
+registered on every connection by ``clinic.store.create_sqlite_engine``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from enum import Enum
 from typing import Any
 
 from clinic.rules.numbers import number_search_key
@@ -43,35 +44,96 @@ NAMES_TABLE = (
 """The names' table: the start of a name typed with up to eight letters is
 one entry of the prefix index, read only as far as the hits asked for; a
 longer start, the names that begin with it merged whole."""
-NUMBERS_TABLE = (
-    f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5(patient_id UNINDEXED, numbers,"
-    " tokenize = 'unicode61 remove_diacritics 0', prefix = '3 4 5')"
-)
-"""The numbers' table: a fragment of 3, 4 or 5 characters is one entry of
-the prefix index; a longer one, the few endings that start with it."""
+PIECE = 4
+"""The characters of one piece of a number in the numbers' table."""
 FIRST_NAMES_TABLE = (
     f"CREATE VIRTUAL TABLE {NAMES} USING fts5(patient_id UNINDEXED, names,"
     " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')"
 )
-TRIGRAM_NUMBERS_TABLE = (
-    f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5(patient_id UNINDEXED, numbers,"
-    " tokenize = 'trigram')"
-)
-"""The tables as local migrations 0002-0014 leave them: names with a prefix
-index for 2-4 letters, and each number's search key whole in a trigram
-index (``endings=False`` below)."""
+"""The names' table as local migrations 0002-0014 leave it: a prefix index
+for 2-4 letters."""
+
+
+def number_pieces(*numbers: str | None) -> str:
+    """The numbers' index text for one patient: the piece of
+    :data:`PIECE` characters starting at each character of each number's
+    search key (``number_search_key``), the last one a character shorter
+    (``0757143067`` gives ``0757 7571 5714 ... 3067 067``). A fragment found
+    anywhere inside a number is then a phrase of those pieces, or the start
+    of one (:func:`fragment_match`); a number shorter than
+    :data:`SHORTEST_FRAGMENT` has none."""
+    keys = [number_search_key(number) for number in numbers if number]
+    return " ".join(
+        key[i : i + PIECE] for key in keys for i in range(len(key) - SHORTEST_FRAGMENT + 1)
+    )
 
 
 def number_suffixes(*numbers: str | None) -> str:
-    """The numbers' index text for one patient: every ending of each number's
-    search key (``number_search_key``) at least :data:`SHORTEST_FRAGMENT`
-    long, so that a fragment found anywhere inside a number is the start of
-    one of them (``0757143067`` gives ``0757143067 757143067 ... 067``).
-    Looked up as a prefix, a fragment reads the few endings that start with
-    it rather than intersecting trigram lists each tens of thousands long
-    (0.02 ms instead of 0.2-1.3 at 500,000 patients)."""
+    """The numbers' index text of :attr:`Numbers.ENDINGS`: every ending of
+    each number's search key at least :data:`SHORTEST_FRAGMENT` long
+    (``0757143067`` gives ``0757143067 757143067 ... 067``)."""
     keys = [number_search_key(number) for number in numbers if number]
     return " ".join(key[i:] for key in keys for i in range(len(key) - SHORTEST_FRAGMENT + 1))
+
+
+def fragment_match(key: str) -> str:
+    """The MATCH expression that finds the patients with ``key`` (a search
+    key, :data:`SHORTEST_FRAGMENT` characters or more) inside one of their
+    numbers: the start of a piece when it is shorter than one (the
+    table's prefix index), else the phrase of its own pieces. A fragment
+    running from one number into the next is not found: a piece of it
+    would hold characters of both, and no piece in the table does."""
+    if len(key) < PIECE:
+        return f'"{key}"*'
+    return '"' + " ".join(key[i : i + PIECE] for i in range(len(key) - PIECE + 1)) + '"'
+
+
+class Numbers(Enum):
+    """How the numbers' table holds the numbers: its statement, and the SQL
+    function its triggers call with a patient's five numbers, with the
+    Python function registered under that name (None: each number's
+    ``number_search_key``, as the first shape called it)."""
+
+    TRIGRAMS = (
+        f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5(patient_id UNINDEXED, numbers,"
+        " tokenize = 'trigram')",
+        None,
+        None,
+    )
+    """Local migrations 0002-0014: each number's search key whole in a
+    trigram index; a fragment is a phrase of trigrams (0.2-1.3 ms to look
+    up at 500,000 patients)."""
+    ENDINGS = (
+        f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5(patient_id UNINDEXED, numbers,"
+        " tokenize = 'unicode61 remove_diacritics 0', prefix = '3 4 5')",
+        "number_search_suffixes",
+        number_suffixes,
+    )
+    """Local migration 0015: every ending of each number
+    (:func:`number_suffixes`) with a prefix index for 3-5 characters; a
+    fragment is the start of an ending (0.04 ms at p95, but the index cost
+    a first sync of 100,000 patients 6.8 CPU seconds to fill: each ending is
+    a term of its own, and so are its starts of five)."""
+    PIECES = (
+        f"CREATE VIRTUAL TABLE {NUMBERS} USING fts5(patient_id UNINDEXED, numbers,"
+        " tokenize = 'unicode61 remove_diacritics 0', prefix = '3')",
+        "number_search_pieces",
+        number_pieces,
+    )
+    """Local migration 0016 on: the pieces of :func:`number_pieces`, with a
+    prefix index for 3 characters; a fragment is :func:`fragment_match`.
+    At 500,000 patients a third of the endings' cost to fill (9.2 CPU
+    seconds against 29.2), and a fragment's look-up p95 0.11-0.16 ms
+    (0.04 for the endings, 0.9-3.8 for the trigrams)."""
+
+    def __init__(self, table: str, function: str | None, text: Callable[..., str] | None) -> None:
+        self.table = table
+        self.function = function
+        self.text = text
+
+
+NUMBERS_SHAPE = Numbers.PIECES
+"""The numbers' table's shape of the newest local migration."""
 
 
 def _indexed(row: str) -> str:
@@ -85,9 +147,9 @@ def _names(row: str) -> str:
     )
 
 
-def _numbers(row: str, endings: bool) -> str:
-    if endings:
-        return f"number_search_suffixes({', '.join(f'{row}.{c}' for c in NUMBER_COLUMNS)})"
+def _numbers(row: str, numbers: Numbers) -> str:
+    if numbers.function is not None:
+        return f"{numbers.function}({', '.join(f'{row}.{c}' for c in NUMBER_COLUMNS)})"
     # An empty number (two in five here) is not handed to Python at all.
     return " || ' ' || ".join(
         f"CASE WHEN {row}.{c} IS NULL THEN '' ELSE number_search_key({row}.{c}) END"
@@ -95,18 +157,38 @@ def _numbers(row: str, endings: bool) -> str:
     )
 
 
-def inserts(row: str, source: str = "", where: str = "", *, endings: bool = True) -> list[str]:
-    """The statements that index ``row`` (``new`` in a trigger; ``patients``
-    with ``source`` "FROM patients" for many), ``where`` narrowing them;
-    the numbers as their endings, or (``endings=False``, the trigram table)
-    each number's search key whole."""
-    condition = f"{where} AND {_indexed(row)}" if where else _indexed(row)
-    return [
+def _condition(row: str, where: str) -> str:
+    return f"{where} AND {_indexed(row)}" if where else _indexed(row)
+
+
+def names_insert(row: str, source: str = "", where: str = "") -> str:
+    """The statement that puts ``row`` in the names' table (``new`` in a
+    trigger; ``patients`` with ``source`` "FROM patients" for many),
+    ``where`` narrowing it."""
+    return (
         f"INSERT INTO {NAMES} (rowid, patient_id, names) "
-        f"SELECT {row}.rowid, {row}.id, {_names(row)} {source} WHERE {condition};",
+        f"SELECT {row}.rowid, {row}.id, {_names(row)} {source} WHERE {_condition(row, where)};"
+    )
+
+
+def numbers_insert(
+    row: str, source: str = "", where: str = "", *, numbers: Numbers = NUMBERS_SHAPE
+) -> str:
+    """The statement that puts ``row`` in the numbers' table of the shape
+    ``numbers`` (the rest as :func:`names_insert`)."""
+    return (
         f"INSERT INTO {NUMBERS} (rowid, patient_id, numbers) "
-        f"SELECT {row}.rowid, {row}.id, {_numbers(row, endings)} {source} WHERE {condition};",
-    ]
+        f"SELECT {row}.rowid, {row}.id, {_numbers(row, numbers)} {source}"
+        f" WHERE {_condition(row, where)};"
+    )
+
+
+def inserts(
+    row: str, source: str = "", where: str = "", *, numbers: Numbers = NUMBERS_SHAPE
+) -> list[str]:
+    """The statements that index ``row`` in both tables (see
+    :func:`names_insert` and :func:`numbers_insert`)."""
+    return [names_insert(row, source, where), numbers_insert(row, source, where, numbers=numbers)]
 
 
 def merge(table: str) -> str:
@@ -135,29 +217,33 @@ def deletes(row: str) -> str:
 TRIGGERS = (UPDATE_TRIGGER, "patients_search_delete", INSERT_TRIGGER)
 
 
-def remake(names_table: str, numbers_table: str, *, endings: bool) -> list[str]:
-    """The statements that make both tables again from their CREATE VIRTUAL
-    TABLE statements, with the triggers of that shape (``endings`` as in
-    :func:`inserts`), fill them from the patients and merge each into one
-    segment (filled by one statement, the 20,000-patient data set's were in
-    2 and 11; ``optimize`` costs about a seventh of the rest, nothing on a table
-    already in one)."""
+def remake(numbers: Numbers, names_table: str | None = None) -> list[str]:
+    """The statements that make the numbers' table again in the shape
+    ``numbers``, and the names' table from ``names_table`` (its CREATE
+    VIRTUAL TABLE statement; None keeps it as it is), with the triggers of
+    that shape; fill each table made again from the patients and merge it
+    into one segment (filled by one statement, the 20,000-patient data
+    set's were in 2 and 11; ``optimize`` costs about a seventh of the rest,
+    nothing on a table already in one)."""
+    names = [] if names_table is None else [
+        f"DROP TABLE {NAMES}", names_table, names_insert("patients", "FROM patients"), merge(NAMES)
+    ]  # fmt: skip
     return [
         *(f"DROP TRIGGER {trigger}" for trigger in TRIGGERS),
-        f"DROP TABLE {NAMES}",
         f"DROP TABLE {NUMBERS}",
-        names_table,
-        numbers_table,
-        *triggers(endings=endings),
-        *inserts("patients", source="FROM patients", endings=endings),
-        *MERGES,
+        numbers.table,
+        numbers_insert("patients", "FROM patients", numbers=numbers),
+        merge(NUMBERS),
+        *names,
+        *triggers(numbers),
     ]
 
 
-def triggers(*, endings: bool = True) -> list[str]:
+def triggers(numbers: Numbers = NUMBERS_SHAPE) -> list[str]:
     """The statements that make the triggers keeping both tables up to date
-    (named in :data:`TRIGGERS`; ``endings`` as in :func:`inserts`)."""
-    new = " ".join(inserts("new", endings=endings))
+    (named in :data:`TRIGGERS`; the numbers' table of the shape
+    ``numbers``)."""
+    new = " ".join(inserts("new", numbers=numbers))
     return [
         f"CREATE TRIGGER {UPDATE_TRIGGER} AFTER UPDATE OF {', '.join(INDEXED_COLUMNS)}"
         f" ON patients BEGIN\n{deletes('old')}\n{new}\nEND",
@@ -246,14 +332,16 @@ def numbers_indexed_again(cursor: Any, rowids: Sequence[int]) -> Iterator[None]:
         (patients,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM patients").fetchone()
         if 2 * len(rowids) >= patients:
             cursor.execute(f"DROP TABLE {NUMBERS}")
-            cursor.execute(NUMBERS_TABLE)
-            cursor.execute(inserts("patients", "FROM patients")[1])
+            cursor.execute(NUMBERS_SHAPE.table)
+            cursor.execute(numbers_insert("patients", "FROM patients"))
             cursor.execute(merge(NUMBERS))
             return
         listed = (json.dumps(list(rowids)),)
         renumbered = "rowid IN (SELECT value FROM json_each(?))"
         cursor.execute(f"DELETE FROM {NUMBERS} WHERE {renumbered}", listed)
-        cursor.execute(inserts("patients", "FROM patients", f"patients.{renumbered}")[1], listed)
+        cursor.execute(
+            numbers_insert("patients", "FROM patients", f"patients.{renumbered}"), listed
+        )
 
 
 def indexed_if_changed(cursor: Any) -> AbstractContextManager[None]:

@@ -6,7 +6,7 @@ to the models (compared exactly as the trees' env.py configures Alembic)."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from clinic.migrate import (
     upgrade,
 )
 from clinic.migrate import current_revision as migrate_current_revision
+from clinic.patients.search_index import fragment_match
 from clinic.store import DEVICE_ID_KEY, STORE_FILE, create_sqlite_engine, open_local_store
 from clinic.store_key import KEY_FILE
 
@@ -197,11 +198,14 @@ def test_the_search_index_is_filled_with_patients_already_in_the_store(
         ).scalars()
         assert list(names) == ["0123456789abcdef0123456789abcdef"]
         numbers = connection.execute(
-            text("SELECT numbers FROM patient_search_numbers WHERE numbers MATCH '143067'")
+            text(
+                "SELECT numbers FROM patient_search_numbers"
+                " WHERE numbers MATCH '\"1430 4306 3067\"'"
+            )
         ).scalars()
         assert list(numbers) == [
-            "OP20260000011 P20260000011 20260000011 0260000011 260000011 60000011 0000011"
-            " 000011 00011 0011 011 0757143067 757143067 57143067 7143067 143067 43067 3067 067"
+            "OP20 P202 2026 0260 2600 6000 0000 0000 0001 0011 011"
+            " 0757 7571 5714 7143 1430 4306 3067 067"
         ]
 
 
@@ -221,11 +225,19 @@ def search_segments(engine: Engine, table: str) -> int:
 FRAGMENTS = ("0757", "143064", "00004", "OP2026", "0000051", "2026")
 
 
-def search_hits(engine: Engine, *, endings: bool = False) -> list[list[str]]:
+def trigrams(fragment: str) -> str:
+    return f'"{fragment}"'
+
+
+def endings(fragment: str) -> str:
+    return f'"{fragment}"*'
+
+
+def search_hits(engine: Engine, match: Callable[[str], str] = trigrams) -> list[list[str]]:
     """Patients found by two names and by number fragments, each as the
-    numbers' table of the store's revision is asked (a phrase of trigrams
-    before 0015, the start of an ending after)."""
-    fragment = '"{}"*' if endings else '"{}"'
+    numbers' table of the store's revision is asked (``match``: a phrase of
+    trigrams before 0015, the start of an ending at 0015, a phrase of
+    pieces from 0016)."""
     with engine.connect() as connection:
         return [
             list(
@@ -237,7 +249,7 @@ def search_hits(engine: Engine, *, endings: bool = False) -> list[list[str]]:
             for table, match in (
                 ("patient_search_names", "otieno"),
                 ("patient_search_names", '"wan"*'),
-                *(("patient_search_numbers", fragment.format(f)) for f in FRAGMENTS),
+                *(("patient_search_numbers", match(f)) for f in FRAGMENTS),
             )
         ]
 
@@ -354,11 +366,11 @@ def test_0015_rebuilds_the_search_index_finding_the_same_patients_both_ways(
 
         assert search_segments(engine, "patient_search_numbers") == 1
         assert search_segments(engine, "patient_search_names") == 1
-        assert search_hits(engine, endings=True) == before
+        assert search_hits(engine, endings) == before
         assert name_hits(engine) == names_before
         check_search_index(engine)
         later = add_later_patients(engine)  # the triggers made again index new patients
-        upgrade(engine, "local")  # nothing
+        upgrade(engine, "local", "0015")  # nothing
         with engine.connect() as connection:
             found = connection.execute(
                 text(
@@ -366,7 +378,7 @@ def test_0015_rebuilds_the_search_index_finding_the_same_patients_both_ways(
                 )
             ).scalars()
             assert list(found) == later[:2]
-        after = search_hits(engine, endings=True)
+        after = search_hits(engine, endings)
         names_after = name_hits(engine)
         assert names_after == [everyone, [*evens, later[2]], [*evens, later[2]]] + [
             [*hits, later[2]] if hits != odds else hits for hits in names_before[3:]
@@ -379,6 +391,56 @@ def test_0015_rebuilds_the_search_index_finding_the_same_patients_both_ways(
         assert name_hits(engine) == names_after
         assert search_segments(engine, "patient_search_numbers") == 1
         assert search_segments(engine, "patient_search_names") == 1
+        check_search_index(engine)
+    finally:
+        engine.dispose()
+
+
+@ENCRYPTED_OR_NOT
+def test_0016_makes_the_numbers_table_of_pieces_finding_the_same_patients_both_ways(
+    tmp_path: Path, key: bytes | None
+) -> None:
+    """Up from a store at 0015 filled in eight transactions: the numbers'
+    table of pieces in one segment, each fragment finding the same
+    patients in the same order, the names' table left as it was; new
+    patients indexed by the triggers made again; and down to 0015's
+    table and triggers, finding the same."""
+    engine = create_sqlite_engine(tmp_path / "store.sqlite3", key)
+    try:
+        upgrade(engine, "local", "0015")
+        add_patients(engine)
+        shape = search_shape(engine)
+        before = search_hits(engine, endings)
+        everyone = [f"{n:032x}" for n in range(1, 9)]
+        four, five = [everyone[3]], [everyone[4]]
+        assert before == [everyone, everyone[1::2], everyone, four, four, everyone, five, everyone]
+        names_before = name_hits(engine)
+        names_segments = search_segments(engine, "patient_search_names")
+        assert names_segments > 1
+        assert search_segments(engine, "patient_search_numbers") > 1
+
+        upgrade(engine, "local", "0016")
+
+        assert search_segments(engine, "patient_search_numbers") == 1
+        assert search_segments(engine, "patient_search_names") == names_segments
+        assert search_hits(engine, fragment_match) == before
+        assert name_hits(engine) == names_before
+        check_search_index(engine)
+        later = add_later_patients(engine)  # the triggers made again index new patients
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT patient_id FROM patient_search_numbers WHERE numbers MATCH :match"),
+                {"match": fragment_match("99906")},
+            ).scalars()
+            assert list(found) == later[:2]
+        after = search_hits(engine, fragment_match)
+        assert after != before
+
+        downgrade(engine, "local", "0015")
+
+        assert search_shape(engine) == shape
+        assert search_hits(engine, endings) == after
+        assert search_segments(engine, "patient_search_numbers") == 1
         check_search_index(engine)
     finally:
         engine.dispose()

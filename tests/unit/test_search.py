@@ -267,6 +267,16 @@ def test_a_long_fragment_is_found_whole_not_in_pieces(
     assert find(store, "757000") == ["Joan"]
 
 
+def test_a_fragment_running_from_one_number_into_the_next_is_not_found(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    add(store, receptionist, "Mary", phone="0757143067", national_id="12345678")
+    assert find(store, "3067") == ["Mary"]
+    assert find(store, "1234") == ["Mary"]
+    for query in ("30671234", "0671", "67123"):
+        assert find(store, query) == [], query
+
+
 @pytest.mark.usefixtures("leased")
 def test_fragments_of_an_op_number_match_inside_it(store: LocalStore, receptionist: Actor) -> None:
     add(store, receptionist, "Ann")

@@ -17,7 +17,7 @@ from clinic.patients.search_index import (
     FIRST_NAMES_TABLE,
     NAMES,
     NUMBERS,
-    TRIGRAM_NUMBERS_TABLE,
+    Numbers,
     inserts,
     triggers,
 )
@@ -30,10 +30,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.execute(FIRST_NAMES_TABLE)
-    op.execute(TRIGRAM_NUMBERS_TABLE)
-    for statement in triggers(endings=False):
+    op.execute(Numbers.TRIGRAMS.table)
+    for statement in triggers(Numbers.TRIGRAMS):
         op.execute(statement)
-    for statement in inserts("patients", source="FROM patients", endings=False):
+    for statement in inserts("patients", source="FROM patients", numbers=Numbers.TRIGRAMS):
         op.execute(statement)
 
 

@@ -1,6 +1,6 @@
 """the patient search index made again, each table once: the numbers' table
 holds every ending of each number (``clinic.patients.search_index.
-number_suffixes``) with a prefix index for 3-5 characters, and a fragment is
+Numbers.ENDINGS``) with a prefix index for 3-5 characters, and a fragment is
 looked up as the start of an ending (0.02 ms at 500,000 patients where the
 trigram index took 0.2-1.3 ms); the names' table has a prefix index for
 starts of up to eight letters (it had 2-4: FTS5 answered a longer start by
@@ -22,13 +22,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from clinic.patients.search_index import (
-    FIRST_NAMES_TABLE,
-    NAMES_TABLE,
-    NUMBERS_TABLE,
-    TRIGRAM_NUMBERS_TABLE,
-    remake,
-)
+from clinic.patients.search_index import FIRST_NAMES_TABLE, NAMES_TABLE, Numbers, remake
 
 revision: str = "0015"
 down_revision: str | None = "0014"
@@ -37,10 +31,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    for statement in remake(NAMES_TABLE, NUMBERS_TABLE, endings=True):
+    for statement in remake(Numbers.ENDINGS, NAMES_TABLE):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in remake(FIRST_NAMES_TABLE, TRIGRAM_NUMBERS_TABLE, endings=False):
+    for statement in remake(Numbers.TRIGRAMS, FIRST_NAMES_TABLE):
         op.execute(statement)
