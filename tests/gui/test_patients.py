@@ -30,7 +30,13 @@ from desktop.app import apply_style
 from desktop.context import AppContext
 from desktop.screens.patients import PatientsScreen
 from desktop.screens.patients.register import PatientDialog
-from desktop.screens.patients.screen import OP_COLUMN, SEX_COLUMN, WIDEST_OP_NUMBER
+from desktop.screens.patients.screen import (
+    GIVING_WAY,
+    NAME_COLUMN,
+    OP_COLUMN,
+    SEX_COLUMN,
+    WIDEST_OP_NUMBER,
+)
 from tests.conftest import make_actor
 from tests.gui.conftest import MakeContext
 
@@ -772,6 +778,43 @@ def test_numbers_and_sexes_show_whole_in_the_apps_own_style(
         assert cells[SEX_COLUMN] == "Sex not recorded"
         for column, text in ((OP_COLUMN, WIDEST_OP_NUMBER), (SEX_COLUMN, cells[SEX_COLUMN])):
             assert header.sectionSize(column) > metrics.horizontalAdvance(text), text
+    finally:
+        app.setStyleSheet("")
+
+
+def test_the_name_keeps_its_room_on_a_small_screen_and_the_ids_give_way(
+    qtbot: QtBot, make_context: MakeContext, store: LocalStore, reception: Actor
+) -> None:
+    """At 1024 px the main window leaves the screen about 830 px: SHA number
+    and National ID are hidden rather than the table scrolling sideways
+    with the name squeezed, and they come back when the window widens."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    try:
+        register(
+            store, reception, date(2026, 3, 2), first_name="Wanjiku", middle_name="Cynthia",
+            last_name="Nderitu", national_id="12345678", sha_number="CR1234567890",
+        )  # fmt: skip
+        screen = open_screen(qtbot, make_context())
+        qtbot.waitUntil(lambda: names(screen.table) == ["Wanjiku Cynthia Nderitu"], timeout=WAIT_MS)
+        table, header = screen.table, screen.table.horizontalHeader()
+        name_width = header.sectionSize(NAME_COLUMN)
+
+        def fits() -> bool:
+            return table.horizontalScrollBar().maximum() == 0
+
+        screen.resize(834, 700)
+        qtbot.waitUntil(lambda: all(table.isColumnHidden(c) for c in GIVING_WAY), timeout=WAIT_MS)
+        qtbot.waitUntil(fits, timeout=WAIT_MS)
+        name = table.fontMetrics().horizontalAdvance("Wanjiku Cynthia Nderitu")
+        assert header.sectionSize(NAME_COLUMN) > name
+        assert not any(table.isColumnHidden(c) for c in range(GIVING_WAY[-1]))
+
+        screen.resize(1600, 700)
+        qtbot.waitUntil(lambda: not any(map(table.isColumnHidden, GIVING_WAY)), timeout=WAIT_MS)
+        qtbot.waitUntil(fits, timeout=WAIT_MS)
+        assert header.sectionSize(NAME_COLUMN) > name_width
     finally:
         app.setStyleSheet("")
 

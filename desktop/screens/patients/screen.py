@@ -58,7 +58,13 @@ COLUMN_WIDTHS = (150, 230, 70, 60, 115, 150, 100, 150)
 widened to a heading that needs more; the OP number column fits a provisional
 number, the sex column its longest word, in the font the style sheet gives."""
 OP_COLUMN = 0
+NAME_COLUMN = 1
 SEX_COLUMN = 2
+GIVING_WAY = (7, 6)
+"""The columns hidden, in this order, while the name would otherwise get
+less than its starting width (SHA number, then National ID: the patient's
+page shows both): at 1024 px the table had a scroll bar sideways, and both
+off screen."""
 WIDEST_OP_NUMBER = format_number(NumberKind.OP, 2026, 888_888, provisional=True)
 CELL_PADDING = 12
 
@@ -176,10 +182,14 @@ class PatientsScreen(Screen):
         widths[SEX_COLUMN] = max(widths[SEX_COLUMN], widest_sex + CELL_PADDING)
         widest_number = metrics.horizontalAdvance(WIDEST_OP_NUMBER)
         widths[OP_COLUMN] = max(widths[OP_COLUMN], widest_number + CELL_PADDING)
-        for column, width in enumerate(widths):
-            # Never narrower than its heading, which is longer in Swahili.
-            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # Never narrower than its heading, which is longer in Swahili.
+        self._widths = [
+            max(width, header.sectionSizeHint(column)) for column, width in enumerate(widths)
+        ]
+        for column, width in enumerate(self._widths):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.table.viewport().installEventFilter(self)
         self.table.activated.connect(self._open_index)
 
         search_view = QWidget()
@@ -207,7 +217,10 @@ class PatientsScreen(Screen):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down in the search box moves to the hits, so a patient is picked
-        from the keyboard: type, Down, Enter."""
+        from the keyboard: type, Down, Enter. The table's columns are fitted
+        to it when it is resized."""
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
         if (
             watched is self.search_box
             and isinstance(event, QKeyEvent)
@@ -220,6 +233,19 @@ class PatientsScreen(Screen):
                 self.table.selectRow(0)
             return True
         return super().eventFilter(watched, event)
+
+    def _fit_columns(self) -> None:
+        """Hide the columns of :data:`GIVING_WAY` the name needs the room of,
+        and show them again when the table is wide enough."""
+        room = self.table.viewport().width()
+        hidden: set[int] = set()
+        for column in GIVING_WAY:
+            others = sum(w for c, w in enumerate(self._widths) if c not in {NAME_COLUMN, *hidden})
+            if room - others >= self._widths[NAME_COLUMN]:
+                break
+            hidden.add(column)
+        for column in GIVING_WAY:
+            self.table.setColumnHidden(column, column in hidden)
 
     # --- what the main window calls ------------------------------------------
 
