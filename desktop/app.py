@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from clinic.cipher import StoreState, store_state
 from clinic.journal.models import StoreSetting
 from clinic.paths import resources_dir
-from clinic.store import STORE_FILE, LocalStore, open_local_store
+from clinic.store import STORE_FILE, LocalStore, open_local_store, store_behind
 from clinic.store_key import StoreKeyRefused
 from desktop.display import translate
 from desktop.language import chosen_language, install_translators
@@ -117,14 +117,15 @@ def _server_for(
 
 
 def _open_store(data_dir: Path) -> LocalStore:
-    """The store, encrypted in place first (with a progress dialog: minutes
-    for a large one) if an older version left it plain."""
-    if store_state(data_dir / STORE_FILE) != StoreState.PLAIN:
+    """The store, with a progress dialog while an older version's store is
+    encrypted in place (minutes for a large one) or migrated (seconds)."""
+    if store_state(data_dir / STORE_FILE) == StoreState.PLAIN:
+        label = translate("App", "Encrypting this PC's clinic data (once, after the upgrade)…")
+    elif store_behind(data_dir):
+        label = translate("App", "Updating this PC's clinic data (once, after the upgrade)…")
+    else:
         return open_local_store(data_dir)
-    return run_with_progress(
-        translate("App", "Encrypting this PC's clinic data (once, after the upgrade)…"),
-        lambda: open_local_store(data_dir),
-    )
+    return run_with_progress(label, lambda: open_local_store(data_dir))
 
 
 def main(data_dir: Path) -> int:

@@ -93,6 +93,10 @@
         <translation>Inasimba data ya kliniki ya kompyuta hii (mara moja, baada ya kusasisha)…</translation>
     </message>
     <message>
+        <source>Updating this PC&apos;s clinic data (once, after the upgrade)…</source>
+        <translation>Inasasisha data ya kliniki ya kompyuta hii (mara moja, baada ya kusasisha)…</translation>
+    </message>
+    <message>
         <source>Working offline: %1</source>
         <translation>Unafanya kazi nje ya mtandao: %1</translation>
     </message>

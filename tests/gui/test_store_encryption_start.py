@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog
 from pytestqt.qtbot import QtBot
 
 from clinic.cipher import StoreState, store_state
-from clinic.store import STORE_FILE, open_local_store
+from clinic.migrate import current_revision, downgrade, head_revision
+from clinic.store import STORE_FILE, open_local_store, store_behind
 from clinic.store_key import KEY_FILE
 from desktop import app
 
@@ -39,6 +40,34 @@ def test_a_plain_store_is_encrypted_at_start_behind_a_progress_dialog(
         patch.setattr(QProgressDialog, "show", show)
         app._open_store(tmp_path).close()
     assert len(shown) == 1
+
+
+def test_a_store_an_older_version_made_is_migrated_at_start_behind_a_progress_dialog(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A store at 0015 (the search index's old numbers) is made current
+    behind a dialog that says so, and opens with no dialog after."""
+    store = open_local_store(tmp_path)
+    downgrade(store.engine, "local", "0015")
+    store.close()
+    assert store_behind(tmp_path)
+    shown: list[str] = []
+    original_show = QProgressDialog.show
+
+    def show(dialog: QProgressDialog) -> None:
+        shown.append(dialog.labelText())
+        original_show(dialog)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QProgressDialog, "show", show)
+        store = app._open_store(tmp_path)
+        with store.engine.connect() as connection:
+            assert current_revision(connection) == head_revision("local")
+        store.close()
+        app._open_store(tmp_path).close()
+
+    assert shown == ["Updating this PC's clinic data (once, after the upgrade)…"]
+    assert not store_behind(tmp_path)
 
 
 def test_a_missing_key_is_said_in_a_message_at_start(
