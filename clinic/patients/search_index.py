@@ -44,8 +44,11 @@ NAMES_TABLE = (
 """The names' table: the start of a name typed with up to eight letters is
 one entry of the prefix index, read only as far as the hits asked for; a
 longer start, the names that begin with it merged whole."""
-PIECE = 4
-"""The characters of one piece of a number in the numbers' table."""
+PIECE = SHORTEST_FRAGMENT + 1
+"""The characters of one piece of a number in the numbers' table: one more
+than the shortest fragment, so that a number's last piece (a character
+shorter) is as long as the table's prefix index, and a fragment that long
+is the start of a piece anywhere in the number."""
 FIRST_NAMES_TABLE = (
     f"CREATE VIRTUAL TABLE {NAMES} USING fts5(patient_id UNINDEXED, names,"
     " tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')"
@@ -197,8 +200,8 @@ def merge(table: str) -> str:
     segments, and a look-up seeks every term in each: the 500,000-patient
     data set had 9 (numbers) and 6 (names), and a number fragment's look-up
     took a quarter less once they were one. The same rows are found, in the
-    same order. Local migration 0015 runs it after filling the tables again,
-    and ``bench.generate`` after building the index (1-10 s a table at
+    same order. Local migrations 0015 and 0016 run it after filling the
+    tables again, and ``bench.generate`` after building the index (1-10 s a table at
     500,000 patients)."""
     return f"INSERT INTO {table} ({table}) VALUES ('optimize')"
 
