@@ -203,8 +203,13 @@ def virtual_screen(work: Path) -> tuple[subprocess.Popen[bytes], str]:
             raise CheckFailed(f"{tool} is not installed (Debian: xvfb xdotool imagemagick)")
     ready_read, ready_write = os.pipe()
     # -displayfd: Xvfb picks a free display and writes its number when ready.
+    # -noreset: by default the server starts over whenever its last client
+    # leaves (an app that stopped, each xdotool), and an app connecting
+    # meanwhile failed: "could not connect to display" in about one start of
+    # ten in bench.run_start (60 of 60 with it).
+    command = ["Xvfb", "-displayfd", str(ready_write), "-screen", "0", "1366x768x24"]
     xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(ready_write), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        [*command, "-nolisten", "tcp", "-noreset"],
         pass_fds=(ready_write,),
         cwd=work,
     )
