@@ -18,10 +18,9 @@ from clinic.store_key import KEY_FILE
 from desktop import app
 
 
-def test_a_plain_store_is_encrypted_at_start_behind_a_progress_dialog(
-    qtbot: QtBot, tmp_path: Path
-) -> None:
-    open_local_store(tmp_path, encrypted=False).close()
+@pytest.fixture
+def progress_labels(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The labels of the progress dialogs shown while the test runs."""
     shown: list[str] = []
     original_show = QProgressDialog.show
 
@@ -29,21 +28,25 @@ def test_a_plain_store_is_encrypted_at_start_behind_a_progress_dialog(
         shown.append(dialog.labelText())
         original_show(dialog)
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(QProgressDialog, "show", show)
-        store = app._open_store(tmp_path)
-    store.close()
+    monkeypatch.setattr(QProgressDialog, "show", show)
+    return shown
 
-    assert shown == ["Encrypting this PC's clinic data (once, after the upgrade)…"]
+
+def test_a_plain_store_is_encrypted_at_start_behind_a_progress_dialog(
+    qtbot: QtBot, tmp_path: Path, progress_labels: list[str]
+) -> None:
+    open_local_store(tmp_path, encrypted=False).close()
+
+    app._open_store(tmp_path).close()
+
+    assert progress_labels == ["Encrypting this PC's clinic data (once, after the upgrade)…"]
     assert store_state(tmp_path / STORE_FILE) == StoreState.ENCRYPTED
-    with pytest.MonkeyPatch.context() as patch:  # an encrypted store opens with no dialog
-        patch.setattr(QProgressDialog, "show", show)
-        app._open_store(tmp_path).close()
-    assert len(shown) == 1
+    app._open_store(tmp_path).close()  # an encrypted store opens with no dialog
+    assert len(progress_labels) == 1
 
 
 def test_a_store_an_older_version_made_is_migrated_at_start_behind_a_progress_dialog(
-    qtbot: QtBot, tmp_path: Path
+    qtbot: QtBot, tmp_path: Path, progress_labels: list[str]
 ) -> None:
     """A store at 0015 (the search index's old numbers) is made current
     behind a dialog that says so, and opens with no dialog after."""
@@ -51,23 +54,16 @@ def test_a_store_an_older_version_made_is_migrated_at_start_behind_a_progress_di
     downgrade(store.engine, "local", "0015")
     store.close()
     assert store_behind(tmp_path)
-    shown: list[str] = []
-    original_show = QProgressDialog.show
 
-    def show(dialog: QProgressDialog) -> None:
-        shown.append(dialog.labelText())
-        original_show(dialog)
+    store = app._open_store(tmp_path)
+    with store.engine.connect() as connection:
+        assert current_revision(connection) == head_revision("local")
+    store.close()
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(QProgressDialog, "show", show)
-        store = app._open_store(tmp_path)
-        with store.engine.connect() as connection:
-            assert current_revision(connection) == head_revision("local")
-        store.close()
-        app._open_store(tmp_path).close()
-
-    assert shown == ["Updating this PC's clinic data (once, after the upgrade)…"]
+    assert progress_labels == ["Updating this PC's clinic data (once, after the upgrade)…"]
     assert not store_behind(tmp_path)
+    app._open_store(tmp_path).close()
+    assert len(progress_labels) == 1
 
 
 def test_a_missing_key_is_said_in_a_message_at_start(
