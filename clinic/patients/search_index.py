@@ -127,7 +127,7 @@ class Numbers(Enum):
     prefix index for 3 characters; a fragment is :func:`fragment_match`.
     At 500,000 patients a third of the endings' cost to fill (9.2 CPU
     seconds against 29.2), and a fragment's look-up p95 0.11-0.16 ms
-    (0.04 for the endings, 0.9-3.8 for the trigrams)."""
+    (0.04 for the endings; 0.9 for a phone's fragment by trigrams)."""
 
     def __init__(self, table: str, function: str | None, text: Callable[..., str] | None) -> None:
         self.table = table
@@ -201,8 +201,8 @@ def merge(table: str) -> str:
     data set had 9 (numbers) and 6 (names), and a number fragment's look-up
     took a quarter less once they were one. The same rows are found, in the
     same order. Local migrations 0015 and 0016 run it after filling the
-    tables again, and ``bench.generate`` after building the index (1-10 s a table at
-    500,000 patients)."""
+    tables again, and ``bench.generate`` after building the index (1-10 s
+    a table at 500,000 patients)."""
     return f"INSERT INTO {table} ({table}) VALUES ('optimize')"
 
 

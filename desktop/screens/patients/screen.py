@@ -60,7 +60,9 @@ number, the sex column its longest word, in the font the style sheet gives."""
 OP_COLUMN = 0
 NAME_COLUMN = 1
 SEX_COLUMN = 2
-GIVING_WAY = (7, 6)
+NATIONAL_ID_COLUMN = 6
+SHA_COLUMN = 7
+GIVING_WAY = (SHA_COLUMN, NATIONAL_ID_COLUMN)
 """The columns hidden, in this order, while the name would otherwise get
 less than its starting width (SHA number, then National ID: the patient's
 page shows both): at 1024 px the table had a scroll bar sideways, and both
