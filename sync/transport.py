@@ -29,8 +29,26 @@ TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 LONG_POLL_MARGIN = 10.0
 
 
+SERVER_DOWN = frozenset({500, 502, 503, 504})
+"""What a proxy answers while the server behind it is down or slow, and the
+server itself (as plain text) for a request its stopping cut off."""
+
+
 class Unreachable(ConnectionError):
-    """The server did not answer (no network, server down, timeout)."""
+    """The server did not answer (no network, server down, timeout).
+    ``status`` is the HTTP status of what answered in its place, if
+    anything did."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def answered_instead(self) -> bool:
+        """Something other than the clinic server answered, and not to say
+        the server is down (:data:`SERVER_DOWN`): a Wi-Fi sign-in page, or
+        another web server at a wrong address."""
+        return self.status is not None and self.status not in SERVER_DOWN
 
 
 class ServerRefused(Exception):
@@ -64,7 +82,8 @@ def _answer(response: httpx.Response, server_url: str) -> Any:
     except (orjson.JSONDecodeError, KeyError, TypeError):
         raise Unreachable(
             f"The server at {server_url} did not answer (a proxy or hotspot on the way"
-            f" answered HTTP {response.status_code})"
+            f" answered HTTP {response.status_code})",
+            response.status_code,
         ) from None
     raise refusal
 

@@ -2202,6 +2202,10 @@
         <translation>Hakuna seva ya kliniki iliyowekwa</translation>
     </message>
     <message>
+        <source>Wrong server address, or Wi-Fi sign-in (HTTP %1)</source>
+        <translation>Anwani ya seva si sahihi, au Wi-Fi inahitaji kuingia (HTTP %1)</translation>
+    </message>
+    <message>
         <source>The clinic server cannot be reached</source>
         <translation>Seva ya kliniki haifikiki</translation>
     </message>

@@ -138,6 +138,26 @@ def test_a_proxys_page_for_a_restarting_server_falls_back_to_the_offline_login(
     proxy.close()
 
 
+@pytest.mark.parametrize("status", [200, 404])
+def test_another_web_page_at_the_servers_address_is_said_at_the_offline_login(
+    store: LocalStore, status: int
+) -> None:
+    """A Wi-Fi sign-in page, or another web server at a mistyped address:
+    the login is checked on this PC, and the reason says what to look at."""
+    keep_offline_login(store)
+
+    def answer(_request: httpx.Request) -> httpx.Response:
+        page = b"<html><head><title>Router</title></head></html>"
+        return httpx.Response(status, content=page, headers={"Content-Type": "text/html"})
+
+    other = Transport("http://127.0.0.1:8750", uuid.uuid4(), transport=httpx.MockTransport(answer))
+    user, offline_reason = attempt_login(store, other, "wanjiru", PASSWORD)
+
+    assert user.username == "wanjiru" and not user.online
+    assert offline_reason == f"Wrong server address, or Wi-Fi sign-in (HTTP {status})"
+    other.close()
+
+
 @pytest.mark.parametrize(
     ("status", "message"),
     [

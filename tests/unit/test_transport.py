@@ -114,6 +114,10 @@ def test_an_answer_not_the_servers_is_the_server_unreachable(
     assert str(unreachable.value) == (
         f"The server at {url} did not answer (a proxy or hotspot on the way answered HTTP {code})"
     )
+    assert unreachable.value.status == int(code)
+    # A proxy's 502 and uvicorn's 500 say the server is down; the others
+    # came from something else.
+    assert unreachable.value.answered_instead == (code not in {"500", "502"})
     assert seen == ["POST /api/sync/pull HTTP/1.1"]
 
 

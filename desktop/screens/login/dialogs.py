@@ -164,8 +164,13 @@ def attempt_login(
         )
     try:
         return login_online(store, transport, username, password, device_roles=device_roles), None
-    except Unreachable:
-        reason = translate("LoginDialog", "The clinic server cannot be reached")
+    except Unreachable as unreachable:
+        if unreachable.answered_instead:
+            reason = translate(
+                "LoginDialog", "Wrong server address, or Wi-Fi sign-in (HTTP %1)"
+            ).replace("%1", str(unreachable.status))
+        else:
+            reason = translate("LoginDialog", "The clinic server cannot be reached")
     except ServerRefused as refusal:
         if refusal.status >= 500:
             reason = refusal.message
