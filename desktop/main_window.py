@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -143,6 +144,16 @@ NAVIGATION_PADDING = 40
 """The items' padding in style.qss (14 px each side) and room for the frame."""
 
 
+@dataclass(frozen=True)
+class _Message:
+    """A status bar message: the whole of it, as shown (fitted), and until
+    when (a monotonic time; None: until replaced)."""
+
+    text: str
+    shown: str
+    until: float | None
+
+
 class MainWindow(QMainWindow):
     """Navigation on the left (only the user's screens), the screen on the
     right, and the sync status at the bottom. Size and layout are kept in
@@ -248,16 +259,19 @@ class MainWindow(QMainWindow):
         if "patients" in self.screens and may_write(self.ctx.user.role, Data.PATIENTS):
             self.show_screen("patients").new_patient()  # type: ignore[attr-defined]
 
-    def show_message(self, text: str, seconds: int = 5) -> None:
-        self.statusBar().showMessage(text, seconds * 1000)
+    def show_message(self, text: str, seconds: float = 5) -> None:
+        """``text`` in the status bar for ``seconds`` (see :meth:`_show`)."""
+        self._show(text, seconds)
 
     # --- status bar ------------------------------------------------------
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self._sync_problem = ""
-        self._shown_problem = ""
+        self._message = _Message("", "", None)
+        bar.messageChanged.connect(self._message_changed)
         self.online_label = QLabel()
+        self.online_label.installEventFilter(self)
         self.pending_label = QLabel()
         self.last_sync_label = QLabel()
         self.conflicts_label = QLabel()
@@ -346,31 +360,54 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def _show_sync_problem(self) -> None:
-        """The sync problem in the room the status bar has for it, left of
-        its labels: cut in the middle when longer, so that both what went
-        wrong and what happens next ("retrying in 3 s") show; the whole of
-        it is the online label's tooltip."""
-        text = self._sync_problem
-        room = self.online_label.x() - 2 * self.statusBar().layout().spacing()
-        if room > 0:  # else not laid out yet
-            metrics = self.statusBar().fontMetrics()
-            text = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, room)
-        self._shown_problem = text
-        self.statusBar().showMessage(text)
+        """The sync problem, until sync works again (see :meth:`_show`); the
+        whole of it is also the online label's tooltip."""
+        self._show(self._sync_problem)
 
     def _showing_sync_problem(self) -> bool:
+        return self._showing(self._sync_problem)
+
+    def _show(self, text: str, seconds: float = 0) -> None:
+        """``text`` in the room the status bar has for it, left of its
+        labels: cut in the middle when longer (a long reason at 1024 px, a
+        message in Swahili), so that both what happened and what happens
+        next ("retrying in 3 s") show, and the whole of it is the bar's
+        tooltip; fitted again when the labels move (a resize), for as long as it
+        shows (``seconds``; 0: until replaced)."""
+        bar = self.statusBar()
+        shown = text
+        room = self.online_label.x() - 2 * bar.layout().spacing()
+        if room > 0:  # else not laid out yet: fitted once it is (eventFilter)
+            shown = bar.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, room)
+        until = time.monotonic() + seconds if seconds else None
+        self._message = _Message(text, shown, until)
+        bar.setToolTip(text if shown != text else "")
+        bar.showMessage(shown, round(seconds * 1000))
+
+    def _showing(self, text: str) -> bool:
+        """Whether the status bar shows ``text`` (as :meth:`_show` fitted it)."""
         shown = self.statusBar().currentMessage()
-        return bool(shown) and shown == self._shown_problem
+        return bool(shown) and self._message.text == text and shown == self._message.shown
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self._showing_sync_problem():
-            # Once the status bar's labels have moved to the new width.
-            QTimer.singleShot(0, self._refit_sync_problem)
+    def _message_changed(self, shown: str) -> None:
+        if shown != self._message.shown:  # gone, or another's
+            self.statusBar().setToolTip("")
 
-    def _refit_sync_problem(self) -> None:
-        if self._showing_sync_problem():
-            self._show_sync_problem()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The status bar's message is fitted again when its labels move:
+        the window laid out, or resized."""
+        if watched is self.online_label and event.type() == QEvent.Type.Move:
+            QTimer.singleShot(0, self._refit_message)
+        return super().eventFilter(watched, event)
+
+    def _refit_message(self) -> None:
+        message = self._message
+        if not self._showing(message.text):
+            return
+        if message.until is None:
+            self._show(message.text)
+        elif (left := message.until - time.monotonic()) > 0:
+            self._show(message.text, left)
 
     # --- layout memory ---------------------------------------------------
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from clinic.enums import Role
+from desktop.app import apply_style
 from desktop.main_window import MainWindow
 from desktop.sync_controller import SyncState
 from sync.engine import SyncStatus
@@ -152,6 +153,41 @@ def test_a_long_sync_message_is_cut_in_the_middle_to_fit_beside_the_labels(
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == message)
     window.show_sync_state(SyncState(online=True, status=status))
     assert window.statusBar().currentMessage() == ""
+
+
+def test_a_long_message_shown_before_the_window_is_fitted_once_it_is_laid_out(
+    qtbot: QtBot, make_context: MakeContext, tmp_path: Path
+) -> None:
+    """The offline login's reason is shown as the window opens (in Swahili
+    it is longer): at 1024 px, in the app's own style, it is cut in the
+    middle, not at its end, and the whole of it is the status bar's tooltip
+    while it shows."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_style(app)
+    try:
+        window = MainWindow(make_context(Role.RECEPTIONIST), settings(tmp_path))
+        qtbot.addWidget(window)
+        window.resize(1024, 768)
+        message = (
+            "Unafanya kazi nje ya mtandao: Anwani ya seva si sahihi, au Wi-Fi inahitaji"
+            " kuingia (HTTP 200)"
+        )
+        window.show_message(message, 2)
+        window.show()
+        bar = window.statusBar()
+
+        qtbot.waitUntil(lambda: "…" in bar.currentMessage())
+        shown = bar.currentMessage()
+        assert shown.startswith("Unafanya kazi") and shown.endswith("(HTTP 200)")
+        assert bar.fontMetrics().horizontalAdvance(shown) < window.online_label.x()
+        assert bar.toolTip() == message
+        window.resize(1600, 900)  # widened while it shows: whole now
+        qtbot.waitUntil(lambda: bar.currentMessage() == message)
+        assert bar.toolTip() == ""
+        qtbot.waitUntil(lambda: bar.currentMessage() == "", timeout=5000)  # its 2 s kept
+    finally:
+        app.setStyleSheet("")
 
 
 def test_the_window_size_is_remembered(
