@@ -372,8 +372,8 @@ class MainWindow(QMainWindow):
         labels: cut in the middle when longer (a long reason at 1024 px, a
         message in Swahili), so that both what happened and what happens
         next ("retrying in 3 s") show, and the whole of it is the bar's
-        tooltip; fitted again when the labels move (a resize), for as long as it
-        shows (``seconds``; 0: until replaced)."""
+        tooltip; fitted again when the labels move (a resize), for as long
+        as it shows (``seconds``; 0: until replaced)."""
         bar = self.statusBar()
         shown = text
         room = self.online_label.x() - 2 * bar.layout().spacing()
