@@ -27,8 +27,6 @@ from sync.credentials import Tokens, TokenStore
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 LONG_POLL_MARGIN = 10.0
-
-
 SERVER_DOWN = frozenset({500, 502, 503, 504})
 """What a proxy answers while the server behind it is down or slow, and the
 server itself (as plain text) for a request its stopping cut off."""

@@ -57,6 +57,12 @@ FIRST_NAMES_TABLE = (
 for 2-4 letters."""
 
 
+def _search_keys(numbers: tuple[str | None, ...]) -> list[str]:
+    """The search keys (``number_search_key``) of a patient's numbers that
+    are there."""
+    return [number_search_key(number) for number in numbers if number]
+
+
 def number_pieces(*numbers: str | None) -> str:
     """The numbers' index text for one patient: the piece of
     :data:`PIECE` characters starting at each character of each number's
@@ -65,9 +71,10 @@ def number_pieces(*numbers: str | None) -> str:
     anywhere inside a number is then a phrase of those pieces, or the start
     of one (:func:`fragment_match`); a number shorter than
     :data:`SHORTEST_FRAGMENT` has none."""
-    keys = [number_search_key(number) for number in numbers if number]
     return " ".join(
-        key[i : i + PIECE] for key in keys for i in range(len(key) - SHORTEST_FRAGMENT + 1)
+        key[i : i + PIECE]
+        for key in _search_keys(numbers)
+        for i in range(len(key) - SHORTEST_FRAGMENT + 1)
     )
 
 
@@ -75,8 +82,9 @@ def number_suffixes(*numbers: str | None) -> str:
     """The numbers' index text of :attr:`Numbers.ENDINGS`: every ending of
     each number's search key at least :data:`SHORTEST_FRAGMENT` long
     (``0757143067`` gives ``0757143067 757143067 ... 067``)."""
-    keys = [number_search_key(number) for number in numbers if number]
-    return " ".join(key[i:] for key in keys for i in range(len(key) - SHORTEST_FRAGMENT + 1))
+    return " ".join(
+        key[i:] for key in _search_keys(numbers) for i in range(len(key) - SHORTEST_FRAGMENT + 1)
+    )
 
 
 def fragment_match(key: str) -> str:
