@@ -9,6 +9,7 @@ local tree creates by hand (FTS5 has no SQLAlchemy model).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +28,26 @@ _REVISION_LINE = re.compile(
 )
 
 
+class NewerDatabase(Exception):
+    """The database is at a revision this version's migrations do not hold:
+    a newer version of the app migrated it, and this one cannot read it.
+    Nothing was changed."""
+
+    def __init__(self, tree: str, revision: str) -> None:
+        whose = "This PC's clinic data" if tree == "local" else "The clinic database"
+        super().__init__(
+            f"{whose} was last opened by a newer version of Seth Clinic (revision"
+            f" {revision}), which this version cannot read: install that version or a"
+            " newer one. Nothing was changed."
+        )
+        self.tree = tree
+        self.revision = revision
+
+
 @cache
-def head_revision(tree: str) -> str:
-    """The newest revision of a tree (what a store is at once migrated): the
-    one no other revision names as its ``down_revision``. Read from the
-    revision files' own lines, because importing Alembic to ask it takes
+def _revisions(tree: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The revisions of a tree and those named as a ``down_revision``, read
+    from the revision files' own lines: importing Alembic to ask it takes
     longer than the rest of the app's start (tests/integration/
     test_migrations.py holds this to Alembic's answer)."""
     revisions: set[str] = set()
@@ -40,10 +56,23 @@ def head_revision(tree: str) -> str:
         for name, value in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
             if value:
                 (revisions if name == "revision" else parents).add(value)
+    return frozenset(revisions), frozenset(parents)
+
+
+def head_revision(tree: str) -> str:
+    """The newest revision of a tree (what a store is at once migrated): the
+    one no other revision names as its ``down_revision``."""
+    revisions, parents = _revisions(tree)
     heads = revisions - parents
     if len(heads) > 1:
         raise RuntimeError(f"the {tree} migrations have several heads: {sorted(heads)}")
-    return heads.pop() if heads else "base"
+    return next(iter(heads)) if heads else "base"
+
+
+def unknown_revisions(tree: str, versions: Iterable[str]) -> list[str]:
+    """Those of ``versions`` (a database's) that this version's migrations
+    of ``tree`` do not hold: a newer version's."""
+    return [version for version in versions if version not in _revisions(tree)[0]]
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -98,10 +127,16 @@ def run_migrations(context: Any) -> None:
 
 def upgrade(engine: Engine, tree: str, revision: str = "head") -> None:
     """Migrate to ``revision``; a database already at the head is left as
-    it is without running Alembic's environment (a fast start)."""
+    it is without running Alembic's environment (a fast start).
+    Raises :class:`NewerDatabase`, before anything is written, for a
+    database a newer version migrated."""
     with engine.begin() as connection:
-        if revision == "head" and current_revision(connection) == head_revision(tree):
+        current = current_revision(connection)
+        if revision == "head" and current == head_revision(tree):
             return
+        unknown = unknown_revisions(tree, current.split(",") if current else [])
+        if unknown:
+            raise NewerDatabase(tree, ",".join(unknown))
         from alembic import command
 
         command.upgrade(alembic_config(tree, connection), revision)

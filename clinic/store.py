@@ -254,8 +254,9 @@ def store_behind(data_dir: Path) -> bool:
     """Whether the store in ``data_dir`` was made by an older version of
     the app, so that :func:`open_local_store` migrates it first: seconds,
     about 20 at 500,000 patients when a migration makes the search index
-    again."""
-    from clinic.migrate import VERSION_TABLE, head_revision
+    again. A store a newer version made is not: opening it raises
+    ``clinic.migrate.NewerDatabase``."""
+    from clinic.migrate import VERSION_TABLE, head_revision, unknown_revisions
 
     path = data_dir / STORE_FILE
     if store_state(path) == StoreState.NEW:
@@ -266,10 +267,11 @@ def store_behind(data_dir: Path) -> bool:
             "SELECT 1 FROM sqlite_master WHERE name = ?", (VERSION_TABLE,)
         ).fetchall():
             return True
-        revisions = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchall()
+        rows = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchall()
     finally:
         connection.close()
-    return [revision for (revision,) in revisions] != [head_revision("local")]
+    versions = [version for (version,) in rows]
+    return versions != [head_revision("local")] and not unknown_revisions("local", versions)
 
 
 def open_local_store(data_dir: Path, *, encrypted: bool = True) -> LocalStore:
@@ -280,13 +282,18 @@ def open_local_store(data_dir: Path, *, encrypted: bool = True) -> LocalStore:
     it is: the benchmarks' data sets, never the app's.
 
     Raises ``OSError`` when the folder cannot be created or written,
-    StoreKeyRefused when the store's key is missing or wrong.
+    StoreKeyRefused when the store's key is missing or wrong,
+    ``clinic.migrate.NewerDatabase`` when a newer version made the store.
     """
     from clinic.migrate import upgrade
 
     path = make_owner_only(data_dir)
     engine = create_sqlite_engine(path, store_key_for(path) if encrypted else None)
-    upgrade(engine, "local")
+    try:
+        upgrade(engine, "local")
+    except BaseException:
+        engine.dispose()
+        raise
     store = LocalStore(
         path=path,
         engine=engine,

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from clinic.cipher import StoreState, store_state
 from clinic.journal.models import StoreSetting
+from clinic.migrate import NewerDatabase
 from clinic.paths import resources_dir
 from clinic.store import STORE_FILE, LocalStore, open_local_store, store_behind
 from clinic.store_key import StoreKeyRefused
@@ -144,6 +145,18 @@ def main(data_dir: Path) -> int:
         store = _open_store(data_dir)
     except StoreKeyRefused as error:
         QMessageBox.critical(None, "Seth Clinic", str(error))
+        return 1
+    except NewerDatabase as error:
+        QMessageBox.critical(
+            None,
+            "Seth Clinic",
+            translate(
+                "App",
+                "This PC's clinic data was last opened by a newer version of Seth Clinic"
+                " (revision %1), which this version cannot read. Install that version or"
+                " a newer one; nothing was changed.",
+            ).replace("%1", error.revision),
+        )
         return 1
     local_server: LocalServer | None = None
     try:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from clinic.backup import BackupRefused
 from clinic.enums import Role
 from clinic.errors import InvalidValue
+from clinic.migrate import NewerDatabase
 from clinic.org.service import create_branch, create_user
 from server.config import ConfigError, load_settings, uvicorn_options
 from server.database import SERVER_ACTOR, create_first_admin, migrate, open_database
@@ -278,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         commands[args.command](args)
-    except (CommandFailed, ConfigError, OSError) as error:
+    except (CommandFailed, ConfigError, NewerDatabase, OSError) as error:
         print(f"seth-clinic-server: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

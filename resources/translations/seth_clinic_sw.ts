@@ -97,6 +97,10 @@
         <translation>Inasasisha data ya kliniki ya kompyuta hii (mara moja, baada ya kusasisha)…</translation>
     </message>
     <message>
+        <source>This PC&apos;s clinic data was last opened by a newer version of Seth Clinic (revision %1), which this version cannot read. Install that version or a newer one; nothing was changed.</source>
+        <translation>Data ya kliniki ya kompyuta hii ilifunguliwa mwisho na toleo jipya zaidi la Seth Clinic (toleo %1), ambalo toleo hili haliwezi kusoma. Sakinisha toleo hilo au jipya zaidi; hakuna kilichobadilishwa.</translation>
+    </message>
+    <message>
         <source>Working offline: %1</source>
         <translation>Unafanya kazi nje ya mtandao: %1</translation>
     </message>

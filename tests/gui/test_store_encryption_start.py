@@ -1,6 +1,7 @@
 """The desktop app's start on an encrypted store (issue 15, item 5): a plain
 store an older version left is encrypted in place behind a progress dialog,
-and a store whose key is missing is said so in a message, not a traceback."""
+and a store whose key is missing, or that a newer version made, is said so
+in a message, not a traceback."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 from pytestqt.qtbot import QtBot
+from sqlalchemy import text
 
 from clinic.cipher import StoreState, store_state
 from clinic.migrate import current_revision, downgrade, head_revision
@@ -77,3 +79,23 @@ def test_a_missing_key_is_said_in_a_message_at_start(
     assert app.main(tmp_path) == 1
 
     assert len(said) == 1 and said[0].startswith("the store's key is missing")
+
+
+def test_a_store_a_newer_version_made_is_said_in_a_message_at_start(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, progress_labels: list[str]
+) -> None:
+    store = open_local_store(tmp_path)
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    store.close()
+    said: list[Any] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args: said.append(args[2]))
+
+    assert app.main(tmp_path) == 1
+
+    assert said == [
+        "This PC's clinic data was last opened by a newer version of Seth Clinic (revision"
+        " 0999), which this version cannot read. Install that version or a newer one;"
+        " nothing was changed."
+    ]
+    assert progress_labels == []

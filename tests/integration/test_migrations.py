@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from clinic.journal.models import StoreSetting
 from clinic.migrate import (
     SEARCH_TABLE_PREFIX,
+    NewerDatabase,
     alembic_config,
     downgrade,
     head_revision,
@@ -28,7 +29,13 @@ from clinic.migrate import (
 )
 from clinic.migrate import current_revision as migrate_current_revision
 from clinic.patients.search_index import fragment_match
-from clinic.store import DEVICE_ID_KEY, STORE_FILE, create_sqlite_engine, open_local_store
+from clinic.store import (
+    DEVICE_ID_KEY,
+    STORE_FILE,
+    create_sqlite_engine,
+    open_local_store,
+    store_behind,
+)
 from clinic.store_key import KEY_FILE
 
 LOCAL_ONLY_TABLES = {"outbox", "rejected_changes", "store_settings"}
@@ -510,6 +517,34 @@ def test_a_copied_store_file_keeps_the_device_id_it_was_made_with(tmp_path: Path
         fresh.close()
 
 
+def stamp(engine: Engine, revision: str) -> None:
+    """Set the database's revision as a newer version's migration would."""
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
+def test_a_store_a_newer_version_made_is_refused_unchanged(tmp_path: Path) -> None:
+    """An older app opening a store a newer one migrated says so, naming the
+    revision, and writes nothing (Alembic's own answer was "Can't locate
+    revision", a traceback at the desktop's start)."""
+    store = open_local_store(tmp_path)
+    with store.write() as session:
+        session.add(StoreSetting(key="server_url", value="http://127.0.0.1:8750"))
+    stamp(store.engine, "0999")
+    store.close()
+    before = (tmp_path / STORE_FILE).read_bytes()
+
+    assert not store_behind(tmp_path)  # no "Updating…" dialog before the refusal
+    with pytest.raises(NewerDatabase) as refused:
+        open_local_store(tmp_path)
+
+    assert refused.value.revision == "0999"
+    assert str(refused.value).startswith(
+        "This PC's clinic data was last opened by a newer version of Seth Clinic (revision 0999)"
+    )
+    assert (tmp_path / STORE_FILE).read_bytes() == before
+
+
 # --- PostgreSQL, central tree ---------------------------------------------------
 
 
@@ -560,3 +595,14 @@ def test_the_comparison_sees_a_postgres_database_that_differs_from_the_models(
     differences, _ = schema_differences(postgres_engine, "central")
     flat = [d[0] if isinstance(d, tuple) else d[0][0] for d in differences]
     assert sorted(flat) == ["add_index", "modify_type"]
+
+
+@pytest.mark.postgres
+def test_a_database_a_newer_server_migrated_is_refused_unchanged(postgres_engine: Engine) -> None:
+    upgrade(postgres_engine, "central")
+    stamp(postgres_engine, "0999")
+
+    with pytest.raises(NewerDatabase, match=r"^The clinic database .* \(revision 0999\)"):
+        upgrade(postgres_engine, "central")
+
+    assert current_revision(postgres_engine) == "0999"

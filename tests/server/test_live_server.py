@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from sqlalchemy import text
 
 from tests.server.helpers import database_from_template
 
@@ -131,6 +132,26 @@ def _create_user(env: dict[str, str], *args: str) -> subprocess.CompletedProcess
         text=True,
         timeout=120,
         check=False,
+    )
+
+
+def test_a_database_a_newer_server_migrated_is_refused_in_one_line(
+    postgres_server: str, central_template: str, tmp_path: Path
+) -> None:
+    with database_from_template(postgres_server, central_template, "newer") as database:
+        with database.engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+        url = database.engine.url.render_as_string(hide_password=False)
+        env = _environment(tmp_path / "data", DATABASE_URL=url, JWT_SECRET="n" * 48)
+        migrated = subprocess.run(
+            [SERVER, "migrate"], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    assert migrated.returncode == 1
+    assert migrated.stderr.strip() == (
+        "seth-clinic-server: The clinic database was last opened by a newer version of Seth"
+        " Clinic (revision 0999), which this version cannot read: install that version or a"
+        " newer one. Nothing was changed."
     )
 
 
