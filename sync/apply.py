@@ -43,6 +43,7 @@ from clinic.journal.entities import SYNCED
 from clinic.journal.models import OutboxEntry, StoreSetting
 from clinic.patients.search_index import (
     INDEX_AT_ONCE_FROM,
+    entries_held,
     indexed_at_once,
     indexed_if_changed,
     pause_indexing,
@@ -231,7 +232,8 @@ def end_bulk_load(session: Session) -> None:
     (cache_size,) = cursor.execute("PRAGMA cache_size").fetchone()
     cursor.execute(f"PRAGMA cache_size = -{max(BULK_CACHE_KIB, -cache_size)}")
     try:
-        resume_indexing(cursor, note.value["search"])
+        with entries_held(cursor):
+            resume_indexing(cursor, note.value["search"])
         for sql in sorted(note.value["indexes"], key=_indexed_table):
             cursor.execute(sql)
     finally:

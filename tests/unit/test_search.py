@@ -4,6 +4,7 @@ the SQLite search index the triggers keep in step with the patients table."""
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,14 @@ from clinic.actor import Actor
 from clinic.numbering.service import add_lease
 from clinic.patients.models import Patient
 from clinic.patients.search import list_patients, search_patient_ids, search_patients
+from clinic.patients.search_index import (
+    HASH_BYTES,
+    NAMES,
+    NUMBERS,
+    entries_held,
+    pause_indexing,
+    resume_indexing,
+)
 from clinic.patients.service import PatientDetails, register_patient, update_patient
 from clinic.rules.numbers import NumberKind
 from clinic.store import LocalStore
@@ -428,3 +437,98 @@ def test_search_ids_are_stored_hex_ids(store: LocalStore, receptionist: Actor) -
         assert search_patient_ids(session, "0757143067") == [patient.id.hex]
         assert search_patient_ids(session, "143067") == [patient.id.hex]
         assert uuid.UUID(hex=search_patient_ids(session, "mary")[0]) == patient.id
+
+
+# --- a bulk load's entries ------------------------------------------------------
+
+MANY = 12_000
+"""Patients whose numbers' entries are over FTS5's 1 MiB held in memory."""
+
+
+def segments(cursor: Any, table: str) -> int:
+    """The segments of an FTS5 table's index, from its structure record
+    (``%_data`` row 10: a 4-byte cookie, SQLite 3.44's 4-byte mark of its
+    second version if there, then the levels and segments as varints,
+    single bytes here)."""
+    (record,) = cursor.execute(f"SELECT block FROM {table}_data WHERE id = 10").fetchone()
+    start = 8 if record[4:8] == b"\xff\x00\x00\x01" else 4
+    levels, count = record[start], record[start + 1]
+    assert levels < 0x80 and count < 0x80
+    return int(count)
+
+
+def blocks(cursor: Any, table: str) -> int:
+    """The rows of an FTS5 table's index written to the store so far."""
+    (count,) = cursor.execute(f"SELECT count(*) FROM {table}_data").fetchone()
+    return int(count)
+
+
+def index_many(store: LocalStore, receptionist: Actor, held: bool) -> dict[str, Any]:
+    """:data:`MANY` copies of one patient added with indexing paused, then
+    indexed together (inside ``entries_held`` when ``held``): the numbers'
+    index rows written before leaving it, the segments that added to each
+    table, its ``hashsize`` setting after, and what a fragment and a name
+    find."""
+    add(store, receptionist, "Wanjiru", last_name="Kamau", phone="0722100000")
+    with store.write() as session:
+        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        paused = pause_indexing(cursor)
+        columns = [name for (_, name, *_rest) in cursor.execute("PRAGMA table_info(patients)")]
+        made = {
+            "id": "lower(hex(randomblob(16)))",
+            "op_number": "'OP-2026-' || printf('%06d', n)",
+            "phone": "'0733' || printf('%06d', n)",
+        }
+        chosen = ", ".join(made.get(name, name) for name in columns)
+        cursor.execute(
+            f"WITH RECURSIVE n(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM n WHERE n < {MANY})"
+            f" INSERT INTO patients ({', '.join(columns)}) SELECT {chosen} FROM patients, n"
+        )
+        before = {
+            table: (segments(cursor, table), blocks(cursor, table)) for table in (NAMES, NUMBERS)
+        }
+        with entries_held(cursor) if held else nullcontext():
+            resume_indexing(cursor, paused)
+            written_inside = blocks(cursor, NUMBERS) - before[NUMBERS][1]
+        shape = {
+            table: (
+                segments(cursor, table) - before[table][0],
+                cursor.execute(f"SELECT v FROM {table}_config WHERE k = 'hashsize'").fetchall(),
+            )
+            for table in (NAMES, NUMBERS)
+        }
+    return {
+        "written inside": written_inside,
+        "shape": shape,
+        "found": len(find(store, "073300599", limit=100)),
+        "wanjiru": len(find(store, "wanjiru", limit=MANY + 10)),
+    }
+
+
+def test_a_bulk_loads_entries_go_to_each_table_as_one_segment(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    """``entries_held`` (the end of a first sync): FTS5 holds the new
+    entries in memory and writes each table's as one segment on leaving,
+    instead of one a MiB, merged again and again as they come; then it
+    holds no more than its default."""
+    result = index_many(store, receptionist, held=True)
+
+    assert result["written inside"] == 0
+    assert result["shape"] == {table: (1, [(HASH_BYTES,)]) for table in (NAMES, NUMBERS)}
+    assert result["found"] == 10  # 0733005990-0733005999
+    assert result["wanjiru"] == MANY + 1
+
+
+def test_without_holding_them_the_same_entries_are_written_as_they_come(
+    store: LocalStore, receptionist: Actor
+) -> None:
+    """What the test above holds ``entries_held`` to: the same patients,
+    indexed as before it, have their entries written while they are
+    indexed, in several segments."""
+    result = index_many(store, receptionist, held=False)
+
+    assert result["written inside"] > 0
+    assert result["shape"][NUMBERS][0] > 1
+    assert result["found"] == 10
+    assert result["wanjiru"] == MANY + 1
