@@ -36,7 +36,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -45,7 +44,7 @@ from clinic import cipher
 from clinic.cipher import SQLITE_HEADER, StoreState, store_state
 from clinic.files import replaced_whole
 from clinic.journal.models import AuditEvent, OutboxEntry, StoreSetting
-from clinic.migrate import alembic_config, upgrade
+from clinic.migrate import unknown_revisions, upgrade
 from clinic.numbering.models import NumberLease
 from clinic.numbering.service import SENT_THROUGH_KEY
 from clinic.store import (
@@ -214,8 +213,7 @@ def read_backup(path: Path, key: bytes | None = None) -> BackupInfo:
         engine.dispose()
     if revision is None or device is None:
         raise BackupRefused(f"{path} is not a Seth Clinic backup (it holds no clinic store)")
-    known = {script.revision for script in _local_scripts().walk_revisions()}
-    if revision not in known:
+    if unknown_revisions("local", [revision]):
         raise BackupRefused(
             f"{path} was made by a newer version of Seth Clinic (schema {revision});"
             " install that version or newer to restore it"
@@ -316,10 +314,6 @@ def kept_backups(store_path: Path) -> list[DailyBackup]:
             with suppress(FileNotFoundError):
                 kept.append(DailyBackup(date.fromisoformat(match[1]), path, path.stat().st_size))
     return sorted(kept, key=lambda backup: backup.day)
-
-
-def _local_scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(alembic_config("local"))
 
 
 def _holds_a_store(store_path: Path) -> bool:

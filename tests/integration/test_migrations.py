@@ -5,7 +5,10 @@ to the models (compared exactly as the trees' env.py configures Alembic)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -498,6 +501,35 @@ def test_opening_a_store_twice_keeps_its_device_id_and_data(tmp_path: Path) -> N
         check_local_schema(second.engine)
     finally:
         second.close()
+
+
+def test_the_app_opens_a_current_store_and_logs_in_without_loading_alembic(
+    tmp_path: Path,
+) -> None:
+    """Importing Alembic takes longer than the rest of the app's start: a
+    store at the head opens without it (``upgrade`` reads the revision
+    itself), and the logged-in session's modules (its daily backup among
+    them) do not load it either."""
+    open_local_store(tmp_path).close()
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from clinic.store import open_local_store\n"
+        "import desktop.session\n"
+        f"open_local_store(Path({str(tmp_path)!r})).close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_a_copied_store_file_keeps_the_device_id_it_was_made_with(tmp_path: Path) -> None:
