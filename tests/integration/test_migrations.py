@@ -28,6 +28,7 @@ from clinic.migrate import (
     alembic_config,
     downgrade,
     head_revision,
+    unknown_revisions,
     upgrade,
 )
 from clinic.migrate import current_revision as migrate_current_revision
@@ -145,8 +146,13 @@ def test_local_tree_downgrades_to_base_and_upgrades_again(sqlite_engine: Engine)
 
 
 @pytest.mark.parametrize("tree", ["local", "central"])
-def test_the_head_read_from_the_files_is_alembics(tree: str) -> None:
+def test_the_head_and_revisions_read_from_the_files_are_alembics(tree: str) -> None:
     assert head_revision(tree) == head(tree)
+    script = ScriptDirectory.from_config(alembic_config(tree))
+    every = [revision.revision for revision in script.walk_revisions()]
+    assert len(every) > 1
+    assert unknown_revisions(tree, every) == []
+    assert unknown_revisions(tree, [*every, "ffff_future"]) == ["ffff_future"]
 
 
 def test_the_revision_read_from_the_store_is_alembics(sqlite_engine: Engine) -> None:
