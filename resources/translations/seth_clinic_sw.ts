@@ -3117,6 +3117,10 @@
         <source>Estimated from an age as written; the date of birth is not known</source>
         <translation>Imekadiriwa kutoka umri ulioandikwa; tarehe ya kuzaliwa haijulikani</translation>
     </message>
+    <message>
+        <source>Legacy number</source>
+        <translation>Nambari ya zamani</translation>
+    </message>
 </context>
 <context>
     <name>PatientsScreen</name>

@@ -35,12 +35,14 @@ from desktop.screens.patients.screen import (
     NAME_COLUMN,
     OP_COLUMN,
     SEX_COLUMN,
+    SHA_COLUMN,
     WIDEST_OP_NUMBER,
 )
 from tests.conftest import make_actor
 from tests.gui.conftest import MakeContext
 
 WAIT_MS = 5000
+AGE_COLUMN = 3
 
 
 # --- helpers -----------------------------------------------------------------
@@ -817,6 +819,37 @@ def test_the_name_keeps_its_room_on_a_small_screen_and_the_ids_give_way(
         assert header.sectionSize(NAME_COLUMN) > name_width
     finally:
         app.setStyleSheet("")
+
+
+def test_a_hit_found_by_a_number_not_in_its_row_says_it_on_hover(
+    qtbot: QtBot, make_context: MakeContext, store: LocalStore, reception: Actor
+) -> None:
+    """The legacy number has no column, and National ID and SHA number give
+    way on a small screen: a row's tooltip gives the ones the patient has,
+    so a hit found by one of them says why. The estimated age keeps its
+    own tooltip; a patient with none of them has no tooltip."""
+    register(
+        store, reception, date(2026, 3, 2), first_name="Nancy", last_name="Korir", age="9yrs",
+        legacy_number="057/17", sha_number="CR1375745282811",
+    )  # fmt: skip
+    register(store, reception, date(2026, 3, 2), first_name="Isaac", last_name="Mwendwa")
+    screen = open_screen(qtbot, make_context())
+    search(qtbot, screen, "7574")
+    qtbot.waitUntil(lambda: names(screen.table) == ["Nancy Korir"], timeout=WAIT_MS)
+    model = screen.table.model()
+    tip = Qt.ItemDataRole.ToolTipRole
+
+    for column in (OP_COLUMN, NAME_COLUMN, SHA_COLUMN):
+        assert model.data(model.index(0, column), tip) == (
+            "Legacy number: 057/17\nSHA number: CR1375745282811"
+        )
+    assert model.data(model.index(0, AGE_COLUMN), tip) == (
+        "Estimated from an age as written; the date of birth is not known"
+    )
+
+    search(qtbot, screen, "mwendwa")
+    qtbot.waitUntil(lambda: names(screen.table) == ["Isaac Mwendwa"], timeout=WAIT_MS)
+    assert model.data(model.index(0, NAME_COLUMN), tip) is None
 
 
 FIVE_ROWS = (

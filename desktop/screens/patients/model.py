@@ -259,10 +259,23 @@ class PatientTableModel(QAbstractTableModel):
             return self._cell(patient, index.column())
         if role == PATIENT_ID_ROLE:
             return patient.id
-        estimated_age = index.column() == 3 and patient.date_of_birth_estimated
-        if role == Qt.ItemDataRole.ToolTipRole and estimated_age:
-            return self.tr("Estimated from an age as written; the date of birth is not known")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == 3 and patient.date_of_birth_estimated:
+                return self.tr("Estimated from an age as written; the date of birth is not known")
+            return self._numbers_tip(patient)
         return None
+
+    def _numbers_tip(self, patient: PatientSummary) -> str | None:
+        """The patient's numbers that may not show in the row: the legacy
+        number (no column), the national id and the SHA number (their
+        columns give way on a small screen), so that a hit found by one of
+        them says why."""
+        numbers = (
+            (self.tr("Legacy number"), patient.legacy_number),
+            (self._headers[6], patient.national_id),
+            (self._headers[7], patient.sha_number),
+        )
+        return "\n".join(f"{label}: {value}" for label, value in numbers if value) or None
 
     def _cell(self, patient: PatientSummary, column: int) -> str:
         if column == 0:
