@@ -282,32 +282,6 @@ class _KnownPatients:
         self._keys[key] = line
 
 
-def import_paper_register(
-    source: PaperRegister | str | os.PathLike[str] | Iterable[str],
-    *,
-    session: Session,
-    actor: Actor,
-    today: date,
-) -> ImportReport:
-    """Register every new patient of a paper register, each checked as
-    :func:`~clinic.patients.service.register_patient` checks it and all
-    registered together by :func:`~clinic.patients.service.register_patients`
-    (an OP number, an outbox entry and an audit event each), and report what
-    happened to every row.
-
-    ``source`` is a register already read, a CSV file's path (``str`` or
-    ``Path``), or its lines of text. Ages count back from ``today``. Runs in
-    the caller's transaction: commit it to keep the import, roll it back to
-    leave the store as it was (see :class:`RegisterImport` to import a long
-    register in several transactions). Raises :class:`RegisterUnreadable`,
-    before anything is written, when the file cannot be read as a register.
-    """
-    register = source if isinstance(source, PaperRegister) else read_paper_register(source)
-    job = RegisterImport(actor=actor, today=today)
-    job.import_rows(register.rows, session=session)
-    return job.report
-
-
 class RegisterImport:
     """One import of a register, which may span several transactions.
 

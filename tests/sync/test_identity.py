@@ -27,7 +27,6 @@ from clinic.migrate import head_revision
 from clinic.numbering.models import NumberLease
 from clinic.numbering.service import BLOCK_SIZE, next_number
 from clinic.org.models import Device
-from clinic.patients.importer import import_paper_register
 from clinic.patients.models import Patient
 from clinic.rules.numbers import NumberKind, format_number
 from clinic.visits.service import open_visit
@@ -53,6 +52,7 @@ from tests.sync.conftest import (
     restore_backup,
     server_patient,
 )
+from tests.unit.test_importer import import_register
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
@@ -502,7 +502,7 @@ def import_register_offline(pc: Pc, prefix: str) -> None:
         surname = "".join("abcdefghij"[int(digit)] for digit in f"{i:04d}").title()
         lines.append(f"{prefix}ngela {surname},{20 + i % 60}yrs,Kibera,{prefix}{i:05d}/25,")
     with pc.store.write() as session:
-        report = import_paper_register(lines, session=session, actor=pc.actor(), today=TODAY)
+        report = import_register(lines, session=session, actor=pc.actor())
     assert report.imported == REGISTER_ROWS, report.summary()
 
 
@@ -598,12 +598,11 @@ def test_an_imported_register_reaches_the_server_with_one_mutation_per_patient(
     pc.user = login_online(pc.store, pc.transport, reception.username, PASSWORD)
     pc.engine.pull(SyncReport())
     with pc.store.write() as session:
-        report = import_paper_register(
+        report = import_register(
             ["NAME,AGE,RESIDENCE,NUMBER,PHONE NUMBER"]
             + [f"grace wambui,{20 + i}yrs,limuru,{i:03d}/25,0722114{i:03d}" for i in range(5)],
             session=session,
             actor=pc.actor(),
-            today=TODAY,
         )
     assert report.imported == 5
     provisional = op_numbers(pc)

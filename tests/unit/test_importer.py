@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from clinic.actor import Actor
 from clinic.db import utcnow
@@ -21,9 +22,9 @@ from clinic.journal.service import snapshot, verify_chain
 from clinic.patients.importer import (
     ImportProblem,
     ImportReport,
+    PaperRegister,
     RegisterImport,
     RegisterUnreadable,
-    import_paper_register,
     read_paper_register,
 )
 from clinic.patients.models import Patient
@@ -116,9 +117,20 @@ def register_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return path
 
 
+def import_register(
+    source: PaperRegister | Path | list[str], *, session: Session, actor: Actor
+) -> ImportReport:
+    """A register (read already, a CSV file's path or its lines) imported
+    in ``session``'s transaction, in one part."""
+    register = source if isinstance(source, PaperRegister) else read_paper_register(source)
+    job = RegisterImport(actor=actor, today=TODAY)
+    job.import_rows(register.rows, session=session)
+    return job.report
+
+
 def run_import(store: LocalStore, actor: Actor, source: Path | list[str]) -> ImportReport:
     with store.write() as session:
-        return import_paper_register(source, session=session, actor=actor, today=TODAY)
+        return import_register(source, session=session, actor=actor)
 
 
 def import_text(store: LocalStore, actor: Actor, text: str) -> ImportReport:
@@ -599,9 +611,7 @@ def test_spreadsheet_encodings_are_read(
 
 def test_an_import_rolled_back_leaves_nothing(store: LocalStore, importer: Actor) -> None:
     with pytest.raises(RuntimeError), store.write() as session:
-        report = import_paper_register(
-            SAMPLE.splitlines(keepends=True), session=session, actor=importer, today=TODAY
-        )
+        report = import_register(SAMPLE.splitlines(keepends=True), session=session, actor=importer)
         assert report.imported == 6
         raise RuntimeError("the admin cancelled")
 
