@@ -22,7 +22,6 @@ from clinic.journal.service import snapshot, verify_chain
 from clinic.patients.importer import (
     ImportProblem,
     ImportReport,
-    PaperRegister,
     RegisterImport,
     RegisterUnreadable,
     read_paper_register,
@@ -117,14 +116,11 @@ def register_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return path
 
 
-def import_register(
-    source: PaperRegister | Path | list[str], *, session: Session, actor: Actor
-) -> ImportReport:
-    """A register (read already, a CSV file's path or its lines) imported
-    in ``session``'s transaction, in one part."""
-    register = source if isinstance(source, PaperRegister) else read_paper_register(source)
+def import_register(source: Path | list[str], *, session: Session, actor: Actor) -> ImportReport:
+    """A register (a CSV file's path or its lines) imported in ``session``'s
+    transaction, in one part."""
     job = RegisterImport(actor=actor, today=TODAY)
-    job.import_rows(register.rows, session=session)
+    job.import_rows(read_paper_register(source).rows, session=session)
     return job.report
 
 
