@@ -65,6 +65,12 @@ def store_template(tmp_path_factory: pytest.TempPathFactory) -> StoreTemplate:
     return StoreTemplate(folder / STORE_FILE, load_key(folder))
 
 
+def stamp(engine: Engine, revision: str) -> None:
+    """Set the database's revision as another version's migration would."""
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
 def copy_template(template: StoreTemplate, data_dir: Path) -> None:
     """Put a copy of the template store, and its key, in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)

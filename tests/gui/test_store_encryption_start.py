@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 from pytestqt.qtbot import QtBot
-from sqlalchemy import text
 
 from clinic.cipher import StoreState, store_state
 from clinic.migrate import current_revision, downgrade, head_revision
 from clinic.store import STORE_FILE, open_local_store, store_behind
 from clinic.store_key import KEY_FILE
 from desktop import app
+from tests.conftest import stamp
 
 
 @pytest.fixture
@@ -85,8 +85,7 @@ def test_a_store_a_newer_version_made_is_said_in_a_message_at_start(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, progress_labels: list[str]
 ) -> None:
     store = open_local_store(tmp_path)
-    with store.engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    stamp(store.engine, "0999")
     store.close()
     said: list[Any] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda *args: said.append(args[2]))

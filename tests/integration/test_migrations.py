@@ -41,6 +41,7 @@ from clinic.store import (
     store_behind,
 )
 from clinic.store_key import KEY_FILE
+from tests.conftest import stamp
 
 LOCAL_ONLY_TABLES = {"outbox", "rejected_changes", "store_settings"}
 SHARED_TABLES = {"patients", "visits", "audit_events", "number_leases", "payments", "claims"}
@@ -553,12 +554,6 @@ def test_a_copied_store_file_keeps_the_device_id_it_was_made_with(tmp_path: Path
     finally:
         copy.close()
         fresh.close()
-
-
-def stamp(engine: Engine, revision: str) -> None:
-    """Set the database's revision as a newer version's migration would."""
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
 
 
 def test_a_store_a_newer_version_made_is_refused_unchanged(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from clinic.org.models import Branch, User
 from server import cli
 from server.database import Database
 from tests.central import MakeStaff
+from tests.conftest import stamp
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
@@ -107,8 +108,7 @@ def test_a_restore_is_refused_with_a_reason_and_changes_nothing(
     assert "broken.dump is not a Seth Clinic server backup" in refused("restore", str(broken))
     assert "cannot read" in refused("restore", str(tmp_path / "missing.dump"))
 
-    with central.engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = 'ffff_future'"))
+    stamp(central.engine, "ffff_future")
     newer = tmp_path / "newer.dump"
     _use(monkeypatch, central.engine)
     assert cli.main(["--data-dir", str(tmp_path), "backup", str(newer)]) == 0

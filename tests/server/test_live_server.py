@@ -22,8 +22,8 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from sqlalchemy import text
 
+from tests.conftest import stamp
 from tests.server.helpers import database_from_template
 
 pytestmark = pytest.mark.postgres
@@ -139,8 +139,7 @@ def test_a_database_a_newer_server_migrated_is_refused_in_one_line(
     postgres_server: str, central_template: str, tmp_path: Path
 ) -> None:
     with database_from_template(postgres_server, central_template, "newer") as database:
-        with database.engine.begin() as connection:
-            connection.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+        stamp(database.engine, "0999")
         url = database.engine.url.render_as_string(hide_password=False)
         env = _environment(tmp_path / "data", DATABASE_URL=url, JWT_SECRET="n" * 48)
         migrated = subprocess.run(
