@@ -9,7 +9,7 @@ PostgreSQL in a temporary folder with a small central data set
 two ``seth-clinic-server serve`` processes and nginx (Debian's package,
 installed here with apt-get when missing, run from ``bench/nginx.conf.template``
 with its own prefix in the temporary folder, not as the system's service),
-then simulates the devices in a few processes of asyncio and httpx: each
+then simulates the devices in a few processes of asyncio: each
 keeps a long-poll open and follows the feed by its cursor, and one device in
 five is a reception PC that pushes a patient registration every
 ``--interval`` seconds (a random phase each), built by the real client code
@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from bench.generate import DEFAULT_END
 from bench.run_sync import (
@@ -75,7 +76,7 @@ PUSH_TRIES = 5
 DRAIN_SECONDS = 60.0  # after the last push, the most to wait for deliveries
 RESTART_SECONDS = 300.0  # the most to wait for the killed instance to answer again
 DEVICES_PER_SIMULATOR = 1500
-DEVICES_PER_CLIENT = 10
+REQUEST_SECONDS = LONG_POLL_SECONDS + 35  # the most a device waits for an answer
 PUSH_STAGES = {
     "waiting in the API (threads, authentication, the device's lock)": ("received", "applying"),
     "applying to commit": ("applying", "committed"),
@@ -338,16 +339,90 @@ def simulate(plan: Plan, shared: Shared) -> None:
     shared.results.put(outcome)
 
 
+class Connection:
+    """One device's keep-alive HTTP/1.1 connection to nginx, for its
+    long-polls or its pushes: asyncio's streams and a few lines of HTTP. The
+    simulator's side of a request is then a small part of the API's (through
+    httpx's pool and anyio it cost more than the API's whole pull: a 1,000
+    device run was the simulator's 0.8 of a core; bench/README.md, Load)."""
+
+    def __init__(self, url: str, authorization: str) -> None:
+        address = httpx.URL(url)
+        self.host, self.port = address.host, address.port or 80
+        self.head = (
+            f"Host: {self.host}:{self.port}\r\nAuthorization: {authorization}\r\n"
+            "Content-Type: application/json\r\n"
+        ).encode()
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def post(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """The status, headers (names in lower case) and body of a POST. A
+        connection nginx closed while it was idle is opened again once; any
+        other failure closes it and raises (``OSError``,
+        ``asyncio.IncompleteReadError``, ``ValueError`` for an answer that
+        is not HTTP)."""
+        reused = self.streams is not None
+        try:
+            return await self._post(path, body)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            if not reused:
+                raise
+        return await self._post(path, body)  # nginx closed it while idle: a new one
+
+    async def _post(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        try:
+            return await self._exchange(path, body)
+        except BaseException:
+            self.close()
+            raise
+
+    async def _exchange(self, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        writer.write(
+            b"POST %s HTTP/1.1\r\n%sContent-Length: %d\r\n\r\n%s"
+            % (path.encode(), self.head, len(body), body)
+        )
+        status_line = await reader.readuntil(b"\r\n")
+        status = int(status_line.split(b" ", 2)[1])
+        headers = {}
+        while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            answer = await reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding") == "chunked":
+            pieces = []
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                pieces.append(await reader.readexactly(size))
+                await reader.readexactly(2)
+            await reader.readuntil(b"\r\n")
+            answer = b"".join(pieces)
+        else:
+            raise ValueError("an answer without its length")
+        if headers.get("connection") == "close":
+            self.close()
+        return status, headers, answer
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+REQUEST_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError)
+
+
 async def _simulate(plan: Plan, shared: Shared) -> Outcome:
     outcome = Outcome(simulator=plan.number)
     index_of = {patient: n for n, patient in enumerate(plan.patients)}
     body = versions()
     queue = list(reversed(plan.registrations))
     draw = random.Random(plan.seed)
-    timeout = httpx.Timeout(LONG_POLL_SECONDS + 35, connect=30, pool=None)
 
-    async def follow(client: httpx.AsyncClient, device: Device, counts: bytearray) -> None:
-        headers = {"Authorization": f"Bearer {device.token}"}
+    async def follow(device: Device, counts: bytearray) -> None:
+        connection = Connection(plan.url, f"Bearer {device.token}")
         cursor = plan.heads[device.scope]
         deadline = time.monotonic() + 3600
         for _pull in range(1_000_000):  # bounded: a pull a millisecond for the hour
@@ -355,13 +430,12 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
                 break
             with shared.waiting.get_lock():
                 shared.waiting.value += 1
+            request = orjson.dumps({**body, "cursor": cursor, "wait_seconds": LONG_POLL_SECONDS})
             try:
-                answer = await client.post(
-                    "/api/sync/pull",
-                    json={**body, "cursor": cursor, "wait_seconds": LONG_POLL_SECONDS},
-                    headers=headers,
+                status, _headers, answer = await asyncio.wait_for(
+                    connection.post("/api/sync/pull", request), REQUEST_SECONDS
                 )
-            except httpx.HTTPError as error:
+            except REQUEST_ERRORS as error:
                 outcome.errors[f"pull: {type(error).__name__}"] += 1
                 await asyncio.sleep(1 + draw.random())
                 continue
@@ -369,12 +443,12 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
                 with shared.waiting.get_lock():
                     shared.waiting.value -= 1
             outcome.pulls += 1
-            if answer.status_code != 200:
-                outcome.errors[f"pull: HTTP {answer.status_code}"] += 1
+            if status != 200:
+                outcome.errors[f"pull: HTTP {status}"] += 1
                 await asyncio.sleep(1 + draw.random())
                 continue
             at = time.monotonic()
-            found = answer.json()
+            found = orjson.loads(answer)
             got = 0
             for table in found["tables"]:
                 if table["entity"] != "patients":
@@ -390,9 +464,10 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
                 with shared.received.get_lock():
                     shared.received.value += got
             cursor = found["cursor"]
+        connection.close()
 
-    async def push(client: httpx.AsyncClient, device: Device) -> None:
-        headers = {"Authorization": f"Bearer {device.token}"}
+    async def push(device: Device) -> None:
+        connection = Connection(plan.url, f"Bearer {device.token}")
         while not shared.go.is_set():
             await asyncio.sleep(0.1)
         next_at = time.monotonic() + draw.uniform(0, plan.interval)
@@ -402,28 +477,32 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
             next_at += plan.interval
             mutation = queue.pop()
             sequence += 1
-            request = {
-                **body,
-                "client_time": _now(),
-                "pending": 0,
-                "mutations": [{**mutation, "sequence": sequence, "user_id": device.user_id}],
-            }
+            request = orjson.dumps(
+                {
+                    **body,
+                    "client_time": _now(),
+                    "pending": 0,
+                    "mutations": [{**mutation, "sequence": sequence, "user_id": device.user_id}],
+                }
+            )
             first_sent = time.monotonic()
             for _try in range(PUSH_TRIES):
                 sent = time.monotonic()
                 try:
-                    answer = await client.post("/api/sync/push", json=request, headers=headers)
-                except httpx.HTTPError as error:
+                    status, headers, answer = await asyncio.wait_for(
+                        connection.post("/api/sync/push", request), REQUEST_SECONDS
+                    )
+                except REQUEST_ERRORS as error:
                     outcome.errors[f"push: {type(error).__name__}"] += 1
                     await asyncio.sleep(0.5)
                     continue
-                if answer.status_code != 200:
-                    outcome.errors[f"push: HTTP {answer.status_code}"] += 1
+                if status != 200:
+                    outcome.errors[f"push: HTTP {status}"] += 1
                     await asyncio.sleep(0.5)
                     continue
                 outcome.push_seconds.append(time.monotonic() - sent)
-                _note_push_stages(outcome, answer, time.monotonic() - sent)
-                result = answer.json()["results"][0]
+                _note_push_stages(outcome, headers, time.monotonic() - sent)
+                result = orjson.loads(answer)["results"][0]
                 if result["outcome"] == "applied":
                     outcome.pushed[index_of[uuid.UUID(mutation["row_id"]).hex]] = first_sent
                     with shared.applied.get_lock():
@@ -431,44 +510,29 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
                 else:
                     outcome.refusals[str(result.get("reason"))] += 1
                 break
+        connection.close()
 
     counts = [bytearray(len(plan.patients)) for _ in plan.devices]
-    async with contextlib.AsyncExitStack() as clients:
-        tasks = []
-        # A client (a pool of connections) per few devices: httpx's pool
-        # looks through all its connections for each request, so one pool
-        # for thousands costs the simulator more than the server. A
-        # connection for each device's long-poll and one for each reception
-        # PC's pushes: none waits for another's.
-        for first in range(0, len(plan.devices), DEVICES_PER_CLIENT):
-            group = plan.devices[first : first + DEVICES_PER_CLIENT]
-            connections = len(group) + sum(device.reception for device in group)
-            client = await clients.enter_async_context(
-                httpx.AsyncClient(
-                    base_url=plan.url,
-                    limits=httpx.Limits(
-                        max_connections=connections, max_keepalive_connections=connections
-                    ),
-                    timeout=timeout,
-                )
-            )
-            for device, mine in zip(group, counts[first : first + len(group)], strict=True):
-                tasks.append(asyncio.ensure_future(follow(client, device, mine)))
-                if device.reception:
-                    tasks.append(asyncio.ensure_future(push(client, device)))
-        while not shared.stop.is_set():
-            await asyncio.sleep(0.2)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    # A connection for each device's long-poll and one for each reception
+    # PC's pushes: none waits for another's.
+    tasks = []
+    for device, mine in zip(plan.devices, counts, strict=True):
+        tasks.append(asyncio.ensure_future(follow(device, mine)))
+        if device.reception:
+            tasks.append(asyncio.ensure_future(push(device)))
+    while not shared.stop.is_set():
+        await asyncio.sleep(0.2)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     outcome.counts = [bytes(mine) for mine in counts]
     return outcome
 
 
-def _note_push_stages(outcome: Outcome, answer: httpx.Response, seconds: float) -> None:
+def _note_push_stages(outcome: Outcome, headers: dict[str, str], seconds: float) -> None:
     """Where a push's time went, from the server's stage marks
     (``bench.sync_trace``)."""
-    marks = json.loads(answer.headers.get(TRACE_HEADER, "{}"))
+    marks = json.loads(headers.get(TRACE_HEADER, "{}"))
     if not {"received", "sent"} <= marks.keys():
         return
     for stage, (start, end) in PUSH_STAGES.items():
