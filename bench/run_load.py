@@ -432,9 +432,8 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
                 shared.waiting.value += 1
             request = orjson.dumps({**body, "cursor": cursor, "wait_seconds": LONG_POLL_SECONDS})
             try:
-                status, _headers, answer = await asyncio.wait_for(
-                    connection.post("/api/sync/pull", request), REQUEST_SECONDS
-                )
+                async with asyncio.timeout(REQUEST_SECONDS):
+                    status, _headers, answer = await connection.post("/api/sync/pull", request)
             except REQUEST_ERRORS as error:
                 outcome.errors[f"pull: {type(error).__name__}"] += 1
                 await asyncio.sleep(1 + draw.random())
@@ -489,9 +488,8 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
             for _try in range(PUSH_TRIES):
                 sent = time.monotonic()
                 try:
-                    status, headers, answer = await asyncio.wait_for(
-                        connection.post("/api/sync/push", request), REQUEST_SECONDS
-                    )
+                    async with asyncio.timeout(REQUEST_SECONDS):
+                        status, headers, answer = await connection.post("/api/sync/push", request)
                 except REQUEST_ERRORS as error:
                     outcome.errors[f"push: {type(error).__name__}"] += 1
                     await asyncio.sleep(0.5)
