@@ -422,93 +422,97 @@ async def _simulate(plan: Plan, shared: Shared) -> Outcome:
     draw = random.Random(plan.seed)
 
     async def follow(device: Device, counts: bytearray) -> None:
-        connection = Connection(plan.url, f"Bearer {device.token}")
-        cursor = plan.heads[device.scope]
-        deadline = time.monotonic() + 3600
-        for _pull in range(1_000_000):  # bounded: a pull a millisecond for the hour
-            if time.monotonic() > deadline:
-                break
-            with shared.waiting.get_lock():
-                shared.waiting.value += 1
-            request = orjson.dumps({**body, "cursor": cursor, "wait_seconds": LONG_POLL_SECONDS})
-            try:
-                async with asyncio.timeout(REQUEST_SECONDS):
-                    status, _headers, answer = await connection.post("/api/sync/pull", request)
-            except REQUEST_ERRORS as error:
-                outcome.errors[f"pull: {type(error).__name__}"] += 1
-                await asyncio.sleep(1 + draw.random())
-                continue
-            finally:
+        with contextlib.closing(Connection(plan.url, f"Bearer {device.token}")) as connection:
+            cursor = plan.heads[device.scope]
+            deadline = time.monotonic() + 3600
+            for _pull in range(1_000_000):  # bounded: a pull a millisecond for the hour
+                if time.monotonic() > deadline:
+                    break
                 with shared.waiting.get_lock():
-                    shared.waiting.value -= 1
-            outcome.pulls += 1
-            if status != 200:
-                outcome.errors[f"pull: HTTP {status}"] += 1
-                await asyncio.sleep(1 + draw.random())
-                continue
-            at = time.monotonic()
-            found = orjson.loads(answer)
-            got = 0
-            for table in found["tables"]:
-                if table["entity"] != "patients":
-                    continue
-                column = table["columns"].index("id")
-                for row in table["rows"]:
-                    index = index_of.get(row[column])
-                    if index is not None:
-                        counts[index] = min(255, counts[index] + 1)
-                        outcome.times.setdefault(index, array("d")).append(at)
-                        got += 1
-            if got:
-                with shared.received.get_lock():
-                    shared.received.value += got
-            cursor = found["cursor"]
-        connection.close()
-
-    async def push(device: Device) -> None:
-        connection = Connection(plan.url, f"Bearer {device.token}")
-        while not shared.go.is_set():
-            await asyncio.sleep(0.1)
-        next_at = time.monotonic() + draw.uniform(0, plan.interval)
-        sequence = 0
-        while queue and next_at < shared.push_until.value:
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-            next_at += plan.interval
-            mutation = queue.pop()
-            sequence += 1
-            request = orjson.dumps(
-                {
-                    **body,
-                    "client_time": _now(),
-                    "pending": 0,
-                    "mutations": [{**mutation, "sequence": sequence, "user_id": device.user_id}],
-                }
-            )
-            first_sent = time.monotonic()
-            for _try in range(PUSH_TRIES):
-                sent = time.monotonic()
+                    shared.waiting.value += 1
+                request = orjson.dumps(
+                    {**body, "cursor": cursor, "wait_seconds": LONG_POLL_SECONDS}
+                )
                 try:
                     async with asyncio.timeout(REQUEST_SECONDS):
-                        status, headers, answer = await connection.post("/api/sync/push", request)
+                        status, _headers, answer = await connection.post("/api/sync/pull", request)
                 except REQUEST_ERRORS as error:
-                    outcome.errors[f"push: {type(error).__name__}"] += 1
-                    await asyncio.sleep(0.5)
+                    outcome.errors[f"pull: {type(error).__name__}"] += 1
+                    await asyncio.sleep(1 + draw.random())
                     continue
+                finally:
+                    with shared.waiting.get_lock():
+                        shared.waiting.value -= 1
+                outcome.pulls += 1
                 if status != 200:
-                    outcome.errors[f"push: HTTP {status}"] += 1
-                    await asyncio.sleep(0.5)
+                    outcome.errors[f"pull: HTTP {status}"] += 1
+                    await asyncio.sleep(1 + draw.random())
                     continue
-                outcome.push_seconds.append(time.monotonic() - sent)
-                _note_push_stages(outcome, headers, time.monotonic() - sent)
-                result = orjson.loads(answer)["results"][0]
-                if result["outcome"] == "applied":
-                    outcome.pushed[index_of[uuid.UUID(mutation["row_id"]).hex]] = first_sent
-                    with shared.applied.get_lock():
-                        shared.applied.value += 1
-                else:
-                    outcome.refusals[str(result.get("reason"))] += 1
-                break
-        connection.close()
+                at = time.monotonic()
+                found = orjson.loads(answer)
+                got = 0
+                for table in found["tables"]:
+                    if table["entity"] != "patients":
+                        continue
+                    column = table["columns"].index("id")
+                    for row in table["rows"]:
+                        index = index_of.get(row[column])
+                        if index is not None:
+                            counts[index] = min(255, counts[index] + 1)
+                            outcome.times.setdefault(index, array("d")).append(at)
+                            got += 1
+                if got:
+                    with shared.received.get_lock():
+                        shared.received.value += got
+                cursor = found["cursor"]
+
+    async def push(device: Device) -> None:
+        with contextlib.closing(Connection(plan.url, f"Bearer {device.token}")) as connection:
+            while not shared.go.is_set():
+                await asyncio.sleep(0.1)
+            next_at = time.monotonic() + draw.uniform(0, plan.interval)
+            sequence = 0
+            while queue and next_at < shared.push_until.value:
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                next_at += plan.interval
+                mutation = queue.pop()
+                sequence += 1
+                request = orjson.dumps(
+                    {
+                        **body,
+                        "client_time": _now(),
+                        "pending": 0,
+                        "mutations": [
+                            {**mutation, "sequence": sequence, "user_id": device.user_id}
+                        ],
+                    }
+                )
+                first_sent = time.monotonic()
+                for _try in range(PUSH_TRIES):
+                    sent = time.monotonic()
+                    try:
+                        async with asyncio.timeout(REQUEST_SECONDS):
+                            status, headers, answer = await connection.post(
+                                "/api/sync/push", request
+                            )
+                    except REQUEST_ERRORS as error:
+                        outcome.errors[f"push: {type(error).__name__}"] += 1
+                        await asyncio.sleep(0.5)
+                        continue
+                    if status != 200:
+                        outcome.errors[f"push: HTTP {status}"] += 1
+                        await asyncio.sleep(0.5)
+                        continue
+                    outcome.push_seconds.append(time.monotonic() - sent)
+                    _note_push_stages(outcome, headers, time.monotonic() - sent)
+                    result = orjson.loads(answer)["results"][0]
+                    if result["outcome"] == "applied":
+                        outcome.pushed[index_of[uuid.UUID(mutation["row_id"]).hex]] = first_sent
+                        with shared.applied.get_lock():
+                            shared.applied.value += 1
+                    else:
+                        outcome.refusals[str(result.get("reason"))] += 1
+                    break
 
     counts = [bytearray(len(plan.patients)) for _ in plan.devices]
     # A connection for each device's long-poll and one for each reception
