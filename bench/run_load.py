@@ -360,7 +360,7 @@ class Connection:
         connection nginx closed while it was idle is opened again once; any
         other failure closes it and raises (``OSError``,
         ``asyncio.IncompleteReadError``, ``ValueError`` for an answer that
-        is not HTTP)."""
+        is not HTTP or has no ``Content-Length``)."""
         reused = self.streams is not None
         try:
             return await self._post(path, body)
@@ -390,17 +390,9 @@ class Connection:
         while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
-        if "content-length" in headers:
-            answer = await reader.readexactly(int(headers["content-length"]))
-        elif headers.get("transfer-encoding") == "chunked":
-            pieces = []
-            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
-                pieces.append(await reader.readexactly(size))
-                await reader.readexactly(2)
-            await reader.readuntil(b"\r\n")
-            answer = b"".join(pieces)
-        else:
-            raise ValueError("an answer without its length")
+        if "content-length" not in headers:  # the API and nginx's errors always say it
+            raise ValueError("an answer without its Content-Length")
+        answer = await reader.readexactly(int(headers["content-length"]))
         if headers.get("connection") == "close":
             self.close()
         return status, headers, answer
