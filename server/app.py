@@ -69,7 +69,9 @@ def create_app(settings: Settings, database: Database, *, notify: bool = True) -
     app.state.callers = callers
     app.state.shared_pages = SharedPages()
     app.state.answer_spacing = AnswerSpacing(
-        settings.answer_spacing_ms / 1000, settings.busy_answers_per_second
+        settings.answer_spacing_ms / 1000,
+        settings.busy_answers_per_second,
+        settings.most_answers_per_second,
     )
     app.state.started = time.monotonic()
     app.state.login_limiter = SlidingWindowLimiter(settings.login_rate_per_minute)

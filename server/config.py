@@ -34,6 +34,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     answer_spacing_ms: int = 1500
     busy_answers_per_second: int = 100
+    most_answers_per_second: int = 300
     trusted_proxies: tuple[str, ...] = ()
     """Proxies (addresses or networks) whose forwarded headers are believed."""
 
@@ -124,5 +125,6 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         max_body_bytes=_int("SETH_CLINIC_MAX_BODY_BYTES", 1_048_576),
         answer_spacing_ms=_int("SETH_CLINIC_ANSWER_SPACING_MS", 1500),
         busy_answers_per_second=_int("SETH_CLINIC_BUSY_ANSWERS", 100),
+        most_answers_per_second=_int("SETH_CLINIC_MOST_ANSWERS", 300),
         trusted_proxies=_networks("SETH_CLINIC_TRUSTED_PROXIES"),
     )

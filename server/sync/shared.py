@@ -11,12 +11,14 @@ first, so a kept answer is never older than one a new read could give.
 Under sustained change the answers are spaced (:class:`AnswerSpacing`): a
 device answered less than a moment ago that asks again gets its answer when
 the moment has passed, carrying every change since, so a busy server sends
-fewer, fuller pages rather than one per change per device.
+fewer, fuller pages rather than one per change per device; with many
+devices the moment grows, so the answers a second stay bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -32,6 +34,11 @@ SPACING_SECONDS = 1.5
 """A busy process answers a device with changes at most this often."""
 BUSY_ANSWERS_PER_SECOND = 100
 """From how many answers with changes a second a process is busy."""
+MOST_ANSWERS_PER_SECOND = 300
+"""How many devices a busy process answers a second, at most, by
+lengthening the period between two answers to one device."""
+PERIOD_STEP_SECONDS = 0.5
+"""The period grows and shrinks by this much."""
 
 
 @dataclass(frozen=True)
@@ -101,21 +108,35 @@ class SharedPages:
 class AnswerSpacing:
     """When a process answers many pulls with changes (a patient a second
     concerns every PC of the clinic, and each answered PC asks again at
-    once), a long-poll from a device it answered less than ``seconds`` ago
-    waits until ``seconds`` have passed since, and then reads: one answer
+    once), a long-poll from a device it answered less than a period ago
+    waits until the period has passed since, and then reads: one answer
     carries every change of that moment. A quiet process never holds: the
     first change after quiet goes out at once, and so does every change to
     a clinic's PCs at a clinic's pace (``busy_per_second`` counts the
-    process's answers, not one device's). ``seconds`` 0 never holds;
-    ``busy_per_second`` 0 always may. On the event loop only."""
+    process's answers, not one device's).
+
+    The period is ``seconds``, and longer when the process answers more
+    devices than ``most_per_second`` times ``seconds``: then it is as long as
+    answering each of them once at ``most_per_second`` takes (lengthened a
+    :data:`PERIOD_STEP_SECONDS` at a time, and shortened only when a whole
+    step too long). Thousands of PCs get fuller answers a little less
+    often, and the process keeps time for health checks and pushes.
+
+    ``seconds`` 0 never holds; ``busy_per_second`` 0 always may;
+    ``most_per_second`` 0 keeps the period at ``seconds``. On the event
+    loop only."""
 
     def __init__(
         self,
         seconds: float = SPACING_SECONDS,
         busy_per_second: int = BUSY_ANSWERS_PER_SECOND,
+        most_per_second: int = MOST_ANSWERS_PER_SECOND,
     ) -> None:
         self.seconds = seconds
         self.busy_per_second = busy_per_second
+        self.most_per_second = most_per_second
+        self.period = seconds
+        """How long a device answered waits before its next answer, now."""
         self._answered: dict[uuid.UUID, float] = {}
         self._window = time.monotonic()
         self._count = 0
@@ -130,7 +151,7 @@ class AnswerSpacing:
         last = self._answered.get(device_id)
         if last is None or not self._busy(now):
             return
-        delay = min(last + self.seconds - now, most)
+        delay = min(last + self.period - now, most)
         if delay > 0:
             self.held += 1
             await asyncio.sleep(delay)
@@ -143,17 +164,30 @@ class AnswerSpacing:
         if self.seconds > 0:
             self._answered[device_id] = now
 
+    def fit_period(self, devices: int) -> None:
+        """The period for answering ``devices`` each once in it, at most
+        ``most_per_second`` a second: lengthened when too short, shortened
+        when a whole step too long, never under ``seconds``."""
+        if self.most_per_second <= 0:
+            return
+        needed = devices / self.most_per_second
+        if needed > self.period or needed < self.period - PERIOD_STEP_SECONDS:
+            steps = math.ceil(needed / PERIOD_STEP_SECONDS)
+            self.period = max(self.seconds, steps * PERIOD_STEP_SECONDS)
+
     def _busy(self, now: float) -> bool:
         self._roll(now)
         return max(self._rate, self._count) >= self.busy_per_second
 
     def _roll(self, now: float) -> None:
-        """Every second: the last second's rate; forget answers too old to
-        hold anyone."""
+        """Every second: the last second's rate; the period for the devices
+        answered in the last two periods (each once in a period, give or
+        take its answer's way back), and forget those answered before."""
         elapsed = now - self._window
         if elapsed < 1.0:
             return
         self._rate = self._count / elapsed
         self._window, self._count = now, 0
-        old = now - self.seconds
+        old = now - 2 * self.period
         self._answered = {device: at for device, at in self._answered.items() if at > old}
+        self.fit_period(len(self._answered))
