@@ -21,12 +21,16 @@ import asyncio
 import math
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from server.sync.feed import Page, Scope
 
+ANSWERS_AT_ONCE = 8
+"""How many devices sharing a read go on to their answers in one turn of
+the event loop."""
 KEEP_SECONDS = 30.0
 """How long an answer is kept at most (swept this often)."""
 
@@ -63,6 +67,40 @@ class _Read:
 Key = tuple[Scope, tuple[int, int], int]
 
 
+class Turnstile:
+    """Lets the tasks that await :meth:`through` go on ``at_once`` a turn
+    of the event loop, in the order they came. A read shared by hundreds of
+    devices ends for all of them at once, and each then builds and sends
+    its answer: one after the other they would keep the loop for tens of
+    milliseconds, and a health check or a push that came meanwhile would
+    wait behind all of them, at each of its own steps. Through here it
+    waits behind ``at_once`` at most."""
+
+    def __init__(self, at_once: int) -> None:
+        self.at_once = at_once
+        self._queue: deque[asyncio.Future[None]] = deque()
+        self._letting = False
+
+    async def through(self) -> None:
+        loop = asyncio.get_running_loop()
+        go: asyncio.Future[None] = loop.create_future()
+        self._queue.append(go)
+        if not self._letting:
+            self._letting = True
+            loop.call_soon(self._let_some, loop)
+        await go
+
+    def _let_some(self, loop: asyncio.AbstractEventLoop) -> None:
+        for _ in range(min(self.at_once, len(self._queue))):
+            go = self._queue.popleft()
+            if not go.done():  # not cancelled: its device is still there
+                go.set_result(None)
+        if self._queue:
+            loop.call_soon(self._let_some, loop)
+        else:
+            self._letting = False
+
+
 class SharedPages:
     """Answers of the feed by (scope, cursor, limit), one read each."""
 
@@ -71,6 +109,7 @@ class SharedPages:
         self._swept = time.monotonic()
         self.reads = 0
         """How many reads reached the database."""
+        self._turnstile = Turnstile(ANSWERS_AT_ONCE)
 
     async def get(
         self,
@@ -91,7 +130,9 @@ class SharedPages:
             kept.answer.add_done_callback(lambda task: self._drop_failed(key, task))
             self._reads[key] = kept
             self.reads += 1
-        return await asyncio.shield(kept.answer)
+        answer = await asyncio.shield(kept.answer)
+        await self._turnstile.through()
+        return answer
 
     def _drop_failed(self, key: Key, task: asyncio.Task[SharedPage | None]) -> None:
         kept = self._reads.get(key)

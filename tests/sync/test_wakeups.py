@@ -18,7 +18,7 @@ from clinic.journal.service import notify_change
 from server.database import Database
 from server.notifier import WAKE_AT_ONCE, WAKE_TICK_SECONDS, ChangeNotifier
 from server.sync.feed import Page, Scope
-from server.sync.shared import SharedPage, SharedPages
+from server.sync.shared import ANSWERS_AT_ONCE, SharedPage, SharedPages
 
 HERE, THERE = uuid.uuid4(), uuid.uuid4()
 
@@ -131,6 +131,46 @@ def test_reads_of_one_page_at_one_generation_are_shared() -> None:
         assert pages.reads == 5
 
     asyncio.run(scenario())
+
+
+def test_devices_sharing_a_read_go_on_a_few_a_turn_and_others_run_between() -> None:
+    """A read shared by 50 devices ends for all at once; they go on to their
+    answers :data:`ANSWERS_AT_ONCE` a turn of the loop, in order, and a
+    health check's steps run between them; a device that hung up meanwhile
+    holds nobody up."""
+    scope = Scope.of(HERE, [Role.RECEPTIONIST])
+    ran: list[str] = []
+    release = asyncio.Event()
+
+    async def read() -> SharedPage | None:
+        await release.wait()
+        return SharedPage.of(a_page(f"1.1.{scope.tag}"))
+
+    async def device(number: int, pages: SharedPages) -> None:
+        await pages.get((scope, (0, 0), 1000), 7, read)
+        ran.append(f"device {number}")
+
+    async def health_check() -> None:
+        for _ in range(10):
+            ran.append("health")
+            await asyncio.sleep(0)
+
+    async def scenario() -> None:
+        pages = SharedPages()
+        devices = [asyncio.ensure_future(device(n, pages)) for n in range(50)]
+        await asyncio.sleep(0.01)
+        gone = devices.pop(20)  # its PC hung up while the read ran
+        gone.cancel()
+        release.set()
+        await asyncio.sleep(0)
+        await asyncio.gather(health_check(), *devices)
+
+    asyncio.run(scenario())
+    answered = [step for step in ran if step != "health"]
+    assert answered == [f"device {n}" for n in range(50) if n != 20]
+    runs = "".join("h" if step == "health" else "d" for step in ran).split("h")
+    assert max(len(run) for run in runs) <= ANSWERS_AT_ONCE
+    assert ran.index("health") < ran.index("device 49")
 
 
 def test_a_clinic_wide_change_wakes_every_waiting_pull_once_a_few_at_a_time(
