@@ -69,12 +69,12 @@ Key = tuple[Scope, tuple[int, int], int]
 
 class Turnstile:
     """Lets the tasks that await :meth:`through` go on ``at_once`` a turn
-    of the event loop, in the order they came. A read shared by hundreds of
-    devices ends for all of them at once, and each then builds and sends
-    its answer: one after the other they would keep the loop for tens of
-    milliseconds, and a health check or a push that came meanwhile would
-    wait behind all of them, at each of its own steps. Through here it
-    waits behind ``at_once`` at most."""
+    of the event loop, in the order they came. A read shared by tens or
+    hundreds of devices ends for all of them at once, and each then builds
+    and sends its answer: one after the other they would keep the loop for
+    tens of milliseconds, and a health check or a push that came meanwhile
+    would wait behind all of them, at each of its own steps. Through here
+    it waits behind ``at_once`` at most."""
 
     def __init__(self, at_once: int) -> None:
         self.at_once = at_once
